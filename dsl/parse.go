@@ -1,0 +1,135 @@
+package dsl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+var parser = participle.MustBuild[File](
+	participle.Lexer(mgLexer),
+	participle.Elide("Comment", "Whitespace"),
+	participle.UseLookahead(4),
+)
+
+// Parse parses one .mg file. name is used in positions; it is reported as given.
+// On a syntax error the file is nil and the diagnostics hold one error.
+func Parse(name string, src []byte) (f *File, diags Diagnostics) {
+	defer func() {
+		// The grammar must never panic on any input; if it does, report it
+		// as an internal error at the start of the file rather than crash.
+		if r := recover(); r != nil {
+			f = nil
+			if fe, ok := r.(fragmentError); ok {
+				diags = Diagnostics{{Pos: byteaPos(name, src, fe.pos), Msg: "syntax error: " + fe.msg}}
+				return
+			}
+			diags = Diagnostics{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("internal error: parser panic: %v", r)}}
+		}
+	}()
+	f, err := parser.ParseBytes(name, src)
+	if err != nil {
+		var perr participle.Error
+		pos := Pos{File: name, Line: 1, Col: 1}
+		msg := err.Error()
+		if errors.As(err, &perr) {
+			pos = byteaPos(name, src, perr.Position())
+			msg = perr.Message()
+		}
+		return nil, Diagnostics{{Pos: pos, Msg: cleanMessage(msg)}}
+	}
+	f.Name = name
+	f.Src = src
+	fillText(f)
+	return f, nil
+}
+
+// byteaPos converts a participle position (rune column) to a byte-column Pos.
+func byteaPos(name string, src []byte, p lexer.Position) Pos {
+	off := p.Offset
+	if off > len(src) {
+		off = len(src)
+	}
+	if off < 0 {
+		off = 0
+	}
+	line := 1 + strings.Count(string(src[:off]), "\n")
+	start := strings.LastIndexByte(string(src[:off]), '\n') + 1
+	return Pos{File: name, Line: line, Col: off - start + 1, Offset: off}
+}
+
+// Position converts a node position to a Pos with a byte column.
+func (f *File) Position(p lexer.Position) Pos { return byteaPos(f.Name, f.Src, p) }
+
+// OffsetPos converts a byte offset in the file to a Pos.
+func (f *File) OffsetPos(off int) Pos { return byteaPos(f.Name, f.Src, lexer.Position{Offset: off}) }
+
+// cleanMessage makes participle's messages read like the rest of the diagnostics.
+func cleanMessage(msg string) string {
+	msg = strings.ReplaceAll(msg, "<EOF>", "end of file")
+	if strings.HasPrefix(msg, "unexpected token ") {
+		msg = "syntax error: " + msg
+	}
+	return msg
+}
+
+// fillText copies the source text of every Go fragment into the AST.
+func fillText(f *File) {
+	src := string(f.Src)
+	typ := func(t *GoType) {
+		if t != nil {
+			t.Text = strings.TrimSpace(src[t.Pos.Offset:t.End])
+		}
+	}
+	expr := func(e *GoExpr) {
+		if e != nil {
+			e.Text = strings.TrimSpace(src[e.Pos.Offset:e.End])
+		}
+	}
+	body := func(b *Body) {
+		if b != nil {
+			b.Text = src[b.Lbrace.Offset+1 : b.Rbrace.Offset]
+		}
+	}
+	var members func([]*Member)
+	members = func(ms []*Member) {
+		for _, m := range ms {
+			switch {
+			case m.Param != nil:
+				typ(m.Param.Type)
+				expr(m.Param.Default)
+			case m.State != nil:
+				for _, fl := range m.State.Fields {
+					typ(fl.Type)
+				}
+			case m.Stage != nil:
+				if m.Stage.Params != nil {
+					typ(m.Stage.Params.Type)
+				}
+				typ(m.Stage.Out)
+				expr(m.Stage.Ref)
+				body(m.Stage.Body)
+			case m.Hook != nil:
+				for _, hp := range m.Hook.Params {
+					typ(hp.Type)
+				}
+				body(m.Hook.Body)
+			case m.Sub != nil:
+				members(m.Sub.Members)
+			case m.Block != nil:
+				members(m.Block.Members)
+			}
+		}
+	}
+	for _, d := range f.Decls {
+		if d.Go != nil {
+			body(d.Go.Body)
+		}
+		if d.Pipeline != nil {
+			members(d.Pipeline.Members)
+		}
+	}
+}
