@@ -27,6 +27,7 @@ type Severity int
 const (
 	Error Severity = iota
 	Warning
+	Note
 )
 
 // Diagnostic is one problem found in a .mg file.
@@ -38,8 +39,11 @@ type Diagnostic struct {
 
 // String formats the diagnostic as file:line:col: message (warnings say so).
 func (d Diagnostic) String() string {
-	if d.Severity == Warning {
+	switch d.Severity {
+	case Warning:
 		return fmt.Sprintf("%s: warning: %s", d.Pos, d.Msg)
+	case Note:
+		return fmt.Sprintf("%s: note: %s", d.Pos, d.Msg)
 	}
 	return fmt.Sprintf("%s: %s", d.Pos, d.Msg)
 }
@@ -55,6 +59,11 @@ func (ds *Diagnostics) Errorf(pos Pos, format string, args ...any) {
 // Warnf appends a warning at pos.
 func (ds *Diagnostics) Warnf(pos Pos, format string, args ...any) {
 	*ds = append(*ds, Diagnostic{Pos: pos, Severity: Warning, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Notef appends a note at pos: information that needs no change.
+func (ds *Diagnostics) Notef(pos Pos, format string, args ...any) {
+	*ds = append(*ds, Diagnostic{Pos: pos, Severity: Note, Msg: fmt.Sprintf(format, args...)})
 }
 
 // HasErrors reports whether any diagnostic is an error.

@@ -1,0 +1,177 @@
+package tool
+
+import (
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/minigun-go/minigun/dsl"
+	"github.com/minigun-go/minigun/ir"
+)
+
+// pkgFiles is the .mg files of one directory: they form one Go package.
+type pkgFiles struct {
+	dir   string   // as the user wrote it (relative when they did)
+	files []string // paths as the user wrote them, slash-separated
+}
+
+// collect expands command-line arguments into packages of .mg files:
+// a file, a directory (its .mg files), or DIR/... (recursively).
+func collect(args []string, env Env) ([]pkgFiles, error) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	byDir := map[string]*pkgFiles{}
+	var order []string
+	add := func(path string) {
+		dir := filepath.Dir(path)
+		pf, ok := byDir[dir]
+		if !ok {
+			pf = &pkgFiles{dir: dir}
+			byDir[dir] = pf
+			order = append(order, dir)
+		}
+		for _, f := range pf.files {
+			if f == filepath.ToSlash(path) {
+				return
+			}
+		}
+		pf.files = append(pf.files, filepath.ToSlash(path))
+	}
+	for _, arg := range args {
+		recursive := strings.HasSuffix(arg, "/...")
+		root := strings.TrimSuffix(arg, "/...")
+		if root == "" {
+			root = "."
+		}
+		abs := resolve(env, root)
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: no such file or directory", arg)
+		}
+		if !st.IsDir() {
+			if !strings.HasSuffix(arg, ".mg") {
+				return nil, fmt.Errorf("%s: not a .mg file", arg)
+			}
+			add(root)
+			continue
+		}
+		walkErr := filepath.WalkDir(abs, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != abs && (!recursive || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || d.Name() == "testdata" || d.Name() == "vendor") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(p, ".mg") {
+				rel, _ := filepath.Rel(abs, p)
+				add(filepath.Join(root, rel))
+			}
+			return nil
+		})
+		if walkErr != nil {
+			return nil, walkErr
+		}
+	}
+	out := make([]pkgFiles, 0, len(order))
+	for _, d := range order {
+		sort.Strings(byDir[d].files)
+		out = append(out, *byDir[d])
+	}
+	return out, nil
+}
+
+// resolve makes a path absolute against the command's working directory.
+func resolve(env Env, p string) string {
+	if filepath.IsAbs(p) || env.Dir == "" {
+		return p
+	}
+	return filepath.Join(env.Dir, p)
+}
+
+// loaded is a checked package.
+type loaded struct {
+	prog  *ir.Program
+	diags dsl.Diagnostics
+	srcs  map[string][]byte
+}
+
+// load parses and checks the .mg files of one directory.
+func load(pf pkgFiles, env Env, opts ir.Options) loaded {
+	l := loaded{srcs: map[string][]byte{}}
+	var files []*dsl.File
+	for _, name := range pf.files {
+		src, err := os.ReadFile(resolve(env, name))
+		if err != nil {
+			l.diags = append(l.diags, dsl.Diagnostic{Pos: dsl.Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("cannot read: %v", err)})
+			continue
+		}
+		l.srcs[name] = src
+		f, diags := dsl.Parse(name, src)
+		l.diags = append(l.diags, diags...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if l.diags.HasErrors() {
+		l.diags.Sort()
+		return l
+	}
+	if opts.Dir == "" {
+		opts.Dir = resolve(env, pf.dir)
+	}
+	prog, diags := ir.CheckWith(opts, files...)
+	l.prog = prog
+	l.diags = append(l.diags, diags...)
+	l.diags.Sort()
+	return l
+}
+
+// report prints diagnostics; with verbose, each with its source line and a caret.
+func report(w io.Writer, l loaded, verbose bool) {
+	for _, d := range l.diags {
+		if verbose {
+			fmt.Fprintln(w, d.Verbose(l.srcs[d.Pos.File]))
+		} else {
+			fmt.Fprintln(w, d.String())
+		}
+	}
+}
+
+// dirPackage guesses the package name of a directory from its Go files,
+// falling back to the directory's name.
+func dirPackage(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasSuffix(n, "_mg.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, n), nil, parser.PackageClauseOnly)
+		if err == nil {
+			return f.Name.Name
+		}
+	}
+	abs, _ := filepath.Abs(dir)
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return -1
+	}, filepath.Base(abs))
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		name = "pipelines"
+	}
+	return name
+}

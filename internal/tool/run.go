@@ -1,0 +1,73 @@
+package tool
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+func cmdRun(args []string, env Env) int {
+	if len(args) == 0 || !strings.HasSuffix(args[0], ".mg") {
+		return usageError(env, "run needs a .mg file: minigungen run FILE.mg [-- ARGS]")
+	}
+	file := filepath.ToSlash(args[0])
+	progArgs := args[1:]
+	if len(progArgs) > 0 && progArgs[0] == "--" {
+		progArgs = progArgs[1:]
+	}
+	src, err := generateMain(file, env, false)
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+		}
+		return ExitDiag
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	bin := filepath.Join(cache, "minigungen", "run", cacheKey(src), strings.TrimSuffix(path.Base(file), ".mg"))
+	if !fileExists(bin) {
+		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+			return ExitDiag
+		}
+		tmp := bin + ".tmp"
+		if err := compile(file, src, tmp, env, false); err != nil {
+			if !errors.Is(err, errReported) {
+				fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+			}
+			return ExitDiag
+		}
+		if err := os.Rename(tmp, bin); err != nil {
+			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+			return ExitDiag
+		}
+	}
+	cmd := exec.Command(bin, progArgs...)
+	cmd.Dir = env.Dir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
+	// Ctrl-C reaches the whole process group: the program decides how to stop,
+	// and run reports its exit status.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
+			return exit.ExitCode()
+		}
+		fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+		return ExitDiag
+	}
+	return ExitOK
+}

@@ -1,0 +1,960 @@
+package ir
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/participle/v2/lexer"
+	"github.com/minigun-go/minigun/dsl"
+)
+
+// Options tunes Check.
+type Options struct {
+	// Dir is the directory of the Go package the files belong to. Bound Go
+	// functions are typed by loading that package (with the go { } blocks
+	// overlaid); when Dir is empty or not inside a module, the go { } blocks
+	// are typed on their own in a scratch module.
+	Dir string
+	// NoTypes skips loading Go types: bindings are then left unchecked and
+	// typed as any. Used by tools that only need the graph.
+	NoTypes bool
+}
+
+// Check resolves and checks parsed files of one package into a Program.
+func Check(files ...*dsl.File) (*Program, dsl.Diagnostics) {
+	return CheckWith(Options{}, files...)
+}
+
+// CheckWith is Check with options.
+func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
+	c := &checker{opts: opts, pipelines: map[string]*pipelineDecl{}}
+	prog := &Program{}
+	for _, f := range files {
+		prog.Files = append(prog.Files, c.file(f))
+	}
+	c.resolvePipelines()
+	c.checkBodies()
+	if !c.diags.HasErrors() && !opts.NoTypes {
+		c.loadTypes(prog)
+	}
+	for _, pd := range c.order {
+		if pd.built {
+			c.buildGraph(pd)
+		}
+	}
+	c.checkProcesses()
+	c.diags.Sort()
+	if c.diags.HasErrors() {
+		return prog, c.diags
+	}
+	return prog, c.diags
+}
+
+type checker struct {
+	opts      Options
+	diags     dsl.Diagnostics
+	pipelines map[string]*pipelineDecl
+	order     []*pipelineDecl // declaration order, all files
+	files     map[string]*dsl.File
+	goBlocks  []goBlockSrc
+}
+
+type goBlockSrc struct {
+	file *dsl.File
+	body *dsl.Body
+}
+
+// pipelineDecl holds a top-level pipeline while it is being checked.
+type pipelineDecl struct {
+	ast      *dsl.Pipeline
+	file     *dsl.File
+	ir       *Pipeline
+	irFile   *File
+	contexts map[string]Strategy
+	execution *Strategy
+	root     *scopeDecl
+	reroutes []reroute
+	state    int // 0 unvisited, 1 visiting, 2 done
+	built    bool
+}
+
+type reroute struct {
+	from NameRef
+	to   []NameRef
+	own  bool // declared in this pipeline, not inherited
+}
+
+// scopeDecl is a pipeline or inline sub-pipeline with its members in source order.
+type scopeDecl struct {
+	name    string // "" for the top level, else the sub-pipeline's name
+	pos     dsl.Pos
+	to      []NameRef
+	from    []NameRef
+	members []memberDecl
+}
+
+type memberDecl struct {
+	stage *Stage
+	sub   *scopeDecl
+}
+
+func (c *checker) pos(f *dsl.File, p lexer.Position) dsl.Pos { return f.Position(p) }
+
+func (c *checker) file(f *dsl.File) *File {
+	if c.files == nil {
+		c.files = map[string]*dsl.File{}
+	}
+	c.files[f.Name] = f
+	out := &File{Name: f.Name}
+	if f.Package != nil {
+		out.Package = f.Package.Name
+	}
+	seen := map[string]bool{}
+	for _, im := range f.Imports {
+		path, err := strconv.Unquote(im.Path)
+		if err != nil || path == "" {
+			c.diags.Errorf(c.pos(f, im.Pos), "invalid import path %s", im.Path)
+			continue
+		}
+		key := im.Alias + " " + path
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out.Imports = append(out.Imports, Import{Alias: im.Alias, Path: path, Pos: c.pos(f, im.Pos)})
+	}
+	for _, d := range f.Decls {
+		switch {
+		case d.Go != nil:
+			out.GoBlocks = append(out.GoBlocks, GoBlock{Pos: f.OffsetPos(d.Go.Body.Lbrace.Offset + 1), Text: d.Go.Body.Text})
+			c.goBlocks = append(c.goBlocks, goBlockSrc{file: f, body: d.Go.Body})
+		case d.Pipeline != nil:
+			name := d.Pipeline.Name.Name
+			pos := c.pos(f, d.Pipeline.Name.Pos)
+			if prev, ok := c.pipelines[name]; ok {
+				c.diags.Errorf(pos, "duplicate pipeline %q (first declared at %s)", name, prev.ir.Pos)
+				continue
+			}
+			if !isExported(name) {
+				c.diags.Errorf(pos, "pipeline name %q must start with an upper-case letter: it becomes an exported Go type", name)
+			}
+			p := &Pipeline{Name: name, Pos: pos}
+			pd := &pipelineDecl{ast: d.Pipeline, file: f, ir: p, irFile: out, contexts: map[string]Strategy{}}
+			c.pipelines[name] = pd
+			c.order = append(c.order, pd)
+			out.Pipelines = append(out.Pipelines, p)
+			if len(d.Pipeline.Options) > 0 {
+				c.diags.Errorf(c.pos(f, d.Pipeline.Options[0].Pos), "options such as %s(...) belong to sub-pipelines, not to a top-level pipeline", d.Pipeline.Options[0].Name)
+			}
+		}
+	}
+	return out
+}
+
+func isExported(name string) bool { return name != "" && strings.ToUpper(name[:1]) == name[:1] && name[0] != '_' }
+
+// resolvePipelines declares every pipeline, parents and nested pipelines first.
+func (c *checker) resolvePipelines() {
+	for _, pd := range c.order {
+		c.declare(pd)
+	}
+}
+
+func (c *checker) declare(pd *pipelineDecl) {
+	switch pd.state {
+	case 1:
+		c.diags.Errorf(pd.ir.Pos, "pipeline %q extends or nests itself", pd.ir.Name)
+		return
+	case 2:
+		return
+	}
+	pd.state = 1
+	defer func() { pd.state = 2 }()
+	f := pd.file
+	p := pd.ir
+	if ext := pd.ast.Extends; ext != nil {
+		parent, ok := c.pipelines[ext.Name]
+		if !ok {
+			c.unknownPipeline(f, ext)
+			return
+		}
+		c.declare(parent)
+		if !parent.built {
+			return
+		}
+		p.Extends = parent.ir
+		for k, v := range parent.contexts {
+			pd.contexts[k] = v
+		}
+		for _, prm := range parent.ir.Params {
+			cp := *prm
+			p.Params = append(p.Params, &cp)
+		}
+		p.QueueSize, p.MaxThreads, p.MaxProcesses, p.FailFast = parent.ir.QueueSize, parent.ir.MaxThreads, parent.ir.MaxProcesses, parent.ir.FailFast
+		pd.execution = parent.execution
+		for _, r := range parent.reroutes {
+			r.own = false
+			pd.reroutes = append(pd.reroutes, r)
+		}
+	}
+	// Pipeline-wide settings first, so that every stage sees them whatever the order.
+	c.settings(pd, pd.ast.Members)
+	pd.root = c.scope(pd, "", pd.ir.Pos, pd.ast.Members, nil)
+	pd.built = true
+}
+
+func (c *checker) unknownPipeline(f *dsl.File, id *dsl.Ident) {
+	var names []string
+	for n := range c.pipelines {
+		names = append(names, n)
+	}
+	msg := fmt.Sprintf("unknown pipeline %q", id.Name)
+	if s := didYouMean(id.Name, names); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	c.diags.Errorf(c.pos(f, id.Pos), "%s", msg)
+}
+
+// settings reads the pipeline-level members: params, state, limits, contexts.
+func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
+	f, p := pd.file, pd.ir
+	stateNames := map[string]dsl.Pos{}
+	for _, m := range members {
+		switch {
+		case m.Param != nil:
+			name := m.Param.Name.Name
+			pos := c.pos(f, m.Param.Name.Pos)
+			typ := c.typeOf(f, m.Param.Type)
+			def := ""
+			if m.Param.Default != nil {
+				def = m.Param.Default.Text
+				if _, err := parser.ParseExpr(def); err != nil {
+					c.diags.Errorf(c.pos(f, m.Param.Default.Pos), "invalid default for parameter %q: %v", name, goErr(err))
+				}
+			}
+			field := Exported(name)
+			replaced := false
+			for _, prev := range p.Params {
+				if prev.Name != field {
+					continue
+				}
+				if prev.Owner == p {
+					c.diags.Errorf(pos, "duplicate parameter %q (first declared at %s)", name, prev.Pos)
+				} else if prev.Type.Go != typ.Go {
+					c.diags.Errorf(pos, "parameter %q redeclared with type %s; %q declares it as %s", name, typ.Go, prev.Owner.Name, prev.Type.Go)
+				} else {
+					prev.Default = def
+					prev.Pos = pos
+					prev.DefaultFrom = p
+				}
+				replaced = true
+			}
+			if !replaced {
+				p.Params = append(p.Params, &Param{Name: field, Flag: flagName(name), Type: typ, Default: def, Pos: pos, Owner: p, DefaultFrom: p})
+			}
+		case m.State != nil:
+			for _, fl := range m.State.Fields {
+				typ := c.typeOf(f, fl.Type)
+				kind, fn := MergeNone, ""
+				if fl.Merge != nil {
+					rule := strings.Join(fl.Merge.Rule.Parts, ".")
+					if k, ok := mergeNames[rule]; ok {
+						kind = k
+					} else {
+						kind, fn = MergeFunc, rule
+					}
+				}
+				for _, n := range fl.Names {
+					pos := c.pos(f, n.Pos)
+					if prev, ok := stateNames[n.Name]; ok {
+						c.diags.Errorf(pos, "duplicate state field %q (first declared at %s)", n.Name, prev)
+						continue
+					}
+					stateNames[n.Name] = pos
+					p.State = append(p.State, &StateField{Name: n.Name, Type: typ, Merge: kind, MergeFunc: fn, Pos: pos})
+				}
+			}
+		case m.Execution != nil:
+			s := c.strategy(pd, m.Execution.Strategy, true)
+			pd.execution = &s
+		case m.QueueSize != nil:
+			if m.QueueSize.Unbounded {
+				p.QueueSize = -1
+				c.diags.Warnf(c.pos(f, m.QueueSize.Pos), "queue_size unbounded removes backpressure: memory grows with the backlog")
+			} else {
+				p.QueueSize = c.positive(f, m.QueueSize.Pos, "queue_size", m.QueueSize.Size)
+			}
+		case m.Limit != nil:
+			n := c.positive(f, m.Limit.Pos, m.Limit.Kind, m.Limit.Value)
+			if m.Limit.Kind == "max_threads" {
+				p.MaxThreads = n
+			} else {
+				p.MaxProcesses = n
+			}
+		case m.Context != nil:
+			name := m.Context.Name.Name
+			if _, dup := pd.contexts[name]; dup && m.Context.Name != nil {
+				// a child may redefine a parent's context; a second one in the same pipeline is an error
+			}
+			pd.contexts[name] = c.strategy(pd, m.Context.Strategy, true)
+		case m.FailFast != nil:
+			p.FailFast = true
+		}
+	}
+	for _, fld := range p.State {
+		for _, prm := range p.Params {
+			if prm.Name == fld.Name {
+				c.diags.Errorf(fld.Pos, "state field %q has the name of parameter %q", fld.Name, prm.Name)
+			}
+		}
+	}
+}
+
+func (c *checker) positive(f *dsl.File, pos lexer.Position, what, s string) int {
+	n, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
+	if err != nil || n <= 0 {
+		c.diags.Errorf(c.pos(f, pos), "%s needs a positive whole number, found %s", what, s)
+		return 1
+	}
+	return n
+}
+
+// typeOf normalises a written Go type.
+func (c *checker) typeOf(f *dsl.File, t *dsl.GoType) Type {
+	if t == nil {
+		return Type{}
+	}
+	pos := c.pos(f, t.Pos)
+	e, err := parser.ParseExpr(t.Text)
+	if err != nil {
+		c.diags.Errorf(pos, "invalid type %s: %v", t.Text, goErr(err))
+		return Type{Go: t.Text, Pos: pos}
+	}
+	return Type{Go: exprString(e), Pos: pos}
+}
+
+func exprString(e ast.Expr) string {
+	var b strings.Builder
+	printer.Fprint(&b, token.NewFileSet(), e)
+	return b.String()
+}
+
+func goErr(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, ": "); i >= 0 && strings.Count(s[:i], ":") >= 1 {
+		s = s[i+2:]
+	}
+	return s
+}
+
+// scope reads the members of a pipeline, sub-pipeline or strategy block.
+func (c *checker) scope(pd *pipelineDecl, name string, pos dsl.Pos, members []*dsl.Member, block *Strategy) *scopeDecl {
+	sc := &scopeDecl{name: name, pos: pos}
+	c.members(pd, sc, members, block)
+	return sc
+}
+
+func (c *checker) members(pd *pipelineDecl, sc *scopeDecl, members []*dsl.Member, block *Strategy) {
+	f, p := pd.file, pd.ir
+	for _, m := range members {
+		switch {
+		case m.Stage != nil:
+			if st := c.stage(pd, sc, m.Stage, block); st != nil {
+				sc.members = append(sc.members, memberDecl{stage: st})
+				p.Decls = append(p.Decls, st)
+			}
+		case m.Batch != nil:
+			if st := c.batch(pd, sc, m.Batch, block); st != nil {
+				sc.members = append(sc.members, memberDecl{stage: st})
+				p.Decls = append(p.Decls, st)
+			}
+		case m.Hook != nil:
+			c.hook(pd, sc, m.Hook)
+		case m.Reroute != nil:
+			r := reroute{from: c.nameRef(f, m.Reroute.From), own: true}
+			for _, t := range m.Reroute.To {
+				r.to = append(r.to, c.nameRef(f, t))
+			}
+			pd.reroutes = append(pd.reroutes, r)
+		case m.Sub != nil:
+			sub := m.Sub
+			subName := sub.Name.Name
+			if sc.name != "" {
+				subName = sc.name + "." + subName
+			}
+			if sub.Extends != nil {
+				c.diags.Errorf(c.pos(f, sub.Extends.Pos), "a sub-pipeline cannot extend another pipeline; declare a top-level pipeline and nest it")
+			}
+			child := &scopeDecl{name: subName, pos: c.pos(f, sub.Name.Pos)}
+			for _, o := range sub.Options {
+				switch o.Name {
+				case "to":
+					child.to = append(child.to, c.nameArgs(f, o)...)
+				case "from":
+					child.from = append(child.from, c.nameArgs(f, o)...)
+				default:
+					c.diags.Errorf(c.pos(f, o.Pos), "a sub-pipeline takes only to(...) and from(...), not %s; use a strategy block inside it", o.Name)
+				}
+			}
+			c.settingsInSub(pd, sub.Members)
+			c.members(pd, child, sub.Members, block)
+			sc.members = append(sc.members, memberDecl{sub: child})
+		case m.Block != nil:
+			s := c.strategy(pd, &m.Block.Strategy.Option, true)
+			c.members(pd, sc, m.Block.Members, &s)
+		case m.Param != nil, m.State != nil, m.Execution != nil, m.QueueSize != nil, m.Limit != nil, m.Context != nil, m.FailFast != nil:
+			if sc.name != "" || block != nil {
+				pos := memberPos(m)
+				if sc.name != "" {
+					c.diags.Errorf(c.pos(f, pos), "this declaration belongs at the top of pipeline %q, not inside a sub-pipeline or block", p.Name)
+				} else {
+					c.diags.Errorf(c.pos(f, pos), "this declaration belongs at the top of pipeline %q, not inside a strategy block", p.Name)
+				}
+			}
+		}
+	}
+}
+
+// settingsInSub is a no-op hook point: pipeline-wide settings inside a
+// sub-pipeline are reported by members.
+func (c *checker) settingsInSub(pd *pipelineDecl, members []*dsl.Member) {}
+
+func memberPos(m *dsl.Member) lexer.Position {
+	switch {
+	case m.Param != nil:
+		return m.Param.Pos
+	case m.State != nil:
+		return m.State.Pos
+	case m.Execution != nil:
+		return m.Execution.Pos
+	case m.QueueSize != nil:
+		return m.QueueSize.Pos
+	case m.Limit != nil:
+		return m.Limit.Pos
+	case m.Context != nil:
+		return m.Context.Pos
+	case m.FailFast != nil:
+		return m.FailFast.Pos
+	}
+	return lexer.Position{}
+}
+
+func (c *checker) nameRef(f *dsl.File, q *dsl.QName) NameRef {
+	return NameRef{Name: strings.Join(q.Parts, "."), Pos: c.pos(f, q.Pos)}
+}
+
+func (c *checker) nameArgs(f *dsl.File, o *dsl.Option) []NameRef {
+	if !o.Parens || len(o.Args) == 0 {
+		c.diags.Errorf(c.pos(f, o.Pos), "%s(...) needs at least one stage name", o.Name)
+		return nil
+	}
+	var out []NameRef
+	for _, a := range o.Args {
+		if a.Kind != dsl.ArgName || a.Key != "" {
+			c.diags.Errorf(c.pos(f, a.Pos), "%s(...) takes stage names, found %s", o.Name, a.Value)
+			continue
+		}
+		out = append(out, NameRef{Name: a.Value, Pos: c.pos(f, a.Pos)})
+	}
+	return out
+}
+
+var stageKinds = map[string]StageKind{"producer": Producer, "processor": Processor, "consumer": Consumer, "accumulator": Accumulator, "stage": Custom, "nested": Nested}
+
+func (c *checker) newStage(pd *pipelineDecl, sc *scopeDecl, kind StageKind, name string, pos dsl.Pos) *Stage {
+	q := name
+	if sc.name != "" {
+		q = sc.name + "." + name
+	}
+	return &Stage{Kind: kind, Name: name, QName: q, Pos: pos, Owner: pd.ir, Sub: sc.name, Method: "mgStage" + Exported(q)}
+}
+
+func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *Strategy) *Stage {
+	f := pd.file
+	kind := stageKinds[s.Kind]
+	st := c.newStage(pd, sc, kind, s.Name.Name, c.pos(f, s.Name.Pos))
+	if !isStageName(st.Name) {
+		c.diags.Errorf(st.Pos, "stage name %q must start with a lower-case letter", st.Name)
+	}
+	// Signature.
+	if s.Params != nil {
+		switch kind {
+		case Producer:
+			if s.Params.Name != nil {
+				c.diags.Errorf(c.pos(f, s.Params.Pos), "producer %q takes no input: write %s()", st.Name, st.Name)
+			}
+		case Custom, Nested:
+			c.diags.Errorf(c.pos(f, s.Params.Pos), "%s %q is bound with =, it takes no parameter list", kind, st.Name)
+		default:
+			if s.Params.Name == nil {
+				c.diags.Errorf(c.pos(f, s.Params.Pos), "%s %q needs an input parameter: (name Type)", kind, st.Name)
+			} else {
+				st.InName = s.Params.Name.Name
+				st.In = c.typeOf(f, s.Params.Type)
+			}
+		}
+	}
+	if s.Out != nil {
+		switch kind {
+		case Consumer:
+			c.diags.Errorf(c.pos(f, s.Out.Pos), "consumer %q has no output; use a processor to emit %s", st.Name, s.Out.Text)
+		case Custom, Nested:
+			c.diags.Errorf(c.pos(f, s.Out.Pos), "%s %q takes its types from what it is bound to", kind, st.Name)
+		default:
+			st.Out = c.typeOf(f, s.Out)
+		}
+	}
+	c.options(pd, st, s.Options, block)
+	switch {
+	case s.Body != nil:
+		st.Body = &Body{Text: s.Body.Text, Pos: f.OffsetPos(s.Body.Lbrace.Offset + 1)}
+		switch kind {
+		case Custom, Nested:
+			c.diags.Errorf(st.Pos, "%s %q is bound with = and has no body", kind, st.Name)
+		}
+		if s.Params == nil && kind != Accumulator {
+			if kind == Producer {
+				c.diags.Errorf(st.Pos, "producer %q needs a signature: %s() Type { ... }", st.Name, st.Name)
+			} else {
+				c.diags.Errorf(st.Pos, "%s %q needs a signature: %s(name Type) ... { ... }", kind, st.Name, st.Name)
+			}
+		}
+		if (kind == Producer || kind == Processor) && st.Out.IsZero() && !(kind == Processor && len(st.To) > 0) {
+			c.diags.Errorf(st.Pos, "%s %q needs an output type: %s(...) Type { ... }", kind, st.Name, st.Name)
+		}
+	case s.Ref != nil:
+		st.Ref = &Binding{Expr: s.Ref.Text, Pos: c.pos(f, s.Ref.Pos)}
+		if kind == Nested {
+			nested, ok := c.pipelines[s.Ref.Text]
+			if !ok {
+				c.unknownPipeline(f, &dsl.Ident{Pos: s.Ref.Pos, Name: s.Ref.Text})
+				return nil
+			}
+			c.declare(nested)
+			if !nested.built {
+				return nil
+			}
+			st.NestedOf = nested.ir
+			pd.ir.Nested = append(pd.ir.Nested, &NestedField{Field: "mgNested" + Exported(st.QName), Type: nested.ir, Stage: st})
+		} else {
+			if s.Params != nil || s.Out != nil {
+				c.diags.Errorf(st.Pos, "%s %q is bound with =: its types come from the Go function, write no signature", kind, st.Name)
+			}
+			if e, err := parser.ParseExpr(st.Ref.Expr); err != nil {
+				c.diags.Errorf(st.Ref.Pos, "invalid Go reference %s: %v", st.Ref.Expr, goErr(err))
+			} else if m, ok := methodExpr(e, pd.ir.Name); ok {
+				st.Ref.Method = true
+				st.Ref.Name = m
+			}
+		}
+	default:
+		if kind != Accumulator {
+			c.diags.Errorf(st.Pos, "%s %q needs a body { ... } or a binding = GoFunc", kind, st.Name)
+		} else {
+			st.IsBatch = true
+			if !st.Out.IsZero() {
+				c.diags.Errorf(st.Out.Pos, "accumulator %q without a body emits []%s; it has no output type of its own", st.Name, st.In.Go)
+			}
+		}
+	}
+	if kind == Accumulator {
+		if st.BatchSize == 0 {
+			c.diags.Errorf(st.Pos, "accumulator %q needs max_size(N)", st.Name)
+			st.BatchSize = 1
+		}
+		if !st.In.IsZero() {
+			if !strings.HasPrefix(st.In.Go, "[]") {
+				c.diags.Errorf(st.In.Pos, "accumulator %q receives its batch as a slice: write (%s []%s)", st.Name, st.InName, st.In.Go)
+			} else {
+				st.In.Go = strings.TrimPrefix(st.In.Go, "[]")
+			}
+		}
+		if st.IsBatch {
+			st.Out = Type{Go: "[]" + st.In.Go, Pos: st.Pos}
+		}
+	}
+	return st
+}
+
+func isStageName(s string) bool { return s != "" && (s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z')) }
+
+// methodExpr reports whether e is (*Pipeline).name or Pipeline.name.
+func methodExpr(e ast.Expr, pipeline string) (string, bool) {
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return "", false
+	}
+	x := sel.X
+	if p, ok := x.(*ast.ParenExpr); ok {
+		x = p.X
+	}
+	if s, ok := x.(*ast.StarExpr); ok {
+		x = s.X
+	}
+	if id, ok := x.(*ast.Ident); ok && id.Name == pipeline {
+		return sel.Sel.Name, true
+	}
+	return "", false
+}
+
+func (c *checker) batch(pd *pipelineDecl, sc *scopeDecl, b *dsl.Batch, block *Strategy) *Stage {
+	f := pd.file
+	pos := c.pos(f, b.Pos)
+	size := c.positive(f, b.Pos, "batch", b.Size)
+	// Batches are named after their position among the batches of their scope.
+	n := 1
+	for _, m := range sc.members {
+		if m.stage != nil && m.stage.IsBatch && strings.HasPrefix(m.stage.Name, "batch") {
+			n++
+		}
+	}
+	name := "batch"
+	if n > 1 {
+		name = fmt.Sprintf("batch%d", n)
+	}
+	st := c.newStage(pd, sc, Accumulator, name, pos)
+	st.IsBatch = true
+	st.BatchSize = size
+	if b.Every != "" {
+		d, err := time.ParseDuration(b.Every)
+		if err != nil || d <= 0 {
+			c.diags.Errorf(pos, "batch every needs a positive duration, found %s", b.Every)
+		}
+		st.MaxWait = d
+	}
+	c.options(pd, st, b.Options, block)
+	return st
+}
+
+// options applies stage options and the inherited strategy.
+func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block *Strategy) {
+	f := pd.file
+	var own *Strategy
+	seen := map[string]dsl.Pos{}
+	for _, o := range opts {
+		pos := c.pos(f, o.Pos)
+		canon := canonicalOption(o.Name)
+		if prev, ok := seen[canon]; ok && canon != "" {
+			c.diags.Errorf(pos, "option %s given twice (first at %s)", o.Name, prev)
+			continue
+		}
+		seen[canon] = pos
+		switch o.Name {
+		case "threads", "thread_pool", "process_per_batch", "cow_fork", "processes", "ipc_fork", "inline", "context":
+			if own != nil {
+				c.diags.Errorf(pos, "stage %q has two strategies (%s and %s)", st.Name, strategyWord(*own), o.Name)
+				continue
+			}
+			s := c.strategy(pd, o, false)
+			own = &s
+		case "to":
+			st.To = append(st.To, c.nameArgs(f, o)...)
+		case "from":
+			st.From = append(st.From, c.nameArgs(f, o)...)
+		case "routing":
+			switch c.oneName(f, o) {
+			case "broadcast":
+				st.Routing = Broadcast
+			case "round_robin":
+				st.Routing = RoundRobin
+			case "":
+			default:
+				c.diags.Errorf(pos, "routing must be broadcast or round_robin, found %s", o.Args[0].Value)
+			}
+		case "queue_size":
+			if len(o.Args) == 1 && o.Args[0].Kind == dsl.ArgName && o.Args[0].Value == "unbounded" {
+				st.QueueSize = -1
+				c.diags.Warnf(pos, "queue_size(unbounded) on stage %q removes backpressure: memory grows with the backlog", st.Name)
+			} else {
+				st.QueueSize = c.intArg(f, o, "")
+			}
+		case "ordered":
+			c.noArgs(f, o)
+			st.Ordered = true
+		case "retry":
+			st.Retry = c.intArg(f, o, "backoff")
+			for _, a := range o.Args[1:] {
+				if a.Key == "backoff" {
+					st.Backoff = c.durationOf(f, a)
+				}
+			}
+		case "dead_letter":
+			if refs := c.nameArgs(f, o); len(refs) == 1 {
+				st.DeadLetter = &refs[0]
+			} else if len(refs) > 1 {
+				c.diags.Errorf(pos, "dead_letter takes one stage name")
+			}
+		case "timeout":
+			st.Timeout = c.durationArg(f, o)
+		case "await":
+			if o.Parens {
+				c.durationArg(f, o)
+			}
+			c.diags.Notef(pos, "await has no effect: end of stream is exact, every sender of a stage is known before the program runs")
+		case "max_size":
+			if st.Kind != Accumulator {
+				c.diags.Errorf(pos, "max_size belongs to accumulators")
+			}
+			st.BatchSize = c.intArg(f, o, "")
+		case "max_wait":
+			if st.Kind != Accumulator {
+				c.diags.Errorf(pos, "max_wait belongs to accumulators")
+			}
+			st.MaxWait = c.durationArg(f, o)
+		default:
+			msg := fmt.Sprintf("unknown option %q", o.Name)
+			if s := didYouMean(o.Name, optionNames); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			c.diags.Errorf(pos, "%s", msg)
+		}
+	}
+	// Strategy: own option, then the innermost block, then the pipeline's execution.
+	switch {
+	case own != nil:
+		st.Strategy = *own
+		st.OwnStrategy = true
+	case block != nil:
+		st.Strategy = *block
+	case pd.execution != nil:
+		st.Strategy = *pd.execution
+	}
+	switch st.Kind {
+	case Producer:
+		if own != nil {
+			c.diags.Errorf(own.Pos, "producer %q always runs once on one goroutine; it takes no strategy", st.Name)
+		}
+		st.Strategy = Strategy{}
+	case Accumulator:
+		if own != nil && own.Kind != Inline {
+			c.diags.Errorf(own.Pos, "accumulator %q always runs on one goroutine in the parent process; it takes no strategy", st.Name)
+		}
+		st.Strategy = Strategy{}
+	case Nested:
+		if own != nil {
+			c.diags.Errorf(own.Pos, "nested pipeline %q takes its stages' strategies from its own declaration", st.Name)
+		}
+		st.Strategy = Strategy{}
+	}
+	if st.Ordered && st.Strategy.Kind == Inline {
+		c.diags.Warnf(seen["ordered"], "ordered has no effect on stage %q: it runs inline, so its items already leave in order", st.Name)
+	}
+	if st.Kind == Consumer && len(st.To) > 0 {
+		c.diags.Errorf(st.To[0].Pos, "consumer %q has no output: it cannot send to(...)", st.Name)
+	}
+	if st.Kind == Producer && len(st.From) > 0 {
+		c.diags.Errorf(st.From[0].Pos, "producer %q never receives: it cannot take from(...)", st.Name)
+	}
+}
+
+var optionNames = []string{"threads", "thread_pool", "process_per_batch", "cow_fork", "processes", "ipc_fork", "inline", "context", "to", "from", "routing", "queue_size", "ordered", "retry", "dead_letter", "timeout", "await", "max_size", "max_wait"}
+
+func canonicalOption(name string) string {
+	switch name {
+	case "threads", "thread_pool", "process_per_batch", "cow_fork", "processes", "ipc_fork", "inline", "context":
+		return "" // reported as two strategies
+	case "to", "from":
+		return ""
+	}
+	return name
+}
+
+func strategyWord(s Strategy) string {
+	switch s.Kind {
+	case Threads:
+		return "threads"
+	case ProcessPerBatch:
+		return "process_per_batch"
+	case Processes:
+		return "processes"
+	}
+	return "inline"
+}
+
+// strategy reads a strategy option; named contexts are resolved.
+func (c *checker) strategy(pd *pipelineDecl, o *dsl.Option, declaring bool) Strategy {
+	f := pd.file
+	pos := c.pos(f, o.Pos)
+	s := Strategy{Pos: pos}
+	switch o.Name {
+	case "inline":
+		c.noArgs(f, o)
+	case "threads", "thread_pool":
+		s.Kind, s.N = Threads, c.intArg(f, o, "")
+	case "cow_fork":
+		s.Kind, s.N, s.IPC = ProcessPerBatch, c.intArg(f, o, ""), "pipe"
+	case "ipc_fork":
+		s.Kind, s.N = Processes, c.intArg(f, o, "")
+	case "process_per_batch":
+		s.Kind, s.IPC = ProcessPerBatch, "pipe"
+		for _, a := range o.Args {
+			switch a.Key {
+			case "max":
+				s.N = c.intOf(f, a)
+			case "ipc":
+				if a.Kind != dsl.ArgName || (a.Value != "pipe" && a.Value != "tempfile") {
+					c.diags.Errorf(c.pos(f, a.Pos), "ipc must be pipe or tempfile, found %s", a.Value)
+				} else {
+					s.IPC = a.Value
+				}
+			default:
+				c.diags.Errorf(c.pos(f, a.Pos), "process_per_batch takes max: N and ipc: pipe|tempfile")
+			}
+		}
+		if s.N == 0 {
+			c.diags.Errorf(pos, "process_per_batch needs max: N")
+			s.N = 1
+		}
+	case "processes":
+		s.Kind, s.N = Processes, c.intArg(f, o, "recycle")
+		for _, a := range o.Args[min(1, len(o.Args)):] {
+			if a.Key == "recycle" {
+				s.Recycle = c.intOf(f, a)
+			}
+		}
+	case "context":
+		name := c.oneName(f, o)
+		if name == "" {
+			return s
+		}
+		cs, ok := pd.contexts[name]
+		if !ok {
+			var names []string
+			for n := range pd.contexts {
+				names = append(names, n)
+			}
+			msg := fmt.Sprintf("unknown context %q", name)
+			if sug := didYouMean(name, names); sug != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", sug)
+			}
+			c.diags.Errorf(pos, "%s", msg)
+			return s
+		}
+		cs.Pos = pos
+		return cs
+	default:
+		msg := fmt.Sprintf("%q is not a strategy: expected threads(N), process_per_batch(max: N), processes(N), inline or context(NAME)", o.Name)
+		c.diags.Errorf(pos, "%s", msg)
+	}
+	return s
+}
+
+func (c *checker) noArgs(f *dsl.File, o *dsl.Option) {
+	if o.Parens {
+		c.diags.Errorf(c.pos(f, o.Pos), "%s takes no arguments", o.Name)
+	}
+}
+
+func (c *checker) oneName(f *dsl.File, o *dsl.Option) string {
+	if len(o.Args) != 1 || o.Args[0].Kind != dsl.ArgName || o.Args[0].Key != "" {
+		c.diags.Errorf(c.pos(f, o.Pos), "%s takes one name: %s(NAME)", o.Name, o.Name)
+		return ""
+	}
+	return o.Args[0].Value
+}
+
+// intArg reads the first, unkeyed argument as a positive integer; other
+// arguments must use the allowed key.
+func (c *checker) intArg(f *dsl.File, o *dsl.Option, key string) int {
+	if len(o.Args) == 0 || o.Args[0].Key != "" {
+		c.diags.Errorf(c.pos(f, o.Pos), "%s needs a number: %s(N)", o.Name, o.Name)
+		return 1
+	}
+	for _, a := range o.Args[1:] {
+		if key == "" || a.Key != key {
+			c.diags.Errorf(c.pos(f, a.Pos), "unexpected argument to %s", o.Name)
+		}
+	}
+	return c.intOf(f, o.Args[0])
+}
+
+func (c *checker) intOf(f *dsl.File, a *dsl.Arg) int {
+	if a.Kind != dsl.ArgNumber {
+		c.diags.Errorf(c.pos(f, a.Pos), "expected a number, found %s", a.Value)
+		return 1
+	}
+	return c.positive(f, a.Pos, "this option", a.Value)
+}
+
+func (c *checker) durationArg(f *dsl.File, o *dsl.Option) time.Duration {
+	if len(o.Args) != 1 {
+		c.diags.Errorf(c.pos(f, o.Pos), "%s takes one duration: %s(250ms)", o.Name, o.Name)
+		return 0
+	}
+	return c.durationOf(f, o.Args[0])
+}
+
+func (c *checker) durationOf(f *dsl.File, a *dsl.Arg) time.Duration {
+	d, err := time.ParseDuration(a.Value)
+	if a.Kind != dsl.ArgDuration || err != nil || d <= 0 {
+		c.diags.Errorf(c.pos(f, a.Pos), "expected a positive duration such as 250ms, found %s", a.Value)
+		return 0
+	}
+	return d
+}
+
+var hookKinds = map[string]HookKind{"before_run": BeforeRun, "after_run": AfterRun, "after_producer": AfterProducer, "before": BeforeStage, "after": AfterStage, "before_fork": BeforeFork, "after_fork": AfterFork, "on_error": OnError}
+
+func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
+	f := pd.file
+	kind := hookKinds[h.Kind]
+	hk := &Hook{Kind: kind, Pos: c.pos(f, h.Pos), Owner: pd.ir, Sub: sc.name,
+		Body: Body{Text: h.Body.Text, Pos: f.OffsetPos(h.Body.Lbrace.Offset + 1)}}
+	if h.Target != nil {
+		r := c.nameRef(f, h.Target)
+		hk.Target = &r
+	}
+	switch kind {
+	case BeforeStage, AfterStage, OnError:
+		if hk.Target == nil {
+			c.diags.Errorf(hk.Pos, "%s needs a stage: %s(NAME) { ... }", h.Kind, h.Kind)
+		}
+	case BeforeRun, AfterRun, AfterProducer:
+		if hk.Target != nil {
+			c.diags.Errorf(hk.Target.Pos, "%s applies to the whole pipeline and takes no stage", h.Kind)
+		}
+	}
+	if kind == OnError {
+		for _, prm := range h.Params {
+			hk.Params = append(hk.Params, HookParam{Name: prm.Name.Name, Type: c.typeOf(f, prm.Type)})
+		}
+		if len(hk.Params) != 0 && (len(hk.Params) != 2 || hk.Params[0].Type.Go != "error" || hk.Params[1].Type.Go != "any" && hk.Params[1].Type.Go != "interface{}") {
+			c.diags.Errorf(hk.Pos, "on_error takes (err error, item any)")
+		}
+	} else if len(h.Params) > 0 {
+		c.diags.Errorf(c.pos(f, h.Params[0].Pos), "%s takes no parameters", h.Kind)
+	}
+	// Method names: one per hook, numbered when a kind repeats.
+	base := "mgHook" + Exported(h.Kind)
+	if hk.Target != nil {
+		base += Exported(hk.Target.Name)
+	} else if sc.name != "" {
+		base += Exported(sc.name)
+	}
+	name, n := base, 1
+	for _, other := range pd.ir.Hooks {
+		if other.Method == name {
+			n++
+			name = fmt.Sprintf("%s%d", base, n)
+		}
+	}
+	hk.Method = name
+	pd.ir.Hooks = append(pd.ir.Hooks, hk)
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,333 @@
+// Package ir resolves and checks parsed .mg files into a Program: every name
+// resolved, every edge known, every type and strategy decided, in source
+// order. The code generator reads only this model.
+package ir
+
+import (
+	"time"
+
+	"github.com/minigun-go/minigun/dsl"
+)
+
+// Program is the checked model of one or more .mg files of one package.
+type Program struct {
+	Files []*File
+}
+
+// File is one checked .mg file.
+type File struct {
+	Name      string // as given to dsl.Parse
+	Package   string // the package clause, "" when the file has none
+	Imports   []Import
+	GoBlocks  []GoBlock
+	Pipelines []*Pipeline // top-level pipelines in source order
+}
+
+// Import is a Go import of the file.
+type Import struct {
+	Alias string
+	Path  string
+	Pos   dsl.Pos
+}
+
+// GoBlock is a file-level block of verbatim Go declarations.
+type GoBlock struct {
+	Pos  dsl.Pos // position of the first byte after "{"
+	Text string
+}
+
+// Type is a Go type as it is spelled in the generated file.
+type Type struct {
+	Go      string   // e.g. "int", "[]Order", "map[string]int"
+	Imports []string // import paths the spelling needs beyond the file's own imports
+	Pos     dsl.Pos  // where the type was written or inferred
+}
+
+// IsZero reports whether the type is absent.
+func (t Type) IsZero() bool { return t.Go == "" }
+
+// Pipeline is a top-level pipeline: a Go type with parameters, state,
+// stage bodies and hooks, and the graph it runs.
+type Pipeline struct {
+	Name    string
+	Pos     dsl.Pos
+	Extends *Pipeline // parent, or nil
+
+	Params []*Param       // own and inherited, parent's first; a redeclared default replaces the parent's
+	State  []*StateField  // own fields only (a parent's fields are reached through embedding)
+	Decls  []*Stage       // stages declared in this pipeline (including inline sub-pipelines), source order
+	Hooks  []*Hook        // hooks declared in this pipeline (including inline sub-pipelines)
+	Nested []*NestedField // nested pipeline values this pipeline owns
+
+	QueueSize    int // 0 = runtime default; -1 = unbounded
+	MaxThreads   int
+	MaxProcesses int
+	FailFast     bool
+
+	// Graph is the run graph: own, inherited and nested stages flattened, edges resolved.
+	Graph *Graph
+	// Runs reports whether the pipeline has a producer anywhere (built mains run it).
+	Runs bool
+}
+
+// Param is a pipeline parameter: an exported field with a default and a flag.
+type Param struct {
+	Name    string // Go field name (exported)
+	Flag    string // flag name in built binaries
+	Type    Type
+	Default string // Go expression, "" = zero value
+	Pos     dsl.Pos
+	Owner   *Pipeline // pipeline whose struct holds the field
+	// DefaultFrom is the pipeline whose declaration gave the default: the
+	// owner, or a child that redeclared the parameter.
+	DefaultFrom *Pipeline
+}
+
+// MergeKind is how a state field written in a worker process comes back.
+type MergeKind int
+
+// Merge kinds.
+const (
+	MergeNone MergeKind = iota
+	MergeAppend
+	MergeSum
+	MergeMax
+	MergeMin
+	MergeUnion
+	MergeFunc
+)
+
+var mergeNames = map[string]MergeKind{"append": MergeAppend, "sum": MergeSum, "max": MergeMax, "min": MergeMin, "union": MergeUnion}
+
+// String returns the rule's name as written in merge(...).
+func (k MergeKind) String() string {
+	for n, v := range mergeNames {
+		if v == k {
+			return n
+		}
+	}
+	if k == MergeFunc {
+		return "func"
+	}
+	return "none"
+}
+
+// StateField is one per-process field of a pipeline.
+type StateField struct {
+	Name      string
+	Type      Type
+	Merge     MergeKind
+	MergeFunc string // for MergeFunc: the Go function
+	Pos       dsl.Pos
+}
+
+// NestedField is a nested pipeline value held by its embedding pipeline.
+type NestedField struct {
+	Field string    // Go field name, e.g. "mgNestedTransform"
+	Type  *Pipeline // the nested pipeline
+	Stage *Stage    // the `nested` declaration
+}
+
+// StageKind is the kind of a stage declaration.
+type StageKind int
+
+// Stage kinds.
+const (
+	Producer StageKind = iota
+	Processor
+	Consumer
+	Accumulator
+	Custom
+	Nested
+)
+
+var kindNames = [...]string{"producer", "processor", "consumer", "accumulator", "stage", "nested"}
+
+// String returns the kind as written in .mg.
+func (k StageKind) String() string { return kindNames[k] }
+
+// HasInput reports whether stages of the kind receive items.
+func (k StageKind) HasInput() bool { return k != Producer }
+
+// StrategyKind is how a stage's bodies run.
+type StrategyKind int
+
+// Strategy kinds.
+const (
+	Inline StrategyKind = iota
+	Threads
+	ProcessPerBatch
+	Processes
+)
+
+// Strategy is a stage's execution strategy.
+type Strategy struct {
+	Kind    StrategyKind
+	N       int    // goroutines, or processes at once
+	IPC     string // process_per_batch: "pipe" or "tempfile"
+	Recycle int    // processes: replace a worker after this many items
+	Pos     dsl.Pos
+}
+
+// IsProcess reports whether the strategy runs bodies in worker processes.
+func (s Strategy) IsProcess() bool { return s.Kind == ProcessPerBatch || s.Kind == Processes }
+
+// Routing is the fan-out mode of emit.
+type Routing int
+
+// Routing modes.
+const (
+	Broadcast Routing = iota
+	RoundRobin
+)
+
+// NameRef is a reference to a stage by (possibly qualified) name.
+type NameRef struct {
+	Name string
+	Pos  dsl.Pos
+}
+
+// Stage is a stage declaration.
+type Stage struct {
+	Kind   StageKind
+	Name   string // as declared
+	QName  string // qualified within its top-level pipeline: "parse", "ingest.parse"
+	Pos    dsl.Pos
+	Owner  *Pipeline // the top-level pipeline that declares it
+	Method string    // Go method holding the body or binding call, e.g. "mgStageSave"
+
+	InName string // the input parameter's name in the body
+	In     Type   // input item type (zero for producers)
+	Out    Type   // output item type (zero for consumers)
+
+	Body *Body    // inline Go body, or nil
+	Ref  *Binding // bound Go function or value, or nil
+
+	// Accumulators and batches.
+	BatchSize int
+	MaxWait   time.Duration
+	IsBatch   bool // `batch N`: no body, emits []In
+
+	Strategy     Strategy // effective strategy (blocks, context, execution and own option applied)
+	OwnStrategy  bool     // the strategy was written on the stage itself
+	To           []NameRef
+	From         []NameRef
+	Routing      Routing
+	QueueSize    int // 0 = pipeline default, -1 = unbounded
+	Ordered      bool
+	Retry        int
+	Backoff      time.Duration
+	Timeout      time.Duration
+	DeadLetter   *NameRef
+	NestedOf     *Pipeline // Kind == Nested: the embedded pipeline
+	Sub          string    // name of the inline sub-pipeline holding it, "" at top level
+	UsesTo       bool      // the body can call to.x
+}
+
+// Body is an inline Go body.
+type Body struct {
+	Text       string
+	Pos        dsl.Pos // position of the first byte after "{"
+	Terminates bool    // the statements end in a terminating statement
+}
+
+// ShapeKind names the accepted shapes of a bound Go function (DESIGN 2.3).
+type ShapeKind int
+
+// Binding shapes.
+const (
+	ShapeProducerEmit      ShapeKind = iota // func(emit func(T))
+	ShapeProducerCtxEmit                    // func(ctx, emit func(T)) error
+	ShapeProducerSeq                        // func() iter.Seq[T]
+	ShapeProcessorValue                     // func(T) U
+	ShapeProcessorValueErr                  // func(T) (U, error)
+	ShapeProcessorCtxValue                  // func(ctx, T) (U, error)
+	ShapeProcessorEmit                      // func(T, emit func(U))
+	ShapeProcessorCtxEmit                   // func(ctx, T, emit func(U)) error
+	ShapeConsumer                           // func(T)
+	ShapeConsumerErr                        // func(T) error
+	ShapeConsumerCtx                        // func(ctx, T) error
+	ShapeCustom                             // a value implementing mgrt.Stage[In, Out]
+)
+
+// Binding is a stage bound to Go code.
+type Binding struct {
+	Expr   string // the Go expression as written
+	Pos    dsl.Pos
+	Shape  ShapeKind
+	Method bool // a method expression of the pipeline type: called with p as receiver
+	Name   string
+}
+
+// HookKind is the kind of a hook.
+type HookKind int
+
+// Hook kinds.
+const (
+	BeforeRun HookKind = iota
+	AfterRun
+	AfterProducer
+	BeforeStage
+	AfterStage
+	BeforeFork
+	AfterFork
+	OnError
+)
+
+var hookNames = [...]string{"before_run", "after_run", "after_producer", "before", "after", "before_fork", "after_fork", "on_error"}
+
+// String returns the hook as written in .mg.
+func (k HookKind) String() string { return hookNames[k] }
+
+// Hook is a hook declaration.
+type Hook struct {
+	Kind   HookKind
+	Target *NameRef // for stage hooks; nil for pipeline-wide ones
+	Params []HookParam
+	Body   Body
+	Pos    dsl.Pos
+	Owner  *Pipeline
+	Sub    string
+	Method string // Go method holding the body
+}
+
+// HookParam is a named parameter of an on_error hook.
+type HookParam struct {
+	Name string
+	Type Type
+}
+
+// Graph is a pipeline's run graph.
+type Graph struct {
+	Nodes []*Node // source order: parent's first, then own; nested pipelines in place
+	Edges []*Edge // source order of their senders
+	Hooks []*HookRef
+}
+
+// Node is one stage in a run graph.
+type Node struct {
+	Index int
+	Name  string // qualified name, unique in the graph: "double", "transform.double", "ingest.parse"
+	Decl  *Stage
+	Recv  string // Go expression of the receiver of Decl's method, relative to the top-level value p
+	In    Type
+	Out   Type
+
+	Outs       []*Edge // static downstreams in to(...) order or by the sequential rule
+	Ins        []*Edge
+	DeadLetter *Edge
+}
+
+// Edge is a static edge between two nodes.
+type Edge struct {
+	From, To   *Node
+	DeadLetter bool
+	Pos        dsl.Pos // where the edge was declared (the to/from, or the sender for the sequential rule)
+}
+
+// HookRef is a hook bound into a run graph.
+type HookRef struct {
+	Hook   *Hook
+	Recv   string // receiver expression relative to p
+	Target *Node  // for stage hooks
+}

@@ -1,0 +1,826 @@
+package ir
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/minigun-go/minigun/dsl"
+)
+
+// This file builds a pipeline's run graph (DESIGN 2.6, 2.7): the stages of the
+// pipeline, its parents and its nested pipelines flattened into one tree of
+// scopes, explicit edges, the sequential rule, reroutes, dead letters, then the
+// graph checks (cycles, types, reachability).
+
+// gscope is a pipeline, inline sub-pipeline or nested pipeline in a run graph.
+type gscope struct {
+	local  string // name within the parent scope; "" for the root
+	prefix string // qualified prefix of its nodes: "" or "ingest."
+	pos    dsl.Pos
+	to     []NameRef
+	from   []NameRef
+	units  []*gunit
+	parent *gscope
+}
+
+// gunit is a member of a scope: a node or a sub-scope.
+type gunit struct {
+	node *Node
+	sub  *gscope
+}
+
+func (u *gunit) localName() string {
+	if u.node != nil {
+		return u.node.Decl.Name
+	}
+	return u.sub.local
+}
+
+type graphBuilder struct {
+	c      *checker
+	pd     *pipelineDecl
+	g      *Graph
+	root   *gscope
+	edges  map[[2]*Node]*Edge
+	hooks  []hookInScope
+	seq    int
+	// resolveErrors is set when a name did not resolve.
+	resolveErrors bool
+	edgeNo map[*Edge]int
+}
+
+type hookInScope struct {
+	hook  *Hook
+	recv  string
+	scope *gscope
+}
+
+func (c *checker) buildGraph(pd *pipelineDecl) {
+	b := &graphBuilder{c: c, pd: pd, g: &Graph{}, edges: map[[2]*Node]*Edge{}, edgeNo: map[*Edge]int{}}
+	b.root = &gscope{pos: pd.ir.Pos}
+	b.instantiate(pd, "p", b.root)
+	b.explicitEdges(b.root)
+	b.sequential(b.root)
+	b.deadLetters()
+	b.reroutes()
+	b.bindHooks()
+	b.inferTypes()
+	b.cycles()
+	b.checkEdges()
+	b.reachability()
+	b.finish()
+	pd.ir.Graph = b.g
+}
+
+// instantiate adds the units of pd (its parents' first) to sc, with receiver recv.
+func (b *graphBuilder) instantiate(pd *pipelineDecl, recv string, sc *gscope) {
+	if pd.ir.Extends != nil {
+		parent := b.c.pipelines[pd.ir.Extends.Name]
+		b.instantiate(parent, recv+"."+parent.ir.Name, sc)
+	}
+	b.members(pd, recv, sc, pd.root.members, sc.prefix)
+	for _, h := range pd.ir.Hooks {
+		hs := hookInScope{hook: h, recv: recv, scope: sc}
+		if h.Sub != "" {
+			hs.scope = b.findSub(sc, strings.TrimPrefix(h.Sub, ""))
+		}
+		b.hooks = append(b.hooks, hs)
+	}
+}
+
+// findSub finds an inline sub-pipeline scope by its qualified name below sc.
+func (b *graphBuilder) findSub(sc *gscope, qname string) *gscope {
+	cur := sc
+	for _, part := range strings.Split(qname, ".") {
+		var next *gscope
+		for _, u := range cur.units {
+			if u.sub != nil && u.sub.local == part {
+				next = u.sub
+			}
+		}
+		if next == nil {
+			return sc
+		}
+		cur = next
+	}
+	return cur
+}
+
+func (b *graphBuilder) members(pd *pipelineDecl, recv string, sc *gscope, members []memberDecl, prefix string) {
+	for _, m := range members {
+		switch {
+		case m.stage != nil && m.stage.Kind == Nested:
+			st := m.stage
+			if st.NestedOf == nil {
+				continue
+			}
+			sub := &gscope{local: st.Name, prefix: prefix + st.Name + ".", pos: st.Pos, to: st.To, from: st.From, parent: sc}
+			if !b.addUnit(sc, &gunit{sub: sub}, st.Pos) {
+				continue
+			}
+			nested := b.c.pipelines[st.NestedOf.Name]
+			b.instantiate(nested, recv+".mgNested"+Exported(st.QName), sub)
+		case m.stage != nil:
+			st := m.stage
+			n := &Node{Name: prefix + st.Name, Decl: st, Recv: recv, In: st.In, Out: st.Out}
+			u := &gunit{node: n}
+			if !b.addUnit(sc, u, st.Pos) {
+				continue
+			}
+			n.Index = len(b.g.Nodes)
+			b.g.Nodes = append(b.g.Nodes, n)
+		case m.sub != nil:
+			sub := &gscope{local: lastPart(m.sub.name), prefix: prefix + lastPart(m.sub.name) + ".", pos: m.sub.pos, to: m.sub.to, from: m.sub.from, parent: sc}
+			if !b.addUnit(sc, &gunit{sub: sub}, m.sub.pos) {
+				continue
+			}
+			b.members(pd, recv, sub, m.sub.members, sub.prefix)
+		}
+	}
+}
+
+func lastPart(q string) string {
+	if i := strings.LastIndexByte(q, '.'); i >= 0 {
+		return q[i+1:]
+	}
+	return q
+}
+
+// addUnit adds a unit to a scope, refusing a second unit of the same name.
+func (b *graphBuilder) addUnit(sc *gscope, u *gunit, pos dsl.Pos) bool {
+	name := u.localName()
+	for _, other := range sc.units {
+		if other.localName() != name {
+			continue
+		}
+		if u.node != nil && other.node != nil && u.node.Decl.IsBatch && other.node.Decl.IsBatch {
+			// Batches are named by the compiler; a child's batch next to a parent's gets a number.
+			for i := 2; ; i++ {
+				cand := fmt.Sprintf("%s%d", name, i)
+				if b.lookupLocal(sc, cand) == nil {
+					u.node.Name = sc.prefix + cand
+					break
+				}
+			}
+			sc.units = append(sc.units, u)
+			return true
+		}
+		otherPos, otherOwner := b.unitDecl(other)
+		if own := b.unitOwner(u); own != nil && otherOwner != nil && own != otherOwner && sc.parent == nil && own == b.pd.ir {
+			b.c.diags.Errorf(pos, "stage %q is already declared by parent pipeline %q (at %s); a child cannot redefine it", name, otherOwner.Name, otherPos)
+		} else if own == b.pd.ir || sc.parent == nil && own == nil {
+			b.c.diags.Errorf(pos, "duplicate stage %q (first declared at %s)", name, otherPos)
+		}
+		return false
+	}
+	sc.units = append(sc.units, u)
+	return true
+}
+
+func (b *graphBuilder) lookupLocal(sc *gscope, name string) *gunit {
+	for _, u := range sc.units {
+		if u.localName() == name || (u.node != nil && u.node.Name == sc.prefix+name) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (b *graphBuilder) unitDecl(u *gunit) (dsl.Pos, *Pipeline) {
+	if u.node != nil {
+		return u.node.Decl.Pos, u.node.Decl.Owner
+	}
+	return u.sub.pos, nil
+}
+
+func (b *graphBuilder) unitOwner(u *gunit) *Pipeline {
+	if u.node != nil {
+		return u.node.Decl.Owner
+	}
+	return b.pd.ir
+}
+
+// resolve finds the unit a name refers to, searching sc, then its parents,
+// then (for an unqualified name) the whole graph.
+func (b *graphBuilder) resolve(sc *gscope, ref NameRef) *gunit {
+	parts := strings.Split(ref.Name, ".")
+	for s := sc; s != nil; s = s.parent {
+		if u := b.descend(s, parts); u != nil {
+			return u
+		}
+	}
+	// Anywhere in the graph, if unique.
+	var found []*gunit
+	var all []string
+	var walk func(s *gscope)
+	walk = func(s *gscope) {
+		for _, u := range s.units {
+			if u.node != nil {
+				all = append(all, u.node.Name)
+			} else {
+				all = append(all, strings.TrimSuffix(u.sub.prefix, "."))
+				walk(u.sub)
+			}
+			if u := b.descend(s, parts); u != nil && !containsUnit(found, u) {
+				found = append(found, u)
+			}
+		}
+	}
+	walk(b.root)
+	switch len(found) {
+	case 1:
+		return found[0]
+	}
+	b.resolveErrors = true
+	switch len(found) {
+	case 0:
+		msg := fmt.Sprintf("unknown stage %q", ref.Name)
+		if s := didYouMean(ref.Name, append(all, localNames(all)...)); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		b.c.diags.Errorf(ref.Pos, "%s", msg)
+	default:
+		var names []string
+		for _, u := range found {
+			names = append(names, fmt.Sprintf("%q", unitName(u)))
+		}
+		sort.Strings(names)
+		b.c.diags.Errorf(ref.Pos, "stage name %q is ambiguous: it may be %s; qualify it", ref.Name, strings.Join(names, " or "))
+	}
+	return nil
+}
+
+func localNames(qs []string) []string {
+	var out []string
+	for _, q := range qs {
+		out = append(out, lastPart(q))
+	}
+	return out
+}
+
+func containsUnit(us []*gunit, u *gunit) bool {
+	for _, x := range us {
+		if x == u {
+			return true
+		}
+	}
+	return false
+}
+
+func unitName(u *gunit) string {
+	if u.node != nil {
+		return u.node.Name
+	}
+	return strings.TrimSuffix(u.sub.prefix, ".")
+}
+
+func (b *graphBuilder) descend(s *gscope, parts []string) *gunit {
+	u := b.lookupLocal(s, parts[0])
+	for _, p := range parts[1:] {
+		if u == nil || u.sub == nil {
+			return nil
+		}
+		u = b.lookupLocal(u.sub, p)
+	}
+	return u
+}
+
+// receivers are the nodes that take a unit's input.
+func (b *graphBuilder) receivers(u *gunit) []*Node {
+	if u.node != nil {
+		if u.node.Decl.Kind.HasInput() {
+			return []*Node{u.node}
+		}
+		return nil
+	}
+	return b.entrance(u.sub)
+}
+
+// entrance is the first unit of a scope, in source order, that has an input.
+func (b *graphBuilder) entrance(sc *gscope) []*Node {
+	for _, u := range sc.units {
+		if u.node != nil && u.node.Decl.Kind.HasInput() && len(u.node.Decl.From) == 0 {
+			return []*Node{u.node}
+		}
+		if u.sub != nil && len(u.sub.from) == 0 {
+			if r := b.entrance(u.sub); len(r) > 0 {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// senders are the nodes that produce a unit's output.
+func (b *graphBuilder) senders(u *gunit) []*Node {
+	if u.node != nil {
+		if u.node.Decl.Kind != Consumer {
+			return []*Node{u.node}
+		}
+		return nil
+	}
+	return b.exits(u.sub)
+}
+
+// exits are the nodes of a scope whose output goes nowhere yet.
+func (b *graphBuilder) exits(sc *gscope) []*Node {
+	var out []*Node
+	for _, u := range sc.units {
+		if u.node != nil {
+			if u.node.Decl.Kind != Consumer && len(u.node.Outs) == 0 && len(u.node.Decl.To) == 0 {
+				out = append(out, u.node)
+			}
+		} else if len(u.sub.to) == 0 {
+			out = append(out, b.exits(u.sub)...)
+		}
+	}
+	return out
+}
+
+func (b *graphBuilder) addEdge(from, to *Node, pos dsl.Pos, dl bool) *Edge {
+	key := [2]*Node{from, to}
+	if e, ok := b.edges[key]; ok {
+		if dl == e.DeadLetter {
+			return e
+		}
+	}
+	e := &Edge{From: from, To: to, Pos: pos, DeadLetter: dl}
+	if !dl {
+		b.edges[key] = e
+	}
+	b.seq++
+	b.edgeNo[e] = b.seq
+	if dl {
+		from.DeadLetter = e
+	} else {
+		from.Outs = append(from.Outs, e)
+	}
+	to.Ins = append(to.Ins, e)
+	return e
+}
+
+// explicitEdges adds every to(...) and from(...) edge of the tree.
+func (b *graphBuilder) explicitEdges(sc *gscope) {
+	for _, u := range sc.units {
+		var to, from []NameRef
+		if u.node != nil {
+			to, from = u.node.Decl.To, u.node.Decl.From
+		} else {
+			to, from = u.sub.to, u.sub.from
+			b.explicitEdges(u.sub)
+		}
+		for _, ref := range to {
+			target := b.resolve(sc, ref)
+			if target == nil {
+				continue
+			}
+			recv := b.receivers(target)
+			if len(recv) == 0 {
+				b.c.diags.Errorf(ref.Pos, "%q cannot receive items: it is a producer or has no stage with an input", ref.Name)
+				continue
+			}
+			for _, s := range b.senders(u) {
+				for _, r := range recv {
+					if fl := r.Decl.From; len(fl) > 0 && !b.listed(r, fl, s) {
+						b.c.diags.Errorf(ref.Pos, "%q sends to %q, but %q takes from(...) a list that does not name it", s.Name, r.Name, r.Name)
+						continue
+					}
+					b.addEdge(s, r, ref.Pos, false)
+				}
+			}
+		}
+		for _, ref := range from {
+			source := b.resolve(sc, ref)
+			if source == nil {
+				continue
+			}
+			senders := b.senders(source)
+			if len(senders) == 0 {
+				b.c.diags.Errorf(ref.Pos, "%q sends nothing: it is a consumer or has no stage with an output", ref.Name)
+				continue
+			}
+			for _, s := range senders {
+				for _, r := range b.receivers(u) {
+					b.addEdge(s, r, ref.Pos, false)
+				}
+			}
+		}
+	}
+}
+
+// listed reports whether sender s is named in r's from(...) list.
+func (b *graphBuilder) listed(r *Node, from []NameRef, s *Node) bool {
+	sc := b.scopeOf(r)
+	for _, ref := range from {
+		u := b.quietResolve(sc, ref)
+		if u == nil {
+			continue
+		}
+		for _, n := range b.senders(u) {
+			if n == s {
+				return true
+			}
+		}
+		if u.sub != nil && b.contains(u.sub, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *graphBuilder) contains(sc *gscope, n *Node) bool {
+	for _, u := range sc.units {
+		if u.node == n || (u.sub != nil && b.contains(u.sub, n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *graphBuilder) quietResolve(sc *gscope, ref NameRef) *gunit {
+	saved, savedErr := len(b.c.diags), b.resolveErrors
+	u := b.resolve(sc, ref)
+	b.c.diags, b.resolveErrors = b.c.diags[:saved], savedErr
+	return u
+}
+
+func (b *graphBuilder) scopeOf(n *Node) *gscope {
+	var find func(sc *gscope) *gscope
+	find = func(sc *gscope) *gscope {
+		for _, u := range sc.units {
+			if u.node == n {
+				return sc
+			}
+			if u.sub != nil {
+				if s := find(u.sub); s != nil {
+					return s
+				}
+			}
+		}
+		return nil
+	}
+	if s := find(b.root); s != nil {
+		return s
+	}
+	return b.root
+}
+
+// sequential applies rule 1 of DESIGN 2.6, innermost scopes first.
+func (b *graphBuilder) sequential(sc *gscope) {
+	for _, u := range sc.units {
+		if u.sub != nil {
+			b.sequential(u.sub)
+		}
+	}
+	for i, u := range sc.units {
+		if u.node != nil && len(u.node.Decl.To) > 0 || u.sub != nil && len(u.sub.to) > 0 {
+			continue
+		}
+		senders := b.senders(u)
+		if len(senders) == 0 {
+			continue
+		}
+		for _, v := range sc.units[i+1:] {
+			if v.node != nil && len(v.node.Decl.From) > 0 || v.sub != nil && len(v.sub.from) > 0 {
+				continue
+			}
+			recv := b.receivers(v)
+			if len(recv) == 0 {
+				continue
+			}
+			for _, s := range senders {
+				for _, r := range recv {
+					b.addEdge(s, r, s.Decl.Pos, false)
+				}
+			}
+			break
+		}
+	}
+}
+
+func (b *graphBuilder) deadLetters() {
+	for _, n := range b.g.Nodes {
+		ref := n.Decl.DeadLetter
+		if ref == nil {
+			continue
+		}
+		u := b.resolve(b.scopeOf(n), *ref)
+		if u == nil {
+			continue
+		}
+		recv := b.receivers(u)
+		if len(recv) != 1 {
+			b.c.diags.Errorf(ref.Pos, "dead_letter needs one stage with an input, %q is not one", ref.Name)
+			continue
+		}
+		if n.Decl.Kind == Producer {
+			b.c.diags.Errorf(ref.Pos, "producer %q has no items to dead-letter: a producer's error fails the run", n.Decl.Name)
+			continue
+		}
+		b.addEdge(n, recv[0], ref.Pos, true)
+	}
+}
+
+// reroutes replaces the outgoing edges of rerouted stages, then drops the
+// stages that a reroute left unable to receive (in a child pipeline).
+func (b *graphBuilder) reroutes() {
+	if len(b.pd.reroutes) == 0 {
+		return
+	}
+	hadInput := map[*Node]bool{}
+	for _, n := range b.g.Nodes {
+		hadInput[n] = len(n.Ins) > 0
+	}
+	for _, r := range b.pd.reroutes {
+		u := b.resolve(b.root, r.from)
+		if u == nil {
+			continue
+		}
+		senders := b.senders(u)
+		if u.node != nil && u.node.Decl.Kind == Consumer {
+			b.c.diags.Errorf(r.from.Pos, "cannot reroute consumer %q: it sends nothing", r.from.Name)
+			continue
+		}
+		if u.sub != nil {
+			senders = b.allSenders(u.sub)
+		}
+		for _, s := range senders {
+			for _, e := range s.Outs {
+				b.removeEdge(e)
+			}
+			s.Outs = nil
+		}
+		for _, ref := range r.to {
+			t := b.resolve(b.root, ref)
+			if t == nil {
+				continue
+			}
+			for _, s := range senders {
+				for _, rcv := range b.receivers(t) {
+					b.addEdge(s, rcv, ref.Pos, false)
+				}
+			}
+		}
+	}
+	if b.pd.ir.Extends == nil {
+		return // in a base pipeline, a stage left without input is reported as unreachable
+	}
+	for changed := true; changed; {
+		changed = false
+		var keep []*Node
+		for _, n := range b.g.Nodes {
+			if n.Decl.Kind.HasInput() && hadInput[n] && len(n.Ins) == 0 {
+				for _, e := range append(n.Outs, n.DeadLetter) {
+					if e != nil {
+						b.removeEdge(e)
+					}
+				}
+				b.dropUnit(b.root, n)
+				changed = true
+				continue
+			}
+			keep = append(keep, n)
+		}
+		b.g.Nodes = keep
+	}
+}
+
+// allSenders are the nodes of a scope whose output leaves it.
+func (b *graphBuilder) allSenders(sc *gscope) []*Node {
+	var out []*Node
+	for _, u := range sc.units {
+		if u.node != nil {
+			for _, e := range u.node.Outs {
+				if !b.contains(sc, e.To) {
+					out = append(out, u.node)
+					break
+				}
+			}
+		} else {
+			out = append(out, b.allSenders(u.sub)...)
+		}
+	}
+	return out
+}
+
+func (b *graphBuilder) removeEdge(e *Edge) {
+	delete(b.edges, [2]*Node{e.From, e.To})
+	e.From.Outs = without(e.From.Outs, e)
+	if e.From.DeadLetter == e {
+		e.From.DeadLetter = nil
+	}
+	e.To.Ins = without(e.To.Ins, e)
+}
+
+func without(es []*Edge, e *Edge) []*Edge {
+	out := es[:0:0]
+	for _, x := range es {
+		if x != e {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (b *graphBuilder) dropUnit(sc *gscope, n *Node) {
+	for i, u := range sc.units {
+		if u.node == n {
+			sc.units = append(sc.units[:i:i], sc.units[i+1:]...)
+			return
+		}
+		if u.sub != nil {
+			b.dropUnit(u.sub, n)
+		}
+	}
+}
+
+func (b *graphBuilder) bindHooks() {
+	alive := map[*Node]bool{}
+	for _, n := range b.g.Nodes {
+		alive[n] = true
+	}
+	for _, hs := range b.hooks {
+		ref := &HookRef{Hook: hs.hook, Recv: hs.recv}
+		if t := hs.hook.Target; t != nil {
+			u := b.quietResolve(hs.scope, *t)
+			if u == nil {
+				if hs.hook.Owner == b.pd.ir || b.c.pipelines[hs.hook.Owner.Name] == b.pd {
+					b.resolve(hs.scope, *t) // report it
+				}
+				continue
+			}
+			if u.node == nil {
+				b.c.diags.Errorf(t.Pos, "%s(%s): %q is a pipeline, hooks take a stage", hs.hook.Kind, t.Name, t.Name)
+				continue
+			}
+			if !alive[u.node] {
+				continue // dropped by a reroute
+			}
+			ref.Target = u.node
+			switch hs.hook.Kind {
+			case BeforeFork, AfterFork:
+				if !u.node.Decl.Strategy.IsProcess() {
+					b.c.diags.Errorf(t.Pos, "%s(%s): stage %q does not run in worker processes", hs.hook.Kind, t.Name, t.Name)
+				}
+			}
+		}
+		b.g.Hooks = append(b.g.Hooks, ref)
+	}
+}
+
+// inferTypes gives batches their types from their upstream.
+func (b *graphBuilder) inferTypes() {
+	for changed := true; changed; {
+		changed = false
+		for _, n := range b.g.Nodes {
+			if !n.Decl.IsBatch || !n.In.IsZero() {
+				continue
+			}
+			for _, e := range n.Ins {
+				if e.DeadLetter || e.From.Out.IsZero() {
+					continue
+				}
+				n.In = Type{Go: e.From.Out.Go, Imports: e.From.Out.Imports, Pos: n.Decl.Pos}
+				n.Out = Type{Go: "[]" + n.In.Go, Imports: n.In.Imports, Pos: n.Decl.Pos}
+				changed = true
+				break
+			}
+		}
+	}
+}
+
+func (b *graphBuilder) sortedEdges() []*Edge {
+	var all []*Edge
+	seen := map[*Edge]bool{}
+	for _, n := range b.g.Nodes {
+		for _, e := range n.Outs {
+			if !seen[e] {
+				seen[e] = true
+				all = append(all, e)
+			}
+		}
+		if e := n.DeadLetter; e != nil && !seen[e] {
+			seen[e] = true
+			all = append(all, e)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, c := all[i].Pos, all[j].Pos
+		if a.File != c.File {
+			return a.File < c.File
+		}
+		if a.Offset != c.Offset {
+			return a.Offset < c.Offset
+		}
+		return b.edgeNo[all[i]] < b.edgeNo[all[j]]
+	})
+	return all
+}
+
+// cycles reports each cycle at the edge that closes it in source order.
+func (b *graphBuilder) cycles() {
+	adj := map[*Node][]*Node{}
+	for _, e := range b.sortedEdges() {
+		if path := findPath(adj, e.To, e.From); path != nil {
+			names := make([]string, 0, len(path)+1)
+			for _, n := range path {
+				names = append(names, n.Name)
+			}
+			names = append(names, e.To.Name)
+			b.c.diags.Errorf(e.Pos, "cycle: %s", strings.Join(names, " -> "))
+			continue
+		}
+		adj[e.From] = append(adj[e.From], e.To)
+	}
+}
+
+func findPath(adj map[*Node][]*Node, from, to *Node) []*Node {
+	seen := map[*Node]bool{}
+	var path []*Node
+	var dfs func(n *Node) bool
+	dfs = func(n *Node) bool {
+		path = append(path, n)
+		if n == to {
+			return true
+		}
+		seen[n] = true
+		for _, m := range adj[n] {
+			if !seen[m] && dfs(m) {
+				return true
+			}
+		}
+		path = path[:len(path)-1]
+		return false
+	}
+	if dfs(from) {
+		return path
+	}
+	return nil
+}
+
+// checkEdges checks the types on every edge, at the receiving stage.
+func (b *graphBuilder) checkEdges() {
+	for _, e := range b.sortedEdges() {
+		from, to := e.From, e.To
+		if from.Out.IsZero() || to.In.IsZero() || from.Out.Go == "any" && from.Decl.Ref != nil || to.In.Go == "any" && to.Decl.Ref != nil {
+			continue
+		}
+		want := from.Out.Go
+		if e.DeadLetter {
+			want = "mgrt.Failed[" + from.In.Go + "]"
+		}
+		if !sameType(want, to.In.Go) {
+			kind := "sends"
+			if e.DeadLetter {
+				kind = "dead-letters"
+			}
+			b.c.diags.Errorf(to.Decl.Pos, "type mismatch: %q %s %s (%s) but %q takes %s (%s)", from.Name, kind, want, from.Decl.Pos, to.Name, to.In.Go, to.Decl.Pos)
+		}
+	}
+}
+
+func sameType(a, b string) bool {
+	norm := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, "interface{}", "any"), " ", "")
+	}
+	return norm(a) == norm(b)
+}
+
+// reachability reports stages that can never receive, on pipelines that run,
+// and warns about outputs that go nowhere.
+func (b *graphBuilder) reachability() {
+	runs := false
+	for _, n := range b.g.Nodes {
+		if n.Decl.Kind == Producer {
+			runs = true
+		}
+	}
+	b.pd.ir.Runs = runs
+	if !runs || b.resolveErrors {
+		// An unresolved name leaves edges out; what would follow from it is noise.
+		return
+	}
+	for _, n := range b.g.Nodes {
+		if n.Decl.Kind.HasInput() && len(n.Ins) == 0 {
+			b.c.diags.Errorf(n.Decl.Pos, "stage %q can never receive items: no stage sends to it", n.Name)
+		}
+		if n.Decl.Kind != Consumer && len(n.Outs) == 0 && !n.Decl.UsesTo && n.Decl.Owner == b.pd.ir {
+			b.c.diags.Warnf(n.Decl.Pos, "output of stage %q goes nowhere: no stage receives from it", n.Name)
+		}
+	}
+}
+
+// finish numbers the nodes and lists the edges in sender order.
+func (b *graphBuilder) finish() {
+	for i, n := range b.g.Nodes {
+		n.Index = i
+	}
+	b.g.Edges = nil
+	for _, n := range b.g.Nodes {
+		b.g.Edges = append(b.g.Edges, n.Outs...)
+		if n.DeadLetter != nil {
+			b.g.Edges = append(b.g.Edges, n.DeadLetter)
+		}
+	}
+}
