@@ -23,15 +23,15 @@ vet:
 
 # Regenerate every committed _mg.go from its .mg.
 generate: build
-	$(GEN) generate ./examples/...
+	$(GEN) generate ./examples/... ./internal/bench
 
 # Regenerate, then fail if anything changed.
 check-generated: build
-	$(GEN) generate -check ./examples/...
+	$(GEN) generate -check ./examples/... ./internal/bench
 
 # Benchmarks against hand-written Go baselines, printed as a table of ratios.
 bench:
-	$(GO) run ./internal/bench
+	$(GO) run ./internal/bench/table
 
 # Build minigungen, generate and run the quickstart example with its stats.
 demo: build

@@ -1,0 +1,4 @@
+package dsl
+
+var parseCases []struct{ src string }
+var syntaxErrorCases []struct{ src string }

@@ -1,0 +1,84 @@
+// Package bench holds the workloads of DESIGN §5 as .mg pipelines and their
+// hand-written Go references; `make bench` runs both in one process and
+// prints the ratios (cmd: ./internal/bench/table).
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// Workload is one measured pipeline with its references.
+type Workload struct {
+	Name   string
+	Target string
+	Run    func(b *testing.B)
+	Refs   []Ref
+}
+
+// Ref is a hand-written Go reference.
+type Ref struct {
+	Name string
+	Run  func(b *testing.B)
+}
+
+func runPipeline(b *testing.B, run func(n int) error) {
+	b.ReportAllocs()
+	if err := run(b.N); err != nil {
+		b.Fatal(err)
+	}
+}
+
+var sink uint64
+
+// Workloads lists W1a, W1b and W2.
+func Workloads() []Workload {
+	ctx := context.Background()
+	return []Workload{
+		{
+			Name:   "W1a linear, inline",
+			Target: "within 3x of the loop (ratio >= 0.33)",
+			Run: func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW1a()
+					p.N = n
+					_, err := p.Run(ctx)
+					sink += uint64(p.sum)
+					return err
+				})
+			},
+			Refs: []Ref{{"plain loop", func(b *testing.B) { sink += uint64(RefLoop(b.N)) }}},
+		},
+		{
+			Name:   "W1b linear, threads(1) per stage",
+			Target: ">= 2x the channel pipeline; >= 0.3x the batched one",
+			Run: func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW1b()
+					p.N = n
+					_, err := p.Run(ctx)
+					sink += uint64(p.sum)
+					return err
+				})
+			},
+			Refs: []Ref{
+				{"goroutine per stage, one send per item", func(b *testing.B) { sink += uint64(RefChannels(b.N)) }},
+				{"goroutine per stage, batched sends", func(b *testing.B) { sink += uint64(RefBatchedChannels(b.N)) }},
+			},
+		},
+		{
+			Name:   "W2 threads(8), small CPU work",
+			Target: ">= 1x the worker pool",
+			Run: func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW2()
+					p.N = n
+					_, err := p.Run(ctx)
+					sink += p.sum[0]
+					return err
+				})
+			},
+			Refs: []Ref{{"worker pool of 8", func(b *testing.B) { sink += RefPool(b.N) }}},
+		},
+	}
+}

@@ -1,0 +1,130 @@
+package bench
+
+import "sync"
+
+//go:generate go run github.com/minigun-go/minigun/cmd/minigungen generate
+
+// Work is the small CPU work per item of W2: a few dozen rounds of an integer hash.
+func Work(x int) uint64 {
+	h := uint64(x) + 0x9e3779b97f4a7c15
+	for i := 0; i < 40; i++ {
+		h ^= h >> 33
+		h *= 0xff51afd7ed558ccd
+	}
+	return h
+}
+
+func double(x int) int { return x * 2 }
+func inc(x int) int    { return x + 1 }
+
+// RefLoop is W1a's reference: a plain loop calling the three functions.
+func RefLoop(n int) int {
+	sum := 0
+	for i := 0; i < n; i++ {
+		sum += inc(double(i))
+	}
+	return sum
+}
+
+// RefChannels is W1b's reference: one goroutine per stage, one buffered
+// channel send per item per hop.
+func RefChannels(n int) int {
+	a := make(chan int, 1000)
+	b := make(chan int, 1000)
+	c := make(chan int, 1000)
+	go func() {
+		for i := 0; i < n; i++ {
+			a <- i
+		}
+		close(a)
+	}()
+	go func() {
+		for x := range a {
+			b <- double(x)
+		}
+		close(b)
+	}()
+	go func() {
+		for x := range b {
+			c <- inc(x)
+		}
+		close(c)
+	}()
+	sum := 0
+	for x := range c {
+		sum += x
+	}
+	return sum
+}
+
+// RefBatchedChannels is W1b's second reference: the same with items sent in
+// slices of 256.
+func RefBatchedChannels(n int) int {
+	const size = 256
+	a := make(chan []int, 4)
+	b := make(chan []int, 4)
+	c := make(chan []int, 4)
+	go func() {
+		buf := make([]int, 0, size)
+		for i := 0; i < n; i++ {
+			buf = append(buf, i)
+			if len(buf) == size {
+				a <- buf
+				buf = make([]int, 0, size)
+			}
+		}
+		if len(buf) > 0 {
+			a <- buf
+		}
+		close(a)
+	}()
+	stage := func(in <-chan []int, out chan<- []int, f func(int) int) {
+		for xs := range in {
+			for i, x := range xs {
+				xs[i] = f(x)
+			}
+			out <- xs
+		}
+		close(out)
+	}
+	go stage(a, b, double)
+	go stage(b, c, inc)
+	sum := 0
+	for xs := range c {
+		for _, x := range xs {
+			sum += x
+		}
+	}
+	return sum
+}
+
+// RefPool is W2's reference: a worker pool of 8 goroutines.
+func RefPool(n int) uint64 {
+	in := make(chan int, 1000)
+	out := make(chan uint64, 1000)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for x := range in {
+				out <- Work(x)
+			}
+		}()
+	}
+	go func() {
+		for i := 0; i < n; i++ {
+			in <- i
+		}
+		close(in)
+	}()
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	var sum [8]uint64
+	for x := range out {
+		sum[x%8] += x
+	}
+	return sum[0]
+}

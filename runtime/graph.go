@@ -1,0 +1,223 @@
+package mgrt
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+)
+
+// defaultQueueSize is the input queue capacity of a stage when neither the graph nor the stage
+// sets one.
+const defaultQueueSize = 1000
+
+// GraphConfig holds a pipeline's run-wide settings.
+type GraphConfig struct {
+	Pipeline     string // pipeline name, for results and errors
+	QueueSize    int    // default input queue capacity in items; 0 => 1000; -1 => unbounded
+	MaxThreads   int    // cap on the bodies of all Threads stages running at once; 0 => no cap
+	MaxProcesses int    // cap on worker processes (used once process strategies run)
+	FailFast     bool   // the first item failure fails and cancels the run
+}
+
+// Graph is a pipeline: stages, edges between them and hooks. Build it once, then Run it or
+// Start it; a graph runs once at a time (a second Run while one is going returns an error).
+type Graph struct {
+	cfg            GraphConfig
+	stages         []stageNode
+	edges          []EdgeInfo
+	edgeSet        map[[2]int]bool
+	beforeRun      []func(context.Context) error
+	afterRun       []func(context.Context, *Result) error
+	afterProducers []func(context.Context) error
+	buildErrs      []error
+	running        atomic.Bool
+	noFuse         bool // tests: give every stage its own goroutine and queue
+}
+
+// NewGraph returns an empty graph.
+func NewGraph(cfg GraphConfig) *Graph {
+	return &Graph{cfg: cfg, edgeSet: map[[2]int]bool{}}
+}
+
+// Config returns the graph's settings.
+func (g *Graph) Config() GraphConfig { return g.cfg }
+
+// BeforeRun registers f to run once, before any stage starts. If it fails, no stage runs and
+// the run fails.
+func (g *Graph) BeforeRun(f func(ctx context.Context) error) {
+	g.beforeRun = append(g.beforeRun, f)
+}
+
+// AfterRun registers f to run once, after every stage ended, with the run's result so far
+// (stats and failures). Its error fails the run.
+func (g *Graph) AfterRun(f func(ctx context.Context, r *Result) error) {
+	g.afterRun = append(g.afterRun, f)
+}
+
+// AfterProducers registers f to run once, when every producer has finished (at once if the
+// graph has no producer).
+func (g *Graph) AfterProducers(f func(ctx context.Context) error) {
+	g.afterProducers = append(g.afterProducers, f)
+}
+
+// GraphInfo describes a graph's shape.
+type GraphInfo struct {
+	Pipeline string
+	Stages   []StageInfo // in creation order
+	Edges    []EdgeInfo  // in creation order
+}
+
+// StageInfo describes one stage.
+type StageInfo struct {
+	Name      string
+	Kind      StageKind
+	Pos       Pos
+	Strategy  Strategy
+	QueueSize int // effective input queue capacity; -1 unbounded; 0 for producers
+}
+
+// EdgeInfo describes one edge.
+type EdgeInfo struct {
+	From, To   string
+	DeadLetter bool // a dead-letter edge (failed items of From go to To)
+}
+
+// Info returns the graph's stages and edges.
+func (g *Graph) Info() GraphInfo {
+	gi := GraphInfo{Pipeline: g.cfg.Pipeline, Edges: append([]EdgeInfo(nil), g.edges...)}
+	for _, n := range g.stages {
+		b := n.base()
+		qs := 0
+		if b.spec.Kind != KindProducer {
+			qs = b.queueSize()
+		}
+		gi.Stages = append(gi.Stages, StageInfo{
+			Name: b.spec.Name, Kind: b.spec.Kind, Pos: b.spec.Pos, Strategy: b.spec.Strategy, QueueSize: qs,
+		})
+	}
+	return gi
+}
+
+// addStage registers a new stage and returns its index.
+func (g *Graph) addStage(n stageNode) int {
+	g.stages = append(g.stages, n)
+	return len(g.stages) - 1
+}
+
+// addEdge records an edge for Info and for the run; it reports false if the edge exists.
+func (g *Graph) addEdge(from, to *stageBase, deadLetter bool) bool {
+	key := [2]int{from.index, to.index}
+	if deadLetter {
+		key[0] = -1 - from.index
+	}
+	if g.edgeSet[key] {
+		return false
+	}
+	g.edgeSet[key] = true
+	g.edges = append(g.edges, EdgeInfo{From: from.spec.Name, To: to.spec.Name, DeadLetter: deadLetter})
+	return true
+}
+
+// validate returns the first reason the graph cannot run in this process.
+func (g *Graph) validate() error {
+	if len(g.buildErrs) > 0 {
+		return g.buildErrs[0]
+	}
+	names := map[string]bool{}
+	for _, n := range g.stages {
+		b := n.base()
+		s := b.spec
+		fail := func(format string, args ...any) error {
+			return &StageError{Stage: s.Name, Pos: s.Pos, Err: fmt.Errorf(format, args...)}
+		}
+		if names[s.Name] {
+			return fail("duplicate stage name")
+		}
+		names[s.Name] = true
+		if s.QueueSize < -1 {
+			return fail("queue size %d is negative", s.QueueSize)
+		}
+		if s.Retry < 0 {
+			return fail("retry %d is negative", s.Retry)
+		}
+		if s.Kind == KindProducer {
+			if len(b.ins) > 0 || len(b.dlFrom) > 0 {
+				return fail("a producer cannot receive items")
+			}
+			continue
+		}
+		if s.Kind == KindAccumulator && b.batchSize < 1 {
+			return fail("accumulator size %d must be at least 1", b.batchSize)
+		}
+		switch s.Strategy.Kind {
+		case Inline:
+		case Threads:
+			if s.Strategy.N < 1 && s.Kind != KindAccumulator {
+				return fail("threads(%d) needs at least one goroutine", s.Strategy.N)
+			}
+		case ProcessPerBatch, Processes:
+			if s.Kind != KindAccumulator {
+				return fail("strategy %s is not supported by this runtime: worker processes are not implemented yet", s.Strategy)
+			}
+		default:
+			return fail("unknown strategy %s", s.Strategy)
+		}
+	}
+	if g.cfg.QueueSize < -1 {
+		return fmt.Errorf("pipeline %q: queue size %d is negative", g.cfg.Pipeline, g.cfg.QueueSize)
+	}
+	return g.checkCycles()
+}
+
+// checkCycles returns an error naming a cycle of edges, if there is one: a cycle would never
+// end.
+func (g *Graph) checkCycles() error {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(g.stages))
+	var stack []*stageBase
+	var visit func(b *stageBase) error
+	visit = func(b *stageBase) error {
+		color[b.index] = grey
+		stack = append(stack, b)
+		next := b.outs
+		if b.dlTo != nil {
+			next = append(append([]*stageBase(nil), next...), b.dlTo)
+		}
+		for _, t := range next {
+			switch color[t.index] {
+			case grey:
+				path := ""
+				start := 0
+				for i, s := range stack {
+					if s == t {
+						start = i
+					}
+				}
+				for _, s := range stack[start:] {
+					path += fmt.Sprintf("%q -> ", s.spec.Name)
+				}
+				path += fmt.Sprintf("%q", t.spec.Name)
+				return &StageError{Stage: t.spec.Name, Pos: t.spec.Pos, Err: fmt.Errorf("cycle: %s", path)}
+			case white:
+				if err := visit(t); err != nil {
+					return err
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[b.index] = black
+		return nil
+	}
+	for _, n := range g.stages {
+		if b := n.base(); color[b.index] == white {
+			if err := visit(b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

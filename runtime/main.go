@@ -1,0 +1,336 @@
+package mgrt
+
+import (
+	"context"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// This file is the main of programs built by `minigungen build` (DESIGN 3.5).
+
+// Program is one pipeline a built binary can run.
+type Program struct {
+	Name   string   // the pipeline's name, for -pipeline
+	Runs   bool     // run when no -pipeline is given: it has a producer somewhere
+	Params []string // flag names of the parameters it declares
+	// Start creates the pipeline, applies the parameters given on the command
+	// line (flag name to text), and starts it.
+	Start func(ctx context.Context, set map[string]string) (*Handle, error)
+}
+
+// Flag is one parameter flag of a built binary.
+type Flag struct {
+	Name  string
+	Usage string
+}
+
+// Exit statuses of built binaries.
+const (
+	ExitOK      = 0
+	ExitFailed  = 1
+	ExitUsage   = 2
+	ExitSIGINT  = 130
+	ExitSIGTERM = 143
+)
+
+// Main runs a built binary: it parses os.Args, runs the selected pipelines and
+// returns the exit status. The runtime writes to stderr only.
+func Main(programs []Program, flags []Flag) int {
+	return MainArgs(os.Args[1:], os.Stderr, programs, flags)
+}
+
+// MainArgs is Main with explicit arguments and error output.
+func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag) int {
+	name := filepath.Base(os.Args[0])
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var names []string
+	for _, p := range programs {
+		names = append(names, p.Name)
+	}
+	pipeline := fs.String("pipeline", "", "run only this pipeline: "+strings.Join(names, ", "))
+	stats := fs.Bool("stats", false, "print a table of per-stage stats to stderr at the end")
+	statsJSON := fs.String("stats-json", "", "write the runs' results as JSON to `FILE`")
+	progress := fs.Bool("progress", false, "show live per-stage counts on stderr when it is a terminal")
+	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long stopping workers may take before they are killed")
+	logLevel := fs.String("log-level", "info", "runtime log level: error, warn, info or debug")
+	set := map[string]string{}
+	for _, f := range flags {
+		f := f
+		fs.Func(f.Name, f.Usage, func(s string) error {
+			set[f.Name] = s
+			return nil
+		})
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of %s:\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", name, fs.Arg(0))
+		return ExitUsage
+	}
+	switch *logLevel {
+	case "error", "warn", "info", "debug":
+	default:
+		fmt.Fprintf(stderr, "%s: -log-level must be error, warn, info or debug\n", name)
+		return ExitUsage
+	}
+	_ = shutdown
+	var selected []Program
+	for _, p := range programs {
+		if *pipeline == "" && p.Runs || p.Name == *pipeline {
+			selected = append(selected, p)
+		}
+	}
+	if *pipeline != "" && len(selected) == 0 {
+		fmt.Fprintf(stderr, "%s: unknown pipeline %q (have %s)\n", name, *pipeline, strings.Join(names, ", "))
+		return ExitUsage
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var sigMu sync.Mutex
+	var got os.Signal
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			sigMu.Lock()
+			first := got == nil
+			if first {
+				got = s
+			}
+			sigMu.Unlock()
+			if first {
+				fmt.Fprintf(stderr, "%s: %v: stopping (again to quit at once)\n", name, s)
+				cancel()
+				continue
+			}
+			os.Exit(signalStatus(s))
+		}
+	}()
+
+	status := ExitOK
+	var results []Result
+	for _, p := range selected {
+		params := map[string]string{}
+		for _, prm := range p.Params {
+			if v, ok := set[prm]; ok {
+				params[prm] = v
+			}
+		}
+		h, err := p.Start(ctx, params)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", name, p.Name, err)
+			return ExitUsage
+		}
+		var stopProgress func()
+		if *progress && isTerminal(stderr) {
+			stopProgress = showProgress(stderr, p.Name, h)
+		}
+		res, err := h.Wait()
+		if stopProgress != nil {
+			stopProgress()
+		}
+		results = append(results, res)
+		reportFailures(stderr, res)
+		if *stats {
+			fmt.Fprint(stderr, res.StatsTable())
+		}
+		if err != nil && res.Status != StatusCanceled {
+			fmt.Fprintf(stderr, "%s: pipeline %s failed: %v\n", name, p.Name, err)
+			status = ExitFailed
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if *statsJSON != "" {
+		if err := writeResultsJSON(*statsJSON, results); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			status = ExitFailed
+		}
+	}
+	sigMu.Lock()
+	defer sigMu.Unlock()
+	if got != nil {
+		return signalStatus(got)
+	}
+	return status
+}
+
+func signalStatus(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return ExitSIGTERM
+	}
+	return ExitSIGINT
+}
+
+// reportFailures prints the items that failed for good, at most 20.
+func reportFailures(w io.Writer, res Result) {
+	const most = 20
+	for i, f := range res.Failures {
+		if i == most {
+			fmt.Fprintf(w, "... and %d more failed items\n", len(res.Failures)-most)
+			break
+		}
+		fmt.Fprintln(w, f.Error())
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// showProgress redraws one line of per-stage counts until stopped.
+func showProgress(w io.Writer, name string, h *Handle) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case <-t.C:
+				var b strings.Builder
+				fmt.Fprintf(&b, "\r\033[K%s:", name)
+				for _, s := range h.Stats() {
+					fmt.Fprintf(&b, " %s %d/%d", s.Name, s.In, s.Out)
+					if s.Failed > 0 {
+						fmt.Fprintf(&b, " (%d failed)", s.Failed)
+					}
+				}
+				fmt.Fprint(w, b.String())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// resultJSON is the JSON form of a Result (errors as text).
+type resultJSON struct {
+	JobID    string        `json:"job_id"`
+	Pipeline string        `json:"pipeline"`
+	Status   Status        `json:"status"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+	Stages   []StageStats  `json:"stages"`
+	Failures []failureJSON `json:"failures"`
+	Err      string        `json:"error,omitempty"`
+}
+
+type failureJSON struct {
+	Stage    string `json:"stage"`
+	Pos      string `json:"pos"`
+	Item     string `json:"item"`
+	Err      string `json:"error"`
+	Attempts int    `json:"attempts"`
+}
+
+func writeResultsJSON(path string, results []Result) error {
+	out := make([]resultJSON, 0, len(results))
+	for _, r := range results {
+		rj := resultJSON{JobID: r.JobID, Pipeline: r.Pipeline, Status: r.Status, Started: r.Started, Duration: r.Duration, Stages: r.Stages, Failures: []failureJSON{}}
+		if r.Err != nil {
+			rj.Err = r.Err.Error()
+		}
+		for _, f := range r.Failures {
+			rj.Failures = append(rj.Failures, failureJSON{Stage: f.Stage, Pos: f.Pos.String(), Item: fmt.Sprint(f.Item), Err: fmt.Sprint(f.Err), Attempts: f.Attempts})
+		}
+		out = append(out, rj)
+	}
+	data, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// SetParam parses text into the parameter dst points to: numbers, strings,
+// booleans, durations, and any type implementing encoding.TextUnmarshaler or
+// flag.Value.
+func SetParam(dst any, text string) error {
+	switch d := dst.(type) {
+	case *time.Duration:
+		v, err := time.ParseDuration(text)
+		if err != nil {
+			return fmt.Errorf("invalid duration %q", text)
+		}
+		*d = v
+		return nil
+	case encoding.TextUnmarshaler:
+		return d.UnmarshalText([]byte(text))
+	case flag.Value:
+		return d.Set(text)
+	}
+	v := reflect.ValueOf(dst)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return fmt.Errorf("cannot set a %T from the command line", dst)
+	}
+	e := v.Elem()
+	switch e.Kind() {
+	case reflect.String:
+		e.SetString(text)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return fmt.Errorf("invalid boolean %q", text)
+		}
+		e.SetBool(b)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(text, 0, e.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("invalid integer %q", text)
+		}
+		e.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(text, 0, e.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("invalid unsigned integer %q", text)
+		}
+		e.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		f, err := strconv.ParseFloat(text, e.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("invalid number %q", text)
+		}
+		e.SetFloat(f)
+	default:
+		return fmt.Errorf("cannot set a %s from the command line", e.Type())
+	}
+	return nil
+}

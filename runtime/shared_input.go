@@ -1,0 +1,63 @@
+package mgrt
+
+import "sync"
+
+// sharedIn is the input side of a stage run by several goroutines: the chunk being handed out
+// and the next sequence number, under one lock. The goroutine holding the lock is the only one
+// receiving from the queue; the others wait for the lock (after flushing their outputs).
+type sharedIn[T any] struct {
+	mu      sync.Mutex
+	q       *queue[T]
+	cur     []T
+	pos     int
+	seq     uint64
+	done    bool
+	workers int
+}
+
+// claim copies the next items into dst and returns them with the sequence number of the
+// first; ok is false once the queue is closed and drained. one claims a single item (slow
+// items); otherwise a worker takes a share of what is left in the chunk that shrinks as the
+// chunk empties (guided scheduling), so that cheap items cost few lock operations and the end
+// of a chunk is still spread over the workers. ord, if not nil, makes the claim wait until
+// the reorder window has room.
+func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, one bool, ord windowWaiter) (items []T, seq uint64, ok bool) {
+	if !s.mu.TryLock() {
+		r.idle()
+		s.mu.Lock()
+	}
+	for s.pos >= len(s.cur) {
+		if s.cur != nil {
+			s.q.recycle(s.cur)
+			s.cur, s.pos = nil, 0
+		}
+		if s.done {
+			s.mu.Unlock()
+			return dst[:0], 0, false
+		}
+		c, ok, _ := s.q.recv(r, ws, nil)
+		if !ok {
+			s.done = true
+			continue
+		}
+		s.cur, s.pos = c, 0
+	}
+	g := 1
+	if !one {
+		g = max((len(s.cur)-s.pos)/(2*s.workers), 1)
+	}
+	seq = s.seq
+	if ord != nil {
+		ord.waitRoom(r, seq, g)
+	}
+	dst = append(dst[:0], s.cur[s.pos:s.pos+g]...)
+	s.pos += g
+	s.seq += uint64(g)
+	s.mu.Unlock()
+	return dst, seq, true
+}
+
+// windowWaiter is the reorder buffer of an ordered stage, seen by the input side.
+type windowWaiter interface {
+	waitRoom(r *runner, seq uint64, n int)
+}

@@ -1,0 +1,148 @@
+package mgrt
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// sink is where a goroutine puts the values it sends to one downstream stage: a buffer of
+// that stage's input queue (outBuf), or that stage's worker when it is fused into the sending
+// goroutine (procWorker).
+type sink[T any] interface {
+	put(v T)
+}
+
+// Worker is the emit context of one goroutine of a stage, handed to the stage's bind function.
+// Its methods must only be called from the body running on that goroutine.
+type Worker[Out any] struct {
+	ws    workerStats
+	one   sink[Out]   // the only route, when emits need no buffering, routing or check
+	sinks []sink[Out] // static downstreams, in Connect order
+	tos   []func(Out)
+
+	roundRobin bool
+	next       int            // round robin position of this goroutine
+	sharedRR   *atomic.Uint64 // round robin position shared by the stage's goroutines
+
+	buffering bool // hold an attempt's emits until it succeeds (retry, ordered)
+	pend      []pendingEmit[Out]
+
+	stop  *atomic.Bool // producers: the run's canceled flag; an emit after it unwinds the body
+	stage *stageBase
+}
+
+// pendingEmit is an emit held until its item's attempt succeeds; to is the downstream index
+// of a To(i) send, or -1 for Emit.
+type pendingEmit[Out any] struct {
+	to int
+	v  Out
+}
+
+// stopProducer is the panic value that unwinds a producer's body when it emits after the run
+// was canceled; the runtime recovers it.
+type stopProducer struct{}
+
+// Emit sends v to every static downstream (broadcast), or to the next one in turn (round
+// robin). With retries, the emits of an attempt are held until the attempt succeeds.
+func (w *Worker[Out]) Emit(v Out) {
+	if w.one != nil {
+		if w.stop != nil && w.stop.Load() {
+			w.stopped()
+		}
+		w.ws.out++
+		w.one.put(v)
+		return
+	}
+	w.emit(-1, v)
+}
+
+// To returns the function that sends to the i-th static downstream only (in Connect order).
+// The function is created once per worker.
+func (w *Worker[Out]) To(i int) func(Out) {
+	if i < 0 || i >= len(w.tos) {
+		panic(fmt.Sprintf("mgrt: stage %q: To(%d): the stage has %d static downstreams", w.stage.spec.Name, i, len(w.tos)))
+	}
+	return w.tos[i]
+}
+
+// init wires w for a goroutine of stage b: the sinks of its static downstreams, To functions
+// and emit mode.
+func (w *Worker[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, stop *atomic.Bool) {
+	w.stage = b
+	w.sinks = sinks
+	w.roundRobin = b.routing == RoutingRoundRobin
+	w.buffering = buffering
+	w.stop = stop
+	n := len(b.outs)
+	w.tos = make([]func(Out), n)
+	for i := range n {
+		w.tos[i] = func(v Out) { w.emit(i, v) }
+	}
+	if len(sinks) == 1 && !buffering {
+		w.one = sinks[0]
+	}
+}
+
+// stopped unwinds a producer that emits after the run was canceled; the value is counted as
+// dropped.
+func (w *Worker[Out]) stopped() {
+	w.ws.dropped++
+	panic(stopProducer{})
+}
+
+func (w *Worker[Out]) emit(to int, v Out) {
+	if w.stop != nil && w.stop.Load() {
+		w.stopped()
+	}
+	if w.buffering {
+		w.pend = append(w.pend, pendingEmit[Out]{to, v})
+		return
+	}
+	w.ws.out++
+	w.route(to, v)
+}
+
+func (w *Worker[Out]) route(to int, v Out) {
+	s := w.sinks
+	switch {
+	case to >= 0:
+		s[to].put(v)
+	case len(s) == 1:
+		s[0].put(v)
+	case len(s) == 0:
+	case w.roundRobin:
+		var i int
+		if w.sharedRR != nil {
+			i = int((w.sharedRR.Add(1) - 1) % uint64(len(s)))
+		} else {
+			i = w.next
+			w.next++
+			if w.next == len(s) {
+				w.next = 0
+			}
+		}
+		s[i].put(v)
+	default:
+		for _, d := range s {
+			d.put(v)
+		}
+	}
+}
+
+// release sends the emits held for a successful attempt.
+func (w *Worker[Out]) release() {
+	if len(w.pend) == 0 {
+		return
+	}
+	for _, p := range w.pend {
+		w.ws.out++
+		w.route(p.to, p.v)
+	}
+	w.discard()
+}
+
+// discard drops the emits held for a failed attempt.
+func (w *Worker[Out]) discard() {
+	clear(w.pend)
+	w.pend = w.pend[:0]
+}
