@@ -73,16 +73,16 @@ type goBlockSrc struct {
 
 // pipelineDecl holds a top-level pipeline while it is being checked.
 type pipelineDecl struct {
-	ast      *dsl.Pipeline
-	file     *dsl.File
-	ir       *Pipeline
-	irFile   *File
-	contexts map[string]Strategy
+	ast       *dsl.Pipeline
+	file      *dsl.File
+	ir        *Pipeline
+	irFile    *File
+	contexts  map[string]Strategy
 	execution *Strategy
-	root     *scopeDecl
-	reroutes []reroute
-	state    int // 0 unvisited, 1 visiting, 2 done
-	built    bool
+	root      *scopeDecl
+	reroutes  []reroute
+	state     int // 0 unvisited, 1 visiting, 2 done
+	built     bool
 }
 
 type reroute struct {
@@ -158,7 +158,9 @@ func (c *checker) file(f *dsl.File) *File {
 	return out
 }
 
-func isExported(name string) bool { return name != "" && strings.ToUpper(name[:1]) == name[:1] && name[0] != '_' }
+func isExported(name string) bool {
+	return name != "" && strings.ToUpper(name[:1]) == name[:1] && name[0] != '_'
+}
 
 // resolvePipelines declares every pipeline, parents and nested pipelines first.
 func (c *checker) resolvePipelines() {
@@ -226,6 +228,23 @@ func (c *checker) unknownPipeline(f *dsl.File, id *dsl.Ident) {
 func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 	f, p := pd.file, pd.ir
 	stateNames := map[string]dsl.Pos{}
+	// Named contexts first, so that execution and stages may use one
+	// declared below them. A child may redefine a parent's context; a second
+	// one in the same pipeline is an error.
+	ownContexts := map[string]dsl.Pos{}
+	for _, m := range members {
+		if m.Context == nil {
+			continue
+		}
+		name := m.Context.Name.Name
+		pos := c.pos(f, m.Context.Name.Pos)
+		if prev, dup := ownContexts[name]; dup {
+			c.diags.Errorf(pos, "duplicate context %q (first declared at %s)", name, prev)
+			continue
+		}
+		ownContexts[name] = pos
+		pd.contexts[name] = c.strategy(pd, m.Context.Strategy, true)
+	}
 	for _, m := range members {
 		switch {
 		case m.Param != nil:
@@ -298,12 +317,6 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 			} else {
 				p.MaxProcesses = n
 			}
-		case m.Context != nil:
-			name := m.Context.Name.Name
-			if _, dup := pd.contexts[name]; dup && m.Context.Name != nil {
-				// a child may redefine a parent's context; a second one in the same pipeline is an error
-			}
-			pd.contexts[name] = c.strategy(pd, m.Context.Strategy, true)
 		case m.FailFast != nil:
 			p.FailFast = true
 		}
@@ -680,7 +693,7 @@ func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block
 			st.Ordered = true
 		case "retry":
 			st.Retry = c.intArg(f, o, "backoff")
-			for _, a := range o.Args[1:] {
+			for _, a := range o.Args[min(1, len(o.Args)):] {
 				if a.Key == "backoff" {
 					st.Backoff = c.durationOf(f, a)
 				}

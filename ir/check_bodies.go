@@ -17,6 +17,7 @@ type parsedBody struct {
 	base   dsl.Pos // position of the body's first byte
 	file   *dsl.File
 	prefix int
+	size   int // length of the body's text; errors past it are in the wrapper
 }
 
 const bodyPrefix = "package p\nfunc _() {"
@@ -27,7 +28,7 @@ func (c *checker) parseBody(b *Body) *parsedBody {
 	src := bodyPrefix + b.Text + "\n}\n"
 	fset := token.NewFileSet()
 	af, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
-	pb := &parsedBody{fset: fset, base: b.Pos, file: f, prefix: len(bodyPrefix)}
+	pb := &parsedBody{fset: fset, base: b.Pos, file: f, prefix: len(bodyPrefix), size: len(b.Text)}
 	if err != nil {
 		c.reportGoErrors(err, pb)
 		return nil
@@ -55,11 +56,20 @@ func (c *checker) reportGoErrors(err error, pb *parsedBody) {
 		c.diags.Errorf(pb.base, "%v", err)
 		return
 	}
-	for i, e := range list {
-		if i == 3 {
+	reported := 0
+	for _, e := range list {
+		if reported == 3 {
 			break
 		}
 		off := e.Pos.Offset - pb.prefix
+		if pb.size > 0 && off > pb.size {
+			// Past the body, in the text that wraps it: a consequence of an
+			// earlier error, or else reported at the closing brace.
+			if reported > 0 {
+				continue
+			}
+			off = pb.size
+		}
 		pos := pb.base
 		if pb.file != nil {
 			if off < 0 {
@@ -75,6 +85,7 @@ func (c *checker) reportGoErrors(err error, pb *parsedBody) {
 			msg = "unbalanced braces in Go body"
 		}
 		c.diags.Errorf(pos, "go: %s", msg)
+		reported++
 	}
 }
 
@@ -87,7 +98,7 @@ func (c *checker) checkBodies() {
 		src := "package p\n" + b.Text + "\n"
 		fset := token.NewFileSet()
 		if _, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution); err != nil {
-			c.reportGoErrors(err, &parsedBody{fset: fset, base: b.Pos, file: gb.file, prefix: len("package p\n")})
+			c.reportGoErrors(err, &parsedBody{fset: fset, base: b.Pos, file: gb.file, prefix: len("package p\n"), size: len(b.Text)})
 		}
 	}
 	for _, pd := range c.order {

@@ -155,7 +155,7 @@ func unencodableExpr(e ast.Expr, decls map[string]ast.Expr, seen map[string]bool
 			}
 		}
 		if exported == 0 {
-			return fmt.Sprintf("%s has no exported fields, so encoding/gob would carry nothing", exprString(t))
+			return "a struct with no exported fields, so encoding/gob would carry nothing"
 		}
 	case *ast.Ident:
 		if t.Name == "any" || t.Name == "error" {

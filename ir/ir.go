@@ -208,20 +208,20 @@ type Stage struct {
 	MaxWait   time.Duration
 	IsBatch   bool // `batch N`: no body, emits []In
 
-	Strategy     Strategy // effective strategy (blocks, context, execution and own option applied)
-	OwnStrategy  bool     // the strategy was written on the stage itself
-	To           []NameRef
-	From         []NameRef
-	Routing      Routing
-	QueueSize    int // 0 = pipeline default, -1 = unbounded
-	Ordered      bool
-	Retry        int
-	Backoff      time.Duration
-	Timeout      time.Duration
-	DeadLetter   *NameRef
-	NestedOf     *Pipeline // Kind == Nested: the embedded pipeline
-	Sub          string    // name of the inline sub-pipeline holding it, "" at top level
-	UsesTo       bool      // the body can call to.x
+	Strategy    Strategy // effective strategy (blocks, context, execution and own option applied)
+	OwnStrategy bool     // the strategy was written on the stage itself
+	To          []NameRef
+	From        []NameRef
+	Routing     Routing
+	QueueSize   int // 0 = pipeline default, -1 = unbounded
+	Ordered     bool
+	Retry       int
+	Backoff     time.Duration
+	Timeout     time.Duration
+	DeadLetter  *NameRef
+	NestedOf    *Pipeline // Kind == Nested: the embedded pipeline
+	Sub         string    // name of the inline sub-pipeline holding it, "" at top level
+	UsesTo      bool      // the body can call to.x
 }
 
 // Body is an inline Go body.

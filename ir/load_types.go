@@ -57,11 +57,19 @@ func (c *checker) loadTypes(prog *Program) {
 
 // bindError reports why a binding did not type-check.
 func (c *checker) bindError(st *Stage, pkg *packages.Package, v string) {
+	// The binding's line in the overlay is //line mgbind:N, N the variable's number;
+	// go/types makes that name absolute, relative to the overlay's directory.
+	at := "mgbind:" + strings.TrimPrefix(v, stubPrefix)
 	for _, e := range pkg.Errors {
-		if strings.Contains(e.Msg, "undefined") && strings.Contains(e.Pos, "mgbind") {
-			c.diags.Errorf(st.Ref.Pos, "%s is not defined in this package or its go { } blocks", st.Ref.Expr)
-			return
+		if base := filepath.Base(e.Pos); base != at && !strings.HasPrefix(base, at+":") {
+			continue
 		}
+		if strings.HasPrefix(e.Msg, "undefined:") {
+			c.diags.Errorf(st.Ref.Pos, "%s is not defined in this package or its go { } blocks", st.Ref.Expr)
+		} else {
+			c.diags.Errorf(st.Ref.Pos, "cannot bind %s: %s", st.Ref.Expr, e.Msg)
+		}
+		return
 	}
 	c.diags.Errorf(st.Ref.Pos, "cannot find the type of %s", st.Ref.Expr)
 }
@@ -178,7 +186,7 @@ func (c *checker) matchShape(st *Stage, t types.Type, qual types.Qualifier) {
 	}
 	sig, ok := t.Underlying().(*types.Signature)
 	if !ok {
-		c.diags.Errorf(st.Ref.Pos, "%s is a %s, not a function; %s", st.Ref.Expr, types.TypeString(t, qual), shapesFor(st.Kind))
+		c.diags.Errorf(st.Ref.Pos, "%s has type %s, which is not a function; %s", st.Ref.Expr, types.TypeString(t, qual), shapesFor(st.Kind))
 		return
 	}
 	params := sig.Params()

@@ -22,6 +22,7 @@ type gscope struct {
 	from   []NameRef
 	units  []*gunit
 	parent *gscope
+	wired  bool // its own edges (explicit and sequential) are added
 }
 
 // gunit is a member of a scope: a node or a sub-scope.
@@ -38,16 +39,16 @@ func (u *gunit) localName() string {
 }
 
 type graphBuilder struct {
-	c      *checker
-	pd     *pipelineDecl
-	g      *Graph
-	root   *gscope
-	edges  map[[2]*Node]*Edge
-	hooks  []hookInScope
-	seq    int
+	c     *checker
+	pd    *pipelineDecl
+	g     *Graph
+	root  *gscope
+	edges map[[2]*Node]*Edge
+	hooks []hookInScope
+	seq   int
 	// resolveErrors is set when a name did not resolve.
 	resolveErrors bool
-	edgeNo map[*Edge]int
+	edgeNo        map[*Edge]int
 }
 
 type hookInScope struct {
@@ -60,8 +61,7 @@ func (c *checker) buildGraph(pd *pipelineDecl) {
 	b := &graphBuilder{c: c, pd: pd, g: &Graph{}, edges: map[[2]*Node]*Edge{}, edgeNo: map[*Edge]int{}}
 	b.root = &gscope{pos: pd.ir.Pos}
 	b.instantiate(pd, "p", b.root)
-	b.explicitEdges(b.root)
-	b.sequential(b.root)
+	b.wire(b.root)
 	b.deadLetters()
 	b.reroutes()
 	b.bindHooks()
@@ -323,19 +323,56 @@ func (b *graphBuilder) senders(u *gunit) []*Node {
 	return b.exits(u.sub)
 }
 
-// exits are the nodes of a scope whose output goes nowhere yet.
+// exits are the nodes of a scope whose output goes nowhere inside it
+// (DESIGN 2.7). The scope is wired first, so that its own sequential and
+// explicit edges are known; edges that leave it do not make a node stop being
+// an exit (a scope with to(a, b) sends every exit to both).
 func (b *graphBuilder) exits(sc *gscope) []*Node {
+	b.wire(sc)
+	return b.exitsIn(sc, sc)
+}
+
+func (b *graphBuilder) exitsIn(sc, top *gscope) []*Node {
 	var out []*Node
 	for _, u := range sc.units {
 		if u.node != nil {
-			if u.node.Decl.Kind != Consumer && len(u.node.Outs) == 0 && len(u.node.Decl.To) == 0 {
+			if u.node.Decl.Kind != Consumer && len(u.node.Decl.To) == 0 && !b.sendsInside(u.node, top) {
 				out = append(out, u.node)
 			}
 		} else if len(u.sub.to) == 0 {
-			out = append(out, b.exits(u.sub)...)
+			b.wire(u.sub)
+			out = append(out, b.exitsIn(u.sub, top)...)
 		}
 	}
 	return out
+}
+
+// sendsInside reports whether n has a static edge to a node of sc.
+func (b *graphBuilder) sendsInside(n *Node, sc *gscope) bool {
+	for _, e := range n.Outs {
+		if b.contains(sc, e.To) {
+			return true
+		}
+	}
+	return false
+}
+
+// wire adds the edges declared in a scope: its sub-scopes' first, then the
+// to(...) and from(...) edges of its units and the sequential rule. A scope
+// is wired once; exits wires a scope on demand, so that a reference to a
+// scope declared later sees its finished exits.
+func (b *graphBuilder) wire(sc *gscope) {
+	if sc.wired {
+		return
+	}
+	sc.wired = true
+	for _, u := range sc.units {
+		if u.sub != nil {
+			b.wire(u.sub)
+		}
+	}
+	b.explicitEdges(sc)
+	b.sequential(sc)
 }
 
 func (b *graphBuilder) addEdge(from, to *Node, pos dsl.Pos, dl bool) *Edge {
@@ -360,7 +397,7 @@ func (b *graphBuilder) addEdge(from, to *Node, pos dsl.Pos, dl bool) *Edge {
 	return e
 }
 
-// explicitEdges adds every to(...) and from(...) edge of the tree.
+// explicitEdges adds the to(...) and from(...) edges of a scope's units.
 func (b *graphBuilder) explicitEdges(sc *gscope) {
 	for _, u := range sc.units {
 		var to, from []NameRef
@@ -368,7 +405,6 @@ func (b *graphBuilder) explicitEdges(sc *gscope) {
 			to, from = u.node.Decl.To, u.node.Decl.From
 		} else {
 			to, from = u.sub.to, u.sub.from
-			b.explicitEdges(u.sub)
 		}
 		for _, ref := range to {
 			target := b.resolve(sc, ref)
@@ -415,7 +451,7 @@ func (b *graphBuilder) listed(r *Node, from []NameRef, s *Node) bool {
 	for _, ref := range from {
 		u := b.quietResolve(sc, ref)
 		if u == nil {
-			continue
+			return true // the unknown name is reported on its own; no second error
 		}
 		for _, n := range b.senders(u) {
 			if n == s {
@@ -466,13 +502,8 @@ func (b *graphBuilder) scopeOf(n *Node) *gscope {
 	return b.root
 }
 
-// sequential applies rule 1 of DESIGN 2.6, innermost scopes first.
+// sequential applies rule 1 of DESIGN 2.6 to the units of a scope.
 func (b *graphBuilder) sequential(sc *gscope) {
-	for _, u := range sc.units {
-		if u.sub != nil {
-			b.sequential(u.sub)
-		}
-	}
 	for i, u := range sc.units {
 		if u.node != nil && len(u.node.Decl.To) > 0 || u.sub != nil && len(u.sub.to) > 0 {
 			continue
@@ -805,7 +836,10 @@ func (b *graphBuilder) reachability() {
 		if n.Decl.Kind.HasInput() && len(n.Ins) == 0 {
 			b.c.diags.Errorf(n.Decl.Pos, "stage %q can never receive items: no stage sends to it", n.Name)
 		}
-		if n.Decl.Kind != Consumer && len(n.Outs) == 0 && !n.Decl.UsesTo && n.Decl.Owner == b.pd.ir {
+		// Also for stages of nested and parent pipelines: a nested pipeline's
+		// exit may go nowhere in its host only. The same warning given again
+		// for a parent's stage in a child is dropped as an exact duplicate.
+		if n.Decl.Kind != Consumer && len(n.Outs) == 0 && !n.Decl.UsesTo {
 			b.c.diags.Warnf(n.Decl.Pos, "output of stage %q goes nowhere: no stage receives from it", n.Name)
 		}
 	}
