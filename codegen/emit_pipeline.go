@@ -57,7 +57,7 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 
 	// Constructor.
 	f.Commentf("New%s returns a %s with its parameters at their defaults.", p.Name, p.Name)
-	f.Func().Id("New" + p.Name).Params().Op("*").Id(p.Name).Block(
+	f.Func().Id("New"+p.Name).Params().Op("*").Id(p.Name).Block(
 		jen.Id("p").Op(":=").Op("&").Id(p.Name).Values(),
 		jen.Id("p").Dot("mgInit").Call(),
 		jen.Return(jen.Id("p")),

@@ -2,6 +2,8 @@ package codegen
 
 import (
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/dave/jennifer/jen"
 
@@ -115,17 +117,34 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	return rt("StageSpec").Add(multiline(items...))
 }
 
+// duration spells a time.Duration in its largest exact unit (250 *
+// time.Millisecond), as an untyped constant times the unit.
 func duration(d int64) *jen.Statement {
 	if d == 0 {
 		return jen.Lit(0)
 	}
-	return jen.Lit(d).Op("*").Qual("time", "Nanosecond")
+	units := []struct {
+		name string
+		ns   int64
+	}{{"Hour", int64(time.Hour)}, {"Minute", int64(time.Minute)}, {"Second", int64(time.Second)},
+		{"Millisecond", int64(time.Millisecond)}, {"Microsecond", int64(time.Microsecond)}}
+	for _, u := range units {
+		if d%u.ns == 0 {
+			return jen.Op(strconv.FormatInt(d/u.ns, 10)).Op("*").Qual("time", u.name)
+		}
+	}
+	return jen.Op(strconv.FormatInt(d, 10)).Op("*").Qual("time", "Nanosecond")
 }
 
 // node writes the creation of one node.
 func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]string) {
 	st := n.Decl
-	v := jen.Id(vars[n])
+	// A node nothing refers to after its creation (the single stage of a
+	// producer-less pipeline) is assigned to _, or its variable is unused.
+	v := jen.Id(vars[n]).Op(":=")
+	if !g.referenced(p, n) {
+		v = jen.Id("_").Op("=")
+	}
 	method := jen.Id(n.Recv).Dot(st.Method)
 	worker := func(out ir.Type) *jen.Statement {
 		if out.IsZero() {
@@ -157,26 +176,45 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]s
 	ctxP := jen.Id("ctx").Add(ctxType())
 	switch {
 	case st.Kind == ir.Producer:
-		b.Add(v).Op(":=").Add(rt("Producer")).Call(jen.Id("g"), g.spec(n),
+		b.Add(v).Add(rt("Producer")).Call(jen.Id("g"), g.spec(n),
 			bind(n.Out, []jen.Code{ctxP}, []jen.Code{jen.Id("ctx")}))
 	case st.Kind == ir.Processor:
-		b.Add(v).Op(":=").Add(rt("Processor")).Call(jen.Id("g"), g.spec(n),
+		b.Add(v).Add(rt("Processor")).Call(jen.Id("g"), g.spec(n),
 			bind(n.Out, []jen.Code{ctxP, jen.Id("in").Add(typ(n.In))}, []jen.Code{jen.Id("ctx"), jen.Id("in")}))
 	case st.Kind == ir.Consumer:
-		b.Add(v).Op(":=").Add(rt("Consumer")).Call(jen.Id("g"), g.spec(n),
+		b.Add(v).Add(rt("Consumer")).Call(jen.Id("g"), g.spec(n),
 			jen.Func().Params(jen.Id("w").Op("*").Add(rt("Worker")).Index(rt("Nothing"))).Func().Params(ctxP, jen.Id("in").Add(typ(n.In))).Error().Block(
 				jen.Return(method.Clone()),
 			))
 	case st.Kind == ir.Accumulator && st.IsBatch:
-		b.Add(v).Op(":=").Add(rt("Batch")).Index(typ(n.In)).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)))
+		b.Add(v).Add(rt("Batch")).Index(typ(n.In)).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)))
 	case st.Kind == ir.Accumulator:
-		b.Add(v).Op(":=").Add(rt("Accumulator")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)),
+		b.Add(v).Add(rt("Accumulator")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)),
 			bind(n.Out, []jen.Code{ctxP, jen.Id("in").Index().Add(typ(n.In))}, []jen.Code{jen.Id("ctx"), jen.Id("in")}))
 	case st.Kind == ir.Custom:
-		b.Add(v).Op(":=").Add(rt("Custom")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Id(st.Ref.Expr))
+		b.Add(v).Add(rt("Custom")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Id(st.Ref.Expr))
 	default:
 		panic(fmt.Sprintf("minigungen: internal error: node %q of kind %s", n.Name, st.Kind))
 	}
+}
+
+// referenced reports whether the wiring of p names node n after creating it:
+// in an edge, a routing mode or a stage hook.
+func (g *gen) referenced(p *ir.Pipeline, n *ir.Node) bool {
+	if len(n.Outs) > 0 || len(n.Ins) > 0 || n.DeadLetter != nil || n.Decl.Routing == ir.RoundRobin {
+		return true
+	}
+	for _, m := range p.Graph.Nodes {
+		if m.DeadLetter != nil && m.DeadLetter.To == n {
+			return true
+		}
+	}
+	for _, h := range p.Graph.Hooks {
+		if h.Target == n {
+			return true
+		}
+	}
+	return false
 }
 
 // toSender is the function behind to.NAME for one target of a stage: the

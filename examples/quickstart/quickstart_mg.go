@@ -15,7 +15,7 @@ const _ = mgrt.SupportsGenV1
 
 // Totals reports what the last run saw, for callers of Run.
 //
-//line examples/quickstart/quickstart.mg:48:2
+//line quickstart.mg:49:2
 func (p *Quickstart) Totals() (batches, items, sum int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -48,7 +48,7 @@ func (p *Quickstart) mgInit() {
 
 // mgStageGenerate is stage "generate" (quickstart.mg:20).
 func (p *Quickstart) mgStageGenerate(ctx context.Context, emit func(int)) error {
-//line examples/quickstart/quickstart.mg:21:2
+//line quickstart.mg:21:2
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
@@ -58,7 +58,7 @@ func (p *Quickstart) mgStageGenerate(ctx context.Context, emit func(int)) error 
 
 // mgStageDouble is stage "double" (quickstart.mg:26).
 func (p *Quickstart) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
-//line examples/quickstart/quickstart.mg:27:2
+//line quickstart.mg:27:2
 	emit(n * 2)
 //line quickstart_mg.go:64
 	return nil
@@ -66,7 +66,7 @@ func (p *Quickstart) mgStageDouble(ctx context.Context, n int, emit func(int)) e
 
 // mgStageSave is stage "save" (quickstart.mg:32).
 func (p *Quickstart) mgStageSave(ctx context.Context, b []int) error {
-//line examples/quickstart/quickstart.mg:33:2
+//line quickstart.mg:33:2
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.batches++
@@ -80,7 +80,7 @@ func (p *Quickstart) mgStageSave(ctx context.Context, b []int) error {
 
 // mgHookAfterRun is the after_run hook (quickstart.mg:42).
 func (p *Quickstart) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
-//line examples/quickstart/quickstart.mg:43:2
+//line quickstart.mg:43:2
 	fmt.Printf("batches=%d items=%d sum=%d\n", p.batches, p.items, p.sum)
 //line quickstart_mg.go:86
 	return nil

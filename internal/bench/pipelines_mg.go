@@ -32,7 +32,7 @@ func (p *W1a) mgInit() {
 
 // mgStageGen is stage "gen" (pipelines.mg:11).
 func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
-//line internal/bench/pipelines.mg:12:2
+//line pipelines.mg:12:2
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
@@ -42,7 +42,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 
 // mgStageDouble is stage "double" (pipelines.mg:16).
 func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
-//line internal/bench/pipelines.mg:16:31
+//line pipelines.mg:16:31
 	emit(x * 2)
 //line pipelines_mg.go:48
 	return nil
@@ -50,7 +50,7 @@ func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 
 // mgStageInc is stage "inc" (pipelines.mg:17).
 func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
-//line internal/bench/pipelines.mg:17:28
+//line pipelines.mg:17:28
 	emit(x + 1)
 //line pipelines_mg.go:56
 	return nil
@@ -58,7 +58,7 @@ func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 
 // mgStageTotal is stage "total" (pipelines.mg:18).
 func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
-//line internal/bench/pipelines.mg:18:25
+//line pipelines.mg:18:25
 	p.sum += x
 //line pipelines_mg.go:64
 	return nil
@@ -146,7 +146,7 @@ func (p *W1b) mgInit() {
 
 // mgStageGen is stage "gen" (pipelines.mg:27).
 func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
-//line internal/bench/pipelines.mg:28:2
+//line pipelines.mg:28:2
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
@@ -156,7 +156,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 
 // mgStageDouble is stage "double" (pipelines.mg:32).
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
-//line internal/bench/pipelines.mg:32:42
+//line pipelines.mg:32:42
 	emit(x * 2)
 //line pipelines_mg.go:162
 	return nil
@@ -164,7 +164,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 
 // mgStageInc is stage "inc" (pipelines.mg:33).
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
-//line internal/bench/pipelines.mg:33:39
+//line pipelines.mg:33:39
 	emit(x + 1)
 //line pipelines_mg.go:170
 	return nil
@@ -172,7 +172,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 
 // mgStageTotal is stage "total" (pipelines.mg:34).
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
-//line internal/bench/pipelines.mg:34:36
+//line pipelines.mg:34:36
 	p.sum += x
 //line pipelines_mg.go:178
 	return nil
@@ -263,7 +263,7 @@ func (p *W2) mgInit() {
 
 // mgStageGen is stage "gen" (pipelines.mg:43).
 func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
-//line internal/bench/pipelines.mg:44:2
+//line pipelines.mg:44:2
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
@@ -273,7 +273,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 
 // mgStageWork is stage "work" (pipelines.mg:48).
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
-//line internal/bench/pipelines.mg:48:43
+//line pipelines.mg:48:43
 	emit(Work(x))
 //line pipelines_mg.go:279
 	return nil
@@ -281,7 +281,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 
 // mgStageTotal is stage "total" (pipelines.mg:49).
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
-//line internal/bench/pipelines.mg:49:28
+//line pipelines.mg:49:28
 	p.sum[x%8] += x
 //line pipelines_mg.go:287
 	return nil

@@ -206,7 +206,7 @@ func moduleProviding(dir string) string {
 		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
 		if err == nil {
 			s := string(data)
-			if regexp.MustCompile(`(?m)^module\s+` + regexp.QuoteMeta(runtimeModule) + `\s*$`).MatchString(s) ||
+			if regexp.MustCompile(`(?m)^module\s+`+regexp.QuoteMeta(runtimeModule)+`\s*$`).MatchString(s) ||
 				strings.Contains(s, runtimeModule+" ") {
 				return d
 			}

@@ -31,17 +31,21 @@ func cmdGenerate(args []string, env Env) int {
 	status := ExitOK
 	var stale []string
 	for _, pf := range pkgs {
-		l := load(pf, env, ir.Options{})
-		report(env.Stderr, l, *verbose)
-		if l.diags.HasErrors() {
-			status = ExitDiag
-			continue
-		}
-		files, err := codegen.Generate(l.prog, codegen.Options{DefaultPackage: dirPackage(resolve(env, pf.dir))})
-		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
-			status = ExitDiag
-			continue
+		var files []codegen.File
+		if len(pf.files) > 0 {
+			l := load(pf, env, ir.Options{})
+			report(env.Stderr, l, *verbose)
+			if l.diags.HasErrors() {
+				status = ExitDiag
+				continue
+			}
+			var err error
+			files, err = codegen.Generate(l.prog, codegen.Options{DefaultPackage: dirPackage(resolve(env, pf.dir))})
+			if err != nil {
+				fmt.Fprintln(env.Stderr, err)
+				status = ExitDiag
+				continue
+			}
 		}
 		for _, f := range files {
 			path := resolve(env, f.Name)
@@ -139,6 +143,9 @@ func cmdCheck(args []string, env Env) int {
 	}
 	status := ExitOK
 	for _, pf := range pkgs {
+		if len(pf.files) == 0 {
+			continue
+		}
 		// Files named one by one are checked one by one: each is its own program.
 		groups := [][]string{pf.files}
 		if allNamed(fs.Args(), pf.files) {

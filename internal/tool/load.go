@@ -21,21 +21,25 @@ type pkgFiles struct {
 }
 
 // collect expands command-line arguments into packages of .mg files:
-// a file, a directory (its .mg files), or DIR/... (recursively).
+// a file, a directory (its .mg files), or DIR/... (recursively). Every
+// directory named or walked is listed, also when it holds no .mg file.
 func collect(args []string, env Env) ([]pkgFiles, error) {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
 	byDir := map[string]*pkgFiles{}
 	var order []string
-	add := func(path string) {
-		dir := filepath.Dir(path)
+	addDir := func(dir string) *pkgFiles {
 		pf, ok := byDir[dir]
 		if !ok {
 			pf = &pkgFiles{dir: dir}
 			byDir[dir] = pf
 			order = append(order, dir)
 		}
+		return pf
+	}
+	add := func(path string) {
+		pf := addDir(filepath.Dir(path))
 		for _, f := range pf.files {
 			if f == filepath.ToSlash(path) {
 				return
@@ -69,6 +73,10 @@ func collect(args []string, env Env) ([]pkgFiles, error) {
 				if p != abs && (!recursive || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || d.Name() == "testdata" || d.Name() == "vendor") {
 					return filepath.SkipDir
 				}
+				// A directory without .mg files is kept too: generated
+				// files left there by a deleted .mg are orphans to remove.
+				rel, _ := filepath.Rel(abs, p)
+				addDir(filepath.Join(root, rel))
 				return nil
 			}
 			if strings.HasSuffix(p, ".mg") {
