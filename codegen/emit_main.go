@@ -17,6 +17,7 @@ func (g *gen) main() {
 	type flagInfo struct {
 		name  string
 		usage string
+		bool  bool
 	}
 	flags := map[string]*flagInfo{}
 	var programs []jen.Code
@@ -28,7 +29,7 @@ func (g *gen) main() {
 				declared = append(declared, jen.Lit(prm.Flag))
 				fi := flags[prm.Flag]
 				if fi == nil {
-					fi = &flagInfo{name: prm.Flag}
+					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Go == "bool"}
 					flags[prm.Flag] = fi
 					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
 				}
@@ -61,7 +62,11 @@ func (g *gen) main() {
 	sort.Strings(names)
 	var flagVals []jen.Code
 	for _, n := range names {
-		flagVals = append(flagVals, jen.Values(jen.Dict{jen.Id("Name"): jen.Lit(n), jen.Id("Usage"): jen.Lit(flags[n].usage)}))
+		vals := []jen.Code{field("Name", jen.Lit(n)), field("Usage", jen.Lit(flags[n].usage))}
+		if flags[n].bool {
+			vals = append(vals, field("Bool", jen.True()))
+		}
+		flagVals = append(flagVals, multiline(vals...))
 	}
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(

@@ -35,6 +35,7 @@ type Program struct {
 type Flag struct {
 	Name  string
 	Usage string
+	Bool  bool // a boolean parameter: -name alone means true
 }
 
 // Exit statuses of built binaries.
@@ -70,10 +71,15 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 	set := map[string]string{}
 	for _, f := range flags {
 		f := f
-		fs.Func(f.Name, f.Usage, func(s string) error {
+		record := func(s string) error {
 			set[f.Name] = s
 			return nil
-		})
+		}
+		if f.Bool {
+			fs.BoolFunc(f.Name, f.Usage, record)
+		} else {
+			fs.Func(f.Name, f.Usage, record)
+		}
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage of %s:\n", name)
