@@ -152,10 +152,11 @@ type Stage struct {
 }
 
 // Params is the parenthesised input parameter of a stage: empty or `name Type`.
+// It is parsed by hand (gofrag.go): a "(" after a stage name always opens it.
 type Params struct {
 	Pos  lexer.Position
-	Name *Ident  `parser:"\"(\" ( @@"`
-	Type *GoType `parser:"@@ )? \")\""`
+	Name *Ident
+	Type *GoType
 }
 
 // Hook is a hook declaration: `before_run { }`, `after(stage) { }`, `on_error(stage) (err error, item any) { }`.

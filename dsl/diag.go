@@ -117,9 +117,11 @@ func (d Diagnostic) Verbose(src []byte) string {
 	if line == "" {
 		return d.String()
 	}
+	// The column counts bytes; the caret needs one blank per character
+	// before it, and tabs kept, to line up under the source line.
 	caret := make([]byte, 0, d.Pos.Col)
-	for i := 0; i < d.Pos.Col-1 && i < len(line); i++ {
-		if line[i] == '\t' {
+	for _, r := range line[:min(max(d.Pos.Col-1, 0), len(line))] {
+		if r == '\t' {
 			caret = append(caret, '\t')
 		} else {
 			caret = append(caret, ' ')

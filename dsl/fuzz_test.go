@@ -5,9 +5,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
+
+// grammarNotation matches participle's names for grammar rules, which a
+// message should spell in words (see expectedWords).
+var grammarNotation = regexp.MustCompile(`\(expected [A-Z<]`)
 
 // specDir is the shared conformance corpus, relative to this package.
 const specDir = "../../shared/spec"
@@ -31,6 +37,12 @@ func specFiles(tb testing.TB) []string {
 	return files
 }
 
+// FuzzParse checks that Parse never panics (it turns a panic into an
+// "internal error" diagnostic, which fails here), that it returns a file or
+// exactly one well-formed diagnostic, and that the Go fragments of a file are
+// slices of its source. Seeds: the conformance corpus when it is there, the
+// snippets of the table tests, and testdata/fuzz/FuzzParse: nesting one level
+// past maxNesting (deep enough nesting overflowed the stack before the limit).
 func FuzzParse(f *testing.F) {
 	for _, path := range specFiles(f) {
 		src, err := os.ReadFile(path)
@@ -62,8 +74,11 @@ func checkParse(t *testing.T, src []byte) {
 		if d.Pos.Line < 1 || d.Pos.Col < 1 || d.Pos.Offset < 0 || d.Pos.Offset > len(src) {
 			t.Fatalf("diagnostic at an impossible position %+v: %s", d.Pos, d)
 		}
-		if d.Msg == "" || strings.HasSuffix(d.Msg, ".") {
+		if d.Msg == "" || strings.HasSuffix(d.Msg, ".") || unicode.IsUpper([]rune(d.Msg)[0]) {
 			t.Fatalf("badly formed message %q", d.Msg)
+		}
+		if grammarNotation.MatchString(d.Msg) {
+			t.Fatalf("message in grammar notation: %q", d.Msg)
 		}
 	}
 	if file == nil {

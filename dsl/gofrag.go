@@ -149,6 +149,43 @@ func (b *Body) Parse(lex *lexer.PeekingLexer) error {
 	}
 }
 
+// Parse implements participle.Parseable for a stage's input parameter. A "("
+// right after a stage name can only open it, so from there on the input is
+// `()` or `(name Type)` or an error: left to backtracking, `x(n) int` would be
+// read as a parenthesised result type "(n)" followed by an option "int".
+func (p *Params) Parse(lex *lexer.PeekingLexer) error {
+	open := lex.Peek()
+	if !isPunct(open, "(") {
+		return participle.NextMatch
+	}
+	lex.Next()
+	p.Pos = open.Pos
+	if isPunct(lex.Peek(), ")") {
+		lex.Next()
+		return nil
+	}
+	n := lex.Next()
+	if n.Type != tokIdent {
+		return fatalf(n.Pos, "expected a parameter name or \")\", found %s", describe(n))
+	}
+	p.Name = &Ident{Pos: n.Pos, Name: n.Value}
+	p.Type = &GoType{}
+	if err := p.Type.Parse(lex); err != nil {
+		if err == participle.NextMatch {
+			t := lex.Peek()
+			return fatalf(t.Pos, "expected the type of %q, found %s", n.Value, describe(t))
+		}
+		return err
+	}
+	switch c := lex.Next(); {
+	case isPunct(c, ","):
+		return fatalf(c.Pos, "a stage takes one input parameter")
+	case !isPunct(c, ")"):
+		return fatalf(c.Pos, "expected \")\" after the parameter, found %s", describe(c))
+	}
+	return nil
+}
+
 // bareOptionWords are option words that are written without parentheses and
 // so cannot be told from a type name by their shape.
 var bareOptionWords = map[string]bool{"inline": true, "ordered": true, "await": true}
@@ -160,7 +197,7 @@ func (g *GoType) Parse(lex *lexer.PeekingLexer) error {
 		return participle.NextMatch
 	}
 	cp := lex.MakeCheckpoint()
-	end, err := parseType(lex)
+	end, err := parseType(lex, 0)
 	if err != nil {
 		lex.LoadCheckpoint(cp)
 		if err == participle.NextMatch {
@@ -173,16 +210,20 @@ func (g *GoType) Parse(lex *lexer.PeekingLexer) error {
 	return nil
 }
 
-// parseType consumes one Go type and returns the offset just past it.
-func parseType(lex *lexer.PeekingLexer) (int, error) {
+// parseType consumes one Go type and returns the offset just past it. depth
+// counts the enclosing types, so that no input can overflow the stack.
+func parseType(lex *lexer.PeekingLexer, depth int) (int, error) {
 	t := lex.Peek()
+	if depth > maxNesting {
+		return 0, fatalf(t.Pos, "type nested too deeply")
+	}
 	switch {
 	case isPunct(t, "*"):
 		lex.Next()
-		return parseType(lex)
+		return parseType(lex, depth+1)
 	case isPunct(t, "("):
 		lex.Next()
-		if _, err := parseType(lex); err != nil {
+		if _, err := parseType(lex, depth+1); err != nil {
 			return 0, err
 		}
 		c := lex.Next()
@@ -195,14 +236,14 @@ func parseType(lex *lexer.PeekingLexer) (int, error) {
 		if _, err := skipBalanced(lex, "[", "]"); err != nil {
 			return 0, err
 		}
-		return parseType(lex)
+		return parseType(lex, depth+1)
 	case isPunct(t, "<-"):
 		lex.Next()
 		c := lex.Next()
 		if c.Type != tokIdent || c.Value != "chan" {
 			return 0, fatalf(c.Pos, "expected \"chan\" after \"<-\", found %s", describe(c))
 		}
-		return parseType(lex)
+		return parseType(lex, depth+1)
 	case t.Type == tokIdent:
 		switch t.Value {
 		case "map":
@@ -214,13 +255,13 @@ func parseType(lex *lexer.PeekingLexer) (int, error) {
 			if _, err := skipBalanced(lex, "[", "]"); err != nil {
 				return 0, err
 			}
-			return parseType(lex)
+			return parseType(lex, depth+1)
 		case "chan":
 			lex.Next()
 			if isPunct(lex.Peek(), "<-") {
 				lex.Next()
 			}
-			return parseType(lex)
+			return parseType(lex, depth+1)
 		case "struct", "interface":
 			lex.Next()
 			o := lex.Peek()
@@ -249,7 +290,7 @@ func parseType(lex *lexer.PeekingLexer) (int, error) {
 				return skipBalanced(lex, "(", ")")
 			}
 			cp := lex.MakeCheckpoint()
-			if e, err := parseType(lex); err == nil {
+			if e, err := parseType(lex, depth+1); err == nil {
 				return e, nil
 			}
 			lex.LoadCheckpoint(cp)
@@ -333,14 +374,14 @@ func (g *GoExpr) Parse(lex *lexer.PeekingLexer) error {
 		return fatalf(first.Pos, "expected a Go expression, found %s", describe(first))
 	}
 	g.Pos = first.Pos
-	depth := 0
+	var open []*lexer.Token // brackets not yet closed, innermost last
 	var last *lexer.Token
 	for {
 		t := lex.Peek()
 		if t.EOF() {
 			break
 		}
-		if last != nil && depth == 0 {
+		if last != nil && len(open) == 0 {
 			if endLine(last) != t.Pos.Line && !continuesLine(last) {
 				break
 			}
@@ -350,22 +391,27 @@ func (g *GoExpr) Parse(lex *lexer.PeekingLexer) error {
 		}
 		switch {
 		case isPunct(t, "(") || isPunct(t, "[") || isPunct(t, "{"):
-			depth++
+			open = append(open, t)
 		case isPunct(t, ")") || isPunct(t, "]") || isPunct(t, "}"):
-			depth--
-			if depth < 0 {
+			if len(open) == 0 {
 				return fatalf(t.Pos, "unexpected %q", t.Value)
 			}
+			if want := closer[open[len(open)-1].Value]; t.Value != want {
+				return fatalf(t.Pos, "unexpected %q: expected %q", t.Value, want)
+			}
+			open = open[:len(open)-1]
 		}
-		tok := lex.Next()
-		last = tok
+		last = lex.Next()
 	}
-	if depth > 0 {
-		return fatalf(lex.Peek().Pos, "unexpected end of expression: unbalanced brackets")
+	if len(open) > 0 {
+		o := open[len(open)-1]
+		return fatalf(o.Pos, "unclosed %q in expression", o.Value)
 	}
 	g.End = tokenEnd(last)
 	return nil
 }
+
+var closer = map[string]string{"(": ")", "[": "]", "{": "}"}
 
 // memberWords start a member of a pipeline; they never begin a trailing option.
 var memberWords = map[string]bool{
@@ -375,6 +421,9 @@ var memberWords = map[string]bool{
 	"before_run": true, "after_run": true, "after_producer": true, "before_fork": true,
 	"after_fork": true, "before": true, "after": true, "on_error": true, "reroute": true,
 	"pipeline": true, "go": true,
+	// Not members, but keywords where an option could follow:
+	// `pipeline P extends Base`, `batch 10 every 1s`.
+	"extends": true, "every": true,
 }
 
 // Parse implements participle.Parseable for a trailing option: it must start
@@ -400,7 +449,19 @@ func (b *BlockOption) Parse(lex *lexer.PeekingLexer) error {
 	}
 	if !isPunct(lex.Peek(), "{") {
 		n := lex.Peek()
-		return fatalf(n.Pos, "expected \"{\" to open a %s block, found %s", b.Name, describe(n))
+		pos, msg := n.Pos, fmt.Sprintf("expected \"{\" to open a %s block, found %s", b.Name, describe(n))
+		if !sameLine(lex) {
+			// Nothing follows on its line: an option out of place (after a
+			// body, or on a line of its own) rather than a block.
+			pos, msg = b.Pos, fmt.Sprintf("unexpected %q (an option goes on the line of its stage; a strategy block opens with \"{\")", b.Name)
+		}
+		if b.Name == "context" || b.Name == "queue_size" {
+			// Also the start of a member (`context io = threads(50)`,
+			// `queue_size 100`): an ordinary error lets the member's own,
+			// deeper error win.
+			return participle.Errorf(pos, "%s", msg)
+		}
+		return fatalf(pos, "%s", msg)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -30,7 +31,7 @@ func Parse(name string, src []byte) (f *File, diags Diagnostics) {
 			diags = Diagnostics{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("internal error: parser panic: %v", r)}}
 		}
 	}()
-	f, err := parser.ParseBytes(name, src)
+	f, err := parse(name, src)
 	if err != nil {
 		var perr participle.Error
 		pos := Pos{File: name, Line: 1, Col: 1}
@@ -45,6 +46,36 @@ func Parse(name string, src []byte) (f *File, diags Diagnostics) {
 	f.Src = src
 	fillText(f)
 	return f, nil
+}
+
+// maxNesting bounds how deeply brackets and types may nest: the parser
+// recurses on them, and a Go stack overflow cannot be recovered from.
+const maxNesting = 1000
+
+// parse lexes src, refuses brackets nested past maxNesting, and parses.
+func parse(name string, src []byte) (*File, error) {
+	lex, err := mgLexer.LexString(name, string(src))
+	if err != nil {
+		return nil, err
+	}
+	peek, err := lexer.Upgrade(lex, tokComment, tokWhitespace)
+	if err != nil {
+		return nil, err
+	}
+	cp := peek.MakeCheckpoint()
+	depth := 0
+	for t := peek.Next(); !t.EOF(); t = peek.Next() {
+		switch {
+		case isPunct(t, "(") || isPunct(t, "[") || isPunct(t, "{"):
+			if depth++; depth > maxNesting {
+				return nil, participle.Errorf(t.Pos, "syntax error: brackets nested too deeply")
+			}
+		case isPunct(t, ")") || isPunct(t, "]") || isPunct(t, "}"):
+			depth--
+		}
+	}
+	peek.LoadCheckpoint(cp)
+	return parser.ParseFromLexer(peek)
 }
 
 // byteaPos converts a participle position (rune column) to a byte-column Pos.
@@ -67,10 +98,60 @@ func (f *File) Position(p lexer.Position) Pos { return byteaPos(f.Name, f.Src, p
 // OffsetPos converts a byte offset in the file to a Pos.
 func (f *File) OffsetPos(off int) Pos { return byteaPos(f.Name, f.Src, lexer.Position{Offset: off}) }
 
+// expectedWords spells participle's names of single expected tokens.
+var expectedWords = map[string]string{
+	"Ident":      "a name",
+	"QName":      "a name",
+	"<ident>":    "a name",
+	"<string>":   "a string",
+	"<number>":   "a number",
+	"<duration>": "a duration",
+	"Import":     "an import path",
+	"TopDecl":    `"go" or "pipeline"`,
+	"Pipeline":   `"pipeline"`,
+	"Member":     "a pipeline member",
+	"Field":      "a field name",
+	"Option":     "an option",
+	"GoType":     "a Go type",
+	"GoExpr":     "a Go expression",
+	"GoBlock":    `"{"`,
+	"Body":       `"{"`,
+	"HookParam":  "a parameter name",
+}
+
 // cleanMessage makes participle's messages read like the rest of the diagnostics.
 func cleanMessage(msg string) string {
+	msg = strings.Replace(msg, `token "<EOF>"`, "end of file", 1)
 	msg = strings.ReplaceAll(msg, "<EOF>", "end of file")
-	if strings.HasPrefix(msg, "unexpected token ") {
+	// The lexer quotes the rest of the input from where no token matches;
+	// name the one character, or the literal left open there.
+	if rest, ok := strings.CutPrefix(msg, "lexer: invalid input text "); ok {
+		if s, err := strconv.Unquote(rest); err == nil && s != "" {
+			msg = fmt.Sprintf("syntax error: invalid character %q", []rune(s)[0])
+			switch s[0] {
+			case '"':
+				msg = "syntax error: string literal not terminated"
+			case '`':
+				msg = "syntax error: raw string literal not terminated"
+			case '\'':
+				msg = "syntax error: rune literal not terminated"
+			}
+		}
+	}
+	// participle says what it expected in grammar notation: keep the first
+	// thing a sequence requires, in words, and drop the rest.
+	if i := strings.Index(msg, " (expected "); i >= 0 && strings.HasSuffix(msg, ")") {
+		want, _, _ := strings.Cut(msg[i+len(" (expected "):len(msg)-1], " ")
+		if w, ok := expectedWords[want]; ok {
+			want = w
+		}
+		if want == "" || strings.ContainsAny(want, "()*?|") && !strings.HasPrefix(want, `"`) {
+			msg = msg[:i]
+		} else {
+			msg = msg[:i] + " (expected " + want + ")"
+		}
+	}
+	if !strings.HasPrefix(msg, "syntax error: ") {
 		msg = "syntax error: " + msg
 	}
 	return msg

@@ -1,4 +1,0 @@
-package dsl
-
-var parseCases []struct{ src string }
-var syntaxErrorCases []struct{ src string }
