@@ -22,11 +22,11 @@ func (d batchDriver[In, Out]) goroutines(r *run) []func() {
 	bw.onFail = bw.fail
 	var sinks []sink[Out]
 	for _, t := range n.targets {
-		sinks = append(sinks, t.sinkFor(st, rn, &bw.w.ws, false))
+		sinks = append(sinks, t.sinkFor(st, rn, &bw.w.ws, bufPrivate))
 	}
 	bw.w.init(&n.stageBase, sinks, n.spec.Retry > 0, nil)
 	if n.dead != nil {
-		bw.dead = n.dead.sinkFor(st, rn, &bw.w.ws, false)
+		bw.dead = n.dead.sinkFor(st, rn, &bw.w.ws, bufPrivate)
 	}
 	bw.fn = n.accumulate(&bw.w)
 	return []func(){func() {
@@ -54,6 +54,7 @@ func (bw *batchWorker[In, Out]) loop(q *queue[In], size int, maxWait time.Durati
 		b := batch
 		batch = make([]In, 0, size)
 		bw.timedProcess(b)
+		r.afterItems()
 	}
 	for {
 		var timerC <-chan time.Time

@@ -21,17 +21,25 @@
 // that holds one, naming the stage and its position.
 //
 // Edges carry small chunks of items rather than one item per channel operation. A sender
-// flushes its chunk when it is full, when the sender is about to wait for its own input, when
-// it ends, and as soon as the receiving stage is idle, so a trickle of items is never held back
-// while the pipeline is busy. An inline stage fed by exactly one single-goroutine stage, with no
-// queue size of its own, is fused into its sender's goroutine: it is called directly for each
-// item, which keeps its semantics (hooks, stats, failures) and removes the queue.
+// flushes its chunk when it is full, when it is about to wait for its own input, when it ends,
+// and as soon as the receiving stage is idle; an idle stage also takes the partial chunk of a
+// producer itself, since a producer may sit in user code for a long time after an emit. So
+// chunks are large when the pipeline is busy and a trickle of items is never held back.
+//
+// With GraphConfig.Fuse, an Inline stage fed by exactly one single-goroutine stage other than
+// a producer, with no queue size of its own, runs on its sender's goroutine: its input is a
+// local queue processed by that goroutine, which keeps its semantics (hooks, stats, retries,
+// failures, end of stream) and saves a goroutine and a channel.
 //
 // Per item, a body's error or panic fails the item; it is retried (StageSpec.Retry, with
 // exponential backoff), with the emits of a failed attempt discarded; then it goes to the
 // dead-letter stage if one is connected, or is recorded as a Failure and passed to the stage's
 // OnError hooks. A producer's error fails the run once everything else has drained.
 // GraphConfig.FailFast turns the first item failure into a run failure with cancellation.
+//
+// Hooks (Graph.BeforeRun, AfterRun, AfterProducers; Node.Before, After, OnError) run on the
+// runtime's goroutines, never two of one run at the same time; several hooks of one kind run
+// in registration order. A hook's error or panic fails the run.
 //
 // Cancellation (the context of Run, or Handle.Stop) stops producers at their next emit, lets
 // items that are being processed finish, flushes accumulators, and counts every item that was

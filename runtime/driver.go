@@ -43,7 +43,7 @@ func (d producerDriver[In, Out]) goroutines(r *run) []func() {
 	rn.addStats(&w.ws)
 	var sinks []sink[Out]
 	for _, t := range n.targets {
-		sinks = append(sinks, t.sinkFor(st, rn, &w.ws, true))
+		sinks = append(sinks, t.sinkFor(st, rn, &w.ws, bufProducer))
 	}
 	w.init(&n.stageBase, sinks, false, &r.canceled)
 	body := n.produce(w)
@@ -88,14 +88,9 @@ func (d inlineDriver[In, Out]) goroutines(r *run) []func() {
 			if !ok {
 				break
 			}
-			for i := range c {
-				pw.handle(c[i])
-				if ws.mask == 0 { // slow items: let an idle downstream have our output now
-					rn.poll()
-				}
-			}
+			pw.processItems(c)
 			q.recycle(c)
-			rn.poll()
+			rn.afterItems()
 		}
 		n.rt.exit(rn)
 	}}
@@ -134,16 +129,15 @@ func (d threadsDriver[In, Out]) goroutines(r *run) []func() {
 				if !ok {
 					break
 				}
-				for i := range items {
-					pw.handle(items[i])
-					if n.ord != nil {
+				if n.ord == nil {
+					pw.processItems(items)
+				} else {
+					for i := range items {
+						pw.handle(items[i])
 						n.ord.commit(&pw.w, seq+uint64(i))
 					}
-					if ws.mask == 0 {
-						rn.poll()
-					}
 				}
-				rn.poll()
+				rn.afterItems()
 				clear(items)
 				buf = items[:0]
 			}

@@ -136,9 +136,8 @@ func bothModes(t *testing.T, f func(t *testing.T, newGraph func(GraphConfig) *Gr
 		t.Run(name, func(t *testing.T) {
 			noLeak(t)
 			f(t, func(cfg GraphConfig) *Graph {
-				g := NewGraph(cfg)
-				g.noFuse = !fuse
-				return g
+				cfg.Fuse = fuse
+				return NewGraph(cfg)
 			})
 		})
 	}

@@ -9,6 +9,7 @@ import (
 // itemRunner runs a stage body on one item (for an accumulator, one batch): attempts with
 // panic recovery, per-attempt timeout, retries with backoff, held emits, sampled latency.
 type itemRunner[X, Out any] struct {
+	_        cacheLinePad
 	w        Worker[Out]
 	st       *stageRun
 	r        *runner
@@ -24,6 +25,7 @@ type itemRunner[X, Out any] struct {
 	started  bool
 	fast     bool // started && simple && !capped: handle takes the short path
 	onFail   func(x X, err error, attempts int)
+	_        cacheLinePad
 }
 
 func (ir *itemRunner[X, Out]) init(st *stageRun, r *runner, keep bool) {
@@ -136,11 +138,13 @@ func (ir *itemRunner[X, Out]) wait(attempt int) bool {
 	return sleepCtx(ir.ctx, d)
 }
 
-// procWorker is one goroutine's share of a processor, consumer or custom stage. When the stage
-// is fused into its sender, the sender calls put directly.
+// procWorker is one goroutine's share of a processor, consumer or custom stage. A stage fused
+// into its sender's goroutine receives its items in a local queue instead of a channel.
 type procWorker[In, Out any] struct {
 	itemRunner[In, Out]
-	dead sink[Failed[In]]
+	dead     sink[Failed[In]]
+	local    *localQueue[In] // fused stages: the input
+	draining bool
 }
 
 // newProcWorker makes the worker of stage n for goroutine r, wires its downstreams and calls
@@ -152,10 +156,14 @@ func (n *Node[In, Out]) newProcWorker(r *runner, fused bool) *procWorker[In, Out
 	pw.init(st, r, ordered)
 	pw.capped = r.run.slots != nil && n.spec.Strategy.Kind == Threads
 	pw.onFail = pw.fail
+	if fused {
+		pw.local = &localQueue[In]{items: make([]In, 0, localMax), stage: pw, r: r}
+		r.fused = append(r.fused, pw) // before its own downstreams: drains go in topological order
+	}
 	var sinks []sink[Out]
 	if !ordered {
 		for _, t := range n.targets {
-			sinks = append(sinks, t.sinkFor(st, r, &pw.w.ws, false))
+			sinks = append(sinks, t.sinkFor(st, r, &pw.w.ws, bufPrivate))
 		}
 	}
 	pw.w.init(&n.stageBase, sinks, n.spec.Retry > 0 || ordered, nil)
@@ -163,36 +171,56 @@ func (n *Node[In, Out]) newProcWorker(r *runner, fused bool) *procWorker[In, Out
 		pw.w.sharedRR = &st.rr
 	}
 	if n.dead != nil {
-		pw.dead = n.dead.sinkFor(st, r, &pw.w.ws, false)
+		pw.dead = n.dead.sinkFor(st, r, &pw.w.ws, bufPrivate)
 	}
 	pw.fn = n.each(&pw.w)
 	return pw
 }
 
-// put hands pw an item from the goroutine it is fused into (sink[In]). The common case is
-// the same short path as handle's.
-func (pw *procWorker[In, Out]) put(v In) {
-	ws := &pw.w.ws
-	if pw.fast && ws.seen&ws.mask != 0 && pw.r.timing == 0 && !pw.canceled.Load() {
-		ws.seen++
-		ws.in++
-		if err := pw.call(pw.ctx, v); err != nil {
-			pw.onFail(v, err, 1)
-		}
-		return
+// processItems processes a run of items received by the stage. One deferred recover covers
+// the whole run, rather than one per item: a panic fails the item being processed and the run
+// resumes after it.
+func (pw *procWorker[In, Out]) processItems(items []In) {
+	for i := 0; i < len(items); {
+		i = pw.processFrom(items, i)
 	}
-	r := pw.r
-	if r.timing == 0 {
-		pw.handleSlow(v)
-		return
-	}
-	t0 := time.Now()
-	pw.handleSlow(v)
-	r.nested += time.Since(t0)
 }
 
-// handle processes one item received by the stage. The common case (no retry, no timeout,
-// no cap, not sampled) is kept short.
+func (pw *procWorker[In, Out]) processFrom(items []In, i int) (next int) {
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		if p := recover(); p != nil {
+			pw.onFail(items[i], newPanicError(p), 1)
+			next = i + 1
+		}
+	}()
+	ws := &pw.w.ws
+	for ; i < len(items); i++ {
+		v := items[i]
+		// Cheap items take the short path; every sampled item (at least one in 256, and every
+		// one once items take 20µs) takes the slow path, which also checks for cancellation.
+		if pw.fast && ws.seen&ws.mask != 0 {
+			ws.seen++
+			ws.in++
+			if err := pw.fn(pw.ctx, v); err != nil {
+				pw.onFail(v, err, 1)
+			}
+			continue
+		}
+		pw.handleSlow(v)
+		if ws.mask == 0 { // slow items: let the stages downstream have the output now
+			pw.r.afterItems()
+		}
+	}
+	done = true
+	return len(items)
+}
+
+// handle processes one item received by the stage (ordered stages, which commit after each
+// item). The common case (no retry, no timeout, no cap, not sampled) is kept short.
 func (pw *procWorker[In, Out]) handle(v In) {
 	ws := &pw.w.ws
 	if pw.fast && ws.seen&ws.mask != 0 && !pw.canceled.Load() {
@@ -219,6 +247,20 @@ func (pw *procWorker[In, Out]) handleSlow(v In) {
 	pw.timedProcess(v)
 }
 
+// drain processes the items of a fused stage's local queue (the drainer interface).
+func (pw *procWorker[In, Out]) drain() {
+	l := pw.local
+	if pw.draining || len(l.items) == 0 {
+		return
+	}
+	pw.draining = true
+	items := l.items
+	pw.processItems(items)
+	clear(items)
+	l.items = items[:0]
+	pw.draining = false
+}
+
 // fail sends an item that failed for good to the dead-letter stage, or records it.
 func (pw *procWorker[In, Out]) fail(v In, err error, attempts int) {
 	if pw.dead != nil {
@@ -227,4 +269,42 @@ func (pw *procWorker[In, Out]) fail(v In, err error, attempts int) {
 		return
 	}
 	pw.st.itemFailed(v, err, attempts)
+}
+
+// localMax is the number of items a fused stage's local queue holds before it is processed.
+const localMax = 64
+
+// localQueue is the input of a stage fused into its sender's goroutine: the sender appends,
+// and the stage processes the items when the queue is full and whenever the goroutine drains
+// its fused stages (after each input chunk, after each slow item, before waiting, at the end).
+type localQueue[T any] struct {
+	_     cacheLinePad
+	items []T
+	stage drainer
+	r     *runner
+	_     cacheLinePad
+}
+
+// drainer is a fused stage, seen by the goroutine it runs on.
+type drainer interface {
+	drain()
+}
+
+func (l *localQueue[T]) put(v T) {
+	l.items = append(l.items, v)
+	if len(l.items) >= localMax {
+		l.full()
+	}
+}
+
+// full processes the queue now, keeping its time out of an enclosing timed item.
+func (l *localQueue[T]) full() {
+	r := l.r
+	if r.timing == 0 {
+		l.stage.drain()
+		return
+	}
+	t0 := time.Now()
+	l.stage.drain()
+	r.nested += time.Since(t0)
 }

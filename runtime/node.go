@@ -86,8 +86,17 @@ type inlet[T any] interface {
 	// sinkFor returns where a goroutine of the sending stage from puts the items it sends to
 	// this stage: a buffer of this stage's input queue, or, when this stage is fused into its
 	// sender, this stage's worker running on the sender's goroutine.
-	sinkFor(from *stageRun, r *runner, ws *workerStats, shared bool) sink[T]
+	sinkFor(from *stageRun, r *runner, ws *workerStats, mode bufMode) sink[T]
 }
+
+// bufMode says who fills a sender buffer.
+type bufMode int
+
+const (
+	bufPrivate  bufMode = iota // one goroutine of a processor, consumer, custom stage or accumulator
+	bufProducer                // a producer: the receiver may take the buffer's items (prodBuf)
+	bufShared                  // the goroutines of an ordered stage, under a lock
+)
 
 func newNode[In, Out any](g *Graph, spec StageSpec, kind StageKind) *Node[In, Out] {
 	spec.Kind = kind
@@ -230,10 +239,15 @@ func (n *Node[In, Out]) inputCloser() queueCloser {
 	return n.q
 }
 
-func (n *Node[In, Out]) sinkFor(from *stageRun, r *runner, ws *workerStats, shared bool) sink[In] {
-	if n.rt.fused {
+func (n *Node[In, Out]) sinkFor(from *stageRun, r *runner, ws *workerStats, mode bufMode) sink[In] {
+	switch {
+	case n.rt.fused:
 		from.kids = append(from.kids, n.rt)
-		return n.newProcWorker(r, true)
+		return n.newProcWorker(r, true).local
+	case mode == bufProducer:
+		return n.q.newProdBuf(r, ws)
+	case mode == bufShared:
+		return n.q.newOutBuf(nil, nil, &from.stats, true)
 	}
-	return n.q.newOutBuf(r, ws, &from.stats, shared)
+	return n.q.newOutBuf(r, ws, &from.stats, false)
 }

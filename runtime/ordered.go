@@ -31,7 +31,7 @@ func newReorder[In, Out any](n *Node[In, Out], workers int) *reorder[Out] {
 	o.room.L = &o.mu
 	var sinks []sink[Out]
 	for _, t := range n.targets {
-		sinks = append(sinks, t.sinkFor(st, nil, nil, true))
+		sinks = append(sinks, t.sinkFor(st, nil, nil, bufShared))
 	}
 	o.w.init(&n.stageBase, sinks, false, nil)
 	o.w.ws.st = &st.stats
@@ -43,7 +43,7 @@ func newReorder[In, Out any](n *Node[In, Out], workers int) *reorder[Out] {
 func (o *reorder[Out]) attach(r *runner) {
 	for _, s := range o.w.sinks {
 		if b, ok := s.(*outBuf[Out]); ok {
-			r.addFlusher(b, &b.req.flush)
+			r.addFlusher(b)
 		}
 	}
 }

@@ -23,6 +23,7 @@ type run struct {
 	started  time.Time
 	stages   []*stageRun
 	slots    chan struct{} // max_threads slots, nil when the cap is not needed
+	pumps    []func()      // goroutines of unbounded queues
 
 	producersLeft atomic.Int32
 
@@ -155,22 +156,14 @@ func (r *run) execute() (Result, error) {
 		return r.result(false)
 	}
 
-	r.plan()
-	var fns []func()
-	producers := 0
-	for _, n := range g.stages {
-		st := n.base().rt
-		if st.fused {
-			continue
-		}
-		gs := n.driver().goroutines(r)
-		st.workersLeft.Store(int32(len(gs)))
-		fns = append(fns, gs...)
-		if n.base().spec.Kind == KindProducer {
-			producers++
-		}
+	fns, producers, err := r.build()
+	if err != nil {
+		r.setFatal(err)
+		return r.result(false)
 	}
+	fns = append(fns, r.pumps...)
 	r.producersLeft.Store(int32(producers))
+	r.checkCanceled()
 
 	fired := make(chan struct{})
 	stopWatch := context.AfterFunc(r.ctx, func() {
@@ -194,10 +187,40 @@ func (r *run) execute() (Result, error) {
 	return r.result(true)
 }
 
+// build makes the run's queues and workers (calling the stages' bind functions) and returns
+// the functions to run on the stages' goroutines. A panic in a bind function is an error of
+// its stage; nothing has started then.
+func (r *run) build() (fns []func(), producers int, err error) {
+	var current *stageBase
+	defer func() {
+		if p := recover(); p != nil {
+			fns, producers = nil, 0
+			err = newPanicError(p)
+			if current != nil {
+				err = &StageError{Stage: current.spec.Name, Pos: current.spec.Pos, Err: err}
+			}
+		}
+	}()
+	r.plan()
+	for _, n := range r.g.stages {
+		current = n.base()
+		if current.rt.fused {
+			continue // built by its sender
+		}
+		gs := n.driver().goroutines(r)
+		current.rt.workersLeft.Store(int32(len(gs)))
+		fns = append(fns, gs...)
+		if current.spec.Kind == KindProducer {
+			producers++
+		}
+	}
+	return fns, producers, nil
+}
+
 // plan decides which stages are fused, makes the queues, and sizes the max_threads cap.
 func (r *run) plan() {
 	g := r.g
-	if !g.noFuse {
+	if g.cfg.Fuse {
 		for _, n := range g.stages {
 			b := n.base()
 			b.rt.fused = fusable(b)
@@ -290,6 +313,14 @@ func (r *run) snapshot() []StageStats {
 		out[i] = s.snapshot()
 	}
 	return out
+}
+
+// checkCanceled sets the canceled flag as soon as the run's context is done, without
+// waiting for the context.AfterFunc callback. Called once per chunk of items.
+func (r *run) checkCanceled() {
+	if !r.canceled.Load() && r.ctx.Err() != nil {
+		r.canceled.Store(true)
+	}
 }
 
 // setFatal records the run's first fatal error; the run goes on draining.

@@ -1,41 +1,41 @@
 package mgrt
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "time"
 
-// flusher is an output buffer that a goroutine flushes before it waits and when it ends.
+// flusher is an output buffer that a goroutine flushes before it waits and when it ends, and
+// between items when its receiver has asked.
 type flusher interface {
 	flush()
+	flushIfAsked()
 }
 
 // runner is the context of one goroutine of a run: the output buffers it fills and the
 // counters it keeps, for its own stage and for the stages fused into it.
 type runner struct {
+	_        cacheLinePad
 	run      *run
 	flushers []flusher
-	requests []*atomic.Bool // requests[i] is set when flushers[i]'s receiver is idle
 	stats    []*workerStats
-	slot     bool // holds a max_threads slot
+	fused    []drainer // stages fused into this goroutine, in topological order
+	slot     bool      // holds a max_threads slot
 
 	// Latency of fused stages: while an item is timed (timing > 0), the time spent in stages
 	// fused into it is summed in nested and subtracted from its own.
 	timing int
 	nested time.Duration
+	_      cacheLinePad
 }
 
 func (r *run) newRunner() *runner { return &runner{run: r} }
 
-func (r *runner) addFlusher(f flusher, req *atomic.Bool) {
-	r.flushers = append(r.flushers, f)
-	r.requests = append(r.requests, req)
-}
+func (r *runner) addFlusher(f flusher) { r.flushers = append(r.flushers, f) }
 
 func (r *runner) addStats(ws *workerStats) { r.stats = append(r.stats, ws) }
 
-// idle flushes every output buffer and publishes the counters: the goroutine is about to wait.
+// idle processes what the fused stages hold, flushes every output buffer and publishes the
+// counters: the goroutine is about to wait.
 func (r *runner) idle() {
+	r.drainFused()
 	for _, f := range r.flushers {
 		f.flush()
 	}
@@ -44,12 +44,24 @@ func (r *runner) idle() {
 	}
 }
 
-// poll flushes the buffers whose receivers are idle. Called between items.
+// drainFused processes the items queued for the stages fused into this goroutine.
+func (r *runner) drainFused() {
+	for _, f := range r.fused {
+		f.drain()
+	}
+}
+
+// afterItems is called after a chunk of items, or after each slow item: the fused stages
+// process what they got, and the buffers whose receivers are idle are flushed.
+func (r *runner) afterItems() {
+	r.drainFused()
+	r.poll()
+}
+
+// poll flushes the buffers whose receivers are idle.
 func (r *runner) poll() {
-	for i, req := range r.requests {
-		if req.Load() {
-			r.flushers[i].flush()
-		}
+	for _, f := range r.flushers {
+		f.flushIfAsked()
 	}
 }
 
@@ -74,3 +86,8 @@ func (r *runner) releaseSlot() {
 		r.slot = false
 	}
 }
+
+// cacheLinePad keeps the fields that one goroutine writes for each item off the cache lines
+// of other goroutines' data: objects allocated together at build time would otherwise share
+// lines, and every write would bounce them between cores.
+type cacheLinePad [64]byte

@@ -6,6 +6,7 @@ import "sync"
 // and the next sequence number, under one lock. The goroutine holding the lock is the only one
 // receiving from the queue; the others wait for the lock (after flushing their outputs).
 type sharedIn[T any] struct {
+	_       cacheLinePad
 	mu      sync.Mutex
 	q       *queue[T]
 	cur     []T
@@ -13,6 +14,7 @@ type sharedIn[T any] struct {
 	seq     uint64
 	done    bool
 	workers int
+	_       cacheLinePad
 }
 
 // claim copies the next items into dst and returns them with the sequence number of the

@@ -122,7 +122,9 @@ func (s Strategy) goroutines() int {
 }
 
 // StageSpec describes one stage: its name, position and options. Generated code fills it from
-// the .mg file.
+// the .mg file. Producers ignore Strategy, QueueSize, Ordered, Retry, Backoff and Timeout (a
+// producer's body runs once and its error fails the run); accumulators ignore Strategy and
+// Ordered (they run on one goroutine).
 type StageSpec struct {
 	Name      string        // qualified stage name, e.g. "double" or "ingest.parse"
 	Kind      StageKind     // set by the constructor
@@ -130,9 +132,9 @@ type StageSpec struct {
 	Strategy  Strategy      // zero value = Inline; ignored for producers and accumulators
 	QueueSize int           // input queue capacity in items; 0 = the graph's default; -1 = unbounded
 	Ordered   bool          // with Threads: emits leave the stage in input order
-	Retry     int           // extra attempts for a failing item
+	Retry     int           // extra attempts for a failing item (for an accumulator, batch)
 	Backoff   time.Duration // delay before the first retry, doubled for each further attempt
-	Timeout   time.Duration // per-attempt deadline, through the body's ctx
+	Timeout   time.Duration // deadline of each attempt, through the body's ctx
 }
 
 // Routing is how Worker.Emit spreads values over a stage's static downstreams.

@@ -6,8 +6,8 @@ import (
 )
 
 // sink is where a goroutine puts the values it sends to one downstream stage: a buffer of
-// that stage's input queue (outBuf), or that stage's worker when it is fused into the sending
-// goroutine (procWorker).
+// that stage's input queue (outBuf, or prodBuf for a producer), or the local queue of a stage
+// fused into the sending goroutine (localQueue).
 type sink[T any] interface {
 	put(v T)
 }
@@ -15,8 +15,12 @@ type sink[T any] interface {
 // Worker is the emit context of one goroutine of a stage, handed to the stage's bind function.
 // Its methods must only be called from the body running on that goroutine.
 type Worker[Out any] struct {
-	ws    workerStats
-	one   sink[Out]   // the only route, when emits need no buffering, routing or check
+	ws workerStats
+	// Fast paths of Emit, when there is one downstream and emits are not held: the local queue
+	// of a fused stage, a private queue buffer, or a producer's buffer.
+	local *localQueue[Out]
+	ob    *outBuf[Out]
+	pb    *prodBuf[Out]
 	sinks []sink[Out] // static downstreams, in Connect order
 	tos   []func(Out)
 
@@ -43,14 +47,38 @@ type pendingEmit[Out any] struct {
 type stopProducer struct{}
 
 // Emit sends v to every static downstream (broadcast), or to the next one in turn (round
-// robin). With retries, the emits of an attempt are held until the attempt succeeds.
+// robin). With retries, the emits of an attempt are held until the attempt succeeds. It may
+// wait for room downstream (backpressure). In a producer, an emit after the run was canceled
+// unwinds the body (the runtime recovers) and the value is counted as dropped.
+//
+// The single-downstream cases are spelled out here rather than calling the buffers' put
+// methods: Emit runs once per item per stage.
 func (w *Worker[Out]) Emit(v Out) {
-	if w.one != nil {
-		if w.stop != nil && w.stop.Load() {
+	if l := w.local; l != nil {
+		w.ws.out++
+		l.items = append(l.items, v)
+		if len(l.items) >= localMax {
+			l.full()
+		}
+		return
+	}
+	if b := w.ob; b != nil {
+		w.ws.out++
+		if b.buf == nil {
+			b.buf = b.q.getChunk()
+		}
+		b.buf = append(b.buf, v)
+		if len(b.buf) == cap(b.buf) || b.req.epoch.Load() != b.served {
+			b.send()
+		}
+		return
+	}
+	if b := w.pb; b != nil {
+		if w.stop.Load() {
 			w.stopped()
 		}
 		w.ws.out++
-		w.one.put(v)
+		b.put(v)
 		return
 	}
 	w.emit(-1, v)
@@ -79,7 +107,16 @@ func (w *Worker[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, stop
 		w.tos[i] = func(v Out) { w.emit(i, v) }
 	}
 	if len(sinks) == 1 && !buffering {
-		w.one = sinks[0]
+		switch s := sinks[0].(type) {
+		case *localQueue[Out]:
+			w.local = s
+		case *outBuf[Out]:
+			if !s.shared {
+				w.ob = s
+			}
+		case *prodBuf[Out]:
+			w.pb = s
+		}
 	}
 }
 

@@ -1,0 +1,26 @@
+package mgrt
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestStandardLibraryOnly: the runtime imports nothing outside the standard library, so that
+// generated code and built binaries need no other module.
+func TestStandardLibraryOnly(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not available")
+	}
+	out, err := exec.Command(goTool, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}",
+		"github.com/minigun-go/minigun/runtime").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p != "github.com/minigun-go/minigun/runtime" {
+			t.Errorf("the runtime depends on %s, outside the standard library", p)
+		}
+	}
+}
