@@ -129,7 +129,7 @@ func hasTo(st *ir.Stage) bool { return len(st.To) > 0 && st.Kind != ir.Consumer 
 
 // stageMethod writes the method that holds a stage's body or binding call.
 func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
-	if st.Kind == ir.Nested || st.Kind == ir.Custom || st.IsBatch {
+	if st.Kind == ir.Nested || st.Kind == ir.Custom || st.Kind == ir.Queue || st.IsBatch {
 		return
 	}
 	f := g.f

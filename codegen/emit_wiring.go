@@ -77,7 +77,7 @@ func (g *gen) wiring(p *ir.Pipeline) {
 
 var kindConst = map[ir.StageKind]string{
 	ir.Producer: "KindProducer", ir.Processor: "KindProcessor", ir.Consumer: "KindConsumer",
-	ir.Accumulator: "KindAccumulator", ir.Custom: "KindCustom",
+	ir.Accumulator: "KindAccumulator", ir.Custom: "KindCustom", ir.Queue: "KindProcessor",
 }
 
 // field is one `Key: value` element of a composite literal.
@@ -191,6 +191,9 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]s
 	case st.Kind == ir.Accumulator:
 		b.Add(v).Add(rt("Accumulator")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)),
 			bind(n.Out, []jen.Code{ctxP, jen.Id("in").Index().Add(typ(n.In))}, []jen.Code{jen.Id("ctx"), jen.Id("in")}))
+	case st.Kind == ir.Queue:
+		// A named queue passes each item on to one of its subscribers.
+		b.Add(v).Add(rt("Queue")).Index(typ(n.In)).Call(jen.Id("g"), g.spec(n))
 	case st.Kind == ir.Custom:
 		b.Add(v).Add(rt("Custom")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Id(st.Ref.Expr))
 	default:

@@ -66,6 +66,7 @@ type Member struct {
 	Stage     *Stage       `parser:"| @@"`
 	Hook      *Hook        `parser:"| @@"`
 	Reroute   *Reroute     `parser:"| @@"`
+	Queue     *Queue       `parser:"| @@"`
 	Sub       *Pipeline    `parser:"| @@"`
 	Block     *Block       `parser:"| @@"`
 }
@@ -173,6 +174,16 @@ type HookParam struct {
 	Pos  lexer.Position
 	Name *Ident  `parser:"@@"`
 	Type *GoType `parser:"@@"`
+}
+
+// Queue is a named queue: `queue urgent Job [queue_size(N)]`. Stages send to
+// it with to(urgent) and to.urgent(v); several stages subscribe with
+// from(urgent) and share its items, each item going to one of them.
+type Queue struct {
+	Pos     lexer.Position
+	Name    *Ident    `parser:"\"queue\" @@"`
+	Type    *GoType   `parser:"@@"`
+	Options []*Option `parser:"@@*"`
 }
 
 // Reroute is `reroute a -> b, c`.

@@ -419,7 +419,7 @@ var memberWords = map[string]bool{
 	"nested": true, "batch": true, "param": true, "state": true, "execution": true,
 	"max_threads": true, "max_processes": true, "fail_fast": true,
 	"before_run": true, "after_run": true, "after_producer": true, "before_fork": true,
-	"after_fork": true, "before": true, "after": true, "on_error": true, "reroute": true,
+	"after_fork": true, "before": true, "after": true, "on_error": true, "reroute": true, "queue": true,
 	"pipeline": true, "go": true,
 	// Not members, but keywords where an option could follow:
 	// `pipeline P extends Base`, `batch 10 every 1s`.

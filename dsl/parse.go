@@ -198,6 +198,8 @@ func fillText(f *File) {
 					typ(hp.Type)
 				}
 				body(m.Hook.Body)
+			case m.Queue != nil:
+				typ(m.Queue.Type)
 			case m.Sub != nil:
 				members(m.Sub.Members)
 			case m.Block != nil:

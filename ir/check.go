@@ -390,6 +390,25 @@ func (c *checker) members(pd *pipelineDecl, sc *scopeDecl, members []*dsl.Member
 			}
 		case m.Hook != nil:
 			c.hook(pd, sc, m.Hook)
+		case m.Queue != nil:
+			q := m.Queue
+			st := c.newStage(pd, sc, Queue, q.Name.Name, c.pos(f, q.Name.Pos))
+			if !isStageName(st.Name) {
+				c.diags.Errorf(st.Pos, "queue name %q must start with a lower-case letter", st.Name)
+			}
+			st.In = c.typeOf(f, q.Type)
+			st.Out = st.In
+			var opts []*dsl.Option
+			for _, o := range q.Options {
+				if o.Name != "queue_size" {
+					c.diags.Errorf(c.pos(f, o.Pos), "a queue takes only queue_size(N), not %s", o.Name)
+					continue
+				}
+				opts = append(opts, o)
+			}
+			c.options(pd, st, opts, nil)
+			sc.members = append(sc.members, memberDecl{stage: st})
+			p.Decls = append(p.Decls, st)
 		case m.Reroute != nil:
 			r := reroute{from: c.nameRef(f, m.Reroute.From), own: true}
 			for _, t := range m.Reroute.To {
@@ -749,6 +768,8 @@ func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block
 		if own != nil && own.Kind != Inline {
 			c.diags.Errorf(own.Pos, "accumulator %q always runs on one goroutine in the parent process; it takes no strategy", st.Name)
 		}
+		st.Strategy = Strategy{}
+	case Queue:
 		st.Strategy = Strategy{}
 	case Nested:
 		if own != nil {

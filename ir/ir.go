@@ -139,9 +139,10 @@ const (
 	Accumulator
 	Custom
 	Nested
+	Queue // a named queue: fed by to(NAME), shared by the stages that take from(NAME)
 )
 
-var kindNames = [...]string{"producer", "processor", "consumer", "accumulator", "stage", "nested"}
+var kindNames = [...]string{"producer", "processor", "consumer", "accumulator", "stage", "nested", "queue"}
 
 // String returns the kind as written in .mg.
 func (k StageKind) String() string { return kindNames[k] }

@@ -300,7 +300,7 @@ func (b *graphBuilder) receivers(u *gunit) []*Node {
 // entrance is the first unit of a scope, in source order, that has an input.
 func (b *graphBuilder) entrance(sc *gscope) []*Node {
 	for _, u := range sc.units {
-		if u.node != nil && u.node.Decl.Kind.HasInput() && len(u.node.Decl.From) == 0 {
+		if u.node != nil && u.node.Decl.Kind.HasInput() && u.node.Decl.Kind != Queue && len(u.node.Decl.From) == 0 {
 			return []*Node{u.node}
 		}
 		if u.sub != nil && len(u.sub.from) == 0 {
@@ -336,7 +336,7 @@ func (b *graphBuilder) exitsIn(sc, top *gscope) []*Node {
 	var out []*Node
 	for _, u := range sc.units {
 		if u.node != nil {
-			if u.node.Decl.Kind != Consumer && len(u.node.Decl.To) == 0 && !b.sendsInside(u.node, top) {
+			if u.node.Decl.Kind != Consumer && u.node.Decl.Kind != Queue && len(u.node.Decl.To) == 0 && !b.sendsInside(u.node, top) {
 				out = append(out, u.node)
 			}
 		} else if len(u.sub.to) == 0 {
@@ -502,10 +502,12 @@ func (b *graphBuilder) scopeOf(n *Node) *gscope {
 	return b.root
 }
 
-// sequential applies rule 1 of DESIGN 2.6 to the units of a scope.
+// sequential applies rule 1 of DESIGN 2.6 to the units of a scope. Named
+// queues take no part in it: they are fed by to(...) and read by from(...).
 func (b *graphBuilder) sequential(sc *gscope) {
+	isQueue := func(u *gunit) bool { return u.node != nil && u.node.Decl.Kind == Queue }
 	for i, u := range sc.units {
-		if u.node != nil && len(u.node.Decl.To) > 0 || u.sub != nil && len(u.sub.to) > 0 {
+		if u.node != nil && len(u.node.Decl.To) > 0 || u.sub != nil && len(u.sub.to) > 0 || isQueue(u) {
 			continue
 		}
 		senders := b.senders(u)
@@ -513,7 +515,7 @@ func (b *graphBuilder) sequential(sc *gscope) {
 			continue
 		}
 		for _, v := range sc.units[i+1:] {
-			if v.node != nil && len(v.node.Decl.From) > 0 || v.sub != nil && len(v.sub.from) > 0 {
+			if v.node != nil && len(v.node.Decl.From) > 0 || v.sub != nil && len(v.sub.from) > 0 || isQueue(v) {
 				continue
 			}
 			recv := b.receivers(v)
@@ -834,13 +836,17 @@ func (b *graphBuilder) reachability() {
 	}
 	for _, n := range b.g.Nodes {
 		if n.Decl.Kind.HasInput() && len(n.Ins) == 0 {
-			b.c.diags.Errorf(n.Decl.Pos, "stage %q can never receive items: no stage sends to it", n.Name)
+			b.c.diags.Errorf(n.Decl.Pos, "%s %q can never receive items: no stage sends to it", unitWord(n), n.Name)
 		}
 		// Also for stages of nested and parent pipelines: a nested pipeline's
 		// exit may go nowhere in its host only. The same warning given again
 		// for a parent's stage in a child is dropped as an exact duplicate.
 		if n.Decl.Kind != Consumer && len(n.Outs) == 0 && !n.Decl.UsesTo {
-			b.c.diags.Warnf(n.Decl.Pos, "output of stage %q goes nowhere: no stage receives from it", n.Name)
+			if n.Decl.Kind == Queue {
+				b.c.diags.Warnf(n.Decl.Pos, "queue %q goes nowhere: no stage takes from(%s)", n.Name, n.Decl.Name)
+			} else {
+				b.c.diags.Warnf(n.Decl.Pos, "output of stage %q goes nowhere: no stage receives from it", n.Name)
+			}
 		}
 	}
 }
@@ -857,4 +863,12 @@ func (b *graphBuilder) finish() {
 			b.g.Edges = append(b.g.Edges, n.DeadLetter)
 		}
 	}
+}
+
+// unitWord names a node's kind in diagnostics: "queue" or "stage".
+func unitWord(n *Node) string {
+	if n.Decl.Kind == Queue {
+		return "queue"
+	}
+	return "stage"
 }
