@@ -27,12 +27,14 @@ Usage:
 	minigungen check [-v] FILES|DIRS
 	minigungen build [-o OUT] [-v] FILE.mg
 	minigungen run FILE.mg [-- ARGS]
+	minigungen graph [-format dot|mermaid] [-pipeline NAME] FILE.mg
 	minigungen version
 
 generate writes NAME_mg.go beside each NAME.mg (only when its bytes change)
 and removes generated files whose .mg is gone; -check writes nothing and
 exits 1 listing stale files. check reports diagnostics without writing.
 build writes a standalone program; run builds to a cache and runs it.
+graph draws the pipelines' run graphs as Graphviz DOT or Mermaid.
 Exit status: 0 ok, 1 diagnostics or failure, 2 usage.
 `
 
@@ -68,6 +70,8 @@ func Main(args []string, env Env) int {
 		return cmdBuild(rest, env)
 	case "run":
 		return cmdRun(rest, env)
+	case "graph":
+		return cmdGraph(rest, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "minigungen %s\n", Version)
 		return ExitOK
