@@ -47,7 +47,10 @@ func Workloads() []Workload {
 					return err
 				})
 			},
-			Refs: []Ref{{"plain loop", func(b *testing.B) { sink += uint64(RefLoop(b.N)) }}},
+			Refs: []Ref{
+				{"plain loop", func(b *testing.B) { sink += uint64(RefLoop(b.N)) }},
+				{"plain loop, calls not inlined", func(b *testing.B) { sink += uint64(RefLoopCalls(b.N)) }},
+			},
 		},
 		{
 			Name:   "W1b linear, threads(1) per stage",

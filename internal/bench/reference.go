@@ -17,7 +17,8 @@ func Work(x int) uint64 {
 func double(x int) int { return x * 2 }
 func inc(x int) int    { return x + 1 }
 
-// RefLoop is W1a's reference: a plain loop calling the three functions.
+// RefLoop is W1a's reference: a plain loop calling the three functions
+// (which the compiler inlines).
 func RefLoop(n int) int {
 	sum := 0
 	for i := 0; i < n; i++ {
@@ -127,4 +128,23 @@ func RefPool(n int) uint64 {
 		sum[x%8] += x
 	}
 	return sum[0]
+}
+
+//go:noinline
+func doubleCall(x int) int { return x * 2 }
+
+//go:noinline
+func incCall(x int) int { return x + 1 }
+
+//go:noinline
+func addCall(sum, x int) int { return sum + x }
+
+// RefLoopCalls is W1a's second reference: the same loop with the three
+// functions really called, as a pipeline's stage bodies are.
+func RefLoopCalls(n int) int {
+	sum := 0
+	for i := 0; i < n; i++ {
+		sum = addCall(sum, incCall(doubleCall(i)))
+	}
+	return sum
 }
