@@ -50,6 +50,13 @@ func (c *checker) checkProcesses() {
 				hasProcess = true
 			}
 		}
+		if hasProcess {
+			for _, prm := range p.Params {
+				if why := unencodable(prm.Type.Go, typeDecls, map[string]bool{}); why != "" {
+					c.diags.Errorf(prm.Pos, "parameter %q is copied into worker processes, but its type %s cannot cross a process boundary: %s", prm.Name, prm.Type.Go, why)
+				}
+			}
+		}
 		for _, h := range p.Hooks {
 			if h.Kind == AfterFork && hasProcess {
 				c.lostWrites(&h.Body, "p", p, "after_fork")

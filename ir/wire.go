@@ -46,8 +46,10 @@ type graphBuilder struct {
 	edges map[[2]*Node]*Edge
 	hooks []hookInScope
 	seq   int
-	// resolveErrors is set when a name did not resolve.
-	resolveErrors bool
+	// edgesIncomplete is set when an error left edges out of the graph (a
+	// name that did not resolve, a consumer's to(...), an unknown nested
+	// pipeline): reachability is not reported then, as it would only repeat it.
+	edgesIncomplete bool
 	edgeNo        map[*Edge]int
 }
 
@@ -113,6 +115,7 @@ func (b *graphBuilder) members(pd *pipelineDecl, recv string, sc *gscope, member
 		case m.stage != nil && m.stage.Kind == Nested:
 			st := m.stage
 			if st.NestedOf == nil {
+				b.edgesIncomplete = true
 				continue
 			}
 			sub := &gscope{local: st.Name, prefix: prefix + st.Name + ".", pos: st.Pos, to: st.To, from: st.From, parent: sc}
@@ -232,7 +235,7 @@ func (b *graphBuilder) resolve(sc *gscope, ref NameRef) *gunit {
 	case 1:
 		return found[0]
 	}
-	b.resolveErrors = true
+	b.edgesIncomplete = true
 	switch len(found) {
 	case 0:
 		msg := fmt.Sprintf("unknown stage %q", ref.Name)
@@ -414,12 +417,17 @@ func (b *graphBuilder) explicitEdges(sc *gscope) {
 			recv := b.receivers(target)
 			if len(recv) == 0 {
 				b.c.diags.Errorf(ref.Pos, "%q cannot receive items: it is a producer or has no stage with an input", ref.Name)
+				b.edgesIncomplete = true
 				continue
+			}
+			if u.node != nil && u.node.Decl.Kind == Consumer {
+				b.edgesIncomplete = true // reported with the consumer's options
 			}
 			for _, s := range b.senders(u) {
 				for _, r := range recv {
 					if fl := r.Decl.From; len(fl) > 0 && !b.listed(r, fl, s) {
 						b.c.diags.Errorf(ref.Pos, "%q sends to %q, but %q takes from(...) a list that does not name it", s.Name, r.Name, r.Name)
+						b.edgesIncomplete = true
 						continue
 					}
 					b.addEdge(s, r, ref.Pos, false)
@@ -434,6 +442,7 @@ func (b *graphBuilder) explicitEdges(sc *gscope) {
 			senders := b.senders(source)
 			if len(senders) == 0 {
 				b.c.diags.Errorf(ref.Pos, "%q sends nothing: it is a consumer or has no stage with an output", ref.Name)
+				b.edgesIncomplete = true
 				continue
 			}
 			for _, s := range senders {
@@ -475,9 +484,9 @@ func (b *graphBuilder) contains(sc *gscope, n *Node) bool {
 }
 
 func (b *graphBuilder) quietResolve(sc *gscope, ref NameRef) *gunit {
-	saved, savedErr := len(b.c.diags), b.resolveErrors
+	saved, savedErr := len(b.c.diags), b.edgesIncomplete
 	u := b.resolve(sc, ref)
-	b.c.diags, b.resolveErrors = b.c.diags[:saved], savedErr
+	b.c.diags, b.edgesIncomplete = b.c.diags[:saved], savedErr
 	return u
 }
 
@@ -830,7 +839,7 @@ func (b *graphBuilder) reachability() {
 		}
 	}
 	b.pd.ir.Runs = runs
-	if !runs || b.resolveErrors {
+	if !runs || b.edgesIncomplete {
 		// An unresolved name leaves edges out; what would follow from it is noise.
 		return
 	}
