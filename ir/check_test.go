@@ -62,8 +62,16 @@ func checkSpec(t *testing.T, name string) *ir.Program {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if len(r.diags) > 0 {
-		t.Fatalf("%s: want no diagnostics, got:\n%s", name, r.diags.Error())
+	var unexpected dsl.Diagnostics
+	for _, d := range r.diags {
+		// composition.mg's Skip drops transform with its reroute, on purpose.
+		if name == "composition.mg" && d.Severity == dsl.Warning && strings.Contains(d.Msg, "after this reroute") {
+			continue
+		}
+		unexpected = append(unexpected, d)
+	}
+	if len(unexpected) > 0 {
+		t.Fatalf("%s: want no diagnostics, got:\n%s", name, unexpected.Error())
 	}
 	checkInvariants(t, r.prog)
 	return r.prog
@@ -812,7 +820,7 @@ pipeline Child extends P {
 	reroute d -> f
 }
 `)
-	wantDiags(t, diags)
+	wantDiags(t, diags, `test.mg:19:10: warning: "batch" can no longer receive items after this reroute: dropped from "Child"`)
 	p := pipeline(t, prog, "P")
 	for _, tc := range []struct {
 		node string

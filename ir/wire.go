@@ -22,6 +22,7 @@ type gscope struct {
 	from   []NameRef
 	units  []*gunit
 	parent *gscope
+	owner  *Pipeline // the pipeline that declares it
 	wired  bool // its own edges (explicit and sequential) are added
 }
 
@@ -118,7 +119,7 @@ func (b *graphBuilder) members(pd *pipelineDecl, recv string, sc *gscope, member
 				b.edgesIncomplete = true
 				continue
 			}
-			sub := &gscope{local: st.Name, prefix: prefix + st.Name + ".", pos: st.Pos, to: st.To, from: st.From, parent: sc}
+			sub := &gscope{local: st.Name, prefix: prefix + st.Name + ".", pos: st.Pos, to: st.To, from: st.From, parent: sc, owner: st.Owner}
 			if !b.addUnit(sc, &gunit{sub: sub}, st.Pos) {
 				continue
 			}
@@ -134,7 +135,7 @@ func (b *graphBuilder) members(pd *pipelineDecl, recv string, sc *gscope, member
 			n.Index = len(b.g.Nodes)
 			b.g.Nodes = append(b.g.Nodes, n)
 		case m.sub != nil:
-			sub := &gscope{local: lastPart(m.sub.name), prefix: prefix + lastPart(m.sub.name) + ".", pos: m.sub.pos, to: m.sub.to, from: m.sub.from, parent: sc}
+			sub := &gscope{local: lastPart(m.sub.name), prefix: prefix + lastPart(m.sub.name) + ".", pos: m.sub.pos, to: m.sub.to, from: m.sub.from, parent: sc, owner: pd.ir}
 			if !b.addUnit(sc, &gunit{sub: sub}, m.sub.pos) {
 				continue
 			}
@@ -170,9 +171,12 @@ func (b *graphBuilder) addUnit(sc *gscope, u *gunit, pos dsl.Pos) bool {
 			return true
 		}
 		otherPos, otherOwner := b.unitDecl(other)
-		if own := b.unitOwner(u); own != nil && otherOwner != nil && own != otherOwner && sc.parent == nil && own == b.pd.ir {
+		switch own := b.unitOwner(u); {
+		case own != b.pd.ir:
+			// Declared by a parent or a nested pipeline: reported when that one is checked.
+		case otherOwner != own:
 			b.c.diags.Errorf(pos, "stage %q is already declared by parent pipeline %q (at %s); a child cannot redefine it", name, otherOwner.Name, otherPos)
-		} else if own == b.pd.ir || sc.parent == nil && own == nil {
+		default:
 			b.c.diags.Errorf(pos, "duplicate stage %q (first declared at %s)", name, otherPos)
 		}
 		return false
@@ -194,14 +198,14 @@ func (b *graphBuilder) unitDecl(u *gunit) (dsl.Pos, *Pipeline) {
 	if u.node != nil {
 		return u.node.Decl.Pos, u.node.Decl.Owner
 	}
-	return u.sub.pos, nil
+	return u.sub.pos, u.sub.owner
 }
 
 func (b *graphBuilder) unitOwner(u *gunit) *Pipeline {
 	if u.node != nil {
 		return u.node.Decl.Owner
 	}
-	return b.pd.ir
+	return u.sub.owner
 }
 
 // resolve finds the unit a name refers to, searching sc, then its parents,
@@ -608,6 +612,7 @@ func (b *graphBuilder) reroutes() {
 	if b.pd.ir.Extends == nil {
 		return // in a base pipeline, a stage left without input is reported as unreachable
 	}
+	var dropped []string
 	for changed := true; changed; {
 		changed = false
 		var keep []*Node
@@ -619,12 +624,21 @@ func (b *graphBuilder) reroutes() {
 					}
 				}
 				b.dropUnit(b.root, n)
+				dropped = append(dropped, fmt.Sprintf("%q", n.Name))
 				changed = true
 				continue
 			}
 			keep = append(keep, n)
 		}
 		b.g.Nodes = keep
+	}
+	// One warning, at the child's own first reroute (an inherited reroute was
+	// reported in the pipeline that declared it).
+	for _, r := range b.pd.reroutes {
+		if r.own && len(dropped) > 0 && !b.edgesIncomplete {
+			b.c.diags.Warnf(r.from.Pos, "%s can no longer receive items after this reroute: dropped from %q", strings.Join(dropped, ", "), b.pd.ir.Name)
+			break
+		}
 	}
 }
 
