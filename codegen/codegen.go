@@ -117,8 +117,13 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) ([]byte, error)
 	for _, gb := range file.GoBlocks {
 		g.verbatim(g.f.Group, gb.Pos, gb.Text, false)
 	}
+	workers := false
 	for _, p := range file.Pipelines {
 		g.pipeline(p)
+		workers = workers || hasProcessStages(p)
+	}
+	if workers {
+		g.serveWorkers()
 	}
 	if opts.Main {
 		g.main()

@@ -89,6 +89,12 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 		g.hookMethod(p, h)
 	}
 	g.wiring(p)
+	if hasMergeState(p) {
+		g.stateSpec(p)
+	}
+	if hasProcessStages(p) {
+		g.workerSupport(p)
+	}
 
 	// Public API.
 	f.Commentf("Run runs the pipeline until every stage has ended, and returns its result.")

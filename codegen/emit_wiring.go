@@ -39,6 +39,11 @@ func (g *gen) wiring(p *ir.Pipeline) {
 		if p.FailFast {
 			cfg = append(cfg, field("FailFast", jen.True()))
 		}
+		if hasProcessStages(p) {
+			cfg = append(cfg,
+				field("Worker", rt("WorkerKey").Index(jen.Id(p.Name)).Call()),
+				field("Params", jen.Id("p").Dot("mgEncodeParams")))
+		}
 		b.Id("g").Op(":=").Add(rt("NewGraph")).Call(rt("GraphConfig").Values(cfg...))
 		for _, n := range gr.Nodes {
 			g.node(b, p, n, vars)
@@ -69,6 +74,16 @@ func (g *gen) wiring(p *ir.Pipeline) {
 				b.Id(vars[h.Target]).Dot("After").Call(method)
 			case ir.OnError:
 				b.Id(vars[h.Target]).Dot("OnError").Call(method)
+			case ir.BeforeFork, ir.AfterFork:
+				name := "BeforeFork"
+				if h.Hook.Kind == ir.AfterFork {
+					name = "AfterFork"
+				}
+				if h.Target != nil {
+					b.Id(vars[h.Target]).Dot(name).Call(method)
+				} else {
+					b.Id("g").Dot(name).Call(method)
+				}
 			}
 		}
 		b.Return(jen.Id("g"))
@@ -98,6 +113,17 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	switch st.Strategy.Kind {
 	case ir.Threads:
 		items = append(items, field("Strategy", rt("Strategy").Values(field("Kind", rt("Threads")), field("N", jen.Lit(st.Strategy.N)))))
+	case ir.ProcessPerBatch:
+		items = append(items, field("Strategy", rt("Strategy").Values(field("Kind", rt("ProcessPerBatch")), field("N", jen.Lit(st.Strategy.N)), field("IPC", jen.Lit(st.Strategy.IPC)))))
+	case ir.Processes:
+		vals := []jen.Code{field("Kind", rt("Processes")), field("N", jen.Lit(st.Strategy.N))}
+		if st.Strategy.Recycle > 0 {
+			vals = append(vals, field("Recycle", jen.Lit(st.Strategy.Recycle)))
+		}
+		items = append(items, field("Strategy", rt("Strategy").Values(vals...)))
+	}
+	if st.Strategy.IsProcess() && hasMergeState(st.Owner) {
+		items = append(items, field("State", jen.Id(n.Recv).Dot("mgStateSpec").Call()))
 	}
 	if st.QueueSize != 0 {
 		items = append(items, field("QueueSize", jen.Lit(st.QueueSize)))

@@ -23,7 +23,7 @@ type gscope struct {
 	units  []*gunit
 	parent *gscope
 	owner  *Pipeline // the pipeline that declares it
-	wired  bool // its own edges (explicit and sequential) are added
+	wired  bool      // its own edges (explicit and sequential) are added
 }
 
 // gunit is a member of a scope: a node or a sub-scope.
@@ -51,7 +51,7 @@ type graphBuilder struct {
 	// name that did not resolve, a consumer's to(...), an unknown nested
 	// pipeline): reachability is not reported then, as it would only repeat it.
 	edgesIncomplete bool
-	edgeNo        map[*Edge]int
+	edgeNo          map[*Edge]int
 }
 
 type hookInScope struct {

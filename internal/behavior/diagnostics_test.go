@@ -12,7 +12,7 @@ import (
 // | unreachable stage | "warning" | silently shut down | error (warning after a reroute) |
 //
 // A stage that a child's reroute leaves unable to receive is dropped from the
-// child (DESIGN 2.7); MINIGUN.md says the user is told with a warning. 
+// child (DESIGN 2.7); MINIGUN.md says the user is told with a warning.
 func TestRouting_UnreachableAfterRerouteWarns(t *testing.T) {
 	code, stderr := check(t, `package main
 
