@@ -16,9 +16,8 @@
 // of stream is therefore exact whatever the shape of the graph.
 //
 // Producers run once, on one goroutine. Inline stages run on one goroutine, Threads(N) stages on
-// N goroutines reading one queue, accumulators on one goroutine whatever their strategy. Worker
-// processes (ProcessPerBatch, Processes) are not run by this package yet: Run refuses a graph
-// that holds one, naming the stage and its position.
+// N goroutines reading one queue, accumulators on one goroutine whatever their strategy.
+// ProcessPerBatch and Processes stages run their bodies in worker processes (below).
 //
 // Edges carry small chunks of items rather than one item per channel operation. A sender
 // flushes its chunk when it is full, when it is about to wait for its own input, when it ends,
@@ -44,6 +43,83 @@
 // Cancellation (the context of Run, or Handle.Stop) stops producers at their next emit, lets
 // items that are being processed finish, flushes accumulators, and counts every item that was
 // queued but not processed as Dropped. No goroutine is left running when Run returns.
+//
+// # Worker processes
+//
+// Go has no fork: a worker process is this same executable started again with os/exec (from
+// /proc/self/exe where there is one, else os.Executable), with the environment variables
+// MINIGUN_WORKER (the WorkerKey of the pipeline type, GraphConfig.Worker) and
+// MINIGUN_WORKER_STAGE (the stage). Generated code registers each top-level pipeline type that
+// has process stages with RegisterPipeline in a package-level var initializer, and calls
+// ServeWorker from an init function; a test binary calls ServeWorker from TestMain. ServeWorker
+// finds the variables, builds the pipeline's graph with the registered build function and the
+// parent's parameters, serves the stage, and exits: the worker never returns to the program.
+// This works alike in built binaries, in packages generated with go generate and imported by a
+// user's main, and in test binaries.
+//
+// What has run in a worker when it serves, and what never runs there:
+//   - yes: the Go runtime's start; the initialisation of every package linked into the program
+//     that comes, in initialisation order, before the package whose init function calls
+//     ServeWorker for the pipeline, and that package's own variables and the init functions
+//     before the serving one (keep package initialisation light: it runs in every worker);
+//   - yes: the build function (a fresh pipeline value with the parent's parameters, encoded when
+//     the worker starts, so after before_run), StateSpec.Init, then the after_fork hooks
+//     (the graph's, then the stage's), before the first item;
+//   - no: main, TestMain after its ServeWorker call, the init functions of packages initialised
+//     later (main's package, when the pipeline lives in an imported package), before_run,
+//     after_run, after_producer, before/after(stage), on_error, producers and every other stage.
+//
+// The trade-off: serving before main makes a worker cheap to start and independent of what main
+// does (flags, servers, a second run of the pipeline), but what main sets up is not there:
+// per-process setup belongs in after_fork, and anything a worker needs from the parent in
+// parameters. ServeWorker unsets the variables before user code runs (a program the body
+// starts does not become a worker). A worker ignores SIGINT and SIGTERM (through signal.Notify:
+// signal.Ignore would be inherited by the programs it starts), so that Ctrl-C, which reaches
+// the whole process group, leaves shutdown to the parent. A process that was started as a worker
+// and never served refuses to run process stages itself (no recursive workers).
+//
+// A worker has stdin (/dev/null), stdout and stderr (forwarded to GraphConfig.Stdout and Stderr,
+// line by line, prefixed "[stage pid] "), fd 3 from the parent and fd 4 to it (the protocol is
+// described in worker_wire.go), and nothing else of the parent's: Go opens every descriptor
+// close-on-exec, and a worker marks its own descriptors close-on-exec for the programs it
+// starts. Closing fd 3 tells it to stop: the item it runs gets a canceled ctx and finishes,
+// items not started are reported as dropped, and it exits. Whatever happens, the parent waits
+// for every process it started.
+//
+// ProcessPerBatch(max: N): each input item runs in a fresh worker, at most N at once (and at
+// most what GraphConfig.MaxProcesses leaves after the Processes stages). With ipc "pipe" the
+// item goes on fd 3 and results come back on fd 4 while the worker runs; with "tempfile" both
+// go through files of a work directory under GraphConfig.WorkDir, removed when the item
+// succeeds and kept when it fails for good (its path is in the RemoteError).
+//
+// Processes(N, recycle K): N persistent workers, started at once. Items go, in frames of up to
+// maxFrame items, to a worker that has room in its window of in-flight items (a window sized
+// from the item cost, so cheap items travel in large frames and slow ones one at a time: a
+// slow item never queues behind another while a worker idles); a worker reports results in
+// batches. A worker that dies is replaced; with recycle K, a worker is replaced after K items.
+//
+// Per item, everything is as for an in-process stage: the body's error or panic fails the
+// attempt (as a *RemoteError with the worker's message and stack), retries happen in the worker
+// with the stage's backoff and timeout, and failures go to the dead-letter stage or to
+// Result.Failures and OnError in the parent. The values the body emits come back to the parent,
+// which routes them through a Worker exactly as in process (Emit and To, broadcast and round
+// robin, ordered), but only once the item succeeded: a failed attempt's emits are dropped, and
+// those that came ahead of the item's outcome are held (spilled to a temporary file past
+// heldLimit). An item whose worker died counts as an attempt: when the worker held one
+// unreported item, that one; when it held several, they run again one at a time in the next
+// worker, so that the item that kills workers is the one whose attempts count. An item whose
+// results reached the parent is never run again, so nothing is emitted twice. Stats (in, out,
+// failed, retried, dropped, latency sampled in the worker) are kept in the parent.
+//
+// State (StageSpec.State): a worker calls Init and the after_fork hooks, then Take (that delta
+// is kept); per item Mark, then Take after success or Undo after failure; the parent folds the
+// delta of each successful item (Fold, never concurrently for one StateSpec) and calls Apply
+// once per StateSpec after every stage ended, before the after_run hooks.
+//
+// Shutdown (end of input, cancellation, Handle.Stop, fail_fast): workers are told to stop
+// (fd 3 closed) once their items are settled, or at once when the run is canceled, and killed
+// if they have not exited after GraphConfig.ShutdownTimeout (default 10s, or
+// WithShutdownTimeout on the run's context).
 package mgrt
 
 // SupportsGenV1 is referenced by generated code (const _ = mgrt.SupportsGenV1) so that code

@@ -8,10 +8,10 @@ import (
 
 // stageDriver executes the bodies of one stage. Run picks one per stage from its kind and
 // strategy: the goroutine drivers of this file for producers, Inline and Threads stages, and
-// batchDriver for accumulators. Worker-process strategies (ProcessPerBatch, Processes) will
-// be drivers too: they read the same input queue, send items to worker processes, and route
-// what comes back through the stage's sinks with the same failure handling, so nothing else
-// in the runtime changes.
+// batchDriver for accumulators, and the worker-process drivers (worker_pool.go,
+// worker_batch.go) for ProcessPerBatch and Processes: they read the same input queue, send
+// items to worker processes, and route what comes back through the stage's sinks with the
+// same failure handling, so nothing else in the runtime changes.
 type stageDriver interface {
 	// goroutines builds the stage's workers for run r (calling bind functions) and returns the
 	// functions to run on the stage's goroutines. Nothing runs until they are started.
@@ -24,6 +24,10 @@ func (n *Node[In, Out]) driver() stageDriver {
 		return producerDriver[In, Out]{n}
 	case n.spec.Kind == KindAccumulator:
 		return batchDriver[In, Out]{n}
+	case n.spec.Strategy.Kind == Processes:
+		return poolDriver[In, Out]{n}
+	case n.spec.Strategy.Kind == ProcessPerBatch:
+		return perBatchDriver[In, Out]{n}
 	case n.spec.Strategy.goroutines() > 1:
 		return threadsDriver[In, Out]{n}
 	default:

@@ -3,7 +3,9 @@ package mgrt
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync/atomic"
+	"time"
 )
 
 // defaultQueueSize is the input queue capacity of a stage when neither the graph nor the stage
@@ -15,7 +17,7 @@ type GraphConfig struct {
 	Pipeline     string // pipeline name, for results and errors
 	QueueSize    int    // default input queue capacity in items; 0 => 1000; -1 => unbounded
 	MaxThreads   int    // cap on the bodies of all Threads stages running at once; 0 => no cap
-	MaxProcesses int    // cap on worker processes (used once process strategies run)
+	MaxProcesses int    // cap on the worker processes of all process stages at once; 0 => no cap
 	FailFast     bool   // the first item that fails for good (not dead-lettered) fails and cancels the run
 
 	// Fuse runs an Inline stage whose only sender is a single-goroutine stage (not a producer)
@@ -24,6 +26,23 @@ type GraphConfig struct {
 	// parallelism: with chunked edges a channel hop costs little, and measured on two cores
 	// the linear W1a pipeline runs faster unfused. Off by default.
 	Fuse bool
+
+	// Worker process settings (worker_proc.go). Worker is WorkerKey[P]() of the top-level
+	// pipeline type whose registered build function worker processes use ("" when the graph
+	// has no process stage); Params encodes the pipeline's parameters, called when each worker
+	// process starts (after before_run); nil sends none.
+	Worker string
+	Params func() ([]byte, error)
+	// ShutdownTimeout is how long worker processes get to finish once asked to (end of input,
+	// cancellation) before they are killed; 0 => the value of WithShutdownTimeout on the run's
+	// context, else 10s.
+	ShutdownTimeout time.Duration
+	// Stdout and Stderr receive the lines worker processes write, prefixed with
+	// "[stage pid] "; nil => os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+	// WorkDir is where process_per_batch(ipc: tempfile) work directories and spilled emits go;
+	// "" => os.TempDir().
+	WorkDir string
 }
 
 // Graph is a pipeline: stages, edges between them and hooks. Build it once, then Run it or
@@ -36,6 +55,8 @@ type Graph struct {
 	beforeRun      []func(context.Context) error
 	afterRun       []func(context.Context, *Result) error
 	afterProducers []func(context.Context) error
+	beforeFork     []func(context.Context) error
+	afterFork      []func(context.Context) error
 	buildErrs      []error
 	running        atomic.Bool
 }
@@ -163,7 +184,9 @@ func (g *Graph) validate() error {
 			}
 		case ProcessPerBatch, Processes:
 			if s.Kind != KindAccumulator {
-				return fail("strategy %s is not supported by this runtime: worker processes are not implemented yet", s.Strategy)
+				if err := g.validateProcessStage(b); err != nil {
+					return fail("%s: %v", s.Strategy, err)
+				}
 			}
 		default:
 			return fail("unknown strategy %s", s.Strategy)
@@ -171,6 +194,9 @@ func (g *Graph) validate() error {
 	}
 	if g.cfg.QueueSize < -1 {
 		return fmt.Errorf("pipeline %q: queue size %d is negative", g.cfg.Pipeline, g.cfg.QueueSize)
+	}
+	if err := g.validateProcessBudget(); err != nil {
+		return err
 	}
 	return g.checkCycles()
 }

@@ -101,7 +101,6 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 		fmt.Fprintf(stderr, "%s: -log-level must be error, warn, info or debug\n", name)
 		return ExitUsage
 	}
-	_ = shutdown
 	var selected []Program
 	for _, p := range programs {
 		if *pipeline == "" && p.Runs || p.Name == *pipeline {
@@ -115,6 +114,7 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	ctx = WithShutdownTimeout(ctx, *shutdown)
 	var sigMu sync.Mutex
 	var got os.Signal
 	sigs := make(chan os.Signal, 2)

@@ -26,21 +26,23 @@ type Stage[In, Out any] interface {
 
 // stageBase is the part of a stage that does not depend on its item types.
 type stageBase struct {
-	graph     *Graph
-	node      stageNode
-	index     int
-	spec      StageSpec
-	routing   Routing
-	before    []func(context.Context) error
-	after     []func(context.Context) error
-	onError   []func(context.Context, error, any) error
-	outs      []*stageBase // static downstreams, in Connect order
-	ins       []*stageBase // static upstreams
-	dlTo      *stageBase   // dead-letter downstream
-	dlFrom    []*stageBase // stages whose dead letters come here
-	batchSize int          // accumulators
-	maxWait   time.Duration
-	rt        *stageRun // the current run's state of this stage
+	graph      *Graph
+	node       stageNode
+	index      int
+	spec       StageSpec
+	routing    Routing
+	before     []func(context.Context) error
+	after      []func(context.Context) error
+	onError    []func(context.Context, error, any) error
+	beforeFork []func(context.Context) error // process stages: parent, before each worker starts
+	afterFork  []func(context.Context) error // process stages: worker, at its start
+	outs       []*stageBase                  // static downstreams, in Connect order
+	ins        []*stageBase                  // static upstreams
+	dlTo       *stageBase                    // dead-letter downstream
+	dlFrom     []*stageBase                  // stages whose dead letters come here
+	batchSize  int                           // accumulators
+	maxWait    time.Duration
+	rt         *stageRun // the current run's state of this stage
 }
 
 // queueSize returns the stage's effective input queue capacity (-1 unbounded).
@@ -63,6 +65,9 @@ type stageNode interface {
 	inputCloser() queueCloser
 	// driver returns what runs the stage's bodies (not called for fused stages).
 	driver() stageDriver
+	// serveChild runs the stage in a worker process (worker_child.go) and returns the
+	// process's exit status.
+	serveChild(c *childConn) int
 }
 
 // Node is one stage of a graph, receiving In and emitting Out.

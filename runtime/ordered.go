@@ -25,9 +25,14 @@ type reorderSlot[Out any] struct {
 
 // newReorder makes the reorder buffer of n and its shared output buffers.
 func newReorder[In, Out any](n *Node[In, Out], workers int) *reorder[Out] {
+	return newReorderWindow(n, 2*n.q.chunkMax+2*workers+8)
+}
+
+// newReorderWindow makes a reorder buffer that lets items run up to window items ahead of
+// the oldest unfinished one.
+func newReorderWindow[In, Out any](n *Node[In, Out], window int) *reorder[Out] {
 	st := n.rt
-	window := uint64(2*n.q.chunkMax + 2*workers + 8)
-	o := &reorder[Out]{window: window, slots: make([]reorderSlot[Out], window)}
+	o := &reorder[Out]{window: uint64(window), slots: make([]reorderSlot[Out], window)}
 	o.room.L = &o.mu
 	var sinks []sink[Out]
 	for _, t := range n.targets {
@@ -64,6 +69,13 @@ func (o *reorder[Out]) waitRoom(r *runner, seq uint64, n int) {
 		o.waiters--
 	}
 	o.mu.Unlock()
+}
+
+// tryRoom reports whether items seq..seq+n-1 fit in the window now.
+func (o *reorder[Out]) tryRoom(seq uint64, n int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return seq+uint64(n) <= o.next+o.window
 }
 
 // commit records the emits held by w for item seq (none if it failed or was dropped) and

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,12 @@ type run struct {
 	stages   []*stageRun
 	slots    chan struct{} // max_threads slots, nil when the cap is not needed
 	pumps    []func()      // goroutines of unbounded queues
+
+	// worker processes (worker_proc.go)
+	procSlots            chan struct{} // process_per_batch workers under max_processes; nil: no cap
+	foldMu               map[*StateSpec]*sync.Mutex
+	states               []*StateSpec // of process stages, in stage order: Apply once each
+	workerOut, workerErr io.Writer    // where the workers' lines go
 
 	producersLeft atomic.Int32
 
@@ -184,6 +191,7 @@ func (r *run) execute() (Result, error) {
 	if !stopWatch() {
 		<-fired
 	}
+	r.applyStates()
 	return r.result(true)
 }
 
@@ -229,6 +237,7 @@ func (r *run) plan() {
 	for _, n := range g.stages {
 		n.prepare(r)
 	}
+	r.planProcesses()
 	threads := 0
 	for _, n := range g.stages {
 		b := n.base()

@@ -54,8 +54,8 @@ type StrategyKind int
 const (
 	Inline          StrategyKind = iota // one goroutine
 	Threads                             // N goroutines reading one queue
-	ProcessPerBatch                     // a fresh OS process per item (not run by this package yet)
-	Processes                           // N persistent worker processes (not run by this package yet)
+	ProcessPerBatch                     // a fresh worker process per item (worker_batch.go)
+	Processes                           // N persistent worker processes (worker_pool.go)
 )
 
 var strategyNames = [...]string{"inline", "threads", "process_per_batch", "processes"}
@@ -135,6 +135,10 @@ type StageSpec struct {
 	Retry     int           // extra attempts for a failing item (for an accumulator, batch)
 	Backoff   time.Duration // delay before the first retry, doubled for each further attempt
 	Timeout   time.Duration // deadline of each attempt, through the body's ctx
+
+	// State is how the merge state of the pipeline value that owns the stage's body crosses
+	// back from worker processes (ProcessPerBatch, Processes); nil if it has none.
+	State *StateSpec
 }
 
 // Routing is how Worker.Emit spreads values over a stage's static downstreams.

@@ -11,7 +11,9 @@ import (
 // Dropped the items it received but did not process because the run was canceled (for a
 // producer, the emit that was refused). Out counts emitted values, each once whatever the
 // fan-out; the emits of a failed attempt are not counted. BlockedIn and BlockedOut are summed
-// over the stage's goroutines.
+// over the stage's goroutines. For a stage run in worker processes the parent keeps the
+// counts: In counts an item when its outcome comes back, and latency is sampled in the
+// workers.
 type StageStats struct {
 	Name     string
 	Kind     StageKind

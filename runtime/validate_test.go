@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestProcessStrategyRefused: worker-process strategies are not run in process.
-func TestProcessStrategyRefused(t *testing.T) {
+// TestProcessStrategyNeedsWorker: a graph with a worker-process stage must name a registered
+// pipeline for its workers to build; without one it is refused before anything runs.
+func TestProcessStrategyNeedsWorker(t *testing.T) {
 	noLeak(t)
 	for _, strat := range []Strategy{{Kind: Processes, N: 4}, {Kind: ProcessPerBatch, N: 2, IPC: "pipe"}} {
 		g := NewGraph(GraphConfig{Pipeline: "pool"})
@@ -20,7 +21,7 @@ func TestProcessStrategyRefused(t *testing.T) {
 		dbl := mapInts(g, s, func(x int) int { return x })
 		Connect(src, dbl)
 		res, err := Run(context.Background(), g)
-		want := `pool.mg:27:2: stage "double": strategy ` + strat.String() + ` is not supported`
+		want := `pool.mg:27:2: stage "double": ` + strat.String() + `: the graph names no registered pipeline`
 		if err == nil || !strings.HasPrefix(err.Error(), want) || res.Status != StatusFailed || ran {
 			t.Errorf("err = %v, want prefix %q (ran=%v)", err, want, ran)
 		}

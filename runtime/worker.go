@@ -30,6 +30,10 @@ type Worker[Out any] struct {
 
 	buffering bool // hold an attempt's emits until it succeeds (retry, ordered)
 	pend      []pendingEmit[Out]
+	// In a worker process, every emit is held, and onFull ships the held emits to the parent
+	// once there are fullAt of them (worker_child.go).
+	onFull func()
+	fullAt int
 
 	stop  *atomic.Bool // producers: the run's canceled flag; an emit after it unwinds the body
 	stage *stageBase
@@ -133,6 +137,9 @@ func (w *Worker[Out]) emit(to int, v Out) {
 	}
 	if w.buffering {
 		w.pend = append(w.pend, pendingEmit[Out]{to, v})
+		if w.onFull != nil && len(w.pend) >= w.fullAt {
+			w.onFull()
+		}
 		return
 	}
 	w.ws.out++

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package mgrt
+
+func cloexecRange() bool { return false }
