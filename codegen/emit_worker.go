@@ -67,8 +67,8 @@ func (g *gen) workerSupport(p *ir.Pipeline) {
 		}
 		b.Return(jen.Nil())
 	})
-	f.Commentf("%s's worker processes are this executable started again: registering the", p.Name)
-	f.Comment("pipeline lets the runtime build its graph there and serve one stage.")
+	f.Commentf("The worker processes of %s are this executable started again: registering", p.Name)
+	f.Comment("the pipeline lets the runtime build its graph there and serve one stage.")
 	f.Var().Id("_").Op("=").Add(rt("RegisterPipeline")).Index(jen.Id(p.Name)).Call(
 		jen.Func().Params(jen.Id("params").Index().Byte()).Params(jen.Op("*").Add(rt("Graph")), jen.Error()).Block(
 			jen.Id("p").Op(":=").Id("New"+p.Name).Call(),
@@ -117,23 +117,30 @@ func (g *gen) stateSpec(p *ir.Pipeline) {
 			b.Add(pf(fl)).Op("=").Nil()
 		case isMapType(fl.Type):
 			b.Add(pf(fl)).Op("=").Make(typ(fl.Type))
+		case fl.Merge == ir.MergeSum:
+			b.Add(pf(fl)).Op("=").Lit(0)
 		default:
-			b.Var().Id("zero").Add(typ(fl.Type))
-			b.Add(pf(fl)).Op("=").Id("zero")
+			b.Add(pf(fl)).Op("=").Op("*").New(typ(fl.Type))
 		}
 	}
 	f.Commentf("mgStateSpec says how %s's merge fields cross back from worker processes.", p.Name)
 	f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgStateSpec").Params().Op("*").Add(rt("StateSpec")).BlockFunc(func(b *jen.Group) {
-		b.Var().Defs(
+		defs := []jen.Code{
 			jen.Id("pending").Id(mirror).Comment("parent: deltas folded so far"),
 			jen.Id("folded").Bool(),
-			jen.Id("mark").Id(mirror).Comment("worker: values before the current item"),
-		)
+		}
 		for _, fl := range fields {
-			if fl.Merge == ir.MergeMax || fl.Merge == ir.MergeMin {
-				b.Var().Id("has_" + fl.Name).Bool()
+			if startsCopied(fl) {
+				defs = append(defs, jen.Id("mark").Id(mirror).Comment("worker: values before the current item"))
+				break
 			}
 		}
+		for _, fl := range fields {
+			if fl.Merge == ir.MergeMax || fl.Merge == ir.MergeMin {
+				defs = append(defs, jen.Id("has_"+fl.Name).Bool().Commentf("parent: pending holds a %s for %s", fl.Merge, fl.Name))
+			}
+		}
+		b.Var().Defs(defs...)
 		b.Return(jen.Op("&").Add(rt("StateSpec")).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true},
 			field("Start", jen.Func().Params().Params(jen.Index().Byte(), jen.Error()).Block(
 				jen.Return(rt("Encode").Call(jen.Id(mirror).ValuesFunc(func(v *jen.Group) {
@@ -155,7 +162,7 @@ func (g *gen) stateSpec(p *ir.Pipeline) {
 						}
 						continue
 					}
-					b.BlockFunc(func(bb *jen.Group) { empty(bb, fl) })
+					empty(b, fl)
 				}
 				b.Return(jen.Nil())
 			})),
@@ -177,7 +184,7 @@ func (g *gen) stateSpec(p *ir.Pipeline) {
 						b.Add(pf(fl)).Op("=").Add(mf("mark", fl))
 						continue
 					}
-					b.BlockFunc(func(bb *jen.Group) { empty(bb, fl) })
+					empty(b, fl)
 				}
 			})),
 			field("Take", jen.Func().Params().Params(jen.Index().Byte(), jen.Error()).BlockFunc(func(b *jen.Group) {
@@ -188,7 +195,7 @@ func (g *gen) stateSpec(p *ir.Pipeline) {
 				}))
 				for _, fl := range fields {
 					if !startsCopied(fl) {
-						b.BlockFunc(func(bb *jen.Group) { empty(bb, fl) })
+						empty(b, fl)
 					}
 				}
 				b.Return(jen.Id("data"), jen.Err())
@@ -218,6 +225,11 @@ func (g *gen) stateSpec(p *ir.Pipeline) {
 				}
 				b.Id("pending").Op("=").Id(mirror).Values()
 				b.Id("folded").Op("=").False()
+				for _, fl := range fields {
+					if fl.Merge == ir.MergeMax || fl.Merge == ir.MergeMin {
+						b.Id("has_" + fl.Name).Op("=").False()
+					}
+				}
 			})),
 		))
 	})

@@ -5,12 +5,15 @@ package bench
 
 import (
 	"context"
+	"os"
+	"sync"
 	"testing"
 )
 
 // Workload is one measured pipeline with its references.
 type Workload struct {
 	Name   string
+	Unit   string // what b.N counts: "item" or "batch"
 	Target string
 	Run    func(b *testing.B)
 	Refs   []Ref
@@ -30,6 +33,34 @@ func runPipeline(b *testing.B, run func(n int) error) {
 }
 
 var sink uint64
+
+var noop struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// noopProgram builds, once, the do-nothing program W3 is compared with.
+func noopProgram(b *testing.B) string {
+	noop.once.Do(func() {
+		noop.dir, noop.err = os.MkdirTemp("", "minigun-bench-")
+		if noop.err == nil {
+			noop.path, noop.err = BuildNoop(noop.dir)
+		}
+	})
+	if noop.err != nil {
+		b.Skip(noop.err)
+	}
+	return noop.path
+}
+
+// Cleanup removes what the workloads left on disk.
+func Cleanup() {
+	if noop.dir != "" {
+		os.RemoveAll(noop.dir)
+	}
+}
 
 // Workloads lists W1a, W1b and W2.
 func Workloads() []Workload {
@@ -82,6 +113,39 @@ func Workloads() []Workload {
 				})
 			},
 			Refs: []Ref{{"worker pool of 8", func(b *testing.B) { sink += RefPool(b.N) }}},
+		},
+		{
+			Name:   "W3 batch 100 -> process_per_batch(max: 4)",
+			Unit:   "batch",
+			Target: ">= 0.8x the batches/s of bare os/exec",
+			Run: func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW3()
+					p.N = n * 100
+					_, err := p.Run(ctx)
+					sink += uint64(p.sum)
+					return err
+				})
+			},
+			Refs: []Ref{{"os/exec of a no-op program, 4 at a time", func(b *testing.B) {
+				if err := RefExec(noopProgram(b), b.N); err != nil {
+					b.Fatal(err)
+				}
+			}}},
+		},
+		{
+			Name:   "W4 processes(4), x*2",
+			Target: ">= 1M items/s",
+			Run: func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW4()
+					p.N = n
+					_, err := p.Run(ctx)
+					sink += uint64(p.sum)
+					return err
+				})
+			},
+			Refs: []Ref{{"worker pool of 8 (W2's reference)", func(b *testing.B) { sink += RefPool(b.N) }}},
 		},
 	}
 }

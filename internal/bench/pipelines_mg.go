@@ -337,3 +337,274 @@ func (p *W2) Start(ctx context.Context) *mgrt.Handle {
 func (p *W2) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
+
+// W3 is the pipeline declared at pipelines.mg:52.
+type W3 struct {
+	N int
+
+	sum int
+}
+
+// NewW3 returns a W3 with its parameters at their defaults.
+func NewW3() *W3 {
+	p := &W3{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *W3) mgInit() {
+	p.N = 100000
+}
+
+// mgStageGen is stage "gen" (pipelines.mg:58).
+func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
+//line pipelines.mg:59:2
+	for i := 0; i < p.N; i++ {
+		emit(i)
+	}
+//line pipelines_mg.go:367
+	return nil
+}
+
+// mgStageSquare is stage "square" (pipelines.mg:64).
+func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
+//line pipelines.mg:65:2
+	s := 0
+	for _, v := range b {
+		s += v
+	}
+	emit(s)
+//line pipelines_mg.go:379
+	return nil
+}
+
+// mgStageTotal is stage "total" (pipelines.mg:71).
+func (p *W3) mgStageTotal(ctx context.Context, x int) error {
+//line pipelines.mg:71:25
+	p.sum += x
+//line pipelines_mg.go:387
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *W3) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W3", Worker: mgrt.WorkerKey[W3](), Params: p.mgEncodeParams})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 58, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		return func(ctx context.Context) error {
+			return p.mgStageGen(ctx, emit)
+		}
+	})
+	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+		Name: "batch",
+		Kind: mgrt.KindAccumulator,
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 63, Col: 2},
+	}, 100, 0)
+	mgSquare := mgrt.Processor(g, mgrt.StageSpec{
+		Name:     "square",
+		Kind:     mgrt.KindProcessor,
+		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 64, Col: 12},
+		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "pipe"},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
+		emit := w.Emit
+		return func(ctx context.Context, in []int) error {
+			return p.mgStageSquare(ctx, in, emit)
+		}
+	})
+	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "total",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 71, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageTotal
+	})
+	mgrt.Connect(mgGen, mgBatch)
+	mgrt.Connect(mgBatch, mgSquare)
+	mgrt.Connect(mgSquare, mgTotal)
+	return g
+}
+
+// mgParamsW3 carries W3's parameters to its worker processes.
+type mgParamsW3 struct {
+	N int
+}
+
+// mgEncodeParams encodes the parameters for a new worker process.
+func (p *W3) mgEncodeParams() ([]byte, error) {
+	return mgrt.Encode(mgParamsW3{
+		N: p.N,
+	})
+}
+
+// mgDecodeParams sets the parameters a worker process was started with.
+func (p *W3) mgDecodeParams(data []byte) error {
+	var v mgParamsW3
+	if err := mgrt.Decode(data, &v); err != nil {
+		return err
+	}
+	p.N = v.N
+	return nil
+}
+
+// The worker processes of W3 are this executable started again: registering
+// the pipeline lets the runtime build its graph there and serve one stage.
+var _ = mgrt.RegisterPipeline[W3](func(params []byte) (*mgrt.Graph, error) {
+	p := NewW3()
+	if err := p.mgDecodeParams(params); err != nil {
+		return nil, err
+	}
+	return p.mgGraph(), nil
+})
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *W3) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *W3) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *W3) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// W4 is the pipeline declared at pipelines.mg:74.
+type W4 struct {
+	N int
+
+	sum int
+}
+
+// NewW4 returns a W4 with its parameters at their defaults.
+func NewW4() *W4 {
+	p := &W4{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *W4) mgInit() {
+	p.N = 1000000
+}
+
+// mgStageGen is stage "gen" (pipelines.mg:80).
+func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
+//line pipelines.mg:81:2
+	for i := 0; i < p.N; i++ {
+		emit(i)
+	}
+//line pipelines_mg.go:505
+	return nil
+}
+
+// mgStageDouble is stage "double" (pipelines.mg:85).
+func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
+//line pipelines.mg:85:44
+	emit(x * 2)
+//line pipelines_mg.go:513
+	return nil
+}
+
+// mgStageTotal is stage "total" (pipelines.mg:86).
+func (p *W4) mgStageTotal(ctx context.Context, x int) error {
+//line pipelines.mg:86:25
+	p.sum += x
+//line pipelines_mg.go:521
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *W4) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W4", Worker: mgrt.WorkerKey[W4](), Params: p.mgEncodeParams})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 80, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		return func(ctx context.Context) error {
+			return p.mgStageGen(ctx, emit)
+		}
+	})
+	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+		Name:     "double",
+		Kind:     mgrt.KindProcessor,
+		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 85, Col: 12},
+		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 4},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+		emit := w.Emit
+		return func(ctx context.Context, in int) error {
+			return p.mgStageDouble(ctx, in, emit)
+		}
+	})
+	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "total",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 86, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageTotal
+	})
+	mgrt.Connect(mgGen, mgDouble)
+	mgrt.Connect(mgDouble, mgTotal)
+	return g
+}
+
+// mgParamsW4 carries W4's parameters to its worker processes.
+type mgParamsW4 struct {
+	N int
+}
+
+// mgEncodeParams encodes the parameters for a new worker process.
+func (p *W4) mgEncodeParams() ([]byte, error) {
+	return mgrt.Encode(mgParamsW4{
+		N: p.N,
+	})
+}
+
+// mgDecodeParams sets the parameters a worker process was started with.
+func (p *W4) mgDecodeParams(data []byte) error {
+	var v mgParamsW4
+	if err := mgrt.Decode(data, &v); err != nil {
+		return err
+	}
+	p.N = v.N
+	return nil
+}
+
+// The worker processes of W4 are this executable started again: registering
+// the pipeline lets the runtime build its graph there and serve one stage.
+var _ = mgrt.RegisterPipeline[W4](func(params []byte) (*mgrt.Graph, error) {
+	p := NewW4()
+	if err := p.mgDecodeParams(params); err != nil {
+		return nil, err
+	}
+	return p.mgGraph(), nil
+})
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *W4) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *W4) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *W4) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// A worker process serves its stage here and exits before main runs.
+func init() {
+	mgrt.ServeWorker()
+}

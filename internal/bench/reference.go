@@ -1,6 +1,12 @@
 package bench
 
-import "sync"
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+)
 
 //go:generate go run github.com/minigun-go/minigun/cmd/minigungen generate
 
@@ -147,4 +153,42 @@ func RefLoopCalls(n int) int {
 		sum = addCall(sum, incCall(doubleCall(i)))
 	}
 	return sum
+}
+
+// RefExec is W3's reference: start a program that does nothing, n times, at
+// most 4 at a time, with bare os/exec.
+func RefExec(path string, n int) error {
+	sem := make(chan struct{}, 4)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := exec.Command(path).Run(); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// BuildNoop builds a Go program that does nothing into dir and returns its path.
+func BuildNoop(dir string) (string, error) {
+	src := filepath.Join(dir, "noop.go")
+	if err := os.WriteFile(src, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "noop")
+	cmd := exec.Command("go", "build", "-o", bin, src)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GO111MODULE=off", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the no-op program: %v\n%s", err, out)
+	}
+	return bin, nil
 }

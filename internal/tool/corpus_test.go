@@ -17,10 +17,7 @@ import (
 
 // pending lists corpus programs whose features are not built yet, with the
 // reason. Turning one on is deleting its line.
-var pending = map[string]string{
-	"process_batch.mg": "worker processes (process_per_batch) are not built yet",
-	"pool.mg":          "worker processes (processes(N)) are not built yet",
-}
+var pending = map[string]string{}
 
 func specDir(t *testing.T) string {
 	t.Helper()

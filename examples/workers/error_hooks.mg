@@ -1,0 +1,41 @@
+// 20_error_handling_hooks: batches fail in the worker; the parent's on_error
+// hook sees each failure, and the successful batches' results come back.
+package workers
+
+import (
+	"errors"
+	"sync"
+)
+
+pipeline ErrorHooks {
+	param Count int = 100
+
+	state {
+		mu      sync.Mutex
+		saved   []int merge(append)
+		errors  []string
+	}
+
+	producer gen() int {
+		for i := 0; i < p.Count; i++ {
+			emit(i)
+		}
+	}
+
+	batch 10
+
+	consumer save(b []int) process_per_batch(max: 2) {
+		// Every batch that starts at a multiple of 30 fails: 0, 30, 60, 90.
+		if b[0]%30 == 0 {
+			p.saved = append(p.saved, -1) // dropped: the attempt fails
+			return errors.New("cannot save batch")
+		}
+		p.saved = append(p.saved, b...)
+	}
+
+	on_error(save) (err error, item any) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.errors = append(p.errors, err.Error())
+	}
+}
