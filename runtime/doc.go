@@ -73,9 +73,10 @@
 // does (flags, servers, a second run of the pipeline), but what main sets up is not there:
 // per-process setup belongs in after_fork, and anything a worker needs from the parent in
 // parameters. ServeWorker unsets the variables before user code runs (a program the body
-// starts does not become a worker). A worker ignores SIGINT and SIGTERM (through signal.Notify:
-// signal.Ignore would be inherited by the programs it starts), so that Ctrl-C, which reaches
-// the whole process group, leaves shutdown to the parent. A process that was started as a worker
+// starts does not become a worker). A worker runs in a process group of its own, so that
+// Ctrl-C and a SIGTERM to the parent's group reach the parent alone, which decides how its
+// workers stop (a per-worker signal.Notify would do the same at a third of a millisecond per
+// process; signal.Ignore would be inherited by the programs a worker starts). A process that was started as a worker
 // and never served refuses to run process stages itself (no recursive workers).
 //
 // A worker has stdin (/dev/null), stdout and stderr (forwarded to GraphConfig.Stdout and Stderr,
