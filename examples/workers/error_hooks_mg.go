@@ -6,18 +6,16 @@ package workers
 import (
 	"context"
 	"errors"
-	"sync"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
 const _ = mgrt.SupportsGenV1
 
-// ErrorHooks is the pipeline declared at error_hooks.mg:10.
+// ErrorHooks is the pipeline declared at error_hooks.mg:7.
 type ErrorHooks struct {
 	Count int
 
-	mu     sync.Mutex
 	saved  []int
 	errors []string
 }
@@ -34,36 +32,34 @@ func (p *ErrorHooks) mgInit() {
 	p.Count = 100
 }
 
-// mgStageGen is stage "gen" (error_hooks.mg:19).
+// mgStageGen is stage "gen" (error_hooks.mg:15).
 func (p *ErrorHooks) mgStageGen(ctx context.Context, emit func(int)) error {
-//line error_hooks.mg:20:2
+//line error_hooks.mg:16:2
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line error_hooks_mg.go:44
+//line error_hooks_mg.go:42
 	return nil
 }
 
-// mgStageSave is stage "save" (error_hooks.mg:27).
+// mgStageSave is stage "save" (error_hooks.mg:23).
 func (p *ErrorHooks) mgStageSave(ctx context.Context, b []int) error {
-//line error_hooks.mg:28:2
+//line error_hooks.mg:24:2
 	// Every batch that starts at a multiple of 30 fails: 0, 30, 60, 90.
 	if b[0]%30 == 0 {
 		p.saved = append(p.saved, -1) // dropped: the attempt fails
 		return errors.New("cannot save batch")
 	}
 	p.saved = append(p.saved, b...)
-//line error_hooks_mg.go:57
+//line error_hooks_mg.go:55
 	return nil
 }
 
-// mgHookOnErrorSave is the on_error(save) hook (error_hooks.mg:36).
+// mgHookOnErrorSave is the on_error(save) hook (error_hooks.mg:32).
 func (p *ErrorHooks) mgHookOnErrorSave(ctx context.Context, err error, item any) error {
-//line error_hooks.mg:37:2
-	p.mu.Lock()
-	defer p.mu.Unlock()
+//line error_hooks.mg:33:2
 	p.errors = append(p.errors, err.Error())
-//line error_hooks_mg.go:67
+//line error_hooks_mg.go:63
 	return nil
 }
 
@@ -73,7 +69,7 @@ func (p *ErrorHooks) mgGraph() *mgrt.Graph {
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 19, Col: 11},
+		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 15, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -83,12 +79,12 @@ func (p *ErrorHooks) mgGraph() *mgrt.Graph {
 	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
 		Name: "batch",
 		Kind: mgrt.KindAccumulator,
-		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 25, Col: 2},
+		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 21, Col: 2},
 	}, 10, 0)
 	mgSave := mgrt.Consumer(g, mgrt.StageSpec{
 		Name:     "save",
 		Kind:     mgrt.KindConsumer,
-		Pos:      mgrt.Pos{File: "error_hooks.mg", Line: 27, Col: 11},
+		Pos:      mgrt.Pos{File: "error_hooks.mg", Line: 23, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
 		State:    p.mgStateSpec(),
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
