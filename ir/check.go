@@ -505,7 +505,43 @@ func (c *checker) newStage(pd *pipelineDecl, sc *scopeDecl, kind StageKind, name
 	if sc.name != "" {
 		q = sc.name + "." + name
 	}
-	return &Stage{Kind: kind, Name: name, QName: q, Pos: pos, Owner: pd.ir, Sub: sc.name, Method: "mgStage" + Exported(q)}
+	return &Stage{Kind: kind, Name: name, QName: q, Pos: pos, Owner: pd.ir, Sub: sc.name, Method: uniqueName(pd.ir, "mgStage"+Exported(q))}
+}
+
+// uniqueName returns base, or base with a number, so that no two stage or
+// hook methods of a pipeline share a name (Exported maps ingest.parse and
+// ingest_parse alike).
+func uniqueName(p *Pipeline, base string) string {
+	taken := func(n string) bool {
+		for _, st := range p.Decls {
+			if st.Method == n {
+				return true
+			}
+		}
+		for _, h := range p.Hooks {
+			if h.Method == n {
+				return true
+			}
+		}
+		return false
+	}
+	name := base
+	for i := 2; taken(name); i++ {
+		name = fmt.Sprintf("%s%d", base, i)
+	}
+	return name
+}
+
+// reservedNames are the names bodies already see: an input parameter (or an
+// on_error parameter) of that name would not compile.
+var reservedNames = map[string]string{"p": "the pipeline value", "ctx": "the context", "emit": "the emit function", "to": "the dynamic routes", "result": "the run's result in after_run"}
+
+// goKeywords cannot name a stage: the name becomes a Go identifier.
+var goKeywords = map[string]bool{
+	"break": true, "case": true, "chan": true, "const": true, "continue": true, "default": true,
+	"defer": true, "else": true, "fallthrough": true, "for": true, "func": true, "go": true, "goto": true,
+	"if": true, "import": true, "interface": true, "map": true, "package": true, "range": true,
+	"return": true, "select": true, "struct": true, "switch": true, "type": true, "var": true,
 }
 
 func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *Strategy) *Stage {
@@ -514,6 +550,8 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	st := c.newStage(pd, sc, kind, s.Name.Name, c.pos(f, s.Name.Pos))
 	if !isStageName(st.Name) {
 		c.diags.Errorf(st.Pos, "stage name %q must start with a lower-case letter", st.Name)
+	} else if goKeywords[st.Name] {
+		c.diags.Errorf(st.Pos, "stage name %q is a Go keyword", st.Name)
 	}
 	// Signature.
 	if s.Params != nil {
@@ -529,6 +567,9 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 				c.diags.Errorf(c.pos(f, s.Params.Pos), "%s %q needs an input parameter: (name Type)", kind, st.Name)
 			} else {
 				st.InName = s.Params.Name.Name
+				if what, ok := reservedNames[st.InName]; ok {
+					c.diags.Errorf(c.pos(f, s.Params.Name.Pos), "input parameter %q hides %s, which every body sees as %s: choose another name", st.InName, what, st.InName)
+				}
 				st.In = c.typeOf(f, s.Params.Type)
 			}
 		}
@@ -558,7 +599,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 				c.diags.Errorf(st.Pos, "%s %q needs a signature: %s(name Type) ... { ... }", kind, st.Name, st.Name)
 			}
 		}
-		if (kind == Producer || kind == Processor) && st.Out.IsZero() && !(kind == Processor && len(st.To) > 0) {
+		if (kind == Producer || kind == Processor) && st.Out.IsZero() {
 			c.diags.Errorf(st.Pos, "%s %q needs an output type: %s(...) Type { ... }", kind, st.Name, st.Name)
 		}
 	case s.Ref != nil:
@@ -958,6 +999,9 @@ func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
 	if kind == OnError {
 		for _, prm := range h.Params {
 			hk.Params = append(hk.Params, HookParam{Name: prm.Name.Name, Type: c.typeOf(f, prm.Type)})
+			if what, ok := reservedNames[prm.Name.Name]; ok {
+				c.diags.Errorf(c.pos(f, prm.Name.Pos), "parameter %q hides %s, which every hook sees as %s: choose another name", prm.Name.Name, what, prm.Name.Name)
+			}
 		}
 		if len(hk.Params) != 0 && (len(hk.Params) != 2 || hk.Params[0].Type.Go != "error" || hk.Params[1].Type.Go != "any" && hk.Params[1].Type.Go != "interface{}") {
 			c.diags.Errorf(hk.Pos, "on_error takes (err error, item any)")
@@ -972,13 +1016,7 @@ func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
 	} else if sc.name != "" {
 		base += Exported(sc.name)
 	}
-	name, n := base, 1
-	for _, other := range pd.ir.Hooks {
-		if other.Method == name {
-			n++
-			name = fmt.Sprintf("%s%d", base, n)
-		}
-	}
+	name := uniqueName(pd.ir, base)
 	hk.Method = name
 	pd.ir.Hooks = append(pd.ir.Hooks, hk)
 }

@@ -66,18 +66,24 @@ func (c *checker) checkProcesses() {
 			if s.Merge == MergeNone {
 				continue
 			}
+			// Named types of the go { } blocks or other packages are left to the Go compiler.
+			shape := typeShape(s.Type.Go, typeDecls)
 			switch s.Merge {
 			case MergeAppend:
-				if !strings.HasPrefix(s.Type.Go, "[]") {
+				if shape != "slice" && shape != "" {
 					c.diags.Errorf(s.Pos, "merge(append) needs a slice, %q is %s", s.Name, s.Type.Go)
 				}
 			case MergeUnion:
-				if !strings.HasPrefix(s.Type.Go, "map[") {
+				if shape != "map" && shape != "" {
 					c.diags.Errorf(s.Pos, "merge(union) needs a map, %q is %s", s.Name, s.Type.Go)
 				}
-			case MergeSum, MergeMax, MergeMin:
-				if strings.ContainsAny(s.Type.Go, "[]{}*") {
-					c.diags.Errorf(s.Pos, "merge(%s) needs a number, %q is %s", s.Merge, s.Name, s.Type.Go)
+			case MergeSum:
+				if shape != "number" && shape != "" {
+					c.diags.Errorf(s.Pos, "merge(sum) needs a number, %q is %s", s.Name, s.Type.Go)
+				}
+			case MergeMax, MergeMin:
+				if shape != "number" && shape != "string" && shape != "" {
+					c.diags.Errorf(s.Pos, "merge(%s) needs a number or a string, %q is %s", s.Merge, s.Name, s.Type.Go)
 				}
 			}
 			if why := unencodable(s.Type.Go, typeDecls, map[string]bool{}); why != "" {
@@ -286,4 +292,31 @@ func stateRoot(e ast.Expr, recv string) string {
 			return ""
 		}
 	}
+}
+
+var numberTypes = map[string]bool{
+	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "uint": true, "uint8": true,
+	"uint16": true, "uint32": true, "uint64": true, "uintptr": true, "float32": true, "float64": true,
+	"byte": true, "rune": true, "time.Duration": true,
+}
+
+// typeShape classifies a written type as "slice", "map", "number", "string",
+// "other", or "" when it cannot tell (a named type declared elsewhere).
+func typeShape(typ string, decls map[string]ast.Expr) string {
+	switch {
+	case strings.HasPrefix(typ, "[]"):
+		return "slice"
+	case strings.HasPrefix(typ, "map["):
+		return "map"
+	case numberTypes[typ]:
+		return "number"
+	case typ == "string":
+		return "string"
+	case typ == "bool" || strings.ContainsAny(typ, "[]{}*() "):
+		return "other"
+	}
+	if d, ok := decls[typ]; ok {
+		return typeShape(exprString(d), nil)
+	}
+	return ""
 }

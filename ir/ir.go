@@ -315,8 +315,17 @@ type Node struct {
 	Out   Type
 
 	Outs       []*Edge // static downstreams in to(...) order or by the sequential rule
+	Routes     []Route // what the body's to.NAME sends to, one per to(...) name
 	Ins        []*Edge
 	DeadLetter *Edge
+}
+
+// Route is one name of a stage's to(...): the body's to.FIELD(v) sends to
+// every target node that still has an edge from the stage.
+type Route struct {
+	Field   string // the name the body uses: to.FIELD(v)
+	Ref     NameRef
+	Targets []*Node
 }
 
 // Edge is a static edge between two nodes.

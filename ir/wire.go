@@ -424,6 +424,9 @@ func (b *graphBuilder) explicitEdges(sc *gscope) {
 				b.edgesIncomplete = true
 				continue
 			}
+			if u.node != nil {
+				u.node.Routes = append(u.node.Routes, Route{Field: RouteField(u.node.Decl.To, ref), Ref: ref, Targets: recv})
+			}
 			if u.node != nil && u.node.Decl.Kind == Consumer {
 				b.edgesIncomplete = true // reported with the consumer's options
 			}
@@ -894,4 +897,17 @@ func unitWord(n *Node) string {
 		return "queue"
 	}
 	return "stage"
+}
+
+// RouteField is the name a body uses for one of its stage's to(...) targets:
+// the target's own name (to.parse), or, when two targets share it, the
+// qualified name with dots as underscores (to.ingest_parse).
+func RouteField(to []NameRef, ref NameRef) string {
+	last := lastPart(ref.Name)
+	for _, other := range to {
+		if other != ref && lastPart(other.Name) == last {
+			return strings.ReplaceAll(ref.Name, ".", "_")
+		}
+	}
+	return last
 }
