@@ -189,6 +189,11 @@ func (g *gen) verbatim(grp *jen.Group, pos dsl.Pos, text string, inFunc bool) {
 		if len(lead) > 0 {
 			grp.Id(strings.Join(lead, "\n") + "\n" + directive + "\n" + strings.Join(chunk, "\n"))
 		} else {
+			if inFunc && !strings.Contains(strings.TrimSpace(text), "\n") {
+				// gofmt may split a one-line body over several lines; finish
+				// repeats the directive before each of them.
+				grp.Comment(oneLineMarker)
+			}
 			grp.Comment(directive)
 			grp.Id(strings.Join(chunk, "\n"))
 		}
@@ -282,14 +287,52 @@ func finish(src []byte, file *ir.File, genName string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("minigungen: internal error: grouping imports of %s: %v", file.Name, err)
 	}
+	lines := repeatOneLineDirectives(bytes.Split(out, []byte("\n")))
 	// Restore generated-file positions after each user body.
-	lines := bytes.Split(out, []byte("\n"))
 	for i, l := range lines {
 		if m := lineFix.FindSubmatch(l); m != nil {
 			lines[i] = []byte(fmt.Sprintf("//line %s:%d", m[1], i+2))
 		}
 	}
 	return bytes.Join(lines, []byte("\n")), nil
+}
+
+// oneLineMarker precedes the directive of a body written on one .mg line.
+const oneLineMarker = "mg:one-line"
+
+// repeatOneLineDirectives removes each one-line marker and repeats the
+// directive that follows it before every line of the body, which gofmt may
+// have split (`{ if a { b() } }` becomes four lines that all come from one).
+func repeatOneLineDirectives(lines [][]byte) [][]byte {
+	out := make([][]byte, 0, len(lines))
+	for i := 0; i < len(lines); i++ {
+		if strings.TrimSpace(string(lines[i])) != "// "+oneLineMarker || i+1 >= len(lines) {
+			out = append(out, lines[i])
+			continue
+		}
+		// gofmt separates the marker from a //line directive with an empty
+		// comment line; both go.
+		i++
+		for i < len(lines) && strings.TrimSpace(string(lines[i])) == "//" {
+			i++
+		}
+		if i >= len(lines) || !bytes.HasPrefix(lines[i], []byte("//line ")) {
+			i--
+			continue
+		}
+		directive := lines[i]
+		out = append(out, directive)
+		i++
+		for first := true; i < len(lines) && lineFix.Find(lines[i]) == nil; i++ {
+			if !first && len(bytes.TrimSpace(lines[i])) > 0 {
+				out = append(out, directive)
+			}
+			first = false
+			out = append(out, lines[i])
+		}
+		i--
+	}
+	return out
 }
 
 // typeImports lists, in source order, the import paths that the stage types

@@ -76,6 +76,12 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 			}
 			b.Id("p").Dot(prm.Name).Op("=").Id(prm.Default)
 		}
+		for _, prm := range p.Params {
+			if prm.Default == "" && prm.DefaultFrom == p && prm.Owner != p {
+				// Redeclared without a default: the zero value, not the parent's default.
+				b.Id("p").Dot(prm.Name).Op("=").Op("*").New(typ(prm.Type))
+			}
+		}
 		for _, n := range p.Nested {
 			b.Id("p").Dot(n.Field).Op("=").Id("New" + n.Type.Name).Call()
 		}
@@ -118,18 +124,11 @@ func emitParam(st *ir.Stage, out ir.Type) *jen.Statement {
 
 // toStruct is the name of a stage's dynamic routing type.
 func toStruct(p *ir.Pipeline, st *ir.Stage) string {
-	return "mgTo" + p.Name + strings.TrimPrefix(st.Method, "mgStage")
+	return "mgTo" + p.Name + "_" + strings.TrimPrefix(st.Method, "mgStage")
 }
 
 // toTargets lists the names a stage's body may call as to.NAME, with their types.
 func toTargets(st *ir.Stage) []ir.NameRef { return st.To }
-
-func toField(ref ir.NameRef) string {
-	if i := strings.LastIndexByte(ref.Name, '.'); i >= 0 {
-		return ref.Name[i+1:]
-	}
-	return ref.Name
-}
 
 func hasTo(st *ir.Stage) bool { return len(st.To) > 0 && st.Kind != ir.Consumer }
 
@@ -143,7 +142,7 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 		f.Commentf("%s holds one send function per downstream of stage %q, for to.NAME(v).", toStruct(p, st), st.QName)
 		f.Type().Id(toStruct(p, st)).StructFunc(func(s *jen.Group) {
 			for _, ref := range toTargets(st) {
-				s.Id(toField(ref)).Func().Params(typ(st.Out))
+				s.Id(ir.RouteField(st.To, ref)).Func().Params(typ(st.Out))
 			}
 		})
 	}

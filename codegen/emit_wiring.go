@@ -189,7 +189,7 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]s
 			if hasTo(st) {
 				bb.Id("to").Op(":=").Id(toStruct(st.Owner, st)).ValuesFunc(func(vg *jen.Group) {
 					for _, ref := range st.To {
-						vg.Id(toField(ref)).Op(":").Add(g.toSender(n, ref))
+						vg.Id(ir.RouteField(st.To, ref)).Op(":").Add(g.toSender(n, ref))
 					}
 				})
 				args = append(args, jen.Id("to"))
@@ -250,9 +250,16 @@ func (g *gen) referenced(p *ir.Pipeline, n *ir.Node) bool {
 // worker's sender for each output edge that goes to that target.
 func (g *gen) toSender(n *ir.Node, ref ir.NameRef) jen.Code {
 	var idx []int
-	for i, e := range n.Outs {
-		if e.Pos == ref.Pos {
-			idx = append(idx, i)
+	for _, r := range n.Routes {
+		if r.Ref != ref {
+			continue
+		}
+		for i, e := range n.Outs {
+			for _, t := range r.Targets {
+				if e.To == t {
+					idx = append(idx, i)
+				}
+			}
 		}
 	}
 	switch len(idx) {

@@ -25,14 +25,28 @@ func hasProcessStages(p *ir.Pipeline) bool {
 	return false
 }
 
-// hasMergeState reports whether a pipeline type has state fields with merge rules.
-func hasMergeState(p *ir.Pipeline) bool {
-	for _, s := range p.State {
-		if s.Merge != ir.MergeNone {
-			return true
+// hasMergeState reports whether a pipeline type has state fields with merge
+// rules, its own or inherited.
+func hasMergeState(p *ir.Pipeline) bool { return len(mergeFields(p)) > 0 }
+
+// mergeFields are the state fields with merge rules that bodies of p can
+// write: its own, then its parents' (reached through embedding), a child's
+// field hiding a parent's of the same name.
+func mergeFields(p *ir.Pipeline) []*ir.StateField {
+	var out []*ir.StateField
+	seen := map[string]bool{}
+	for q := p; q != nil; q = q.Extends {
+		for _, s := range q.State {
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if s.Merge != ir.MergeNone {
+				out = append(out, s)
+			}
 		}
 	}
-	return false
+	return out
 }
 
 func mirrorField(s *ir.StateField) string { return "S_" + s.Name }
@@ -93,12 +107,7 @@ func (g *gen) serveWorkers() {
 func (g *gen) stateSpec(p *ir.Pipeline) {
 	f := g.f
 	mirror := "mgState" + p.Name
-	var fields []*ir.StateField
-	for _, s := range p.State {
-		if s.Merge != ir.MergeNone {
-			fields = append(fields, s)
-		}
-	}
+	fields := mergeFields(p)
 	f.Commentf("%s mirrors the merge fields of %s for encoding/gob.", mirror, p.Name)
 	f.Type().Id(mirror).StructFunc(func(s *jen.Group) {
 		for _, fl := range fields {
@@ -204,6 +213,15 @@ func (g *gen) stateSpec(p *ir.Pipeline) {
 				b.Var().Id("d").Id(mirror)
 				b.If(jen.Err().Op(":=").Add(rt("Decode")).Call(jen.Id("delta"), jen.Op("&").Id("d")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 				for _, fl := range fields {
+					if fl.Merge == ir.MergeFunc {
+						// The first delta is taken as it is: FUNC's identity need not be the zero value.
+						b.If(jen.Op("!").Id("folded")).Block(
+							mf("pending", fl).Op("=").Add(mf("d", fl)),
+						).Else().Block(
+							mf("pending", fl).Op("=").Id(fl.MergeFunc).Call(mf("pending", fl), mf("d", fl)),
+						)
+						continue
+					}
 					g.mergeInto(b, fl, mf("pending", fl), mf("d", fl), jen.Id("has_"+fl.Name), true)
 				}
 				b.Id("folded").Op("=").True()

@@ -176,7 +176,11 @@ func (p *Statistics) mgStateSpec() *mgrt.StateSpec {
 			if err := mgrt.Decode(delta, &d); err != nil {
 				return err
 			}
-			pending.S_perPID = Combine(pending.S_perPID, d.S_perPID)
+			if !folded {
+				pending.S_perPID = d.S_perPID
+			} else {
+				pending.S_perPID = Combine(pending.S_perPID, d.S_perPID)
+			}
 			if !has_largest || d.S_largest > pending.S_largest {
 				pending.S_largest = d.S_largest
 				has_largest = true

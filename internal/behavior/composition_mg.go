@@ -403,14 +403,14 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 	return nil
 }
 
-// mgToSplitTriageCheck holds one send function per downstream of stage "triage.check", for to.NAME(v).
-type mgToSplitTriageCheck struct {
+// mgToSplit_TriageCheck holds one send function per downstream of stage "triage.check", for to.NAME(v).
+type mgToSplit_TriageCheck struct {
 	small func(int)
 	large func(int)
 }
 
 // mgStageTriageCheck is stage "triage.check" (composition.mg:99).
-func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), to mgToSplitTriageCheck) error {
+func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), to mgToSplit_TriageCheck) error {
 //line composition.mg:100:3
 	if n <= 3 {
 		to.small(n)
@@ -456,7 +456,7 @@ func (p *Split) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 99, Col: 13},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToSplitTriageCheck{small: w.To(0), large: w.To(1)}
+		to := mgToSplit_TriageCheck{small: w.To(0), large: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageTriageCheck(ctx, in, emit, to)
 		}
@@ -1186,14 +1186,14 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 	return nil
 }
 
-// mgToTwoExitsFanSplit holds one send function per downstream of stage "fan.split", for to.NAME(v).
-type mgToTwoExitsFanSplit struct {
+// mgToTwoExits_FanSplit holds one send function per downstream of stage "fan.split", for to.NAME(v).
+type mgToTwoExits_FanSplit struct {
 	low  func(int)
 	high func(int)
 }
 
 // mgStageFanSplit is stage "fan.split" (composition.mg:223).
-func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExitsFanSplit) error {
+func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
 //line composition_mg.go:1200
@@ -1243,7 +1243,7 @@ func (p *TwoExits) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 223, Col: 13},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToTwoExitsFanSplit{low: w.To(0), high: w.To(1)}
+		to := mgToTwoExits_FanSplit{low: w.To(0), high: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFanSplit(ctx, in, emit, to)
 		}

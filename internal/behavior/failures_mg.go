@@ -1065,15 +1065,15 @@ func NewRetryRouted() *RetryRouted {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *RetryRouted) mgInit() {}
 
-// mgToRetryRoutedGen holds one send function per downstream of stage "gen", for to.NAME(v).
-type mgToRetryRoutedGen struct {
+// mgToRetryRouted_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToRetryRouted_Gen struct {
 	split func(int)
 	order func(int)
 	group func(int)
 }
 
 // mgStageGen is stage "gen" (failures.mg:291).
-func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRetryRoutedGen) error {
+func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRetryRouted_Gen) error {
 //line failures.mg:292:2
 	for i := 0; i < 30; i++ {
 		emit(i)
@@ -1082,14 +1082,14 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 	return nil
 }
 
-// mgToRetryRoutedSplit holds one send function per downstream of stage "split", for to.NAME(v).
-type mgToRetryRoutedSplit struct {
+// mgToRetryRouted_Split holds one send function per downstream of stage "split", for to.NAME(v).
+type mgToRetryRouted_Split struct {
 	evens func(int)
 	odds  func(int)
 }
 
 // mgStageSplit is stage "split" (failures.mg:296).
-func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToRetryRoutedSplit) error {
+func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToRetryRouted_Split) error {
 //line failures.mg:297:2
 	if n%2 == 0 {
 		to.evens(n)
@@ -1119,13 +1119,13 @@ func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 	return nil
 }
 
-// mgToRetryRoutedOrder holds one send function per downstream of stage "order", for to.NAME(v).
-type mgToRetryRoutedOrder struct {
+// mgToRetryRouted_Order holds one send function per downstream of stage "order", for to.NAME(v).
+type mgToRetryRouted_Order struct {
 	keep_order func(int)
 }
 
 // mgStageOrder is stage "order" (failures.mg:309).
-func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), to mgToRetryRoutedOrder) error {
+func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), to mgToRetryRouted_Order) error {
 //line failures.mg:310:2
 	emit(n)
 	if p.attempt(fmt.Sprint("order ", n)) < 2 {
@@ -1144,13 +1144,13 @@ func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 	return nil
 }
 
-// mgToRetryRoutedGroup holds one send function per downstream of stage "group", for to.NAME(v).
-type mgToRetryRoutedGroup struct {
+// mgToRetryRouted_Group holds one send function per downstream of stage "group", for to.NAME(v).
+type mgToRetryRouted_Group struct {
 	sum func(int)
 }
 
 // mgStageGroup is stage "group" (failures.mg:318).
-func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int), to mgToRetryRoutedGroup) error {
+func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int), to mgToRetryRouted_Group) error {
 //line failures.mg:319:2
 	total := 0
 	for _, v := range b {
@@ -1197,7 +1197,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 291, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToRetryRoutedGen{split: w.To(0), order: w.To(1), group: w.To(2)}
+		to := mgToRetryRouted_Gen{split: w.To(0), order: w.To(1), group: w.To(2)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit, to)
 		}
@@ -1210,7 +1210,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Retry:    2,
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToRetryRoutedSplit{evens: w.To(0), odds: w.To(1)}
+		to := mgToRetryRouted_Split{evens: w.To(0), odds: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSplit(ctx, in, emit, to)
 		}
@@ -1238,7 +1238,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Retry:    1,
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToRetryRoutedOrder{keep_order: w.To(0)}
+		to := mgToRetryRouted_Order{keep_order: w.To(0)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageOrder(ctx, in, emit, to)
 		}
@@ -1257,7 +1257,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Retry: 1,
 	}, 10, 0, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
-		to := mgToRetryRoutedGroup{sum: w.To(0)}
+		to := mgToRetryRouted_Group{sum: w.To(0)}
 		return func(ctx context.Context, in []int) error {
 			return p.mgStageGroup(ctx, in, emit, to)
 		}

@@ -69,13 +69,13 @@ func NewHooked() *Hooked {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *Hooked) mgInit() {}
 
-// mgToHookedGen1 holds one send function per downstream of stage "gen1", for to.NAME(v).
-type mgToHookedGen1 struct {
+// mgToHooked_Gen1 holds one send function per downstream of stage "gen1", for to.NAME(v).
+type mgToHooked_Gen1 struct {
 	work func(int)
 }
 
 // mgStageGen1 is stage "gen1" (hooks.mg:22).
-func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHookedGen1) error {
+func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHooked_Gen1) error {
 //line hooks.mg:23:2
 	for i := 0; i < 20; i++ {
 		p.log.Add("emit")
@@ -85,13 +85,13 @@ func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHookedG
 	return nil
 }
 
-// mgToHookedGen2 holds one send function per downstream of stage "gen2", for to.NAME(v).
-type mgToHookedGen2 struct {
+// mgToHooked_Gen2 holds one send function per downstream of stage "gen2", for to.NAME(v).
+type mgToHooked_Gen2 struct {
 	work func(int)
 }
 
 // mgStageGen2 is stage "gen2" (hooks.mg:28).
-func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHookedGen2) error {
+func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_Gen2) error {
 //line hooks.mg:29:2
 	time.Sleep(5 * time.Millisecond)
 	for i := 20; i < 40; i++ {
@@ -203,7 +203,7 @@ func (p *Hooked) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 22, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToHookedGen1{work: w.To(0)}
+		to := mgToHooked_Gen1{work: w.To(0)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen1(ctx, emit, to)
 		}
@@ -214,7 +214,7 @@ func (p *Hooked) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 28, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToHookedGen2{work: w.To(0)}
+		to := mgToHooked_Gen2{work: w.To(0)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen2(ctx, emit, to)
 		}
@@ -734,15 +734,15 @@ func NewHooksSerial() *HooksSerial {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *HooksSerial) mgInit() {}
 
-// mgToHooksSerialGen holds one send function per downstream of stage "gen", for to.NAME(v).
-type mgToHooksSerialGen struct {
+// mgToHooksSerial_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToHooksSerial_Gen struct {
 	a func(int)
 	b func(int)
 	c func(int)
 }
 
 // mgStageGen is stage "gen" (hooks.mg:180).
-func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHooksSerialGen) error {
+func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHooksSerial_Gen) error {
 //line hooks.mg:181:2
 	for i := 0; i < 40; i++ {
 		emit(i)
@@ -872,7 +872,7 @@ func (p *HooksSerial) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 180, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToHooksSerialGen{a: w.To(0), b: w.To(1), c: w.To(2)}
+		to := mgToHooksSerial_Gen{a: w.To(0), b: w.To(1), c: w.To(2)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit, to)
 		}

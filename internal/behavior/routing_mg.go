@@ -229,14 +229,14 @@ func NewExplicit() *Explicit {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *Explicit) mgInit() {}
 
-// mgToExplicitSource holds one send function per downstream of stage "source", for to.NAME(v).
-type mgToExplicitSource struct {
+// mgToExplicit_Source holds one send function per downstream of stage "source", for to.NAME(v).
+type mgToExplicit_Source struct {
 	path_a func(int)
 	path_b func(int)
 }
 
 // mgStageSource is stage "source" (routing.mg:43).
-func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExplicitSource) error {
+func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExplicit_Source) error {
 //line routing.mg:44:2
 	for i := 1; i <= 5; i++ {
 		emit(i)
@@ -245,26 +245,26 @@ func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExp
 	return nil
 }
 
-// mgToExplicitPathA holds one send function per downstream of stage "path_a", for to.NAME(v).
-type mgToExplicitPathA struct {
+// mgToExplicit_PathA holds one send function per downstream of stage "path_a", for to.NAME(v).
+type mgToExplicit_PathA struct {
 	merge func(int)
 }
 
 // mgStagePathA is stage "path_a" (routing.mg:48).
-func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicitPathA) error {
+func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
 //line routing_mg.go:258
 	return nil
 }
 
-// mgToExplicitPathB holds one send function per downstream of stage "path_b", for to.NAME(v).
-type mgToExplicitPathB struct {
+// mgToExplicit_PathB holds one send function per downstream of stage "path_b", for to.NAME(v).
+type mgToExplicit_PathB struct {
 	merge func(int)
 }
 
 // mgStagePathB is stage "path_b" (routing.mg:49).
-func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicitPathB) error {
+func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
 //line routing_mg.go:271
@@ -288,7 +288,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 43, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToExplicitSource{path_a: w.To(0), path_b: w.To(1)}
+		to := mgToExplicit_Source{path_a: w.To(0), path_b: w.To(1)}
 		return func(ctx context.Context) error {
 			return p.mgStageSource(ctx, emit, to)
 		}
@@ -299,7 +299,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 48, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToExplicitPathA{merge: w.To(0)}
+		to := mgToExplicit_PathA{merge: w.To(0)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStagePathA(ctx, in, emit, to)
 		}
@@ -310,7 +310,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 49, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToExplicitPathB{merge: w.To(0)}
+		to := mgToExplicit_PathB{merge: w.To(0)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStagePathB(ctx, in, emit, to)
 		}
@@ -361,15 +361,15 @@ func NewBroadcast() *Broadcast {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *Broadcast) mgInit() {}
 
-// mgToBroadcastSource holds one send function per downstream of stage "source", for to.NAME(v).
-type mgToBroadcastSource struct {
+// mgToBroadcast_Source holds one send function per downstream of stage "source", for to.NAME(v).
+type mgToBroadcast_Source struct {
 	a func(int)
 	b func(int)
 	c func(int)
 }
 
 // mgStageSource is stage "source" (routing.mg:64).
-func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBroadcastSource) error {
+func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBroadcast_Source) error {
 //line routing.mg:65:2
 	for i := 0; i < 100; i++ {
 		emit(i)
@@ -411,7 +411,7 @@ func (p *Broadcast) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 64, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToBroadcastSource{a: w.To(0), b: w.To(1), c: w.To(2)}
+		to := mgToBroadcast_Source{a: w.To(0), b: w.To(1), c: w.To(2)}
 		return func(ctx context.Context) error {
 			return p.mgStageSource(ctx, emit, to)
 		}
@@ -476,15 +476,15 @@ func NewRoundRobin() *RoundRobin {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *RoundRobin) mgInit() {}
 
-// mgToRoundRobinSource holds one send function per downstream of stage "source", for to.NAME(v).
-type mgToRoundRobinSource struct {
+// mgToRoundRobin_Source holds one send function per downstream of stage "source", for to.NAME(v).
+type mgToRoundRobin_Source struct {
 	w1 func(int)
 	w2 func(int)
 	w3 func(int)
 }
 
 // mgStageSource is stage "source" (routing.mg:86).
-func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToRoundRobinSource) error {
+func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToRoundRobin_Source) error {
 //line routing.mg:87:2
 	for i := 0; i < 10; i++ {
 		emit(i)
@@ -526,7 +526,7 @@ func (p *RoundRobin) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 86, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToRoundRobinSource{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
+		to := mgToRoundRobin_Source{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
 		return func(ctx context.Context) error {
 			return p.mgStageSource(ctx, emit, to)
 		}
@@ -589,13 +589,13 @@ func NewFanIn() *FanIn {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *FanIn) mgInit() {}
 
-// mgToFanInOdds holds one send function per downstream of stage "odds", for to.NAME(v).
-type mgToFanInOdds struct {
+// mgToFanIn_Odds holds one send function per downstream of stage "odds", for to.NAME(v).
+type mgToFanIn_Odds struct {
 	merge func(int)
 }
 
 // mgStageOdds is stage "odds" (routing.mg:107).
-func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanInOdds) error {
+func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Odds) error {
 //line routing.mg:108:2
 	for i := 1; i < 2000; i += 2 {
 		emit(i)
@@ -604,13 +604,13 @@ func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanInOdd
 	return nil
 }
 
-// mgToFanInEvens holds one send function per downstream of stage "evens", for to.NAME(v).
-type mgToFanInEvens struct {
+// mgToFanIn_Evens holds one send function per downstream of stage "evens", for to.NAME(v).
+type mgToFanIn_Evens struct {
 	double func(int)
 }
 
 // mgStageEvens is stage "evens" (routing.mg:112).
-func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanInEvens) error {
+func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_Evens) error {
 //line routing.mg:113:2
 	for i := 0; i < 1000; i += 2 {
 		emit(i)
@@ -644,7 +644,7 @@ func (p *FanIn) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 107, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToFanInOdds{merge: w.To(0)}
+		to := mgToFanIn_Odds{merge: w.To(0)}
 		return func(ctx context.Context) error {
 			return p.mgStageOdds(ctx, emit, to)
 		}
@@ -655,7 +655,7 @@ func (p *FanIn) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 112, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToFanInEvens{double: w.To(0)}
+		to := mgToFanIn_Evens{double: w.To(0)}
 		return func(ctx context.Context) error {
 			return p.mgStageEvens(ctx, emit, to)
 		}
@@ -725,14 +725,14 @@ func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 	return nil
 }
 
-// mgToDynamicSplit holds one send function per downstream of stage "split", for to.NAME(v).
-type mgToDynamicSplit struct {
+// mgToDynamic_Split holds one send function per downstream of stage "split", for to.NAME(v).
+type mgToDynamic_Split struct {
 	evens func(int)
 	odds  func(int)
 }
 
 // mgStageSplit is stage "split" (routing.mg:137).
-func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToDynamicSplit) error {
+func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToDynamic_Split) error {
 //line routing.mg:138:2
 	if n%2 == 0 {
 		to.evens(n * 2)
@@ -778,7 +778,7 @@ func (p *Dynamic) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 137, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToDynamicSplit{evens: w.To(0), odds: w.To(1)}
+		to := mgToDynamic_Split{evens: w.To(0), odds: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSplit(ctx, in, emit, to)
 		}
@@ -835,14 +835,14 @@ func NewJobs() *Jobs {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *Jobs) mgInit() {}
 
-// mgToJobsGen holds one send function per downstream of stage "gen", for to.NAME(v).
-type mgToJobsGen struct {
+// mgToJobs_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToJobs_Gen struct {
 	triage   func(int)
 	escalate func(int)
 }
 
 // mgStageGen is stage "gen" (routing.mg:162).
-func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobsGen) error {
+func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) error {
 //line routing.mg:163:2
 	for i := 0; i < 100; i++ {
 		emit(i)
@@ -851,14 +851,14 @@ func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobsGen) e
 	return nil
 }
 
-// mgToJobsTriage holds one send function per downstream of stage "triage", for to.NAME(v).
-type mgToJobsTriage struct {
+// mgToJobs_Triage holds one send function per downstream of stage "triage", for to.NAME(v).
+type mgToJobs_Triage struct {
 	urgent func(int)
 	normal func(int)
 }
 
 // mgStageTriage is stage "triage" (routing.mg:167).
-func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgToJobsTriage) error {
+func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgToJobs_Triage) error {
 //line routing.mg:168:2
 	if n%10 == 0 {
 		to.urgent(n)
@@ -869,13 +869,13 @@ func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgTo
 	return nil
 }
 
-// mgToJobsEscalate holds one send function per downstream of stage "escalate", for to.NAME(v).
-type mgToJobsEscalate struct {
+// mgToJobs_Escalate holds one send function per downstream of stage "escalate", for to.NAME(v).
+type mgToJobs_Escalate struct {
 	urgent func(int)
 }
 
 // mgStageEscalate is stage "escalate" (routing.mg:174).
-func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mgToJobsEscalate) error {
+func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mgToJobs_Escalate) error {
 //line routing.mg:175:2
 	if n%25 == 1 {
 		emit(1000 + n)
@@ -922,7 +922,7 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 162, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToJobsGen{triage: w.To(0), escalate: w.To(1)}
+		to := mgToJobs_Gen{triage: w.To(0), escalate: w.To(1)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit, to)
 		}
@@ -933,7 +933,7 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 167, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToJobsTriage{urgent: w.To(0), normal: w.To(1)}
+		to := mgToJobs_Triage{urgent: w.To(0), normal: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageTriage(ctx, in, emit, to)
 		}
@@ -944,7 +944,7 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 174, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToJobsEscalate{urgent: w.To(0)}
+		to := mgToJobs_Escalate{urgent: w.To(0)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageEscalate(ctx, in, emit, to)
 		}
@@ -1017,14 +1017,14 @@ func (p *EndOfStream) mgInit() {
 	p.Count = 30
 }
 
-// mgToEndOfStreamGen holds one send function per downstream of stage "gen", for to.NAME(v).
-type mgToEndOfStreamGen struct {
+// mgToEndOfStream_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToEndOfStream_Gen struct {
 	fast func(int)
 	slow func(int)
 }
 
 // mgStageGen is stage "gen" (routing.mg:208).
-func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEndOfStreamGen) error {
+func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEndOfStream_Gen) error {
 //line routing.mg:209:2
 	for i := 0; i < p.Count; i++ {
 		emit(i)
@@ -1033,28 +1033,28 @@ func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEnd
 	return nil
 }
 
-// mgToEndOfStreamFast holds one send function per downstream of stage "fast", for to.NAME(v).
-type mgToEndOfStreamFast struct {
+// mgToEndOfStream_Fast holds one send function per downstream of stage "fast", for to.NAME(v).
+type mgToEndOfStream_Fast struct {
 	sink  func(int)
 	other func(int)
 }
 
 // mgStageFast is stage "fast" (routing.mg:213).
-func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStreamFast) error {
+func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
 //line routing_mg.go:1047
 	return nil
 }
 
-// mgToEndOfStreamSlow holds one send function per downstream of stage "slow", for to.NAME(v).
-type mgToEndOfStreamSlow struct {
+// mgToEndOfStream_Slow holds one send function per downstream of stage "slow", for to.NAME(v).
+type mgToEndOfStream_Slow struct {
 	sink  func(int)
 	other func(int)
 }
 
 // mgStageSlow is stage "slow" (routing.mg:216).
-func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to mgToEndOfStreamSlow) error {
+func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Slow) error {
 //line routing.mg:217:2
 	if !p.waited.Swap(true) {
 		select {
@@ -1107,7 +1107,7 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 208, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToEndOfStreamGen{fast: w.To(0), slow: w.To(1)}
+		to := mgToEndOfStream_Gen{fast: w.To(0), slow: w.To(1)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit, to)
 		}
@@ -1118,7 +1118,7 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 213, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToEndOfStreamFast{sink: w.To(0), other: w.To(1)}
+		to := mgToEndOfStream_Fast{sink: w.To(0), other: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFast(ctx, in, emit, to)
 		}
@@ -1129,7 +1129,7 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 216, Col: 12},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToEndOfStreamSlow{sink: w.To(0), other: w.To(1)}
+		to := mgToEndOfStream_Slow{sink: w.To(0), other: w.To(1)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSlow(ctx, in, emit, to)
 		}
@@ -1292,15 +1292,15 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 	return nil
 }
 
-// mgToRoundRobinThreadsSpread holds one send function per downstream of stage "spread", for to.NAME(v).
-type mgToRoundRobinThreadsSpread struct {
+// mgToRoundRobinThreads_Spread holds one send function per downstream of stage "spread", for to.NAME(v).
+type mgToRoundRobinThreads_Spread struct {
 	w1 func(int)
 	w2 func(int)
 	w3 func(int)
 }
 
 // mgStageSpread is stage "spread" (routing.mg:272).
-func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreadsSpread) error {
+func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
 //line routing_mg.go:1307
@@ -1351,7 +1351,7 @@ func (p *RoundRobinThreads) mgGraph() *mgrt.Graph {
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
-		to := mgToRoundRobinThreadsSpread{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
+		to := mgToRoundRobinThreads_Spread{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSpread(ctx, in, emit, to)
 		}
@@ -1416,14 +1416,14 @@ func NewEdgeSet() *EdgeSet {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *EdgeSet) mgInit() {}
 
-// mgToEdgeSetGen holds one send function per downstream of stage "gen", for to.NAME(v).
-type mgToEdgeSetGen struct {
+// mgToEdgeSet_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToEdgeSet_Gen struct {
 	keep func(int)
 	odd  func(int)
 }
 
 // mgStageGen is stage "gen" (routing.mg:287).
-func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSetGen) error {
+func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet_Gen) error {
 //line routing.mg:288:2
 	for i := 0; i < 10; i++ {
 		if i%2 == 0 {
@@ -1461,7 +1461,7 @@ func (p *EdgeSet) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 287, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
-		to := mgToEdgeSetGen{keep: w.To(0), odd: w.To(1)}
+		to := mgToEdgeSet_Gen{keep: w.To(0), odd: w.To(1)}
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit, to)
 		}

@@ -1,0 +1,91 @@
+// Programs that once generated wrong code: each is run by regressions_test.go.
+package behavior
+
+// to.x must deliver when the edge is also declared by the target's from(...).
+pipeline ToWithFrom {
+	state {
+		got []int
+	}
+	consumer sink(n int) from(gen) { p.got = append(p.got, n) }
+	producer gen() int to(sink) {
+		for i := 0; i < 3; i++ {
+			to.sink(i)
+		}
+	}
+}
+
+// to.x must deliver after a child's reroute keeps that edge.
+pipeline RouteBase {
+	state {
+		a, b int
+	}
+	producer start() int to(left, right) {
+		for i := 0; i < 4; i++ {
+			to.left(i)
+			to.right(i)
+		}
+	}
+	consumer left(n int) { p.a++ }
+	consumer right(n int) { p.b++ }
+}
+
+pipeline RouteChild extends RouteBase {
+	reroute start -> left
+}
+
+// A child's process stage writes a merge field it inherits; a merge(FUNC)
+// map field folds from its first delta.
+pipeline MergeBase {
+	state {
+		n      int            merge(sum)
+		counts map[string]int merge(AddCounts)
+	}
+	before_run {
+		p.counts = map[string]int{}
+	}
+	producer gen() int {
+		for i := 0; i < 10; i++ {
+			emit(i)
+		}
+	}
+	processes(2) {
+		processor work(x int) int {
+			p.n++
+			p.counts["work"]++
+			emit(x)
+		}
+	}
+	consumer sink(x int) {}
+}
+
+pipeline MergeChild extends MergeBase {
+	processes(2) {
+		processor work2(x int) int from(work) {
+			p.n++
+			p.counts["work2"]++
+			emit(x)
+		}
+	}
+	consumer sink2(x int) from(work2) {}
+}
+
+// A child that redeclares a parameter without a default gets the zero value.
+pipeline ParamBase {
+	param Label string = "base"
+	producer gen() int { emit(1) }
+	consumer sink(n int) {}
+}
+
+pipeline ParamChild extends ParamBase {
+	param Label string
+}
+
+go {
+	// AddCounts merges per-key counts.
+	func AddCounts(into, from map[string]int) map[string]int {
+		for k, v := range from {
+			into[k] += v
+		}
+		return into
+	}
+}

@@ -1,0 +1,49 @@
+package behavior
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+func TestRegression_ToWithFromDelivers(t *testing.T) {
+	p := NewToWithFrom()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.got, []int{0, 1, 2}) {
+		t.Errorf("sink got %v, want [0 1 2]", p.got)
+	}
+}
+
+func TestRegression_ToAfterRerouteDelivers(t *testing.T) {
+	p := NewRouteChild()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p.a != 4 || p.b != 0 {
+		t.Errorf("left got %d, right %d; want 4 and 0 (right is rerouted away)", p.a, p.b)
+	}
+}
+
+func TestRegression_ChildMergesInheritedState(t *testing.T) {
+	p := NewMergeChild()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p.n != 20 {
+		t.Errorf("n = %d, want 20 (10 from work, 10 from the child's work2)", p.n)
+	}
+	if p.counts["work"] != 10 || p.counts["work2"] != 10 {
+		t.Errorf("counts = %v, want work:10 work2:10", p.counts)
+	}
+}
+
+func TestRegression_RedeclaredParamWithoutDefault(t *testing.T) {
+	if got := NewParamChild().Label; got != "" {
+		t.Errorf("child's Label = %q, want the zero value", got)
+	}
+	if got := NewParamBase().Label; got != "base" {
+		t.Errorf("base's Label = %q, want base", got)
+	}
+}
