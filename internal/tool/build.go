@@ -145,7 +145,12 @@ func compile(file string, src []byte, out string, env Env, verbose bool) error {
 	goArgs = append(goArgs, pkg)
 	cmd := exec.Command(goCommand(), goArgs...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
+	if dir == tmp {
+		// The scratch module has no go.sum: let go resolve it. A user's module
+		// is built as it is, never rewritten.
+		cmd.Env = append(cmd.Env, "GOFLAGS=-mod=mod")
+	}
 	var stderr bytes.Buffer
 	cmd.Stdout = env.Stderr
 	cmd.Stderr = &stderr

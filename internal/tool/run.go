@@ -33,6 +33,17 @@ func cmdRun(args []string, env Env) int {
 		cache = os.TempDir()
 	}
 	bin := filepath.Join(cache, "minigungen", "run", cacheKey(src), strings.TrimSuffix(path.Base(file), ".mg"))
+	if abs, err := filepath.Abs(resolve(env, file)); err == nil && moduleProviding(filepath.Dir(abs)) != "" {
+		// Inside a module the program may import the module's packages, which
+		// the key does not cover: build afresh (go's build cache keeps it quick).
+		tmp, err := os.MkdirTemp("", "minigungen-run-")
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+			return ExitDiag
+		}
+		defer os.RemoveAll(tmp)
+		bin = filepath.Join(tmp, strings.TrimSuffix(path.Base(file), ".mg"))
+	}
 	if !fileExists(bin) {
 		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
@@ -58,7 +69,27 @@ func cmdRun(args []string, env Env) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+		return ExitDiag
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				// Ctrl-C reaches the program with the whole process group; a
+				// SIGTERM sent to run alone is passed on.
+				if s == syscall.SIGTERM {
+					_ = cmd.Process.Signal(s)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	if err := cmd.Wait(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
