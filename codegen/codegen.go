@@ -137,7 +137,7 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) ([]byte, error)
 	if err := g.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("minigungen: internal error: rendering %s: %v\n%s", file.Name, err, numbered(buf.Bytes()))
 	}
-	return finish(buf.Bytes(), file, g.genName)
+	return finish(prog, buf.Bytes(), file, g.genName)
 }
 
 // verbatim emits user Go text preceded by a //line directive pointing at its
@@ -258,7 +258,7 @@ var lineFix = regexp.MustCompile(`(?m)^//line ([^\n:]+_mg\.go):1$`)
 
 // finish merges the file's own imports into the generated ones, formats,
 // groups imports, and points each restoring //line directive at its own line.
-func finish(src []byte, file *ir.File, genName string) ([]byte, error) {
+func finish(prog *ir.Program, src []byte, file *ir.File, genName string) ([]byte, error) {
 	fset, af, err := parseGenerated(src)
 	if err != nil {
 		return nil, fmt.Errorf("minigungen: internal error: generated code for %s does not parse: %v\n%s", file.Name, err, numbered(src))
@@ -278,6 +278,13 @@ func finish(src []byte, file *ir.File, genName string) ([]byte, error) {
 	// import (strings.Lines gives iter.Seq[string]).
 	for _, ip := range typeImports(file) {
 		astutil.AddImport(fset, af, ip)
+	}
+	for _, im := range foreignImports(prog, file) {
+		if im.Alias == "" {
+			astutil.AddImport(fset, af, im.Path)
+		} else {
+			astutil.AddNamedImport(fset, af, im.Alias, im.Path)
+		}
 	}
 	var buf bytes.Buffer
 	if err := format.Node(&buf, fset, af); err != nil {
@@ -416,3 +423,57 @@ func numbered(src []byte) string {
 
 // goString quotes s as a Go string literal.
 func goString(s string) string { return strconv.Quote(s) }
+
+// foreignImports lists the imports of other .mg files of the package that
+// this file's generated code needs: a pipeline nested or extended from
+// another file brings stage, parameter and state types spelled with that
+// file's imports.
+func foreignImports(prog *ir.Program, file *ir.File) []ir.Import {
+	fileOf := map[*ir.Pipeline]*ir.File{}
+	for _, f := range prog.Files {
+		for _, p := range f.Pipelines {
+			fileOf[p] = f
+		}
+	}
+	var out []ir.Import
+	seen := map[ir.Import]bool{}
+	add := func(owner *ir.Pipeline, types ...ir.Type) {
+		from := fileOf[owner]
+		if from == nil || from == file {
+			return
+		}
+		quals := map[string]bool{}
+		for _, t := range types {
+			for q := range qualifiers(t.Go) {
+				quals[q] = true
+			}
+		}
+		for _, im := range from.Imports {
+			name := im.Alias
+			if name == "" {
+				name = assumedName(im.Path)
+			}
+			key := ir.Import{Alias: im.Alias, Path: im.Path}
+			if quals[name] && !seen[key] {
+				seen[key] = true
+				out = append(out, key)
+			}
+		}
+	}
+	for _, p := range file.Pipelines {
+		if p.Graph != nil {
+			for _, n := range p.Graph.Nodes {
+				add(n.Decl.Owner, n.In, n.Out)
+			}
+		}
+		for _, prm := range p.Params {
+			add(prm.Owner, prm.Type)
+		}
+		for q := p.Extends; q != nil; q = q.Extends {
+			for _, s := range q.State {
+				add(q, s.Type)
+			}
+		}
+	}
+	return out
+}
