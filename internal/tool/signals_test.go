@@ -1,0 +1,144 @@
+package tool
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const slowSrc = `package main
+
+import (
+	"fmt"
+	"time"
+)
+
+pipeline Slow {
+	state {
+		done int
+	}
+	producer gen() int {
+		for i := 0; i < 100000; i++ {
+			emit(i)
+		}
+	}
+	processor work(n int) int WORK {
+		time.Sleep(5 * time.Millisecond)
+		emit(n)
+	}
+	consumer sink(n int) {
+		if p.done == 0 {
+			fmt.Println("first")
+		}
+		p.done++
+	}
+	after_run { fmt.Println("after_run done>0:", p.done > 0) }
+}
+`
+
+// A built program stops on SIGINT or SIGTERM: producers stop, what is in
+// flight finishes, after_run runs, the exit status is 130 or 143, and no
+// worker process is left (DESIGN 3.4).
+func TestBuiltProgramSignals(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		strategy string
+		sig      syscall.Signal
+		code     int
+	}{
+		{"sigint-threads", "threads(2)", syscall.SIGINT, 130},
+		{"sigterm-threads", "threads(2)", syscall.SIGTERM, 143},
+		{"sigint-processes", "processes(2)", syscall.SIGINT, 130},
+		{"sigterm-per-batch", "process_per_batch(max: 2)", syscall.SIGTERM, 143},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			src := strings.Replace(slowSrc, "WORK", tc.strategy, 1)
+			if err := os.WriteFile(filepath.Join(dir, "slow.mg"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bin := filepath.Join(dir, "slow")
+			if code, _, stderr := runTool(t, dir, "build", "slow.mg", "-o", bin); code != 0 {
+				t.Fatalf("build: exit %d\n%s", code, stderr)
+			}
+			cmd := exec.Command(bin)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			lines := bufio.NewScanner(out)
+			if !lines.Scan() || lines.Text() != "first" {
+				t.Fatalf("no first item: %q\n%s", lines.Text(), stderr.String())
+			}
+			workers := childrenOf(cmd.Process.Pid)
+			if strings.HasPrefix(tc.strategy, "processes") && len(workers) == 0 {
+				t.Fatalf("no worker process running under %d", cmd.Process.Pid)
+			}
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			var rest []string
+			for lines.Scan() {
+				rest = append(rest, lines.Text())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("the program did not stop after %v\n%s", tc.sig, stderr.String())
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
+				t.Errorf("exit: %v, want status %d\n%s", err, tc.code, stderr.String())
+			}
+			if strings.Join(rest, "\n") != "after_run done>0: true" {
+				t.Errorf("after the signal the program printed %q, want after_run's line", rest)
+			}
+			for _, w := range workers {
+				// A worker that outlived the program would have been reparented.
+				if _, err := os.Stat(w); err == nil {
+					t.Errorf("worker %s outlived the program", w)
+				}
+			}
+		})
+	}
+}
+
+// childrenOf lists /proc/PID/stat of the live processes whose parent is pid.
+func childrenOf(pid int) []string {
+	var out []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		data, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) && f[0] != "Z" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
