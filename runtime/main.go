@@ -67,7 +67,7 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 	statsJSON := fs.String("stats-json", "", "write the runs' results as JSON to `FILE`")
 	progress := fs.Bool("progress", false, "show live per-stage counts on stderr when it is a terminal")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long stopping workers may take before they are killed")
-	logLevel := fs.String("log-level", "info", "runtime log level: error, warn, info or debug")
+	logLevel := fs.String("log-level", "info", "what the runtime reports on stderr: error (failed runs), warn and info (also failed items), debug (also each run's job and status)")
 	set := map[string]string{}
 	for _, f := range flags {
 		f := f
@@ -160,12 +160,17 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 			stopProgress()
 		}
 		results = append(results, res)
-		reportFailures(stderr, res)
+		if *logLevel != "error" {
+			reportFailures(stderr, res)
+		}
+		if *logLevel == "debug" {
+			fmt.Fprintf(stderr, "%s: pipeline %s: job %s %s in %s\n", name, res.Pipeline, res.JobID, res.Status, res.Duration)
+		}
 		if *stats {
 			fmt.Fprint(stderr, res.StatsTable())
 		}
 		if err != nil && res.Status != StatusCanceled {
-			fmt.Fprintf(stderr, "%s: pipeline %s failed: %v\n", name, p.Name, err)
+			fmt.Fprintf(stderr, "%s: pipeline %s failed (job %s): %v\n", name, p.Name, res.JobID, err)
 			status = ExitFailed
 		}
 		if ctx.Err() != nil {
@@ -193,15 +198,16 @@ func signalStatus(s os.Signal) int {
 	return ExitSIGINT
 }
 
-// reportFailures prints the items that failed for good, at most 20.
+// reportFailures prints the items that failed for good, at most 20, each
+// with the run's job id.
 func reportFailures(w io.Writer, res Result) {
 	const most = 20
 	for i, f := range res.Failures {
 		if i == most {
-			fmt.Fprintf(w, "... and %d more failed items\n", len(res.Failures)-most)
+			fmt.Fprintf(w, "... and %d more failed items (job %s)\n", len(res.Failures)-most, res.JobID)
 			break
 		}
-		fmt.Fprintln(w, f.Error())
+		fmt.Fprintf(w, "%s (job %s)\n", f.Error(), res.JobID)
 	}
 }
 
