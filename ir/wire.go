@@ -522,6 +522,15 @@ func (b *graphBuilder) scopeOf(n *Node) *gscope {
 // queues take no part in it: they are fed by to(...) and read by from(...).
 func (b *graphBuilder) sequential(sc *gscope) {
 	isQueue := func(u *gunit) bool { return u.node != nil && u.node.Decl.Kind == Queue }
+	// A stage that takes another's dead letters receives mgrt.Failed values:
+	// it is fed by dead_letter(...), not by the sequential rule.
+	deadLetters := map[string]bool{}
+	for _, u := range sc.units {
+		if u.node != nil && u.node.Decl.DeadLetter != nil {
+			deadLetters[lastPart(u.node.Decl.DeadLetter.Name)] = true
+		}
+	}
+	isDeadLetter := func(u *gunit) bool { return u.node != nil && deadLetters[u.node.Decl.Name] }
 	for i, u := range sc.units {
 		if u.node != nil && len(u.node.Decl.To) > 0 || u.sub != nil && len(u.sub.to) > 0 || isQueue(u) {
 			continue
@@ -531,7 +540,7 @@ func (b *graphBuilder) sequential(sc *gscope) {
 			continue
 		}
 		for _, v := range sc.units[i+1:] {
-			if v.node != nil && len(v.node.Decl.From) > 0 || v.sub != nil && len(v.sub.from) > 0 || isQueue(v) {
+			if v.node != nil && len(v.node.Decl.From) > 0 || v.sub != nil && len(v.sub.from) > 0 || isQueue(v) || isDeadLetter(v) {
 				continue
 			}
 			recv := b.receivers(v)

@@ -1,6 +1,12 @@
 // Programs that once generated wrong code: each is run by regressions_test.go.
 package behavior
 
+import (
+	"errors"
+
+	mgrt "github.com/minigun-go/minigun/runtime"
+)
+
 // to.x must deliver when the edge is also declared by the target's from(...).
 pipeline ToWithFrom {
 	state {
@@ -78,6 +84,28 @@ pipeline ParamBase {
 
 pipeline ParamChild extends ParamBase {
 	param Label string
+}
+
+// A dead-letter stage declared right after its sender is not the sender's
+// sequential downstream: the next stage with an input is.
+pipeline DeadLetterInline {
+	state {
+		dead []int
+		kept []int
+	}
+	producer gen() int {
+		for i := 0; i < 6; i++ {
+			emit(i)
+		}
+	}
+	processor check(n int) int dead_letter(rejects) {
+		if n%3 == 0 {
+			return errors.New("multiple of three")
+		}
+		emit(n)
+	}
+	consumer rejects(f mgrt.Failed[int]) { p.dead = append(p.dead, f.Item) }
+	consumer keep(n int) { p.kept = append(p.kept, n) }
 }
 
 go {

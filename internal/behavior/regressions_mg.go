@@ -5,6 +5,7 @@ package behavior
 
 import (
 	"context"
+	"errors"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
@@ -13,7 +14,7 @@ const _ = mgrt.SupportsGenV1
 
 // AddCounts merges per-key counts.
 //
-//line regressions.mg:85:2
+//line regressions.mg:113:2
 func AddCounts(into, from map[string]int) map[string]int {
 	for k, v := range from {
 		into[k] += v
@@ -21,9 +22,9 @@ func AddCounts(into, from map[string]int) map[string]int {
 	return into
 }
 
-// ToWithFrom is the pipeline declared at regressions.mg:5.
+// ToWithFrom is the pipeline declared at regressions.mg:11.
 //
-//line regressions_mg.go:27
+//line regressions_mg.go:28
 type ToWithFrom struct {
 	got []int
 }
@@ -38,11 +39,11 @@ func NewToWithFrom() *ToWithFrom {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *ToWithFrom) mgInit() {}
 
-// mgStageSink is stage "sink" (regressions.mg:9).
+// mgStageSink is stage "sink" (regressions.mg:15).
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
-//line regressions.mg:9:34
+//line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:46
+//line regressions_mg.go:47
 	return nil
 }
 
@@ -51,13 +52,13 @@ type mgToToWithFrom_Gen struct {
 	sink func(int)
 }
 
-// mgStageGen is stage "gen" (regressions.mg:10).
+// mgStageGen is stage "gen" (regressions.mg:16).
 func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWithFrom_Gen) error {
-//line regressions.mg:11:2
+//line regressions.mg:17:2
 	for i := 0; i < 3; i++ {
 		to.sink(i)
 	}
-//line regressions_mg.go:61
+//line regressions_mg.go:62
 	return nil
 }
 
@@ -67,14 +68,14 @@ func (p *ToWithFrom) mgGraph() *mgrt.Graph {
 	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 9, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 15, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 10, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 16, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToToWithFrom_Gen{sink: w.To(0)}
@@ -101,7 +102,7 @@ func (p *ToWithFrom) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// RouteBase is the pipeline declared at regressions.mg:18.
+// RouteBase is the pipeline declared at regressions.mg:24.
 type RouteBase struct {
 	a int
 	b int
@@ -123,30 +124,30 @@ type mgToRouteBase_Start struct {
 	right func(int)
 }
 
-// mgStageStart is stage "start" (regressions.mg:22).
+// mgStageStart is stage "start" (regressions.mg:28).
 func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRouteBase_Start) error {
-//line regressions.mg:23:2
+//line regressions.mg:29:2
 	for i := 0; i < 4; i++ {
 		to.left(i)
 		to.right(i)
 	}
-//line regressions_mg.go:134
+//line regressions_mg.go:135
 	return nil
 }
 
-// mgStageLeft is stage "left" (regressions.mg:28).
+// mgStageLeft is stage "left" (regressions.mg:34).
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
-//line regressions.mg:28:24
+//line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:142
+//line regressions_mg.go:143
 	return nil
 }
 
-// mgStageRight is stage "right" (regressions.mg:29).
+// mgStageRight is stage "right" (regressions.mg:35).
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
-//line regressions.mg:29:25
+//line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:150
+//line regressions_mg.go:151
 	return nil
 }
 
@@ -156,7 +157,7 @@ func (p *RouteBase) mgGraph() *mgrt.Graph {
 	mgStart := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "start",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 22, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToRouteBase_Start{left: w.To(0), right: w.To(1)}
@@ -167,14 +168,14 @@ func (p *RouteBase) mgGraph() *mgrt.Graph {
 	mgLeft := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "left",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 34, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageLeft
 	})
 	mgRight := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "right",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 29, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 35, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageRight
 	})
@@ -198,7 +199,7 @@ func (p *RouteBase) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// RouteChild is the pipeline declared at regressions.mg:32.
+// RouteChild is the pipeline declared at regressions.mg:38.
 type RouteChild struct {
 	RouteBase
 }
@@ -221,7 +222,7 @@ func (p *RouteChild) mgGraph() *mgrt.Graph {
 	mgStart := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "start",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 22, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToRouteBase_Start{left: w.To(0), right: func(int) {}}
@@ -232,7 +233,7 @@ func (p *RouteChild) mgGraph() *mgrt.Graph {
 	mgLeft := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "left",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 34, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.RouteBase.mgStageLeft
 	})
@@ -255,7 +256,7 @@ func (p *RouteChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// MergeBase is the pipeline declared at regressions.mg:38.
+// MergeBase is the pipeline declared at regressions.mg:44.
 type MergeBase struct {
 	n      int
 	counts map[string]int
@@ -271,36 +272,36 @@ func NewMergeBase() *MergeBase {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (p *MergeBase) mgInit() {}
 
-// mgStageGen is stage "gen" (regressions.mg:46).
+// mgStageGen is stage "gen" (regressions.mg:52).
 func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
-//line regressions.mg:47:2
+//line regressions.mg:53:2
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:281
+//line regressions_mg.go:282
 	return nil
 }
 
-// mgStageWork is stage "work" (regressions.mg:52).
+// mgStageWork is stage "work" (regressions.mg:58).
 func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) error {
-//line regressions.mg:53:3
+//line regressions.mg:59:3
 	p.n++
 	p.counts["work"]++
 	emit(x)
-//line regressions_mg.go:291
+//line regressions_mg.go:292
 	return nil
 }
 
-// mgStageSink is stage "sink" (regressions.mg:58).
+// mgStageSink is stage "sink" (regressions.mg:64).
 func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (regressions.mg:43).
+// mgHookBeforeRun is the before_run hook (regressions.mg:49).
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
-//line regressions.mg:44:2
+//line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:304
+//line regressions_mg.go:305
 	return nil
 }
 
@@ -310,7 +311,7 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 46, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 52, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -320,7 +321,7 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 	mgWork := mgrt.Processor(g, mgrt.StageSpec{
 		Name:     "work",
 		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "regressions.mg", Line: 52, Col: 13},
+		Pos:      mgrt.Pos{File: "regressions.mg", Line: 58, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.mgStateSpec(),
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
@@ -332,7 +333,7 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 58, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 64, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
@@ -446,7 +447,7 @@ func (p *MergeBase) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// MergeChild is the pipeline declared at regressions.mg:61.
+// MergeChild is the pipeline declared at regressions.mg:67.
 type MergeChild struct {
 	MergeBase
 }
@@ -463,17 +464,17 @@ func (p *MergeChild) mgInit() {
 	p.MergeBase.mgInit()
 }
 
-// mgStageWork2 is stage "work2" (regressions.mg:63).
+// mgStageWork2 is stage "work2" (regressions.mg:69).
 func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) error {
-//line regressions.mg:64:3
+//line regressions.mg:70:3
 	p.n++
 	p.counts["work2"]++
 	emit(x)
-//line regressions_mg.go:473
+//line regressions_mg.go:474
 	return nil
 }
 
-// mgStageSink2 is stage "sink2" (regressions.mg:69).
+// mgStageSink2 is stage "sink2" (regressions.mg:75).
 func (p *MergeChild) mgStageSink2(ctx context.Context, x int) error {
 	return nil
 }
@@ -484,7 +485,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 46, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 52, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -494,7 +495,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 	mgWork := mgrt.Processor(g, mgrt.StageSpec{
 		Name:     "work",
 		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "regressions.mg", Line: 52, Col: 13},
+		Pos:      mgrt.Pos{File: "regressions.mg", Line: 58, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.MergeBase.mgStateSpec(),
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
@@ -506,14 +507,14 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 58, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 64, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.MergeBase.mgStageSink
 	})
 	mgWork2 := mgrt.Processor(g, mgrt.StageSpec{
 		Name:     "work2",
 		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "regressions.mg", Line: 63, Col: 13},
+		Pos:      mgrt.Pos{File: "regressions.mg", Line: 69, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.mgStateSpec(),
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
@@ -525,7 +526,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 	mgSink2 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "sink2",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 69, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 75, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink2
 	})
@@ -641,7 +642,7 @@ func (p *MergeChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// ParamBase is the pipeline declared at regressions.mg:73.
+// ParamBase is the pipeline declared at regressions.mg:79.
 type ParamBase struct {
 	Label string
 }
@@ -658,15 +659,15 @@ func (p *ParamBase) mgInit() {
 	p.Label = "base"
 }
 
-// mgStageGen is stage "gen" (regressions.mg:75).
+// mgStageGen is stage "gen" (regressions.mg:81).
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
-//line regressions.mg:75:22
+//line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:666
+//line regressions_mg.go:667
 	return nil
 }
 
-// mgStageSink is stage "sink" (regressions.mg:76).
+// mgStageSink is stage "sink" (regressions.mg:82).
 func (p *ParamBase) mgStageSink(ctx context.Context, n int) error {
 	return nil
 }
@@ -677,7 +678,7 @@ func (p *ParamBase) mgGraph() *mgrt.Graph {
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 75, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -687,7 +688,7 @@ func (p *ParamBase) mgGraph() *mgrt.Graph {
 	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 76, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
@@ -710,7 +711,7 @@ func (p *ParamBase) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// ParamChild is the pipeline declared at regressions.mg:79.
+// ParamChild is the pipeline declared at regressions.mg:85.
 type ParamChild struct {
 	ParamBase
 }
@@ -734,7 +735,7 @@ func (p *ParamChild) mgGraph() *mgrt.Graph {
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 75, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -744,7 +745,7 @@ func (p *ParamChild) mgGraph() *mgrt.Graph {
 	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "regressions.mg", Line: 76, Col: 11},
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
 	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.ParamBase.mgStageSink
 	})
@@ -764,6 +765,117 @@ func (p *ParamChild) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *ParamChild) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// DeadLetterInline is the pipeline declared at regressions.mg:91.
+type DeadLetterInline struct {
+	dead []int
+	kept []int
+}
+
+// NewDeadLetterInline returns a DeadLetterInline with its parameters at their defaults.
+func NewDeadLetterInline() *DeadLetterInline {
+	p := &DeadLetterInline{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *DeadLetterInline) mgInit() {}
+
+// mgStageGen is stage "gen" (regressions.mg:96).
+func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error {
+//line regressions.mg:97:2
+	for i := 0; i < 6; i++ {
+		emit(i)
+	}
+//line regressions_mg.go:794
+	return nil
+}
+
+// mgStageCheck is stage "check" (regressions.mg:101).
+func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
+//line regressions.mg:102:2
+	if n%3 == 0 {
+		return errors.New("multiple of three")
+	}
+	emit(n)
+//line regressions_mg.go:805
+	return nil
+}
+
+// mgStageRejects is stage "rejects" (regressions.mg:107).
+func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
+//line regressions.mg:107:40
+	p.dead = append(p.dead, f.Item)
+//line regressions_mg.go:813
+	return nil
+}
+
+// mgStageKeep is stage "keep" (regressions.mg:108).
+func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
+//line regressions.mg:108:24
+	p.kept = append(p.kept, n)
+//line regressions_mg.go:821
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *DeadLetterInline) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "DeadLetterInline"})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 96, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		return func(ctx context.Context) error {
+			return p.mgStageGen(ctx, emit)
+		}
+	})
+	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+		Name: "check",
+		Kind: mgrt.KindProcessor,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 101, Col: 12},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+		emit := w.Emit
+		return func(ctx context.Context, in int) error {
+			return p.mgStageCheck(ctx, in, emit)
+		}
+	})
+	mgRejects := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "rejects",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 107, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
+		return p.mgStageRejects
+	})
+	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "keep",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 108, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageKeep
+	})
+	mgrt.Connect(mgGen, mgCheck)
+	mgrt.Connect(mgCheck, mgKeep)
+	mgrt.DeadLetter(mgCheck, mgRejects)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *DeadLetterInline) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *DeadLetterInline) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *DeadLetterInline) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 

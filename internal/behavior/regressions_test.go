@@ -47,3 +47,13 @@ func TestRegression_RedeclaredParamWithoutDefault(t *testing.T) {
 		t.Errorf("base's Label = %q, want base", got)
 	}
 }
+
+func TestRegression_DeadLetterStageIsNotSequential(t *testing.T) {
+	p := NewDeadLetterInline()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.dead, []int{0, 3}) || !slices.Equal(p.kept, []int{1, 2, 4, 5}) {
+		t.Errorf("dead %v kept %v, want [0 3] and [1 2 4 5]", p.dead, p.kept)
+	}
+}
