@@ -821,6 +821,9 @@ func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block
 	if st.Ordered && st.Strategy.Kind == Inline {
 		c.diags.Warnf(seen["ordered"], "ordered has no effect on stage %q: it runs inline, so its items already leave in order", st.Name)
 	}
+	if _, ok := seen["routing"]; ok && (st.Kind == Consumer || st.Kind == Queue) {
+		c.diags.Errorf(seen["routing"], "%s %q has no emits to route: routing(...) belongs to stages with an output", st.Kind, st.Name)
+	}
 	if st.Kind == Consumer && len(st.To) > 0 {
 		c.diags.Errorf(st.To[0].Pos, "consumer %q has no output: it cannot send to(...)", st.Name)
 	}
