@@ -28,6 +28,7 @@ Usage:
 	minigungen build [-o OUT] [-v] FILE.mg
 	minigungen run FILE.mg [-- ARGS]
 	minigungen graph [-format dot|mermaid] [-pipeline NAME] FILE.mg
+	minigungen fmt [-l] [-w] FILES|DIRS
 	minigungen version
 
 generate writes NAME_mg.go beside each NAME.mg (only when its bytes change)
@@ -35,6 +36,8 @@ and removes generated files whose .mg is gone; -check writes nothing and
 exits 1 listing stale files. check reports diagnostics without writing.
 build writes a standalone program; run builds to a cache and runs it.
 graph draws the pipelines' run graphs as Graphviz DOT or Mermaid.
+fmt rewrites Ruby spellings (thread_pool, cow_fork, ipc_fork) to the
+language's names, keeping everything else as written.
 Exit status: 0 ok, 1 diagnostics or failure, 2 usage.
 `
 
@@ -72,6 +75,8 @@ func Main(args []string, env Env) int {
 		return cmdRun(rest, env)
 	case "graph":
 		return cmdGraph(rest, env)
+	case "fmt":
+		return cmdFmt(rest, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "minigungen %s\n", Version)
 		return ExitOK

@@ -1,0 +1,141 @@
+package tool
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/minigun-go/minigun/dsl"
+)
+
+// cmdFmt rewrites the Ruby spellings of strategies to their names in the
+// language (DESIGN 2.4): thread_pool(N) → threads(N), cow_fork(N) →
+// process_per_batch(max: N), ipc_fork(N) → processes(N). Everything else is
+// kept as written.
+func cmdFmt(args []string, env Env) int {
+	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	write := fs.Bool("w", false, "write the result to the file instead of standard output")
+	list := fs.Bool("l", false, "list the files whose spelling would change")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() == 0 {
+		return usageError(env, "fmt needs .mg files or directories")
+	}
+	pkgs, err := collect(fs.Args(), env)
+	if err != nil {
+		return usageError(env, "%v", err)
+	}
+	status := ExitOK
+	for _, pf := range pkgs {
+		for _, name := range pf.files {
+			src, err := os.ReadFile(resolve(env, name))
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+				status = ExitDiag
+				continue
+			}
+			f, diags := dsl.Parse(name, src)
+			if f == nil {
+				for _, d := range diags {
+					fmt.Fprintln(env.Stderr, d.String())
+				}
+				status = ExitDiag
+				continue
+			}
+			out := canonicalSpelling(f)
+			changed := !bytes.Equal(out, src)
+			switch {
+			case *list:
+				if changed {
+					fmt.Fprintln(env.Stdout, filepath.ToSlash(name))
+				}
+			case *write:
+				if changed {
+					if err := os.WriteFile(resolve(env, name), out, 0o644); err != nil {
+						fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+						status = ExitDiag
+					}
+				}
+			default:
+				env.Stdout.Write(out)
+			}
+		}
+	}
+	return status
+}
+
+// aliasOf maps a Ruby spelling to a function writing the canonical option.
+var aliasOf = map[string]func(args string) string{
+	"thread_pool": func(a string) string { return "threads(" + a + ")" },
+	"cow_fork":    func(a string) string { return "process_per_batch(max: " + a + ")" },
+	"ipc_fork":    func(a string) string { return "processes(" + a + ")" },
+}
+
+type edit struct {
+	start, end int
+	text       string
+}
+
+// canonicalSpelling returns the file's source with every aliased option
+// rewritten.
+func canonicalSpelling(f *dsl.File) []byte {
+	var edits []edit
+	option := func(o *dsl.Option) {
+		rewrite, ok := aliasOf[o.Name]
+		if !ok || !o.Parens {
+			return
+		}
+		start := o.Pos.Offset
+		open := bytes.IndexByte(f.Src[start:], '(')
+		if open < 0 {
+			return
+		}
+		end := bytes.IndexByte(f.Src[start+open:], ')')
+		if end < 0 {
+			return
+		}
+		args := strings.TrimSpace(string(f.Src[start+open+1 : start+open+end]))
+		edits = append(edits, edit{start, start + open + end + 1, rewrite(args)})
+	}
+	var members func([]*dsl.Member)
+	members = func(ms []*dsl.Member) {
+		for _, m := range ms {
+			switch {
+			case m.Stage != nil:
+				for _, o := range m.Stage.Options {
+					option(o)
+				}
+			case m.Batch != nil:
+				for _, o := range m.Batch.Options {
+					option(o)
+				}
+			case m.Execution != nil:
+				option(m.Execution.Strategy)
+			case m.Context != nil:
+				option(m.Context.Strategy)
+			case m.Block != nil:
+				option(&m.Block.Strategy.Option)
+				members(m.Block.Members)
+			case m.Sub != nil:
+				members(m.Sub.Members)
+			}
+		}
+	}
+	for _, d := range f.Decls {
+		if d.Pipeline != nil {
+			members(d.Pipeline.Members)
+		}
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
+	out := append([]byte(nil), f.Src...)
+	for _, e := range edits {
+		out = append(out[:e.start], append([]byte(e.text), out[e.end:]...)...)
+	}
+	return out
+}
