@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 )
 
@@ -48,8 +49,19 @@ type Env struct {
 	Dir            string // working directory; "" = the process's
 }
 
-// Main runs minigungen with the arguments after the program name.
-func Main(args []string, env Env) int {
+// Main runs minigungen with the arguments after the program name. A bug in
+// minigungen is reported as an internal error with its stack, not a crash.
+func Main(args []string, env Env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			w := env.Stderr
+			if w == nil {
+				w = os.Stderr
+			}
+			fmt.Fprintf(w, "minigungen: internal error: %v\n%s", r, debug.Stack())
+			code = ExitDiag
+		}
+	}()
 	if env.Stdout == nil {
 		env.Stdout = os.Stdout
 	}
