@@ -421,9 +421,6 @@ func numbered(src []byte) string {
 	return b.String()
 }
 
-// goString quotes s as a Go string literal.
-func goString(s string) string { return strconv.Quote(s) }
-
 // foreignImports lists the imports of other .mg files of the package that
 // this file's generated code needs: a pipeline nested or extended from
 // another file brings stage, parameter and state types spelled with that

@@ -5,8 +5,6 @@ import (
 	"sort"
 
 	"github.com/dave/jennifer/jen"
-
-	"github.com/minigun-go/minigun/ir"
 )
 
 // main writes the main function of a built binary (DESIGN 3.5): one flag per
@@ -76,5 +74,3 @@ func (g *gen) main() {
 		)),
 	)
 }
-
-var _ = ir.Producer

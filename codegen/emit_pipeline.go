@@ -117,8 +117,8 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 	)
 }
 
-// emitType is the Go type of a stage's emit function.
-func emitParam(st *ir.Stage, out ir.Type) *jen.Statement {
+// emitParam is a body's emit parameter for values of type out.
+func emitParam(out ir.Type) *jen.Statement {
 	return jen.Id("emit").Func().Params(typ(out))
 }
 
@@ -126,9 +126,6 @@ func emitParam(st *ir.Stage, out ir.Type) *jen.Statement {
 func toStruct(p *ir.Pipeline, st *ir.Stage) string {
 	return "mgTo" + p.Name + "_" + strings.TrimPrefix(st.Method, "mgStage")
 }
-
-// toTargets lists the names a stage's body may call as to.NAME, with their types.
-func toTargets(st *ir.Stage) []ir.NameRef { return st.To }
 
 func hasTo(st *ir.Stage) bool { return len(st.To) > 0 && st.Kind != ir.Consumer }
 
@@ -141,7 +138,7 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 	if hasTo(st) {
 		f.Commentf("%s holds one send function per downstream of stage %q, for to.NAME(v).", toStruct(p, st), st.QName)
 		f.Type().Id(toStruct(p, st)).StructFunc(func(s *jen.Group) {
-			for _, ref := range toTargets(st) {
+			for _, ref := range st.To {
 				s.Id(ir.RouteField(st.To, ref)).Func().Params(typ(st.Out))
 			}
 		})
@@ -160,7 +157,7 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 		params = append(params, jen.Id(name).Add(typ(in)))
 	}
 	if st.Kind != ir.Consumer && !st.Out.IsZero() {
-		params = append(params, emitParam(st, st.Out))
+		params = append(params, emitParam(st.Out))
 	}
 	if hasTo(st) {
 		params = append(params, jen.Id("to").Id(toStruct(p, st)))

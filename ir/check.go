@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/printer"
 	"go/token"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -51,9 +50,6 @@ func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
 	}
 	c.checkProcesses()
 	c.diags.Sort()
-	if c.diags.HasErrors() {
-		return prog, c.diags
-	}
 	return prog, c.diags
 }
 
@@ -63,12 +59,15 @@ type checker struct {
 	pipelines map[string]*pipelineDecl
 	order     []*pipelineDecl // declaration order, all files
 	files     map[string]*dsl.File
-	goBlocks  []goBlockSrc
+	goBlocks  []*goBlockSrc
+	parsed    map[*Body]*parsedBody // bodies parsed so far; nil for one with a syntax error
 }
 
 type goBlockSrc struct {
 	file *dsl.File
 	body *dsl.Body
+	ast  *ast.File   // parsed by checkBodies; nil when it has a syntax error
+	pb   *parsedBody // maps its positions back to the .mg file
 }
 
 // pipelineDecl holds a top-level pipeline while it is being checked.
@@ -134,7 +133,7 @@ func (c *checker) file(f *dsl.File) *File {
 		switch {
 		case d.Go != nil:
 			out.GoBlocks = append(out.GoBlocks, GoBlock{Pos: f.OffsetPos(d.Go.Body.Lbrace.Offset + 1), Text: d.Go.Body.Text})
-			c.goBlocks = append(c.goBlocks, goBlockSrc{file: f, body: d.Go.Body})
+			c.goBlocks = append(c.goBlocks, &goBlockSrc{file: f, body: d.Go.Body})
 		case d.Pipeline != nil:
 			name := d.Pipeline.Name.Name
 			pos := c.pos(f, d.Pipeline.Name.Pos)
@@ -435,7 +434,6 @@ func (c *checker) members(pd *pipelineDecl, sc *scopeDecl, members []*dsl.Member
 					c.diags.Errorf(c.pos(f, o.Pos), "a sub-pipeline takes only to(...) and from(...), not %s; use a strategy block inside it", o.Name)
 				}
 			}
-			c.settingsInSub(pd, sub.Members)
 			c.members(pd, child, sub.Members, block)
 			sc.members = append(sc.members, memberDecl{sub: child})
 		case m.Block != nil:
@@ -453,10 +451,6 @@ func (c *checker) members(pd *pipelineDecl, sc *scopeDecl, members []*dsl.Member
 		}
 	}
 }
-
-// settingsInSub is a no-op hook point: pipeline-wide settings inside a
-// sub-pipeline are reported by members.
-func (c *checker) settingsInSub(pd *pipelineDecl, members []*dsl.Member) {}
 
 func memberPos(m *dsl.Member) lexer.Position {
 	switch {
@@ -1022,14 +1016,4 @@ func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
 	name := uniqueName(pd.ir, base)
 	hk.Method = name
 	pd.ir.Hooks = append(pd.ir.Hooks, hk)
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -22,8 +22,16 @@ type parsedBody struct {
 
 const bodyPrefix = "package p\nfunc _() {"
 
-// parseBody parses a body's text as the statements of a function.
+// parseBody parses a body's text as the statements of a function, once:
+// later calls return the same result and report nothing again.
 func (c *checker) parseBody(b *Body) *parsedBody {
+	if pb, ok := c.parsed[b]; ok {
+		return pb
+	}
+	if c.parsed == nil {
+		c.parsed = map[*Body]*parsedBody{}
+	}
+	c.parsed[b] = nil
 	f := c.files[b.Pos.File]
 	src := bodyPrefix + b.Text + "\n}\n"
 	fset := token.NewFileSet()
@@ -35,6 +43,7 @@ func (c *checker) parseBody(b *Body) *parsedBody {
 	}
 	fn := af.Decls[0].(*ast.FuncDecl)
 	pb.block = fn.Body
+	c.parsed[b] = pb
 	return pb
 }
 
@@ -94,12 +103,15 @@ func (c *checker) reportGoErrors(err error, pb *parsedBody) {
 // about each body.
 func (c *checker) checkBodies() {
 	for _, gb := range c.goBlocks {
-		b := &Body{Text: gb.body.Text, Pos: gb.file.OffsetPos(gb.body.Lbrace.Offset + 1)}
-		src := "package p\n" + b.Text + "\n"
+		const prefix = "package p\n"
 		fset := token.NewFileSet()
-		if _, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution); err != nil {
-			c.reportGoErrors(err, &parsedBody{fset: fset, base: b.Pos, file: gb.file, prefix: len("package p\n"), size: len(b.Text)})
+		gb.pb = &parsedBody{fset: fset, base: gb.file.OffsetPos(gb.body.Lbrace.Offset + 1), file: gb.file, prefix: len(prefix), size: len(gb.body.Text)}
+		af, err := parser.ParseFile(fset, "", prefix+gb.body.Text+"\n", parser.SkipObjectResolution)
+		if err != nil {
+			c.reportGoErrors(err, gb.pb)
+			continue
 		}
+		gb.ast = af
 	}
 	for _, pd := range c.order {
 		for _, st := range pd.ir.Decls {

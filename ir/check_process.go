@@ -97,11 +97,10 @@ func (c *checker) checkProcesses() {
 func (c *checker) goTypeDecls() map[string]ast.Expr {
 	out := map[string]ast.Expr{}
 	for _, gb := range c.goBlocks {
-		f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+gb.body.Text, parser.SkipObjectResolution)
-		if err != nil {
+		if gb.ast == nil {
 			continue
 		}
-		for _, d := range f.Decls {
+		for _, d := range gb.ast.Decls {
 			g, ok := d.(*ast.GenDecl)
 			if !ok || g.Tok != token.TYPE {
 				continue
@@ -223,15 +222,10 @@ func (c *checker) lostWrites(b *Body, recv string, owner *Pipeline, where string
 
 func (c *checker) lostWritesInMethod(owner *Pipeline, method, where string) {
 	for _, gb := range c.goBlocks {
-		base := gb.file.OffsetPos(gb.body.Lbrace.Offset + 1)
-		const prefix = "package p\n"
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, "", prefix+gb.body.Text, parser.SkipObjectResolution)
-		if err != nil {
+		if gb.ast == nil {
 			continue
 		}
-		pb := &parsedBody{fset: fset, base: base, file: gb.file, prefix: len(prefix)}
-		for _, d := range f.Decls {
+		for _, d := range gb.ast.Decls {
 			fn, ok := d.(*ast.FuncDecl)
 			if !ok || fn.Recv == nil || fn.Name.Name != method || len(fn.Recv.List) != 1 || fn.Body == nil {
 				continue
@@ -239,7 +233,7 @@ func (c *checker) lostWritesInMethod(owner *Pipeline, method, where string) {
 			if baseIdent(fn.Recv.List[0].Type) != owner.Name || len(fn.Recv.List[0].Names) == 0 {
 				continue
 			}
-			c.findWrites(fn.Body, fn.Recv.List[0].Names[0].Name, owner, where, pb.mgPos)
+			c.findWrites(fn.Body, fn.Recv.List[0].Names[0].Name, owner, where, gb.pb.mgPos)
 		}
 	}
 }

@@ -208,53 +208,69 @@ func (b *graphBuilder) unitOwner(u *gunit) *Pipeline {
 	return u.sub.owner
 }
 
-// resolve finds the unit a name refers to, searching sc, then its parents,
-// then (for an unqualified name) the whole graph.
-func (b *graphBuilder) resolve(sc *gscope, ref NameRef) *gunit {
+// lookup finds the unit a name refers to, searching sc, then its parents,
+// then (for an unqualified name) the whole graph, where it must be unique. It
+// reports nothing: when the name is not found it returns the candidates it
+// matched anywhere (none when it is unknown, several when it is ambiguous).
+func (b *graphBuilder) lookup(sc *gscope, ref NameRef) (*gunit, []*gunit) {
 	parts := strings.Split(ref.Name, ".")
 	for s := sc; s != nil; s = s.parent {
 		if u := b.descend(s, parts); u != nil {
-			return u
+			return u, nil
 		}
 	}
-	// Anywhere in the graph, if unique.
 	var found []*gunit
-	var all []string
 	var walk func(s *gscope)
 	walk = func(s *gscope) {
+		if u := b.descend(s, parts); u != nil && !containsUnit(found, u) {
+			found = append(found, u)
+		}
 		for _, u := range s.units {
-			if u.node != nil {
-				all = append(all, u.node.Name)
-			} else {
-				all = append(all, strings.TrimSuffix(u.sub.prefix, "."))
+			if u.sub != nil {
 				walk(u.sub)
-			}
-			if u := b.descend(s, parts); u != nil && !containsUnit(found, u) {
-				found = append(found, u)
 			}
 		}
 	}
 	walk(b.root)
-	switch len(found) {
-	case 1:
-		return found[0]
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	return nil, found
+}
+
+// resolve is lookup that reports an unknown name (with a suggestion) or an
+// ambiguous one.
+func (b *graphBuilder) resolve(sc *gscope, ref NameRef) *gunit {
+	u, candidates := b.lookup(sc, ref)
+	if u != nil {
+		return u
 	}
 	b.edgesIncomplete = true
-	switch len(found) {
-	case 0:
+	if len(candidates) == 0 {
+		var all []string
+		var walk func(s *gscope)
+		walk = func(s *gscope) {
+			for _, u := range s.units {
+				all = append(all, unitName(u))
+				if u.sub != nil {
+					walk(u.sub)
+				}
+			}
+		}
+		walk(b.root)
 		msg := fmt.Sprintf("unknown stage %q", ref.Name)
 		if s := didYouMean(ref.Name, append(all, localNames(all)...)); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		b.c.diags.Errorf(ref.Pos, "%s", msg)
-	default:
-		var names []string
-		for _, u := range found {
-			names = append(names, fmt.Sprintf("%q", unitName(u)))
-		}
-		sort.Strings(names)
-		b.c.diags.Errorf(ref.Pos, "stage name %q is ambiguous: it may be %s; qualify it", ref.Name, strings.Join(names, " or "))
+		return nil
 	}
+	var names []string
+	for _, u := range candidates {
+		names = append(names, fmt.Sprintf("%q", unitName(u)))
+	}
+	sort.Strings(names)
+	b.c.diags.Errorf(ref.Pos, "stage name %q is ambiguous: it may be %s; qualify it", ref.Name, strings.Join(names, " or "))
 	return nil
 }
 
@@ -465,7 +481,7 @@ func (b *graphBuilder) explicitEdges(sc *gscope) {
 func (b *graphBuilder) listed(r *Node, from []NameRef, s *Node) bool {
 	sc := b.scopeOf(r)
 	for _, ref := range from {
-		u := b.quietResolve(sc, ref)
+		u := b.lookupUnit(sc, ref)
 		if u == nil {
 			return true // the unknown name is reported on its own; no second error
 		}
@@ -488,13 +504,6 @@ func (b *graphBuilder) contains(sc *gscope, n *Node) bool {
 		}
 	}
 	return false
-}
-
-func (b *graphBuilder) quietResolve(sc *gscope, ref NameRef) *gunit {
-	saved, savedErr := len(b.c.diags), b.edgesIncomplete
-	u := b.resolve(sc, ref)
-	b.c.diags, b.edgesIncomplete = b.c.diags[:saved], savedErr
-	return u
 }
 
 func (b *graphBuilder) scopeOf(n *Node) *gscope {
@@ -711,7 +720,7 @@ func (b *graphBuilder) bindHooks() {
 	for _, hs := range b.hooks {
 		ref := &HookRef{Hook: hs.hook, Recv: hs.recv}
 		if t := hs.hook.Target; t != nil {
-			u := b.quietResolve(hs.scope, *t)
+			u := b.lookupUnit(hs.scope, *t)
 			if u == nil {
 				if hs.hook.Owner == b.pd.ir || b.c.pipelines[hs.hook.Owner.Name] == b.pd {
 					b.resolve(hs.scope, *t) // report it
@@ -919,4 +928,10 @@ func RouteField(to []NameRef, ref NameRef) string {
 		}
 	}
 	return last
+}
+
+// lookupUnit is lookup for callers that only need the unit.
+func (b *graphBuilder) lookupUnit(sc *gscope, ref NameRef) *gunit {
+	u, _ := b.lookup(sc, ref)
+	return u
 }

@@ -204,6 +204,8 @@ func writeScratchModule(dir, base, genName string, src []byte) error {
 	return os.WriteFile(filepath.Join(dir, genName), src, 0o644)
 }
 
+var runtimeModuleLine = regexp.MustCompile(`(?m)^module\s+` + regexp.QuoteMeta(runtimeModule) + `\s*$`)
+
 // moduleProviding returns the root of the module holding dir when that module
 // is the minigun module or requires it, else "".
 func moduleProviding(dir string) string {
@@ -211,7 +213,7 @@ func moduleProviding(dir string) string {
 		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
 		if err == nil {
 			s := string(data)
-			if regexp.MustCompile(`(?m)^module\s+`+regexp.QuoteMeta(runtimeModule)+`\s*$`).MatchString(s) ||
+			if runtimeModuleLine.MatchString(s) ||
 				strings.Contains(s, runtimeModule+" ") {
 				return d
 			}
