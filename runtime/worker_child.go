@@ -59,22 +59,6 @@ func ServeWorker() {
 	os.Exit(serveWorker(key, stage, build))
 }
 
-// workerSignals: in a worker process, SIGINT and SIGTERM are ignored from the runtime
-// package's initialisation on. Signal handling starts a thread or two, which takes a while:
-// it happens while the rest of the program initialises, and no user code of the worker runs
-// before it is done.
-var workerSignals = struct{ ready chan struct{} }{make(chan struct{})}
-
-func init() {
-	if os.Getenv(envWorker) == "" {
-		return
-	}
-	go func() {
-		ignoreSignals()
-		close(workerSignals.ready)
-	}()
-}
-
 // inUnservedWorker reports whether this process was started as a worker and not served:
 // ServeWorker unsets the variables before it serves.
 func inUnservedWorker() bool { return os.Getenv(envWorker) != "" }
@@ -83,18 +67,17 @@ func keyOfUnservedWorker() string { return os.Getenv(envWorker) }
 
 // childConn is a worker's connection to its parent, before the stage's types are known.
 type childConn struct {
-	g        *Graph
-	hello    wireIn
-	in       *frameReader // fd 3
-	out      *frameWriter // fd 4
-	ctx      context.Context
-	cancel   context.CancelFunc
-	sigReady chan struct{} // closed once SIGINT and SIGTERM are ignored
+	g      *Graph
+	hello  wireIn
+	in     *frameReader // fd 3
+	out    *frameWriter // fd 4
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // serveWorker serves stage of the pipeline that build makes and returns the exit status.
 func serveWorker(key, stage string, build func([]byte) (*Graph, error)) int {
-	c := &childConn{sigReady: workerSignals.ready}
+	c := &childConn{}
 	closeOnExecAll()
 	setNonblock(fdIn) // served by the runtime's poller: no thread blocks reading it
 	setNonblock(fdOut)
@@ -237,7 +220,6 @@ type childDone struct {
 
 func (s *childServer[In, Out]) serve() int {
 	c := s.c
-	<-c.sigReady
 	if st := s.state; st != nil {
 		if err := callHook(func() error { return st.Init(c.hello.State) }); err != nil {
 			return c.fail("", fmt.Errorf("state: %w", err))

@@ -4,8 +4,6 @@ package mgrt
 
 import (
 	"errors"
-	"os"
-	"os/signal"
 	"syscall"
 )
 
@@ -16,14 +14,5 @@ func processSupport() error {
 func closeOnExecAll() {}
 
 func workerAttr() *syscall.SysProcAttr { return nil }
-
-func ignoreSignals() {
-	c := make(chan os.Signal, 4)
-	signal.Notify(c, os.Interrupt)
-	go func() {
-		for range c {
-		}
-	}()
-}
 
 func setNonblock(int) {}

@@ -40,10 +40,6 @@ func closeOnExecAll() {
 // signal.Ignore, whose disposition the programs a worker starts would inherit.
 func workerAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
 
-// ignoreSignals is a no-op on Unix: a worker's own process group keeps the terminal's
-// signals away from it (workerAttr).
-func ignoreSignals() {}
-
 // setNonblock puts a worker's pipe in non-blocking mode, so that os.NewFile hands it to the
 // runtime's poller.
 func setNonblock(fd int) { _ = syscall.SetNonblock(fd, true) }
