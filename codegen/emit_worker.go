@@ -49,7 +49,6 @@ func mergeFields(p *ir.Pipeline) []*ir.StateField {
 	return out
 }
 
-func mirrorField(s *ir.StateField) string { return "S_" + s.Name }
 
 // workerSupport writes the parameter mirror and the registration of a
 // pipeline with process stages.
@@ -101,181 +100,28 @@ func (g *gen) serveWorkers() {
 	g.f.Func().Id("init").Params().Block(rt("ServeWorker").Call())
 }
 
-// stateSpec writes mgStateSpec: how the state fields with merge rules start
-// in a worker, what a worker ships after each item, and how the parent
-// merges it (DESIGN 3.3).
+// stateSpec writes mgStateSpec: the state fields with merge rules, each with
+// the runtime's function for its rule (DESIGN 3.3). How a rule starts, ships and
+// merges is the runtime's business; the Go compiler checks each field's type
+// against its rule.
 func (g *gen) stateSpec(p *ir.Pipeline) {
-	f := g.f
-	mirror := "mgState" + p.Name
 	fields := mergeFields(p)
-	f.Commentf("%s mirrors the merge fields of %s for encoding/gob.", mirror, p.Name)
-	f.Type().Id(mirror).StructFunc(func(s *jen.Group) {
-		for _, fl := range fields {
-			s.Id(mirrorField(fl)).Add(typ(fl.Type))
-		}
-	})
-	pf := func(fl *ir.StateField) *jen.Statement { return jen.Id("p").Dot(fl.Name) }
-	mf := func(v string, fl *ir.StateField) *jen.Statement { return jen.Id(v).Dot(mirrorField(fl)) }
-	startsCopied := func(fl *ir.StateField) bool {
-		return fl.Merge == ir.MergeMax || fl.Merge == ir.MergeMin || fl.Merge == ir.MergeUnion
-	}
-	// empty sets a worker-accumulated field back to its empty value.
-	empty := func(b *jen.Group, fl *ir.StateField) {
-		switch {
-		case fl.Merge == ir.MergeAppend:
-			b.Add(pf(fl)).Op("=").Nil()
-		case isMapType(fl.Type):
-			b.Add(pf(fl)).Op("=").Make(typ(fl.Type))
-		case fl.Merge == ir.MergeSum:
-			b.Add(pf(fl)).Op("=").Lit(0)
-		default:
-			b.Add(pf(fl)).Op("=").Op("*").New(typ(fl.Type))
-		}
-	}
-	f.Commentf("mgStateSpec says how %s's merge fields cross back from worker processes.", p.Name)
-	f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgStateSpec").Params().Op("*").Add(rt("StateSpec")).BlockFunc(func(b *jen.Group) {
-		defs := []jen.Code{
-			jen.Id("pending").Id(mirror).Comment("parent: deltas folded so far"),
-			jen.Id("folded").Bool(),
-		}
-		for _, fl := range fields {
-			if startsCopied(fl) {
-				defs = append(defs, jen.Id("mark").Id(mirror).Comment("worker: values before the current item"))
-				break
+	g.f.Commentf("mgStateSpec says how %s's merge fields cross back from worker processes.", p.Name)
+	g.f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgStateSpec").Params().Op("*").Add(rt("StateSpec")).Block(
+		jen.Return(rt("NewState").CustomFunc(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, func(c *jen.Group) {
+			for _, fl := range fields {
+				args := []jen.Code{jen.Lit(fl.Name), jen.Op("&").Id("p").Dot(fl.Name)}
+				if fl.Merge == ir.MergeFunc {
+					args = append(args, jen.Id(fl.MergeFunc))
+				}
+				c.Add(rt(mergeFuncs[fl.Merge]).Call(args...))
 			}
-		}
-		for _, fl := range fields {
-			if fl.Merge == ir.MergeMax || fl.Merge == ir.MergeMin {
-				defs = append(defs, jen.Id("has_"+fl.Name).Bool().Commentf("parent: pending holds a %s for %s", fl.Merge, fl.Name))
-			}
-		}
-		b.Var().Defs(defs...)
-		b.Return(jen.Op("&").Add(rt("StateSpec")).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true},
-			field("Start", jen.Func().Params().Params(jen.Index().Byte(), jen.Error()).Block(
-				jen.Return(rt("Encode").Call(jen.Id(mirror).ValuesFunc(func(v *jen.Group) {
-					for _, fl := range fields {
-						if startsCopied(fl) {
-							v.Add(field(mirrorField(fl), pf(fl)))
-						}
-					}
-				}))),
-			)),
-			field("Init", jen.Func().Params(jen.Id("start").Index().Byte()).Error().BlockFunc(func(b *jen.Group) {
-				b.Var().Id("s").Id(mirror)
-				b.If(jen.Err().Op(":=").Add(rt("Decode")).Call(jen.Id("start"), jen.Op("&").Id("s")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
-				for _, fl := range fields {
-					if startsCopied(fl) {
-						b.Add(pf(fl)).Op("=").Add(mf("s", fl))
-						if isMapType(fl.Type) {
-							b.If(pf(fl).Op("==").Nil()).Block(pf(fl).Op("=").Make(typ(fl.Type)))
-						}
-						continue
-					}
-					empty(b, fl)
-				}
-				b.Return(jen.Nil())
-			})),
-			field("Mark", jen.Func().Params().BlockFunc(func(b *jen.Group) {
-				for _, fl := range fields {
-					if !startsCopied(fl) {
-						continue
-					}
-					if isMapType(fl.Type) {
-						b.Add(mf("mark", fl)).Op("=").Qual("maps", "Clone").Call(pf(fl))
-					} else {
-						b.Add(mf("mark", fl)).Op("=").Add(pf(fl))
-					}
-				}
-			})),
-			field("Undo", jen.Func().Params().BlockFunc(func(b *jen.Group) {
-				for _, fl := range fields {
-					if startsCopied(fl) {
-						b.Add(pf(fl)).Op("=").Add(mf("mark", fl))
-						continue
-					}
-					empty(b, fl)
-				}
-			})),
-			field("Take", jen.Func().Params().Params(jen.Index().Byte(), jen.Error()).BlockFunc(func(b *jen.Group) {
-				b.List(jen.Id("data"), jen.Err()).Op(":=").Add(rt("Encode")).Call(jen.Id(mirror).ValuesFunc(func(v *jen.Group) {
-					for _, fl := range fields {
-						v.Add(field(mirrorField(fl), pf(fl)))
-					}
-				}))
-				for _, fl := range fields {
-					if !startsCopied(fl) {
-						empty(b, fl)
-					}
-				}
-				b.Return(jen.Id("data"), jen.Err())
-			})),
-			field("Fold", jen.Func().Params(jen.Id("delta").Index().Byte()).Error().BlockFunc(func(b *jen.Group) {
-				b.Var().Id("d").Id(mirror)
-				b.If(jen.Err().Op(":=").Add(rt("Decode")).Call(jen.Id("delta"), jen.Op("&").Id("d")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
-				for _, fl := range fields {
-					if fl.Merge == ir.MergeFunc {
-						// The first delta is taken as it is: FUNC's identity need not be the zero value.
-						b.If(jen.Op("!").Id("folded")).Block(
-							mf("pending", fl).Op("=").Add(mf("d", fl)),
-						).Else().Block(
-							mf("pending", fl).Op("=").Id(fl.MergeFunc).Call(mf("pending", fl), mf("d", fl)),
-						)
-						continue
-					}
-					g.mergeInto(b, fl, mf("pending", fl), mf("d", fl), jen.Id("has_"+fl.Name), true)
-				}
-				b.Id("folded").Op("=").True()
-				b.Return(jen.Nil())
-			})),
-			field("Apply", jen.Func().Params().BlockFunc(func(b *jen.Group) {
-				b.If(jen.Op("!").Id("folded")).Block(jen.Return())
-				for _, fl := range fields {
-					switch fl.Merge {
-					case ir.MergeMax, ir.MergeMin:
-						op := ">"
-						if fl.Merge == ir.MergeMin {
-							op = "<"
-						}
-						b.If(jen.Id("has_" + fl.Name).Op("&&").Add(mf("pending", fl)).Op(op).Add(pf(fl))).Block(pf(fl).Op("=").Add(mf("pending", fl)))
-					default:
-						g.mergeInto(b, fl, pf(fl), mf("pending", fl), nil, false)
-					}
-				}
-				b.Id("pending").Op("=").Id(mirror).Values()
-				b.Id("folded").Op("=").False()
-				for _, fl := range fields {
-					if fl.Merge == ir.MergeMax || fl.Merge == ir.MergeMin {
-						b.Id("has_" + fl.Name).Op("=").False()
-					}
-				}
-			})),
-		))
-	})
+		})),
+	)
 }
 
-// mergeInto writes `into = merge(into, from)` for one field's rule. For max
-// and min in Fold, has records whether into holds a value yet.
-func (g *gen) mergeInto(b *jen.Group, fl *ir.StateField, into, from *jen.Statement, has jen.Code, fold bool) {
-	switch fl.Merge {
-	case ir.MergeSum:
-		b.Add(into).Op("+=").Add(from)
-	case ir.MergeAppend:
-		b.Add(into).Op("=").Append(into, from.Clone().Op("..."))
-	case ir.MergeUnion:
-		b.If(into.Clone().Op("==").Nil()).Block(into.Clone().Op("=").Make(typ(fl.Type)))
-		b.Qual("maps", "Copy").Call(into, from)
-	case ir.MergeMax, ir.MergeMin:
-		op := ">"
-		if fl.Merge == ir.MergeMin {
-			op = "<"
-		}
-		b.If(jen.Op("!").Add(has).Op("||").Add(from).Op(op).Add(into)).Block(
-			into.Clone().Op("=").Add(from),
-			jen.Add(has).Op("=").True(),
-		)
-	case ir.MergeFunc:
-		b.Add(into).Op("=").Id(fl.MergeFunc).Call(into, from)
-	}
+// mergeFuncs names the runtime function of each merge rule.
+var mergeFuncs = map[ir.MergeKind]string{
+	ir.MergeSum: "MergeSum", ir.MergeAppend: "MergeAppend", ir.MergeUnion: "MergeUnion",
+	ir.MergeMax: "MergeMax", ir.MergeMin: "MergeMin", ir.MergeFunc: "MergeFunc",
 }
-
-func isMapType(t ir.Type) bool { return len(t.Go) > 4 && t.Go[:4] == "map[" }

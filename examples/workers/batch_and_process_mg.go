@@ -117,68 +117,13 @@ func (p *BatchAndProcess) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateBatchAndProcess mirrors the merge fields of BatchAndProcess for encoding/gob.
-type mgStateBatchAndProcess struct {
-	S_batches int
-	S_items   int
-	S_sizes   []int
-}
-
 // mgStateSpec says how BatchAndProcess's merge fields cross back from worker processes.
 func (p *BatchAndProcess) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateBatchAndProcess // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeSum("batches", &p.batches),
+		mgrt.MergeSum("items", &p.items),
+		mgrt.MergeAppend("sizes", &p.sizes),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateBatchAndProcess{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateBatchAndProcess
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.batches = 0
-			p.items = 0
-			p.sizes = nil
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.batches = 0
-			p.items = 0
-			p.sizes = nil
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateBatchAndProcess{S_batches: p.batches, S_items: p.items, S_sizes: p.sizes})
-			p.batches = 0
-			p.items = 0
-			p.sizes = nil
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateBatchAndProcess
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_batches += d.S_batches
-			pending.S_items += d.S_items
-			pending.S_sizes = append(pending.S_sizes, d.S_sizes...)
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.batches += pending.S_batches
-			p.items += pending.S_items
-			p.sizes = append(p.sizes, pending.S_sizes...)
-			pending = mgStateBatchAndProcess{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsBatchAndProcess carries BatchAndProcess's parameters to its worker processes.

@@ -92,68 +92,13 @@ func (p *CleanupHooks) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateCleanupHooks mirrors the merge fields of CleanupHooks for encoding/gob.
-type mgStateCleanupHooks struct {
-	S_acquired int
-	S_released int
-	S_handled  int
-}
-
 // mgStateSpec says how CleanupHooks's merge fields cross back from worker processes.
 func (p *CleanupHooks) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateCleanupHooks // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeSum("acquired", &p.acquired),
+		mgrt.MergeSum("released", &p.released),
+		mgrt.MergeSum("handled", &p.handled),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateCleanupHooks{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateCleanupHooks
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.acquired = 0
-			p.released = 0
-			p.handled = 0
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.acquired = 0
-			p.released = 0
-			p.handled = 0
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateCleanupHooks{S_acquired: p.acquired, S_released: p.released, S_handled: p.handled})
-			p.acquired = 0
-			p.released = 0
-			p.handled = 0
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateCleanupHooks
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_acquired += d.S_acquired
-			pending.S_released += d.S_released
-			pending.S_handled += d.S_handled
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.acquired += pending.S_acquired
-			p.released += pending.S_released
-			p.handled += pending.S_handled
-			pending = mgStateCleanupHooks{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsCleanupHooks carries CleanupHooks's parameters to its worker processes.

@@ -121,62 +121,12 @@ func (p *ConnectionHooks) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateConnectionHooks mirrors the merge fields of ConnectionHooks for encoding/gob.
-type mgStateConnectionHooks struct {
-	S_events []string
-	S_rows   []string
-}
-
 // mgStateSpec says how ConnectionHooks's merge fields cross back from worker processes.
 func (p *ConnectionHooks) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateConnectionHooks // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeAppend("events", &p.events),
+		mgrt.MergeAppend("rows", &p.rows),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateConnectionHooks{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateConnectionHooks
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.events = nil
-			p.rows = nil
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.events = nil
-			p.rows = nil
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateConnectionHooks{S_events: p.events, S_rows: p.rows})
-			p.events = nil
-			p.rows = nil
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateConnectionHooks
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_events = append(pending.S_events, d.S_events...)
-			pending.S_rows = append(pending.S_rows, d.S_rows...)
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.events = append(p.events, pending.S_events...)
-			p.rows = append(p.rows, pending.S_rows...)
-			pending = mgStateConnectionHooks{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsConnectionHooks carries ConnectionHooks's parameters to its worker processes.

@@ -96,56 +96,11 @@ func (p *ErrorHooks) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateErrorHooks mirrors the merge fields of ErrorHooks for encoding/gob.
-type mgStateErrorHooks struct {
-	S_saved []int
-}
-
 // mgStateSpec says how ErrorHooks's merge fields cross back from worker processes.
 func (p *ErrorHooks) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateErrorHooks // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeAppend("saved", &p.saved),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateErrorHooks{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateErrorHooks
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.saved = nil
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.saved = nil
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateErrorHooks{S_saved: p.saved})
-			p.saved = nil
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateErrorHooks
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_saved = append(pending.S_saved, d.S_saved...)
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.saved = append(p.saved, pending.S_saved...)
-			pending = mgStateErrorHooks{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsErrorHooks carries ErrorHooks's parameters to its worker processes.

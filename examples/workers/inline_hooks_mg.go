@@ -101,62 +101,12 @@ func (p *InlineHooks) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateInlineHooks mirrors the merge fields of InlineHooks for encoding/gob.
-type mgStateInlineHooks struct {
-	S_childEvents []string
-	S_results     []int
-}
-
 // mgStateSpec says how InlineHooks's merge fields cross back from worker processes.
 func (p *InlineHooks) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateInlineHooks // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeAppend("childEvents", &p.childEvents),
+		mgrt.MergeAppend("results", &p.results),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateInlineHooks{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateInlineHooks
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.childEvents = nil
-			p.results = nil
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.childEvents = nil
-			p.results = nil
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateInlineHooks{S_childEvents: p.childEvents, S_results: p.results})
-			p.childEvents = nil
-			p.results = nil
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateInlineHooks
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_childEvents = append(pending.S_childEvents, d.S_childEvents...)
-			pending.S_results = append(pending.S_results, d.S_results...)
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.childEvents = append(p.childEvents, pending.S_childEvents...)
-			p.results = append(p.results, pending.S_results...)
-			pending = mgStateInlineHooks{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsInlineHooks carries InlineHooks's parameters to its worker processes.

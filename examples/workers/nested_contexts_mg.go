@@ -5,7 +5,6 @@ package workers
 
 import (
 	"context"
-	"maps"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
@@ -40,7 +39,7 @@ func (p *NestedContexts) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line nested_contexts_mg.go:44
+//line nested_contexts_mg.go:43
 	return nil
 }
 
@@ -48,7 +47,7 @@ func (p *NestedContexts) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NestedContexts) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line nested_contexts.mg:25:3
 	emit(n * n)
-//line nested_contexts_mg.go:52
+//line nested_contexts_mg.go:51
 	return nil
 }
 
@@ -61,7 +60,7 @@ func (p *NestedContexts) mgStageSum(ctx context.Context, b []int, emit func(int)
 		s += v
 	}
 	emit(s)
-//line nested_contexts_mg.go:65
+//line nested_contexts_mg.go:64
 	return nil
 }
 
@@ -70,7 +69,7 @@ func (p *NestedContexts) mgStageTag(ctx context.Context, n int, emit func(int)) 
 //line nested_contexts.mg:38:4
 	p.poolPIDs[pid()] = true
 	emit(n)
-//line nested_contexts_mg.go:74
+//line nested_contexts_mg.go:73
 	return nil
 }
 
@@ -78,7 +77,7 @@ func (p *NestedContexts) mgStageTag(ctx context.Context, n int, emit func(int)) 
 func (p *NestedContexts) mgStageCollect(ctx context.Context, n int) error {
 //line nested_contexts.mg:45:2
 	p.results = append(p.results, n)
-//line nested_contexts_mg.go:82
+//line nested_contexts_mg.go:81
 	return nil
 }
 
@@ -150,88 +149,13 @@ func (p *NestedContexts) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateNestedContexts mirrors the merge fields of NestedContexts for encoding/gob.
-type mgStateNestedContexts struct {
-	S_pids     map[int]bool
-	S_results  []int
-	S_poolPIDs map[int]bool
-}
-
 // mgStateSpec says how NestedContexts's merge fields cross back from worker processes.
 func (p *NestedContexts) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateNestedContexts // parent: deltas folded so far
-		folded  bool
-		mark    mgStateNestedContexts // worker: values before the current item
+	return mgrt.NewState(
+		mgrt.MergeUnion("pids", &p.pids),
+		mgrt.MergeAppend("results", &p.results),
+		mgrt.MergeUnion("poolPIDs", &p.poolPIDs),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateNestedContexts{S_pids: p.pids, S_poolPIDs: p.poolPIDs})
-		},
-		Init: func(start []byte) error {
-			var s mgStateNestedContexts
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.pids = s.S_pids
-			if p.pids == nil {
-				p.pids = make(map[int]bool)
-			}
-			p.results = nil
-			p.poolPIDs = s.S_poolPIDs
-			if p.poolPIDs == nil {
-				p.poolPIDs = make(map[int]bool)
-			}
-			return nil
-		},
-		Mark: func() {
-			mark.S_pids = maps.Clone(p.pids)
-			mark.S_poolPIDs = maps.Clone(p.poolPIDs)
-		},
-		Undo: func() {
-			p.pids = mark.S_pids
-			p.results = nil
-			p.poolPIDs = mark.S_poolPIDs
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateNestedContexts{S_pids: p.pids, S_results: p.results, S_poolPIDs: p.poolPIDs})
-			p.results = nil
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateNestedContexts
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			if pending.S_pids == nil {
-				pending.S_pids = make(map[int]bool)
-			}
-			maps.Copy(pending.S_pids, d.S_pids)
-			pending.S_results = append(pending.S_results, d.S_results...)
-			if pending.S_poolPIDs == nil {
-				pending.S_poolPIDs = make(map[int]bool)
-			}
-			maps.Copy(pending.S_poolPIDs, d.S_poolPIDs)
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			if p.pids == nil {
-				p.pids = make(map[int]bool)
-			}
-			maps.Copy(p.pids, pending.S_pids)
-			p.results = append(p.results, pending.S_results...)
-			if p.poolPIDs == nil {
-				p.poolPIDs = make(map[int]bool)
-			}
-			maps.Copy(p.poolPIDs, pending.S_poolPIDs)
-			pending = mgStateNestedContexts{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsNestedContexts carries NestedContexts's parameters to its worker processes.

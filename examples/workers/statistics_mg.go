@@ -127,88 +127,13 @@ func (p *Statistics) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateStatistics mirrors the merge fields of Statistics for encoding/gob.
-type mgStateStatistics struct {
-	S_perPID  map[int]int
-	S_largest int
-	S_least   int
-}
-
 // mgStateSpec says how Statistics's merge fields cross back from worker processes.
 func (p *Statistics) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending     mgStateStatistics // parent: deltas folded so far
-		folded      bool
-		mark        mgStateStatistics // worker: values before the current item
-		has_largest bool              // parent: pending holds a max for largest
-		has_least   bool              // parent: pending holds a min for least
+	return mgrt.NewState(
+		mgrt.MergeFunc("perPID", &p.perPID, Combine),
+		mgrt.MergeMax("largest", &p.largest),
+		mgrt.MergeMin("least", &p.least),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateStatistics{S_largest: p.largest, S_least: p.least})
-		},
-		Init: func(start []byte) error {
-			var s mgStateStatistics
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.perPID = make(map[int]int)
-			p.largest = s.S_largest
-			p.least = s.S_least
-			return nil
-		},
-		Mark: func() {
-			mark.S_largest = p.largest
-			mark.S_least = p.least
-		},
-		Undo: func() {
-			p.perPID = make(map[int]int)
-			p.largest = mark.S_largest
-			p.least = mark.S_least
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateStatistics{S_perPID: p.perPID, S_largest: p.largest, S_least: p.least})
-			p.perPID = make(map[int]int)
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateStatistics
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			if !folded {
-				pending.S_perPID = d.S_perPID
-			} else {
-				pending.S_perPID = Combine(pending.S_perPID, d.S_perPID)
-			}
-			if !has_largest || d.S_largest > pending.S_largest {
-				pending.S_largest = d.S_largest
-				has_largest = true
-			}
-			if !has_least || d.S_least < pending.S_least {
-				pending.S_least = d.S_least
-				has_least = true
-			}
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.perPID = Combine(p.perPID, pending.S_perPID)
-			if has_largest && pending.S_largest > p.largest {
-				p.largest = pending.S_largest
-			}
-			if has_least && pending.S_least < p.least {
-				p.least = pending.S_least
-			}
-			pending = mgStateStatistics{}
-			folded = false
-			has_largest = false
-			has_least = false
-		},
-	}
 }
 
 // mgParamsStatistics carries Statistics's parameters to its worker processes.

@@ -5,7 +5,6 @@ package workers
 
 import (
 	"context"
-	"maps"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
@@ -40,7 +39,7 @@ func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error
 	for i := 1; i <= p.Count; i++ {
 		emit(i)
 	}
-//line strategy_per_stage_mg.go:44
+//line strategy_per_stage_mg.go:43
 	return nil
 }
 
@@ -48,7 +47,7 @@ func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error
 func (p *StrategyPerStage) mgStageFetch(ctx context.Context, id int, emit func(int)) error {
 //line strategy_per_stage.mg:22:2
 	emit(id * 10)
-//line strategy_per_stage_mg.go:52
+//line strategy_per_stage_mg.go:51
 	return nil
 }
 
@@ -58,7 +57,7 @@ func (p *StrategyPerStage) mgStageSave(ctx context.Context, b []int) error {
 	p.batches++
 	p.pids[pid()] = true
 	p.results = append(p.results, b...)
-//line strategy_per_stage_mg.go:62
+//line strategy_per_stage_mg.go:61
 	return nil
 }
 
@@ -106,79 +105,13 @@ func (p *StrategyPerStage) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateStrategyPerStage mirrors the merge fields of StrategyPerStage for encoding/gob.
-type mgStateStrategyPerStage struct {
-	S_results []int
-	S_batches int
-	S_pids    map[int]bool
-}
-
 // mgStateSpec says how StrategyPerStage's merge fields cross back from worker processes.
 func (p *StrategyPerStage) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateStrategyPerStage // parent: deltas folded so far
-		folded  bool
-		mark    mgStateStrategyPerStage // worker: values before the current item
+	return mgrt.NewState(
+		mgrt.MergeAppend("results", &p.results),
+		mgrt.MergeSum("batches", &p.batches),
+		mgrt.MergeUnion("pids", &p.pids),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateStrategyPerStage{S_pids: p.pids})
-		},
-		Init: func(start []byte) error {
-			var s mgStateStrategyPerStage
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.results = nil
-			p.batches = 0
-			p.pids = s.S_pids
-			if p.pids == nil {
-				p.pids = make(map[int]bool)
-			}
-			return nil
-		},
-		Mark: func() {
-			mark.S_pids = maps.Clone(p.pids)
-		},
-		Undo: func() {
-			p.results = nil
-			p.batches = 0
-			p.pids = mark.S_pids
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateStrategyPerStage{S_results: p.results, S_batches: p.batches, S_pids: p.pids})
-			p.results = nil
-			p.batches = 0
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateStrategyPerStage
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_results = append(pending.S_results, d.S_results...)
-			pending.S_batches += d.S_batches
-			if pending.S_pids == nil {
-				pending.S_pids = make(map[int]bool)
-			}
-			maps.Copy(pending.S_pids, d.S_pids)
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.results = append(p.results, pending.S_results...)
-			p.batches += pending.S_batches
-			if p.pids == nil {
-				p.pids = make(map[int]bool)
-			}
-			maps.Copy(p.pids, pending.S_pids)
-			pending = mgStateStrategyPerStage{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsStrategyPerStage carries StrategyPerStage's parameters to its worker processes.

@@ -117,3 +117,35 @@ go {
 		return into
 	}
 }
+
+// A union field of a named map type: a worker starts with its own copy of the
+// parent's map (nil allocated), and a failed attempt's writes are undone.
+pipeline NamedUnion {
+	state {
+		seen Seen merge(union)
+	}
+	producer gen() int {
+		for i := 1; i <= 20; i++ {
+			emit(i)
+		}
+	}
+	processor mark(n int) int processes(2) retry(1) {
+		p.seen[-n] = true
+		if n%4 == 0 && !tried[n] {
+			tried[n] = true // in this worker process: the retry runs here too
+			return errors.New("first attempt fails")
+		}
+		delete(p.seen, -n)
+		p.seen[n] = true
+		emit(n)
+	}
+	consumer sink(n int) {}
+}
+
+go {
+	// Seen is a set of item numbers.
+	type Seen map[int]bool
+
+	// tried records, in each worker process, the items whose first attempt failed.
+	var tried = map[int]bool{}
+}

@@ -22,9 +22,18 @@ func AddCounts(into, from map[string]int) map[string]int {
 	return into
 }
 
-// ToWithFrom is the pipeline declared at regressions.mg:11.
+// Seen is a set of item numbers.
 //
 //line regressions_mg.go:28
+//line regressions.mg:147:2
+type Seen map[int]bool
+
+// tried records, in each worker process, the items whose first attempt failed.
+var tried = map[int]bool{}
+
+// ToWithFrom is the pipeline declared at regressions.mg:11.
+//
+//line regressions_mg.go:37
 type ToWithFrom struct {
 	got []int
 }
@@ -43,7 +52,7 @@ func (p *ToWithFrom) mgInit() {}
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:47
+//line regressions_mg.go:56
 	return nil
 }
 
@@ -58,7 +67,7 @@ func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWi
 	for i := 0; i < 3; i++ {
 		to.sink(i)
 	}
-//line regressions_mg.go:62
+//line regressions_mg.go:71
 	return nil
 }
 
@@ -131,7 +140,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 		to.left(i)
 		to.right(i)
 	}
-//line regressions_mg.go:135
+//line regressions_mg.go:144
 	return nil
 }
 
@@ -139,7 +148,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:143
+//line regressions_mg.go:152
 	return nil
 }
 
@@ -147,7 +156,7 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:151
+//line regressions_mg.go:160
 	return nil
 }
 
@@ -278,7 +287,7 @@ func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:282
+//line regressions_mg.go:291
 	return nil
 }
 
@@ -288,7 +297,7 @@ func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) erro
 	p.n++
 	p.counts["work"]++
 	emit(x)
-//line regressions_mg.go:292
+//line regressions_mg.go:301
 	return nil
 }
 
@@ -301,7 +310,7 @@ func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:305
+//line regressions_mg.go:314
 	return nil
 }
 
@@ -343,66 +352,12 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateMergeBase mirrors the merge fields of MergeBase for encoding/gob.
-type mgStateMergeBase struct {
-	S_n      int
-	S_counts map[string]int
-}
-
 // mgStateSpec says how MergeBase's merge fields cross back from worker processes.
 func (p *MergeBase) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateMergeBase // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeSum("n", &p.n),
+		mgrt.MergeFunc("counts", &p.counts, AddCounts),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateMergeBase{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateMergeBase
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.n = 0
-			p.counts = make(map[string]int)
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.n = 0
-			p.counts = make(map[string]int)
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateMergeBase{S_n: p.n, S_counts: p.counts})
-			p.n = 0
-			p.counts = make(map[string]int)
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateMergeBase
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_n += d.S_n
-			if !folded {
-				pending.S_counts = d.S_counts
-			} else {
-				pending.S_counts = AddCounts(pending.S_counts, d.S_counts)
-			}
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.n += pending.S_n
-			p.counts = AddCounts(p.counts, pending.S_counts)
-			pending = mgStateMergeBase{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsMergeBase carries MergeBase's parameters to its worker processes.
@@ -470,7 +425,7 @@ func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) er
 	p.n++
 	p.counts["work2"]++
 	emit(x)
-//line regressions_mg.go:474
+//line regressions_mg.go:429
 	return nil
 }
 
@@ -538,66 +493,12 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 	return g
 }
 
-// mgStateMergeChild mirrors the merge fields of MergeChild for encoding/gob.
-type mgStateMergeChild struct {
-	S_n      int
-	S_counts map[string]int
-}
-
 // mgStateSpec says how MergeChild's merge fields cross back from worker processes.
 func (p *MergeChild) mgStateSpec() *mgrt.StateSpec {
-	var (
-		pending mgStateMergeChild // parent: deltas folded so far
-		folded  bool
+	return mgrt.NewState(
+		mgrt.MergeSum("n", &p.n),
+		mgrt.MergeFunc("counts", &p.counts, AddCounts),
 	)
-	return &mgrt.StateSpec{
-		Start: func() ([]byte, error) {
-			return mgrt.Encode(mgStateMergeChild{})
-		},
-		Init: func(start []byte) error {
-			var s mgStateMergeChild
-			if err := mgrt.Decode(start, &s); err != nil {
-				return err
-			}
-			p.n = 0
-			p.counts = make(map[string]int)
-			return nil
-		},
-		Mark: func() {},
-		Undo: func() {
-			p.n = 0
-			p.counts = make(map[string]int)
-		},
-		Take: func() ([]byte, error) {
-			data, err := mgrt.Encode(mgStateMergeChild{S_n: p.n, S_counts: p.counts})
-			p.n = 0
-			p.counts = make(map[string]int)
-			return data, err
-		},
-		Fold: func(delta []byte) error {
-			var d mgStateMergeChild
-			if err := mgrt.Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.S_n += d.S_n
-			if !folded {
-				pending.S_counts = d.S_counts
-			} else {
-				pending.S_counts = AddCounts(pending.S_counts, d.S_counts)
-			}
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.n += pending.S_n
-			p.counts = AddCounts(p.counts, pending.S_counts)
-			pending = mgStateMergeChild{}
-			folded = false
-		},
-	}
 }
 
 // mgParamsMergeChild carries MergeChild's parameters to its worker processes.
@@ -663,7 +564,7 @@ func (p *ParamBase) mgInit() {
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:667
+//line regressions_mg.go:568
 	return nil
 }
 
@@ -790,7 +691,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 	for i := 0; i < 6; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:794
+//line regressions_mg.go:695
 	return nil
 }
 
@@ -801,7 +702,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 		return errors.New("multiple of three")
 	}
 	emit(n)
-//line regressions_mg.go:805
+//line regressions_mg.go:706
 	return nil
 }
 
@@ -809,7 +710,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:813
+//line regressions_mg.go:714
 	return nil
 }
 
@@ -817,7 +718,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:821
+//line regressions_mg.go:722
 	return nil
 }
 
@@ -876,6 +777,138 @@ func (p *DeadLetterInline) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *DeadLetterInline) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// NamedUnion is the pipeline declared at regressions.mg:123.
+type NamedUnion struct {
+	seen Seen
+}
+
+// NewNamedUnion returns a NamedUnion with its parameters at their defaults.
+func NewNamedUnion() *NamedUnion {
+	p := &NamedUnion{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *NamedUnion) mgInit() {}
+
+// mgStageGen is stage "gen" (regressions.mg:127).
+func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
+//line regressions.mg:128:2
+	for i := 1; i <= 20; i++ {
+		emit(i)
+	}
+//line regressions_mg.go:805
+	return nil
+}
+
+// mgStageMark is stage "mark" (regressions.mg:132).
+func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) error {
+//line regressions.mg:133:2
+	p.seen[-n] = true
+	if n%4 == 0 && !tried[n] {
+		tried[n] = true // in this worker process: the retry runs here too
+		return errors.New("first attempt fails")
+	}
+	delete(p.seen, -n)
+	p.seen[n] = true
+	emit(n)
+//line regressions_mg.go:820
+	return nil
+}
+
+// mgStageSink is stage "sink" (regressions.mg:142).
+func (p *NamedUnion) mgStageSink(ctx context.Context, n int) error {
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *NamedUnion) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedUnion", Worker: mgrt.WorkerKey[NamedUnion](), Params: p.mgEncodeParams})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 127, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		return func(ctx context.Context) error {
+			return p.mgStageGen(ctx, emit)
+		}
+	})
+	mgMark := mgrt.Processor(g, mgrt.StageSpec{
+		Name:     "mark",
+		Kind:     mgrt.KindProcessor,
+		Pos:      mgrt.Pos{File: "regressions.mg", Line: 132, Col: 12},
+		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
+		State:    p.mgStateSpec(),
+		Retry:    1,
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+		emit := w.Emit
+		return func(ctx context.Context, in int) error {
+			return p.mgStageMark(ctx, in, emit)
+		}
+	})
+	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "sink",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 142, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageSink
+	})
+	mgrt.Connect(mgGen, mgMark)
+	mgrt.Connect(mgMark, mgSink)
+	return g
+}
+
+// mgStateSpec says how NamedUnion's merge fields cross back from worker processes.
+func (p *NamedUnion) mgStateSpec() *mgrt.StateSpec {
+	return mgrt.NewState(
+		mgrt.MergeUnion("seen", &p.seen),
+	)
+}
+
+// mgParamsNamedUnion carries NamedUnion's parameters to its worker processes.
+type mgParamsNamedUnion struct{}
+
+// mgEncodeParams encodes the parameters for a new worker process.
+func (p *NamedUnion) mgEncodeParams() ([]byte, error) {
+	return mgrt.Encode(mgParamsNamedUnion{})
+}
+
+// mgDecodeParams sets the parameters a worker process was started with.
+func (p *NamedUnion) mgDecodeParams(data []byte) error {
+	var v mgParamsNamedUnion
+	if err := mgrt.Decode(data, &v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// The worker processes of NamedUnion are this executable started again: registering
+// the pipeline lets the runtime build its graph there and serve one stage.
+var _ = mgrt.RegisterPipeline[NamedUnion](func(params []byte) (*mgrt.Graph, error) {
+	p := NewNamedUnion()
+	if err := p.mgDecodeParams(params); err != nil {
+		return nil, err
+	}
+	return p.mgGraph(), nil
+})
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *NamedUnion) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *NamedUnion) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *NamedUnion) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 

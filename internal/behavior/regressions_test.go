@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 )
@@ -55,5 +56,23 @@ func TestRegression_DeadLetterStageIsNotSequential(t *testing.T) {
 	}
 	if !slices.Equal(p.dead, []int{0, 3}) || !slices.Equal(p.kept, []int{1, 2, 4, 5}) {
 		t.Errorf("dead %v kept %v, want [0 3] and [1 2 4 5]", p.dead, p.kept)
+	}
+}
+
+func TestRegression_NamedMapUnion(t *testing.T) {
+	p := NewNamedUnion()
+	res, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := res.Stage("mark"); st.Retried != 5 || st.Failed != 0 {
+		t.Errorf("mark: retried %d, failed %d; want 5 and 0", st.Retried, st.Failed)
+	}
+	want := Seen{}
+	for i := 1; i <= 20; i++ {
+		want[i] = true
+	}
+	if !maps.Equal(p.seen, want) {
+		t.Errorf("seen = %v, want 1..20 and no failed attempt's write", p.seen)
 	}
 }
