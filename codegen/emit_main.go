@@ -7,6 +7,11 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
+// CLIPath is the import path of the built-binary main that generated mains call.
+const CLIPath = RuntimePath + "/cli"
+
+func cli(name string) *jen.Statement { return jen.Qual(CLIPath, name) }
+
 // main writes the main function of a built binary (DESIGN 3.5): one flag per
 // distinct parameter name, applied to every pipeline that declares it and
 // only when given; without -pipeline every pipeline that has a producer runs
@@ -43,7 +48,7 @@ func (g *gen) main() {
 					b.Id("p").Op(":=").Id("New" + p.Name).Call()
 					for _, prm := range p.Params {
 						b.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("set").Index(jen.Lit(prm.Flag)), jen.Id("ok")).Block(
-							jen.If(jen.Err().Op(":=").Add(rt("SetParam")).Call(jen.Op("&").Id("p").Dot(prm.Name), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(
+							jen.If(jen.Err().Op(":=").Add(cli("SetParam")).Call(jen.Op("&").Id("p").Dot(prm.Name), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(
 								jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("-"+prm.Flag+": %w"), jen.Err())),
 							),
 						)
@@ -68,9 +73,9 @@ func (g *gen) main() {
 	}
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
-		jen.Qual("os", "Exit").Call(rt("Main").Call(
-			jen.Index().Add(rt("Program")).Values(programs...),
-			jen.Index().Add(rt("Flag")).Values(flagVals...),
-		)),
+		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(
+			field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
+			field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
+		)))),
 	)
 }

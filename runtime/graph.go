@@ -87,6 +87,35 @@ func (g *Graph) AfterProducers(f func(ctx context.Context) error) {
 	g.afterProducers = append(g.afterProducers, f)
 }
 
+// Invalid records why the graph cannot run: Run and Start then fail with err before any stage
+// starts. Generated code reports this way a parameter whose value is out of range for the
+// option that reads it (a *ParamError).
+func (g *Graph) Invalid(err error) {
+	if err != nil {
+		g.buildErrs = append(g.buildErrs, err)
+	}
+}
+
+// ParamError is a parameter whose value, read when the run starts, is out of range for an option
+// or a pipeline setting that names it (threads(Workers), max_failures Budget).
+type ParamError struct {
+	Param  string // the parameter's name
+	Value  any    // its value
+	Stage  string // the stage whose option reads it; "" for a pipeline setting
+	Pos    Pos    // where the option names the parameter
+	Option string // the option as written: "threads(Workers)"
+	Want   string // the range: "at least 1"
+}
+
+// Error returns `file:line:col: stage "x": threads(Workers): parameter Workers is 0, want at least 1`.
+func (e *ParamError) Error() string {
+	where := ""
+	if e.Stage != "" {
+		where = fmt.Sprintf("stage %q: ", e.Stage)
+	}
+	return fmt.Sprintf("%s%s%s: parameter %s is %v, want %s", posPrefix(e.Pos), where, e.Option, e.Param, e.Value, e.Want)
+}
+
 // GraphInfo describes a graph's shape.
 type GraphInfo struct {
 	Pipeline string

@@ -166,33 +166,17 @@ func compile(file string, src []byte, out string, env Env, verbose bool) error {
 }
 
 // writeScratchModule lays out a module holding the generated main and the
-// embedded runtime source.
+// embedded runtime source, with minigungen's own go.mod and go.sum for the
+// runtime module (the versions its subpackages need).
 func writeScratchModule(dir, base, genName string, src []byte) error {
 	rtDir := filepath.Join(dir, "mgruntime")
-	err := fs.WalkDir(minigun.RuntimeSource, "runtime", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.go") {
-			return err
-		}
-		data, err := minigun.RuntimeSource.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(rtDir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(rtDir, "go.mod"), []byte("module "+runtimeModule+"\n\ngo 1.23\n"), 0o644); err != nil {
+	if err := writeRuntimeSource(rtDir); err != nil {
 		return err
 	}
 	var gomod bytes.Buffer
 	if err := templates.BuildGoMod.Execute(&gomod, map[string]string{
 		"Module":        "minigungen.build/" + sanitize(base),
-		"GoVersion":     "1.23",
+		"GoVersion":     runtimeGoVersion(),
 		"RuntimeModule": runtimeModule,
 		"RuntimeDir":    "./mgruntime",
 	}); err != nil {
@@ -201,7 +185,55 @@ func writeScratchModule(dir, base, genName string, src []byte) error {
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), gomod.Bytes(), 0o644); err != nil {
 		return err
 	}
+	// The main module needs the checksums of the runtime's requirements: the same go.sum.
+	sum, err := minigun.RuntimeSource.ReadFile("go.sum")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(dir, genName), src, 0o644)
+}
+
+// writeRuntimeSource writes the runtime module (go.mod, go.sum and the runtime
+// tree, without tests and testdata) into dir.
+func writeRuntimeSource(dir string) error {
+	err := fs.WalkDir(minigun.RuntimeSource, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "testdata" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		data, err := minigun.RuntimeSource.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	return err
+}
+
+// runtimeGoVersion is the go line of minigungen's go.mod.
+func runtimeGoVersion() string {
+	data, _ := minigun.RuntimeSource.ReadFile("go.mod")
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "go "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "1.26"
 }
 
 var runtimeModuleLine = regexp.MustCompile(`(?m)^module\s+` + regexp.QuoteMeta(runtimeModule) + `\s*$`)
@@ -269,7 +301,7 @@ func cacheKey(src []byte) string {
 	h := sha256.New()
 	h.Write(src)
 	fmt.Fprintf(h, "\x00%s\x00%s\x00%s/%s", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fs.WalkDir(minigun.RuntimeSource, "runtime", func(p string, d fs.DirEntry, err error) error {
+	fs.WalkDir(minigun.RuntimeSource, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			data, _ := minigun.RuntimeSource.ReadFile(p)
 			h.Write([]byte(p))

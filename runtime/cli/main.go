@@ -1,4 +1,9 @@
-package mgrt
+// Package cli is the main of programs built by `minigungen build` (DESIGN 3.5): flags, the
+// runs of the selected pipelines, signals, reports and exit statuses. Generated mains call
+// Main; extensions (live progress, the HUD, metrics) add their flags and watch each run
+// through the Extension interface, so that the core of a built binary stays small and a
+// worker process pays for nothing it does not use.
+package cli
 
 import (
 	"context"
@@ -17,9 +22,17 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
-// This file is the main of programs built by `minigungen build` (DESIGN 3.5).
+// App is a built program: its pipelines and parameter flags, from the .mg file.
+type App struct {
+	Doc        string // what the program does, from the .mg doc comments; printed by -h
+	Programs   []Program
+	Params     []Param
+	Extensions []Extension // optional flags and live views
+}
 
 // Program is one pipeline a built binary can run.
 type Program struct {
@@ -28,14 +41,23 @@ type Program struct {
 	Params []string // flag names of the parameters it declares
 	// Start creates the pipeline, applies the parameters given on the command
 	// line (flag name to text), and starts it.
-	Start func(ctx context.Context, set map[string]string) (*Handle, error)
+	Start func(ctx context.Context, set map[string]string) (*mgrt.Handle, error)
 }
 
-// Flag is one parameter flag of a built binary.
-type Flag struct {
+// Param is one parameter flag of a built binary.
+type Param struct {
 	Name  string
 	Usage string
 	Bool  bool // a boolean parameter: -name alone means true
+}
+
+// Extension adds flags to a built binary and watches its runs.
+type Extension interface {
+	// Flags defines the extension's flags.
+	Flags(fs *flag.FlagSet)
+	// Watch is called when a pipeline's run has started; the function it returns (nil for
+	// none) is called once the run has ended, before the run's report is printed.
+	Watch(pipeline string, h *mgrt.Handle, stderr io.Writer) (stop func())
 }
 
 // Exit statuses of built binaries.
@@ -49,12 +71,13 @@ const (
 
 // Main runs a built binary: it parses os.Args, runs the selected pipelines and
 // returns the exit status. The runtime writes to stderr only.
-func Main(programs []Program, flags []Flag) int {
-	return MainArgs(os.Args[1:], os.Stderr, programs, flags)
+func Main(app App) int {
+	return MainArgs(os.Args[1:], os.Stderr, app)
 }
 
 // MainArgs is Main with explicit arguments and error output.
-func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag) int {
+func MainArgs(args []string, stderr io.Writer, app App) int {
+	programs, flags := app.Programs, app.Params
 	name := filepath.Base(os.Args[0])
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -81,7 +104,13 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 			fs.Func(f.Name, f.Usage, record)
 		}
 	}
+	for _, x := range app.Extensions {
+		x.Flags(fs)
+	}
 	fs.Usage = func() {
+		if app.Doc != "" {
+			fmt.Fprintf(stderr, "%s\n\n", strings.TrimSpace(app.Doc))
+		}
 		fmt.Fprintf(stderr, "Usage of %s:\n", name)
 		fs.PrintDefaults()
 	}
@@ -114,7 +143,7 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ctx = WithShutdownTimeout(ctx, *shutdown)
+	ctx = mgrt.WithShutdownTimeout(ctx, *shutdown)
 	var sigMu sync.Mutex
 	var got os.Signal
 	sigs := make(chan os.Signal, 2)
@@ -138,7 +167,7 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 	}()
 
 	status := ExitOK
-	var results []Result
+	var results []mgrt.Result
 	for _, p := range selected {
 		params := map[string]string{}
 		for _, prm := range p.Params {
@@ -151,13 +180,18 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 			fmt.Fprintf(stderr, "%s: %s: %v\n", name, p.Name, err)
 			return ExitUsage
 		}
-		var stopProgress func()
+		var stops []func()
 		if *progress && isTerminal(stderr) {
-			stopProgress = showProgress(stderr, p.Name, h)
+			stops = append(stops, showProgress(stderr, p.Name, h))
+		}
+		for _, x := range app.Extensions {
+			if stop := x.Watch(p.Name, h, stderr); stop != nil {
+				stops = append(stops, stop)
+			}
 		}
 		res, err := h.Wait()
-		if stopProgress != nil {
-			stopProgress()
+		for _, stop := range stops {
+			stop()
 		}
 		results = append(results, res)
 		if *logLevel != "error" {
@@ -169,7 +203,7 @@ func MainArgs(args []string, stderr io.Writer, programs []Program, flags []Flag)
 		if *stats {
 			fmt.Fprint(stderr, res.StatsTable())
 		}
-		if err != nil && res.Status != StatusCanceled {
+		if err != nil && res.Status != mgrt.StatusCanceled {
 			fmt.Fprintf(stderr, "%s: pipeline %s failed (job %s): %v\n", name, p.Name, res.JobID, err)
 			status = ExitFailed
 		}
@@ -200,7 +234,7 @@ func signalStatus(s os.Signal) int {
 
 // reportFailures prints the items that failed for good, at most 20, each
 // with the run's job id.
-func reportFailures(w io.Writer, res Result) {
+func reportFailures(w io.Writer, res mgrt.Result) {
 	const most = 20
 	for i, f := range res.Failures {
 		if i == most {
@@ -221,7 +255,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // showProgress redraws one line of per-stage counts until stopped.
-func showProgress(w io.Writer, name string, h *Handle) (stop func()) {
+func showProgress(w io.Writer, name string, h *mgrt.Handle) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -255,14 +289,14 @@ func showProgress(w io.Writer, name string, h *Handle) (stop func()) {
 
 // resultJSON is the JSON form of a Result (errors as text).
 type resultJSON struct {
-	JobID    string        `json:"job_id"`
-	Pipeline string        `json:"pipeline"`
-	Status   Status        `json:"status"`
-	Started  time.Time     `json:"started"`
-	Duration time.Duration `json:"duration_ns"`
-	Stages   []StageStats  `json:"stages"`
-	Failures []failureJSON `json:"failures"`
-	Err      string        `json:"error,omitempty"`
+	JobID    string            `json:"job_id"`
+	Pipeline string            `json:"pipeline"`
+	Status   mgrt.Status       `json:"status"`
+	Started  time.Time         `json:"started"`
+	Duration time.Duration     `json:"duration_ns"`
+	Stages   []mgrt.StageStats `json:"stages"`
+	Failures []failureJSON     `json:"failures"`
+	Err      string            `json:"error,omitempty"`
 }
 
 type failureJSON struct {
@@ -273,7 +307,7 @@ type failureJSON struct {
 	Attempts int    `json:"attempts"`
 }
 
-func writeResultsJSON(path string, results []Result) error {
+func writeResultsJSON(path string, results []mgrt.Result) error {
 	out := make([]resultJSON, 0, len(results))
 	for _, r := range results {
 		rj := resultJSON{JobID: r.JobID, Pipeline: r.Pipeline, Status: r.Status, Started: r.Started, Duration: r.Duration, Stages: r.Stages, Failures: []failureJSON{}}
