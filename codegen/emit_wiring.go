@@ -174,9 +174,9 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]s
 	method := jen.Id(n.Recv).Dot(st.Method)
 	worker := func(out ir.Type) *jen.Statement {
 		if out.IsZero() {
-			return jen.Id("w").Op("*").Add(rt("Worker")).Index(rt("Nothing"))
+			return jen.Id("w").Op("*").Add(rt("Emitter")).Index(rt("Nothing"))
 		}
-		return jen.Id("w").Op("*").Add(rt("Worker")).Index(typ(out))
+		return jen.Id("w").Op("*").Add(rt("Emitter")).Index(typ(out))
 	}
 	// bind is the per-goroutine function: emit and to are created once per worker.
 	bind := func(out ir.Type, fnParams []jen.Code, call []jen.Code) *jen.Statement {
@@ -209,7 +209,7 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]s
 			bind(n.Out, []jen.Code{ctxP, jen.Id("in").Add(typ(n.In))}, []jen.Code{jen.Id("ctx"), jen.Id("in")}))
 	case st.Kind == ir.Consumer:
 		b.Add(v).Add(rt("Consumer")).Call(jen.Id("g"), g.spec(n),
-			jen.Func().Params(jen.Id("w").Op("*").Add(rt("Worker")).Index(rt("Nothing"))).Func().Params(ctxP, jen.Id("in").Add(typ(n.In))).Error().Block(
+			jen.Func().Params(jen.Id("w").Op("*").Add(rt("Emitter")).Index(rt("Nothing"))).Func().Params(ctxP, jen.Id("in").Add(typ(n.In))).Error().Block(
 				jen.Return(method.Clone()),
 			))
 	case st.Kind == ir.Accumulator && st.IsBatch:

@@ -41,7 +41,7 @@ var benchSink int
 // linearGraph builds producer → x*2 → x+1 → sum with the given strategy on every stage.
 func linearGraph(n int, strategy Strategy, total *int) *Graph {
 	g := NewGraph(GraphConfig{Pipeline: "bench"})
-	src := Producer(g, StageSpec{Name: "src"}, func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, StageSpec{Name: "src"}, func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := range n {
 				w.Emit(i)
@@ -49,21 +49,21 @@ func linearGraph(n int, strategy Strategy, total *int) *Graph {
 			return nil
 		}
 	})
-	dbl := Processor(g, StageSpec{Name: "double", Strategy: strategy}, func(w *Worker[int]) func(context.Context, int) error {
+	dbl := Processor(g, StageSpec{Name: "double", Strategy: strategy}, func(w *Emitter[int]) func(context.Context, int) error {
 		emit := w.Emit
 		return func(_ context.Context, x int) error {
 			emit(double(x))
 			return nil
 		}
 	})
-	add := Processor(g, StageSpec{Name: "inc", Strategy: strategy}, func(w *Worker[int]) func(context.Context, int) error {
+	add := Processor(g, StageSpec{Name: "inc", Strategy: strategy}, func(w *Emitter[int]) func(context.Context, int) error {
 		emit := w.Emit
 		return func(_ context.Context, x int) error {
 			emit(inc(x))
 			return nil
 		}
 	})
-	sum := Consumer(g, StageSpec{Name: "sum", Strategy: strategy}, func(*Worker[Nothing]) func(context.Context, int) error {
+	sum := Consumer(g, StageSpec{Name: "sum", Strategy: strategy}, func(*Emitter[Nothing]) func(context.Context, int) error {
 		return func(_ context.Context, x int) error {
 			*total += x
 			return nil
@@ -95,7 +95,7 @@ func BenchmarkW1aInline(b *testing.B) {
 func BenchmarkW1aInlineFused(b *testing.B) {
 	total := 0
 	g := linearGraph(b.N, Strategy{}, &total)
-	g.cfg.Fuse = true
+	setConfig(g, func(c *GraphConfig) { c.Fuse = true })
 	b.ResetTimer()
 	runBench(b, g)
 	benchSink = total
@@ -198,7 +198,7 @@ func BenchmarkW1bReferenceBatchedChannels(b *testing.B) {
 func BenchmarkW2Threads8(b *testing.B) {
 	n := b.N
 	g := NewGraph(GraphConfig{Pipeline: "bench"})
-	src := Producer(g, StageSpec{Name: "src"}, func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, StageSpec{Name: "src"}, func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := range n {
 				w.Emit(i)
@@ -206,7 +206,7 @@ func BenchmarkW2Threads8(b *testing.B) {
 			return nil
 		}
 	})
-	wk := Processor(g, StageSpec{Name: "work", Strategy: Strategy{Kind: Threads, N: 8}}, func(w *Worker[int]) func(context.Context, int) error {
+	wk := Processor(g, StageSpec{Name: "work", Strategy: Strategy{Kind: Threads, N: 8}}, func(w *Emitter[int]) func(context.Context, int) error {
 		emit := w.Emit
 		return func(_ context.Context, x int) error {
 			emit(work(x))
@@ -214,7 +214,7 @@ func BenchmarkW2Threads8(b *testing.B) {
 		}
 	})
 	total := 0
-	sum := Consumer(g, StageSpec{Name: "sum"}, func(*Worker[Nothing]) func(context.Context, int) error {
+	sum := Consumer(g, StageSpec{Name: "sum"}, func(*Emitter[Nothing]) func(context.Context, int) error {
 		return func(_ context.Context, x int) error {
 			total += x
 			return nil

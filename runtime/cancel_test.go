@@ -10,7 +10,7 @@ import (
 
 // endless emits 0, 1, 2, ... until it is stopped.
 func endless(g *Graph, s StageSpec, emitted *atomic.Int64) *Node[Nothing, int] {
-	return Producer(g, s, func(w *Worker[int]) func(context.Context) error {
+	return Producer(g, s, func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := 0; ; i++ {
 				w.Emit(i)
@@ -30,7 +30,7 @@ func TestCancelMidRun(t *testing.T) {
 		g := newGraph(GraphConfig{QueueSize: 100})
 		var emitted, processed, inFlight atomic.Int64
 		src := endless(g, spec("src"), &emitted)
-		slow := Processor(g, threads("slow", 2), func(w *Worker[int]) func(context.Context, int) error {
+		slow := Processor(g, threads("slow", 2), func(w *Emitter[int]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				inFlight.Add(1)
 				if processed.Add(1) == 50 {
@@ -85,7 +85,7 @@ func TestCancelBlockedProducer(t *testing.T) {
 		g := newGraph(GraphConfig{QueueSize: 2})
 		var emitted atomic.Int64
 		src := endless(g, spec("src"), &emitted)
-		stuck := Consumer(g, spec("stuck"), func(*Worker[Nothing]) func(context.Context, int) error {
+		stuck := Consumer(g, spec("stuck"), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(ctx context.Context, v int) error {
 				<-ctx.Done() // the first item blocks until cancellation
 				return nil
@@ -134,7 +134,7 @@ func TestHandleStop(t *testing.T) {
 		src := endless(g, spec("src"), &emitted)
 		var sum atomic.Int64
 		mid := mapInts(g, spec("mid"), func(x int) int { return x })
-		sink := Consumer(g, threads("sink", 3), func(*Worker[Nothing]) func(context.Context, int) error {
+		sink := Consumer(g, threads("sink", 3), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				sum.Add(int64(v))
 				time.Sleep(10 * time.Microsecond)
@@ -180,7 +180,7 @@ func TestCancelWithRetryBackoff(t *testing.T) {
 	s := spec("flaky")
 	s.Retry = 5
 	s.Backoff = time.Hour
-	flaky := Consumer(g, s, func(*Worker[Nothing]) func(context.Context, int) error {
+	flaky := Consumer(g, s, func(*Emitter[Nothing]) func(context.Context, int) error {
 		return func(context.Context, int) error {
 			cancel()
 			return errBoom
@@ -204,7 +204,7 @@ func TestCancelOrderedCapped(t *testing.T) {
 		src := endless(g, spec("src"), &emitted)
 		s := threads("ord", 4)
 		s.Ordered = true
-		ord := Processor(g, s, func(w *Worker[int]) func(context.Context, int) error {
+		ord := Processor(g, s, func(w *Emitter[int]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				if n.Add(1) == 300 {
 					cancel()
@@ -217,7 +217,7 @@ func TestCancelOrderedCapped(t *testing.T) {
 			}
 		})
 		var c collector[int]
-		sink := Consumer(g, threads("sink", 2), func(*Worker[Nothing]) func(context.Context, int) error {
+		sink := Consumer(g, threads("sink", 2), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				c.add(v)
 				return nil

@@ -47,7 +47,7 @@ func TestThreadsReallyConcurrent(t *testing.T) {
 		bar := newBarrier(n)
 		var binds atomic.Int32
 		var timedOut atomic.Bool
-		work := Processor(g, threads("work", n), func(w *Worker[int]) func(context.Context, int) error {
+		work := Processor(g, threads("work", n), func(w *Emitter[int]) func(context.Context, int) error {
 			binds.Add(1)
 			return func(_ context.Context, v int) error {
 				if !bar.wait() {
@@ -80,7 +80,7 @@ func TestBackpressure(t *testing.T) {
 		const queue = 4
 		g := newGraph(GraphConfig{QueueSize: queue})
 		var emitted atomic.Int64
-		src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+		src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
 				for i := range 1000 {
 					emitted.Add(1)
@@ -92,7 +92,7 @@ func TestBackpressure(t *testing.T) {
 		mid := mapInts(g, spec("mid"), func(x int) int { return x })
 		gate := make(chan struct{})
 		var c collector[int]
-		sink := Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, int) error {
+		sink := Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				<-gate
 				c.add(v)
@@ -137,7 +137,7 @@ func TestMaxThreads(t *testing.T) {
 		running.Add(-1)
 	}
 	src := countTo(g, spec("src"), 60)
-	a := Processor(g, threads("a", 4), func(w *Worker[int]) func(context.Context, int) error {
+	a := Processor(g, threads("a", 4), func(w *Emitter[int]) func(context.Context, int) error {
 		return func(_ context.Context, v int) error {
 			body()
 			w.Emit(v)
@@ -145,7 +145,7 @@ func TestMaxThreads(t *testing.T) {
 		}
 	})
 	var c collector[int]
-	b := Consumer(g, threads("b", 4), func(*Worker[Nothing]) func(context.Context, int) error {
+	b := Consumer(g, threads("b", 4), func(*Emitter[Nothing]) func(context.Context, int) error {
 		return func(_ context.Context, v int) error {
 			body()
 			c.add(v)
@@ -169,7 +169,7 @@ func TestOrdered(t *testing.T) {
 		src := countTo(g, spec("src"), 2000)
 		s := threads("shuffle", 6)
 		s.Ordered = true
-		shuffle := Processor(g, s, func(w *Worker[int]) func(context.Context, int) error {
+		shuffle := Processor(g, s, func(w *Emitter[int]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				if rand.IntN(20) == 0 {
 					time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
@@ -247,7 +247,7 @@ func TestBatchMaxWait(t *testing.T) {
 		g := newGraph(GraphConfig{})
 		seen := make(chan []int, 10)
 		var waited time.Duration
-		src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+		src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
 				w.Emit(1)
 				w.Emit(2)
@@ -265,7 +265,7 @@ func TestBatchMaxWait(t *testing.T) {
 		})
 		b := Batch[int](g, spec("batch"), 100, 20*time.Millisecond)
 		var c collector[[]int]
-		save := Consumer(g, spec("save"), func(*Worker[Nothing]) func(context.Context, []int) error {
+		save := Consumer(g, spec("save"), func(*Emitter[Nothing]) func(context.Context, []int) error {
 			return func(_ context.Context, v []int) error {
 				c.add(v)
 				seen <- v
@@ -291,7 +291,7 @@ func TestAccumulatorWithBody(t *testing.T) {
 		src := countTo(g, spec("src"), 100)
 		s := spec("sum")
 		s.Strategy = Strategy{Kind: Processes, N: 4} // ignored: accumulators run in process
-		acc := Accumulator(g, s, 10, 0, func(w *Worker[int]) func(context.Context, []int) error {
+		acc := Accumulator(g, s, 10, 0, func(w *Emitter[int]) func(context.Context, []int) error {
 			return func(_ context.Context, b []int) error {
 				t := 0
 				for _, v := range b {

@@ -27,7 +27,7 @@ func TestRetryNoDuplicates(t *testing.T) {
 			s.Backoff = time.Millisecond
 			var mu sync.Mutex
 			attempts := map[int]int{}
-			flaky := Processor(g, s, func(w *Worker[int]) func(context.Context, int) error {
+			flaky := Processor(g, s, func(w *Emitter[int]) func(context.Context, int) error {
 				return func(_ context.Context, v int) error {
 					mu.Lock()
 					attempts[v]++
@@ -80,7 +80,7 @@ func TestDeadLetter(t *testing.T) {
 		src := countTo(g, spec("src"), 20)
 		s := spec("check")
 		s.Retry = 1
-		check := Processor(g, s, func(w *Worker[int]) func(context.Context, int) error {
+		check := Processor(g, s, func(w *Emitter[int]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				if v%3 == 0 {
 					return errBoom
@@ -127,7 +127,7 @@ func TestDeadLetterBatch(t *testing.T) {
 	noLeak(t)
 	g := NewGraph(GraphConfig{})
 	src := countTo(g, spec("src"), 25)
-	acc := Accumulator(g, spec("acc"), 10, 0, func(w *Worker[int]) func(context.Context, []int) error {
+	acc := Accumulator(g, spec("acc"), 10, 0, func(w *Emitter[int]) func(context.Context, []int) error {
 		return func(_ context.Context, b []int) error {
 			if b[0] == 10 {
 				return errBoom
@@ -154,7 +154,7 @@ func TestPanicIsFailure(t *testing.T) {
 			src := countTo(g, spec("src"), 300)
 			s := StageSpec{Name: "explode", Pos: Pos{File: "orders.mg", Line: 12, Col: 5}, Strategy: strat}
 			var onError []any
-			boom := Processor(g, s, func(w *Worker[int]) func(context.Context, int) error {
+			boom := Processor(g, s, func(w *Emitter[int]) func(context.Context, int) error {
 				return func(_ context.Context, v int) error {
 					if v%100 == 5 {
 						panic(fmt.Sprintf("bad item %d", v))
@@ -205,7 +205,7 @@ func TestTimeout(t *testing.T) {
 		src := countTo(g, spec("src"), 4)
 		s := spec("wait")
 		s.Timeout = 10 * time.Millisecond
-		wait := Consumer(g, s, func(*Worker[Nothing]) func(context.Context, int) error {
+		wait := Consumer(g, s, func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(ctx context.Context, v int) error {
 				if v == 2 {
 					<-ctx.Done()
@@ -229,7 +229,7 @@ func TestProducerError(t *testing.T) {
 		for _, panics := range []bool{false, true} {
 			g := newGraph(GraphConfig{Pipeline: "p"})
 			s := StageSpec{Name: "gen", Pos: Pos{File: "p.mg", Line: 3, Col: 2}}
-			src := Producer(g, s, func(w *Worker[int]) func(context.Context) error {
+			src := Producer(g, s, func(w *Emitter[int]) func(context.Context) error {
 				return func(context.Context) error {
 					for i := range 100 {
 						w.Emit(i)
@@ -240,7 +240,7 @@ func TestProducerError(t *testing.T) {
 					return errBoom
 				}
 			})
-			slow := Processor(g, threads("slow", 2), func(w *Worker[int]) func(context.Context, int) error {
+			slow := Processor(g, threads("slow", 2), func(w *Emitter[int]) func(context.Context, int) error {
 				return func(_ context.Context, v int) error {
 					time.Sleep(100 * time.Microsecond)
 					w.Emit(v)
@@ -272,14 +272,14 @@ func TestProducerError(t *testing.T) {
 func TestFailFast(t *testing.T) {
 	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{FailFast: true, QueueSize: 10})
-		src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+		src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
 				for i := 0; ; i++ {
 					w.Emit(i)
 				}
 			}
 		})
-		check := Consumer(g, spec("check"), func(*Worker[Nothing]) func(context.Context, int) error {
+		check := Consumer(g, spec("check"), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				if v == 500 {
 					return errBoom

@@ -44,7 +44,7 @@ func threads(name string, n int) StageSpec {
 
 // count emits 0..n-1.
 func countTo(g *Graph, s StageSpec, n int) *Node[Nothing, int] {
-	return Producer(g, s, func(w *Worker[int]) func(context.Context) error {
+	return Producer(g, s, func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := range n {
 				w.Emit(i)
@@ -55,7 +55,7 @@ func countTo(g *Graph, s StageSpec, n int) *Node[Nothing, int] {
 }
 
 func mapInts(g *Graph, s StageSpec, f func(int) int) *Node[int, int] {
-	return Processor(g, s, func(w *Worker[int]) func(context.Context, int) error {
+	return Processor(g, s, func(w *Emitter[int]) func(context.Context, int) error {
 		return func(_ context.Context, v int) error {
 			w.Emit(f(v))
 			return nil
@@ -82,7 +82,7 @@ func (c *collector[T]) get() []T {
 }
 
 func collect[T any](g *Graph, s StageSpec, c *collector[T]) *Node[T, Nothing] {
-	return Consumer(g, s, func(*Worker[Nothing]) func(context.Context, T) error {
+	return Consumer(g, s, func(*Emitter[Nothing]) func(context.Context, T) error {
 		return func(_ context.Context, v T) error {
 			c.add(v)
 			return nil
@@ -144,3 +144,22 @@ func bothModes(t *testing.T, f func(t *testing.T, newGraph func(GraphConfig) *Gr
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// setConfig changes a graph's settings.
+func setConfig(g *Graph, f func(*GraphConfig)) {
+	cfg := g.Config()
+	f(&cfg)
+	g.SetConfig(cfg)
+}
+
+// sleepCtx sleeps for d or until ctx is done; false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

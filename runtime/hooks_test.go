@@ -71,7 +71,7 @@ func TestHooks(t *testing.T) {
 	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		var l hookLog
 		g := newGraph(GraphConfig{Pipeline: "hooks"})
-		gen := Producer(g, spec("gen"), func(w *Worker[int]) func(context.Context) error {
+		gen := Producer(g, spec("gen"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
 				for i := range 50 {
 					l.add("emit")
@@ -80,7 +80,7 @@ func TestHooks(t *testing.T) {
 				return nil
 			}
 		})
-		work := Processor(g, threads("work", 3), func(w *Worker[int]) func(context.Context, int) error {
+		work := Processor(g, threads("work", 3), func(w *Emitter[int]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				l.add("item")
 				w.Emit(v)
@@ -89,7 +89,7 @@ func TestHooks(t *testing.T) {
 		})
 		mid := mapInts(g, spec("mid"), func(x int) int { l.add("mid"); return x })
 		var items atomic.Int32
-		sink := Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, int) error {
+		sink := Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(context.Context, int) error { items.Add(1); return nil }
 		})
 		Connect(gen, work)
@@ -152,7 +152,7 @@ func TestHooksWhenStageFails(t *testing.T) {
 		var l hookLog
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 20)
-		bad := Processor(g, spec("bad"), func(w *Worker[int]) func(context.Context, int) error {
+		bad := Processor(g, spec("bad"), func(w *Emitter[int]) func(context.Context, int) error {
 			return func(context.Context, int) error { panic("always") }
 		})
 		never := collect(g, spec("never"), &collector[int]{})
@@ -182,7 +182,7 @@ func TestBeforeRunError(t *testing.T) {
 	noLeak(t)
 	g := NewGraph(GraphConfig{Pipeline: "p"})
 	var ran atomic.Bool
-	src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 		ran.Store(true)
 		return func(context.Context) error { return nil }
 	})
@@ -227,7 +227,7 @@ func TestHookErrors(t *testing.T) {
 		for _, c := range cases {
 			g := newGraph(GraphConfig{Pipeline: "p"})
 			src := countTo(g, spec("src"), 10)
-			mid := Processor(g, spec("mid"), func(w *Worker[int]) func(context.Context, int) error {
+			mid := Processor(g, spec("mid"), func(w *Emitter[int]) func(context.Context, int) error {
 				return func(_ context.Context, v int) error {
 					if v == 3 {
 						return fmt.Errorf("item %d", v)

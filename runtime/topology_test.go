@@ -97,7 +97,7 @@ func TestFanIn(t *testing.T) {
 	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: 8})
 		fast := countTo(g, spec("fast"), 500)
-		slow := Producer(g, spec("slow"), func(w *Worker[int]) func(context.Context) error {
+		slow := Producer(g, spec("slow"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
 				for i := 500; i < 520; i++ {
 					time.Sleep(time.Millisecond)
@@ -121,7 +121,7 @@ func TestFanIn(t *testing.T) {
 func TestDiamond(t *testing.T) {
 	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
-		src := Producer(g, spec("source"), func(w *Worker[int]) func(context.Context) error {
+		src := Producer(g, spec("source"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
 				for i := 1; i <= 5; i++ {
 					w.Emit(i)
@@ -154,7 +154,7 @@ func TestDynamicRouting(t *testing.T) {
 	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: 4})
 		src := countTo(g, spec("numbers"), 400)
-		split := Processor(g, spec("split"), func(w *Worker[int]) func(context.Context, int) error {
+		split := Processor(g, spec("split"), func(w *Emitter[int]) func(context.Context, int) error {
 			evens, odds := w.To(0), w.To(1)
 			return func(_ context.Context, n int) error {
 				if n%2 == 0 {
@@ -166,7 +166,7 @@ func TestDynamicRouting(t *testing.T) {
 			}
 		})
 		fast := mapInts(g, spec("fast"), func(x int) int { return x })
-		slow := Processor(g, threads("slow", 2), func(w *Worker[int]) func(context.Context, int) error {
+		slow := Processor(g, threads("slow", 2), func(w *Emitter[int]) func(context.Context, int) error {
 			return func(_ context.Context, n int) error {
 				if n%50 == 1 {
 					time.Sleep(5 * time.Millisecond)
@@ -198,7 +198,7 @@ func TestDynamicRouting(t *testing.T) {
 func TestToOutOfRangePanicsInBind(t *testing.T) {
 	noLeak(t)
 	g := NewGraph(GraphConfig{})
-	src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			w.To(3)(1)
 			return nil
@@ -281,7 +281,7 @@ func TestLongFusedChain(t *testing.T) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 1000)
 		b := Batch[int](g, spec("batch"), 7, 0)
-		flat := Processor(g, spec("flatten"), func(w *Worker[int]) func(context.Context, []int) error {
+		flat := Processor(g, spec("flatten"), func(w *Emitter[int]) func(context.Context, []int) error {
 			return func(_ context.Context, xs []int) error {
 				for _, x := range xs {
 					w.Emit(x)
@@ -327,7 +327,7 @@ func TestGraphAlreadyRunning(t *testing.T) {
 	noLeak(t)
 	g := NewGraph(GraphConfig{Pipeline: "busy"})
 	release := make(chan struct{})
-	src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			<-release
 			return nil
@@ -351,7 +351,7 @@ func TestBindPanic(t *testing.T) {
 	noLeak(t)
 	g := NewGraph(GraphConfig{QueueSize: -1})
 	src := countTo(g, spec("src"), 10)
-	bad := Processor(g, spec("bad"), func(w *Worker[int]) func(context.Context, int) error {
+	bad := Processor(g, spec("bad"), func(w *Emitter[int]) func(context.Context, int) error {
 		w.To(5)
 		return nil
 	})

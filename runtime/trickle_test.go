@@ -22,7 +22,7 @@ func TestProducerTrickle(t *testing.T) {
 			var seen atomic.Int64
 			progress := make(chan struct{}, 1)
 			stuck := atomic.Bool{}
-			src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+			src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 				return func(context.Context) error {
 					n := 0
 					for burst := 1; burst <= 20; burst++ {
@@ -47,7 +47,7 @@ func TestProducerTrickle(t *testing.T) {
 			s.Strategy = strat
 			mid := mapInts(g, s, func(x int) int { return x })
 			last := mapInts(g, spec("last"), func(x int) int { return x })
-			sink := Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, int) error {
+			sink := Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, int) error {
 				return func(context.Context, int) error {
 					seen.Add(1)
 					select {
@@ -75,7 +75,7 @@ func TestProducerOrder(t *testing.T) {
 		for _, size := range []int{1, 7, 100, -1} {
 			g := newGraph(GraphConfig{QueueSize: size})
 			const n = 4000
-			src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+			src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 				return func(context.Context) error {
 					for i := range n {
 						w.Emit(i)
@@ -91,7 +91,7 @@ func TestProducerOrder(t *testing.T) {
 			})
 			next := 0
 			bad := -1
-			check := Consumer(g, spec("check"), func(*Worker[Nothing]) func(context.Context, int) error {
+			check := Consumer(g, spec("check"), func(*Emitter[Nothing]) func(context.Context, int) error {
 				return func(_ context.Context, v int) error {
 					if v != next && bad < 0 {
 						bad = next

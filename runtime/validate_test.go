@@ -13,7 +13,7 @@ func TestProcessStrategyNeedsWorker(t *testing.T) {
 	for _, strat := range []Strategy{{Kind: Processes, N: 4}, {Kind: ProcessPerBatch, N: 2, IPC: "pipe"}} {
 		g := NewGraph(GraphConfig{Pipeline: "pool"})
 		var ran bool
-		src := Producer(g, spec("generate"), func(w *Worker[int]) func(context.Context) error {
+		src := Producer(g, spec("generate"), func(w *Emitter[int]) func(context.Context) error {
 			ran = true
 			return func(context.Context) error { return nil }
 		})
@@ -52,8 +52,8 @@ func TestValidation(t *testing.T) {
 		}, `stage "src": duplicate stage name`},
 		{"into producer", func(g *Graph) {
 			src := countTo(g, spec("src"), 1)
-			c := Consumer(g, spec("c"), func(*Worker[Nothing]) func(context.Context, int) error { return nil })
-			p := Producer(g, spec("p"), func(*Worker[int]) func(context.Context) error { return nil })
+			c := Consumer(g, spec("c"), func(*Emitter[Nothing]) func(context.Context, int) error { return nil })
+			p := Producer(g, spec("p"), func(*Emitter[int]) func(context.Context) error { return nil })
 			Connect(src, c)
 			Connect(c, p)
 		}, `stage "p": a producer cannot receive items`},

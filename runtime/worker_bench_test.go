@@ -38,7 +38,7 @@ var _ = RegisterPipeline[benchPipe](func(params []byte) (*Graph, error) {
 
 func (p *benchPipe) graph() *Graph {
 	g := NewGraph(GraphConfig{Pipeline: "bench", Worker: WorkerKey[benchPipe](), Params: func() ([]byte, error) { return Encode(p.P) }})
-	src := Producer(g, StageSpec{Name: "src"}, func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, StageSpec{Name: "src"}, func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := range p.P.N {
 				w.Emit(i)
@@ -46,7 +46,7 @@ func (p *benchPipe) graph() *Graph {
 			return nil
 		}
 	})
-	sum := Consumer(g, StageSpec{Name: "sum"}, func(*Worker[Nothing]) func(context.Context, int) error {
+	sum := Consumer(g, StageSpec{Name: "sum"}, func(*Emitter[Nothing]) func(context.Context, int) error {
 		return func(_ context.Context, x int) error {
 			p.total += x
 			return nil
@@ -55,7 +55,7 @@ func (p *benchPipe) graph() *Graph {
 	if p.P.PerBatch {
 		b := Batch[int](g, StageSpec{Name: "batch"}, p.P.Batch, 0)
 		work := Processor(g, StageSpec{Name: "work", Strategy: Strategy{Kind: ProcessPerBatch, N: p.P.Procs}},
-			func(w *Worker[int]) func(context.Context, []int) error {
+			func(w *Emitter[int]) func(context.Context, []int) error {
 				return func(_ context.Context, batch []int) error {
 					s := 0
 					for _, x := range batch {
@@ -71,7 +71,7 @@ func (p *benchPipe) graph() *Graph {
 		return g
 	}
 	work := Processor(g, StageSpec{Name: "work", Strategy: Strategy{Kind: Processes, N: p.P.Procs}},
-		func(w *Worker[int]) func(context.Context, int) error {
+		func(w *Emitter[int]) func(context.Context, int) error {
 			emit := w.Emit
 			return func(_ context.Context, x int) error {
 				emit(double(x))
@@ -111,7 +111,7 @@ func BenchmarkW3ProcessPerBatch(b *testing.B) {
 // BenchmarkW3ReferenceExec: one op is one bare os/exec of this test binary told to exit at
 // once, 4 at a time.
 func BenchmarkW3ReferenceExec(b *testing.B) {
-	exe, err := exePath()
+	exe, err := os.Executable()
 	if err != nil {
 		b.Skip(err)
 	}

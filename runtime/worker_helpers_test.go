@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/minigun-go/minigun/runtime/internal/remote"
 )
 
 // The worker-process tests run real worker processes: the test binary itself, which TestMain
@@ -137,7 +138,7 @@ func newWP(t *testing.T, prm wpParams) (*wp, *Graph) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.cfg.WorkDir = t.TempDir()
+	setConfig(g, func(c *GraphConfig) { c.WorkDir = t.TempDir() })
 	return p, g
 }
 
@@ -158,7 +159,7 @@ func (p *wp) workSpec() StageSpec {
 }
 
 func (p *wp) producer(g *Graph) *Node[Nothing, int] {
-	return Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+	return Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := 1; i <= p.P.N; i++ {
 				w.Emit(i)
@@ -195,7 +196,7 @@ func (p *wp) forkHooks(g *Graph, n interface {
 // item is the body of the test stages for one value: it may sleep, print, panic, fail or
 // exit as the parameters say.
 func (p *wp) item(ctx context.Context, v int) error {
-	if os.Getenv(envWorker) != "" || os.Getenv(envWorkerStage) != "" {
+	if os.Getenv(remote.EnvWorker) != "" || os.Getenv(remote.EnvWorkerStage) != "" {
 		return errors.New("the worker variables are visible to user code")
 	}
 	if p.P.Sleep > 0 {
@@ -234,7 +235,7 @@ func (p *wp) out(v int) wpOut {
 }
 
 func (p *wp) consumer(g *Graph) *Node[wpOut, Nothing] {
-	return Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, wpOut) error {
+	return Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, wpOut) error {
 		return func(_ context.Context, v wpOut) error {
 			p.got.add(v)
 			if p.onItem != nil {
@@ -246,7 +247,7 @@ func (p *wp) consumer(g *Graph) *Node[wpOut, Nothing] {
 }
 
 func (p *wp) deadLetters(g *Graph, from *Node[int, wpOut]) {
-	d := Consumer(g, spec("dead"), func(*Worker[Nothing]) func(context.Context, Failed[int]) error {
+	d := Consumer(g, spec("dead"), func(*Emitter[Nothing]) func(context.Context, Failed[int]) error {
 		return func(_ context.Context, f Failed[int]) error {
 			p.dead.add(f)
 			return nil
@@ -258,7 +259,7 @@ func (p *wp) deadLetters(g *Graph, from *Node[int, wpOut]) {
 // wpItems: src 1..N -> work (process stage on each int) -> sink.
 func wpItems(p *wp, g *Graph) {
 	src := p.producer(g)
-	work := Processor(g, p.workSpec(), func(w *Worker[wpOut]) func(context.Context, int) error {
+	work := Processor(g, p.workSpec(), func(w *Emitter[wpOut]) func(context.Context, int) error {
 		return func(ctx context.Context, v int) error {
 			if err := p.item(ctx, v); err != nil {
 				return err
@@ -280,7 +281,7 @@ func wpItems(p *wp, g *Graph) {
 // (to both, or in turn with RR).
 func wpRoute(p *wp, g *Graph) {
 	src := p.producer(g)
-	work := Processor(g, p.workSpec(), func(w *Worker[int]) func(context.Context, int) error {
+	work := Processor(g, p.workSpec(), func(w *Emitter[int]) func(context.Context, int) error {
 		toB := w.To(1)
 		return func(_ context.Context, v int) error {
 			if v%2 == 1 {
@@ -295,7 +296,7 @@ func wpRoute(p *wp, g *Graph) {
 		work.SetRouting(RoutingRoundRobin)
 	}
 	for _, c := range []*collector[int]{&p.gotA, &p.gotB} {
-		sink := Consumer(g, spec("sink"+strconv.Itoa(len(g.stages))), func(*Worker[Nothing]) func(context.Context, int) error {
+		sink := Consumer(g, spec("sink"+strconv.Itoa(len(g.Info().Stages))), func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error {
 				c.add(v)
 				return nil
@@ -310,7 +311,7 @@ func wpRoute(p *wp, g *Graph) {
 func wpBatches(p *wp, g *Graph) {
 	src := p.producer(g)
 	b := Batch[int](g, spec("batch"), p.P.Batch, 0)
-	work := Processor(g, p.workSpec(), func(w *Worker[wpOut]) func(context.Context, []int) error {
+	work := Processor(g, p.workSpec(), func(w *Emitter[wpOut]) func(context.Context, []int) error {
 		return func(ctx context.Context, batch []int) error {
 			for _, v := range batch {
 				if err := p.item(ctx, v); err != nil {
@@ -333,13 +334,13 @@ func wpBatches(p *wp, g *Graph) {
 // wpBig: one item, for which the worker emits N strings of Size bytes (each starts with its
 // index).
 func wpBig(p *wp, g *Graph) {
-	src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			w.Emit(1)
 			return nil
 		}
 	})
-	work := Processor(g, p.workSpec(), func(w *Worker[string]) func(context.Context, int) error {
+	work := Processor(g, p.workSpec(), func(w *Emitter[string]) func(context.Context, int) error {
 		return func(_ context.Context, v int) error {
 			pad := strings.Repeat("x", p.P.Size)
 			for i := range p.P.N {
@@ -351,7 +352,7 @@ func wpBig(p *wp, g *Graph) {
 			return nil
 		}
 	})
-	sink := Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, string) error {
+	sink := Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, string) error {
 		return func(_ context.Context, s string) error {
 			p.strs.add(s)
 			return nil
@@ -397,14 +398,14 @@ func wpStateScenario(p *wp, g *Graph) {
 		return nil
 	}
 	if p.P.Consumer {
-		work := Consumer(g, s, func(*Worker[Nothing]) func(context.Context, int) error {
+		work := Consumer(g, s, func(*Emitter[Nothing]) func(context.Context, int) error {
 			return func(_ context.Context, v int) error { return body(v) }
 		})
 		work.AfterFork(afterFork)
 		Connect(src, work)
 		return
 	}
-	work := Processor(g, s, func(w *Worker[wpOut]) func(context.Context, int) error {
+	work := Processor(g, s, func(w *Emitter[wpOut]) func(context.Context, int) error {
 		return func(_ context.Context, v int) error {
 			if err := body(v); err != nil {
 				return err
@@ -419,80 +420,16 @@ func wpStateScenario(p *wp, g *Graph) {
 	Connect(work, sink)
 }
 
-// wpState mirrors wp's merge fields, as a generated mirror does.
-type wpState struct {
-	Sum  int
-	Seen []int
-	Set  map[int]bool
-	Max  int
-	Min  int
-}
-
 // stateSpec is written as the generator writes it: Sum merge(sum), Seen merge(append), Set
 // merge(union), Max merge(max), Min merge(min).
 func (p *wp) stateSpec() *StateSpec {
-	var pending, mark wpState
-	var folded, hasMax, hasMin bool
-	return &StateSpec{
-		Start: func() ([]byte, error) { return Encode(wpState{Set: p.Set, Max: p.Max, Min: p.Min}) },
-		Init: func(start []byte) error {
-			var s wpState
-			if err := Decode(start, &s); err != nil {
-				return err
-			}
-			p.Set, p.Max, p.Min = s.Set, s.Max, s.Min
-			if p.Set == nil {
-				p.Set = map[int]bool{}
-			}
-			p.Sum, p.Seen = 0, nil
-			return nil
-		},
-		Mark: func() { mark = wpState{Set: maps.Clone(p.Set), Max: p.Max, Min: p.Min} },
-		Undo: func() { p.Set, p.Max, p.Min, p.Sum, p.Seen = mark.Set, mark.Max, mark.Min, 0, nil },
-		Take: func() ([]byte, error) {
-			d, err := Encode(wpState{Sum: p.Sum, Seen: p.Seen, Set: p.Set, Max: p.Max, Min: p.Min})
-			p.Sum, p.Seen = 0, nil
-			return d, err
-		},
-		Fold: func(delta []byte) error {
-			var d wpState
-			if err := Decode(delta, &d); err != nil {
-				return err
-			}
-			pending.Sum += d.Sum
-			pending.Seen = append(pending.Seen, d.Seen...)
-			if pending.Set == nil {
-				pending.Set = map[int]bool{}
-			}
-			maps.Copy(pending.Set, d.Set)
-			if !hasMax || d.Max > pending.Max {
-				pending.Max, hasMax = d.Max, true
-			}
-			if !hasMin || d.Min < pending.Min {
-				pending.Min, hasMin = d.Min, true
-			}
-			folded = true
-			return nil
-		},
-		Apply: func() {
-			if !folded {
-				return
-			}
-			p.Sum += pending.Sum
-			p.Seen = append(p.Seen, pending.Seen...)
-			if p.Set == nil {
-				p.Set = map[int]bool{}
-			}
-			maps.Copy(p.Set, pending.Set)
-			if hasMax && pending.Max > p.Max {
-				p.Max = pending.Max
-			}
-			if hasMin && pending.Min < p.Min {
-				p.Min = pending.Min
-			}
-			pending, folded = wpState{}, false
-		},
-	}
+	return NewState(
+		MergeSum("Sum", &p.Sum),
+		MergeAppend("Seen", &p.Seen),
+		MergeUnion("Set", &p.Set),
+		MergeMax("Max", &p.Max),
+		MergeMin("Min", &p.Min),
+	)
 }
 
 // noProcLeak checks, at the end of the test, that no child process of the test is left and

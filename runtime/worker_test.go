@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minigun-go/minigun/runtime/internal/remote"
 )
 
 // values returns the V of every output, sorted.
@@ -107,7 +109,7 @@ func TestProcessPerBatchTempfile(t *testing.T) {
 		p, g := newWP(t, wpParams{Scenario: "batches", Kind: "ppb", IPC: "tempfile", Procs: 3, N: 600, Batch: 50, Mult: 2})
 		mustRun(t, g)
 		checkExactlyOnce(t, p.got.get(), seq(1, 601, func(i int) int { return i * 2 }))
-		if ents, _ := os.ReadDir(g.cfg.WorkDir); len(ents) != 0 {
+		if ents, _ := os.ReadDir(g.Config().WorkDir); len(ents) != 0 {
 			t.Errorf("work directories left after success: %v", ents)
 		}
 	})
@@ -128,8 +130,8 @@ func TestProcessPerBatchTempfile(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(re.WorkDir, "item.gob")); err != nil {
 			t.Errorf("kept work directory has no item: %v", err)
 		}
-		ents, _ := os.ReadDir(g.cfg.WorkDir)
-		if len(ents) != 1 || filepath.Join(g.cfg.WorkDir, ents[0].Name()) != re.WorkDir {
+		ents, _ := os.ReadDir(g.Config().WorkDir)
+		if len(ents) != 1 || filepath.Join(g.Config().WorkDir, ents[0].Name()) != re.WorkDir {
 			t.Errorf("work directories %v, want only %s", ents, re.WorkDir)
 		}
 	})
@@ -140,9 +142,9 @@ func TestProcessPerBatchTempfile(t *testing.T) {
 func TestProcessPerBatchLargeOutput(t *testing.T) {
 	noProcLeak(t)
 	noLeak(t)
-	saved := heldLimit
-	heldLimit = 1 << 20
-	defer func() { heldLimit = saved }()
+	saved := remote.HeldLimit
+	remote.HeldLimit = 1 << 20
+	defer func() { remote.HeldLimit = saved }()
 	for _, ipc := range []string{"pipe", "tempfile"} {
 		t.Run(ipc, func(t *testing.T) {
 			const n, size = 700, 32 << 10 // 22 MB
@@ -165,7 +167,7 @@ func TestProcessPerBatchLargeOutput(t *testing.T) {
 			if st := stats(t, res, "work"); st.Out != n {
 				t.Errorf("out %d, want %d", st.Out, n)
 			}
-			if ents, _ := os.ReadDir(g.cfg.WorkDir); len(ents) != 0 {
+			if ents, _ := os.ReadDir(g.Config().WorkDir); len(ents) != 0 {
 				t.Errorf("files left: %v", ents)
 			}
 		})
@@ -179,7 +181,7 @@ func TestProcessPerBatchLargeOutput(t *testing.T) {
 		if len(res.Failures) != 1 || stats(t, res, "work").Out != 0 {
 			t.Fatalf("failures %v", res.Failures)
 		}
-		if ents, _ := os.ReadDir(g.cfg.WorkDir); len(ents) != 0 {
+		if ents, _ := os.ReadDir(g.Config().WorkDir); len(ents) != 0 {
 			t.Errorf("files left: %v", ents)
 		}
 	})
@@ -267,7 +269,7 @@ func TestWorkerExitRetried(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			marker := filepath.Join(t.TempDir(), "exited")
 			p, g := newWP(t, wpParams{Scenario: "items", Kind: kind, Procs: 2, N: 40, Exit: 13, Marker: marker, Retry: 1})
-			g.cfg.Stderr = newLockedBuffer()
+			setConfig(g, func(c *GraphConfig) { c.Stderr = newLockedBuffer() })
 			res := mustRun(t, g)
 			checkExactlyOnce(t, p.got.get(), seq(1, 41, func(i int) int { return i }))
 			st := stats(t, res, "work")
@@ -280,7 +282,7 @@ func TestWorkerExitRetried(t *testing.T) {
 		t.Run(kind+" always", func(t *testing.T) {
 			p, g := newWP(t, wpParams{Scenario: "items", Kind: kind, Procs: 2, N: 40, Exit: 13, Retry: 1, Sleep: time.Millisecond})
 			stderr := newLockedBuffer()
-			g.cfg.Stderr = stderr
+			setConfig(g, func(c *GraphConfig) { c.Stderr = stderr })
 			res := mustRun(t, g)
 			checkExactlyOnce(t, p.got.get(), slices.DeleteFunc(seq(1, 41, func(i int) int { return i }), func(v int) bool { return v == 13 }))
 			if len(res.Failures) != 1 || res.Failures[0].Item != 13 || res.Failures[0].Attempts != 2 {
@@ -379,7 +381,7 @@ func TestWorkerOutputForwarded(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			p, g := newWP(t, wpParams{Scenario: "items", Kind: kind, Procs: 2, N: 20, Print: true})
 			stdout, stderr := newLockedBuffer(), newLockedBuffer()
-			g.cfg.Stdout, g.cfg.Stderr = stdout, stderr
+			setConfig(g, func(c *GraphConfig) { c.Stdout, c.Stderr = stdout, stderr })
 			mustRun(t, g)
 			outs := p.got.get()
 			pidOf := map[int]int{}
@@ -459,7 +461,7 @@ func TestWorkerParamsAndHooks(t *testing.T) {
 	noLeak(t)
 	p, g := newWP(t, wpParams{Scenario: "items", Kind: "pool", Procs: 2, N: 100, Mult: 3, MultLater: 5})
 	var stageForks atomic.Int64
-	work := g.stages[1].(*Node[int, wpOut])
+	work := g.StageNode("work").(*Node[int, wpOut])
 	work.BeforeFork(func(context.Context) error {
 		stageForks.Add(1)
 		return nil
@@ -518,10 +520,10 @@ func TestWorkerCancel(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.prm.Scenario, c.prm.N = "items", 100000
 			p, g := newWP(t, c.prm)
-			g.cfg.ShutdownTimeout = 300 * time.Millisecond
+			setConfig(g, func(c *GraphConfig) { c.ShutdownTimeout = 300 * time.Millisecond })
 			ctx, cancel := context.WithCancel(context.Background())
 			if c.name == "ctx timeout" {
-				g.cfg.ShutdownTimeout = 0
+				setConfig(g, func(c *GraphConfig) { c.ShutdownTimeout = 0 })
 				ctx = WithShutdownTimeout(ctx, 300*time.Millisecond)
 			}
 			defer cancel()
@@ -560,14 +562,15 @@ func TestWorkerDescriptors(t *testing.T) {
 	g := NewGraph(GraphConfig{Pipeline: "fds", Worker: WorkerKey[wpFDs](), WorkDir: t.TempDir()})
 	wpFDsGraph(g)
 	var got collector[[]string]
-	sink := Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, []string) error {
+	sink := Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, []string) error {
 		return func(_ context.Context, v []string) error {
 			got.add(v)
 			return nil
 		}
 	})
-	Connect(g.stages[1].(*Node[int, []string]), sink)
-	// What this process inherited without close-on-exec, its children inherit too (a worker
+	Connect(g.StageNode("fds").(*Node[int, []string]), sink)
+	// Besides fds 3 to 5 (its pipes and its status page), what this process inherited without
+	// close-on-exec, its children inherit too (a worker
 	// marks it close-on-exec for its own children).
 	inherited := map[string]bool{}
 	for _, fd := range openFDs(t) {
@@ -582,7 +585,7 @@ func TestWorkerDescriptors(t *testing.T) {
 		for _, fd := range fds {
 			num, target, _ := strings.Cut(fd, "=")
 			n, _ := strconv.Atoi(num)
-			if n <= 4 || inherited[target] || target == "" || strings.HasPrefix(target, "anon_inode:") ||
+			if n <= 5 || inherited[target] || target == "" || strings.HasPrefix(target, "anon_inode:") ||
 				strings.HasPrefix(target, "/proc/") || strings.HasPrefix(target, "/sys/fs/cgroup/") {
 				continue
 			}
@@ -601,7 +604,7 @@ var _ = RegisterPipeline[wpFDs](func([]byte) (*Graph, error) {
 })
 
 func wpFDsGraph(g *Graph) {
-	src := Producer(g, spec("src"), func(w *Worker[int]) func(context.Context) error {
+	src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := range 40 {
 				w.Emit(i)
@@ -611,7 +614,7 @@ func wpFDsGraph(g *Graph) {
 	})
 	s := spec("fds")
 	s.Strategy = Strategy{Kind: ProcessPerBatch, N: 4}
-	work := Processor(g, s, func(w *Worker[[]string]) func(context.Context, int) error {
+	work := Processor(g, s, func(w *Emitter[[]string]) func(context.Context, int) error {
 		return func(context.Context, int) error {
 			var fds []string
 			ents, _ := os.ReadDir("/proc/self/fd")
@@ -666,7 +669,7 @@ func TestWorkerKeys(t *testing.T) {
 		"main.Orders":                        "main",
 		"example.com/x.Box[example.com/y.T]": "example.com/x",
 	} {
-		if got := keyPackage(key); got != pkg {
+		if got := remote.KeyPackage(key); got != pkg {
 			t.Errorf("keyPackage(%q) = %q, want %q", key, got, pkg)
 		}
 	}
@@ -676,7 +679,7 @@ func TestWorkerKeys(t *testing.T) {
 		"gopkg.in/yaml%2ev3.init.0.func1":                "gopkg.in/yaml.v3",
 		"github.com/minigun-go/minigun/runtime.TestMain": "github.com/minigun-go/minigun/runtime",
 	} {
-		if got := funcPackage(fn); got != pkg {
+		if got := remote.FuncPackage(fn); got != pkg {
 			t.Errorf("funcPackage(%q) = %q, want %q", fn, got, pkg)
 		}
 	}
@@ -727,7 +730,7 @@ func TestMaxProcesses(t *testing.T) {
 	noProcLeak(t)
 	noLeak(t)
 	p, g := newWP(t, wpParams{Scenario: "items", Kind: "ppb", Procs: 4, N: 12, Sleep: 20 * time.Millisecond})
-	g.cfg.MaxProcesses = 2
+	setConfig(g, func(c *GraphConfig) { c.MaxProcesses = 2 })
 	var most atomic.Int64
 	g.BeforeFork(func(context.Context) error {
 		// This worker's place is taken; the others running are children of the test.
@@ -779,7 +782,7 @@ func TestWorkerUnencodable(t *testing.T) {
 				t.Fatalf("got %v, want %v", g, want)
 			}
 			if len(res.Failures) != 2 || !strings.Contains(fmt.Sprint(res.Failures), "cannot send the item to a worker process") ||
-				!strings.Contains(fmt.Sprint(res.Failures), "cannot send emitted values to the parent process") {
+				!strings.Contains(fmt.Sprint(res.Failures), "cannot send emitted values back from the worker") {
 				t.Fatalf("failures %v", res.Failures)
 			}
 		})
@@ -800,7 +803,7 @@ var _ = RegisterPipeline[wpPtr](func(data []byte) (*Graph, error) {
 
 func wpPtrGraph(s Strategy, got *collector[int]) *Graph {
 	g := NewGraph(GraphConfig{Pipeline: "ptr", Worker: WorkerKey[wpPtr](), Params: func() ([]byte, error) { return Encode(s) }})
-	src := Producer(g, spec("src"), func(w *Worker[*int]) func(context.Context) error {
+	src := Producer(g, spec("src"), func(w *Emitter[*int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := 1; i <= 30; i++ {
 				if i == 5 {
@@ -814,7 +817,7 @@ func wpPtrGraph(s Strategy, got *collector[int]) *Graph {
 	})
 	st := spec("work")
 	st.Strategy = s
-	work := Processor(g, st, func(w *Worker[*int]) func(context.Context, *int) error {
+	work := Processor(g, st, func(w *Emitter[*int]) func(context.Context, *int) error {
 		return func(_ context.Context, v *int) error {
 			if *v == 7 {
 				w.Emit(nil)
@@ -825,7 +828,7 @@ func wpPtrGraph(s Strategy, got *collector[int]) *Graph {
 			return nil
 		}
 	})
-	sink := Consumer(g, spec("sink"), func(*Worker[Nothing]) func(context.Context, *int) error {
+	sink := Consumer(g, spec("sink"), func(*Emitter[Nothing]) func(context.Context, *int) error {
 		return func(_ context.Context, v *int) error {
 			got.add(*v)
 			return nil

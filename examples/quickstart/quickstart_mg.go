@@ -93,7 +93,7 @@ func (p *Quickstart) mgGraph() *mgrt.Graph {
 		Name: "generate",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "quickstart.mg", Line: 20, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGenerate(ctx, emit)
@@ -104,7 +104,7 @@ func (p *Quickstart) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "quickstart.mg", Line: 26, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDouble(ctx, in, emit)
@@ -119,7 +119,7 @@ func (p *Quickstart) mgGraph() *mgrt.Graph {
 		Name: "save",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "quickstart.mg", Line: 32, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageSave
 	})
 	mgrt.Connect(mgGenerate, mgDouble)

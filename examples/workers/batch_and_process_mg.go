@@ -81,7 +81,7 @@ func (p *BatchAndProcess) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "batch_and_process.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -98,7 +98,7 @@ func (p *BatchAndProcess) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "batch_and_process.mg", Line: 26, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "tempfile"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in []int) error {
 			return p.mgStageCrunch(ctx, in, emit)
@@ -108,7 +108,7 @@ func (p *BatchAndProcess) mgGraph() *mgrt.Graph {
 		Name: "total",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "batch_and_process.mg", Line: 37, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageTotal
 	})
 	mgrt.Connect(mgGen, mgBatch)

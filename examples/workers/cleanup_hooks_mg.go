@@ -66,7 +66,7 @@ func (p *CleanupHooks) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "cleanup_hooks.mg", Line: 14, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -83,7 +83,7 @@ func (p *CleanupHooks) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "cleanup_hooks.mg", Line: 22, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "pipe"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageUse
 	})
 	mgrt.Connect(mgGen, mgBatch)

@@ -93,7 +93,7 @@ func (p *ConnectionHooks) mgGraph() *mgrt.Graph {
 		Name: "rows",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "connection_hooks.mg", Line: 21, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageRows(ctx, emit)
@@ -110,7 +110,7 @@ func (p *ConnectionHooks) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "connection_hooks.mg", Line: 29, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageStore
 	})
 	mgrt.Connect(mgRows, mgBatch)

@@ -70,7 +70,7 @@ func (p *ErrorHooks) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 15, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -87,7 +87,7 @@ func (p *ErrorHooks) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "error_hooks.mg", Line: 23, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageSave
 	})
 	mgrt.Connect(mgGen, mgBatch)

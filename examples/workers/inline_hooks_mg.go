@@ -74,7 +74,7 @@ func (p *InlineHooks) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "inline_hooks.mg", Line: 14, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -91,7 +91,7 @@ func (p *InlineHooks) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "inline_hooks.mg", Line: 22, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageWork
 	})
 	mgrt.Connect(mgGen, mgBatch)

@@ -88,7 +88,7 @@ func (p *NestedContexts) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "nested_contexts.mg", Line: 17, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -99,7 +99,7 @@ func (p *NestedContexts) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "nested_contexts.mg", Line: 24, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSquare(ctx, in, emit)
@@ -116,7 +116,7 @@ func (p *NestedContexts) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "nested_contexts.mg", Line: 29, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in []int) error {
 			return p.mgStageSum(ctx, in, emit)
@@ -128,7 +128,7 @@ func (p *NestedContexts) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "nested_contexts.mg", Line: 37, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageTag(ctx, in, emit)
@@ -138,7 +138,7 @@ func (p *NestedContexts) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "nested_contexts.mg", Line: 44, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageCollect
 	})
 	mgrt.Connect(mgGen, mgSquare)

@@ -96,7 +96,7 @@ func (p *Statistics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "statistics.mg", Line: 20, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -108,7 +108,7 @@ func (p *Statistics) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "statistics.mg", Line: 26, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 3},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDouble(ctx, in, emit)
@@ -118,7 +118,7 @@ func (p *Statistics) mgGraph() *mgrt.Graph {
 		Name: "sum",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "statistics.mg", Line: 37, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSum
 	})
 	mgrt.Connect(mgGen, mgDouble)

@@ -68,7 +68,7 @@ func (p *StrategyPerStage) mgGraph() *mgrt.Graph {
 		Name: "ids",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "strategy_per_stage.mg", Line: 15, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageIds(ctx, emit)
@@ -79,7 +79,7 @@ func (p *StrategyPerStage) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "strategy_per_stage.mg", Line: 21, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 8},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFetch(ctx, in, emit)
@@ -96,7 +96,7 @@ func (p *StrategyPerStage) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "strategy_per_stage.mg", Line: 27, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 3, IPC: "pipe"},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageSave
 	})
 	mgrt.Connect(mgIds, mgFetch)

@@ -64,7 +64,7 @@ func (p *Scale) mgGraph() *mgrt.Graph {
 		Name: "mul",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageMul(ctx, in, emit)
@@ -74,7 +74,7 @@ func (p *Scale) mgGraph() *mgrt.Graph {
 		Name: "inc",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageInc(ctx, in, emit)
@@ -148,7 +148,7 @@ func (p *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 35, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageStart(ctx, emit)
@@ -158,7 +158,7 @@ func (p *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "first.mul",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedFirst.mgStageMul(ctx, in, emit)
@@ -168,7 +168,7 @@ func (p *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "first.inc",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedFirst.mgStageInc(ctx, in, emit)
@@ -178,7 +178,7 @@ func (p *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "second.mul",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedSecond.mgStageMul(ctx, in, emit)
@@ -188,7 +188,7 @@ func (p *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "second.inc",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedSecond.mgStageInc(ctx, in, emit)
@@ -198,7 +198,7 @@ func (p *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 42, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageCollect
 	})
 	mgrt.Connect(mgStart, mgFirstMul)
@@ -300,7 +300,7 @@ func (p *Flow) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 58, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageIngestRead(ctx, emit)
@@ -310,7 +310,7 @@ func (p *Flow) mgGraph() *mgrt.Graph {
 		Name: "ingest.parse",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 63, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageIngestParse(ctx, in, emit)
@@ -320,7 +320,7 @@ func (p *Flow) mgGraph() *mgrt.Graph {
 		Name: "validate.check",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 66, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageValidateCheck(ctx, in, emit)
@@ -330,7 +330,7 @@ func (p *Flow) mgGraph() *mgrt.Graph {
 		Name: "fast.f",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 69, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFastF(ctx, in, emit)
@@ -340,7 +340,7 @@ func (p *Flow) mgGraph() *mgrt.Graph {
 		Name: "slow.s",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 75, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSlowS(ctx, in, emit)
@@ -350,7 +350,7 @@ func (p *Flow) mgGraph() *mgrt.Graph {
 		Name: "report.r",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 81, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageReportR
 	})
 	mgrt.Connect(mgIngestRead, mgIngestParse)
@@ -444,7 +444,7 @@ func (p *Split) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 92, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageIngestRead(ctx, emit)
@@ -454,7 +454,7 @@ func (p *Split) mgGraph() *mgrt.Graph {
 		Name: "triage.check",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 99, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToSplit_TriageCheck{small: w.To(0), large: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -465,14 +465,14 @@ func (p *Split) mgGraph() *mgrt.Graph {
 		Name: "small.keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 108, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSmallKeep
 	})
 	mgLargeKeep := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "large.keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 111, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageLargeKeep
 	})
 	mgrt.Connect(mgIngestRead, mgTriageCheck)
@@ -566,7 +566,7 @@ func (p *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "up.a",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 123, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageUpA(ctx, emit)
@@ -576,7 +576,7 @@ func (p *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "down.b",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 131, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageDownB(ctx, emit)
@@ -586,7 +586,7 @@ func (p *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "down.pass",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 138, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDownPass(ctx, in, emit)
@@ -596,7 +596,7 @@ func (p *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "down.keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 139, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageDownKeep
 	})
 	mgrt.Connect(mgUpA, mgDownPass)
@@ -692,7 +692,7 @@ func (p *Base) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageStart(ctx, emit)
@@ -702,7 +702,7 @@ func (p *Base) mgGraph() *mgrt.Graph {
 		Name: "square",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 160, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSquare(ctx, in, emit)
@@ -712,7 +712,7 @@ func (p *Base) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageCollect
 	})
 	mgrt.Connect(mgStart, mgSquare)
@@ -786,7 +786,7 @@ func (p *Child) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.Base.mgStageStart(ctx, emit)
@@ -796,7 +796,7 @@ func (p *Child) mgGraph() *mgrt.Graph {
 		Name: "square",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 160, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.Base.mgStageSquare(ctx, in, emit)
@@ -806,14 +806,14 @@ func (p *Child) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.Base.mgStageCollect
 	})
 	mgAudit := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "audit",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 172, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageAudit
 	})
 	mgrt.Connect(mgStart, mgSquare)
@@ -865,7 +865,7 @@ func (p *Skip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.Base.mgStageStart(ctx, emit)
@@ -875,7 +875,7 @@ func (p *Skip) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.Base.mgStageCollect
 	})
 	mgrt.Connect(mgStart, mgCollect)
@@ -962,7 +962,7 @@ func (p *LongBase) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageStart(ctx, emit)
@@ -972,7 +972,7 @@ func (p *LongBase) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 194, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -982,7 +982,7 @@ func (p *LongBase) mgGraph() *mgrt.Graph {
 		Name: "b",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 195, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageB(ctx, in, emit)
@@ -992,7 +992,7 @@ func (p *LongBase) mgGraph() *mgrt.Graph {
 		Name: "c",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 196, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageC(ctx, in, emit)
@@ -1002,7 +1002,7 @@ func (p *LongBase) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageCollect
 	})
 	mgrt.Connect(mgStart, mgA)
@@ -1051,7 +1051,7 @@ func (p *LongSkip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.LongBase.mgStageStart(ctx, emit)
@@ -1061,7 +1061,7 @@ func (p *LongSkip) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.LongBase.mgStageCollect
 	})
 	mgrt.Connect(mgStart, mgCollect)
@@ -1107,7 +1107,7 @@ func (p *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.LongBase.mgStageStart(ctx, emit)
@@ -1117,7 +1117,7 @@ func (p *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 194, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.LongBase.mgStageA(ctx, in, emit)
@@ -1127,7 +1127,7 @@ func (p *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "c",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 196, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.LongBase.mgStageC(ctx, in, emit)
@@ -1137,7 +1137,7 @@ func (p *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.LongBase.mgStageCollect
 	})
 	mgrt.Connect(mgStart, mgA)
@@ -1231,7 +1231,7 @@ func (p *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "source.gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 216, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageSourceGen(ctx, emit)
@@ -1241,7 +1241,7 @@ func (p *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "fan.split",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 223, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToTwoExits_FanSplit{low: w.To(0), high: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -1252,7 +1252,7 @@ func (p *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "fan.low",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 224, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFanLow(ctx, in, emit)
@@ -1262,7 +1262,7 @@ func (p *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "fan.high",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 225, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFanHigh(ctx, in, emit)
@@ -1272,7 +1272,7 @@ func (p *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "sink.keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 228, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSinkKeep
 	})
 	mgrt.Connect(mgSourceGen, mgFanSplit)

@@ -72,7 +72,7 @@ func (p *InlineDefault) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -82,7 +82,7 @@ func (p *InlineDefault) mgGraph() *mgrt.Graph {
 		Name: "work",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -92,7 +92,7 @@ func (p *InlineDefault) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 29, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -182,7 +182,7 @@ func (p *ThreadsReal) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 45, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -193,7 +193,7 @@ func (p *ThreadsReal) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 50, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -203,7 +203,7 @@ func (p *ThreadsReal) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 58, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -287,7 +287,7 @@ func (p *NamedContext) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 72, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -298,7 +298,7 @@ func (p *NamedContext) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 77, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFetch(ctx, in, emit)
@@ -308,7 +308,7 @@ func (p *NamedContext) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgFetch)
@@ -428,7 +428,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 99, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -439,7 +439,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 105, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageOuter(ctx, in, emit)
@@ -450,7 +450,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 107, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageInner(ctx, in, emit)
@@ -461,7 +461,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 108, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageOwn(ctx, in, emit)
@@ -472,7 +472,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 109, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 9},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCtxOpt(ctx, in, emit)
@@ -482,7 +482,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Name: "flat",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 111, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFlat(ctx, in, emit)
@@ -493,7 +493,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 112, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageAfterInner(ctx, in, emit)
@@ -504,7 +504,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 114, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 7},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDefaultExec(ctx, in, emit)
@@ -514,7 +514,7 @@ func (p *Blocks) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 115, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgOuter)
@@ -606,7 +606,7 @@ func (p *MaxThreads) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -617,7 +617,7 @@ func (p *MaxThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 132, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -628,7 +628,7 @@ func (p *MaxThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 138, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageB(ctx, in, emit)
@@ -638,7 +638,7 @@ func (p *MaxThreads) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 144, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgA)
@@ -721,7 +721,7 @@ func (p *NoMaxThreads) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 153, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -732,7 +732,7 @@ func (p *NoMaxThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 158, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -743,7 +743,7 @@ func (p *NoMaxThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 164, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageB(ctx, in, emit)
@@ -753,7 +753,7 @@ func (p *NoMaxThreads) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 170, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgA)
@@ -832,7 +832,7 @@ func (p *Ordered) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 182, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -844,7 +844,7 @@ func (p *Ordered) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 187, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -854,7 +854,7 @@ func (p *Ordered) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 193, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -932,7 +932,7 @@ func (p *Unordered) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 204, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -943,7 +943,7 @@ func (p *Unordered) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 209, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -953,7 +953,7 @@ func (p *Unordered) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 215, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -1027,7 +1027,7 @@ func (p *Backpressure) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 229, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1038,7 +1038,7 @@ func (p *Backpressure) mgGraph() *mgrt.Graph {
 		Kind:      mgrt.KindConsumer,
 		Pos:       mgrt.Pos{File: "execution.mg", Line: 235, Col: 11},
 		QueueSize: 4,
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSlow
 	})
 	mgrt.Connect(mgGen, mgSlow)
@@ -1112,7 +1112,7 @@ func (p *StageOptions) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 256, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1123,7 +1123,7 @@ func (p *StageOptions) mgGraph() *mgrt.Graph {
 		Kind:    mgrt.KindProcessor,
 		Pos:     mgrt.Pos{File: "execution.mg", Line: 261, Col: 12},
 		Timeout: 20 * time.Millisecond,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSlow(ctx, in, emit)
@@ -1133,7 +1133,7 @@ func (p *StageOptions) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 268, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgSlow)
@@ -1218,7 +1218,7 @@ func (p *OneSlot) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 282, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1229,7 +1229,7 @@ func (p *OneSlot) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 287, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -1240,7 +1240,7 @@ func (p *OneSlot) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 293, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageB(ctx, in, emit)
@@ -1251,7 +1251,7 @@ func (p *OneSlot) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 298, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgA)
@@ -1328,7 +1328,7 @@ func (p *OrderedMulti) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 307, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1340,7 +1340,7 @@ func (p *OrderedMulti) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 312, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageMulti(ctx, in, emit)
@@ -1350,7 +1350,7 @@ func (p *OrderedMulti) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 320, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgMulti)
@@ -1424,7 +1424,7 @@ func (p *Unbounded) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 333, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1435,7 +1435,7 @@ func (p *Unbounded) mgGraph() *mgrt.Graph {
 		Kind:      mgrt.KindConsumer,
 		Pos:       mgrt.Pos{File: "execution.mg", Line: 339, Col: 11},
 		QueueSize: -1,
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSlow
 	})
 	mgrt.Connect(mgGen, mgSlow)
@@ -1499,7 +1499,7 @@ func (p *CappedInner) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -1510,7 +1510,7 @@ func (p *CappedInner) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageOther(ctx, in, emit)
@@ -1595,7 +1595,7 @@ func (p *CappedHost) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 375, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1606,7 +1606,7 @@ func (p *CappedHost) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedInner.mgStageWork(ctx, in, emit)
@@ -1617,7 +1617,7 @@ func (p *CappedHost) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedInner.mgStageOther(ctx, in, emit)
@@ -1628,7 +1628,7 @@ func (p *CappedHost) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 381, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageOwn(ctx, in, emit)
@@ -1638,7 +1638,7 @@ func (p *CappedHost) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 387, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgInnerWork)

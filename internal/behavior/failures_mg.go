@@ -118,7 +118,7 @@ func (p *ItemErrors) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 27, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -129,7 +129,7 @@ func (p *ItemErrors) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 32, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCheck(ctx, in, emit)
@@ -139,7 +139,7 @@ func (p *ItemErrors) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 38, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgCheck)
@@ -227,7 +227,7 @@ func (p *Retries) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 53, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -239,7 +239,7 @@ func (p *Retries) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 58, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 		Retry:    3,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFlaky(ctx, in, emit)
@@ -249,7 +249,7 @@ func (p *Retries) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 68, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgFlaky)
@@ -319,7 +319,7 @@ func (p *Backoff) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 87, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -331,7 +331,7 @@ func (p *Backoff) mgGraph() *mgrt.Graph {
 		Pos:     mgrt.Pos{File: "failures.mg", Line: 88, Col: 12},
 		Retry:   2,
 		Backoff: 20 * time.Millisecond,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFlaky(ctx, in, emit)
@@ -341,7 +341,7 @@ func (p *Backoff) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 94, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgFlaky)
@@ -433,7 +433,7 @@ func (p *DeadLetters) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 115, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -444,7 +444,7 @@ func (p *DeadLetters) mgGraph() *mgrt.Graph {
 		Kind:  mgrt.KindProcessor,
 		Pos:   mgrt.Pos{File: "failures.mg", Line: 120, Col: 12},
 		Retry: 1,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCheck(ctx, in, emit)
@@ -454,14 +454,14 @@ func (p *DeadLetters) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 126, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgDead := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "dead",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
 		return p.mgStageDead
 	})
 	mgrt.Connect(mgGen, mgCheck)
@@ -535,7 +535,7 @@ func (p *ProducerError) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 138, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -545,7 +545,7 @@ func (p *ProducerError) mgGraph() *mgrt.Graph {
 		Name: "slow",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 144, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSlow(ctx, in, emit)
@@ -555,7 +555,7 @@ func (p *ProducerError) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 148, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgSlow)
@@ -635,7 +635,7 @@ func (p *FailFast) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -645,7 +645,7 @@ func (p *FailFast) mgGraph() *mgrt.Graph {
 		Name: "check",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 174, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCheck(ctx, in, emit)
@@ -655,7 +655,7 @@ func (p *FailFast) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgCheck)
@@ -730,7 +730,7 @@ func (p *Panics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -740,7 +740,7 @@ func (p *Panics) mgGraph() *mgrt.Graph {
 		Name: "boom",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 194, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageBoom(ctx, in, emit)
@@ -750,7 +750,7 @@ func (p *Panics) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 201, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgBoom)
@@ -828,7 +828,7 @@ func (p *Endless) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 213, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -839,7 +839,7 @@ func (p *Endless) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 219, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -854,7 +854,7 @@ func (p *Endless) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 224, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -922,7 +922,7 @@ func (p *Timed) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 246, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -932,7 +932,7 @@ func (p *Timed) mgGraph() *mgrt.Graph {
 		Name: "wait",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 251, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWait(ctx, in, emit)
@@ -942,7 +942,7 @@ func (p *Timed) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 255, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgWait)
@@ -1006,7 +1006,7 @@ func (p *CancelFlush) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 265, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1021,7 +1021,7 @@ func (p *CancelFlush) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 273, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgBatch)
@@ -1195,7 +1195,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 291, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToRetryRouted_Gen{split: w.To(0), order: w.To(1), group: w.To(2)}
 		return func(ctx context.Context) error {
@@ -1208,7 +1208,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 296, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 		Retry:    2,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToRetryRouted_Split{evens: w.To(0), odds: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -1219,14 +1219,14 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Name: "evens",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 306, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageEvens
 	})
 	mgOdds := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "odds",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 307, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageOdds
 	})
 	mgOrder := mgrt.Processor(g, mgrt.StageSpec{
@@ -1236,7 +1236,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 		Ordered:  true,
 		Retry:    1,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToRetryRouted_Order{keep_order: w.To(0)}
 		return func(ctx context.Context, in int) error {
@@ -1247,7 +1247,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Name: "keep_order",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 316, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeepOrder
 	})
 	mgGroup := mgrt.Accumulator[int, int](g, mgrt.StageSpec{
@@ -1255,7 +1255,7 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Kind:  mgrt.KindAccumulator,
 		Pos:   mgrt.Pos{File: "failures.mg", Line: 318, Col: 14},
 		Retry: 1,
-	}, 10, 0, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
+	}, 10, 0, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
 		to := mgToRetryRouted_Group{sum: w.To(0)}
 		return func(ctx context.Context, in []int) error {
@@ -1266,14 +1266,14 @@ func (p *RetryRouted) mgGraph() *mgrt.Graph {
 		Name: "sum",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 328, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSum
 	})
 	mgLost := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "lost",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 329, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
 		return p.mgStageLost
 	})
 	mgrt.Connect(mgGen, mgSplit)
@@ -1341,7 +1341,7 @@ func (p *ProducerPanic) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 348, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1351,7 +1351,7 @@ func (p *ProducerPanic) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 352, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgKeep)
@@ -1433,7 +1433,7 @@ func (p *FailFastDead) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 364, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1443,7 +1443,7 @@ func (p *FailFastDead) mgGraph() *mgrt.Graph {
 		Name: "check",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 369, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCheck(ctx, in, emit)
@@ -1453,14 +1453,14 @@ func (p *FailFastDead) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 375, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgDead := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "dead",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 376, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
 		return p.mgStageDead
 	})
 	mgrt.Connect(mgGen, mgCheck)

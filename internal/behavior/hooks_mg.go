@@ -201,7 +201,7 @@ func (p *Hooked) mgGraph() *mgrt.Graph {
 		Name: "gen1",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 22, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToHooked_Gen1{work: w.To(0)}
 		return func(ctx context.Context) error {
@@ -212,7 +212,7 @@ func (p *Hooked) mgGraph() *mgrt.Graph {
 		Name: "gen2",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToHooked_Gen2{work: w.To(0)}
 		return func(ctx context.Context) error {
@@ -224,7 +224,7 @@ func (p *Hooked) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 35, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -234,7 +234,7 @@ func (p *Hooked) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 39, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen1, mgWork)
@@ -314,7 +314,7 @@ func (p *HookedInner) mgGraph() *mgrt.Graph {
 		Name: "twice",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageTwice(ctx, in, emit)
@@ -426,7 +426,7 @@ func (p *HookedLevels) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 85, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -436,7 +436,7 @@ func (p *HookedLevels) mgGraph() *mgrt.Graph {
 		Name: "inner.twice",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedInner.mgStageTwice(ctx, in, emit)
@@ -447,7 +447,7 @@ func (p *HookedLevels) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 92, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageSubStep(ctx, in, emit)
@@ -457,7 +457,7 @@ func (p *HookedLevels) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 99, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgInnerTwice)
@@ -567,7 +567,7 @@ func (p *HookedFailures) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 117, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -578,7 +578,7 @@ func (p *HookedFailures) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 123, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageFails(ctx, in, emit)
@@ -588,7 +588,7 @@ func (p *HookedFailures) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 130, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgFails)
@@ -673,7 +673,7 @@ func (p *OnError) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 152, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -684,7 +684,7 @@ func (p *OnError) mgGraph() *mgrt.Graph {
 		Kind:  mgrt.KindProcessor,
 		Pos:   mgrt.Pos{File: "hooks.mg", Line: 157, Col: 12},
 		Retry: 1,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCheck(ctx, in, emit)
@@ -694,7 +694,7 @@ func (p *OnError) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 163, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgCheck)
@@ -870,7 +870,7 @@ func (p *HooksSerial) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToHooksSerial_Gen{a: w.To(0), b: w.To(1), c: w.To(2)}
 		return func(ctx context.Context) error {
@@ -882,7 +882,7 @@ func (p *HooksSerial) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 185, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -893,7 +893,7 @@ func (p *HooksSerial) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 191, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageB(ctx, in, emit)
@@ -904,7 +904,7 @@ func (p *HooksSerial) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 192, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageC(ctx, in, emit)
@@ -915,7 +915,7 @@ func (p *HooksSerial) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 193, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgA)
@@ -998,7 +998,7 @@ func (p *RunHooksInner) mgGraph() *mgrt.Graph {
 		Name: "inc",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageInc(ctx, in, emit)
@@ -1097,7 +1097,7 @@ func (p *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1107,7 +1107,7 @@ func (p *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Name: "inner.inc",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgNestedInner.mgStageInc(ctx, in, emit)
@@ -1117,7 +1117,7 @@ func (p *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Name: "sub.keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 241, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSubKeep
 	})
 	mgrt.Connect(mgGen, mgInnerInc)

@@ -78,14 +78,14 @@ func (p *ToWithFrom) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 15, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgGen := mgrt.Producer(g, mgrt.StageSpec{
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 16, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToToWithFrom_Gen{sink: w.To(0)}
 		return func(ctx context.Context) error {
@@ -167,7 +167,7 @@ func (p *RouteBase) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToRouteBase_Start{left: w.To(0), right: w.To(1)}
 		return func(ctx context.Context) error {
@@ -178,14 +178,14 @@ func (p *RouteBase) mgGraph() *mgrt.Graph {
 		Name: "left",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 34, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageLeft
 	})
 	mgRight := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "right",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 35, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageRight
 	})
 	mgrt.Connect(mgStart, mgLeft)
@@ -232,7 +232,7 @@ func (p *RouteChild) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToRouteBase_Start{left: w.To(0), right: func(int) {}}
 		return func(ctx context.Context) error {
@@ -243,7 +243,7 @@ func (p *RouteChild) mgGraph() *mgrt.Graph {
 		Name: "left",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 34, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.RouteBase.mgStageLeft
 	})
 	mgrt.Connect(mgStart, mgLeft)
@@ -321,7 +321,7 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 52, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -333,7 +333,7 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 58, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -343,7 +343,7 @@ func (p *MergeBase) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -441,7 +441,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 52, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.MergeBase.mgStageGen(ctx, emit)
@@ -453,7 +453,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 58, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.MergeBase.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.MergeBase.mgStageWork(ctx, in, emit)
@@ -463,7 +463,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.MergeBase.mgStageSink
 	})
 	mgWork2 := mgrt.Processor(g, mgrt.StageSpec{
@@ -472,7 +472,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 69, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork2(ctx, in, emit)
@@ -482,7 +482,7 @@ func (p *MergeChild) mgGraph() *mgrt.Graph {
 		Name: "sink2",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 75, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink2
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -580,7 +580,7 @@ func (p *ParamBase) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -590,7 +590,7 @@ func (p *ParamBase) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgSink)
@@ -637,7 +637,7 @@ func (p *ParamChild) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.ParamBase.mgStageGen(ctx, emit)
@@ -647,7 +647,7 @@ func (p *ParamChild) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.ParamBase.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgSink)
@@ -729,7 +729,7 @@ func (p *DeadLetterInline) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 96, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -739,7 +739,7 @@ func (p *DeadLetterInline) mgGraph() *mgrt.Graph {
 		Name: "check",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 101, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageCheck(ctx, in, emit)
@@ -749,14 +749,14 @@ func (p *DeadLetterInline) mgGraph() *mgrt.Graph {
 		Name: "rejects",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 107, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
 		return p.mgStageRejects
 	})
 	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 108, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgCheck)
@@ -832,7 +832,7 @@ func (p *NamedUnion) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -845,7 +845,7 @@ func (p *NamedUnion) mgGraph() *mgrt.Graph {
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
 		State:    p.mgStateSpec(),
 		Retry:    1,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageMark(ctx, in, emit)
@@ -855,7 +855,7 @@ func (p *NamedUnion) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 142, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgMark)

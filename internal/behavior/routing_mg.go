@@ -144,7 +144,7 @@ func (p *Sequential) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 19, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -154,7 +154,7 @@ func (p *Sequential) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 24, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -164,14 +164,14 @@ func (p *Sequential) mgGraph() *mgrt.Graph {
 		Name: "side",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 25, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSide
 	})
 	mgB := mgrt.Processor(g, mgrt.StageSpec{
 		Name: "b",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 26, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageB(ctx, in, emit)
@@ -181,14 +181,14 @@ func (p *Sequential) mgGraph() *mgrt.Graph {
 		Name: "c1",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 27, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageC1
 	})
 	mgC2 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "c2",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageC2
 	})
 	mgrt.Connect(mgGen, mgSide)
@@ -286,7 +286,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Name: "source",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 43, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToExplicit_Source{path_a: w.To(0), path_b: w.To(1)}
 		return func(ctx context.Context) error {
@@ -297,7 +297,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Name: "path_a",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 48, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToExplicit_PathA{merge: w.To(0)}
 		return func(ctx context.Context, in int) error {
@@ -308,7 +308,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Name: "path_b",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 49, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToExplicit_PathB{merge: w.To(0)}
 		return func(ctx context.Context, in int) error {
@@ -319,7 +319,7 @@ func (p *Explicit) mgGraph() *mgrt.Graph {
 		Name: "merge",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 50, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageMerge
 	})
 	mgrt.Connect(mgSource, mgPathA)
@@ -409,7 +409,7 @@ func (p *Broadcast) mgGraph() *mgrt.Graph {
 		Name: "source",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToBroadcast_Source{a: w.To(0), b: w.To(1), c: w.To(2)}
 		return func(ctx context.Context) error {
@@ -420,14 +420,14 @@ func (p *Broadcast) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 69, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageA
 	})
 	mgB := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "b",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 70, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageB
 	})
 	mgC := mgrt.Consumer(g, mgrt.StageSpec{
@@ -435,7 +435,7 @@ func (p *Broadcast) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "routing.mg", Line: 71, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageC
 	})
 	mgrt.Connect(mgSource, mgA)
@@ -524,7 +524,7 @@ func (p *RoundRobin) mgGraph() *mgrt.Graph {
 		Name: "source",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToRoundRobin_Source{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
 		return func(ctx context.Context) error {
@@ -535,21 +535,21 @@ func (p *RoundRobin) mgGraph() *mgrt.Graph {
 		Name: "w1",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 91, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageW1
 	})
 	mgW2 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "w2",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 92, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageW2
 	})
 	mgW3 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "w3",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 93, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageW3
 	})
 	mgrt.Connect(mgSource, mgW1)
@@ -642,7 +642,7 @@ func (p *FanIn) mgGraph() *mgrt.Graph {
 		Name: "odds",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 107, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToFanIn_Odds{merge: w.To(0)}
 		return func(ctx context.Context) error {
@@ -653,7 +653,7 @@ func (p *FanIn) mgGraph() *mgrt.Graph {
 		Name: "evens",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 112, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToFanIn_Evens{double: w.To(0)}
 		return func(ctx context.Context) error {
@@ -665,7 +665,7 @@ func (p *FanIn) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "routing.mg", Line: 117, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDouble(ctx, in, emit)
@@ -675,7 +675,7 @@ func (p *FanIn) mgGraph() *mgrt.Graph {
 		Name: "merge",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 118, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageMerge
 	})
 	mgrt.Connect(mgOdds, mgMerge)
@@ -766,7 +766,7 @@ func (p *Dynamic) mgGraph() *mgrt.Graph {
 		Name: "numbers",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 132, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageNumbers(ctx, emit)
@@ -776,7 +776,7 @@ func (p *Dynamic) mgGraph() *mgrt.Graph {
 		Name: "split",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 137, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToDynamic_Split{evens: w.To(0), odds: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -787,14 +787,14 @@ func (p *Dynamic) mgGraph() *mgrt.Graph {
 		Name: "evens",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 144, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageEvens
 	})
 	mgOdds := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "odds",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 145, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageOdds
 	})
 	mgrt.Connect(mgNumbers, mgSplit)
@@ -920,7 +920,7 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 162, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToJobs_Gen{triage: w.To(0), escalate: w.To(1)}
 		return func(ctx context.Context) error {
@@ -931,7 +931,7 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Name: "triage",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 167, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToJobs_Triage{urgent: w.To(0), normal: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -942,7 +942,7 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Name: "escalate",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 174, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToJobs_Escalate{urgent: w.To(0)}
 		return func(ctx context.Context, in int) error {
@@ -953,21 +953,21 @@ func (p *Jobs) mgGraph() *mgrt.Graph {
 		Name: "normal",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 179, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageNormal
 	})
 	mgFast1 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "fast1",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageFast1
 	})
 	mgFast2 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "fast2",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 181, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageFast2
 	})
 	mgrt.Connect(mgUrgent, mgFast1)
@@ -1105,7 +1105,7 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 208, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToEndOfStream_Gen{fast: w.To(0), slow: w.To(1)}
 		return func(ctx context.Context) error {
@@ -1116,7 +1116,7 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Name: "fast",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 213, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToEndOfStream_Fast{sink: w.To(0), other: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -1127,7 +1127,7 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Name: "slow",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 216, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToEndOfStream_Slow{sink: w.To(0), other: w.To(1)}
 		return func(ctx context.Context, in int) error {
@@ -1138,14 +1138,14 @@ func (p *EndOfStream) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 227, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgOther := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "other",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 228, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageOther
 	})
 	mgrt.Connect(mgGen, mgFast)
@@ -1222,7 +1222,7 @@ func (p *Await) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 246, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -1232,7 +1232,7 @@ func (p *Await) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 251, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageA(ctx, in, emit)
@@ -1242,7 +1242,7 @@ func (p *Await) mgGraph() *mgrt.Graph {
 		Name: "sink",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 252, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageSink
 	})
 	mgrt.Connect(mgGen, mgA)
@@ -1338,7 +1338,7 @@ func (p *RoundRobinThreads) mgGraph() *mgrt.Graph {
 		Name: "source",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 267, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageSource(ctx, emit)
@@ -1349,7 +1349,7 @@ func (p *RoundRobinThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "routing.mg", Line: 272, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		to := mgToRoundRobinThreads_Spread{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
 		return func(ctx context.Context, in int) error {
@@ -1360,21 +1360,21 @@ func (p *RoundRobinThreads) mgGraph() *mgrt.Graph {
 		Name: "w1",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 275, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageW1
 	})
 	mgW2 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "w2",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 276, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageW2
 	})
 	mgW3 := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "w3",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 277, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageW3
 	})
 	mgrt.Connect(mgSource, mgSpread)
@@ -1459,7 +1459,7 @@ func (p *EdgeSet) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 287, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		to := mgToEdgeSet_Gen{keep: w.To(0), odd: w.To(1)}
 		return func(ctx context.Context) error {
@@ -1470,14 +1470,14 @@ func (p *EdgeSet) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 296, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgOdd := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "odd",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 297, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageOdd
 	})
 	mgrt.Connect(mgGen, mgKeep)

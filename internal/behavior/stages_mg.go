@@ -202,7 +202,7 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		Name: "body",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 56, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageBody(ctx, emit)
@@ -212,7 +212,7 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		Name: "plain",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 61, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStagePlain(ctx, emit)
@@ -222,7 +222,7 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		Name: "withctx",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 62, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageWithctx(ctx, emit)
@@ -232,7 +232,7 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		Name: "seq",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 63, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageSeq(ctx, emit)
@@ -242,7 +242,7 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		Name: "method",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageMethod(ctx, emit)
@@ -252,7 +252,7 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		Name: "collect",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 66, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageCollect
 	})
 	mgrt.Connect(mgBody, mgCollect)
@@ -327,7 +327,7 @@ func (p *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "words",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 107, Col: 11},
-	}, func(w *mgrt.Worker[string]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[string]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageWords(ctx, emit)
@@ -337,7 +337,7 @@ func (p *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "upper",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 112, Col: 12},
-	}, func(w *mgrt.Worker[string]) func(ctx context.Context, in string) error {
+	}, func(w *mgrt.Emitter[string]) func(ctx context.Context, in string) error {
 		emit := w.Emit
 		return func(ctx context.Context, in string) error {
 			return p.mgStageUpper(ctx, in, emit)
@@ -347,7 +347,7 @@ func (p *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "twice",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 113, Col: 12},
-	}, func(w *mgrt.Worker[string]) func(ctx context.Context, in string) error {
+	}, func(w *mgrt.Emitter[string]) func(ctx context.Context, in string) error {
 		emit := w.Emit
 		return func(ctx context.Context, in string) error {
 			return p.mgStageTwice(ctx, in, emit)
@@ -357,7 +357,7 @@ func (p *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "store",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 114, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in string) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in string) error {
 		return p.mgStageStore
 	})
 	mgrt.Connect(mgWords, mgUpper)
@@ -425,7 +425,7 @@ func (p *AccSize) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 134, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -440,7 +440,7 @@ func (p *AccSize) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 142, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgGroup)
@@ -515,7 +515,7 @@ func (p *AccBody) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 153, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -525,7 +525,7 @@ func (p *AccBody) mgGraph() *mgrt.Graph {
 		Name: "sums",
 		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 159, Col: 14},
-	}, 10, 0, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
+	}, 10, 0, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in []int) error {
 			return p.mgStageSums(ctx, in, emit)
@@ -535,7 +535,7 @@ func (p *AccBody) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 167, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgSums)
@@ -624,7 +624,7 @@ func (p *AccTime) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -634,7 +634,7 @@ func (p *AccTime) mgGraph() *mgrt.Graph {
 		Name: "group",
 		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 209, Col: 14},
-	}, 100, 30*time.Millisecond, func(w *mgrt.Worker[[]int]) func(ctx context.Context, in []int) error {
+	}, 100, 30*time.Millisecond, func(w *mgrt.Emitter[[]int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in []int) error {
 			return p.mgStageGroup(ctx, in, emit)
@@ -644,7 +644,7 @@ func (p *AccTime) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 213, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgGroup)
@@ -726,7 +726,7 @@ func (p *BatchEvery) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 232, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -741,7 +741,7 @@ func (p *BatchEvery) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 246, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgBatch)
@@ -817,7 +817,7 @@ func (p *BatchThreads) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 268, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -828,7 +828,7 @@ func (p *BatchThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "stages.mg", Line: 274, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStagePass(ctx, in, emit)
@@ -844,7 +844,7 @@ func (p *BatchThreads) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "stages.mg", Line: 282, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgGen, mgPass)
@@ -908,7 +908,7 @@ func (p *CustomStage) mgGraph() *mgrt.Graph {
 		Name: "words",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 316, Col: 11},
-	}, func(w *mgrt.Worker[string]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[string]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageWords(ctx, emit)
@@ -924,7 +924,7 @@ func (p *CustomStage) mgGraph() *mgrt.Graph {
 		Name: "keep",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 324, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in string) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in string) error {
 		return p.mgStageKeep
 	})
 	mgrt.Connect(mgWords, mgShout)

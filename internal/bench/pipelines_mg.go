@@ -71,7 +71,7 @@ func (p *W1a) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 11, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -81,7 +81,7 @@ func (p *W1a) mgGraph() *mgrt.Graph {
 		Name: "double",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 16, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDouble(ctx, in, emit)
@@ -91,7 +91,7 @@ func (p *W1a) mgGraph() *mgrt.Graph {
 		Name: "inc",
 		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 17, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageInc(ctx, in, emit)
@@ -101,7 +101,7 @@ func (p *W1a) mgGraph() *mgrt.Graph {
 		Name: "total",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageTotal
 	})
 	mgrt.Connect(mgGen, mgDouble)
@@ -185,7 +185,7 @@ func (p *W1b) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 27, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -196,7 +196,7 @@ func (p *W1b) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 32, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 1},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDouble(ctx, in, emit)
@@ -207,7 +207,7 @@ func (p *W1b) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 33, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 1},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageInc(ctx, in, emit)
@@ -218,7 +218,7 @@ func (p *W1b) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 34, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 1},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageTotal
 	})
 	mgrt.Connect(mgGen, mgDouble)
@@ -294,7 +294,7 @@ func (p *W2) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 43, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -305,7 +305,7 @@ func (p *W2) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 48, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 8},
-	}, func(w *mgrt.Worker[uint64]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[uint64]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageWork(ctx, in, emit)
@@ -315,7 +315,7 @@ func (p *W2) mgGraph() *mgrt.Graph {
 		Name: "total",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 49, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in uint64) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in uint64) error {
 		return p.mgStageTotal
 	})
 	mgrt.Connect(mgGen, mgWork)
@@ -394,7 +394,7 @@ func (p *W3) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 58, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -410,7 +410,7 @@ func (p *W3) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 64, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "pipe"},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in []int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in []int) error {
 			return p.mgStageSquare(ctx, in, emit)
@@ -420,7 +420,7 @@ func (p *W3) mgGraph() *mgrt.Graph {
 		Name: "total",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 71, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageTotal
 	})
 	mgrt.Connect(mgGen, mgBatch)
@@ -528,7 +528,7 @@ func (p *W4) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 80, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
 			return p.mgStageGen(ctx, emit)
@@ -539,7 +539,7 @@ func (p *W4) mgGraph() *mgrt.Graph {
 		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 85, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
 		emit := w.Emit
 		return func(ctx context.Context, in int) error {
 			return p.mgStageDouble(ctx, in, emit)
@@ -549,7 +549,7 @@ func (p *W4) mgGraph() *mgrt.Graph {
 		Name: "total",
 		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
 		return p.mgStageTotal
 	})
 	mgrt.Connect(mgGen, mgDouble)

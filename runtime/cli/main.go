@@ -162,6 +162,8 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 				cancel()
 				continue
 			}
+			// A second signal stops at once; no worker process outlives the program.
+			mgrt.KillWorkers()
 			os.Exit(signalStatus(s))
 		}
 	}()

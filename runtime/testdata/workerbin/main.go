@@ -21,7 +21,7 @@ func init() { mgrt.ServeWorker() }
 // batchGraph sums batches of 1..100 in a process per batch; each worker says hello.
 func batchGraph(sums *[]int) *mgrt.Graph {
 	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "batches", Worker: mgrt.WorkerKey[batches]()})
-	src := mgrt.Producer(g, mgrt.StageSpec{Name: "src"}, func(w *mgrt.Worker[int]) func(context.Context) error {
+	src := mgrt.Producer(g, mgrt.StageSpec{Name: "src"}, func(w *mgrt.Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := 1; i <= 100; i++ {
 				w.Emit(i)
@@ -31,7 +31,7 @@ func batchGraph(sums *[]int) *mgrt.Graph {
 	})
 	b := mgrt.Batch[int](g, mgrt.StageSpec{Name: "batch"}, 25, 0)
 	sum := mgrt.Processor(g, mgrt.StageSpec{Name: "sum", Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2}},
-		func(w *mgrt.Worker[int]) func(context.Context, []int) error {
+		func(w *mgrt.Emitter[int]) func(context.Context, []int) error {
 			return func(_ context.Context, batch []int) error {
 				fmt.Println("hello from a worker")
 				s := 0
@@ -42,7 +42,7 @@ func batchGraph(sums *[]int) *mgrt.Graph {
 				return nil
 			}
 		})
-	sink := mgrt.Consumer(g, mgrt.StageSpec{Name: "sink"}, func(*mgrt.Worker[mgrt.Nothing]) func(context.Context, int) error {
+	sink := mgrt.Consumer(g, mgrt.StageSpec{Name: "sink"}, func(*mgrt.Emitter[mgrt.Nothing]) func(context.Context, int) error {
 		return func(_ context.Context, s int) error {
 			*sums = append(*sums, s)
 			return nil

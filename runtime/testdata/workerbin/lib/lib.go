@@ -36,7 +36,7 @@ func (p *Squares) Graph() *mgrt.Graph {
 		Worker:   mgrt.WorkerKey[Squares](),
 		Params:   func() ([]byte, error) { return mgrt.Encode(params{p.N, p.Mult}) },
 	})
-	src := mgrt.Producer(g, mgrt.StageSpec{Name: "src"}, func(w *mgrt.Worker[int]) func(context.Context) error {
+	src := mgrt.Producer(g, mgrt.StageSpec{Name: "src"}, func(w *mgrt.Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := 1; i <= p.N; i++ {
 				w.Emit(i)
@@ -45,7 +45,7 @@ func (p *Squares) Graph() *mgrt.Graph {
 		}
 	})
 	sq := mgrt.Processor(g, mgrt.StageSpec{Name: "square", Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2}},
-		func(w *mgrt.Worker[string]) func(context.Context, int) error {
+		func(w *mgrt.Emitter[string]) func(context.Context, int) error {
 			return func(_ context.Context, x int) error {
 				if os.Getenv("MINIGUN_WORKER") != "" {
 					return fmt.Errorf("the worker variable is visible to user code")
@@ -54,7 +54,7 @@ func (p *Squares) Graph() *mgrt.Graph {
 				return nil
 			}
 		})
-	sink := mgrt.Consumer(g, mgrt.StageSpec{Name: "sink"}, func(*mgrt.Worker[mgrt.Nothing]) func(context.Context, string) error {
+	sink := mgrt.Consumer(g, mgrt.StageSpec{Name: "sink"}, func(*mgrt.Emitter[mgrt.Nothing]) func(context.Context, string) error {
 		return func(_ context.Context, s string) error {
 			p.Got = append(p.Got, s)
 			return nil

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// sink is where a goroutine puts the values it sends to one downstream stage: a buffer of
+// that stage's input queue (outBuf, or prodBuf for a producer), or the local queue of a stage
+// fused into the sending goroutine (localQueue).
+type sink[T any] interface {
+	put(v T)
+}
+
+// Worker is the emit context of one goroutine of a stage, handed to the stage's bind function.
+// Its methods must only be called from the body running on that goroutine.
+type Emitter[Out any] struct {
+	ws workerStats
+	// Fast paths of Emit, when there is one downstream and emits are not held: the local queue
+	// of a fused stage, a private queue buffer, or a producer's buffer.
+	local *localQueue[Out]
+	ob    *outBuf[Out]
+	pb    *prodBuf[Out]
+	sinks []sink[Out] // static downstreams, in Connect order
+	tos   []func(Out)
+
+	roundRobin bool
+	next       int            // round robin position of this goroutine
+	sharedRR   *atomic.Uint64 // round robin position shared by the stage's goroutines
+
+	buffering bool // hold an attempt's emits until it succeeds (retry, ordered)
+	pend      []pendingEmit[Out]
+	// In a worker process, every emit is held, and onFull ships the held emits to the parent
+	// once there are fullAt of them (worker_child.go).
+	onFull func()
+	fullAt int
+
+	stop  *atomic.Bool // producers: the run's canceled flag; an emit after it unwinds the body
+	stage *stageBase
+}
+
+// pendingEmit is an emit held until its item's attempt succeeds; to is the downstream index
+// of a To(i) send, or -1 for Emit.
+type pendingEmit[Out any] struct {
+	to int
+	v  Out
+}
+
+// stopProducer is the panic value that unwinds a producer's body when it emits after the run
+// was canceled; the runtime recovers it.
+type stopProducer struct{}
+
+// Emit sends v to every static downstream (broadcast), or to the next one in turn (round
+// robin). With retries, the emits of an attempt are held until the attempt succeeds. It may
+// wait for room downstream (backpressure). In a producer, an emit after the run was canceled
+// unwinds the body (the runtime recovers) and the value is counted as dropped.
+//
+// The single-downstream cases are spelled out here rather than calling the buffers' put
+// methods: Emit runs once per item per stage.
+func (w *Emitter[Out]) Emit(v Out) {
+	if l := w.local; l != nil {
+		w.ws.out++
+		l.items = append(l.items, v)
+		if len(l.items) >= localMax {
+			l.full()
+		}
+		return
+	}
+	if b := w.ob; b != nil {
+		w.ws.out++
+		if b.buf == nil {
+			b.buf = b.q.getChunk()
+		}
+		b.buf = append(b.buf, v)
+		if len(b.buf) == cap(b.buf) || b.req.epoch.Load() != b.served {
+			b.send()
+		}
+		return
+	}
+	if b := w.pb; b != nil {
+		if w.stop.Load() {
+			w.stopped()
+		}
+		w.ws.out++
+		b.put(v)
+		return
+	}
+	w.emit(-1, v)
+}
+
+// To returns the function that sends to the i-th static downstream only (in Connect order).
+// The function is created once per worker.
+func (w *Emitter[Out]) To(i int) func(Out) {
+	if i < 0 || i >= len(w.tos) {
+		panic(fmt.Sprintf("mgrt: stage %q: To(%d): the stage has %d static downstreams", w.stage.spec.Name, i, len(w.tos)))
+	}
+	return w.tos[i]
+}
+
+// init wires w for a goroutine of stage b: the sinks of its static downstreams, To functions
+// and emit mode.
+func (w *Emitter[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, stop *atomic.Bool) {
+	w.stage = b
+	w.sinks = sinks
+	w.roundRobin = b.routing == RoutingRoundRobin
+	w.buffering = buffering
+	w.stop = stop
+	n := len(b.outs)
+	w.tos = make([]func(Out), n)
+	for i := range n {
+		w.tos[i] = func(v Out) { w.emit(i, v) }
+	}
+	if len(sinks) == 1 && !buffering {
+		switch s := sinks[0].(type) {
+		case *localQueue[Out]:
+			w.local = s
+		case *outBuf[Out]:
+			if !s.shared {
+				w.ob = s
+			}
+		case *prodBuf[Out]:
+			w.pb = s
+		}
+	}
+}
+
+// stopped unwinds a producer that emits after the run was canceled; the value is counted as
+// dropped.
+func (w *Emitter[Out]) stopped() {
+	w.ws.dropped++
+	panic(stopProducer{})
+}
+
+func (w *Emitter[Out]) emit(to int, v Out) {
+	if w.stop != nil && w.stop.Load() {
+		w.stopped()
+	}
+	if w.buffering {
+		w.pend = append(w.pend, pendingEmit[Out]{to, v})
+		if w.onFull != nil && len(w.pend) >= w.fullAt {
+			w.onFull()
+		}
+		return
+	}
+	w.ws.out++
+	w.route(to, v)
+}
+
+func (w *Emitter[Out]) route(to int, v Out) {
+	s := w.sinks
+	switch {
+	case to >= 0:
+		s[to].put(v)
+	case len(s) == 1:
+		s[0].put(v)
+	case len(s) == 0:
+	case w.roundRobin:
+		var i int
+		if w.sharedRR != nil {
+			i = int((w.sharedRR.Add(1) - 1) % uint64(len(s)))
+		} else {
+			i = w.next
+			w.next++
+			if w.next == len(s) {
+				w.next = 0
+			}
+		}
+		s[i].put(v)
+	default:
+		for _, d := range s {
+			d.put(v)
+		}
+	}
+}
+
+// release sends the emits held for a successful attempt.
+func (w *Emitter[Out]) release() {
+	if len(w.pend) == 0 {
+		return
+	}
+	for _, p := range w.pend {
+		w.ws.out++
+		w.route(p.to, p.v)
+	}
+	w.discard()
+}
+
+// discard drops the emits held for a failed attempt.
+func (w *Emitter[Out]) discard() {
+	clear(w.pend)
+	w.pend = w.pend[:0]
+}
+
+// NewHoldingEmitter returns the Emitter of a stage's body in a worker process: every emit is
+// held until TakeHeld or DiscardHeld, and full is called (from the emit) once fullAt are held,
+// to send them ahead of the item's outcome.
+func NewHoldingEmitter[In, Out any](n *Node[In, Out], full func(), fullAt int) *Emitter[Out] {
+	w := &Emitter[Out]{}
+	w.init(&n.stageBase, nil, true, nil)
+	w.onFull, w.fullAt = full, fullAt
+	return w
+}
+
+// TakeHeld hands the held emits, in order, to f (to is the index of a To target, -1 for
+// Emit), and forgets them.
+func (w *Emitter[Out]) TakeHeld(f func(to int, v Out)) {
+	for _, p := range w.pend {
+		f(p.to, p.v)
+	}
+	w.discard()
+}
+
+// DiscardHeld drops the held emits (a failed attempt's).
+func (w *Emitter[Out]) DiscardHeld() { w.discard() }
+
+// SetFullAt sets how many held emits make the Emitter call its full function.
+func (w *Emitter[Out]) SetFullAt(n int) { w.fullAt = n }

@@ -1,0 +1,414 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// run is the state of one execution of a graph.
+type run struct {
+	g        *Graph
+	userCtx  context.Context
+	ctx      context.Context // bodies and hooks get this one; canceled by Stop and fatal errors
+	cancel   context.CancelFunc
+	canceled atomic.Bool // ctx is done: read for each item, cheaper than ctx.Err
+	hookMu   sync.Mutex  // never two hooks at once
+	wg       sync.WaitGroup
+	jobID    string
+	started  time.Time
+	stages   []*stageRun
+	slots    chan struct{} // max_threads slots, nil when the cap is not needed
+	pumps    []func()      // goroutines of unbounded queues
+
+	// worker processes (external.go)
+	procSlots            chan struct{} // short-lived workers under max_processes; nil: no cap
+	foldMu               map[*StateSpec]*sync.Mutex
+	states               []*StateSpec // of process stages, in stage order: Apply once each
+	workerOut, workerErr io.Writer    // where the workers' lines go
+
+	producersLeft atomic.Int32
+
+	mu       sync.Mutex // guards failures and fatal
+	failures []Failure
+	fatal    error
+}
+
+// stageRun is the state of one stage in a run, apart from its typed queue.
+type stageRun struct {
+	base        *stageBase
+	run         *run
+	stats       stageStats
+	beforeOnce  sync.Once
+	workersLeft atomic.Int32
+	closers     []queueCloser // input queues of the stages this one sends to (not fused)
+	fused       bool          // runs on its sender's goroutine, called for each item
+	kids        []*stageRun   // stages fused into this one's goroutine, ended after it
+	rr          atomic.Uint64 // round robin position shared by a Threads stage's goroutines
+}
+
+// Run runs g until every stage has ended and returns what happened. The error is nil when
+// the run succeeded (items may still have failed: see Result.Failures), the first fatal error
+// when it failed, and ctx's error when it was canceled.
+func Run(ctx context.Context, g *Graph) (Result, error) {
+	r, err := newRun(ctx, g)
+	if err != nil {
+		return failedResult(g, err), err
+	}
+	return r.execute()
+}
+
+// Handle is a run started with Start.
+type Handle struct {
+	r    *run
+	done chan struct{}
+	res  Result
+	err  error
+}
+
+// Start starts running g in the background.
+func Start(ctx context.Context, g *Graph) *Handle {
+	h := &Handle{done: make(chan struct{})}
+	r, err := newRun(ctx, g)
+	if err != nil {
+		h.res, h.err = failedResult(g, err), err
+		close(h.done)
+		return h
+	}
+	h.r = r
+	go func() {
+		h.res, h.err = r.execute()
+		close(h.done)
+	}()
+	return h
+}
+
+// Wait waits for the run to end and returns what Run would have returned.
+func (h *Handle) Wait() (Result, error) {
+	<-h.done
+	return h.res, h.err
+}
+
+// Stop cancels the run and returns once everything has stopped: producers stop at their next
+// emit, items being processed finish, accumulators flush, queued items are counted as dropped.
+func (h *Handle) Stop() {
+	if h.r != nil {
+		h.r.canceled.Store(true)
+		h.r.cancel()
+	}
+	<-h.done
+}
+
+// Running reports whether the run is still going.
+func (h *Handle) Running() bool {
+	select {
+	case <-h.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Stats returns a live snapshot of every stage's stats, in stage creation order.
+func (h *Handle) Stats() []StageStats {
+	if h.r == nil {
+		return h.res.Stages
+	}
+	return h.r.snapshot()
+}
+
+// Done returns a channel closed when the run has ended.
+func (h *Handle) Done() <-chan struct{} { return h.done }
+
+func newRun(ctx context.Context, g *Graph) (*run, error) {
+	if err := g.validate(); err != nil {
+		return nil, err
+	}
+	if !g.running.CompareAndSwap(false, true) {
+		return nil, fmt.Errorf("pipeline %q: graph is already running", g.cfg.Pipeline)
+	}
+	r := &run{g: g, userCtx: ctx, jobID: newJobID()}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	for _, n := range g.stages {
+		b := n.base()
+		b.rt = &stageRun{base: b, run: r}
+		r.stages = append(r.stages, b.rt)
+	}
+	return r, nil
+}
+
+func newJobID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// execute runs the hooks and the stages and builds the result.
+func (r *run) execute() (Result, error) {
+	g := r.g
+	defer g.running.Store(false)
+	defer r.cancel()
+	r.started = time.Now()
+	if r.ctx.Err() != nil {
+		r.canceled.Store(true)
+	}
+
+	if err := r.runHooks("before_run", g.beforeRun); err != nil {
+		r.setFatal(err)
+		return r.result(false)
+	}
+
+	fns, producers, err := r.build()
+	if err != nil {
+		r.setFatal(err)
+		return r.result(false)
+	}
+	fns = append(fns, r.pumps...)
+	r.producersLeft.Store(int32(producers))
+	r.checkCanceled()
+
+	fired := make(chan struct{})
+	stopWatch := context.AfterFunc(r.ctx, func() {
+		r.canceled.Store(true)
+		close(fired)
+	})
+	r.wg.Add(len(fns))
+	for _, f := range fns {
+		go func() {
+			defer r.wg.Done()
+			f()
+		}()
+	}
+	if producers == 0 {
+		r.producersDone()
+	}
+	r.wg.Wait()
+	if !stopWatch() {
+		<-fired
+	}
+	r.applyStates()
+	return r.result(true)
+}
+
+// build makes the run's queues and workers (calling the stages' bind functions) and returns
+// the functions to run on the stages' goroutines. A panic in a bind function is an error of
+// its stage; nothing has started then.
+func (r *run) build() (fns []func(), producers int, err error) {
+	var current *stageBase
+	defer func() {
+		if p := recover(); p != nil {
+			fns, producers = nil, 0
+			err = newPanicError(p)
+			if current != nil {
+				err = &StageError{Stage: current.spec.Name, Pos: current.spec.Pos, Err: err}
+			}
+		}
+	}()
+	r.plan()
+	for _, n := range r.g.stages {
+		current = n.base()
+		if current.rt.fused {
+			continue // built by its sender
+		}
+		gs := n.driver().goroutines(r)
+		current.rt.workersLeft.Store(int32(len(gs)))
+		fns = append(fns, gs...)
+		if current.spec.Kind == KindProducer {
+			producers++
+		}
+	}
+	return fns, producers, nil
+}
+
+// plan decides which stages are fused, makes the queues, and sizes the max_threads cap.
+func (r *run) plan() {
+	g := r.g
+	if g.cfg.Fuse {
+		for _, n := range g.stages {
+			b := n.base()
+			b.rt.fused = fusable(b)
+		}
+	}
+	for _, n := range g.stages {
+		n.prepare(r)
+	}
+	r.planProcesses()
+	threads := 0
+	for _, n := range g.stages {
+		b := n.base()
+		seen := map[*stageBase]bool{}
+		targets := b.outs
+		if b.dlTo != nil {
+			targets = append(append([]*stageBase(nil), targets...), b.dlTo)
+		}
+		for _, t := range targets {
+			if seen[t] || t.rt.fused {
+				continue
+			}
+			seen[t] = true
+			b.rt.closers = append(b.rt.closers, t.node.inputCloser())
+		}
+		if b.spec.Strategy.Kind == Threads && (b.spec.Kind == KindProcessor || b.spec.Kind == KindConsumer || b.spec.Kind == KindCustom) {
+			threads += max(b.spec.Strategy.N, 1)
+		}
+	}
+	if max := g.cfg.MaxThreads; max > 0 && threads > max {
+		r.slots = make(chan struct{}, max)
+	}
+}
+
+// result builds the run's result and runs the after_run hooks (unless before_run failed).
+func (r *run) result(afterRun bool) (Result, error) {
+	res := Result{
+		JobID:    r.jobID,
+		Pipeline: r.g.cfg.Pipeline,
+		Started:  r.started,
+		Duration: time.Since(r.started),
+		Stages:   r.snapshot(),
+	}
+	r.mu.Lock()
+	res.Failures = append([]Failure(nil), r.failures...)
+	res.Err = r.fatal
+	r.mu.Unlock()
+	switch {
+	case res.Err != nil:
+		res.Status = StatusFailed
+	case r.canceled.Load():
+		res.Status = StatusCanceled
+	default:
+		res.Status = StatusSucceeded
+	}
+	if afterRun && len(r.g.afterRun) > 0 {
+		r.hookMu.Lock()
+		for _, f := range r.g.afterRun {
+			err := callHook(func() error { return f(r.ctx, &res) })
+			if err != nil && res.Err == nil {
+				res.Err = &HookError{Pipeline: r.g.cfg.Pipeline, Hook: "after_run", Err: err}
+				res.Status = StatusFailed
+			}
+		}
+		r.hookMu.Unlock()
+	}
+	switch res.Status {
+	case StatusFailed:
+		return res, res.Err
+	case StatusCanceled:
+		if err := r.userCtx.Err(); err != nil {
+			return res, err
+		}
+		return res, context.Canceled
+	}
+	return res, nil
+}
+
+// failedResult is the result of a graph that could not start.
+func failedResult(g *Graph, err error) Result {
+	res := Result{JobID: newJobID(), Pipeline: g.cfg.Pipeline, Status: StatusFailed, Started: time.Now(), Err: err}
+	for _, n := range g.stages {
+		s := n.base().spec
+		res.Stages = append(res.Stages, StageStats{Name: s.Name, Kind: s.Kind, Pos: s.Pos, Strategy: s.Strategy})
+	}
+	return res
+}
+
+func (r *run) snapshot() []StageStats {
+	out := make([]StageStats, len(r.stages))
+	for i, s := range r.stages {
+		out[i] = s.snapshot()
+	}
+	return out
+}
+
+// checkCanceled sets the canceled flag as soon as the run's context is done, without
+// waiting for the context.AfterFunc callback. Called once per chunk of items.
+func (r *run) checkCanceled() {
+	if !r.canceled.Load() && r.ctx.Err() != nil {
+		r.canceled.Store(true)
+	}
+}
+
+// setFatal records the run's first fatal error; the run goes on draining.
+func (r *run) setFatal(err error) {
+	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.mu.Unlock()
+}
+
+// failRun records a fatal error and cancels the run.
+func (r *run) failRun(err error) {
+	r.setFatal(err)
+	r.canceled.Store(true)
+	r.cancel()
+}
+
+// producersDone runs the after_producer hooks.
+func (r *run) producersDone() {
+	if err := r.runHooks("after_producer", r.g.afterProducers); err != nil {
+		r.failRun(err)
+	}
+}
+
+// begin runs the stage's Before hooks, once.
+func (s *stageRun) begin() {
+	s.beforeOnce.Do(s.runBefore)
+}
+
+func (s *stageRun) runBefore() { s.run.stageHooks(s, "before", s.base.before) }
+
+// exit ends one goroutine of the stage: its outputs are flushed, and the last goroutine ends
+// the stage.
+func (s *stageRun) exit(rn *runner) {
+	rn.idle()
+	if s.workersLeft.Add(-1) == 0 {
+		s.finish()
+	}
+}
+
+// finish ends the stage: Before hooks if no item came, After hooks, then its downstream
+// queues learn that it ended, then the stages fused into it end.
+func (s *stageRun) finish() {
+	s.begin()
+	r := s.run
+	r.stageHooks(s, "after", s.base.after)
+	s.stats.endNs.Store(time.Now().UnixNano())
+	for _, c := range s.closers {
+		c.senderDone()
+	}
+	if s.base.spec.Kind == KindProducer && r.producersLeft.Add(-1) == 0 {
+		r.producersDone()
+	}
+	for _, k := range s.kids {
+		k.finish()
+	}
+}
+
+// itemFailed records an item that failed for good: counted, listed in the result, passed to
+// the stage's OnError hooks; with fail_fast it fails the run.
+func (s *stageRun) itemFailed(item any, err error, attempts int) {
+	s.stats.failed.Add(1)
+	b := s.base
+	f := Failure{Stage: b.spec.Name, Pos: b.spec.Pos, Item: item, Err: err, Attempts: attempts}
+	r := s.run
+	r.mu.Lock()
+	r.failures = append(r.failures, f)
+	r.mu.Unlock()
+	if len(b.onError) > 0 {
+		r.hookMu.Lock()
+		for _, h := range b.onError {
+			if herr := callHook(func() error { return h(r.ctx, err, item) }); herr != nil {
+				r.failRun(&StageError{Stage: b.spec.Name, Pos: b.spec.Pos, Hook: "on_error", Err: herr})
+			}
+		}
+		r.hookMu.Unlock()
+	}
+	if r.g.cfg.FailFast {
+		r.failRun(f)
+	}
+}

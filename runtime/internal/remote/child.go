@@ -1,0 +1,557 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/minigun-go/minigun/runtime/internal/engine"
+)
+
+// This file is the worker side of a Stage: what runs in a worker once its transport has set
+// up the connection (see ServeWorker for what has and has not run by then).
+
+// Exit statuses of a worker.
+const (
+	ExitSetup    = 3 // it could not serve (reported to the stage as well)
+	ExitLost     = 4 // its connection to the stage broke: the stage is gone
+	ExitProtocol = 5 // it could not read what the stage sent
+)
+
+// Limits of one results frame.
+const (
+	maxDonePerMessage  = 1024 // finished items
+	maxEmitsPerMessage = 4096 // emitted values (fewer when they are large: child.emitCap)
+	targetMessageBytes = 1 << 20
+	// flushAfter is how long a finished item's result may wait to be sent, also while the
+	// next item runs: results are sent when items finish, in frames when they finish fast.
+	flushAfter = time.Millisecond
+)
+
+// ServeChild runs the stage in this worker over conn and returns the worker's exit status.
+func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
+	spec := s.n.Spec()
+	switch spec.Kind {
+	case engine.KindProcessor, engine.KindConsumer, engine.KindCustom:
+	default:
+		return failReady(conn, "", fmt.Errorf("stage %q is a %s: it cannot run in a worker", spec.Name, spec.Kind))
+	}
+	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: maxEmitsPerMessage}
+	c.cond.L = &c.mu
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	defer c.cancel()
+	return c.serve(hello)
+}
+
+func failReady(conn ChildConn, hook string, err error) int {
+	_ = conn.Send(&FromWorker{Kind: KindReady, Err: err.Error(), Hook: hook}, nil)
+	return ExitSetup
+}
+
+// child runs one stage's items in a worker.
+type child[In, Out any] struct {
+	s      *Stage[In, Out]
+	conn   ChildConn
+	spec   engine.StageSpec
+	state  *engine.StateSpec
+	once   bool
+	w      *engine.Emitter[Out]
+	fn     func(context.Context, In) error
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// input, filled by the reader
+	mu      sync.Mutex
+	cond    sync.Cond
+	queue   []childItem[In]
+	eof     bool
+	stopped bool // told to stop: what has not started is dropped
+	served  bool // one batch (process_per_batch): its last item was taken
+
+	// the results frame being built; under out (the body's emits flush it, and so does a
+	// timer while an item runs)
+	out       sync.Mutex
+	outcomes  []Outcome
+	emits     []Out
+	to        []int32 // targets of emits; nil while every emit is an Emit
+	doneEmits int     // emits of the finished items (the rest: the current item's)
+	lat       []int64
+	reset     uint64
+	partial   uint64 // the running item, whose emits are being sent ahead
+	timer     *time.Timer
+	armed     bool
+	emitCap   int
+
+	// the running attempt (body goroutine)
+	cur      uint64
+	streamed bool  // the current attempt sent emits ahead of its outcome
+	emitErr  error // an emit of the current attempt could not be sent
+
+	seen, mask uint64 // latency sampling, as the engine's stats do
+}
+
+type childItem[In any] struct {
+	id      uint64
+	attempt int32
+	v       In
+}
+
+func (c *child[In, Out]) serve(hello *ToWorker) int {
+	if st := c.state; st != nil {
+		if err := callHook(func() error { return st.Init(hello.State) }); err != nil {
+			return failReady(c.conn, "", fmt.Errorf("state: %w", err))
+		}
+	}
+	for _, h := range c.s.n.AfterForkHooks() {
+		if err := callHook(func() error { return h(c.ctx) }); err != nil {
+			return failReady(c.conn, "after_fork", err)
+		}
+	}
+	var delta []byte
+	if c.state != nil {
+		d, err := takeState(c.state)
+		if err != nil {
+			return failReady(c.conn, "", err)
+		}
+		delta = d
+	}
+	c.w = engine.NewHoldingEmitter(c.s.n, c.partialFlush, c.emitCap)
+	bind := c.s.n.Bind()
+	if err := callHook(func() error { c.fn = bind(c.w); return nil }); err != nil {
+		return failReady(c.conn, "", err)
+	}
+	c.timer = time.AfterFunc(time.Hour, c.timerFlush)
+	c.timer.Stop()
+	if err := c.conn.Send(&FromWorker{Kind: KindReady, Delta: delta}, nil); err != nil {
+		return ExitLost
+	}
+	go c.read()
+	for {
+		it, ok := c.next()
+		if !ok {
+			break
+		}
+		timed := c.runItem(it)
+		c.afterItem(timed)
+	}
+	c.out.Lock()
+	c.timer.Stop()
+	err := c.flushLocked()
+	c.out.Unlock()
+	if err != nil {
+		return ExitLost
+	}
+	return 0
+}
+
+// read receives frames until the stage says stop, or is gone: then the worker exits at once,
+// whatever its body is doing (a worker never outlives its stage).
+func (c *child[In, Out]) read() {
+	for {
+		m, decode, err := c.conn.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
+				fmt.Fprintf(os.Stderr, "minigun worker: %v\n", err)
+				os.Exit(ExitProtocol)
+			}
+			os.Exit(ExitLost)
+		}
+		switch m.Kind {
+		case KindItems:
+			var items []In
+			if len(m.IDs) > 0 {
+				if err := decode(&items); err != nil || len(items) != len(m.IDs) {
+					fmt.Fprintf(os.Stderr, "minigun worker: reading items: %v\n", errors.Join(err, ErrMalformed))
+					os.Exit(ExitProtocol)
+				}
+			}
+			c.mu.Lock()
+			for i, v := range items {
+				a := int32(1)
+				if m.Attempts != nil {
+					a = m.Attempts[i]
+				}
+				c.queue = append(c.queue, childItem[In]{id: m.IDs[i], attempt: a, v: v})
+			}
+			c.mu.Unlock()
+			c.cond.Signal()
+		case KindRevoke:
+			c.revoke(m.IDs)
+		case KindStop:
+			c.stop()
+		}
+	}
+}
+
+// stop: finish the item that runs (its ctx is canceled) and report the others as dropped.
+func (c *child[In, Out]) stop() {
+	c.cancel()
+	c.mu.Lock()
+	c.stopped, c.eof = true, true
+	c.mu.Unlock()
+	c.cond.Broadcast()
+}
+
+// revoke gives back the items of ids that have not started.
+func (c *child[In, Out]) revoke(ids []uint64) {
+	want := map[uint64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var back []uint64
+	c.mu.Lock()
+	keep := c.queue[:0]
+	for _, it := range c.queue {
+		if want[it.id] {
+			back = append(back, it.id)
+			continue
+		}
+		keep = append(keep, it)
+	}
+	clear(c.queue[len(keep):])
+	c.queue = keep
+	c.mu.Unlock()
+	if len(back) == 0 {
+		return
+	}
+	c.out.Lock()
+	for _, id := range back {
+		c.outcomes = append(c.outcomes, Outcome{ID: id, Status: StatusRevoked})
+	}
+	_ = c.flushLocked()
+	c.out.Unlock()
+}
+
+// next returns the next item, waiting for one; false once the input ended (and, with one
+// batch, once it is done).
+func (c *child[In, Out]) next() (childItem[In], bool) {
+	c.mu.Lock()
+	for len(c.queue) == 0 {
+		if c.eof || c.once && c.served {
+			c.mu.Unlock()
+			return childItem[In]{}, false
+		}
+		c.mu.Unlock()
+		c.out.Lock()
+		err := c.flushLocked()
+		c.out.Unlock()
+		if err != nil {
+			os.Exit(ExitLost)
+		}
+		c.mu.Lock()
+		if len(c.queue) == 0 && !c.eof && !(c.once && c.served) {
+			c.cond.Wait()
+		}
+	}
+	it := c.queue[0]
+	c.queue[0] = childItem[In]{}
+	c.queue = c.queue[1:]
+	if c.stopped {
+		c.mu.Unlock()
+		c.out.Lock()
+		c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusDropped})
+		c.out.Unlock()
+		return c.next()
+	}
+	if c.once && len(c.queue) == 0 {
+		c.served = true
+	}
+	c.mu.Unlock()
+	return it, true
+}
+
+// runItem runs the attempts of one item and records its outcome. It reports whether the item
+// was timed.
+func (c *child[In, Out]) runItem(it childItem[In]) bool {
+	timed := c.seen&c.mask == 0
+	c.seen++
+	var t0 time.Time
+	if timed {
+		t0 = time.Now()
+	}
+	c.cur = it.id
+	attempt := it.attempt
+	c.out.Lock()
+	c.w.SetFullAt(c.emitCap) // the Emitter is the body's: set from this goroutine
+	c.out.Unlock()
+	for {
+		c.streamed, c.emitErr = false, nil
+		c.conn.Started(it.id) // each attempt: the transport times attempts
+		err := c.call(it.v)
+		if err == nil && c.emitErr != nil {
+			err = c.emitErr
+		}
+		var delta []byte
+		if err == nil && c.state != nil {
+			delta, err = takeState(c.state)
+		}
+		if err == nil {
+			c.out.Lock()
+			c.takePend()
+			n := len(c.emits) - c.doneEmits
+			c.doneEmits = len(c.emits)
+			c.partial = 0
+			c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusOK, Attempt: attempt, NEmit: int32(n), Delta: delta})
+			c.out.Unlock()
+			break
+		}
+		c.w.DiscardHeld()
+		c.out.Lock()
+		if c.streamed || c.partial == it.id {
+			// The stage holds emits of this attempt: they must go. Everything before them
+			// was sent with them, so the next frame starts with the reset.
+			c.reset = it.id
+			c.partial = 0
+		}
+		c.emits, c.to = c.emits[:c.doneEmits], sliceTo(c.to, 0, c.doneEmits)
+		c.out.Unlock()
+		if c.state != nil {
+			c.state.Undo()
+		}
+		if int(attempt) > c.spec.Retry || c.stopping() || !c.backoff(attempt) {
+			c.out.Lock()
+			c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusFailed, Attempt: attempt, Err: toWireErr(err)})
+			c.out.Unlock()
+			break
+		}
+		attempt++
+	}
+	c.conn.Finished()
+	c.cur = 0
+	if timed {
+		d := time.Since(t0)
+		c.out.Lock()
+		c.lat = append(c.lat, int64(d))
+		c.out.Unlock()
+		switch {
+		case d < 200*time.Nanosecond:
+			c.mask = 255
+		case d < 2*time.Microsecond:
+			c.mask = 63
+		case d < 20*time.Microsecond:
+			c.mask = 7
+		default:
+			c.mask = 0
+		}
+	}
+	return timed
+}
+
+func (c *child[In, Out]) stopping() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
+}
+
+// call runs one attempt of the body.
+func (c *child[In, Out]) call(v In) (err error) {
+	ctx := c.ctx
+	if c.spec.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.spec.Timeout)
+		defer cancel()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &engine.PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return c.fn(ctx, v)
+}
+
+// backoff waits before the retry after attempt; false if the worker was told to stop.
+func (c *child[In, Out]) backoff(attempt int32) bool {
+	d := c.spec.Backoff
+	for i := int32(1); i < attempt && d < time.Hour; i++ {
+		d *= 2
+	}
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.ctx.Done():
+		return false
+	}
+}
+
+func takeState(st *engine.StateSpec) (delta []byte, err error) {
+	err = callHook(func() error {
+		var e error
+		delta, e = st.Take()
+		return e
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	return delta, nil
+}
+
+func toWireErr(err error) WireErr {
+	var pe *engine.PanicError
+	if errors.As(err, &pe) && error(pe) == err {
+		return WireErr{Msg: fmt.Sprint(pe.Value), Panic: true, Stack: string(pe.Stack)}
+	}
+	return WireErr{Msg: err.Error()}
+}
+
+// callHook runs f, turning a panic into an error.
+func callHook(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &engine.PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return f()
+}
+
+// takePend moves the emits the body's Emitter holds into the frame (under c.out).
+func (c *child[In, Out]) takePend() {
+	c.w.TakeHeld(func(to int, v Out) {
+		if to >= 0 && c.to == nil {
+			c.to = make([]int32, len(c.emits), cap(c.emits))
+			for i := range c.to {
+				c.to[i] = -1
+			}
+		}
+		c.emits = append(c.emits, v)
+		if c.to != nil {
+			c.to = append(c.to, int32(to))
+		}
+	})
+}
+
+// partialFlush sends the emits held for the current attempt ahead of its outcome, with
+// everything finished before it (the body's Emitter calls it when it holds too many).
+func (c *child[In, Out]) partialFlush() {
+	c.out.Lock()
+	defer c.out.Unlock()
+	c.takePend()
+	c.streamed = true
+	c.partial = c.cur
+	if err := c.flushLocked(); err != nil {
+		os.Exit(ExitLost)
+	}
+}
+
+// afterItem sends the frame when the input is idle or the frame is full; otherwise the
+// finished results go within flushAfter (the timer), even if the next item runs long.
+func (c *child[In, Out]) afterItem(timed bool) {
+	c.mu.Lock()
+	idle := len(c.queue) == 0
+	c.mu.Unlock()
+	c.out.Lock()
+	defer c.out.Unlock()
+	switch {
+	case idle, len(c.outcomes) >= maxDonePerMessage, len(c.emits) >= c.emitCap:
+		if err := c.flushLocked(); err != nil {
+			os.Exit(ExitLost)
+		}
+	case !c.armed && len(c.outcomes) > 0:
+		c.armed = true
+		c.timer.Reset(flushAfter)
+	}
+}
+
+func (c *child[In, Out]) timerFlush() {
+	c.out.Lock()
+	defer c.out.Unlock()
+	if err := c.flushLocked(); err != nil {
+		os.Exit(ExitLost)
+	}
+}
+
+// flushLocked sends the frame being built (under c.out).
+func (c *child[In, Out]) flushLocked() error {
+	c.armed = false
+	if len(c.outcomes) == 0 && len(c.emits) == 0 && c.reset == 0 && len(c.lat) == 0 {
+		return nil
+	}
+	partial := uint64(0)
+	if len(c.emits) > c.doneEmits {
+		partial = c.partial
+	}
+	err := c.send(c.outcomes, c.emits, c.to, c.reset, partial, c.lat)
+	var ee EncodeError
+	if errors.As(err, &ee) {
+		err = c.sendOneByOne(partial)
+	}
+	if err != nil {
+		return err
+	}
+	if len(c.emits) > 0 {
+		c.adaptEmitCap(len(c.emits))
+	}
+	clear(c.outcomes)
+	c.outcomes = c.outcomes[:0]
+	clear(c.emits)
+	c.emits = c.emits[:0]
+	c.to = nil
+	c.doneEmits = 0
+	c.lat = c.lat[:0]
+	c.reset = 0
+	return nil
+}
+
+// sendOneByOne sends the frame outcome by outcome after one of its values could not be
+// encoded: an item whose emits cannot be encoded fails; if the current item's emits cannot be,
+// its attempt fails.
+func (c *child[In, Out]) sendOneByOne(partial uint64) error {
+	reset, lat := c.reset, c.lat
+	at := 0
+	for i := range c.outcomes {
+		o := &c.outcomes[i]
+		n := int(o.NEmit)
+		em, to := c.emits[at:at+n], sliceTo(c.to, at, at+n)
+		at += n
+		err := c.send(c.outcomes[i:i+1], em, to, reset, 0, lat)
+		var ee EncodeError
+		if errors.As(err, &ee) {
+			*o = Outcome{ID: o.ID, Status: StatusFailed, Attempt: o.Attempt,
+				Err: WireErr{Msg: fmt.Sprintf("cannot send emitted values back from the worker: %v", ee.Err)}}
+			err = c.send(c.outcomes[i:i+1], nil, nil, reset, 0, lat)
+		}
+		if err != nil {
+			return err
+		}
+		reset, lat = 0, nil
+	}
+	if at < len(c.emits) || reset != 0 || lat != nil {
+		err := c.send(nil, c.emits[at:], sliceTo(c.to, at, len(c.emits)), reset, partial, lat)
+		var ee EncodeError
+		if errors.As(err, &ee) {
+			c.emitErr = fmt.Errorf("cannot send emitted values back from the worker: %v", ee.Err)
+			c.streamed = true
+			err = c.send(nil, nil, nil, reset, 0, lat)
+		}
+		return err
+	}
+	return nil
+}
+
+// send encodes and sends one results frame.
+func (c *child[In, Out]) send(outcomes []Outcome, emits []Out, to []int32, reset, partial uint64, lat []int64) error {
+	m := &FromWorker{Kind: KindResults, Reset: reset, Outcomes: outcomes, HasState: c.state != nil,
+		Partial: partial, NEmit: len(emits), To: to, Lat: lat}
+	if len(emits) > 0 {
+		return c.conn.Send(m, emits)
+	}
+	return c.conn.Send(m, nil)
+}
+
+// adaptEmitCap sizes frames to about targetMessageBytes from the size of the last one.
+func (c *child[In, Out]) adaptEmitCap(n int) {
+	per := 1
+	if sz, ok := c.conn.(interface{ LastPayload() int }); ok {
+		per = max(sz.LastPayload()/n, 1)
+	}
+	c.emitCap = min(max(targetMessageBytes/per, 16), maxEmitsPerMessage)
+}

@@ -1,0 +1,369 @@
+package remote
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/gob"
+	"fmt"
+	"maps"
+	"reflect"
+
+	"github.com/minigun-go/minigun/runtime/internal/engine"
+)
+
+// Merge rules of state fields (DESIGN 3.3), written once here and driven by the fields that
+// generated code declares:
+//
+//	func (p *Orders) mgStateSpec() *mgrt.StateSpec {
+//		return mgrt.NewState(
+//			mgrt.MergeSum("batches", &p.batches),
+//			mgrt.MergeUnion("seen", &p.seen),
+//		)
+//	}
+//
+// The Go compiler checks each field's shape against its rule (a sum needs a number, a union a
+// map...), named types included through their underlying type.
+//
+// In a worker process, a sum, append or func field starts empty (maps allocated); a max, min
+// or union field starts as a copy of the parent's value (a nil map allocated). After the
+// after_fork hooks and after each successful item, Take ships what changed since the last Take;
+// after a failed attempt, Undo puts every field back as it was at the last Take. In the parent,
+// Fold folds each shipped delta into a pending value and Apply merges the pending value into the
+// field once, after every stage ended.
+
+// Number is what merge(sum) adds: the integer and floating-point types, and types defined on them.
+type Number interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
+		~float32 | ~float64
+}
+
+// MergeField is one state field with a merge rule; the Merge functions make them.
+type MergeField interface {
+	fieldName() string
+	// worker side
+	start(enc *gob.Encoder) error // parent: encode the start value (max, min, union)
+	init(dec *gob.Decoder) error  // worker: set the start value (or empty the field)
+	take(enc *gob.Encoder) error  // worker: encode the change since the last take
+	undo()                        // worker: back to the value at the last take
+	// parent side
+	fold(dec *gob.Decoder) error // decode one delta into the pending value
+	apply()                      // merge the pending value into the field
+}
+
+// MergeSum is merge(sum): the values workers add are added to the parent's field.
+func MergeSum[T Number](name string, field *T) MergeField {
+	return &sumField[T]{name: name, ptr: field}
+}
+
+// MergeAppend is merge(append): the elements workers append are appended to the parent's field,
+// each worker's in the order it appended them, items in the order their results came back.
+func MergeAppend[S ~[]E, E any](name string, field *S) MergeField {
+	return &appendField[S, E]{name: name, ptr: field}
+}
+
+// MergeUnion is merge(union): the keys workers set (with their values) are set in the parent's
+// map. A worker starts with a copy of the parent's map.
+func MergeUnion[M ~map[K]V, K comparable, V any](name string, field *M) MergeField {
+	return &unionField[M, K, V]{name: name, ptr: field}
+}
+
+// MergeMax is merge(max): the parent's field becomes the largest value any worker held.
+func MergeMax[T cmp.Ordered](name string, field *T) MergeField {
+	return &extremeField[T]{name: name, ptr: field, better: func(a, b T) bool { return a > b }}
+}
+
+// MergeMin is merge(min): the parent's field becomes the smallest value any worker held.
+func MergeMin[T cmp.Ordered](name string, field *T) MergeField {
+	return &extremeField[T]{name: name, ptr: field, better: func(a, b T) bool { return a < b }}
+}
+
+// MergeFunc is merge(FUNC): each worker's additions (the field starts empty in a worker) are
+// combined with f(into, from). The first delta is taken as it is, so f's identity need not be
+// the zero value; the parent's field is then f(field, combined).
+func MergeFunc[T any](name string, field *T, f func(into, from T) T) MergeField {
+	return &funcField[T]{name: name, ptr: field, f: f}
+}
+
+// NewState returns the StateSpec of a pipeline value's merge fields.
+func NewState(fields ...MergeField) *engine.StateSpec {
+	return &engine.StateSpec{
+		Start: func() ([]byte, error) {
+			return encodeFields(fields, MergeField.start)
+		},
+		Init: func(start []byte) error {
+			return decodeFields(fields, start, MergeField.init)
+		},
+		Undo: func() {
+			for _, f := range fields {
+				f.undo()
+			}
+		},
+		Take: func() ([]byte, error) {
+			return encodeFields(fields, MergeField.take)
+		},
+		Fold: func(delta []byte) error {
+			return decodeFields(fields, delta, MergeField.fold)
+		},
+		Apply: func() {
+			for _, f := range fields {
+				f.apply()
+			}
+		},
+	}
+}
+
+// encodeFields encodes one value per field, in order, with one gob stream.
+func encodeFields(fields []MergeField, f func(MergeField, *gob.Encoder) error) ([]byte, error) {
+	var b bytes.Buffer
+	enc := gob.NewEncoder(&b)
+	for _, fl := range fields {
+		if err := f(fl, enc); err != nil {
+			return nil, fmt.Errorf("state field %q: %w", fl.fieldName(), err)
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// decodeFields decodes what encodeFields wrote. Empty data decodes as the zero value of every
+// field (a worker started without start values).
+func decodeFields(fields []MergeField, data []byte, f func(MergeField, *gob.Decoder) error) error {
+	var dec *gob.Decoder
+	if len(data) > 0 {
+		dec = gob.NewDecoder(bytes.NewReader(data))
+	}
+	for _, fl := range fields {
+		if err := f(fl, dec); err != nil {
+			return fmt.Errorf("state field %q: %w", fl.fieldName(), err)
+		}
+	}
+	return nil
+}
+
+// decodeValue decodes the next value of the stream into a fresh T; a nil decoder gives the zero
+// value.
+func decodeValue[T any](dec *gob.Decoder) (T, error) {
+	var v T
+	if dec == nil {
+		return v, nil
+	}
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// emptyValue is the value a worker-accumulated field starts from: the zero value, with maps
+// allocated.
+func emptyValue[T any]() T {
+	var v T
+	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
+		reflect.ValueOf(&v).Elem().Set(reflect.MakeMap(t))
+	}
+	return v
+}
+
+// noStart is the start value of fields that start empty in a worker.
+type noStart struct{}
+
+func (noStart) start(*gob.Encoder) error { return nil }
+
+type sumField[T Number] struct {
+	noStart
+	name    string
+	ptr     *T
+	pending T
+}
+
+func (f *sumField[T]) fieldName() string { return f.name }
+func (f *sumField[T]) init(*gob.Decoder) error {
+	*f.ptr = 0
+	return nil
+}
+func (f *sumField[T]) take(enc *gob.Encoder) error {
+	err := enc.Encode(*f.ptr)
+	*f.ptr = 0
+	return err
+}
+func (f *sumField[T]) undo() { *f.ptr = 0 }
+func (f *sumField[T]) fold(dec *gob.Decoder) error {
+	v, err := decodeValue[T](dec)
+	f.pending += v
+	return err
+}
+func (f *sumField[T]) apply() {
+	*f.ptr += f.pending
+	f.pending = 0
+}
+
+type appendField[S ~[]E, E any] struct {
+	noStart
+	name    string
+	ptr     *S
+	pending S
+}
+
+func (f *appendField[S, E]) fieldName() string { return f.name }
+func (f *appendField[S, E]) init(*gob.Decoder) error {
+	*f.ptr = nil
+	return nil
+}
+func (f *appendField[S, E]) take(enc *gob.Encoder) error {
+	// gob sends a slice as its elements: an empty one costs a few bytes.
+	err := enc.Encode([]E(*f.ptr))
+	*f.ptr = nil
+	return err
+}
+func (f *appendField[S, E]) undo() { *f.ptr = nil }
+func (f *appendField[S, E]) fold(dec *gob.Decoder) error {
+	v, err := decodeValue[[]E](dec)
+	f.pending = append(f.pending, v...)
+	return err
+}
+func (f *appendField[S, E]) apply() {
+	if len(f.pending) > 0 {
+		*f.ptr = append(*f.ptr, f.pending...)
+	}
+	f.pending = nil
+}
+
+// unionField ships, after each item, the entries that differ from what it shipped last (base),
+// so a large set costs its changes on the wire, not its size.
+type unionField[M ~map[K]V, K comparable, V any] struct {
+	name    string
+	ptr     *M
+	base    map[K]V // worker: the map as of the last take
+	pending map[K]V // parent
+}
+
+func (f *unionField[M, K, V]) fieldName() string { return f.name }
+func (f *unionField[M, K, V]) start(enc *gob.Encoder) error {
+	m := map[K]V(*f.ptr)
+	if m == nil {
+		m = map[K]V{}
+	}
+	return enc.Encode(m)
+}
+func (f *unionField[M, K, V]) init(dec *gob.Decoder) error {
+	m, err := decodeValue[map[K]V](dec)
+	if m == nil {
+		m = map[K]V{}
+	}
+	*f.ptr = M(m)
+	f.base = maps.Clone(m)
+	return err
+}
+func (f *unionField[M, K, V]) take(enc *gob.Encoder) error {
+	cur := map[K]V(*f.ptr)
+	if cur == nil {
+		cur = map[K]V{}
+		*f.ptr = M(cur)
+	}
+	delta := map[K]V{}
+	for k, v := range cur {
+		if old, ok := f.base[k]; !ok || !reflect.DeepEqual(old, v) {
+			delta[k] = v
+		}
+	}
+	for k, v := range delta {
+		f.base[k] = v
+	}
+	return enc.Encode(delta)
+}
+func (f *unionField[M, K, V]) undo() { *f.ptr = M(maps.Clone(f.base)) }
+func (f *unionField[M, K, V]) fold(dec *gob.Decoder) error {
+	v, err := decodeValue[map[K]V](dec)
+	if f.pending == nil {
+		f.pending = map[K]V{}
+	}
+	maps.Copy(f.pending, v)
+	return err
+}
+func (f *unionField[M, K, V]) apply() {
+	if len(f.pending) == 0 {
+		f.pending = nil
+		return
+	}
+	if *f.ptr == nil {
+		*f.ptr = M{}
+	}
+	maps.Copy(*f.ptr, f.pending)
+	f.pending = nil
+}
+
+// extremeField is merge(max) or merge(min): better(a, b) reports whether a wins over b.
+type extremeField[T cmp.Ordered] struct {
+	name    string
+	ptr     *T
+	better  func(a, b T) bool
+	base    T // worker: the value as of the last take
+	pending T // parent
+	has     bool
+}
+
+func (f *extremeField[T]) fieldName() string { return f.name }
+func (f *extremeField[T]) start(enc *gob.Encoder) error {
+	return enc.Encode(*f.ptr)
+}
+func (f *extremeField[T]) init(dec *gob.Decoder) error {
+	v, err := decodeValue[T](dec)
+	*f.ptr, f.base = v, v
+	return err
+}
+func (f *extremeField[T]) take(enc *gob.Encoder) error {
+	f.base = *f.ptr
+	return enc.Encode(*f.ptr)
+}
+func (f *extremeField[T]) undo() { *f.ptr = f.base }
+func (f *extremeField[T]) fold(dec *gob.Decoder) error {
+	v, err := decodeValue[T](dec)
+	if err == nil && (!f.has || f.better(v, f.pending)) {
+		f.pending, f.has = v, true
+	}
+	return err
+}
+func (f *extremeField[T]) apply() {
+	if f.has && f.better(f.pending, *f.ptr) {
+		*f.ptr = f.pending
+	}
+	var zero T
+	f.pending, f.has = zero, false
+}
+
+type funcField[T any] struct {
+	noStart
+	name    string
+	ptr     *T
+	f       func(into, from T) T
+	pending T
+	has     bool
+}
+
+func (f *funcField[T]) fieldName() string { return f.name }
+func (f *funcField[T]) init(*gob.Decoder) error {
+	*f.ptr = emptyValue[T]()
+	return nil
+}
+func (f *funcField[T]) take(enc *gob.Encoder) error {
+	err := enc.Encode(*f.ptr)
+	*f.ptr = emptyValue[T]()
+	return err
+}
+func (f *funcField[T]) undo() { *f.ptr = emptyValue[T]() }
+func (f *funcField[T]) fold(dec *gob.Decoder) error {
+	v, err := decodeValue[T](dec)
+	if err != nil {
+		return err
+	}
+	if !f.has {
+		f.pending, f.has = v, true
+		return nil
+	}
+	f.pending = f.f(f.pending, v)
+	return nil
+}
+func (f *funcField[T]) apply() {
+	if f.has {
+		*f.ptr = f.f(*f.ptr, f.pending)
+	}
+	var zero T
+	f.pending, f.has = zero, false
+}

@@ -1,5 +1,0 @@
-//go:build unix && !linux
-
-package mgrt
-
-func cloexecRange() bool { return false }
