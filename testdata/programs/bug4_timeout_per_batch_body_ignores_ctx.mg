@@ -10,7 +10,7 @@
 //
 // exit: 0 3
 // args: -shutdown-timeout 1s
-// timeout: 8s
+// timeout: 6s
 package main
 
 import (
