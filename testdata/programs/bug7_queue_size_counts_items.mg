@@ -28,7 +28,10 @@ pipeline QueueSizeCountsItems {
 	producer gen() int {
 		for i := 0; i < 1500; i++ {
 			emit(i)
-			time.Sleep(20 * time.Microsecond) // a fast sender, but one whose input trickles
+			// A fast sender, but one whose input trickles (a spin: a 20µs sleep lasts
+			// much longer on some systems).
+			for t := time.Now(); time.Since(t) < 20*time.Microsecond; {
+			}
 		}
 	}
 

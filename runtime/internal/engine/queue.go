@@ -2,6 +2,7 @@ package engine
 
 import (
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -10,10 +11,16 @@ import (
 // cut into at least 4 chunks, so that a sender can fill one while the receiver works on others.
 const maxChunk = 256
 
+// maxQueueChunks bounds the chunks a queue's channel holds: past it, a queue of more items
+// than that, fed one item per chunk, holds that many items.
+const maxQueueChunks = 1 << 16
+
 // queue is a stage's bounded input queue. It carries chunks of items: a sender fills a chunk
 // in its buffer and sends it whole, which costs one channel operation per chunk instead of one
-// per item. The capacity in items is about the configured size (rounded up to whole chunks);
-// each sender may hold one more partial chunk.
+// per item. The capacity counts items, whatever the size of the chunks (a trickle sends
+// chunks of one item): a sender takes room for its chunk's items before it sends it, waiting
+// while there is too little, and the receiver gives the room back as it takes the chunks.
+// Each sender may hold one more partial chunk.
 //
 // The queue counts its senders (static and dead-letter edges); the last one to end closes it,
 // and the receiving stage ends once it has drained it.
@@ -29,6 +36,14 @@ type queue[T any] struct {
 	bufs     []*outBuf[T]  // buffers of other stages: asked to flush when the receiver is idle
 	prods    []*prodBuf[T] // producer buffers: asked to flush, and taken when the receiver is idle
 
+	// room is how many more items the queue takes (bounded queues); a sender that finds
+	// too little waits on roomCond.
+	bounded     bool
+	room        atomic.Int64
+	roomWaiters atomic.Int32
+	roomMu      sync.Mutex
+	roomCond    sync.Cond
+
 	// receiver
 	expect  []uint64 // per producer buffer: sequence number of its next chunk
 	pending []chunk[T]
@@ -38,9 +53,10 @@ type queue[T any] struct {
 // producer buffer's index and the chunk's sequence number, so that a chunk the receiver took
 // from the producer directly (prodBuf.steal) is processed in the producer's order.
 type chunk[T any] struct {
-	items []T
-	src   int // index in queue.prods, or -1
-	seq   uint64
+	items   []T
+	src     int // index in queue.prods, or -1
+	seq     uint64
+	counted bool // sent through the channel: it holds room
 }
 
 // queueCloser is a queue seen by a sending stage when it ends.
@@ -58,10 +74,15 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 		r.pumps = append(r.pumps, q.pump)
 	} else {
 		q.chunkMax = min(max(size/4, 1), maxChunk)
-		n := (size + q.chunkMax - 1) / q.chunkMax
+		// The room counts items; the channel must hold as many chunks as the room allows
+		// when each has one item (a trickle), up to a bound on what a queue allocates.
+		n := min(size+senders+1, maxQueueChunks)
 		q.in = make(chan chunk[T], n)
 		q.out = q.in
-		q.free = make(chan []T, n+8)
+		q.free = make(chan []T, (size+q.chunkMax-1)/q.chunkMax+8)
+		q.bounded = true
+		q.room.Store(int64(size))
+		q.roomCond.L = &q.roomMu
 	}
 	q.senders.Store(int32(senders))
 	if senders == 0 {
@@ -135,6 +156,12 @@ func (q *queue[T]) recycle(c []T) {
 // the sending goroutine, which gives back its max_threads slot while it waits; the time spent
 // waiting is added to ws, or to st when the buffer has no single owner.
 func (q *queue[T]) send(c chunk[T], r *runner, ws *workerStats, st *stageStats) {
+	if q.bounded {
+		c.counted = true
+		if n := int64(len(c.items)); !q.takeRoom(n) {
+			q.waitRoom(n, r, ws, st)
+		}
+	}
 	select {
 	case q.in <- c:
 		return
@@ -154,6 +181,57 @@ func (q *queue[T]) send(c chunk[T], r *runner, ws *workerStats, st *stageStats) 
 	}
 	if slot {
 		r.acquireSlot()
+	}
+}
+
+// takeRoom takes room for n items if there is that much. A chunk never has more items than
+// the queue's size, so a sender that finds too little room finds items in the queue, which
+// the receiver takes: senders cannot wait on each other.
+func (q *queue[T]) takeRoom(n int64) bool {
+	for {
+		cur := q.room.Load()
+		if cur < n {
+			return false
+		}
+		if q.room.CompareAndSwap(cur, cur-n) {
+			return true
+		}
+	}
+}
+
+// waitRoom waits until it can take room for n items: until the receiver has taken enough. The
+// time it waits counts as blocked.
+func (q *queue[T]) waitRoom(n int64, r *runner, ws *workerStats, st *stageStats) {
+	slot := r != nil && r.slot
+	if slot {
+		r.releaseSlot()
+	}
+	t0 := time.Now()
+	q.roomMu.Lock()
+	q.roomWaiters.Add(1)
+	for !q.takeRoom(n) {
+		q.roomCond.Wait()
+	}
+	q.roomWaiters.Add(-1)
+	q.roomMu.Unlock()
+	d := int64(time.Since(t0))
+	if ws != nil {
+		ws.blockedOut += d
+	} else {
+		st.blockedOut.Add(d)
+	}
+	if slot {
+		r.acquireSlot()
+	}
+}
+
+// release gives back the room of a chunk the receiver took, and wakes the senders waiting
+// for it.
+func (q *queue[T]) release(n int) {
+	if q.room.Add(int64(n)); q.roomWaiters.Load() > 0 {
+		q.roomMu.Lock()
+		q.roomCond.Broadcast()
+		q.roomMu.Unlock()
 	}
 }
 
@@ -217,6 +295,9 @@ const spinWait = 16
 
 // accept notes the sequence number of a chunk from a producer.
 func (q *queue[T]) accept(c chunk[T]) []T {
+	if c.counted {
+		q.release(len(c.items))
+	}
 	if c.src >= 0 {
 		q.expect[c.src] = c.seq + 1
 	}
