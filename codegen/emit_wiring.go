@@ -131,6 +131,9 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	if st.Ordered {
 		items = append(items, field("Ordered", jen.True()))
 	}
+	if st.ConcurrentEmit {
+		items = append(items, field("ConcurrentEmit", jen.True()))
+	}
 	if st.Retry != 0 {
 		items = append(items, field("Retry", jen.Lit(st.Retry)))
 	}

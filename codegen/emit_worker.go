@@ -49,7 +49,6 @@ func mergeFields(p *ir.Pipeline) []*ir.StateField {
 	return out
 }
 
-
 // workerSupport writes the parameter mirror and the registration of a
 // pipeline with process stages.
 func (g *gen) workerSupport(p *ir.Pipeline) {

@@ -598,6 +598,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 		}
 	case s.Ref != nil:
 		st.Ref = &Binding{Expr: s.Ref.Text, Pos: c.pos(f, s.Ref.Pos)}
+		st.ConcurrentEmit = kind != Nested && kind != Consumer // until its shape is known
 		if kind == Nested {
 			nested, ok := c.pipelines[s.Ref.Text]
 			if !ok {

@@ -123,6 +123,7 @@ func (c *checker) checkBodies() {
 				continue
 			}
 			st.Body.Terminates = terminates(pb.block.List)
+			st.ConcurrentEmit = emitsConcurrently(pb.block)
 			ast.Inspect(pb.block, func(n ast.Node) bool {
 				if sel, ok := n.(*ast.SelectorExpr); ok {
 					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "to" {

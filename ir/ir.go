@@ -223,6 +223,10 @@ type Stage struct {
 	NestedOf    *Pipeline // Kind == Nested: the embedded pipeline
 	Sub         string    // name of the inline sub-pipeline holding it, "" at top level
 	UsesTo      bool      // the body can call to.x
+	// ConcurrentEmit: the body may emit from goroutines it starts (a go statement, emit in a
+	// function literal or as a value), or the stage is bound to Go code the checker cannot see
+	// into: its emits are serialized at run time.
+	ConcurrentEmit bool
 }
 
 // Body is an inline Go body.

@@ -52,6 +52,13 @@ func (c *checker) loadTypes(prog *Program) {
 			continue
 		}
 		c.matchShape(st, obj.Type(), qual)
+		// Go code that is handed emit may call it from goroutines it starts.
+		switch st.Ref.Shape {
+		case ShapeProducerEmit, ShapeProducerCtxEmit, ShapeProcessorEmit, ShapeProcessorCtxEmit, ShapeCustom:
+			st.ConcurrentEmit = true
+		default:
+			st.ConcurrentEmit = false
+		}
 	}
 }
 

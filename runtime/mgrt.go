@@ -145,7 +145,9 @@ func Queue[T any](g *Graph, spec StageSpec) *Node[T, T] { return engine.Queue[T]
 func Connect[A, T, B any](from *Node[A, T], to *Node[T, B]) { engine.Connect(from, to) }
 
 // DeadLetter makes to the dead-letter stage of from.
-func DeadLetter[In, X, Y any](from *Node[In, X], to *Node[Failed[In], Y]) { engine.DeadLetter(from, to) }
+func DeadLetter[In, X, Y any](from *Node[In, X], to *Node[Failed[In], Y]) {
+	engine.DeadLetter(from, to)
+}
 
 // Run runs g until every stage has ended and returns what happened.
 func Run(ctx context.Context, g *Graph) (Result, error) { return engine.Run(ctx, g) }

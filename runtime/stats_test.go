@@ -110,7 +110,6 @@ func TestStatsTable(t *testing.T) {
 	}
 }
 
-
 func TestInfo(t *testing.T) {
 	g := NewGraph(GraphConfig{Pipeline: "flow", QueueSize: 50})
 	src := countTo(g, spec("src"), 1)

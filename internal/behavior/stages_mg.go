@@ -209,9 +209,10 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		}
 	})
 	mgPlain := mgrt.Producer(g, mgrt.StageSpec{
-		Name: "plain",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "stages.mg", Line: 61, Col: 11},
+		Name:           "plain",
+		Kind:           mgrt.KindProducer,
+		Pos:            mgrt.Pos{File: "stages.mg", Line: 61, Col: 11},
+		ConcurrentEmit: true,
 	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -219,9 +220,10 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		}
 	})
 	mgWithctx := mgrt.Producer(g, mgrt.StageSpec{
-		Name: "withctx",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "stages.mg", Line: 62, Col: 11},
+		Name:           "withctx",
+		Kind:           mgrt.KindProducer,
+		Pos:            mgrt.Pos{File: "stages.mg", Line: 62, Col: 11},
+		ConcurrentEmit: true,
 	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -239,9 +241,10 @@ func (p *ProducerForms) mgGraph() *mgrt.Graph {
 		}
 	})
 	mgMethod := mgrt.Producer(g, mgrt.StageSpec{
-		Name: "method",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "stages.mg", Line: 64, Col: 11},
+		Name:           "method",
+		Kind:           mgrt.KindProducer,
+		Pos:            mgrt.Pos{File: "stages.mg", Line: 64, Col: 11},
+		ConcurrentEmit: true,
 	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
 		emit := w.Emit
 		return func(ctx context.Context) error {
@@ -299,7 +302,7 @@ func (p *BoundStages) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", ""} {
 		emit(w)
 	}
-//line stages_mg.go:303
+//line stages_mg.go:306
 	return nil
 }
 
@@ -344,9 +347,10 @@ func (p *BoundStages) mgGraph() *mgrt.Graph {
 		}
 	})
 	mgTwice := mgrt.Processor(g, mgrt.StageSpec{
-		Name: "twice",
-		Kind: mgrt.KindProcessor,
-		Pos:  mgrt.Pos{File: "stages.mg", Line: 113, Col: 12},
+		Name:           "twice",
+		Kind:           mgrt.KindProcessor,
+		Pos:            mgrt.Pos{File: "stages.mg", Line: 113, Col: 12},
+		ConcurrentEmit: true,
 	}, func(w *mgrt.Emitter[string]) func(ctx context.Context, in string) error {
 		emit := w.Emit
 		return func(ctx context.Context, in string) error {
@@ -406,7 +410,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:410
+//line stages_mg.go:414
 	return nil
 }
 
@@ -414,7 +418,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:418
+//line stages_mg.go:422
 	return nil
 }
 
@@ -484,7 +488,7 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 25; i++ {
 		emit(i)
 	}
-//line stages_mg.go:488
+//line stages_mg.go:492
 	return nil
 }
 
@@ -496,7 +500,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 		total += v
 	}
 	emit(total)
-//line stages_mg.go:500
+//line stages_mg.go:504
 	return nil
 }
 
@@ -504,7 +508,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:508
+//line stages_mg.go:512
 	return nil
 }
 
@@ -588,7 +592,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:592
+//line stages_mg.go:596
 	return nil
 }
 
@@ -596,7 +600,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:600
+//line stages_mg.go:604
 	return nil
 }
 
@@ -605,7 +609,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:214:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:609
+//line stages_mg.go:613
 	return nil
 }
 
@@ -613,7 +617,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:617
+//line stages_mg.go:621
 	return nil
 }
 
@@ -698,7 +702,7 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:702
+//line stages_mg.go:706
 	return nil
 }
 
@@ -707,7 +711,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:247:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:711
+//line stages_mg.go:715
 	return nil
 }
 
@@ -715,7 +719,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:719
+//line stages_mg.go:723
 	return nil
 }
 
@@ -790,7 +794,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:794
+//line stages_mg.go:798
 	return nil
 }
 
@@ -798,7 +802,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:802
+//line stages_mg.go:806
 	return nil
 }
 
@@ -806,7 +810,7 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:810
+//line stages_mg.go:814
 	return nil
 }
 
@@ -889,7 +893,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", "bad", "c"} {
 		emit(w)
 	}
-//line stages_mg.go:893
+//line stages_mg.go:897
 	return nil
 }
 
@@ -897,7 +901,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:901
+//line stages_mg.go:905
 	return nil
 }
 
@@ -915,10 +919,11 @@ func (p *CustomStage) mgGraph() *mgrt.Graph {
 		}
 	})
 	mgShout := mgrt.Custom[string, string](g, mgrt.StageSpec{
-		Name:     "shout",
-		Kind:     mgrt.KindCustom,
-		Pos:      mgrt.Pos{File: "stages.mg", Line: 322, Col: 8},
-		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
+		Name:           "shout",
+		Kind:           mgrt.KindCustom,
+		Pos:            mgrt.Pos{File: "stages.mg", Line: 322, Col: 8},
+		Strategy:       mgrt.Strategy{Kind: mgrt.Threads, N: 2},
+		ConcurrentEmit: true,
 	}, suffixStage)
 	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
 		Name: "keep",

@@ -51,7 +51,9 @@ func (d producerDriver[In, Out]) goroutines(r *run) []func() {
 	return []func(){func() {
 		st.begin()
 		w.ws.markFirst()
+		w.BodyStart()
 		err := callProducer(r.ctx, body)
+		w.BodyEnd()
 		if err != nil && !(r.canceled.Load() && errors.Is(err, r.ctx.Err())) {
 			r.setFatal(&StageError{Stage: n.spec.Name, Pos: n.spec.Pos, Err: err})
 		}

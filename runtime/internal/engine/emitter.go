@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
@@ -37,6 +39,17 @@ type Emitter[Out any] struct {
 
 	stop  *atomic.Bool // producers: the run's canceled flag; an emit after it unwinds the body
 	stage *stageBase
+
+	// safe, for a body that may emit from goroutines it starts (StageSpec.ConcurrentEmit):
+	// emits are serialized, and one after the body returned is refused.
+	safe *safeEmit
+}
+
+// safeEmit serializes the emits of a body that may call emit from goroutines it starts.
+type safeEmit struct {
+	mu      sync.Mutex
+	running bool
+	refused atomic.Bool
 }
 
 // pendingEmit is an emit held until its item's attempt succeeds; to is the downstream index
@@ -58,6 +71,10 @@ type stopProducer struct{}
 // The single-downstream cases are spelled out here rather than calling the buffers' put
 // methods: Emit runs once per item per stage.
 func (w *Emitter[Out]) Emit(v Out) {
+	if w.safe != nil {
+		w.safeEmit(-1, v)
+		return
+	}
 	if l := w.local; l != nil {
 		w.ws.out++
 		l.items = append(l.items, v)
@@ -107,8 +124,17 @@ func (w *Emitter[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, sto
 	w.stop = stop
 	n := len(b.outs)
 	w.tos = make([]func(Out), n)
+	if b.spec.ConcurrentEmit {
+		w.safe = &safeEmit{}
+	}
 	for i := range n {
-		w.tos[i] = func(v Out) { w.emit(i, v) }
+		w.tos[i] = func(v Out) {
+			if w.safe != nil {
+				w.safeEmit(i, v)
+				return
+			}
+			w.emit(i, v)
+		}
 	}
 	if len(sinks) == 1 && !buffering {
 		switch s := sinks[0].(type) {
@@ -121,6 +147,57 @@ func (w *Emitter[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, sto
 		case *prodBuf[Out]:
 			w.pb = s
 		}
+	}
+}
+
+// safeEmit is Emit and To(to) of a body that may emit from goroutines it starts: one at a
+// time, while the body runs. An emit after the run was canceled is dropped (a goroutine cannot
+// be unwound as the body can); one after the body returned is refused, and fails the run.
+func (w *Emitter[Out]) safeEmit(to int, v Out) {
+	s := w.safe
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.running {
+		if s.refused.CompareAndSwap(false, true) {
+			if rt := w.stage.rt; rt != nil {
+				rt.run.failRun(&StageError{Stage: w.stage.spec.Name, Pos: w.stage.spec.Pos,
+					Err: errors.New("emit called after the body returned: a goroutine the body started emitted after it; wait for the goroutines a body starts (a sync.WaitGroup) before it returns")})
+			}
+		}
+		return
+	}
+	if w.stop != nil && w.stop.Load() {
+		w.ws.dropped++
+		return
+	}
+	if to >= 0 {
+		w.emit(to, v)
+		return
+	}
+	if w.pb != nil {
+		w.ws.out++
+		w.pb.put(v)
+		return
+	}
+	w.emit(-1, v)
+}
+
+// BodyStart and BodyEnd bracket a run of the body, for an Emitter that serializes the
+// emits of goroutines the body starts (no-ops otherwise).
+func (w *Emitter[Out]) BodyStart() {
+	if s := w.safe; s != nil {
+		s.mu.Lock()
+		s.running = true
+		s.mu.Unlock()
+	}
+}
+
+// BodyEnd: see BodyStart.
+func (w *Emitter[Out]) BodyEnd() {
+	if s := w.safe; s != nil {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
 	}
 }
 

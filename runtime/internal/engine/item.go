@@ -43,7 +43,7 @@ func (ir *itemRunner[X, Out]) init(st *stageRun, r *runner, keep bool) {
 func (ir *itemRunner[X, Out]) begin() {
 	ir.st.begin()
 	ir.started = true
-	ir.fast = ir.simple && !ir.capped
+	ir.fast = ir.simple && !ir.capped && ir.w.safe == nil
 }
 
 // call runs the body once, turning a panic into a *PanicError. (recover is only called when
@@ -57,6 +57,10 @@ func (ir *itemRunner[X, Out]) call(ctx context.Context, x X) (err error) {
 			}
 		}
 	}()
+	if ir.w.safe != nil {
+		ir.w.BodyStart()
+		defer ir.w.BodyEnd()
+	}
 	err = ir.fn(ctx, x)
 	returned = true
 	return err

@@ -164,6 +164,11 @@ type StageSpec struct {
 	Backoff   time.Duration // delay before the first retry, doubled for each further attempt
 	Timeout   time.Duration // deadline of each attempt, through the body's ctx
 
+	// ConcurrentEmit says that the body may call emit and to.x from goroutines it starts
+	// (the compiler decides it): the stage's Emitter serializes them, and refuses one after
+	// the body returned.
+	ConcurrentEmit bool
+
 	// State is how the merge state of the pipeline value that owns the stage's body crosses
 	// back from worker processes (the process strategies); nil if it has none.
 	State *StateSpec

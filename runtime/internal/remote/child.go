@@ -361,6 +361,8 @@ func (c *child[In, Out]) call(v In) (err error) {
 			err = &engine.PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
+	c.w.BodyStart()
+	defer c.w.BodyEnd()
 	return c.fn(ctx, v)
 }
 

@@ -2,10 +2,10 @@ package remote
 
 import (
 	"bufio"
-	"sync"
 	"encoding/gob"
 	"io"
 	"os"
+	"sync"
 )
 
 // HeldLimit is how many bytes of emits (as they crossed from the worker) the stage holds in
