@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/minigun-go/minigun/dsl"
@@ -157,8 +159,11 @@ func (c *checker) file(f *dsl.File) *File {
 	return out
 }
 
+// isExported reports whether name starts with an upper-case letter, as Go's
+// exported identifiers do (any script: Ünïcode is exported).
 func isExported(name string) bool {
-	return name != "" && strings.ToUpper(name[:1]) == name[:1] && name[0] != '_'
+	r, _ := utf8.DecodeRuneInString(name)
+	return unicode.IsUpper(r)
 }
 
 // resolvePipelines declares every pipeline, parents and nested pipelines first.
@@ -289,8 +294,17 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 						kind, fn = MergeFunc, rule
 					}
 				}
+				if n := fl.Names[0]; len(fl.Names) == 1 && goKeywords[n.Name] {
+					// `map[string]int` alone reads as a field "map" of type [string]int.
+					c.diags.Errorf(c.pos(f, n.Pos), "state field needs a name: write NAME %s", strings.TrimSpace(string(f.Src[n.Pos.Offset:fl.Type.End])))
+					continue
+				}
 				for _, n := range fl.Names {
 					pos := c.pos(f, n.Pos)
+					if goKeywords[n.Name] {
+						c.diags.Errorf(pos, "state field name %q is a Go keyword", n.Name)
+						continue
+					}
 					if prev, ok := stateNames[n.Name]; ok {
 						c.diags.Errorf(pos, "duplicate state field %q (first declared at %s)", n.Name, prev)
 						continue
@@ -394,6 +408,8 @@ func (c *checker) members(pd *pipelineDecl, sc *scopeDecl, members []*dsl.Member
 			st := c.newStage(pd, sc, Queue, q.Name.Name, c.pos(f, q.Name.Pos))
 			if !isStageName(st.Name) {
 				c.diags.Errorf(st.Pos, "queue name %q must start with a lower-case letter", st.Name)
+			} else if goKeywords[st.Name] {
+				c.diags.Errorf(st.Pos, "queue name %q is a Go keyword", st.Name)
 			}
 			st.In = c.typeOf(f, q.Type)
 			st.Out = st.In
@@ -650,7 +666,11 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	return st
 }
 
-func isStageName(s string) bool { return s != "" && (s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z')) }
+// isStageName reports whether s starts with a lower-case letter (any script) or "_".
+func isStageName(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r == '_' || unicode.IsLower(r)
+}
 
 // methodExpr reports whether e is (*Pipeline).name or Pipeline.name.
 func methodExpr(e ast.Expr, pipeline string) (string, bool) {

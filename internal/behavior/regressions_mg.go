@@ -912,6 +912,460 @@ func (p *NamedUnion) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Ünïcode is the pipeline declared at regressions.mg:155.
+type Ünïcode struct {
+	got []int
+}
+
+// NewÜnïcode returns a Ünïcode with its parameters at their defaults.
+func NewÜnïcode() *Ünïcode {
+	p := &Ünïcode{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *Ünïcode) mgInit() {}
+
+// mgStageGén is stage "gén" (regressions.mg:159).
+func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
+//line regressions.mg:160:2
+	emit(1)
+	emit(2)
+//line regressions_mg.go:936
+	return nil
+}
+
+// mgStageSïnk is stage "sïnk" (regressions.mg:163).
+func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
+//line regressions.mg:163:25
+	p.got = append(p.got, n)
+//line regressions_mg.go:944
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *Ünïcode) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ünïcode"})
+	mgGén := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gén",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 159, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		return func(ctx context.Context) error {
+			return p.mgStageGén(ctx, emit)
+		}
+	})
+	mgSïnk := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "sïnk",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 163, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageSïnk
+	})
+	mgrt.Connect(mgGén, mgSïnk)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Ünïcode) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Ünïcode) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Ünïcode) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// Audit is the pipeline declared at regressions.mg:169.
+type Audit struct {
+	events []string
+}
+
+// NewAudit returns a Audit with its parameters at their defaults.
+func NewAudit() *Audit {
+	p := &Audit{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *Audit) mgInit() {}
+
+// mgStageStamp is stage "stamp" (regressions.mg:173).
+func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
+//line regressions.mg:173:30
+	emit(n)
+//line regressions_mg.go:1006
+	return nil
+}
+
+// mgStageSink is stage "sink" (regressions.mg:174).
+func (p *Audit) mgStageSink(ctx context.Context, n int) error {
+	return nil
+}
+
+// mgHookBeforeRun is the before_run hook (regressions.mg:175).
+func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
+//line regressions.mg:175:14
+	p.events = append(p.events, "audit before_run")
+//line regressions_mg.go:1019
+	return nil
+}
+
+// mgHookAfterSink is the after(sink) hook (regressions.mg:176).
+func (p *Audit) mgHookAfterSink(ctx context.Context) error {
+//line regressions.mg:176:15
+	p.events = append(p.events, "audit after(sink)")
+//line regressions_mg.go:1027
+	return nil
+}
+
+// mgHookBeforeStamp is the before(stamp) hook (regressions.mg:177).
+func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
+//line regressions.mg:177:17
+	p.events = append(p.events, "audit before(stamp)")
+//line regressions_mg.go:1035
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *Audit) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Audit"})
+	mgStamp := mgrt.Processor(g, mgrt.StageSpec{
+		Name: "stamp",
+		Kind: mgrt.KindProcessor,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+		emit := w.Emit
+		return func(ctx context.Context, in int) error {
+			return p.mgStageStamp(ctx, in, emit)
+		}
+	})
+	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "sink",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 174, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageSink
+	})
+	mgrt.Connect(mgStamp, mgSink)
+	g.BeforeRun(p.mgHookBeforeRun)
+	mgSink.After(p.mgHookAfterSink)
+	mgStamp.Before(p.mgHookBeforeStamp)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Audit) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Audit) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Audit) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// AuditedBase is the pipeline declared at regressions.mg:180.
+type AuditedBase struct {
+	got []int
+
+	mgNestedAudit *Audit
+}
+
+// NewAuditedBase returns a AuditedBase with its parameters at their defaults.
+func NewAuditedBase() *AuditedBase {
+	p := &AuditedBase{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *AuditedBase) mgInit() {
+	p.mgNestedAudit = NewAudit()
+}
+
+// mgToAuditedBase_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToAuditedBase_Gen struct {
+	audit func(int)
+	sink  func(int)
+}
+
+// mgStageGen is stage "gen" (regressions.mg:184).
+func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
+//line regressions.mg:185:2
+	emit(1)
+//line regressions_mg.go:1110
+	return nil
+}
+
+// mgStageSink is stage "sink" (regressions.mg:188).
+func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
+//line regressions.mg:188:24
+	p.got = append(p.got, n)
+//line regressions_mg.go:1118
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *AuditedBase) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AuditedBase"})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 184, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		to := mgToAuditedBase_Gen{audit: w.To(0), sink: w.To(1)}
+		return func(ctx context.Context) error {
+			return p.mgStageGen(ctx, emit, to)
+		}
+	})
+	mgAuditStamp := mgrt.Processor(g, mgrt.StageSpec{
+		Name: "audit.stamp",
+		Kind: mgrt.KindProcessor,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
+		emit := w.Emit
+		return func(ctx context.Context, in int) error {
+			return p.mgNestedAudit.mgStageStamp(ctx, in, emit)
+		}
+	})
+	mgAuditSink := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "audit.sink",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 174, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgNestedAudit.mgStageSink
+	})
+	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "sink",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 188, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.mgStageSink
+	})
+	mgrt.Connect(mgGen, mgAuditStamp)
+	mgrt.Connect(mgGen, mgSink)
+	mgrt.Connect(mgAuditStamp, mgAuditSink)
+	g.BeforeRun(p.mgNestedAudit.mgHookBeforeRun)
+	mgAuditSink.After(p.mgNestedAudit.mgHookAfterSink)
+	mgAuditStamp.Before(p.mgNestedAudit.mgHookBeforeStamp)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *AuditedBase) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *AuditedBase) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *AuditedBase) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// AuditedChild is the pipeline declared at regressions.mg:191.
+type AuditedChild struct {
+	AuditedBase
+}
+
+// NewAuditedChild returns a AuditedChild with its parameters at their defaults.
+func NewAuditedChild() *AuditedChild {
+	p := &AuditedChild{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *AuditedChild) mgInit() {
+	p.AuditedBase.mgInit()
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *AuditedChild) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AuditedChild"})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 184, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		to := mgToAuditedBase_Gen{audit: func(int) {}, sink: w.To(0)}
+		return func(ctx context.Context) error {
+			return p.AuditedBase.mgStageGen(ctx, emit, to)
+		}
+	})
+	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "sink",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 188, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
+		return p.AuditedBase.mgStageSink
+	})
+	mgrt.Connect(mgGen, mgSink)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *AuditedChild) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *AuditedChild) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *AuditedChild) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// Batcher is the pipeline declared at regressions.mg:197.
+type Batcher struct {
+	batches [][]int
+}
+
+// NewBatcher returns a Batcher with its parameters at their defaults.
+func NewBatcher() *Batcher {
+	p := &Batcher{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *Batcher) mgInit() {}
+
+// mgStageKeep is stage "keep" (regressions.mg:202).
+func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
+//line regressions.mg:202:26
+	p.batches = append(p.batches, b)
+//line regressions_mg.go:1260
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *Batcher) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Batcher"})
+	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+		Name: "batch",
+		Kind: mgrt.KindAccumulator,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 201, Col: 2},
+	}, 3, 0)
+	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "keep",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 202, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+		return p.mgStageKeep
+	})
+	mgrt.Connect(mgBatch, mgKeep)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Batcher) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Batcher) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Batcher) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// BatchedHost is the pipeline declared at regressions.mg:205.
+type BatchedHost struct {
+	mgNestedBatcher *Batcher
+}
+
+// NewBatchedHost returns a BatchedHost with its parameters at their defaults.
+func NewBatchedHost() *BatchedHost {
+	p := &BatchedHost{}
+	p.mgInit()
+	return p
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (p *BatchedHost) mgInit() {
+	p.mgNestedBatcher = NewBatcher()
+}
+
+// mgStageGen is stage "gen" (regressions.mg:206).
+func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
+//line regressions.mg:207:2
+	for i := 0; i < 7; i++ {
+		emit(i)
+	}
+//line regressions_mg.go:1321
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (p *BatchedHost) mgGraph() *mgrt.Graph {
+	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchedHost"})
+	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+		Name: "gen",
+		Kind: mgrt.KindProducer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 206, Col: 11},
+	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
+		emit := w.Emit
+		return func(ctx context.Context) error {
+			return p.mgStageGen(ctx, emit)
+		}
+	})
+	mgBatcherBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+		Name: "batcher.batch",
+		Kind: mgrt.KindAccumulator,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 201, Col: 2},
+	}, 3, 0)
+	mgBatcherKeep := mgrt.Consumer(g, mgrt.StageSpec{
+		Name: "batcher.keep",
+		Kind: mgrt.KindConsumer,
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 202, Col: 11},
+	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in []int) error {
+		return p.mgNestedBatcher.mgStageKeep
+	})
+	mgrt.Connect(mgGen, mgBatcherBatch)
+	mgrt.Connect(mgBatcherBatch, mgBatcherKeep)
+	return g
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *BatchedHost) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *BatchedHost) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *BatchedHost) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
 // A worker process serves its stage here and exits before main runs.
 func init() {
 	mgrt.ServeWorker()
