@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/minigun-go/minigun/ir"
 )
 
 // CLIPath is the import path of the built-binary main that generated mains call.
@@ -27,16 +29,23 @@ func (g *gen) main() {
 	for _, f := range g.prog.Files {
 		for _, p := range f.Pipelines {
 			p := p
+			// Every parameter the pipeline value reaches, a nested
+			// pipeline's included, takes its flag.
 			var declared []jen.Code
-			for _, prm := range p.Params {
-				declared = append(declared, jen.Lit(prm.Flag))
+			seen := map[string]bool{}
+			for _, r := range p.AllParams {
+				prm := r.Param
+				if !seen[prm.Flag] {
+					seen[prm.Flag] = true
+					declared = append(declared, jen.Lit(prm.Flag))
+				}
 				fi := flags[prm.Flag]
 				if fi == nil {
 					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Go == "bool"}
 					flags[prm.Flag] = fi
 					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
 				}
-				if prm.Default != "" {
+				if prm.Default != "" && len(r.Path) == 0 {
 					fi.usage += fmt.Sprintf("; %s: %s", p.Name, prm.Default)
 				}
 			}
@@ -44,16 +53,22 @@ func (g *gen) main() {
 				jen.Id("Name"):   jen.Lit(p.Name),
 				jen.Id("Runs"):   jen.Lit(p.Runs),
 				jen.Id("Params"): jen.Index().String().Values(declared...),
-				jen.Id("Start"): jen.Func().Params(jen.Id("ctx").Add(ctxType()), jen.Id("set").Map(jen.String()).String()).Params(jen.Op("*").Add(rt("Handle")), jen.Error()).BlockFunc(func(b *jen.Group) {
-					b.Id("p").Op(":=").Id("New" + p.Name).Call()
-					for _, prm := range p.Params {
-						b.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("set").Index(jen.Lit(prm.Flag)), jen.Id("ok")).Block(
-							jen.If(jen.Err().Op(":=").Add(cli("SetParam")).Call(jen.Op("&").Id("p").Dot(prm.Name), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(
-								jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("-"+prm.Flag+": %w"), jen.Err())),
+				jen.Id("Start"): jen.Func().Params(jen.Id(ir.CtxVar).Add(ctxType()), jen.Id(ir.SetVar).Map(jen.String()).String()).Params(jen.Op("*").Add(rt("Handle")), jen.Error()).BlockFunc(func(b *jen.Group) {
+					mgP, mgV, mgOK, mgErr := jen.Id(ir.RecvVar), jen.Id(ir.ValueVar), jen.Id(ir.OKVar), jen.Id(ir.ErrVar)
+					b.Add(mgP).Op(":=").Id(ir.Constructor(p.Name)).Call()
+					for _, r := range p.AllParams {
+						prm := r.Param
+						dst := mgP.Clone()
+						for _, fld := range r.Path {
+							dst = dst.Dot(fld)
+						}
+						b.If(jen.List(mgV, mgOK).Op(":=").Id(ir.SetVar).Index(jen.Lit(prm.Flag)), mgOK).Block(
+							jen.If(mgErr.Clone().Op(":=").Add(cli("SetParam")).Call(jen.Op("&").Add(dst).Dot(prm.Name), mgV), mgErr.Clone().Op("!=").Nil()).Block(
+								jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("-"+prm.Flag+": %w"), mgErr)),
 							),
 						)
 					}
-					b.Return(jen.Id("p").Dot("Start").Call(jen.Id("ctx")), jen.Nil())
+					b.Return(mgP.Clone().Dot(ir.StartMethod).Call(jen.Id(ir.CtxVar)), jen.Nil())
 				}),
 			}))
 		}

@@ -105,18 +105,21 @@ type Execution struct {
 	Strategy *Option `parser:"\"execution\" @@"`
 }
 
-// QueueSize is the pipeline's default queue size.
+// QueueSize is the pipeline's default queue size: a number, unbounded, or
+// the name of a param.
 type QueueSize struct {
 	Pos       lexer.Position
 	Size      string `parser:"\"queue_size\" ( @Number"`
-	Unbounded bool   `parser:"| @\"unbounded\" )"`
+	Unbounded bool   `parser:"| @\"unbounded\""`
+	Param     string `parser:"| @Ident )"`
 }
 
-// Limit is `max_threads N` or `max_processes N`.
+// Limit is `max_threads N`, `max_processes N` or `max_failures N`; N is a
+// number or the name of a param.
 type Limit struct {
 	Pos   lexer.Position
-	Kind  string `parser:"@( \"max_threads\" | \"max_processes\" )"`
-	Value string `parser:"@Number"`
+	Kind  string `parser:"@( \"max_threads\" | \"max_processes\" | \"max_failures\" )"`
+	Value string `parser:"@( Number | Ident )"`
 }
 
 // ContextDecl is a named strategy: `context io = threads(50)`.
@@ -132,11 +135,11 @@ type Keyword struct {
 	Word string `parser:"@\"fail_fast\""`
 }
 
-// Batch is `batch N [every D] [options]`.
+// Batch is `batch N [every D] [options]`; N and D may name params.
 type Batch struct {
 	Pos     lexer.Position
-	Size    string    `parser:"\"batch\" @Number"`
-	Every   string    `parser:"( \"every\" @Duration )?"`
+	Size    string    `parser:"\"batch\" @( Number | Ident )"`
+	Every   string    `parser:"( \"every\" @( Duration | Ident ) )?"`
 	Options []*Option `parser:"@@*"`
 }
 

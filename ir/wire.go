@@ -64,7 +64,7 @@ type hookInScope struct {
 func (c *checker) buildGraph(pd *pipelineDecl) {
 	b := &graphBuilder{c: c, pd: pd, g: &Graph{}, edges: map[[2]*Node]*Edge{}, edgeNo: map[*Edge]int{}, hookScope: map[*HookRef]*gscope{}}
 	b.root = &gscope{pos: pd.ir.Pos}
-	b.instantiate(pd, "p", b.root)
+	b.instantiate(pd, RecvVar, b.root)
 	b.wire(b.root)
 	b.deadLetters()
 	// Hooks find their stages before a reroute drops any: a dropped stage's
@@ -128,7 +128,7 @@ func (b *graphBuilder) members(pd *pipelineDecl, recv string, sc *gscope, member
 				continue
 			}
 			nested := b.c.pipelines[st.NestedOf.Name]
-			b.instantiate(nested, recv+".mgNested"+Exported(st.QName), sub)
+			b.instantiate(nested, recv+"."+nestedField(st.QName), sub)
 		case m.stage != nil:
 			st := m.stage
 			n := &Node{Name: prefix + st.Name, Decl: st, Recv: recv, In: st.In, Out: st.Out}
@@ -952,11 +952,12 @@ func (b *graphBuilder) reachability() {
 	}
 }
 
-// finish numbers the nodes and lists the edges in sender order.
+// finish numbers and names the nodes and lists the edges in sender order.
 func (b *graphBuilder) finish() {
 	for i, n := range b.g.Nodes {
 		n.Index = i
 	}
+	nodeVars(b.g.Nodes)
 	b.g.Edges = nil
 	for _, n := range b.g.Nodes {
 		b.g.Edges = append(b.g.Edges, n.Outs...)

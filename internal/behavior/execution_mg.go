@@ -28,13 +28,13 @@ type InlineDefault struct {
 
 // NewInlineDefault returns a InlineDefault with its parameters at their defaults.
 func NewInlineDefault() *InlineDefault {
-	p := &InlineDefault{}
-	p.mgInit()
-	return p
+	mgP := &InlineDefault{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *InlineDefault) mgInit() {}
+func (mgP *InlineDefault) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:18).
 func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -66,38 +66,35 @@ func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *InlineDefault) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineDefault"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineDefault"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "work",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 29, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -126,14 +123,14 @@ type ThreadsReal struct {
 
 // NewThreadsReal returns a ThreadsReal with its parameters at their defaults.
 func NewThreadsReal() *ThreadsReal {
-	p := &ThreadsReal{}
-	p.mgInit()
-	return p
+	mgP := &ThreadsReal{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ThreadsReal) mgInit() {
-	p.Items = 8
+func (mgP *ThreadsReal) mgInit() {
+	mgP.Items = 8
 }
 
 // mgStageGen is stage "gen" (execution.mg:45).
@@ -142,7 +139,7 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:146
+//line execution_mg.go:143
 	return nil
 }
 
@@ -155,7 +152,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 		p.timedOut.Add(1)
 	}
 	emit(n)
-//line execution_mg.go:159
+//line execution_mg.go:156
 	return nil
 }
 
@@ -163,7 +160,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:58:24
 	p.got.Add(n)
-//line execution_mg.go:167
+//line execution_mg.go:164
 	return nil
 }
 
@@ -171,45 +168,42 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:43:14
 	p.gauge.Expect(4)
-//line execution_mg.go:175
+//line execution_mg.go:172
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ThreadsReal) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ThreadsReal"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ThreadsReal) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ThreadsReal"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 45, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 50, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 58, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -235,13 +229,13 @@ type NamedContext struct {
 
 // NewNamedContext returns a NamedContext with its parameters at their defaults.
 func NewNamedContext() *NamedContext {
-	p := &NamedContext{}
-	p.mgInit()
-	return p
+	mgP := &NamedContext{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *NamedContext) mgInit() {}
+func (mgP *NamedContext) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:72).
 func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -249,7 +243,7 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 12; i++ {
 		emit(i)
 	}
-//line execution_mg.go:253
+//line execution_mg.go:247
 	return nil
 }
 
@@ -263,7 +257,7 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	}
 	time.Sleep(time.Millisecond)
 	emit(n)
-//line execution_mg.go:267
+//line execution_mg.go:261
 	return nil
 }
 
@@ -276,45 +270,42 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:70:14
 	p.gauge.Expect(3)
-//line execution_mg.go:280
+//line execution_mg.go:274
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *NamedContext) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedContext"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *NamedContext) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedContext"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 72, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgFetch := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFetch := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "fetch",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 77, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFetch(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFetch(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgFetch)
-	mgrt.Connect(mgFetch, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFetch)
+	mgrt.Connect(mgNodeFetch, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -339,13 +330,13 @@ type Blocks struct {
 
 // NewBlocks returns a Blocks with its parameters at their defaults.
 func NewBlocks() *Blocks {
-	p := &Blocks{}
-	p.mgInit()
-	return p
+	mgP := &Blocks{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Blocks) mgInit() {}
+func (mgP *Blocks) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:99).
 func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -353,7 +344,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 50; i++ {
 		emit(i)
 	}
-//line execution_mg.go:357
+//line execution_mg.go:348
 	return nil
 }
 
@@ -361,7 +352,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:105:31
 	emit(n)
-//line execution_mg.go:365
+//line execution_mg.go:356
 	return nil
 }
 
@@ -369,7 +360,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:107:32
 	emit(n)
-//line execution_mg.go:373
+//line execution_mg.go:364
 	return nil
 }
 
@@ -377,7 +368,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:41
 	emit(n)
-//line execution_mg.go:381
+//line execution_mg.go:372
 	return nil
 }
 
@@ -385,7 +376,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:46
 	emit(n)
-//line execution_mg.go:389
+//line execution_mg.go:380
 	return nil
 }
 
@@ -393,7 +384,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:111:37
 	emit(n)
-//line execution_mg.go:397
+//line execution_mg.go:388
 	return nil
 }
 
@@ -401,7 +392,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:405
+//line execution_mg.go:396
 	return nil
 }
 
@@ -409,7 +400,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:114:37
 	emit(n)
-//line execution_mg.go:413
+//line execution_mg.go:404
 	return nil
 }
 
@@ -417,115 +408,106 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:115:31
 	p.got.Add(n)
-//line execution_mg.go:421
+//line execution_mg.go:412
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Blocks) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Blocks"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Blocks) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Blocks"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 99, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgOuter := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOuter := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "outer",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 105, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOuter(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOuter(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInner := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInner := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 107, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInner(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInner(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgOwn := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOwn := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "own",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 108, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOwn(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOwn(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCtxOpt := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCtxOpt := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "ctx_opt",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 109, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 9},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCtxOpt(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCtxOpt(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgFlat := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFlat := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "flat",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 111, Col: 13},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFlat(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFlat(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgAfterInner := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeAfterInner := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "after_inner",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 112, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageAfterInner(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageAfterInner(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgDefaultExec := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDefaultExec := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "default_exec",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 114, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 7},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDefaultExec(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDefaultExec(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 115, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgOuter)
-	mgrt.Connect(mgOuter, mgInner)
-	mgrt.Connect(mgInner, mgOwn)
-	mgrt.Connect(mgOwn, mgCtxOpt)
-	mgrt.Connect(mgCtxOpt, mgFlat)
-	mgrt.Connect(mgFlat, mgAfterInner)
-	mgrt.Connect(mgAfterInner, mgDefaultExec)
-	mgrt.Connect(mgDefaultExec, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeOuter)
+	mgrt.Connect(mgNodeOuter, mgNodeInner)
+	mgrt.Connect(mgNodeInner, mgNodeOwn)
+	mgrt.Connect(mgNodeOwn, mgNodeCtxOpt)
+	mgrt.Connect(mgNodeCtxOpt, mgNodeFlat)
+	mgrt.Connect(mgNodeFlat, mgNodeAfterInner)
+	mgrt.Connect(mgNodeAfterInner, mgNodeDefaultExec)
+	mgrt.Connect(mgNodeDefaultExec, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -551,13 +533,13 @@ type MaxThreads struct {
 
 // NewMaxThreads returns a MaxThreads with its parameters at their defaults.
 func NewMaxThreads() *MaxThreads {
-	p := &MaxThreads{}
-	p.mgInit()
-	return p
+	mgP := &MaxThreads{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *MaxThreads) mgInit() {}
+func (mgP *MaxThreads) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:127).
 func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -565,7 +547,7 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:569
+//line execution_mg.go:551
 	return nil
 }
 
@@ -576,7 +558,7 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:580
+//line execution_mg.go:562
 	return nil
 }
 
@@ -587,7 +569,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:591
+//line execution_mg.go:573
 	return nil
 }
 
@@ -595,56 +577,52 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:144:24
 	p.got.Add(n)
-//line execution_mg.go:599
+//line execution_mg.go:581
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *MaxThreads) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MaxThreads", MaxThreads: 3})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *MaxThreads) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MaxThreads", MaxThreads: 3})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 132, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 138, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 144, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -669,13 +647,13 @@ type NoMaxThreads struct {
 
 // NewNoMaxThreads returns a NoMaxThreads with its parameters at their defaults.
 func NewNoMaxThreads() *NoMaxThreads {
-	p := &NoMaxThreads{}
-	p.mgInit()
-	return p
+	mgP := &NoMaxThreads{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *NoMaxThreads) mgInit() {}
+func (mgP *NoMaxThreads) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:153).
 func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -683,7 +661,7 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:687
+//line execution_mg.go:665
 	return nil
 }
 
@@ -694,7 +672,7 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:698
+//line execution_mg.go:676
 	return nil
 }
 
@@ -705,7 +683,7 @@ func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:709
+//line execution_mg.go:687
 	return nil
 }
 
@@ -715,51 +693,47 @@ func (p *NoMaxThreads) mgStageKeep(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *NoMaxThreads) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NoMaxThreads"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *NoMaxThreads) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NoMaxThreads"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 153, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 158, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 164, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 170, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -786,14 +760,14 @@ type Ordered struct {
 
 // NewOrdered returns a Ordered with its parameters at their defaults.
 func NewOrdered() *Ordered {
-	p := &Ordered{}
-	p.mgInit()
-	return p
+	mgP := &Ordered{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Ordered) mgInit() {
-	p.Items = 200
+func (mgP *Ordered) mgInit() {
+	mgP.Items = 200
 }
 
 // mgStageGen is stage "gen" (execution.mg:182).
@@ -802,7 +776,7 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:806
+//line execution_mg.go:780
 	return nil
 }
 
@@ -813,7 +787,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:817
+//line execution_mg.go:791
 	return nil
 }
 
@@ -821,45 +795,42 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:193:24
 	p.got.Add(n)
-//line execution_mg.go:825
+//line execution_mg.go:799
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Ordered) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ordered"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Ordered) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ordered"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 182, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 187, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 193, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -886,14 +857,14 @@ type Unordered struct {
 
 // NewUnordered returns a Unordered with its parameters at their defaults.
 func NewUnordered() *Unordered {
-	p := &Unordered{}
-	p.mgInit()
-	return p
+	mgP := &Unordered{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Unordered) mgInit() {
-	p.Items = 200
+func (mgP *Unordered) mgInit() {
+	mgP.Items = 200
 }
 
 // mgStageGen is stage "gen" (execution.mg:204).
@@ -902,7 +873,7 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:906
+//line execution_mg.go:877
 	return nil
 }
 
@@ -913,7 +884,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:917
+//line execution_mg.go:888
 	return nil
 }
 
@@ -921,44 +892,41 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:215:24
 	p.got.Add(n)
-//line execution_mg.go:925
+//line execution_mg.go:896
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Unordered) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unordered"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Unordered) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unordered"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 204, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 209, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 215, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -987,14 +955,14 @@ type Backpressure struct {
 
 // NewBackpressure returns a Backpressure with its parameters at their defaults.
 func NewBackpressure() *Backpressure {
-	p := &Backpressure{}
-	p.mgInit()
-	return p
+	mgP := &Backpressure{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Backpressure) mgInit() {
-	p.Items = 300
+func (mgP *Backpressure) mgInit() {
+	mgP.Items = 300
 }
 
 // mgStageGen is stage "gen" (execution.mg:229).
@@ -1004,7 +972,7 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1008
+//line execution_mg.go:976
 	return nil
 }
 
@@ -1016,33 +984,31 @@ func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1020
+//line execution_mg.go:988
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Backpressure) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backpressure"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Backpressure) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backpressure"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 229, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:      "slow",
-		Kind:      mgrt.KindConsumer,
 		Pos:       mgrt.Pos{File: "execution.mg", Line: 235, Col: 11},
 		QueueSize: 4,
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSlow
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSlow
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1067,13 +1033,13 @@ type StageOptions struct {
 
 // NewStageOptions returns a StageOptions with its parameters at their defaults.
 func NewStageOptions() *StageOptions {
-	p := &StageOptions{}
-	p.mgInit()
-	return p
+	mgP := &StageOptions{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *StageOptions) mgInit() {}
+func (mgP *StageOptions) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:256).
 func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -1081,7 +1047,7 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 4; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1085
+//line execution_mg.go:1051
 	return nil
 }
 
@@ -1093,7 +1059,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 		return ctx.Err()
 	}
 	emit(n)
-//line execution_mg.go:1097
+//line execution_mg.go:1063
 	return nil
 }
 
@@ -1101,44 +1067,41 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:268:24
 	p.got.Add(n)
-//line execution_mg.go:1105
+//line execution_mg.go:1071
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *StageOptions) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StageOptions"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *StageOptions) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StageOptions"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 256, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:    "slow",
-		Kind:    mgrt.KindProcessor,
 		Pos:     mgrt.Pos{File: "execution.mg", Line: 261, Col: 12},
 		Timeout: 20 * time.Millisecond,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSlow(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSlow(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 268, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	mgrt.Connect(mgSlow, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	mgrt.Connect(mgNodeSlow, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1164,13 +1127,13 @@ type OneSlot struct {
 
 // NewOneSlot returns a OneSlot with its parameters at their defaults.
 func NewOneSlot() *OneSlot {
-	p := &OneSlot{}
-	p.mgInit()
-	return p
+	mgP := &OneSlot{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *OneSlot) mgInit() {}
+func (mgP *OneSlot) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:282).
 func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -1178,7 +1141,7 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1182
+//line execution_mg.go:1145
 	return nil
 }
 
@@ -1189,7 +1152,7 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Leave()
 	emit(n)
 	emit(n + 1000)
-//line execution_mg.go:1193
+//line execution_mg.go:1156
 	return nil
 }
 
@@ -1199,7 +1162,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1203
+//line execution_mg.go:1166
 	return nil
 }
 
@@ -1207,57 +1170,53 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:298:35
 	p.got.Add(n)
-//line execution_mg.go:1211
+//line execution_mg.go:1174
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *OneSlot) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OneSlot", QueueSize: 1, MaxThreads: 1})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *OneSlot) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OneSlot", QueueSize: 1, MaxThreads: 1})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 282, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 287, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 293, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "keep",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 298, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1282,13 +1241,13 @@ type OrderedMulti struct {
 
 // NewOrderedMulti returns a OrderedMulti with its parameters at their defaults.
 func NewOrderedMulti() *OrderedMulti {
-	p := &OrderedMulti{}
-	p.mgInit()
-	return p
+	mgP := &OrderedMulti{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *OrderedMulti) mgInit() {}
+func (mgP *OrderedMulti) mgInit() {}
 
 // mgStageGen is stage "gen" (execution.mg:307).
 func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -1296,7 +1255,7 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1300
+//line execution_mg.go:1259
 	return nil
 }
 
@@ -1309,7 +1268,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 	for j := 0; j < n%3; j++ {
 		emit(n*10 + j)
 	}
-//line execution_mg.go:1313
+//line execution_mg.go:1272
 	return nil
 }
 
@@ -1317,45 +1276,42 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:320:24
 	p.got.Add(n)
-//line execution_mg.go:1321
+//line execution_mg.go:1280
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *OrderedMulti) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OrderedMulti"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *OrderedMulti) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OrderedMulti"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 307, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgMulti := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeMulti := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "multi",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 312, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageMulti(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageMulti(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 320, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgMulti)
-	mgrt.Connect(mgMulti, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeMulti)
+	mgrt.Connect(mgNodeMulti, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1384,14 +1340,14 @@ type Unbounded struct {
 
 // NewUnbounded returns a Unbounded with its parameters at their defaults.
 func NewUnbounded() *Unbounded {
-	p := &Unbounded{}
-	p.mgInit()
-	return p
+	mgP := &Unbounded{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Unbounded) mgInit() {
-	p.Items = 300
+func (mgP *Unbounded) mgInit() {
+	mgP.Items = 300
 }
 
 // mgStageGen is stage "gen" (execution.mg:333).
@@ -1401,7 +1357,7 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1405
+//line execution_mg.go:1361
 	return nil
 }
 
@@ -1413,33 +1369,31 @@ func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1417
+//line execution_mg.go:1373
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Unbounded) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unbounded"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Unbounded) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unbounded"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 333, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:      "slow",
-		Kind:      mgrt.KindConsumer,
 		Pos:       mgrt.Pos{File: "execution.mg", Line: 339, Col: 11},
 		QueueSize: -1,
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSlow
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSlow
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1464,13 +1418,13 @@ type CappedInner struct {
 
 // NewCappedInner returns a CappedInner with its parameters at their defaults.
 func NewCappedInner() *CappedInner {
-	p := &CappedInner{}
-	p.mgInit()
-	return p
+	mgP := &CappedInner{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CappedInner) mgInit() {}
+func (mgP *CappedInner) mgInit() {}
 
 // mgStageWork is stage "work" (execution.mg:357).
 func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) error {
@@ -1479,7 +1433,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1483
+//line execution_mg.go:1437
 	return nil
 }
 
@@ -1487,37 +1441,35 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:363:30
 	emit(n)
-//line execution_mg.go:1491
+//line execution_mg.go:1445
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CappedInner) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedInner"})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *CappedInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedInner"})
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgOther := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOther := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "other",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOther(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOther(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgrt.Connect(mgWork, mgOther)
-	return g
+	mgrt.Connect(mgNodeWork, mgNodeOther)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1544,14 +1496,14 @@ type CappedHost struct {
 
 // NewCappedHost returns a CappedHost with its parameters at their defaults.
 func NewCappedHost() *CappedHost {
-	p := &CappedHost{}
-	p.mgInit()
-	return p
+	mgP := &CappedHost{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CappedHost) mgInit() {
-	p.mgNestedInner = NewCappedInner()
+func (mgP *CappedHost) mgInit() {
+	mgP.mgNestedInner = NewCappedInner()
 }
 
 // mgStageGen is stage "gen" (execution.mg:375).
@@ -1560,7 +1512,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1564
+//line execution_mg.go:1516
 	return nil
 }
 
@@ -1571,7 +1523,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1575
+//line execution_mg.go:1527
 	return nil
 }
 
@@ -1584,69 +1536,64 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:373:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1588
+//line execution_mg.go:1540
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CappedHost) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedHost", MaxThreads: 2})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *CappedHost) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedHost", MaxThreads: 2})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 375, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgInnerWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner.work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInnerOther := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerOther := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner.other",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageOther(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageOther(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgOwn := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOwn := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "own",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 381, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOwn(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOwn(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 387, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgInnerWork)
-	mgrt.Connect(mgInnerWork, mgInnerOther)
-	mgrt.Connect(mgInnerOther, mgOwn)
-	mgrt.Connect(mgOwn, mgSink)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeInnerWork)
+	mgrt.Connect(mgNodeInnerWork, mgNodeInnerOther)
+	mgrt.Connect(mgNodeInnerOther, mgNodeOwn)
+	mgrt.Connect(mgNodeOwn, mgNodeSink)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

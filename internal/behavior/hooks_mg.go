@@ -61,13 +61,13 @@ type Hooked struct {
 
 // NewHooked returns a Hooked with its parameters at their defaults.
 func NewHooked() *Hooked {
-	p := &Hooked{}
-	p.mgInit()
-	return p
+	mgP := &Hooked{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Hooked) mgInit() {}
+func (mgP *Hooked) mgInit() {}
 
 // mgToHooked_Gen1 holds one send function per downstream of stage "gen1", for to.NAME(v).
 type mgToHooked_Gen1 struct {
@@ -195,61 +195,57 @@ func (p *Hooked) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Hooked) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Hooked"})
-	mgGen1 := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Hooked) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Hooked"})
+	mgNodeGen1 := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen1",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 22, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToHooked_Gen1{work: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen1(ctx, emit, to)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToHooked_Gen1{work: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen1(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgGen2 := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeGen2 := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen2",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToHooked_Gen2{work: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen2(ctx, emit, to)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToHooked_Gen2{work: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen2(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 35, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 39, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen1, mgWork)
-	mgrt.Connect(mgGen2, mgWork)
-	mgrt.Connect(mgWork, mgSink)
-	g.BeforeRun(p.mgHookBeforeRun)
-	g.AfterProducers(p.mgHookAfterProducer)
-	mgGen1.Before(p.mgHookBeforeGen1)
-	mgGen1.After(p.mgHookAfterGen1)
-	mgWork.Before(p.mgHookBeforeWork)
-	mgWork.After(p.mgHookAfterWork)
-	mgSink.Before(p.mgHookBeforeSink)
-	mgSink.After(p.mgHookAfterSink)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeGen1, mgNodeWork)
+	mgrt.Connect(mgNodeGen2, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeSink)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgG.AfterProducers(mgP.mgHookAfterProducer)
+	mgNodeGen1.Before(mgP.mgHookBeforeGen1)
+	mgNodeGen1.After(mgP.mgHookAfterGen1)
+	mgNodeWork.Before(mgP.mgHookBeforeWork)
+	mgNodeWork.After(mgP.mgHookAfterWork)
+	mgNodeSink.Before(mgP.mgHookBeforeSink)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -274,20 +270,20 @@ type HookedInner struct {
 
 // NewHookedInner returns a HookedInner with its parameters at their defaults.
 func NewHookedInner() *HookedInner {
-	p := &HookedInner{}
-	p.mgInit()
-	return p
+	mgP := &HookedInner{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HookedInner) mgInit() {}
+func (mgP *HookedInner) mgInit() {}
 
 // mgStageTwice is stage "twice" (hooks.mg:68).
 func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:69:2
 	p.log.Add("item twice")
 	emit(n * 2)
-//line hooks_mg.go:291
+//line hooks_mg.go:287
 	return nil
 }
 
@@ -295,7 +291,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 //line hooks.mg:73:17
 	p.log.Add("before(twice)")
-//line hooks_mg.go:299
+//line hooks_mg.go:295
 	return nil
 }
 
@@ -303,26 +299,25 @@ func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 func (p *HookedInner) mgHookAfterTwice(ctx context.Context) error {
 //line hooks.mg:74:16
 	p.log.Add("after(twice)")
-//line hooks_mg.go:307
+//line hooks_mg.go:303
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HookedInner) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedInner"})
-	mgTwice := mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *HookedInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedInner"})
+	mgNodeTwice := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "twice",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageTwice(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageTwice(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTwice.Before(p.mgHookBeforeTwice)
-	mgTwice.After(p.mgHookAfterTwice)
-	return g
+	mgNodeTwice.Before(mgP.mgHookBeforeTwice)
+	mgNodeTwice.After(mgP.mgHookAfterTwice)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -350,14 +345,14 @@ type HookedLevels struct {
 
 // NewHookedLevels returns a HookedLevels with its parameters at their defaults.
 func NewHookedLevels() *HookedLevels {
-	p := &HookedLevels{}
-	p.mgInit()
-	return p
+	mgP := &HookedLevels{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HookedLevels) mgInit() {
-	p.mgNestedInner = NewHookedInner()
+func (mgP *HookedLevels) mgInit() {
+	mgP.mgNestedInner = NewHookedInner()
 }
 
 // mgStageGen is stage "gen" (hooks.mg:85).
@@ -366,7 +361,7 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:370
+//line hooks_mg.go:365
 	return nil
 }
 
@@ -375,7 +370,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 //line hooks.mg:93:3
 	p.log.Add("item step")
 	emit(n + 1)
-//line hooks_mg.go:379
+//line hooks_mg.go:374
 	return nil
 }
 
@@ -383,7 +378,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:387
+//line hooks_mg.go:382
 	return nil
 }
 
@@ -391,7 +386,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:395
+//line hooks_mg.go:390
 	return nil
 }
 
@@ -399,7 +394,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:403
+//line hooks_mg.go:398
 	return nil
 }
 
@@ -407,7 +402,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:411
+//line hooks_mg.go:406
 	return nil
 }
 
@@ -415,61 +410,57 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:419
+//line hooks_mg.go:414
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HookedLevels) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedLevels"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedLevels"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 85, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgInnerTwice := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerTwice := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inner.twice",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageTwice(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageTwice(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSubStep := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSubStep := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "sub.step",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 92, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSubStep(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSubStep(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 99, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgInnerTwice)
-	mgrt.Connect(mgInnerTwice, mgSubStep)
-	mgrt.Connect(mgSubStep, mgSink)
-	mgInnerTwice.Before(p.mgNestedInner.mgHookBeforeTwice)
-	mgInnerTwice.After(p.mgNestedInner.mgHookAfterTwice)
-	mgSubStep.Before(p.mgHookBeforeStep)
-	mgSubStep.After(p.mgHookAfterStep)
-	mgSubStep.Before(p.mgHookBeforeSubStep)
-	mgInnerTwice.After(p.mgHookAfterInnerTwice)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeInnerTwice)
+	mgrt.Connect(mgNodeInnerTwice, mgNodeSubStep)
+	mgrt.Connect(mgNodeSubStep, mgNodeSink)
+	mgNodeInnerTwice.Before(mgP.mgNestedInner.mgHookBeforeTwice)
+	mgNodeInnerTwice.After(mgP.mgNestedInner.mgHookAfterTwice)
+	mgNodeSubStep.Before(mgP.mgHookBeforeStep)
+	mgNodeSubStep.After(mgP.mgHookAfterStep)
+	mgNodeSubStep.Before(mgP.mgHookBeforeSubStep)
+	mgNodeInnerTwice.After(mgP.mgHookAfterInnerTwice)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -494,13 +485,13 @@ type HookedFailures struct {
 
 // NewHookedFailures returns a HookedFailures with its parameters at their defaults.
 func NewHookedFailures() *HookedFailures {
-	p := &HookedFailures{}
-	p.mgInit()
-	return p
+	mgP := &HookedFailures{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HookedFailures) mgInit() {}
+func (mgP *HookedFailures) mgInit() {}
 
 // mgStageGen is stage "gen" (hooks.mg:117).
 func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -509,7 +500,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 	}
 	return errors.New("producer gave up")
-//line hooks_mg.go:513
+//line hooks_mg.go:504
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -520,7 +511,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 		panic("four")
 	}
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:524
+//line hooks_mg.go:515
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -532,7 +523,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:536
+//line hooks_mg.go:527
 	return nil
 }
 
@@ -540,7 +531,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:544
+//line hooks_mg.go:535
 	return nil
 }
 
@@ -548,7 +539,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:552
+//line hooks_mg.go:543
 	return nil
 }
 
@@ -556,48 +547,45 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:560
+//line hooks_mg.go:551
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HookedFailures) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedFailures"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *HookedFailures) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedFailures"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 117, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgFails := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFails := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "fails",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 123, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFails(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFails(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 130, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgFails)
-	mgrt.Connect(mgFails, mgSink)
-	mgGen.After(p.mgHookAfterGen)
-	mgFails.After(p.mgHookAfterFails)
-	mgSink.After(p.mgHookAfterSink)
-	mgFails.OnError(p.mgHookOnErrorFails)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFails)
+	mgrt.Connect(mgNodeFails, mgNodeSink)
+	mgNodeGen.After(mgP.mgHookAfterGen)
+	mgNodeFails.After(mgP.mgHookAfterFails)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgNodeFails.OnError(mgP.mgHookOnErrorFails)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -623,13 +611,13 @@ type OnError struct {
 
 // NewOnError returns a OnError with its parameters at their defaults.
 func NewOnError() *OnError {
-	p := &OnError{}
-	p.mgInit()
-	return p
+	mgP := &OnError{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *OnError) mgInit() {}
+func (mgP *OnError) mgInit() {}
 
 // mgStageGen is stage "gen" (hooks.mg:152).
 func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -637,7 +625,7 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:641
+//line hooks_mg.go:629
 	return nil
 }
 
@@ -648,7 +636,7 @@ func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error
 		return fmt.Errorf("bad %d", n)
 	}
 	emit(n)
-//line hooks_mg.go:652
+//line hooks_mg.go:640
 	return nil
 }
 
@@ -662,45 +650,42 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 //line hooks.mg:166:2
 	p.errs.Add(err.Error())
 	p.items.Add(item.(int))
-//line hooks_mg.go:666
+//line hooks_mg.go:654
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *OnError) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OnError"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *OnError) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OnError"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 152, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:  "check",
-		Kind:  mgrt.KindProcessor,
 		Pos:   mgrt.Pos{File: "hooks.mg", Line: 157, Col: 12},
 		Retry: 1,
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 163, Col: 11},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgSink)
-	mgCheck.OnError(p.mgHookOnErrorCheck)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeSink)
+	mgNodeCheck.OnError(mgP.mgHookOnErrorCheck)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -726,13 +711,13 @@ type HooksSerial struct {
 
 // NewHooksSerial returns a HooksSerial with its parameters at their defaults.
 func NewHooksSerial() *HooksSerial {
-	p := &HooksSerial{}
-	p.mgInit()
-	return p
+	mgP := &HooksSerial{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HooksSerial) mgInit() {}
+func (mgP *HooksSerial) mgInit() {}
 
 // mgToHooksSerial_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
 type mgToHooksSerial_Gen struct {
@@ -747,7 +732,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 	for i := 0; i < 40; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:751
+//line hooks_mg.go:736
 	return nil
 }
 
@@ -758,7 +743,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 		return errors.New("even")
 	}
 	emit(n)
-//line hooks_mg.go:762
+//line hooks_mg.go:747
 	return nil
 }
 
@@ -766,7 +751,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:770
+//line hooks_mg.go:755
 	return nil
 }
 
@@ -774,7 +759,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:778
+//line hooks_mg.go:763
 	return nil
 }
 
@@ -787,7 +772,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:791
+//line hooks_mg.go:776
 	return nil
 }
 
@@ -795,7 +780,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:799
+//line hooks_mg.go:784
 	return nil
 }
 
@@ -803,7 +788,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:807
+//line hooks_mg.go:792
 	return nil
 }
 
@@ -811,7 +796,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:815
+//line hooks_mg.go:800
 	return nil
 }
 
@@ -819,7 +804,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:823
+//line hooks_mg.go:808
 	return nil
 }
 
@@ -827,7 +812,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:831
+//line hooks_mg.go:816
 	return nil
 }
 
@@ -835,7 +820,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:839
+//line hooks_mg.go:824
 	return nil
 }
 
@@ -843,7 +828,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:847
+//line hooks_mg.go:832
 	return nil
 }
 
@@ -851,7 +836,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:855
+//line hooks_mg.go:840
 	return nil
 }
 
@@ -859,82 +844,77 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:863
+//line hooks_mg.go:848
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HooksSerial) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HooksSerial"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *HooksSerial) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HooksSerial"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToHooksSerial_Gen{a: w.To(0), b: w.To(1), c: w.To(2)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToHooksSerial_Gen{a: mgW.To(0), b: mgW.To(1), c: mgW.To(2)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 185, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 191, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgC := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeC := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "c",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 192, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageC(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageC(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "sink",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 193, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgGen, mgB)
-	mgrt.Connect(mgGen, mgC)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgC)
-	mgrt.Connect(mgC, mgSink)
-	mgA.Before(p.mgHookBeforeA)
-	mgB.Before(p.mgHookBeforeB)
-	mgC.Before(p.mgHookBeforeC)
-	mgSink.Before(p.mgHookBeforeSink)
-	mgA.After(p.mgHookAfterA)
-	mgB.After(p.mgHookAfterB)
-	mgC.After(p.mgHookAfterC)
-	mgSink.After(p.mgHookAfterSink)
-	g.AfterProducers(p.mgHookAfterProducer)
-	mgA.OnError(p.mgHookOnErrorA)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeGen, mgNodeB)
+	mgrt.Connect(mgNodeGen, mgNodeC)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeC)
+	mgrt.Connect(mgNodeC, mgNodeSink)
+	mgNodeA.Before(mgP.mgHookBeforeA)
+	mgNodeB.Before(mgP.mgHookBeforeB)
+	mgNodeC.Before(mgP.mgHookBeforeC)
+	mgNodeSink.Before(mgP.mgHookBeforeSink)
+	mgNodeA.After(mgP.mgHookAfterA)
+	mgNodeB.After(mgP.mgHookAfterB)
+	mgNodeC.After(mgP.mgHookAfterC)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgG.AfterProducers(mgP.mgHookAfterProducer)
+	mgNodeA.OnError(mgP.mgHookOnErrorA)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -959,19 +939,19 @@ type RunHooksInner struct {
 
 // NewRunHooksInner returns a RunHooksInner with its parameters at their defaults.
 func NewRunHooksInner() *RunHooksInner {
-	p := &RunHooksInner{}
-	p.mgInit()
-	return p
+	mgP := &RunHooksInner{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RunHooksInner) mgInit() {}
+func (mgP *RunHooksInner) mgInit() {}
 
 // mgStageInc is stage "inc" (hooks.mg:223).
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:975
+//line hooks_mg.go:955
 	return nil
 }
 
@@ -979,7 +959,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:983
+//line hooks_mg.go:963
 	return nil
 }
 
@@ -987,26 +967,25 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:991
+//line hooks_mg.go:971
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RunHooksInner) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksInner"})
-	_ = mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *RunHooksInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksInner"})
+	_ = mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	g.BeforeRun(p.mgHookBeforeRun)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1033,14 +1012,14 @@ type RunHooksOuter struct {
 
 // NewRunHooksOuter returns a RunHooksOuter with its parameters at their defaults.
 func NewRunHooksOuter() *RunHooksOuter {
-	p := &RunHooksOuter{}
-	p.mgInit()
-	return p
+	mgP := &RunHooksOuter{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RunHooksOuter) mgInit() {
-	p.mgNestedInner = NewRunHooksInner()
+func (mgP *RunHooksOuter) mgInit() {
+	mgP.mgNestedInner = NewRunHooksInner()
 }
 
 // mgStageGen is stage "gen" (hooks.mg:233).
@@ -1049,7 +1028,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:1053
+//line hooks_mg.go:1032
 	return nil
 }
 
@@ -1062,7 +1041,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1066
+//line hooks_mg.go:1045
 	return nil
 }
 
@@ -1070,7 +1049,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1074
+//line hooks_mg.go:1053
 	return nil
 }
 
@@ -1078,7 +1057,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1082
+//line hooks_mg.go:1061
 	return nil
 }
 
@@ -1086,49 +1065,46 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1090
+//line hooks_mg.go:1069
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RunHooksOuter) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksOuter"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksOuter"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgInnerInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inner.inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(w *mgrt.Worker[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSubKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSubKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sub.keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 241, Col: 12},
-	}, func(w *mgrt.Worker[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSubKeep
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSubKeep
 	})
-	mgrt.Connect(mgGen, mgInnerInc)
-	mgrt.Connect(mgInnerInc, mgSubKeep)
-	g.BeforeRun(p.mgNestedInner.mgHookBeforeRun)
-	g.AfterRun(p.mgNestedInner.mgHookAfterRun)
-	g.BeforeRun(p.mgHookBeforeRun)
-	g.BeforeRun(p.mgHookBeforeRunSub)
-	g.AfterRun(p.mgHookAfterRunSub)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeInnerInc)
+	mgrt.Connect(mgNodeInnerInc, mgNodeSubKeep)
+	mgG.BeforeRun(mgP.mgNestedInner.mgHookBeforeRun)
+	mgG.AfterRun(mgP.mgNestedInner.mgHookAfterRun)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgG.BeforeRun(mgP.mgHookBeforeRunSub)
+	mgG.AfterRun(mgP.mgHookAfterRunSub)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
