@@ -131,15 +131,13 @@ func (g *gen) checkParam(b *jen.Group, v ir.Value, recv, stage string) {
 		}
 	}
 	val := jen.Id(recv).Dot(v.Param.Name)
+	items := []jen.Code{field("Param", jen.Lit(v.Param.Decl)), field("Value", val.Clone())}
+	if stage != "" {
+		items = append(items, field("Stage", jen.Lit(stage)))
+	}
+	items = append(items, field("Pos", g.pos(v.Pos)), field("Option", jen.Lit(v.Option)), field("Want", jen.Lit(v.Want())))
 	b.If(val.Clone().Op(op).Add(limit)).Block(
-		id(ir.GraphVar).Dot("Invalid").Call(jen.Op("&").Add(rt("ParamError")).Add(multiline(
-			field("Param", jen.Lit(v.Param.Decl)),
-			field("Value", val.Clone()),
-			field("Stage", jen.Lit(stage)),
-			field("Pos", g.pos(v.Pos)),
-			field("Option", jen.Lit(v.Option)),
-			field("Want", jen.Lit(v.Want())),
-		))),
+		id(ir.GraphVar).Dot("Invalid").Call(jen.Op("&").Add(rt("ParamError")).Add(multiline(items...))),
 	)
 }
 

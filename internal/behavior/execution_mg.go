@@ -5,6 +5,7 @@ package behavior
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,12 +16,12 @@ const _ = mgrt.SupportsGenV1
 
 // Lag returns the items consumed and the largest lead of the producer over the consumer.
 //
-//line execution.mg:246:2
+//line execution.mg:247:2
 func (p *Backpressure) Lag() (consumed, maxLag int64) { return p.consumed, p.maxLag }
 
-// InlineDefault is the pipeline declared at execution.mg:12.
+// InlineDefault is the pipeline declared at execution.mg:13.
 //
-//line execution_mg.go:24
+//line execution_mg.go:25
 type InlineDefault struct {
 	gauge Gauge
 	got   Bag[int]
@@ -36,32 +37,32 @@ func NewInlineDefault() *InlineDefault {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *InlineDefault) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:18).
+// mgStageGen is stage "gen" (execution.mg:19).
 func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:19:2
+//line execution.mg:20:2
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:46
+//line execution_mg.go:47
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:23).
+// mgStageWork is stage "work" (execution.mg:24).
 func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:24:2
+//line execution.mg:25:2
 	p.gauge.Enter()
 	time.Sleep(20 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:57
+//line execution_mg.go:58
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:29).
+// mgStageKeep is stage "keep" (execution.mg:30).
 func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:29:24
+//line execution.mg:30:24
 	p.got.Add(n)
-//line execution_mg.go:65
+//line execution_mg.go:66
 	return nil
 }
 
@@ -70,7 +71,7 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineDefault"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 18, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 19, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -79,7 +80,7 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 	})
 	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "work",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 23, Col: 12},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 24, Col: 12},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context, mgIn int) error {
@@ -88,7 +89,7 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 29, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 30, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -112,7 +113,7 @@ func (p *InlineDefault) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// ThreadsReal is the pipeline declared at execution.mg:34.
+// ThreadsReal is the pipeline declared at execution.mg:35.
 type ThreadsReal struct {
 	Items int
 
@@ -133,42 +134,42 @@ func (mgP *ThreadsReal) mgInit() {
 	mgP.Items = 8
 }
 
-// mgStageGen is stage "gen" (execution.mg:45).
+// mgStageGen is stage "gen" (execution.mg:46).
 func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:46:2
+//line execution.mg:47:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:143
+//line execution_mg.go:144
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:50).
+// mgStageWork is stage "work" (execution.mg:51).
 func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:51:2
+//line execution.mg:52:2
 	p.gauge.Enter()
 	defer p.gauge.Leave()
 	if !p.gauge.Await(5 * time.Second) {
 		p.timedOut.Add(1)
 	}
 	emit(n)
-//line execution_mg.go:156
+//line execution_mg.go:157
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:58).
+// mgStageKeep is stage "keep" (execution.mg:59).
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:58:24
+//line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:164
+//line execution_mg.go:165
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (execution.mg:43).
+// mgHookBeforeRun is the before_run hook (execution.mg:44).
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
-//line execution.mg:43:14
+//line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:172
+//line execution_mg.go:173
 	return nil
 }
 
@@ -177,7 +178,7 @@ func (mgP *ThreadsReal) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ThreadsReal"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 45, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 46, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -186,7 +187,7 @@ func (mgP *ThreadsReal) mgGraph() *mgrt.Graph {
 	})
 	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 50, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 51, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -196,7 +197,7 @@ func (mgP *ThreadsReal) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 58, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 59, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -221,7 +222,7 @@ func (p *ThreadsReal) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// NamedContext is the pipeline declared at execution.mg:62.
+// NamedContext is the pipeline declared at execution.mg:63.
 type NamedContext struct {
 	gauge    Gauge
 	timedOut atomic.Int64
@@ -237,19 +238,19 @@ func NewNamedContext() *NamedContext {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *NamedContext) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:72).
+// mgStageGen is stage "gen" (execution.mg:73).
 func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:73:2
+//line execution.mg:74:2
 	for i := 0; i < 12; i++ {
 		emit(i)
 	}
-//line execution_mg.go:247
+//line execution_mg.go:248
 	return nil
 }
 
-// mgStageFetch is stage "fetch" (execution.mg:77).
+// mgStageFetch is stage "fetch" (execution.mg:78).
 func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:78:2
+//line execution.mg:79:2
 	p.gauge.Enter()
 	defer p.gauge.Leave()
 	if !p.gauge.Await(5 * time.Second) {
@@ -257,20 +258,20 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	}
 	time.Sleep(time.Millisecond)
 	emit(n)
-//line execution_mg.go:261
+//line execution_mg.go:262
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:86).
+// mgStageKeep is stage "keep" (execution.mg:87).
 func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (execution.mg:70).
+// mgHookBeforeRun is the before_run hook (execution.mg:71).
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
-//line execution.mg:70:14
+//line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:274
+//line execution_mg.go:275
 	return nil
 }
 
@@ -279,7 +280,7 @@ func (mgP *NamedContext) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedContext"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 72, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 73, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -288,7 +289,7 @@ func (mgP *NamedContext) mgGraph() *mgrt.Graph {
 	})
 	mgNodeFetch := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "fetch",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 77, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 78, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -298,7 +299,7 @@ func (mgP *NamedContext) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 86, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 87, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -323,7 +324,7 @@ func (p *NamedContext) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Blocks is the pipeline declared at execution.mg:91.
+// Blocks is the pipeline declared at execution.mg:92.
 type Blocks struct {
 	got Bag[int]
 }
@@ -338,77 +339,77 @@ func NewBlocks() *Blocks {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *Blocks) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:99).
+// mgStageGen is stage "gen" (execution.mg:100).
 func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:100:2
+//line execution.mg:101:2
 	for i := 0; i < 50; i++ {
 		emit(i)
 	}
-//line execution_mg.go:348
+//line execution_mg.go:349
 	return nil
 }
 
-// mgStageOuter is stage "outer" (execution.mg:105).
+// mgStageOuter is stage "outer" (execution.mg:106).
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:105:31
+//line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:356
+//line execution_mg.go:357
 	return nil
 }
 
-// mgStageInner is stage "inner" (execution.mg:107).
+// mgStageInner is stage "inner" (execution.mg:108).
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:107:32
+//line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:364
+//line execution_mg.go:365
 	return nil
 }
 
-// mgStageOwn is stage "own" (execution.mg:108).
+// mgStageOwn is stage "own" (execution.mg:109).
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:108:41
+//line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:372
+//line execution_mg.go:373
 	return nil
 }
 
-// mgStageCtxOpt is stage "ctx_opt" (execution.mg:109).
+// mgStageCtxOpt is stage "ctx_opt" (execution.mg:110).
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:109:46
+//line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:380
+//line execution_mg.go:381
 	return nil
 }
 
-// mgStageFlat is stage "flat" (execution.mg:111).
+// mgStageFlat is stage "flat" (execution.mg:112).
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:111:37
-	emit(n)
-//line execution_mg.go:388
-	return nil
-}
-
-// mgStageAfterInner is stage "after_inner" (execution.mg:112).
-func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:396
+//line execution_mg.go:389
 	return nil
 }
 
-// mgStageDefaultExec is stage "default_exec" (execution.mg:114).
-func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:114:37
+// mgStageAfterInner is stage "after_inner" (execution.mg:113).
+func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
+//line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:404
+//line execution_mg.go:397
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:115).
+// mgStageDefaultExec is stage "default_exec" (execution.mg:115).
+func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
+//line execution.mg:115:37
+	emit(n)
+//line execution_mg.go:405
+	return nil
+}
+
+// mgStageKeep is stage "keep" (execution.mg:116).
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:115:31
+//line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:412
+//line execution_mg.go:413
 	return nil
 }
 
@@ -417,7 +418,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Blocks"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 99, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 100, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -426,7 +427,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeOuter := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "outer",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 105, Col: 13},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 106, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -436,7 +437,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeInner := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 107, Col: 14},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 108, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -446,7 +447,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeOwn := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "own",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 108, Col: 14},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 109, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -456,7 +457,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeCtxOpt := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "ctx_opt",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 109, Col: 14},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 110, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 9},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -466,7 +467,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeFlat := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "flat",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 111, Col: 13},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 112, Col: 13},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context, mgIn int) error {
@@ -475,7 +476,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeAfterInner := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "after_inner",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 112, Col: 13},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 113, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -485,7 +486,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeDefaultExec := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "default_exec",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 114, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 115, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 7},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -495,7 +496,7 @@ func (mgP *Blocks) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 115, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 116, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -525,7 +526,7 @@ func (p *Blocks) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// MaxThreads is the pipeline declared at execution.mg:119.
+// MaxThreads is the pipeline declared at execution.mg:120.
 type MaxThreads struct {
 	gauge Gauge
 	got   Bag[int]
@@ -541,43 +542,43 @@ func NewMaxThreads() *MaxThreads {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *MaxThreads) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:127).
+// mgStageGen is stage "gen" (execution.mg:128).
 func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:128:2
+//line execution.mg:129:2
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:551
+//line execution_mg.go:552
 	return nil
 }
 
-// mgStageA is stage "a" (execution.mg:132).
+// mgStageA is stage "a" (execution.mg:133).
 func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:133:2
+//line execution.mg:134:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:562
+//line execution_mg.go:563
 	return nil
 }
 
-// mgStageB is stage "b" (execution.mg:138).
+// mgStageB is stage "b" (execution.mg:139).
 func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:139:2
+//line execution.mg:140:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:573
+//line execution_mg.go:574
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:144).
+// mgStageKeep is stage "keep" (execution.mg:145).
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:144:24
+//line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:581
+//line execution_mg.go:582
 	return nil
 }
 
@@ -586,7 +587,7 @@ func (mgP *MaxThreads) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MaxThreads", MaxThreads: 3})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 127, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 128, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -595,7 +596,7 @@ func (mgP *MaxThreads) mgGraph() *mgrt.Graph {
 	})
 	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 132, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 133, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -605,7 +606,7 @@ func (mgP *MaxThreads) mgGraph() *mgrt.Graph {
 	})
 	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 138, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 139, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -615,7 +616,7 @@ func (mgP *MaxThreads) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 144, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 145, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -640,7 +641,7 @@ func (p *MaxThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// NoMaxThreads is the pipeline declared at execution.mg:148.
+// NoMaxThreads is the pipeline declared at execution.mg:149.
 type NoMaxThreads struct {
 	gauge Gauge
 }
@@ -655,39 +656,39 @@ func NewNoMaxThreads() *NoMaxThreads {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *NoMaxThreads) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:153).
+// mgStageGen is stage "gen" (execution.mg:154).
 func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:154:2
+//line execution.mg:155:2
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:665
+//line execution_mg.go:666
 	return nil
 }
 
-// mgStageA is stage "a" (execution.mg:158).
+// mgStageA is stage "a" (execution.mg:159).
 func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:159:2
+//line execution.mg:160:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:676
+//line execution_mg.go:677
 	return nil
 }
 
-// mgStageB is stage "b" (execution.mg:164).
+// mgStageB is stage "b" (execution.mg:165).
 func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:165:2
+//line execution.mg:166:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:687
+//line execution_mg.go:688
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:170).
+// mgStageKeep is stage "keep" (execution.mg:171).
 func (p *NoMaxThreads) mgStageKeep(ctx context.Context, n int) error {
 	return nil
 }
@@ -697,7 +698,7 @@ func (mgP *NoMaxThreads) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NoMaxThreads"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 153, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 154, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -706,7 +707,7 @@ func (mgP *NoMaxThreads) mgGraph() *mgrt.Graph {
 	})
 	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 158, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 159, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -716,7 +717,7 @@ func (mgP *NoMaxThreads) mgGraph() *mgrt.Graph {
 	})
 	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 164, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 165, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -726,7 +727,7 @@ func (mgP *NoMaxThreads) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 170, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 171, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -751,7 +752,7 @@ func (p *NoMaxThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Ordered is the pipeline declared at execution.mg:175.
+// Ordered is the pipeline declared at execution.mg:176.
 type Ordered struct {
 	Items int
 
@@ -770,32 +771,32 @@ func (mgP *Ordered) mgInit() {
 	mgP.Items = 200
 }
 
-// mgStageGen is stage "gen" (execution.mg:182).
+// mgStageGen is stage "gen" (execution.mg:183).
 func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:183:2
+//line execution.mg:184:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:780
+//line execution_mg.go:781
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:187).
+// mgStageWork is stage "work" (execution.mg:188).
 func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:188:2
+//line execution.mg:189:2
 	if n%4 == 0 {
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:791
+//line execution_mg.go:792
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:193).
+// mgStageKeep is stage "keep" (execution.mg:194).
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:193:24
+//line execution.mg:194:24
 	p.got.Add(n)
-//line execution_mg.go:799
+//line execution_mg.go:800
 	return nil
 }
 
@@ -804,7 +805,7 @@ func (mgP *Ordered) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ordered"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 182, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 183, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -813,7 +814,7 @@ func (mgP *Ordered) mgGraph() *mgrt.Graph {
 	})
 	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 187, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 188, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
@@ -824,7 +825,7 @@ func (mgP *Ordered) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 193, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 194, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -848,7 +849,7 @@ func (p *Ordered) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Unordered is the pipeline declared at execution.mg:197.
+// Unordered is the pipeline declared at execution.mg:198.
 type Unordered struct {
 	Items int
 
@@ -867,32 +868,32 @@ func (mgP *Unordered) mgInit() {
 	mgP.Items = 200
 }
 
-// mgStageGen is stage "gen" (execution.mg:204).
+// mgStageGen is stage "gen" (execution.mg:205).
 func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:205:2
+//line execution.mg:206:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:877
+//line execution_mg.go:878
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:209).
+// mgStageWork is stage "work" (execution.mg:210).
 func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:210:2
+//line execution.mg:211:2
 	if n%4 == 0 {
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:888
+//line execution_mg.go:889
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:215).
+// mgStageKeep is stage "keep" (execution.mg:216).
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:215:24
+//line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:896
+//line execution_mg.go:897
 	return nil
 }
 
@@ -901,7 +902,7 @@ func (mgP *Unordered) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unordered"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 204, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 205, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -910,7 +911,7 @@ func (mgP *Unordered) mgGraph() *mgrt.Graph {
 	})
 	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 209, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 210, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -920,7 +921,7 @@ func (mgP *Unordered) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 215, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 216, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -944,7 +945,7 @@ func (p *Unordered) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Backpressure is the pipeline declared at execution.mg:220.
+// Backpressure is the pipeline declared at execution.mg:221.
 type Backpressure struct {
 	Items int
 
@@ -965,26 +966,26 @@ func (mgP *Backpressure) mgInit() {
 	mgP.Items = 300
 }
 
-// mgStageGen is stage "gen" (execution.mg:229).
+// mgStageGen is stage "gen" (execution.mg:230).
 func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:230:2
+//line execution.mg:231:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:976
+//line execution_mg.go:977
 	return nil
 }
 
-// mgStageSlow is stage "slow" (execution.mg:235).
+// mgStageSlow is stage "slow" (execution.mg:236).
 func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
-//line execution.mg:236:2
+//line execution.mg:237:2
 	p.consumed++
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:988
+//line execution_mg.go:989
 	return nil
 }
 
@@ -993,7 +994,7 @@ func (mgP *Backpressure) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backpressure"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 229, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 230, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1002,7 +1003,7 @@ func (mgP *Backpressure) mgGraph() *mgrt.Graph {
 	})
 	mgNodeSlow := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:      "slow",
-		Pos:       mgrt.Pos{File: "execution.mg", Line: 235, Col: 11},
+		Pos:       mgrt.Pos{File: "execution.mg", Line: 236, Col: 11},
 		QueueSize: 4,
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageSlow
@@ -1026,7 +1027,7 @@ func (p *Backpressure) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// StageOptions is the pipeline declared at execution.mg:251.
+// StageOptions is the pipeline declared at execution.mg:252.
 type StageOptions struct {
 	got Bag[int]
 }
@@ -1041,33 +1042,33 @@ func NewStageOptions() *StageOptions {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *StageOptions) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:256).
+// mgStageGen is stage "gen" (execution.mg:257).
 func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:257:2
+//line execution.mg:258:2
 	for i := 0; i < 4; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1051
+//line execution_mg.go:1052
 	return nil
 }
 
-// mgStageSlow is stage "slow" (execution.mg:261).
+// mgStageSlow is stage "slow" (execution.mg:262).
 func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:262:2
+//line execution.mg:263:2
 	if n == 1 {
 		<-ctx.Done() // only the deadline ends this wait
 		return ctx.Err()
 	}
 	emit(n)
-//line execution_mg.go:1063
+//line execution_mg.go:1064
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:268).
+// mgStageKeep is stage "keep" (execution.mg:269).
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:268:24
+//line execution.mg:269:24
 	p.got.Add(n)
-//line execution_mg.go:1071
+//line execution_mg.go:1072
 	return nil
 }
 
@@ -1076,7 +1077,7 @@ func (mgP *StageOptions) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StageOptions"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 256, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 257, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1085,7 +1086,7 @@ func (mgP *StageOptions) mgGraph() *mgrt.Graph {
 	})
 	mgNodeSlow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:    "slow",
-		Pos:     mgrt.Pos{File: "execution.mg", Line: 261, Col: 12},
+		Pos:     mgrt.Pos{File: "execution.mg", Line: 262, Col: 12},
 		Timeout: 20 * time.Millisecond,
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1095,7 +1096,7 @@ func (mgP *StageOptions) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 268, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 269, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -1119,7 +1120,7 @@ func (p *StageOptions) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// OneSlot is the pipeline declared at execution.mg:273.
+// OneSlot is the pipeline declared at execution.mg:274.
 type OneSlot struct {
 	gauge Gauge
 	got   Bag[int]
@@ -1135,42 +1136,42 @@ func NewOneSlot() *OneSlot {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *OneSlot) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:282).
+// mgStageGen is stage "gen" (execution.mg:283).
 func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:283:2
+//line execution.mg:284:2
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1145
+//line execution_mg.go:1146
 	return nil
 }
 
-// mgStageA is stage "a" (execution.mg:287).
+// mgStageA is stage "a" (execution.mg:288).
 func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:288:2
+//line execution.mg:289:2
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
 	emit(n + 1000)
-//line execution_mg.go:1156
+//line execution_mg.go:1157
 	return nil
 }
 
-// mgStageB is stage "b" (execution.mg:293).
+// mgStageB is stage "b" (execution.mg:294).
 func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:294:2
+//line execution.mg:295:2
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1166
+//line execution_mg.go:1167
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:298).
+// mgStageKeep is stage "keep" (execution.mg:299).
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:298:35
+//line execution.mg:299:35
 	p.got.Add(n)
-//line execution_mg.go:1174
+//line execution_mg.go:1175
 	return nil
 }
 
@@ -1179,7 +1180,7 @@ func (mgP *OneSlot) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OneSlot", QueueSize: 1, MaxThreads: 1})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 282, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 283, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1188,7 +1189,7 @@ func (mgP *OneSlot) mgGraph() *mgrt.Graph {
 	})
 	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 287, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 288, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1198,7 +1199,7 @@ func (mgP *OneSlot) mgGraph() *mgrt.Graph {
 	})
 	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 293, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 294, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1208,7 +1209,7 @@ func (mgP *OneSlot) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "keep",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 298, Col: 11},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 299, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
@@ -1234,7 +1235,7 @@ func (p *OneSlot) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// OrderedMulti is the pipeline declared at execution.mg:302.
+// OrderedMulti is the pipeline declared at execution.mg:303.
 type OrderedMulti struct {
 	got Bag[int]
 }
@@ -1249,34 +1250,34 @@ func NewOrderedMulti() *OrderedMulti {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *OrderedMulti) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:307).
+// mgStageGen is stage "gen" (execution.mg:308).
 func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:308:2
+//line execution.mg:309:2
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1259
+//line execution_mg.go:1260
 	return nil
 }
 
-// mgStageMulti is stage "multi" (execution.mg:312).
+// mgStageMulti is stage "multi" (execution.mg:313).
 func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:313:2
+//line execution.mg:314:2
 	if n%5 == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	for j := 0; j < n%3; j++ {
 		emit(n*10 + j)
 	}
-//line execution_mg.go:1272
+//line execution_mg.go:1273
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:320).
+// mgStageKeep is stage "keep" (execution.mg:321).
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:320:24
+//line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1280
+//line execution_mg.go:1281
 	return nil
 }
 
@@ -1285,7 +1286,7 @@ func (mgP *OrderedMulti) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OrderedMulti"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 307, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 308, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1294,7 +1295,7 @@ func (mgP *OrderedMulti) mgGraph() *mgrt.Graph {
 	})
 	mgNodeMulti := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "multi",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 312, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 313, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
@@ -1305,7 +1306,7 @@ func (mgP *OrderedMulti) mgGraph() *mgrt.Graph {
 	})
 	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 320, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 321, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageKeep
 	})
@@ -1329,7 +1330,7 @@ func (p *OrderedMulti) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Unbounded is the pipeline declared at execution.mg:324.
+// Unbounded is the pipeline declared at execution.mg:325.
 type Unbounded struct {
 	Items int
 
@@ -1350,26 +1351,26 @@ func (mgP *Unbounded) mgInit() {
 	mgP.Items = 300
 }
 
-// mgStageGen is stage "gen" (execution.mg:333).
+// mgStageGen is stage "gen" (execution.mg:334).
 func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:334:2
+//line execution.mg:335:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1361
+//line execution_mg.go:1362
 	return nil
 }
 
-// mgStageSlow is stage "slow" (execution.mg:339).
+// mgStageSlow is stage "slow" (execution.mg:340).
 func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
-//line execution.mg:340:2
+//line execution.mg:341:2
 	p.consumed++
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1373
+//line execution_mg.go:1374
 	return nil
 }
 
@@ -1378,7 +1379,7 @@ func (mgP *Unbounded) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unbounded"})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 333, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 334, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1387,7 +1388,7 @@ func (mgP *Unbounded) mgGraph() *mgrt.Graph {
 	})
 	mgNodeSlow := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:      "slow",
-		Pos:       mgrt.Pos{File: "execution.mg", Line: 339, Col: 11},
+		Pos:       mgrt.Pos{File: "execution.mg", Line: 340, Col: 11},
 		QueueSize: -1,
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageSlow
@@ -1411,7 +1412,7 @@ func (p *Unbounded) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// CappedInner is the pipeline declared at execution.mg:350.
+// CappedInner is the pipeline declared at execution.mg:351.
 type CappedInner struct {
 	gauge *Gauge
 }
@@ -1426,22 +1427,22 @@ func NewCappedInner() *CappedInner {
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *CappedInner) mgInit() {}
 
-// mgStageWork is stage "work" (execution.mg:357).
+// mgStageWork is stage "work" (execution.mg:358).
 func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:358:2
+//line execution.mg:359:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1437
+//line execution_mg.go:1438
 	return nil
 }
 
-// mgStageOther is stage "other" (execution.mg:363).
+// mgStageOther is stage "other" (execution.mg:364).
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:363:30
+//line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1445
+//line execution_mg.go:1446
 	return nil
 }
 
@@ -1450,7 +1451,7 @@ func (mgP *CappedInner) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedInner"})
 	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 358, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1460,7 +1461,7 @@ func (mgP *CappedInner) mgGraph() *mgrt.Graph {
 	})
 	mgNodeOther := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "other",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 364, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1487,7 +1488,7 @@ func (p *CappedInner) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// CappedHost is the pipeline declared at execution.mg:366.
+// CappedHost is the pipeline declared at execution.mg:367.
 type CappedHost struct {
 	gauge Gauge
 
@@ -1506,37 +1507,37 @@ func (mgP *CappedHost) mgInit() {
 	mgP.mgNestedInner = NewCappedInner()
 }
 
-// mgStageGen is stage "gen" (execution.mg:375).
+// mgStageGen is stage "gen" (execution.mg:376).
 func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:376:2
+//line execution.mg:377:2
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1516
+//line execution_mg.go:1517
 	return nil
 }
 
-// mgStageOwn is stage "own" (execution.mg:381).
+// mgStageOwn is stage "own" (execution.mg:382).
 func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:382:2
+//line execution.mg:383:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1527
+//line execution_mg.go:1528
 	return nil
 }
 
-// mgStageSink is stage "sink" (execution.mg:387).
+// mgStageSink is stage "sink" (execution.mg:388).
 func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (execution.mg:373).
+// mgHookBeforeRun is the before_run hook (execution.mg:374).
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
-//line execution.mg:373:14
+//line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1540
+//line execution_mg.go:1541
 	return nil
 }
 
@@ -1545,7 +1546,7 @@ func (mgP *CappedHost) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedHost", MaxThreads: 2})
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 375, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 376, Col: 11},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1554,7 +1555,7 @@ func (mgP *CappedHost) mgGraph() *mgrt.Graph {
 	})
 	mgNodeInnerWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner.work",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 358, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1564,7 +1565,7 @@ func (mgP *CappedHost) mgGraph() *mgrt.Graph {
 	})
 	mgNodeInnerOther := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner.other",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 364, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1574,7 +1575,7 @@ func (mgP *CappedHost) mgGraph() *mgrt.Graph {
 	})
 	mgNodeOwn := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "own",
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 381, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 382, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
@@ -1584,7 +1585,7 @@ func (mgP *CappedHost) mgGraph() *mgrt.Graph {
 	})
 	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 387, Col: 11},
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 388, Col: 11},
 	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageSink
 	})
@@ -1608,5 +1609,310 @@ func (p *CappedHost) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *CappedHost) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// ParamOptions is the pipeline declared at execution.mg:392.
+type ParamOptions struct {
+	Workers int
+	Size    int
+	Queue   int64
+	Wait    time.Duration
+
+	mu       sync.Mutex
+	produced int
+	batches  int
+}
+
+// NewParamOptions returns a ParamOptions with its parameters at their defaults.
+func NewParamOptions() *ParamOptions {
+	mgP := &ParamOptions{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *ParamOptions) mgInit() {
+	mgP.Workers = 2
+	mgP.Size = 3
+	mgP.Queue = 7
+	mgP.Wait = time.Second
+}
+
+// mgStageGen is stage "gen" (execution.mg:403).
+func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
+//line execution.mg:404:2
+	p.produced++
+	for i := 0; i < 10; i++ {
+		emit(i)
+	}
+//line execution_mg.go:1650
+	return nil
+}
+
+// mgStageWork is stage "work" (execution.mg:409).
+func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
+//line execution.mg:409:78
+	emit(n)
+//line execution_mg.go:1658
+	return nil
+}
+
+// mgStageSink is stage "sink" (execution.mg:411).
+func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
+//line execution.mg:412:2
+	p.mu.Lock()
+	p.batches++
+	p.mu.Unlock()
+//line execution_mg.go:1668
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamOptions", MaxThreads: mgP.Workers})
+	if mgP.Workers < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Workers",
+			Value:  mgP.Workers,
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 397, Col: 2},
+			Option: "max_threads Workers",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Workers < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Workers",
+			Value:  mgP.Workers,
+			Stage:  "work",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 36},
+			Option: "threads(Workers)",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Queue < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Queue",
+			Value:  mgP.Queue,
+			Stage:  "work",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 56},
+			Option: "queue_size(Queue)",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Wait <= 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Wait",
+			Value:  mgP.Wait,
+			Stage:  "work",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 71},
+			Option: "timeout(Wait)",
+			Want:   "more than 0s",
+		})
+	}
+	if mgP.Size < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Size",
+			Value:  mgP.Size,
+			Stage:  "batch",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
+			Option: "batch Size",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Wait <= 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Wait",
+			Value:  mgP.Wait,
+			Stage:  "batch",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
+			Option: "every Wait",
+			Want:   "more than 0s",
+		})
+	}
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
+		}
+	})
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name:      "work",
+		Pos:       mgrt.Pos{File: "execution.mg", Line: 409, Col: 12},
+		Strategy:  mgrt.Strategy{Kind: mgrt.Threads, N: mgP.Workers},
+		QueueSize: int(mgP.Queue),
+		Timeout:   mgP.Wait,
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
+		}
+	})
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
+		Name: "batch",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
+	}, mgP.Size, mgP.Wait)
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "sink",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 411, Col: 11},
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageSink
+	})
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSink)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *ParamOptions) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *ParamOptions) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *ParamOptions) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// NestedParamOptions is the pipeline declared at execution.mg:419.
+type NestedParamOptions struct {
+	mgNestedInner *ParamInner
+}
+
+// NewNestedParamOptions returns a NestedParamOptions with its parameters at their defaults.
+func NewNestedParamOptions() *NestedParamOptions {
+	mgP := &NestedParamOptions{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *NestedParamOptions) mgInit() {
+	mgP.mgNestedInner = NewParamInner()
+}
+
+// mgStageGen is stage "gen" (execution.mg:420).
+func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
+//line execution.mg:421:2
+	for i := 0; i < 10; i++ {
+		emit(i)
+	}
+//line execution_mg.go:1809
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *NestedParamOptions) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NestedParamOptions"})
+	if mgP.mgNestedInner.K < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "K",
+			Value:  mgP.mgNestedInner.K,
+			Stage:  "inner.sink",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 430, Col: 31},
+			Option: "threads(K)",
+			Want:   "at least 1",
+		})
+	}
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 420, Col: 11},
+	}, func(mgW *mgrt.Worker[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
+		}
+	})
+	mgNodeInnerSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name:     "inner.sink",
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 430, Col: 11},
+		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: mgP.mgNestedInner.K},
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgNestedInner.mgStageSink
+	})
+	mgrt.Connect(mgNodeGen, mgNodeInnerSink)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *NestedParamOptions) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *NestedParamOptions) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *NestedParamOptions) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// ParamInner is the pipeline declared at execution.mg:428.
+type ParamInner struct {
+	K int
+}
+
+// NewParamInner returns a ParamInner with its parameters at their defaults.
+func NewParamInner() *ParamInner {
+	mgP := &ParamInner{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *ParamInner) mgInit() {
+	mgP.K = 2
+}
+
+// mgStageSink is stage "sink" (execution.mg:430).
+func (p *ParamInner) mgStageSink(ctx context.Context, n int) error {
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *ParamInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamInner"})
+	if mgP.K < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "K",
+			Value:  mgP.K,
+			Stage:  "sink",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 430, Col: 31},
+			Option: "threads(K)",
+			Want:   "at least 1",
+		})
+	}
+	_ = mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name:     "sink",
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 430, Col: 11},
+		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: mgP.K},
+	}, func(mgW *mgrt.Worker[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
+	})
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *ParamInner) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *ParamInner) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *ParamInner) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
