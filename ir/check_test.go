@@ -919,3 +919,59 @@ func FuzzCheck(f *testing.F) {
 		ir.CheckWith(ir.Options{NoTypes: true}, file)
 	})
 }
+
+func TestChains(t *testing.T) {
+	prog, diags := checkSource(t, `package main
+
+pipeline P {
+	producer gen() int { emit(1) }
+	processor a(n int) int { emit(n) }
+	processor b(n int) int { emit(n) }
+	processor c(n int) int threads(2) { emit(n) }
+	processor d(n int) int { emit(n) }
+	processor e(n int) int queue_size(10) { emit(n) }
+	processor f(n int) int to(g, h) { emit(n) }
+	consumer g(n int) {}
+	consumer h(n int) {}
+}
+
+pipeline Q {
+	producer gen() int { emit(1) }
+	processor a(n int) int dead_letter(dl) { emit(n) }
+	processor b(n int) int { emit(n) }
+	batch 2
+	consumer c(b []int) {}
+	consumer dl(f mgrt.Failed[int]) {}
+}
+`)
+	wantDiags(t, diags)
+	chainsOf := func(p *ir.Pipeline) []string {
+		var out []string
+		for _, c := range p.Graph.Chains {
+			var names []string
+			for _, n := range c.Nodes {
+				if n.Chain != c {
+					t.Errorf("%s: Node.Chain is not its chain", n.Name)
+				}
+				names = append(names, n.Name)
+			}
+			out = append(out, strings.Join(names, "->"))
+		}
+		return out
+	}
+	// c runs on threads: it neither continues a chain nor starts one, and d
+	// after it is not fed by a chain stage; e keeps its own queue, so it does
+	// not continue one, but it may start one (f, which fans out, ends it).
+	if got := chainsOf(pipeline(t, prog, "P")); strings.Join(got, " ") != "gen->a->b e->f" {
+		t.Errorf("P chains = %q, want gen->a->b and e->f", got)
+	}
+	for _, name := range []string{"c", "d", "g", "h"} {
+		if n := node(t, pipeline(t, prog, "P"), name); n.Chain != nil {
+			t.Errorf("P.%s is in a chain, want none", name)
+		}
+	}
+	// a has a dead letter: the chain ends with it; a batch is no chain stage.
+	if got := chainsOf(pipeline(t, prog, "Q")); strings.Join(got, " ") != "gen->a" {
+		t.Errorf("Q chains = %q, want gen->a", got)
+	}
+}

@@ -325,6 +325,20 @@ type Graph struct {
 	Nodes []*Node // source order: parent's first, then own; nested pipelines in place
 	Edges []*Edge // source order of their senders
 	Hooks []*HookRef
+	// Chains are the maximal one-to-one inline runs of stages (see Chain), in
+	// the order of their first nodes.
+	Chains []*Chain
+}
+
+// Chain is a maximal run of two or more stages that pass each item one to
+// one on one goroutine, so that the generator may call them directly (DESIGN
+// 3.2). Each stage after the first is a processor, consumer or custom stage
+// that runs inline, has no queue_size of its own, and has exactly one input:
+// one static edge and no dead letters. Its sender has that edge as its only
+// output (no dead_letter, no to.NAME routes, no round robin) and is a producer
+// (which may only start a chain) or an inline processor or custom stage.
+type Chain struct {
+	Nodes []*Node
 }
 
 // Node is one stage in a run graph.
@@ -341,6 +355,7 @@ type Node struct {
 	Routes     []Route // what the body's to.NAME sends to, one per to(...) name
 	Ins        []*Edge
 	DeadLetter *Edge
+	Chain      *Chain // the chain it belongs to, or nil
 }
 
 // Route is one name of a stage's to(...): the body's to.FIELD(v) sends to

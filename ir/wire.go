@@ -958,6 +958,7 @@ func (b *graphBuilder) finish() {
 		n.Index = i
 	}
 	nodeVars(b.g.Nodes)
+	b.g.Chains = chains(b.g.Nodes)
 	b.g.Edges = nil
 	for _, n := range b.g.Nodes {
 		b.g.Edges = append(b.g.Edges, n.Outs...)
@@ -992,4 +993,61 @@ func RouteField(to []NameRef, ref NameRef) string {
 func (b *graphBuilder) lookupUnit(sc *gscope, ref NameRef) *gunit {
 	u, _ := b.lookup(sc, ref)
 	return u
+}
+
+// chains finds the one-to-one inline runs of a graph (see Chain).
+func chains(nodes []*Node) []*Chain {
+	var out []*Chain
+	for _, n := range nodes {
+		if n.Chain != nil || !chainStart(n) {
+			continue
+		}
+		c := &Chain{Nodes: []*Node{n}}
+		for cur := n; chainSender(cur) && chainReceiver(cur.Outs[0].To); cur = cur.Outs[0].To {
+			c.Nodes = append(c.Nodes, cur.Outs[0].To)
+		}
+		if len(c.Nodes) < 2 {
+			continue
+		}
+		for _, m := range c.Nodes {
+			m.Chain = c
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// chainStart reports whether n begins a chain: it sends to a chain stage and
+// does not itself continue its sender's chain.
+func chainStart(n *Node) bool {
+	if !chainSender(n) || !chainReceiver(n.Outs[0].To) {
+		return false
+	}
+	return !chainReceiver(n) || !chainSender(n.Ins[0].From)
+}
+
+// chainReceiver reports whether n may run as the next stage of a chain.
+func chainReceiver(n *Node) bool {
+	st := n.Decl
+	switch st.Kind {
+	case Processor, Consumer, Custom:
+	default:
+		return false
+	}
+	return st.Strategy.Kind == Inline && st.QueueSize.IsZero() && len(n.Ins) == 1 && !n.Ins[0].DeadLetter
+}
+
+// chainSender reports whether n may hand its items to a chain's next stage.
+func chainSender(n *Node) bool {
+	st := n.Decl
+	switch st.Kind {
+	case Producer:
+	case Processor, Custom:
+		if st.Strategy.Kind != Inline {
+			return false
+		}
+	default:
+		return false
+	}
+	return len(n.Outs) == 1 && n.DeadLetter == nil && !st.UsesTo && st.Routing == Broadcast
 }
