@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -23,11 +24,16 @@ func (g *gen) main() {
 		name  string
 		usage string
 		bool  bool
+		doc   bool // the usage is the param's doc comment
 	}
 	flags := map[string]*flagInfo{}
 	var programs []jen.Code
+	var docs []string // the pipelines' doc comments, the program's description
 	for _, f := range g.prog.Files {
 		for _, p := range f.Pipelines {
+			if p.Doc != "" {
+				docs = append(docs, p.Doc)
+			}
 			p := p
 			// Every parameter the pipeline value reaches, a nested
 			// pipeline's included, takes its flag.
@@ -44,6 +50,13 @@ func (g *gen) main() {
 					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Go == "bool"}
 					flags[prm.Flag] = fi
 					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
+					if prm.Doc != "" {
+						fi.usage = strings.ReplaceAll(prm.Doc, "\n", " ") // its doc comment is its usage line
+						fi.doc = true
+					}
+				}
+				if fi.doc {
+					continue // no per-pipeline defaults after a written usage line
 				}
 				if prm.Default != "" && len(r.Path) == 0 {
 					fi.usage += fmt.Sprintf("; %s: %s", p.Name, prm.Default)
@@ -86,11 +99,16 @@ func (g *gen) main() {
 		}
 		flagVals = append(flagVals, multiline(vals...))
 	}
+	var app []jen.Code
+	if len(docs) > 0 {
+		app = append(app, field("Doc", jen.Lit(strings.Join(docs, "\n\n"))))
+	}
+	app = append(app,
+		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
+		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
+	)
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
-		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(
-			field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
-			field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
-		)))),
+		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(app...)))),
 	)
 }

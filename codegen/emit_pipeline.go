@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 
@@ -38,6 +39,7 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 	mgP := func() *jen.Statement { return id(ir.RecvVar) }
 
 	// The type.
+	g.doc(f.Group, p.Doc, true)
 	f.Commentf("%s is the pipeline declared at %s:%d.", p.Name, path.Base(g.base), p.Pos.Line)
 	f.Type().Id(p.Name).StructFunc(func(s *jen.Group) {
 		if p.Extends != nil {
@@ -45,6 +47,7 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 		}
 		for _, prm := range p.Params {
 			if prm.Owner == p {
+				g.doc(s, prm.Doc, false)
 				s.Id(prm.Name).Add(typ(prm.Type))
 			}
 		}
@@ -162,6 +165,7 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 	if hasTo(st) {
 		params = append(params, id(to).Id(st.ToType))
 	}
+	g.doc(f.Group, st.Doc, true)
 	f.Commentf("%s is stage %q (%s:%d).", st.Method, st.QName, path.Base(g.base), st.Pos.Line)
 	f.Func().Params(id(recv).Op("*").Id(p.Name)).Id(st.Method).Params(params...).Error().BlockFunc(func(b *jen.Group) {
 		if st.Body != nil {
@@ -244,4 +248,22 @@ func (g *gen) hookMethod(p *ir.Pipeline, h *ir.Hook) {
 			b.Return(jen.Nil())
 		}
 	})
+}
+
+// doc writes a .mg doc comment as the Go doc comment of what follows, with an
+// empty comment line after it when more generated text follows.
+func (g *gen) doc(grp *jen.Group, doc string, more bool) {
+	if doc == "" {
+		return
+	}
+	for _, line := range strings.Split(doc, "\n") {
+		if line == "" {
+			grp.Comment("")
+		} else {
+			grp.Comment(line)
+		}
+	}
+	if more {
+		grp.Comment("")
+	}
 }

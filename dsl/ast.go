@@ -51,6 +51,7 @@ type Pipeline struct {
 	Options []*Option `parser:"@@*"`
 	Members []*Member `parser:"\"{\" @@* \"}\""`
 	EndPos  lexer.Position
+	Doc     string `parser:""` // the // comment lines right above it, without the slashes
 }
 
 // Member is one declaration inside a pipeline or a strategy block.
@@ -77,6 +78,7 @@ type Param struct {
 	Name    *Ident  `parser:"\"param\" @@"`
 	Type    *GoType `parser:"@@"`
 	Default *GoExpr `parser:"( \"=\" @@ )?"`
+	Doc     string  `parser:""` // the // comment lines right above it
 }
 
 // State is a `state { ... }` block of Go fields.
@@ -141,6 +143,7 @@ type Batch struct {
 	Size    string    `parser:"\"batch\" @( Number | Ident )"`
 	Every   string    `parser:"( \"every\" @( Duration | Ident ) )?"`
 	Options []*Option `parser:"@@*"`
+	Doc     string    `parser:""` // the // comment lines right above it
 }
 
 // Stage is a producer, processor, consumer, accumulator, custom stage or nested pipeline.
@@ -153,6 +156,7 @@ type Stage struct {
 	Options []*Option `parser:"@@*"`
 	Ref     *GoExpr   `parser:"( \"=\" @@"`
 	Body    *Body     `parser:"| @@ )?"`
+	Doc     string    `parser:""` // the // comment lines right above it
 }
 
 // Params is the parenthesised input parameter of a stage: empty or `name Type`.

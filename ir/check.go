@@ -152,7 +152,7 @@ func (c *checker) file(f *dsl.File) *File {
 			if !isExported(name) {
 				c.diags.Errorf(pos, "pipeline name %q must start with an upper-case letter: it becomes an exported Go type", name)
 			}
-			p := &Pipeline{Name: name, Pos: pos}
+			p := &Pipeline{Name: name, Pos: pos, Doc: d.Pipeline.Doc}
 			pd := &pipelineDecl{ast: d.Pipeline, file: f, ir: p, irFile: out, contexts: map[string]Strategy{}}
 			c.pipelines[name] = pd
 			c.order = append(c.order, pd)
@@ -261,11 +261,14 @@ func (c *checker) param(pd *pipelineDecl, prm *dsl.Param) {
 			prev.Default = def
 			prev.Pos = pos
 			prev.DefaultFrom = p
+			if prm.Doc != "" {
+				prev.Doc = prm.Doc
+			}
 		}
 		replaced = true
 	}
 	if !replaced {
-		p.Params = append(p.Params, &Param{Name: field, Decl: name, Flag: flagName(name), Type: typ, Default: def, Pos: pos, Owner: p, DefaultFrom: p})
+		p.Params = append(p.Params, &Param{Name: field, Decl: name, Doc: prm.Doc, Flag: flagName(name), Type: typ, Default: def, Pos: pos, Owner: p, DefaultFrom: p})
 	}
 }
 
@@ -569,6 +572,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	f := pd.file
 	kind := stageKinds[s.Kind]
 	st := c.newStage(pd, sc, kind, s.Name.Name, c.pos(f, s.Name.Pos))
+	st.Doc = s.Doc
 	if !isStageName(st.Name) {
 		c.diags.Errorf(st.Pos, "stage name %q must start with a lower-case letter", st.Name)
 	} else if goKeywords[st.Name] {
@@ -718,6 +722,7 @@ func (c *checker) batch(pd *pipelineDecl, sc *scopeDecl, b *dsl.Batch, block *St
 		name = fmt.Sprintf("batch%d", n)
 	}
 	st := c.newStage(pd, sc, Accumulator, name, pos)
+	st.Doc = b.Doc
 	st.IsBatch = true
 	st.BatchSize = size
 	if b.Every != "" {

@@ -48,6 +48,7 @@ func (t Type) IsZero() bool { return t.Go == "" }
 // stage bodies and hooks, and the graph it runs.
 type Pipeline struct {
 	Name    string
+	Doc     string // its doc comment in the .mg file, without the slashes
 	Pos     dsl.Pos
 	Extends *Pipeline // parent, or nil
 
@@ -84,6 +85,7 @@ type ParamRef struct {
 type Param struct {
 	Name    string // Go field name (exported)
 	Decl    string // the name as declared
+	Doc     string // its doc comment: the field's Go doc and its flag's usage
 	Flag    string // flag name in built binaries
 	Type    Type
 	Default string // Go expression, "" = zero value
@@ -212,6 +214,7 @@ type Stage struct {
 	Kind   StageKind
 	Name   string // as declared
 	QName  string // qualified within its top-level pipeline: "parse", "ingest.parse"
+	Doc    string // its doc comment in the .mg file
 	Pos    dsl.Pos
 	Owner  *Pipeline // the top-level pipeline that declares it
 	Method string    // Go method holding the body or binding call, e.g. "mgStageSave"

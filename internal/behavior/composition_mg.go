@@ -19,9 +19,11 @@ const _ = mgrt.SupportsGenV1
 //line composition.mg:47:2
 func (p *UsesNested) Nested() (first, second *Scale) { return p.mgNestedFirst, p.mgNestedSecond }
 
+// A producer-less pipeline with its own parameter and state, used as a stage.
+//
 // Scale is the pipeline declared at composition.mg:12.
 //
-//line composition_mg.go:25
+//line composition_mg.go:27
 type Scale struct {
 	Factor int
 
@@ -45,7 +47,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:20:2
 	p.seen.Add(1)
 	emit(n * p.Factor)
-//line composition_mg.go:49
+//line composition_mg.go:51
 	return nil
 }
 
@@ -53,7 +55,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 func (p *Scale) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:23:28
 	emit(n + 1)
-//line composition_mg.go:57
+//line composition_mg.go:59
 	return nil
 }
 
@@ -97,6 +99,9 @@ func (p *Scale) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Two nested copies of Scale, each its own value; the host has a parameter of
+// the same name that the nested bodies do not see.
+//
 // UsesNested is the pipeline declared at composition.mg:28.
 type UsesNested struct {
 	Factor int
@@ -127,7 +132,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line composition_mg.go:131
+//line composition_mg.go:136
 	return nil
 }
 
@@ -135,7 +140,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:139
+//line composition_mg.go:144
 	return nil
 }
 
@@ -216,6 +221,9 @@ func (p *UsesNested) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Named sub-pipelines routed 1–1 (ingest -> validate), 1–n (validate -> fast,
+// slow: broadcast) and n–1 (fast, slow -> report).
+//
 // Flow is the pipeline declared at composition.mg:52.
 type Flow struct {
 	fast   Bag[int]
@@ -239,7 +247,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 10; i++ {
 		emit(i)
 	}
-//line composition_mg.go:243
+//line composition_mg.go:251
 	return nil
 }
 
@@ -247,7 +255,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:251
+//line composition_mg.go:259
 	return nil
 }
 
@@ -255,7 +263,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:259
+//line composition_mg.go:267
 	return nil
 }
 
@@ -264,7 +272,7 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:70:3
 	p.fast.Add(n)
 	emit(n)
-//line composition_mg.go:268
+//line composition_mg.go:276
 	return nil
 }
 
@@ -273,7 +281,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:76:3
 	p.slow.Add(n)
 	emit(n + 100)
-//line composition_mg.go:277
+//line composition_mg.go:285
 	return nil
 }
 
@@ -281,7 +289,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:285
+//line composition_mg.go:293
 	return nil
 }
 
@@ -363,6 +371,8 @@ func (p *Flow) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Dynamic routing to named sub-pipelines.
+//
 // Split is the pipeline declared at composition.mg:86.
 type Split struct {
 	small Bag[int]
@@ -385,7 +395,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 10; i++ {
 		emit(i)
 	}
-//line composition_mg.go:389
+//line composition_mg.go:399
 	return nil
 }
 
@@ -403,7 +413,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 	} else {
 		to.large(n)
 	}
-//line composition_mg.go:407
+//line composition_mg.go:417
 	return nil
 }
 
@@ -411,7 +421,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:415
+//line composition_mg.go:425
 	return nil
 }
 
@@ -419,7 +429,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:423
+//line composition_mg.go:433
 	return nil
 }
 
@@ -478,6 +488,8 @@ func (p *Split) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A sub-pipeline with its own producer and an upstream keeps both inputs.
+//
 // BothInputs is the pipeline declared at composition.mg:116.
 type BothInputs struct {
 	got Bag[int]
@@ -501,7 +513,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		p.log.Add("emit")
 		emit(i)
 	}
-//line composition_mg.go:505
+//line composition_mg.go:517
 	return nil
 }
 
@@ -513,7 +525,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	emit(100)
 	p.log.Add("emit")
 	emit(101)
-//line composition_mg.go:517
+//line composition_mg.go:529
 	return nil
 }
 
@@ -521,7 +533,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:525
+//line composition_mg.go:537
 	return nil
 }
 
@@ -529,7 +541,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:533
+//line composition_mg.go:545
 	return nil
 }
 
@@ -537,7 +549,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:541
+//line composition_mg.go:553
 	return nil
 }
 
@@ -599,6 +611,8 @@ func (p *BothInputs) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A base pipeline, and children that add, redeclare and reroute.
+//
 // Base is the pipeline declared at composition.mg:146.
 type Base struct {
 	Label string
@@ -627,7 +641,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= p.Count; i++ {
 		emit(i)
 	}
-//line composition_mg.go:631
+//line composition_mg.go:645
 	return nil
 }
 
@@ -635,7 +649,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:639
+//line composition_mg.go:653
 	return nil
 }
 
@@ -643,7 +657,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:647
+//line composition_mg.go:661
 	return nil
 }
 
@@ -651,7 +665,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:655
+//line composition_mg.go:669
 	return nil
 }
 
@@ -659,7 +673,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:663
+//line composition_mg.go:677
 	return nil
 }
 
@@ -712,6 +726,9 @@ func (p *Base) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The child adds a stage and a hook after the parent's, and redeclares a
+// parameter's default.
+//
 // Child is the pipeline declared at composition.mg:169.
 type Child struct {
 	Base
@@ -734,7 +751,7 @@ func (mgP *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:738
+//line composition_mg.go:755
 	return nil
 }
 
@@ -742,7 +759,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:746
+//line composition_mg.go:763
 	return nil
 }
 
@@ -750,7 +767,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:754
+//line composition_mg.go:771
 	return nil
 }
 
@@ -812,6 +829,8 @@ func (p *Child) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The child bypasses square: it is dropped, and its hook with it.
+//
 // Skip is the pipeline declared at composition.mg:179.
 type Skip struct {
 	Base
@@ -867,6 +886,8 @@ func (p *Skip) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A chain a -> b -> c: bypassing it drops all three, one after the other.
+//
 // LongBase is the pipeline declared at composition.mg:184.
 type LongBase struct {
 	got Bag[int]
@@ -888,7 +909,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 3; i++ {
 		emit(i)
 	}
-//line composition_mg.go:892
+//line composition_mg.go:913
 	return nil
 }
 
@@ -896,7 +917,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:900
+//line composition_mg.go:921
 	return nil
 }
 
@@ -904,7 +925,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:908
+//line composition_mg.go:929
 	return nil
 }
 
@@ -912,7 +933,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:916
+//line composition_mg.go:937
 	return nil
 }
 
@@ -920,7 +941,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:924
+//line composition_mg.go:945
 	return nil
 }
 
@@ -1119,6 +1140,9 @@ func (p *ShortCut) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A sub-pipeline whose exit is two stages (both send nowhere inside it):
+// both feed the next sub-pipeline.
+//
 // TwoExits is the pipeline declared at composition.mg:210.
 type TwoExits struct {
 	got Bag[int]
@@ -1140,7 +1164,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 4; i++ {
 		emit(i)
 	}
-//line composition_mg.go:1144
+//line composition_mg.go:1168
 	return nil
 }
 
@@ -1154,7 +1178,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1158
+//line composition_mg.go:1182
 	return nil
 }
 
@@ -1162,7 +1186,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1166
+//line composition_mg.go:1190
 	return nil
 }
 
@@ -1170,7 +1194,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1174
+//line composition_mg.go:1198
 	return nil
 }
 
@@ -1178,7 +1202,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1182
+//line composition_mg.go:1206
 	return nil
 }
 

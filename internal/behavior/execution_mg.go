@@ -19,9 +19,11 @@ const _ = mgrt.SupportsGenV1
 //line execution.mg:247:2
 func (p *Backpressure) Lag() (consumed, maxLag int64) { return p.consumed, p.maxLag }
 
+// No strategy anywhere: every stage is inline, one body at a time.
+//
 // InlineDefault is the pipeline declared at execution.mg:13.
 //
-//line execution_mg.go:25
+//line execution_mg.go:27
 type InlineDefault struct {
 	gauge Gauge
 	got   Bag[int]
@@ -43,7 +45,7 @@ func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:47
+//line execution_mg.go:49
 	return nil
 }
 
@@ -54,7 +56,7 @@ func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) 
 	time.Sleep(20 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:58
+//line execution_mg.go:60
 	return nil
 }
 
@@ -62,7 +64,7 @@ func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) 
 func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:30:24
 	p.got.Add(n)
-//line execution_mg.go:66
+//line execution_mg.go:68
 	return nil
 }
 
@@ -113,6 +115,9 @@ func (p *InlineDefault) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// threads(4): four bodies run at once. Each body waits until four run
+// together (or 5 s), so the run proves they do.
+//
 // ThreadsReal is the pipeline declared at execution.mg:35.
 type ThreadsReal struct {
 	Items int
@@ -140,7 +145,7 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:144
+//line execution_mg.go:149
 	return nil
 }
 
@@ -153,7 +158,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 		p.timedOut.Add(1)
 	}
 	emit(n)
-//line execution_mg.go:157
+//line execution_mg.go:162
 	return nil
 }
 
@@ -161,7 +166,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:165
+//line execution_mg.go:170
 	return nil
 }
 
@@ -169,7 +174,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:173
+//line execution_mg.go:178
 	return nil
 }
 
@@ -222,6 +227,8 @@ func (p *ThreadsReal) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A named context used by a stage: three bodies at once, never more.
+//
 // NamedContext is the pipeline declared at execution.mg:63.
 type NamedContext struct {
 	gauge    Gauge
@@ -244,7 +251,7 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 12; i++ {
 		emit(i)
 	}
-//line execution_mg.go:248
+//line execution_mg.go:255
 	return nil
 }
 
@@ -258,7 +265,7 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	}
 	time.Sleep(time.Millisecond)
 	emit(n)
-//line execution_mg.go:262
+//line execution_mg.go:269
 	return nil
 }
 
@@ -271,7 +278,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:275
+//line execution_mg.go:282
 	return nil
 }
 
@@ -324,6 +331,9 @@ func (p *NamedContext) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Strategy blocks nest: the innermost wins, and a stage's own option beats
+// its block; the pipeline's execution applies outside any block.
+//
 // Blocks is the pipeline declared at execution.mg:92.
 type Blocks struct {
 	got Bag[int]
@@ -345,7 +355,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 50; i++ {
 		emit(i)
 	}
-//line execution_mg.go:349
+//line execution_mg.go:359
 	return nil
 }
 
@@ -353,7 +363,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:357
+//line execution_mg.go:367
 	return nil
 }
 
@@ -361,7 +371,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:365
+//line execution_mg.go:375
 	return nil
 }
 
@@ -369,7 +379,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:373
+//line execution_mg.go:383
 	return nil
 }
 
@@ -377,7 +387,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:381
+//line execution_mg.go:391
 	return nil
 }
 
@@ -385,7 +395,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:389
+//line execution_mg.go:399
 	return nil
 }
 
@@ -393,7 +403,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:397
+//line execution_mg.go:407
 	return nil
 }
 
@@ -401,7 +411,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:115:37
 	emit(n)
-//line execution_mg.go:405
+//line execution_mg.go:415
 	return nil
 }
 
@@ -409,7 +419,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:413
+//line execution_mg.go:423
 	return nil
 }
 
@@ -526,6 +536,8 @@ func (p *Blocks) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// max_threads 3 caps the bodies of all threads stages together.
+//
 // MaxThreads is the pipeline declared at execution.mg:120.
 type MaxThreads struct {
 	gauge Gauge
@@ -548,7 +560,7 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:552
+//line execution_mg.go:564
 	return nil
 }
 
@@ -559,7 +571,7 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:563
+//line execution_mg.go:575
 	return nil
 }
 
@@ -570,7 +582,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:574
+//line execution_mg.go:586
 	return nil
 }
 
@@ -578,7 +590,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:582
+//line execution_mg.go:594
 	return nil
 }
 
@@ -641,6 +653,8 @@ func (p *MaxThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The same stages without the cap, to show that the workload would exceed it.
+//
 // NoMaxThreads is the pipeline declared at execution.mg:149.
 type NoMaxThreads struct {
 	gauge Gauge
@@ -662,7 +676,7 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:666
+//line execution_mg.go:680
 	return nil
 }
 
@@ -673,7 +687,7 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:677
+//line execution_mg.go:691
 	return nil
 }
 
@@ -684,7 +698,7 @@ func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:688
+//line execution_mg.go:702
 	return nil
 }
 
@@ -752,6 +766,9 @@ func (p *NoMaxThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// ordered with threads: emits leave in input order although bodies finish
+// out of order (every fourth item is slow).
+//
 // Ordered is the pipeline declared at execution.mg:176.
 type Ordered struct {
 	Items int
@@ -777,7 +794,7 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:781
+//line execution_mg.go:798
 	return nil
 }
 
@@ -788,7 +805,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:792
+//line execution_mg.go:809
 	return nil
 }
 
@@ -796,7 +813,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:194:24
 	p.got.Add(n)
-//line execution_mg.go:800
+//line execution_mg.go:817
 	return nil
 }
 
@@ -849,6 +866,8 @@ func (p *Ordered) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The same without ordered: the slow items come out late.
+//
 // Unordered is the pipeline declared at execution.mg:198.
 type Unordered struct {
 	Items int
@@ -874,7 +893,7 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:878
+//line execution_mg.go:897
 	return nil
 }
 
@@ -885,7 +904,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:889
+//line execution_mg.go:908
 	return nil
 }
 
@@ -893,7 +912,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:897
+//line execution_mg.go:916
 	return nil
 }
 
@@ -945,6 +964,9 @@ func (p *Unordered) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Backpressure: a slow consumer with queue_size(4) holds the producer back;
+// the consumer measures how far the producer ran ahead of it.
+//
 // Backpressure is the pipeline declared at execution.mg:221.
 type Backpressure struct {
 	Items int
@@ -973,7 +995,7 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:977
+//line execution_mg.go:999
 	return nil
 }
 
@@ -985,7 +1007,7 @@ func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:989
+//line execution_mg.go:1011
 	return nil
 }
 
@@ -1027,6 +1049,9 @@ func (p *Backpressure) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Per-stage options of DESIGN 2.4 beyond strategies: timeout(D) gives each
+// attempt a deadline through the body's ctx.
+//
 // StageOptions is the pipeline declared at execution.mg:252.
 type StageOptions struct {
 	got Bag[int]
@@ -1048,7 +1073,7 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 4; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1052
+//line execution_mg.go:1077
 	return nil
 }
 
@@ -1060,7 +1085,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 		return ctx.Err()
 	}
 	emit(n)
-//line execution_mg.go:1064
+//line execution_mg.go:1089
 	return nil
 }
 
@@ -1068,7 +1093,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:269:24
 	p.got.Add(n)
-//line execution_mg.go:1072
+//line execution_mg.go:1097
 	return nil
 }
 
@@ -1120,6 +1145,9 @@ func (p *StageOptions) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// max_threads 1 over a chain of threads stages with tiny queues: the one
+// slot moves between stages, the run ends.
+//
 // OneSlot is the pipeline declared at execution.mg:274.
 type OneSlot struct {
 	gauge Gauge
@@ -1142,7 +1170,7 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1146
+//line execution_mg.go:1174
 	return nil
 }
 
@@ -1153,7 +1181,7 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Leave()
 	emit(n)
 	emit(n + 1000)
-//line execution_mg.go:1157
+//line execution_mg.go:1185
 	return nil
 }
 
@@ -1163,7 +1191,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1167
+//line execution_mg.go:1195
 	return nil
 }
 
@@ -1171,7 +1199,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:299:35
 	p.got.Add(n)
-//line execution_mg.go:1175
+//line execution_mg.go:1203
 	return nil
 }
 
@@ -1235,6 +1263,8 @@ func (p *OneSlot) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// ordered with several emits per item: they stay grouped, in input order.
+//
 // OrderedMulti is the pipeline declared at execution.mg:303.
 type OrderedMulti struct {
 	got Bag[int]
@@ -1256,7 +1286,7 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1260
+//line execution_mg.go:1290
 	return nil
 }
 
@@ -1269,7 +1299,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 	for j := 0; j < n%3; j++ {
 		emit(n*10 + j)
 	}
-//line execution_mg.go:1273
+//line execution_mg.go:1303
 	return nil
 }
 
@@ -1277,7 +1307,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1281
+//line execution_mg.go:1311
 	return nil
 }
 
@@ -1330,6 +1360,8 @@ func (p *OrderedMulti) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// queue_size(unbounded): the producer never waits for the slow consumer.
+//
 // Unbounded is the pipeline declared at execution.mg:325.
 type Unbounded struct {
 	Items int
@@ -1358,7 +1390,7 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1362
+//line execution_mg.go:1394
 	return nil
 }
 
@@ -1370,7 +1402,7 @@ func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1374
+//line execution_mg.go:1406
 	return nil
 }
 
@@ -1412,6 +1444,9 @@ func (p *Unbounded) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A nested pipeline's own execution default applies to its stages; the
+// host's max_threads caps them with the host's own threads stages.
+//
 // CappedInner is the pipeline declared at execution.mg:351.
 type CappedInner struct {
 	gauge *Gauge
@@ -1434,7 +1469,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1438
+//line execution_mg.go:1473
 	return nil
 }
 
@@ -1442,7 +1477,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1446
+//line execution_mg.go:1481
 	return nil
 }
 
@@ -1513,7 +1548,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1517
+//line execution_mg.go:1552
 	return nil
 }
 
@@ -1524,7 +1559,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1528
+//line execution_mg.go:1563
 	return nil
 }
 
@@ -1537,7 +1572,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1541
+//line execution_mg.go:1576
 	return nil
 }
 
@@ -1612,6 +1647,8 @@ func (p *CappedHost) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Option arguments read from params when the run starts (DESIGN 2.4).
+//
 // ParamOptions is the pipeline declared at execution.mg:392.
 type ParamOptions struct {
 	Workers int
@@ -1646,7 +1683,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1650
+//line execution_mg.go:1687
 	return nil
 }
 
@@ -1654,7 +1691,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:409:78
 	emit(n)
-//line execution_mg.go:1658
+//line execution_mg.go:1695
 	return nil
 }
 
@@ -1664,7 +1701,7 @@ func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 	p.mu.Lock()
 	p.batches++
 	p.mu.Unlock()
-//line execution_mg.go:1668
+//line execution_mg.go:1705
 	return nil
 }
 
@@ -1782,6 +1819,8 @@ func (p *ParamOptions) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A nested pipeline's option reads its own param, through the host's value.
+//
 // NestedParamOptions is the pipeline declared at execution.mg:419.
 type NestedParamOptions struct {
 	mgNestedInner *ParamInner
@@ -1805,7 +1844,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1809
+//line execution_mg.go:1848
 	return nil
 }
 

@@ -65,9 +65,11 @@ func (p *RetryRouted) attempt(key string) int {
 	return p.attempts[key]
 }
 
+// Items 3 and 7 fail; the others go on; the run succeeds.
+//
 // ItemErrors is the pipeline declared at failures.mg:22.
 //
-//line failures_mg.go:71
+//line failures_mg.go:73
 type ItemErrors struct {
 	got Bag[int]
 }
@@ -88,7 +90,7 @@ func (p *ItemErrors) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:92
+//line failures_mg.go:94
 	return nil
 }
 
@@ -99,7 +101,7 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 		return fmt.Errorf("check %d: %w", n, ErrOdd)
 	}
 	emit(n)
-//line failures_mg.go:103
+//line failures_mg.go:105
 	return nil
 }
 
@@ -107,7 +109,7 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 func (p *ItemErrors) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:38:24
 	p.got.Add(n)
-//line failures_mg.go:111
+//line failures_mg.go:113
 	return nil
 }
 
@@ -159,6 +161,10 @@ func (p *ItemErrors) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Every item fails its first two attempts after emitting; retry(3) gets it
+// through on the third, and the emits of the failed attempts are discarded.
+// Item 5 always fails: four attempts, then it is a failure.
+//
 // Retries is the pipeline declared at failures.mg:44.
 type Retries struct {
 	mu       sync.Mutex
@@ -182,7 +188,7 @@ func (p *Retries) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 20; i++ {
 		emit(i)
 	}
-//line failures_mg.go:186
+//line failures_mg.go:192
 	return nil
 }
 
@@ -197,7 +203,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 	if n == 5 || a < 3 {
 		return fmt.Errorf("attempt %d of %d", a, n)
 	}
-//line failures_mg.go:201
+//line failures_mg.go:207
 	return nil
 }
 
@@ -205,7 +211,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:68:24
 	p.got.Add(n)
-//line failures_mg.go:209
+//line failures_mg.go:215
 	return nil
 }
 
@@ -213,7 +219,7 @@ func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 func (p *Retries) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:51:14
 	p.attempts = map[int]int{}
-//line failures_mg.go:217
+//line failures_mg.go:223
 	return nil
 }
 
@@ -267,6 +273,8 @@ func (p *Retries) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// retry with backoff: the attempts of one item are spaced by at least D, 2D, ...
+//
 // Backoff is the pipeline declared at failures.mg:81.
 type Backoff struct {
 	mu    sync.Mutex
@@ -287,7 +295,7 @@ func (mgP *Backoff) mgInit() {}
 func (p *Backoff) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:87:22
 	emit(1)
-//line failures_mg.go:291
+//line failures_mg.go:299
 	return nil
 }
 
@@ -298,7 +306,7 @@ func (p *Backoff) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 	p.times = append(p.times, time.Now())
 	p.mu.Unlock()
 	return errors.New("always")
-//line failures_mg.go:302
+//line failures_mg.go:310
 }
 
 // mgStageKeep is stage "keep" (failures.mg:94).
@@ -355,6 +363,9 @@ func (p *Backoff) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Failed items go, after one retry, to a dead-letter stage that receives
+// mgrt.Failed[int].
+//
 // DeadLetters is the pipeline declared at failures.mg:108.
 type DeadLetters struct {
 	dead    Bag[mgrt.Failed[int]]
@@ -378,7 +389,7 @@ func (p *DeadLetters) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:382
+//line failures_mg.go:393
 	return nil
 }
 
@@ -389,7 +400,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 		return fmt.Errorf("multiple of four: %d", n)
 	}
 	emit(n)
-//line failures_mg.go:393
+//line failures_mg.go:404
 	return nil
 }
 
@@ -397,7 +408,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:126:24
 	p.got.Add(n)
-//line failures_mg.go:401
+//line failures_mg.go:412
 	return nil
 }
 
@@ -405,7 +416,7 @@ func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:127:37
 	p.dead.Add(f)
-//line failures_mg.go:409
+//line failures_mg.go:420
 	return nil
 }
 
@@ -413,7 +424,7 @@ func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error
 func (p *DeadLetters) mgHookOnErrorCheck(ctx context.Context, err error, item any) error {
 //line failures.mg:129:41
 	p.onError.Add(item.(int))
-//line failures_mg.go:417
+//line failures_mg.go:428
 	return nil
 }
 
@@ -473,6 +484,8 @@ func (p *DeadLetters) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer error fails the run once the rest has drained.
+//
 // ProducerError is the pipeline declared at failures.mg:133.
 type ProducerError struct {
 	got Bag[int]
@@ -495,7 +508,7 @@ func (p *ProducerError) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 	}
 	return errors.New("source closed")
-//line failures_mg.go:499
+//line failures_mg.go:512
 }
 
 // mgStageSlow is stage "slow" (failures.mg:144).
@@ -503,7 +516,7 @@ func (p *ProducerError) mgStageSlow(ctx context.Context, n int, emit func(int)) 
 //line failures.mg:145:2
 	time.Sleep(50 * time.Microsecond)
 	emit(n)
-//line failures_mg.go:507
+//line failures_mg.go:520
 	return nil
 }
 
@@ -511,7 +524,7 @@ func (p *ProducerError) mgStageSlow(ctx context.Context, n int, emit func(int)) 
 func (p *ProducerError) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:148:24
 	p.got.Add(n)
-//line failures_mg.go:515
+//line failures_mg.go:528
 	return nil
 }
 
@@ -562,6 +575,9 @@ func (p *ProducerError) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// fail_fast: the first item failure fails the run and cancels it; the
+// producer, blocked until then, sees its context end.
+//
 // FailFast is the pipeline declared at failures.mg:153.
 type FailFast struct {
 	canceled atomic.Bool
@@ -592,7 +608,7 @@ func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.after.Add(1)
 	}
-//line failures_mg.go:596
+//line failures_mg.go:612
 	return nil
 }
 
@@ -603,7 +619,7 @@ func (p *FailFast) mgStageCheck(ctx context.Context, n int, emit func(int)) erro
 		return errors.New("zero")
 	}
 	emit(n)
-//line failures_mg.go:607
+//line failures_mg.go:623
 	return nil
 }
 
@@ -659,6 +675,8 @@ func (p *FailFast) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A panic in a body is that item's failure, with the stage's position and the stack.
+//
 // Panics is the pipeline declared at failures.mg:184.
 type Panics struct {
 	got Bag[int]
@@ -680,7 +698,7 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 5; i++ {
 		emit(i)
 	}
-//line failures_mg.go:684
+//line failures_mg.go:702
 	return nil
 }
 
@@ -692,7 +710,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 		m["x"] = n // assignment to a nil map
 	}
 	emit(n)
-//line failures_mg.go:696
+//line failures_mg.go:714
 	return nil
 }
 
@@ -700,7 +718,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:704
+//line failures_mg.go:722
 	return nil
 }
 
@@ -751,6 +769,8 @@ func (p *Panics) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer that runs until it is stopped, feeding a slow threads stage.
+//
 // Endless is the pipeline declared at failures.mg:205.
 type Endless struct {
 	emitted atomic.Int64
@@ -776,7 +796,7 @@ func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.emitted.Add(1)
 	}
-//line failures_mg.go:780
+//line failures_mg.go:800
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
@@ -784,7 +804,7 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 //line failures.mg:220:2
 	time.Sleep(100 * time.Microsecond)
 	emit(n)
-//line failures_mg.go:788
+//line failures_mg.go:808
 	return nil
 }
 
@@ -795,7 +815,7 @@ func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 	if p.started != nil {
 		p.once.Do(func() { close(p.started) })
 	}
-//line failures_mg.go:799
+//line failures_mg.go:819
 	return nil
 }
 
@@ -852,6 +872,8 @@ func (p *Endless) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A quick run with a known duration, for the Result's fields.
+//
 // Timed is the pipeline declared at failures.mg:245.
 type Timed struct{}
 
@@ -871,7 +893,7 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line failures_mg.go:875
+//line failures_mg.go:897
 	return nil
 }
 
@@ -880,7 +902,7 @@ func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:252:2
 	time.Sleep(10 * time.Millisecond)
 	emit(n)
-//line failures_mg.go:884
+//line failures_mg.go:906
 	return nil
 }
 
@@ -936,6 +958,9 @@ func (p *Timed) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Cancellation flushes what an accumulator holds: the producer emits three
+// items, then waits for the end of the run.
+//
 // CancelFlush is the pipeline declared at failures.mg:260.
 type CancelFlush struct {
 	got Bag[[]int]
@@ -959,14 +984,14 @@ func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 	<-ctx.Done()
 	return ctx.Err()
-//line failures_mg.go:963
+//line failures_mg.go:988
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:970
+//line failures_mg.go:995
 	return nil
 }
 
@@ -1012,6 +1037,9 @@ func (p *CancelFlush) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Retries with dynamic routing, ordered output and an accumulator: the
+// emits of a failed attempt never get out, whichever way they were sent.
+//
 // RetryRouted is the pipeline declared at failures.mg:278.
 type RetryRouted struct {
 	mu       sync.Mutex
@@ -1046,7 +1074,7 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 	for i := 0; i < 30; i++ {
 		emit(i)
 	}
-//line failures_mg.go:1050
+//line failures_mg.go:1078
 	return nil
 }
 
@@ -1067,7 +1095,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 	if p.attempt(fmt.Sprint("split ", n)) < 2 {
 		return errors.New("first attempt")
 	}
-//line failures_mg.go:1071
+//line failures_mg.go:1099
 	return nil
 }
 
@@ -1075,7 +1103,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1079
+//line failures_mg.go:1107
 	return nil
 }
 
@@ -1083,7 +1111,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1087
+//line failures_mg.go:1115
 	return nil
 }
 
@@ -1100,7 +1128,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 		time.Sleep(time.Duration(n%3) * 100 * time.Microsecond)
 		return errors.New("first attempt")
 	}
-//line failures_mg.go:1104
+//line failures_mg.go:1132
 	return nil
 }
 
@@ -1108,7 +1136,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1112
+//line failures_mg.go:1140
 	return nil
 }
 
@@ -1128,7 +1156,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 	if p.attempt(fmt.Sprint("group ", b[0])) < 2 || b[0] == 10 {
 		return errors.New("batch failed")
 	}
-//line failures_mg.go:1132
+//line failures_mg.go:1160
 	return nil
 }
 
@@ -1136,7 +1164,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1140
+//line failures_mg.go:1168
 	return nil
 }
 
@@ -1144,7 +1172,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1148
+//line failures_mg.go:1176
 	return nil
 }
 
@@ -1152,7 +1180,7 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1156
+//line failures_mg.go:1184
 	return nil
 }
 
@@ -1262,6 +1290,8 @@ func (p *RetryRouted) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer's panic fails the run with the producer's position.
+//
 // ProducerPanic is the pipeline declared at failures.mg:343.
 type ProducerPanic struct {
 	got Bag[int]
@@ -1282,14 +1312,14 @@ func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:349:2
 	emit(1)
 	panic("producer exploded")
-//line failures_mg.go:1286
+//line failures_mg.go:1316
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1293
+//line failures_mg.go:1323
 	return nil
 }
 
@@ -1330,6 +1360,8 @@ func (p *ProducerPanic) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// fail_fast: an item that goes to a dead letter does not fail the run.
+//
 // FailFastDead is the pipeline declared at failures.mg:356.
 type FailFastDead struct {
 	dead Bag[mgrt.Failed[int]]
@@ -1352,7 +1384,7 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:1356
+//line failures_mg.go:1388
 	return nil
 }
 
@@ -1363,7 +1395,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 		return errors.New("four")
 	}
 	emit(n)
-//line failures_mg.go:1367
+//line failures_mg.go:1399
 	return nil
 }
 
@@ -1371,7 +1403,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1375
+//line failures_mg.go:1407
 	return nil
 }
 
@@ -1379,7 +1411,7 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1383
+//line failures_mg.go:1415
 	return nil
 }
 

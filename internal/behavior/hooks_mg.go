@@ -50,9 +50,11 @@ func (p *RunHooksOuter) Logs() (host, inner []string) {
 	return p.log.Items(), p.mgNestedInner.log.Items()
 }
 
+// Every run-level and stage hook of a root pipeline with two producers.
+//
 // Hooked is the pipeline declared at hooks.mg:13.
 //
-//line hooks_mg.go:56
+//line hooks_mg.go:58
 type Hooked struct {
 	log       Bag[string]
 	resultIn  int64
@@ -81,7 +83,7 @@ func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHooked_
 		p.log.Add("emit")
 		emit(i)
 	}
-//line hooks_mg.go:85
+//line hooks_mg.go:87
 	return nil
 }
 
@@ -98,7 +100,7 @@ func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_
 		p.log.Add("emit")
 		emit(i)
 	}
-//line hooks_mg.go:102
+//line hooks_mg.go:104
 	return nil
 }
 
@@ -107,7 +109,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:36:2
 	p.log.Add("item work")
 	emit(n)
-//line hooks_mg.go:111
+//line hooks_mg.go:113
 	return nil
 }
 
@@ -115,7 +117,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:39:24
 	p.log.Add("item sink")
-//line hooks_mg.go:119
+//line hooks_mg.go:121
 	return nil
 }
 
@@ -123,7 +125,7 @@ func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:20:14
 	p.log.Add("before_run")
-//line hooks_mg.go:127
+//line hooks_mg.go:129
 	return nil
 }
 
@@ -131,7 +133,7 @@ func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:41:18
 	p.log.Add("after_producer")
-//line hooks_mg.go:135
+//line hooks_mg.go:137
 	return nil
 }
 
@@ -139,7 +141,7 @@ func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 //line hooks.mg:42:16
 	p.log.Add("before(gen1)")
-//line hooks_mg.go:143
+//line hooks_mg.go:145
 	return nil
 }
 
@@ -147,7 +149,7 @@ func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 //line hooks.mg:43:15
 	p.log.Add("after(gen1)")
-//line hooks_mg.go:151
+//line hooks_mg.go:153
 	return nil
 }
 
@@ -155,7 +157,7 @@ func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 //line hooks.mg:44:16
 	p.log.Add("before(work)")
-//line hooks_mg.go:159
+//line hooks_mg.go:161
 	return nil
 }
 
@@ -163,7 +165,7 @@ func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 //line hooks.mg:45:15
 	p.log.Add("after(work)")
-//line hooks_mg.go:167
+//line hooks_mg.go:169
 	return nil
 }
 
@@ -171,7 +173,7 @@ func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:46:16
 	p.log.Add("before(sink)")
-//line hooks_mg.go:175
+//line hooks_mg.go:177
 	return nil
 }
 
@@ -179,7 +181,7 @@ func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:47:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:183
+//line hooks_mg.go:185
 	return nil
 }
 
@@ -190,7 +192,7 @@ func (p *Hooked) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 	if st, ok := result.Stage("sink"); ok {
 		p.resultIn = st.In
 	}
-//line hooks_mg.go:194
+//line hooks_mg.go:196
 	return nil
 }
 
@@ -263,6 +265,8 @@ func (p *Hooked) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A nested pipeline with hooks of its own: they fire on its own value.
+//
 // HookedInner is the pipeline declared at hooks.mg:63.
 type HookedInner struct {
 	log Bag[string]
@@ -283,7 +287,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 //line hooks.mg:69:2
 	p.log.Add("item twice")
 	emit(n * 2)
-//line hooks_mg.go:287
+//line hooks_mg.go:291
 	return nil
 }
 
@@ -291,7 +295,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 //line hooks.mg:73:17
 	p.log.Add("before(twice)")
-//line hooks_mg.go:295
+//line hooks_mg.go:299
 	return nil
 }
 
@@ -299,7 +303,7 @@ func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 func (p *HookedInner) mgHookAfterTwice(ctx context.Context) error {
 //line hooks.mg:74:16
 	p.log.Add("after(twice)")
-//line hooks_mg.go:303
+//line hooks_mg.go:307
 	return nil
 }
 
@@ -335,6 +339,9 @@ func (p *HookedInner) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Hooks at every level: the root, a nested pipeline, an inline sub-pipeline
+// (declared inside it and, qualified, in the root).
+//
 // HookedLevels is the pipeline declared at hooks.mg:79.
 type HookedLevels struct {
 	log Bag[string]
@@ -361,7 +368,7 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:365
+//line hooks_mg.go:372
 	return nil
 }
 
@@ -370,7 +377,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 //line hooks.mg:93:3
 	p.log.Add("item step")
 	emit(n + 1)
-//line hooks_mg.go:374
+//line hooks_mg.go:381
 	return nil
 }
 
@@ -378,7 +385,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:382
+//line hooks_mg.go:389
 	return nil
 }
 
@@ -386,7 +393,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:390
+//line hooks_mg.go:397
 	return nil
 }
 
@@ -394,7 +401,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:398
+//line hooks_mg.go:405
 	return nil
 }
 
@@ -402,7 +409,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:406
+//line hooks_mg.go:413
 	return nil
 }
 
@@ -410,7 +417,7 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:414
+//line hooks_mg.go:421
 	return nil
 }
 
@@ -478,6 +485,9 @@ func (p *HookedLevels) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// after(stage) also when the stage failed: every item of fails fails, and the
+// producer returns an error after its items.
+//
 // HookedFailures is the pipeline declared at hooks.mg:112.
 type HookedFailures struct {
 	log Bag[string]
@@ -500,7 +510,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 	}
 	return errors.New("producer gave up")
-//line hooks_mg.go:504
+//line hooks_mg.go:514
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -511,7 +521,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 		panic("four")
 	}
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:515
+//line hooks_mg.go:525
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -523,7 +533,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:527
+//line hooks_mg.go:537
 	return nil
 }
 
@@ -531,7 +541,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:535
+//line hooks_mg.go:545
 	return nil
 }
 
@@ -539,7 +549,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:543
+//line hooks_mg.go:553
 	return nil
 }
 
@@ -547,7 +557,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:551
+//line hooks_mg.go:561
 	return nil
 }
 
@@ -603,6 +613,8 @@ func (p *HookedFailures) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// on_error fires once per item that failed for good (after its retries).
+//
 // OnError is the pipeline declared at hooks.mg:146.
 type OnError struct {
 	errs  Bag[string]
@@ -625,7 +637,7 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:629
+//line hooks_mg.go:641
 	return nil
 }
 
@@ -636,7 +648,7 @@ func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error
 		return fmt.Errorf("bad %d", n)
 	}
 	emit(n)
-//line hooks_mg.go:640
+//line hooks_mg.go:652
 	return nil
 }
 
@@ -650,7 +662,7 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 //line hooks.mg:166:2
 	p.errs.Add(err.Error())
 	p.items.Add(item.(int))
-//line hooks_mg.go:654
+//line hooks_mg.go:666
 	return nil
 }
 
@@ -703,6 +715,10 @@ func (p *OnError) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Many hooks that could overlap: stage hooks of stages running side by side
+// and on_error for items failing on four goroutines. Each hook stays a while
+// and the gauge records how many ran at once.
+//
 // HooksSerial is the pipeline declared at hooks.mg:174.
 type HooksSerial struct {
 	gauge Gauge
@@ -732,7 +748,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 	for i := 0; i < 40; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:736
+//line hooks_mg.go:752
 	return nil
 }
 
@@ -743,7 +759,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 		return errors.New("even")
 	}
 	emit(n)
-//line hooks_mg.go:747
+//line hooks_mg.go:763
 	return nil
 }
 
@@ -751,7 +767,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:755
+//line hooks_mg.go:771
 	return nil
 }
 
@@ -759,7 +775,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:763
+//line hooks_mg.go:779
 	return nil
 }
 
@@ -772,7 +788,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:776
+//line hooks_mg.go:792
 	return nil
 }
 
@@ -780,7 +796,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:784
+//line hooks_mg.go:800
 	return nil
 }
 
@@ -788,7 +804,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:792
+//line hooks_mg.go:808
 	return nil
 }
 
@@ -796,7 +812,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:800
+//line hooks_mg.go:816
 	return nil
 }
 
@@ -804,7 +820,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:808
+//line hooks_mg.go:824
 	return nil
 }
 
@@ -812,7 +828,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:816
+//line hooks_mg.go:832
 	return nil
 }
 
@@ -820,7 +836,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:824
+//line hooks_mg.go:840
 	return nil
 }
 
@@ -828,7 +844,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:832
+//line hooks_mg.go:848
 	return nil
 }
 
@@ -836,7 +852,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:840
+//line hooks_mg.go:856
 	return nil
 }
 
@@ -844,7 +860,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:848
+//line hooks_mg.go:864
 	return nil
 }
 
@@ -932,6 +948,8 @@ func (p *HooksSerial) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A nested pipeline with run-level hooks: they fire once, like the root's.
+//
 // RunHooksInner is the pipeline declared at hooks.mg:217.
 type RunHooksInner struct {
 	log Bag[string]
@@ -951,7 +969,7 @@ func (mgP *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:955
+//line hooks_mg.go:973
 	return nil
 }
 
@@ -959,7 +977,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:963
+//line hooks_mg.go:981
 	return nil
 }
 
@@ -967,7 +985,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:971
+//line hooks_mg.go:989
 	return nil
 }
 
@@ -1028,7 +1046,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:1032
+//line hooks_mg.go:1050
 	return nil
 }
 
@@ -1041,7 +1059,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1045
+//line hooks_mg.go:1063
 	return nil
 }
 
@@ -1049,7 +1067,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1053
+//line hooks_mg.go:1071
 	return nil
 }
 
@@ -1057,7 +1075,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1061
+//line hooks_mg.go:1079
 	return nil
 }
 
@@ -1065,7 +1083,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1069
+//line hooks_mg.go:1087
 	return nil
 }
 

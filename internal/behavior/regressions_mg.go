@@ -31,9 +31,11 @@ type Seen map[int]bool
 // tried records, in each worker process, the items whose first attempt failed.
 var tried = map[int]bool{}
 
+// to.x must deliver when the edge is also declared by the target's from(...).
+//
 // ToWithFrom is the pipeline declared at regressions.mg:11.
 //
-//line regressions_mg.go:37
+//line regressions_mg.go:39
 type ToWithFrom struct {
 	got []int
 }
@@ -52,7 +54,7 @@ func (mgP *ToWithFrom) mgInit() {}
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:56
+//line regressions_mg.go:58
 	return nil
 }
 
@@ -67,7 +69,7 @@ func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWi
 	for i := 0; i < 3; i++ {
 		to.sink(i)
 	}
-//line regressions_mg.go:71
+//line regressions_mg.go:73
 	return nil
 }
 
@@ -109,6 +111,8 @@ func (p *ToWithFrom) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// to.x must deliver after a child's reroute keeps that edge.
+//
 // RouteBase is the pipeline declared at regressions.mg:24.
 type RouteBase struct {
 	a int
@@ -138,7 +142,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 		to.left(i)
 		to.right(i)
 	}
-//line regressions_mg.go:142
+//line regressions_mg.go:146
 	return nil
 }
 
@@ -146,7 +150,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:150
+//line regressions_mg.go:154
 	return nil
 }
 
@@ -154,7 +158,7 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:158
+//line regressions_mg.go:162
 	return nil
 }
 
@@ -258,6 +262,9 @@ func (p *RouteChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A child's process stage writes a merge field it inherits; a merge(FUNC)
+// map field folds from its first delta.
+//
 // MergeBase is the pipeline declared at regressions.mg:44.
 type MergeBase struct {
 	n      int
@@ -280,7 +287,7 @@ func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:284
+//line regressions_mg.go:291
 	return nil
 }
 
@@ -290,7 +297,7 @@ func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) erro
 	p.n++
 	p.counts["work"]++
 	emit(x)
-//line regressions_mg.go:294
+//line regressions_mg.go:301
 	return nil
 }
 
@@ -303,7 +310,7 @@ func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:307
+//line regressions_mg.go:314
 	return nil
 }
 
@@ -415,7 +422,7 @@ func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) er
 	p.n++
 	p.counts["work2"]++
 	emit(x)
-//line regressions_mg.go:419
+//line regressions_mg.go:426
 	return nil
 }
 
@@ -528,6 +535,8 @@ func (p *MergeChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A child that redeclares a parameter without a default gets the zero value.
+//
 // ParamBase is the pipeline declared at regressions.mg:79.
 type ParamBase struct {
 	Label string
@@ -549,7 +558,7 @@ func (mgP *ParamBase) mgInit() {
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:553
+//line regressions_mg.go:562
 	return nil
 }
 
@@ -650,6 +659,9 @@ func (p *ParamChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A dead-letter stage declared right after its sender is not the sender's
+// sequential downstream: the next stage with an input is.
+//
 // DeadLetterInline is the pipeline declared at regressions.mg:91.
 type DeadLetterInline struct {
 	dead []int
@@ -672,7 +684,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 	for i := 0; i < 6; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:676
+//line regressions_mg.go:688
 	return nil
 }
 
@@ -683,7 +695,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 		return errors.New("multiple of three")
 	}
 	emit(n)
-//line regressions_mg.go:687
+//line regressions_mg.go:699
 	return nil
 }
 
@@ -691,7 +703,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:695
+//line regressions_mg.go:707
 	return nil
 }
 
@@ -699,7 +711,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:703
+//line regressions_mg.go:715
 	return nil
 }
 
@@ -757,6 +769,9 @@ func (p *DeadLetterInline) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A union field of a named map type: a worker starts with its own copy of the
+// parent's map (nil allocated), and a failed attempt's writes are undone.
+//
 // NamedUnion is the pipeline declared at regressions.mg:123.
 type NamedUnion struct {
 	seen Seen
@@ -778,7 +793,7 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 20; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:782
+//line regressions_mg.go:797
 	return nil
 }
 
@@ -793,7 +808,7 @@ func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) err
 	delete(p.seen, -n)
 	p.seen[n] = true
 	emit(n)
-//line regressions_mg.go:797
+//line regressions_mg.go:812
 	return nil
 }
 
@@ -886,6 +901,9 @@ func (p *NamedUnion) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A pipeline whose name starts with a non-ASCII upper-case letter, with
+// stages named in lower-case letters of the same script.
+//
 // Ünïcode is the pipeline declared at regressions.mg:155.
 type Ünïcode struct {
 	got []int
@@ -906,7 +924,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 //line regressions.mg:160:2
 	emit(1)
 	emit(2)
-//line regressions_mg.go:910
+//line regressions_mg.go:928
 	return nil
 }
 
@@ -914,7 +932,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
 //line regressions.mg:163:25
 	p.got = append(p.got, n)
-//line regressions_mg.go:918
+//line regressions_mg.go:936
 	return nil
 }
 
@@ -955,6 +973,10 @@ func (p *Ünïcode) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Hooks of stages that a child's reroute dropped do not fire, nor do the
+// pipeline-level hooks of a nested pipeline whose every stage was dropped;
+// the nested pipeline's sink is not the host's sink.
+//
 // Audit is the pipeline declared at regressions.mg:169.
 type Audit struct {
 	events []string
@@ -974,7 +996,7 @@ func (mgP *Audit) mgInit() {}
 func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:173:30
 	emit(n)
-//line regressions_mg.go:978
+//line regressions_mg.go:1000
 	return nil
 }
 
@@ -987,7 +1009,7 @@ func (p *Audit) mgStageSink(ctx context.Context, n int) error {
 func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:175:14
 	p.events = append(p.events, "audit before_run")
-//line regressions_mg.go:991
+//line regressions_mg.go:1013
 	return nil
 }
 
@@ -995,7 +1017,7 @@ func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 //line regressions.mg:176:15
 	p.events = append(p.events, "audit after(sink)")
-//line regressions_mg.go:999
+//line regressions_mg.go:1021
 	return nil
 }
 
@@ -1003,7 +1025,7 @@ func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
 //line regressions.mg:177:17
 	p.events = append(p.events, "audit before(stamp)")
-//line regressions_mg.go:1007
+//line regressions_mg.go:1029
 	return nil
 }
 
@@ -1076,7 +1098,7 @@ type mgToAuditedBase_Gen struct {
 func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
 //line regressions.mg:185:2
 	emit(1)
-//line regressions_mg.go:1080
+//line regressions_mg.go:1102
 	return nil
 }
 
@@ -1084,7 +1106,7 @@ func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAud
 func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:188:24
 	p.got = append(p.got, n)
-//line regressions_mg.go:1088
+//line regressions_mg.go:1110
 	return nil
 }
 
@@ -1201,6 +1223,9 @@ func (p *AuditedChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer-less pipeline whose entrance is a batch, nested in another: the
+// batch takes its item type from the stage after it.
+//
 // Batcher is the pipeline declared at regressions.mg:197.
 type Batcher struct {
 	batches [][]int
@@ -1220,7 +1245,7 @@ func (mgP *Batcher) mgInit() {}
 func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
 //line regressions.mg:202:26
 	p.batches = append(p.batches, b)
-//line regressions_mg.go:1224
+//line regressions_mg.go:1249
 	return nil
 }
 
@@ -1279,7 +1304,7 @@ func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 7; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:1283
+//line regressions_mg.go:1308
 	return nil
 }
 

@@ -68,9 +68,13 @@ func (p *EndOfStream) Got() ([]int, bool) { return p.got.Items(), p.timedOut.Loa
 //line routing.mg:257:2
 func (p *Await) Got() []int { return p.got.Items() }
 
+// The sequential rule: each stage sends to the next one in source order that
+// has an input and no from(...). side takes from(gen), so a skips it; c2
+// takes from(b); the consumer c1 sends nothing, in particular not to c2.
+//
 // Sequential is the pipeline declared at routing.mg:14.
 //
-//line routing_mg.go:74
+//line routing_mg.go:78
 type Sequential struct {
 	side Bag[int]
 	c1   Bag[int]
@@ -93,7 +97,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line routing_mg.go:97
+//line routing_mg.go:101
 	return nil
 }
 
@@ -101,7 +105,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:24:26
 	emit(n * 10)
-//line routing_mg.go:105
+//line routing_mg.go:109
 	return nil
 }
 
@@ -109,7 +113,7 @@ func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 //line routing.mg:25:34
 	p.side.Add(n)
-//line routing_mg.go:113
+//line routing_mg.go:117
 	return nil
 }
 
@@ -117,7 +121,7 @@ func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:26:26
 	emit(n + 1)
-//line routing_mg.go:121
+//line routing_mg.go:125
 	return nil
 }
 
@@ -125,7 +129,7 @@ func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 //line routing.mg:27:22
 	p.c1.Add(n)
-//line routing_mg.go:129
+//line routing_mg.go:133
 	return nil
 }
 
@@ -133,7 +137,7 @@ func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 func (p *Sequential) mgStageC2(ctx context.Context, n int) error {
 //line routing.mg:28:30
 	p.c2.Add(n)
-//line routing_mg.go:137
+//line routing_mg.go:141
 	return nil
 }
 
@@ -208,6 +212,9 @@ func (p *Sequential) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Explicit edges: to(...) replaces the sequential rule (path_a does not send
+// to path_b, its next stage), from(...) names exact upstreams.
+//
 // Explicit is the pipeline declared at routing.mg:38.
 type Explicit struct {
 	merged Bag[int]
@@ -235,7 +242,7 @@ func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExp
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line routing_mg.go:239
+//line routing_mg.go:246
 	return nil
 }
 
@@ -248,7 +255,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:252
+//line routing_mg.go:259
 	return nil
 }
 
@@ -261,7 +268,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:265
+//line routing_mg.go:272
 	return nil
 }
 
@@ -269,7 +276,7 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:273
+//line routing_mg.go:280
 	return nil
 }
 
@@ -334,6 +341,8 @@ func (p *Explicit) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Broadcast by default: every downstream gets every item.
+//
 // Broadcast is the pipeline declared at routing.mg:59.
 type Broadcast struct {
 	a Bag[int]
@@ -364,7 +373,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line routing_mg.go:368
+//line routing_mg.go:377
 	return nil
 }
 
@@ -372,7 +381,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:376
+//line routing_mg.go:385
 	return nil
 }
 
@@ -380,7 +389,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:384
+//line routing_mg.go:393
 	return nil
 }
 
@@ -388,7 +397,7 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:392
+//line routing_mg.go:401
 	return nil
 }
 
@@ -445,6 +454,9 @@ func (p *Broadcast) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// routing(round_robin): one downstream per item, in turn, starting with the
+// first listed.
+//
 // RoundRobin is the pipeline declared at routing.mg:81.
 type RoundRobin struct {
 	w1 Bag[int]
@@ -475,7 +487,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:479
+//line routing_mg.go:491
 	return nil
 }
 
@@ -483,7 +495,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:487
+//line routing_mg.go:499
 	return nil
 }
 
@@ -491,7 +503,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:495
+//line routing_mg.go:507
 	return nil
 }
 
@@ -499,7 +511,7 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:503
+//line routing_mg.go:515
 	return nil
 }
 
@@ -556,6 +568,8 @@ func (p *RoundRobin) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Fan-in: three upstreams, one through the sequential rule, interleave into one stage.
+//
 // FanIn is the pipeline declared at routing.mg:102.
 type FanIn struct {
 	got Bag[int]
@@ -582,7 +596,7 @@ func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Od
 	for i := 1; i < 2000; i += 2 {
 		emit(i)
 	}
-//line routing_mg.go:586
+//line routing_mg.go:600
 	return nil
 }
 
@@ -597,7 +611,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 	for i := 0; i < 1000; i += 2 {
 		emit(i)
 	}
-//line routing_mg.go:601
+//line routing_mg.go:615
 	return nil
 }
 
@@ -605,7 +619,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:609
+//line routing_mg.go:623
 	return nil
 }
 
@@ -613,7 +627,7 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:617
+//line routing_mg.go:631
 	return nil
 }
 
@@ -677,6 +691,8 @@ func (p *FanIn) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Dynamic routing with to.NAME: each item goes to the one stage named.
+//
 // Dynamic is the pipeline declared at routing.mg:127.
 type Dynamic struct {
 	even Bag[int]
@@ -699,7 +715,7 @@ func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:703
+//line routing_mg.go:719
 	return nil
 }
 
@@ -717,7 +733,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 	} else {
 		to.odds(n * 3)
 	}
-//line routing_mg.go:721
+//line routing_mg.go:737
 	return nil
 }
 
@@ -725,7 +741,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:729
+//line routing_mg.go:745
 	return nil
 }
 
@@ -733,7 +749,7 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:737
+//line routing_mg.go:753
 	return nil
 }
 
@@ -792,6 +808,9 @@ func (p *Dynamic) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A named queue fed by a dynamic sender and a static one, shared by two
+// subscribers: each urgent item reaches exactly one of them.
+//
 // Jobs is the pipeline declared at routing.mg:155.
 type Jobs struct {
 	normal Bag[int]
@@ -821,7 +840,7 @@ func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) 
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line routing_mg.go:825
+//line routing_mg.go:844
 	return nil
 }
 
@@ -839,7 +858,7 @@ func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgTo
 	} else {
 		to.normal(n)
 	}
-//line routing_mg.go:843
+//line routing_mg.go:862
 	return nil
 }
 
@@ -854,7 +873,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 	if n%25 == 1 {
 		emit(1000 + n)
 	}
-//line routing_mg.go:858
+//line routing_mg.go:877
 	return nil
 }
 
@@ -862,7 +881,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:866
+//line routing_mg.go:885
 	return nil
 }
 
@@ -870,7 +889,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:874
+//line routing_mg.go:893
 	return nil
 }
 
@@ -878,7 +897,7 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:882
+//line routing_mg.go:901
 	return nil
 }
 
@@ -962,6 +981,10 @@ func (p *Jobs) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Exact end of stream: two dynamic senders into sink, one fast, one slow that
+// starts sending only once fast has ended (Ruby ends sink at the first
+// sender's end and loses the slow one's items).
+//
 // EndOfStream is the pipeline declared at routing.mg:194.
 type EndOfStream struct {
 	Count int
@@ -996,7 +1019,7 @@ func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEnd
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1000
+//line routing_mg.go:1023
 	return nil
 }
 
@@ -1010,7 +1033,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1014
+//line routing_mg.go:1037
 	return nil
 }
 
@@ -1032,7 +1055,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 	}
 	time.Sleep(time.Millisecond)
 	to.sink(1000 + n)
-//line routing_mg.go:1036
+//line routing_mg.go:1059
 	return nil
 }
 
@@ -1040,7 +1063,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1044
+//line routing_mg.go:1067
 	return nil
 }
 
@@ -1053,7 +1076,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1057
+//line routing_mg.go:1080
 	return nil
 }
 
@@ -1061,7 +1084,7 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1065
+//line routing_mg.go:1088
 	return nil
 }
 
@@ -1136,6 +1159,8 @@ func (p *EndOfStream) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// await is accepted for Ruby ports and has no effect.
+//
 // Await is the pipeline declared at routing.mg:241.
 type Await struct {
 	got Bag[int]
@@ -1157,7 +1182,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1161
+//line routing_mg.go:1186
 	return nil
 }
 
@@ -1165,7 +1190,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1169
+//line routing_mg.go:1194
 	return nil
 }
 
@@ -1173,7 +1198,7 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1177
+//line routing_mg.go:1202
 	return nil
 }
 
@@ -1224,6 +1249,9 @@ func (p *Await) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Round robin from a stage on three goroutines: still one downstream per item
+// in turn, so each gets a third.
+//
 // RoundRobinThreads is the pipeline declared at routing.mg:262.
 type RoundRobinThreads struct {
 	w1 Bag[int]
@@ -1247,7 +1275,7 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 	for i := 0; i < 300; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1251
+//line routing_mg.go:1279
 	return nil
 }
 
@@ -1262,7 +1290,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1266
+//line routing_mg.go:1294
 	return nil
 }
 
@@ -1270,7 +1298,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1274
+//line routing_mg.go:1302
 	return nil
 }
 
@@ -1278,7 +1306,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1282
+//line routing_mg.go:1310
 	return nil
 }
 
@@ -1286,7 +1314,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1290
+//line routing_mg.go:1318
 	return nil
 }
 
@@ -1354,6 +1382,9 @@ func (p *RoundRobinThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// One edge declared on both sides (to on the sender, from on the receiver) is
+// one edge: items are not delivered twice. The producer routes dynamically.
+//
 // EdgeSet is the pipeline declared at routing.mg:282.
 type EdgeSet struct {
 	got Bag[int]
@@ -1386,7 +1417,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 			to.odd(i)
 		}
 	}
-//line routing_mg.go:1390
+//line routing_mg.go:1421
 	return nil
 }
 
@@ -1394,7 +1425,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1398
+//line routing_mg.go:1429
 	return nil
 }
 
@@ -1402,7 +1433,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1406
+//line routing_mg.go:1437
 	return nil
 }
 

@@ -131,9 +131,12 @@ var suffixStage = &Suffix{S: "!"}
 // Got returns what the consumer received.
 func (p *CustomStage) Got() []string { return p.got.Items() }
 
+// Every producer shape feeds one consumer: a body, three bound functions and
+// a bound method.
+//
 // ProducerForms is the pipeline declared at stages.mg:49.
 //
-//line stages_mg.go:137
+//line stages_mg.go:140
 type ProducerForms struct {
 	Base int
 
@@ -158,7 +161,7 @@ func (p *ProducerForms) mgStageBody(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line stages_mg.go:162
+//line stages_mg.go:165
 	return nil
 }
 
@@ -191,7 +194,7 @@ func (mgP *ProducerForms) mgStageMethod(mgCtx context.Context, mgEmit func(int))
 func (p *ProducerForms) mgStageCollect(ctx context.Context, n int) error {
 //line stages.mg:67:2
 	p.got.Add(n)
-//line stages_mg.go:195
+//line stages_mg.go:198
 	return nil
 }
 
@@ -272,6 +275,8 @@ func (p *ProducerForms) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A processor and a consumer bound to Go functions, the consumer a method.
+//
 // BoundStages is the pipeline declared at stages.mg:102.
 type BoundStages struct {
 	got Bag[string]
@@ -293,7 +298,7 @@ func (p *BoundStages) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", ""} {
 		emit(w)
 	}
-//line stages_mg.go:297
+//line stages_mg.go:302
 	return nil
 }
 
@@ -371,6 +376,9 @@ func (p *BoundStages) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// An accumulator without a body: full batches of max_size, the rest flushed
+// at the end.
+//
 // AccSize is the pipeline declared at stages.mg:127.
 type AccSize struct {
 	Count int
@@ -396,7 +404,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:400
+//line stages_mg.go:408
 	return nil
 }
 
@@ -404,7 +412,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:408
+//line stages_mg.go:416
 	return nil
 }
 
@@ -450,6 +458,8 @@ func (p *AccSize) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// An accumulator with a body: it receives each batch and emits its sum.
+//
 // AccBody is the pipeline declared at stages.mg:148.
 type AccBody struct {
 	got Bag[int]
@@ -471,7 +481,7 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 25; i++ {
 		emit(i)
 	}
-//line stages_mg.go:475
+//line stages_mg.go:485
 	return nil
 }
 
@@ -483,7 +493,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 		total += v
 	}
 	emit(total)
-//line stages_mg.go:487
+//line stages_mg.go:497
 	return nil
 }
 
@@ -491,7 +501,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:495
+//line stages_mg.go:505
 	return nil
 }
 
@@ -542,6 +552,10 @@ func (p *AccBody) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// An accumulator with max_wait flushes a partial batch while the producer
+// still runs: the producer emits 3 items, then waits for the consumer to
+// receive them before it emits the last one.
+//
 // AccTime is the pipeline declared at stages.mg:185.
 type AccTime struct {
 	got      Bag[[]int]
@@ -572,7 +586,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:576
+//line stages_mg.go:590
 	return nil
 }
 
@@ -580,7 +594,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:584
+//line stages_mg.go:598
 	return nil
 }
 
@@ -589,7 +603,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:214:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:593
+//line stages_mg.go:607
 	return nil
 }
 
@@ -597,7 +611,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:601
+//line stages_mg.go:615
 	return nil
 }
 
@@ -649,6 +663,8 @@ func (p *AccTime) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The same with the shorthand `batch N every D`.
+//
 // BatchEvery is the pipeline declared at stages.mg:220.
 type BatchEvery struct {
 	got      Bag[[]int]
@@ -679,7 +695,7 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:683
+//line stages_mg.go:699
 	return nil
 }
 
@@ -688,7 +704,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:247:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:692
+//line stages_mg.go:708
 	return nil
 }
 
@@ -696,7 +712,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:700
+//line stages_mg.go:716
 	return nil
 }
 
@@ -743,6 +759,9 @@ func (p *BatchEvery) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// batch inside a threads block, between stages on several goroutines: no
+// item is dropped (Ruby drops every item of a batch inside cow_fork).
+//
 // BatchThreads is the pipeline declared at stages.mg:259.
 type BatchThreads struct {
 	Count int
@@ -768,7 +787,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:772
+//line stages_mg.go:791
 	return nil
 }
 
@@ -776,7 +795,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:780
+//line stages_mg.go:799
 	return nil
 }
 
@@ -784,7 +803,7 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:788
+//line stages_mg.go:807
 	return nil
 }
 
@@ -863,7 +882,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", "bad", "c"} {
 		emit(w)
 	}
-//line stages_mg.go:867
+//line stages_mg.go:886
 	return nil
 }
 
@@ -871,7 +890,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:875
+//line stages_mg.go:894
 	return nil
 }
 
