@@ -975,3 +975,43 @@ pipeline Q {
 		t.Errorf("Q chains = %q, want gen->a", got)
 	}
 }
+
+func TestVocabulary(t *testing.T) {
+	for _, a := range ir.Aliases {
+		spec, alias := ir.LookupOption(a.Name)
+		if spec == nil || spec.Name != a.Of || alias == nil || !spec.Strategy {
+			t.Errorf("alias %s does not resolve to the strategy %s", a.Name, a.Of)
+		}
+	}
+	if got := (ir.Alias{Name: "cow_fork", Of: "process_per_batch", Key: "max"}).Rewrite("4"); got != "process_per_batch(max: 4)" {
+		t.Errorf("cow_fork(4) rewrites to %s", got)
+	}
+	prog, diags := checkSource(t, `package main
+
+import "time"
+
+pipeline P {
+	param Count int = 10
+	param Wait time.Duration = time.Second
+	max_failures 3
+	producer gen() int total(Count) { emit(1) }
+	processor a(n int) int remote(3, chunk: 100, ack_wait: Wait) { emit(n) }
+	processor b(n int) int ipc_fork(Count) { emit(n) }
+	consumer sink(n int) {}
+}
+`)
+	wantDiags(t, diags)
+	p := pipeline(t, prog, "P")
+	if p.MaxFailures == nil || p.MaxFailures.Int() != 3 {
+		t.Errorf("max_failures = %v, want 3", p.MaxFailures)
+	}
+	if v := node(t, p, "gen").Decl.Total; v.Param == nil || v.Param.Name != "Count" {
+		t.Errorf("total = %+v, want the param Count", v)
+	}
+	if s := node(t, p, "a").Decl.Strategy; s.Kind != ir.Remote || s.String() != "remote(3, chunk: 100, ack_wait: Wait)" || !s.IsProcess() {
+		t.Errorf("a strategy = %s, want remote(3, chunk: 100, ack_wait: Wait)", s)
+	}
+	if s := node(t, p, "b").Decl.Strategy; s.String() != "processes(Count)" {
+		t.Errorf("b strategy = %s, want processes(Count)", s)
+	}
+}
