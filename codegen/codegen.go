@@ -72,9 +72,19 @@ func Generate(prog *ir.Program, opts Options) ([]File, error) {
 	return out, nil
 }
 
-// unsupported refuses, at their positions, features the runtime cannot run
-// where minigungen runs: worker processes need Linux or macOS.
+// unsupported refuses, at their positions, features the generator or the
+// runtime cannot run yet: remote stages, and worker processes where
+// minigungen runs on neither Linux nor macOS.
 func unsupported(prog *ir.Program, diags *dsl.Diagnostics) {
+	for _, f := range prog.Files {
+		for _, p := range f.Pipelines {
+			for _, st := range p.Decls {
+				if st.Strategy.Kind == ir.Remote {
+					diags.Errorf(st.Strategy.Pos, "stage %q: %s is not supported yet: the generator cannot emit remote stages", st.Name, st.Strategy)
+				}
+			}
+		}
+	}
 	if goruntime.GOOS == "linux" || goruntime.GOOS == "darwin" {
 		return
 	}

@@ -3,8 +3,11 @@ package codegen
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/minigun-go/minigun/ir"
 )
 
 // CLIPath is the import path of the built-binary main that generated mains call.
@@ -21,22 +24,41 @@ func (g *gen) main() {
 		name  string
 		usage string
 		bool  bool
+		doc   bool // the usage is the param's doc comment
 	}
 	flags := map[string]*flagInfo{}
 	var programs []jen.Code
+	var docs []string // the pipelines' doc comments, the program's description
 	for _, f := range g.prog.Files {
 		for _, p := range f.Pipelines {
+			if p.Doc != "" {
+				docs = append(docs, p.Doc)
+			}
 			p := p
+			// Every parameter the pipeline value reaches, a nested
+			// pipeline's included, takes its flag.
 			var declared []jen.Code
-			for _, prm := range p.Params {
-				declared = append(declared, jen.Lit(prm.Flag))
+			seen := map[string]bool{}
+			for _, r := range p.AllParams {
+				prm := r.Param
+				if !seen[prm.Flag] {
+					seen[prm.Flag] = true
+					declared = append(declared, jen.Lit(prm.Flag))
+				}
 				fi := flags[prm.Flag]
 				if fi == nil {
 					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Go == "bool"}
 					flags[prm.Flag] = fi
 					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
+					if prm.Doc != "" {
+						fi.usage = strings.ReplaceAll(prm.Doc, "\n", " ") // its doc comment is its usage line
+						fi.doc = true
+					}
 				}
-				if prm.Default != "" {
+				if fi.doc {
+					continue // no per-pipeline defaults after a written usage line
+				}
+				if prm.Default != "" && len(r.Path) == 0 {
 					fi.usage += fmt.Sprintf("; %s: %s", p.Name, prm.Default)
 				}
 			}
@@ -44,16 +66,22 @@ func (g *gen) main() {
 				jen.Id("Name"):   jen.Lit(p.Name),
 				jen.Id("Runs"):   jen.Lit(p.Runs),
 				jen.Id("Params"): jen.Index().String().Values(declared...),
-				jen.Id("Start"): jen.Func().Params(jen.Id("ctx").Add(ctxType()), jen.Id("set").Map(jen.String()).String()).Params(jen.Op("*").Add(rt("Handle")), jen.Error()).BlockFunc(func(b *jen.Group) {
-					b.Id("p").Op(":=").Id("New" + p.Name).Call()
-					for _, prm := range p.Params {
-						b.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("set").Index(jen.Lit(prm.Flag)), jen.Id("ok")).Block(
-							jen.If(jen.Err().Op(":=").Add(cli("SetParam")).Call(jen.Op("&").Id("p").Dot(prm.Name), jen.Id("v")), jen.Err().Op("!=").Nil()).Block(
-								jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("-"+prm.Flag+": %w"), jen.Err())),
+				jen.Id("Start"): jen.Func().Params(jen.Id(ir.CtxVar).Add(ctxType()), jen.Id(ir.SetVar).Map(jen.String()).String()).Params(jen.Op("*").Add(rt("Handle")), jen.Error()).BlockFunc(func(b *jen.Group) {
+					mgP, mgV, mgOK, mgErr := jen.Id(ir.RecvVar), jen.Id(ir.ValueVar), jen.Id(ir.OKVar), jen.Id(ir.ErrVar)
+					b.Add(mgP).Op(":=").Id(ir.Constructor(p.Name)).Call()
+					for _, r := range p.AllParams {
+						prm := r.Param
+						dst := mgP.Clone()
+						for _, fld := range r.Path {
+							dst = dst.Dot(fld)
+						}
+						b.If(jen.List(mgV, mgOK).Op(":=").Id(ir.SetVar).Index(jen.Lit(prm.Flag)), mgOK).Block(
+							jen.If(mgErr.Clone().Op(":=").Add(cli("SetParam")).Call(jen.Op("&").Add(dst).Dot(prm.Name), mgV), mgErr.Clone().Op("!=").Nil()).Block(
+								jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("-"+prm.Flag+": %w"), mgErr)),
 							),
 						)
 					}
-					b.Return(jen.Id("p").Dot("Start").Call(jen.Id("ctx")), jen.Nil())
+					b.Return(mgP.Clone().Dot(ir.StartMethod).Call(jen.Id(ir.CtxVar)), jen.Nil())
 				}),
 			}))
 		}
@@ -71,11 +99,16 @@ func (g *gen) main() {
 		}
 		flagVals = append(flagVals, multiline(vals...))
 	}
+	var app []jen.Code
+	if len(docs) > 0 {
+		app = append(app, field("Doc", jen.Lit(strings.Join(docs, "\n\n"))))
+	}
+	app = append(app,
+		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
+		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
+	)
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
-		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(
-			field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
-			field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
-		)))),
+		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(app...)))),
 	)
 }

@@ -26,11 +26,20 @@ func (g *gen) pos(p dsl.Pos) *jen.Statement {
 	)
 }
 
+// id is a generated identifier; every one comes from package ir.
+func id(name string) *jen.Statement { return jen.Id(name) }
+
 func (g *gen) pipeline(p *ir.Pipeline) {
 	f := g.f
-	recv := func() *jen.Statement { return jen.Id("p").Op("*").Id(p.Name) }
+	// recv is the receiver of the public API (it sees no user code, and its
+	// documentation reads best with the names bodies use); mgRecv that of the
+	// generated methods that hold user expressions (defaults, bindings).
+	recv := func() *jen.Statement { return id(ir.BodyRecv).Op("*").Id(p.Name) }
+	mgRecv := func() *jen.Statement { return id(ir.RecvVar).Op("*").Id(p.Name) }
+	mgP := func() *jen.Statement { return id(ir.RecvVar) }
 
 	// The type.
+	g.doc(f.Group, p.Doc, true)
 	f.Commentf("%s is the pipeline declared at %s:%d.", p.Name, path.Base(g.base), p.Pos.Line)
 	f.Type().Id(p.Name).StructFunc(func(s *jen.Group) {
 		if p.Extends != nil {
@@ -38,6 +47,7 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 		}
 		for _, prm := range p.Params {
 			if prm.Owner == p {
+				g.doc(s, prm.Doc, false)
 				s.Id(prm.Name).Add(typ(prm.Type))
 			}
 		}
@@ -56,16 +66,16 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 	})
 
 	// Constructor.
-	f.Commentf("New%s returns a %s with its parameters at their defaults.", p.Name, p.Name)
-	f.Func().Id("New"+p.Name).Params().Op("*").Id(p.Name).Block(
-		jen.Id("p").Op(":=").Op("&").Id(p.Name).Values(),
-		jen.Id("p").Dot("mgInit").Call(),
-		jen.Return(jen.Id("p")),
+	f.Commentf("%s returns a %s with its parameters at their defaults.", ir.Constructor(p.Name), p.Name)
+	f.Func().Id(ir.Constructor(p.Name)).Params().Op("*").Id(p.Name).Block(
+		mgP().Op(":=").Op("&").Id(p.Name).Values(),
+		mgP().Dot(ir.InitMethod).Call(),
+		jen.Return(mgP()),
 	)
-	f.Comment("mgInit sets parameters to their defaults and creates nested pipelines.")
-	f.Func().Params(recv()).Id("mgInit").Params().BlockFunc(func(b *jen.Group) {
+	f.Commentf("%s sets parameters to their defaults and creates nested pipelines.", ir.InitMethod)
+	f.Func().Params(mgRecv()).Id(ir.InitMethod).Params().BlockFunc(func(b *jen.Group) {
 		if p.Extends != nil {
-			b.Id("p").Dot(p.Extends.Name).Dot("mgInit").Call()
+			b.Add(mgP()).Dot(p.Extends.Name).Dot(ir.InitMethod).Call()
 		}
 		for _, prm := range p.Params {
 			if prm.Default == "" {
@@ -74,16 +84,16 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 			if prm.DefaultFrom != p {
 				continue // the parent's mgInit set it
 			}
-			b.Id("p").Dot(prm.Name).Op("=").Id(prm.Default)
+			b.Add(mgP()).Dot(prm.Name).Op("=").Id(prm.Default)
 		}
 		for _, prm := range p.Params {
 			if prm.Default == "" && prm.DefaultFrom == p && prm.Owner != p {
 				// Redeclared without a default: the zero value, not the parent's default.
-				b.Id("p").Dot(prm.Name).Op("=").Op("*").New(typ(prm.Type))
+				b.Add(mgP()).Dot(prm.Name).Op("=").Op("*").New(typ(prm.Type))
 			}
 		}
 		for _, n := range p.Nested {
-			b.Id("p").Dot(n.Field).Op("=").Id("New" + n.Type.Name).Call()
+			b.Add(mgP()).Dot(n.Field).Op("=").Id(ir.Constructor(n.Type.Name)).Call()
 		}
 	})
 
@@ -103,28 +113,19 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 	}
 
 	// Public API.
-	f.Commentf("Run runs the pipeline until every stage has ended, and returns its result.")
-	f.Func().Params(recv()).Id("Run").Params(jen.Id("ctx").Add(ctxType())).Params(rt("Result"), jen.Error()).Block(
-		jen.Return(rt("Run").Call(jen.Id("ctx"), jen.Id("p").Dot("mgGraph").Call())),
+	p0, ctx := id(ir.BodyRecv), id(ir.BodyCtx)
+	f.Commentf("%s runs the pipeline until every stage has ended, and returns its result.", ir.RunMethod)
+	f.Func().Params(recv()).Id(ir.RunMethod).Params(ctx.Clone().Add(ctxType())).Params(rt("Result"), jen.Error()).Block(
+		jen.Return(rt("Run").Call(ctx.Clone(), p0.Clone().Dot(ir.GraphMethod).Call())),
 	)
-	f.Commentf("Start runs the pipeline in the background; the handle waits for it or stops it.")
-	f.Func().Params(recv()).Id("Start").Params(jen.Id("ctx").Add(ctxType())).Op("*").Add(rt("Handle")).Block(
-		jen.Return(rt("Start").Call(jen.Id("ctx"), jen.Id("p").Dot("mgGraph").Call())),
+	f.Commentf("%s runs the pipeline in the background; the handle waits for it or stops it.", ir.StartMethod)
+	f.Func().Params(recv()).Id(ir.StartMethod).Params(ctx.Clone().Add(ctxType())).Op("*").Add(rt("Handle")).Block(
+		jen.Return(rt("Start").Call(ctx.Clone(), p0.Clone().Dot(ir.GraphMethod).Call())),
 	)
-	f.Commentf("Graph describes the pipeline's stages, edges, strategies and positions.")
-	f.Func().Params(recv()).Id("Graph").Params().Add(rt("GraphInfo")).Block(
-		jen.Return(jen.Id("p").Dot("mgGraph").Call().Dot("Info").Call()),
+	f.Commentf("%s describes the pipeline's stages, edges, strategies and positions.", ir.GraphInfoMethod)
+	f.Func().Params(recv()).Id(ir.GraphInfoMethod).Params().Add(rt("GraphInfo")).Block(
+		jen.Return(p0.Clone().Dot(ir.GraphMethod).Call().Dot("Info").Call()),
 	)
-}
-
-// emitParam is a body's emit parameter for values of type out.
-func emitParam(out ir.Type) *jen.Statement {
-	return jen.Id("emit").Func().Params(typ(out))
-}
-
-// toStruct is the name of a stage's dynamic routing type.
-func toStruct(p *ir.Pipeline, st *ir.Stage) string {
-	return "mgTo" + p.Name + "_" + strings.TrimPrefix(st.Method, "mgStage")
 }
 
 func hasTo(st *ir.Stage) bool { return len(st.To) > 0 && st.Kind != ir.Consumer }
@@ -136,34 +137,37 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 	}
 	f := g.f
 	if hasTo(st) {
-		f.Commentf("%s holds one send function per downstream of stage %q, for to.NAME(v).", toStruct(p, st), st.QName)
-		f.Type().Id(toStruct(p, st)).StructFunc(func(s *jen.Group) {
+		f.Commentf("%s holds one send function per downstream of stage %q, for to.NAME(v).", st.ToType, st.QName)
+		f.Type().Id(st.ToType).StructFunc(func(s *jen.Group) {
 			for _, ref := range st.To {
 				s.Id(ir.RouteField(st.To, ref)).Func().Params(typ(st.Out))
 			}
 		})
 	}
+	// A body sees the names DESIGN 2.2 documents; a binding call only
+	// generated ones, so that no name of the bound expression is shadowed.
+	recv, ctx, inName, emit, to := ir.BodyRecv, ir.BodyCtx, st.InName, ir.BodyEmit, ir.BodyTo
+	if st.Body == nil {
+		recv, ctx, inName, emit, to = ir.RecvVar, ir.CtxVar, ir.InVar, ir.EmitVar, ir.ToVar
+	}
 	var params []jen.Code
-	params = append(params, jen.Id("ctx").Add(ctxType()))
+	params = append(params, id(ctx).Add(ctxType()))
 	in := st.In
 	if st.Kind == ir.Accumulator {
 		in = ir.Type{Go: "[]" + st.In.Go}
 	}
 	if st.Kind != ir.Producer {
-		name := st.InName
-		if name == "" || name == "_" && st.Body == nil {
-			name = "in"
-		}
-		params = append(params, jen.Id(name).Add(typ(in)))
+		params = append(params, id(inName).Add(typ(in)))
 	}
 	if st.Kind != ir.Consumer && !st.Out.IsZero() {
-		params = append(params, emitParam(st.Out))
+		params = append(params, id(emit).Func().Params(typ(st.Out)))
 	}
 	if hasTo(st) {
-		params = append(params, jen.Id("to").Id(toStruct(p, st)))
+		params = append(params, id(to).Id(st.ToType))
 	}
+	g.doc(f.Group, st.Doc, true)
 	f.Commentf("%s is stage %q (%s:%d).", st.Method, st.QName, path.Base(g.base), st.Pos.Line)
-	f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id(st.Method).Params(params...).Error().BlockFunc(func(b *jen.Group) {
+	f.Func().Params(id(recv).Op("*").Id(p.Name)).Id(st.Method).Params(params...).Error().BlockFunc(func(b *jen.Group) {
 		if st.Body != nil {
 			g.verbatim(b, st.Body.Pos, st.Body.Text, true)
 			if !st.Body.Terminates {
@@ -179,42 +183,42 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 func (g *gen) bindingCall(b *jen.Group, st *ir.Stage) {
 	fn := jen.Id(st.Ref.Expr)
 	if st.Ref.Method {
-		fn = jen.Id("p").Dot(st.Ref.Name)
+		fn = id(ir.RecvVar).Dot(st.Ref.Name)
 	}
-	in := jen.Id("in")
+	in, ctx, emit, v, out, err := id(ir.InVar), id(ir.CtxVar), id(ir.EmitVar), id(ir.ValueVar), id(ir.OutVar), id(ir.ErrVar)
 	switch st.Ref.Shape {
 	case ir.ShapeProducerEmit:
-		b.Add(fn).Call(jen.Id("emit"))
+		b.Add(fn).Call(emit)
 		b.Return(jen.Nil())
 	case ir.ShapeProducerCtxEmit:
-		b.Return(fn.Call(jen.Id("ctx"), jen.Id("emit")))
+		b.Return(fn.Call(ctx, emit))
 	case ir.ShapeProducerSeq:
-		b.For(jen.Id("v").Op(":=").Range().Add(fn).Call()).Block(jen.Id("emit").Call(jen.Id("v")))
+		b.For(v.Clone().Op(":=").Range().Add(fn).Call()).Block(emit.Clone().Call(v))
 		b.Return(jen.Nil())
 	case ir.ShapeProcessorValue:
-		b.Id("emit").Call(fn.Call(in))
+		b.Add(emit).Call(fn.Call(in))
 		b.Return(jen.Nil())
 	case ir.ShapeProcessorValueErr, ir.ShapeProcessorCtxValue:
 		args := []jen.Code{in}
 		if st.Ref.Shape == ir.ShapeProcessorCtxValue {
-			args = []jen.Code{jen.Id("ctx"), in}
+			args = []jen.Code{ctx, in}
 		}
-		b.List(jen.Id("out"), jen.Err()).Op(":=").Add(fn).Call(args...)
-		b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
-		b.Id("emit").Call(jen.Id("out"))
+		b.List(out, err).Op(":=").Add(fn).Call(args...)
+		b.If(err.Clone().Op("!=").Nil()).Block(jen.Return(err.Clone()))
+		b.Add(emit).Call(out.Clone())
 		b.Return(jen.Nil())
 	case ir.ShapeProcessorEmit:
-		b.Add(fn).Call(in, jen.Id("emit"))
+		b.Add(fn).Call(in, emit)
 		b.Return(jen.Nil())
 	case ir.ShapeProcessorCtxEmit:
-		b.Return(fn.Call(jen.Id("ctx"), in, jen.Id("emit")))
+		b.Return(fn.Call(ctx, in, emit))
 	case ir.ShapeConsumer:
 		b.Add(fn).Call(in)
 		b.Return(jen.Nil())
 	case ir.ShapeConsumerErr:
 		b.Return(fn.Call(in))
 	case ir.ShapeConsumerCtx:
-		b.Return(fn.Call(jen.Id("ctx"), in))
+		b.Return(fn.Call(ctx, in))
 	default:
 		panic(fmt.Sprintf("minigungen: internal error: binding shape %d of stage %q", st.Ref.Shape, st.Name))
 	}
@@ -222,12 +226,12 @@ func (g *gen) bindingCall(b *jen.Group, st *ir.Stage) {
 
 // hookMethod writes the method that holds a hook's body.
 func (g *gen) hookMethod(p *ir.Pipeline, h *ir.Hook) {
-	params := []jen.Code{jen.Id("ctx").Add(ctxType())}
+	params := []jen.Code{id(ir.BodyCtx).Add(ctxType())}
 	switch h.Kind {
 	case ir.AfterRun:
-		params = append(params, jen.Id("result").Op("*").Add(rt("Result")))
+		params = append(params, id(ir.BodyResult).Op("*").Add(rt("Result")))
 	case ir.OnError:
-		errName, itemName := "err", "item"
+		errName, itemName := ir.BodyErr, ir.BodyItem
 		if len(h.Params) == 2 {
 			errName, itemName = h.Params[0].Name, h.Params[1].Name
 		}
@@ -238,10 +242,28 @@ func (g *gen) hookMethod(p *ir.Pipeline, h *ir.Hook) {
 		what += "(" + h.Target.Name + ")"
 	}
 	g.f.Commentf("%s is the %s hook (%s:%d).", h.Method, what, path.Base(g.base), h.Pos.Line)
-	g.f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id(h.Method).Params(params...).Error().BlockFunc(func(b *jen.Group) {
+	g.f.Func().Params(id(ir.BodyRecv).Op("*").Id(p.Name)).Id(h.Method).Params(params...).Error().BlockFunc(func(b *jen.Group) {
 		g.verbatim(b, h.Body.Pos, h.Body.Text, true)
 		if !h.Body.Terminates {
 			b.Return(jen.Nil())
 		}
 	})
+}
+
+// doc writes a .mg doc comment as the Go doc comment of what follows, with an
+// empty comment line after it when more generated text follows.
+func (g *gen) doc(grp *jen.Group, doc string, more bool) {
+	if doc == "" {
+		return
+	}
+	for _, line := range strings.Split(doc, "\n") {
+		if line == "" {
+			grp.Comment("")
+		} else {
+			grp.Comment(line)
+		}
+	}
+	if more {
+		grp.Comment("")
+	}
 }

@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dave/jennifer/jen"
@@ -11,30 +12,22 @@ import (
 )
 
 // wiring writes mgGraph: every node of the run graph created on the runtime,
-// connected, with its hooks.
+// connected, with its hooks. A parameter read by an option is checked first:
+// a value out of range fails the run before any stage starts.
 func (g *gen) wiring(p *ir.Pipeline) {
 	gr := p.Graph
-	vars := map[*ir.Node]string{}
-	used := map[string]bool{}
-	for _, n := range gr.Nodes {
-		v := "mg" + ir.Exported(n.Name)
-		for used[v] {
-			v += "_"
-		}
-		used[v] = true
-		vars[n] = v
-	}
-	g.f.Comment("mgGraph builds the pipeline's graph on the runtime.")
-	g.f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgGraph").Params().Op("*").Add(rt("Graph")).BlockFunc(func(b *jen.Group) {
+	mgG := func() *jen.Statement { return id(ir.GraphVar) }
+	g.f.Commentf("%s builds the pipeline's graph on the runtime.", ir.GraphMethod)
+	g.f.Func().Params(id(ir.RecvVar).Op("*").Id(p.Name)).Id(ir.GraphMethod).Params().Op("*").Add(rt("Graph")).BlockFunc(func(b *jen.Group) {
 		cfg := []jen.Code{field("Pipeline", jen.Lit(p.Name))}
-		if p.QueueSize != 0 {
-			cfg = append(cfg, field("QueueSize", jen.Lit(p.QueueSize)))
-		}
-		if p.MaxThreads != 0 {
-			cfg = append(cfg, field("MaxThreads", jen.Lit(p.MaxThreads)))
-		}
-		if p.MaxProcesses != 0 {
-			cfg = append(cfg, field("MaxProcesses", jen.Lit(p.MaxProcesses)))
+		settings := []struct {
+			name string
+			v    ir.Value
+		}{{"QueueSize", p.QueueSize}, {"MaxThreads", p.MaxThreads}, {"MaxProcesses", p.MaxProcesses}}
+		for _, s := range settings {
+			if !s.v.IsZero() {
+				cfg = append(cfg, field(s.name, g.value(s.v, ir.RecvVar)))
+			}
 		}
 		if p.FailFast {
 			cfg = append(cfg, field("FailFast", jen.True()))
@@ -42,57 +35,110 @@ func (g *gen) wiring(p *ir.Pipeline) {
 		if hasProcessStages(p) {
 			cfg = append(cfg,
 				field("Worker", rt("WorkerKey").Index(jen.Id(p.Name)).Call()),
-				field("Params", jen.Id("p").Dot("mgEncodeParams")))
+				field("Params", id(ir.RecvVar).Dot(ir.EncodeParamsMethod)))
 		}
-		b.Id("g").Op(":=").Add(rt("NewGraph")).Call(rt("GraphConfig").Values(cfg...))
+		b.Add(mgG()).Op(":=").Add(rt("NewGraph")).Call(rt("GraphConfig").Values(cfg...))
+		for _, s := range settings {
+			g.checkParam(b, s.v, ir.RecvVar, "")
+		}
 		for _, n := range gr.Nodes {
-			g.node(b, p, n, vars)
+			for _, v := range nodeValues(n.Decl) {
+				g.checkParam(b, v, n.Recv, n.Name)
+			}
+		}
+		for _, n := range gr.Nodes {
+			g.node(b, p, n)
 		}
 		for _, n := range gr.Nodes {
 			for _, e := range n.Outs {
-				b.Add(rt("Connect")).Call(jen.Id(vars[e.From]), jen.Id(vars[e.To]))
+				b.Add(rt("Connect")).Call(id(e.From.Var), id(e.To.Var))
 			}
 			if e := n.DeadLetter; e != nil {
-				b.Add(rt("DeadLetter")).Call(jen.Id(vars[e.From]), jen.Id(vars[e.To]))
+				b.Add(rt("DeadLetter")).Call(id(e.From.Var), id(e.To.Var))
 			}
 			if n.Decl.Routing == ir.RoundRobin {
-				b.Id(vars[n]).Dot("SetRouting").Call(rt("RoutingRoundRobin"))
+				b.Id(n.Var).Dot("SetRouting").Call(rt("RoutingRoundRobin"))
 			}
 		}
 		for _, h := range gr.Hooks {
 			method := jen.Id(h.Recv).Dot(h.Hook.Method)
 			switch h.Hook.Kind {
 			case ir.BeforeRun:
-				b.Id("g").Dot("BeforeRun").Call(method)
+				b.Add(mgG()).Dot("BeforeRun").Call(method)
 			case ir.AfterRun:
-				b.Id("g").Dot("AfterRun").Call(method)
+				b.Add(mgG()).Dot("AfterRun").Call(method)
 			case ir.AfterProducer:
-				b.Id("g").Dot("AfterProducers").Call(method)
+				b.Add(mgG()).Dot("AfterProducers").Call(method)
 			case ir.BeforeStage:
-				b.Id(vars[h.Target]).Dot("Before").Call(method)
+				b.Id(h.Target.Var).Dot("Before").Call(method)
 			case ir.AfterStage:
-				b.Id(vars[h.Target]).Dot("After").Call(method)
+				b.Id(h.Target.Var).Dot("After").Call(method)
 			case ir.OnError:
-				b.Id(vars[h.Target]).Dot("OnError").Call(method)
+				b.Id(h.Target.Var).Dot("OnError").Call(method)
 			case ir.BeforeFork, ir.AfterFork:
 				name := "BeforeFork"
 				if h.Hook.Kind == ir.AfterFork {
 					name = "AfterFork"
 				}
 				if h.Target != nil {
-					b.Id(vars[h.Target]).Dot(name).Call(method)
+					b.Id(h.Target.Var).Dot(name).Call(method)
 				} else {
-					b.Id("g").Dot(name).Call(method)
+					b.Add(mgG()).Dot(name).Call(method)
 				}
 			}
 		}
-		b.Return(jen.Id("g"))
+		b.Return(mgG())
 	})
 }
 
-var kindConst = map[ir.StageKind]string{
-	ir.Producer: "KindProducer", ir.Processor: "KindProcessor", ir.Consumer: "KindConsumer",
-	ir.Accumulator: "KindAccumulator", ir.Custom: "KindCustom", ir.Queue: "KindProcessor",
+// nodeValues are the option values of a stage that the generated spec reads.
+func nodeValues(st *ir.Stage) []ir.Value {
+	s := st.Strategy
+	return []ir.Value{s.N, s.Recycle, st.BatchSize, st.MaxWait, st.QueueSize, st.Retry, st.Backoff, st.Timeout}
+}
+
+// value spells an option value: its literal, or the param it names, read
+// from recv (the value that owns the stage or setting) when the graph is built.
+func (g *gen) value(v ir.Value, recv string) *jen.Statement {
+	if v.Param != nil {
+		ref := jen.Id(recv).Dot(v.Param.Name)
+		if v.Duration || v.Param.Type.Go == "int" {
+			return ref
+		}
+		return jen.Int().Call(ref)
+	}
+	if v.Duration {
+		return duration(v.N)
+	}
+	return jen.Lit(v.Int())
+}
+
+// checkParam writes the range check of an option value read from a param:
+// out of range, the graph is invalid and the run fails before any stage starts.
+func (g *gen) checkParam(b *jen.Group, v ir.Value, recv, stage string) {
+	if v.Param == nil {
+		return
+	}
+	unsigned := strings.HasPrefix(v.Param.Type.Go, "uint") || v.Param.Type.Go == "byte"
+	if v.Min <= 0 && unsigned {
+		return // no value is out of range
+	}
+	limit, op := jen.Lit(int(v.Min)), "<"
+	if v.Duration {
+		limit = jen.Lit(0)
+		if v.Min > 0 {
+			op = "<="
+		}
+	}
+	val := jen.Id(recv).Dot(v.Param.Name)
+	items := []jen.Code{field("Param", jen.Lit(v.Param.Decl)), field("Value", val.Clone())}
+	if stage != "" {
+		items = append(items, field("Stage", jen.Lit(stage)))
+	}
+	items = append(items, field("Pos", g.pos(v.Pos)), field("Option", jen.Lit(v.Option)), field("Want", jen.Lit(v.Want())))
+	b.If(val.Clone().Op(op).Add(limit)).Block(
+		id(ir.GraphVar).Dot("Invalid").Call(jen.Op("&").Add(rt("ParamError")).Add(multiline(items...))),
+	)
 }
 
 // field is one `Key: value` element of a composite literal.
@@ -105,28 +151,28 @@ func multiline(items ...jen.Code) *jen.Statement {
 
 func (g *gen) spec(n *ir.Node) *jen.Statement {
 	st := n.Decl
+	val := func(v ir.Value) *jen.Statement { return g.value(v, n.Recv) }
 	items := []jen.Code{
 		field("Name", jen.Lit(n.Name)),
-		field("Kind", rt(kindConst[st.Kind])),
 		field("Pos", g.pos(st.Pos)),
 	}
-	switch st.Strategy.Kind {
+	switch s := st.Strategy; s.Kind {
 	case ir.Threads:
-		items = append(items, field("Strategy", rt("Strategy").Values(field("Kind", rt("Threads")), field("N", jen.Lit(st.Strategy.N)))))
+		items = append(items, field("Strategy", rt("Strategy").Values(field("Kind", rt("Threads")), field("N", val(s.N)))))
 	case ir.ProcessPerBatch:
-		items = append(items, field("Strategy", rt("Strategy").Values(field("Kind", rt("ProcessPerBatch")), field("N", jen.Lit(st.Strategy.N)), field("IPC", jen.Lit(st.Strategy.IPC)))))
+		items = append(items, field("Strategy", rt("Strategy").Values(field("Kind", rt("ProcessPerBatch")), field("N", val(s.N)), field("IPC", jen.Lit(s.IPC)))))
 	case ir.Processes:
-		vals := []jen.Code{field("Kind", rt("Processes")), field("N", jen.Lit(st.Strategy.N))}
-		if st.Strategy.Recycle > 0 {
-			vals = append(vals, field("Recycle", jen.Lit(st.Strategy.Recycle)))
+		vals := []jen.Code{field("Kind", rt("Processes")), field("N", val(s.N))}
+		if !s.Recycle.IsZero() {
+			vals = append(vals, field("Recycle", val(s.Recycle)))
 		}
 		items = append(items, field("Strategy", rt("Strategy").Values(vals...)))
 	}
 	if st.Strategy.IsProcess() && hasMergeState(st.Owner) {
-		items = append(items, field("State", jen.Id(n.Recv).Dot("mgStateSpec").Call()))
+		items = append(items, field("State", jen.Id(n.Recv).Dot(ir.StateSpecMethod).Call()))
 	}
-	if st.QueueSize != 0 {
-		items = append(items, field("QueueSize", jen.Lit(st.QueueSize)))
+	if !st.QueueSize.IsZero() {
+		items = append(items, field("QueueSize", val(st.QueueSize)))
 	}
 	if st.Ordered {
 		items = append(items, field("Ordered", jen.True()))
@@ -134,14 +180,14 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	if st.ConcurrentEmit {
 		items = append(items, field("ConcurrentEmit", jen.True()))
 	}
-	if st.Retry != 0 {
-		items = append(items, field("Retry", jen.Lit(st.Retry)))
+	if !st.Retry.IsZero() {
+		items = append(items, field("Retry", val(st.Retry)))
 	}
-	if st.Backoff != 0 {
-		items = append(items, field("Backoff", duration(int64(st.Backoff))))
+	if !st.Backoff.IsZero() {
+		items = append(items, field("Backoff", val(st.Backoff)))
 	}
-	if st.Timeout != 0 {
-		items = append(items, field("Timeout", duration(int64(st.Timeout))))
+	if !st.Timeout.IsZero() {
+		items = append(items, field("Timeout", val(st.Timeout)))
 	}
 	return rt("StageSpec").Add(multiline(items...))
 }
@@ -166,68 +212,77 @@ func duration(d int64) *jen.Statement {
 }
 
 // node writes the creation of one node.
-func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node, vars map[*ir.Node]string) {
+func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node) {
 	st := n.Decl
 	// A node nothing refers to after its creation (the single stage of a
 	// producer-less pipeline) is assigned to _, or its variable is unused.
-	v := jen.Id(vars[n]).Op(":=")
+	v := jen.Id(n.Var).Op(":=")
 	if !g.referenced(p, n) {
 		v = jen.Id("_").Op("=")
 	}
+	mgG, mgW, mgCtx, mgIn, mgEmit, mgTo := id(ir.GraphVar), id(ir.WorkerVar), id(ir.CtxVar), id(ir.InVar), id(ir.EmitVar), id(ir.ToVar)
 	method := jen.Id(n.Recv).Dot(st.Method)
 	worker := func(out ir.Type) *jen.Statement {
 		if out.IsZero() {
-			return jen.Id("w").Op("*").Add(rt("Emitter")).Index(rt("Nothing"))
+			return mgW.Clone().Op("*").Add(rt("Emitter")).Index(rt("Nothing"))
 		}
-		return jen.Id("w").Op("*").Add(rt("Emitter")).Index(typ(out))
+		return mgW.Clone().Op("*").Add(rt("Emitter")).Index(typ(out))
 	}
 	// bind is the per-goroutine function: emit and to are created once per worker.
 	bind := func(out ir.Type, fnParams []jen.Code, call []jen.Code) *jen.Statement {
 		return jen.Func().Params(worker(out)).Func().Params(fnParams...).Error().BlockFunc(func(bb *jen.Group) {
 			args := append([]jen.Code{}, call...)
 			if !out.IsZero() {
-				bb.Id("emit").Op(":=").Id("w").Dot("Emit")
-				args = append(args, jen.Id("emit"))
+				bb.Add(mgEmit).Op(":=").Add(mgW).Dot("Emit")
+				args = append(args, mgEmit)
 			}
 			if hasTo(st) {
-				bb.Id("to").Op(":=").Id(toStruct(st.Owner, st)).ValuesFunc(func(vg *jen.Group) {
+				bb.Add(mgTo).Op(":=").Id(st.ToType).ValuesFunc(func(vg *jen.Group) {
 					for _, ref := range st.To {
 						vg.Id(ir.RouteField(st.To, ref)).Op(":").Add(g.toSender(n, ref))
 					}
 				})
-				args = append(args, jen.Id("to"))
+				args = append(args, mgTo)
 			}
 			bb.Return(jen.Func().Params(fnParams...).Error().Block(
 				jen.Return(method.Clone().Call(args...)),
 			))
 		})
 	}
-	ctxP := jen.Id("ctx").Add(ctxType())
+	ctxP := mgCtx.Clone().Add(ctxType())
 	switch {
 	case st.Kind == ir.Producer:
-		b.Add(v).Add(rt("Producer")).Call(jen.Id("g"), g.spec(n),
-			bind(n.Out, []jen.Code{ctxP}, []jen.Code{jen.Id("ctx")}))
+		b.Add(v).Add(rt("Producer")).Call(mgG, g.spec(n),
+			bind(n.Out, []jen.Code{ctxP}, []jen.Code{mgCtx}))
 	case st.Kind == ir.Processor:
-		b.Add(v).Add(rt("Processor")).Call(jen.Id("g"), g.spec(n),
-			bind(n.Out, []jen.Code{ctxP, jen.Id("in").Add(typ(n.In))}, []jen.Code{jen.Id("ctx"), jen.Id("in")}))
+		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n),
+			bind(n.Out, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}, []jen.Code{mgCtx, mgIn}))
 	case st.Kind == ir.Consumer:
-		b.Add(v).Add(rt("Consumer")).Call(jen.Id("g"), g.spec(n),
-			jen.Func().Params(jen.Id("w").Op("*").Add(rt("Emitter")).Index(rt("Nothing"))).Func().Params(ctxP, jen.Id("in").Add(typ(n.In))).Error().Block(
+		b.Add(v).Add(rt("Consumer")).Call(mgG, g.spec(n),
+			jen.Func().Params(mgW.Clone().Op("*").Add(rt("Emitter")).Index(rt("Nothing"))).Func().Params(ctxP, mgIn.Clone().Add(typ(n.In))).Error().Block(
 				jen.Return(method.Clone()),
 			))
 	case st.Kind == ir.Accumulator && st.IsBatch:
-		b.Add(v).Add(rt("Batch")).Index(typ(n.In)).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)))
+		b.Add(v).Add(rt("Batch")).Index(typ(n.In)).Call(mgG, g.spec(n), g.value(st.BatchSize, n.Recv), g.durationValue(st.MaxWait, n.Recv))
 	case st.Kind == ir.Accumulator:
-		b.Add(v).Add(rt("Accumulator")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Lit(st.BatchSize), duration(int64(st.MaxWait)),
-			bind(n.Out, []jen.Code{ctxP, jen.Id("in").Index().Add(typ(n.In))}, []jen.Code{jen.Id("ctx"), jen.Id("in")}))
+		b.Add(v).Add(rt("Accumulator")).Index(jen.List(typ(n.In), typ(n.Out))).Call(mgG, g.spec(n), g.value(st.BatchSize, n.Recv), g.durationValue(st.MaxWait, n.Recv),
+			bind(n.Out, []jen.Code{ctxP, mgIn.Clone().Index().Add(typ(n.In))}, []jen.Code{mgCtx, mgIn}))
 	case st.Kind == ir.Queue:
 		// A named queue passes each item on to one of its subscribers.
-		b.Add(v).Add(rt("Queue")).Index(typ(n.In)).Call(jen.Id("g"), g.spec(n))
+		b.Add(v).Add(rt("Queue")).Index(typ(n.In)).Call(mgG, g.spec(n))
 	case st.Kind == ir.Custom:
-		b.Add(v).Add(rt("Custom")).Index(jen.List(typ(n.In), typ(n.Out))).Call(jen.Id("g"), g.spec(n), jen.Id(st.Ref.Expr))
+		b.Add(v).Add(rt("Custom")).Index(jen.List(typ(n.In), typ(n.Out))).Call(mgG, g.spec(n), jen.Id(st.Ref.Expr))
 	default:
 		panic(fmt.Sprintf("minigungen: internal error: node %q of kind %s", n.Name, st.Kind))
 	}
+}
+
+// durationValue is value for a duration that may be absent (0).
+func (g *gen) durationValue(v ir.Value, recv string) *jen.Statement {
+	if v.IsZero() {
+		return jen.Lit(0)
+	}
+	return g.value(v, recv)
 }
 
 // referenced reports whether the wiring of p names node n after creating it:
@@ -270,11 +325,11 @@ func (g *gen) toSender(n *ir.Node, ref ir.NameRef) jen.Code {
 		// The target was dropped (for example by a reroute): sending to it is a no-op.
 		return jen.Func().Params(typ(n.Out)).Block()
 	case 1:
-		return jen.Id("w").Dot("To").Call(jen.Lit(idx[0]))
+		return id(ir.WorkerVar).Dot("To").Call(jen.Lit(idx[0]))
 	}
-	return jen.Func().Params(jen.Id("v").Add(typ(n.Out))).BlockFunc(func(b *jen.Group) {
+	return jen.Func().Params(id(ir.ValueVar).Add(typ(n.Out))).BlockFunc(func(b *jen.Group) {
 		for _, i := range idx {
-			b.Id("w").Dot("To").Call(jen.Lit(i)).Call(jen.Id("v"))
+			b.Id(ir.WorkerVar).Dot("To").Call(jen.Lit(i)).Call(id(ir.ValueVar))
 		}
 	})
 }

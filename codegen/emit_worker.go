@@ -50,44 +50,54 @@ func mergeFields(p *ir.Pipeline) []*ir.StateField {
 }
 
 // workerSupport writes the parameter mirror and the registration of a
-// pipeline with process stages.
+// pipeline with process stages. The mirror carries every parameter the
+// pipeline value reaches, its nested pipelines' included: a worker builds the
+// whole graph again with the values of the run.
 func (g *gen) workerSupport(p *ir.Pipeline) {
 	f := g.f
-	mirror := "mgParams" + p.Name
+	mirror := ir.ParamsMirror(p.Name)
+	mgP, mgV, mgErr := id(ir.RecvVar), id(ir.ValueVar), id(ir.ErrVar)
+	ref := func(base *jen.Statement, r ir.ParamRef) *jen.Statement {
+		s := base.Clone()
+		for _, fld := range r.Path {
+			s = s.Dot(fld)
+		}
+		return s.Dot(r.Param.Name)
+	}
 	f.Commentf("%s carries %s's parameters to its worker processes.", mirror, p.Name)
 	f.Type().Id(mirror).StructFunc(func(s *jen.Group) {
-		for _, prm := range p.Params {
-			s.Id(prm.Name).Add(typ(prm.Type))
+		for _, r := range p.AllParams {
+			s.Id(r.Mirror).Add(typ(r.Param.Type))
 		}
 	})
-	f.Comment("mgEncodeParams encodes the parameters for a new worker process.")
-	f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgEncodeParams").Params().Params(jen.Index().Byte(), jen.Error()).Block(
-		jen.Return(rt("Encode").Call(jen.Id(mirror).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: len(p.Params) > 0}, func() []jen.Code {
+	f.Commentf("%s encodes the parameters for a new worker process.", ir.EncodeParamsMethod)
+	f.Func().Params(mgP.Clone().Op("*").Id(p.Name)).Id(ir.EncodeParamsMethod).Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		jen.Return(rt("Encode").Call(jen.Id(mirror).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: len(p.AllParams) > 0}, func() []jen.Code {
 			var items []jen.Code
-			for _, prm := range p.Params {
-				items = append(items, field(prm.Name, jen.Id("p").Dot(prm.Name)))
+			for _, r := range p.AllParams {
+				items = append(items, field(r.Mirror, ref(mgP, r)))
 			}
 			return items
 		}()...))),
 	)
-	f.Comment("mgDecodeParams sets the parameters a worker process was started with.")
-	f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgDecodeParams").Params(jen.Id("data").Index().Byte()).Error().BlockFunc(func(b *jen.Group) {
-		b.Var().Id("v").Id(mirror)
-		b.If(jen.Err().Op(":=").Add(rt("Decode")).Call(jen.Id("data"), jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
-		for _, prm := range p.Params {
-			b.Id("p").Dot(prm.Name).Op("=").Id("v").Dot(prm.Name)
+	f.Commentf("%s sets the parameters a worker process was started with.", ir.DecodeParamsMethod)
+	f.Func().Params(mgP.Clone().Op("*").Id(p.Name)).Id(ir.DecodeParamsMethod).Params(id(ir.DataVar).Index().Byte()).Error().BlockFunc(func(b *jen.Group) {
+		b.Var().Add(mgV).Id(mirror)
+		b.If(mgErr.Clone().Op(":=").Add(rt("Decode")).Call(id(ir.DataVar), jen.Op("&").Add(mgV)), mgErr.Clone().Op("!=").Nil()).Block(jen.Return(mgErr))
+		for _, r := range p.AllParams {
+			b.Add(ref(mgP, r)).Op("=").Add(mgV).Dot(r.Mirror)
 		}
 		b.Return(jen.Nil())
 	})
 	f.Commentf("The worker processes of %s are this executable started again: registering", p.Name)
 	f.Comment("the pipeline lets the runtime build its graph there and serve one stage.")
 	f.Var().Id("_").Op("=").Add(rt("RegisterPipeline")).Index(jen.Id(p.Name)).Call(
-		jen.Func().Params(jen.Id("params").Index().Byte()).Params(jen.Op("*").Add(rt("Graph")), jen.Error()).Block(
-			jen.Id("p").Op(":=").Id("New"+p.Name).Call(),
-			jen.If(jen.Err().Op(":=").Id("p").Dot("mgDecodeParams").Call(jen.Id("params")), jen.Err().Op("!=").Nil()).Block(
-				jen.Return(jen.Nil(), jen.Err()),
+		jen.Func().Params(id(ir.ParamsVar).Index().Byte()).Params(jen.Op("*").Add(rt("Graph")), jen.Error()).Block(
+			mgP.Clone().Op(":=").Id(ir.Constructor(p.Name)).Call(),
+			jen.If(mgErr.Clone().Op(":=").Add(mgP).Dot(ir.DecodeParamsMethod).Call(id(ir.ParamsVar)), mgErr.Clone().Op("!=").Nil()).Block(
+				jen.Return(jen.Nil(), mgErr),
 			),
-			jen.Return(jen.Id("p").Dot("mgGraph").Call(), jen.Nil()),
+			jen.Return(mgP.Clone().Dot(ir.GraphMethod).Call(), jen.Nil()),
 		),
 	)
 }
@@ -105,11 +115,11 @@ func (g *gen) serveWorkers() {
 // against its rule.
 func (g *gen) stateSpec(p *ir.Pipeline) {
 	fields := mergeFields(p)
-	g.f.Commentf("mgStateSpec says how %s's merge fields cross back from worker processes.", p.Name)
-	g.f.Func().Params(jen.Id("p").Op("*").Id(p.Name)).Id("mgStateSpec").Params().Op("*").Add(rt("StateSpec")).Block(
+	g.f.Commentf("%s says how %s's merge fields cross back from worker processes.", ir.StateSpecMethod, p.Name)
+	g.f.Func().Params(id(ir.RecvVar).Op("*").Id(p.Name)).Id(ir.StateSpecMethod).Params().Op("*").Add(rt("StateSpec")).Block(
 		jen.Return(rt("NewState").CustomFunc(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, func(c *jen.Group) {
 			for _, fl := range fields {
-				args := []jen.Code{jen.Lit(fl.Name), jen.Op("&").Id("p").Dot(fl.Name)}
+				args := []jen.Code{jen.Lit(fl.Name), jen.Op("&").Id(ir.RecvVar).Dot(fl.Name)}
 				if fl.Merge == ir.MergeFunc {
 					args = append(args, jen.Id(fl.MergeFunc))
 				}

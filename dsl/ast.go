@@ -51,6 +51,7 @@ type Pipeline struct {
 	Options []*Option `parser:"@@*"`
 	Members []*Member `parser:"\"{\" @@* \"}\""`
 	EndPos  lexer.Position
+	Doc     string `parser:""` // the // comment lines right above it, without the slashes
 }
 
 // Member is one declaration inside a pipeline or a strategy block.
@@ -77,6 +78,7 @@ type Param struct {
 	Name    *Ident  `parser:"\"param\" @@"`
 	Type    *GoType `parser:"@@"`
 	Default *GoExpr `parser:"( \"=\" @@ )?"`
+	Doc     string  `parser:""` // the // comment lines right above it
 }
 
 // State is a `state { ... }` block of Go fields.
@@ -105,18 +107,21 @@ type Execution struct {
 	Strategy *Option `parser:"\"execution\" @@"`
 }
 
-// QueueSize is the pipeline's default queue size.
+// QueueSize is the pipeline's default queue size: a number, unbounded, or
+// the name of a param.
 type QueueSize struct {
 	Pos       lexer.Position
 	Size      string `parser:"\"queue_size\" ( @Number"`
-	Unbounded bool   `parser:"| @\"unbounded\" )"`
+	Unbounded bool   `parser:"| @\"unbounded\""`
+	Param     string `parser:"| @Ident )"`
 }
 
-// Limit is `max_threads N` or `max_processes N`.
+// Limit is `max_threads N`, `max_processes N` or `max_failures N`; N is a
+// number or the name of a param.
 type Limit struct {
 	Pos   lexer.Position
-	Kind  string `parser:"@( \"max_threads\" | \"max_processes\" )"`
-	Value string `parser:"@Number"`
+	Kind  string `parser:"@( \"max_threads\" | \"max_processes\" | \"max_failures\" )"`
+	Value string `parser:"@( Number | Ident )"`
 }
 
 // ContextDecl is a named strategy: `context io = threads(50)`.
@@ -132,12 +137,13 @@ type Keyword struct {
 	Word string `parser:"@\"fail_fast\""`
 }
 
-// Batch is `batch N [every D] [options]`.
+// Batch is `batch N [every D] [options]`; N and D may name params.
 type Batch struct {
 	Pos     lexer.Position
-	Size    string    `parser:"\"batch\" @Number"`
-	Every   string    `parser:"( \"every\" @Duration )?"`
+	Size    string    `parser:"\"batch\" @( Number | Ident )"`
+	Every   string    `parser:"( \"every\" @( Duration | Ident ) )?"`
 	Options []*Option `parser:"@@*"`
+	Doc     string    `parser:""` // the // comment lines right above it
 }
 
 // Stage is a producer, processor, consumer, accumulator, custom stage or nested pipeline.
@@ -150,6 +156,7 @@ type Stage struct {
 	Options []*Option `parser:"@@*"`
 	Ref     *GoExpr   `parser:"( \"=\" @@"`
 	Body    *Body     `parser:"| @@ )?"`
+	Doc     string    `parser:""` // the // comment lines right above it
 }
 
 // Params is the parenthesised input parameter of a stage: empty or `name Type`.

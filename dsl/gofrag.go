@@ -417,7 +417,7 @@ var closer = map[string]string{"(": ")", "[": "]", "{": "}"}
 var memberWords = map[string]bool{
 	"producer": true, "processor": true, "consumer": true, "accumulator": true, "stage": true,
 	"nested": true, "batch": true, "param": true, "state": true, "execution": true,
-	"max_threads": true, "max_processes": true, "fail_fast": true,
+	"max_threads": true, "max_processes": true, "max_failures": true, "fail_fast": true,
 	"before_run": true, "after_run": true, "after_producer": true, "before_fork": true,
 	"after_fork": true, "before": true, "after": true, "on_error": true, "reroute": true, "queue": true,
 	"pipeline": true, "go": true,

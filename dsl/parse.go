@@ -182,11 +182,15 @@ func fillText(f *File) {
 			case m.Param != nil:
 				typ(m.Param.Type)
 				expr(m.Param.Default)
+				m.Param.Doc = docAbove(src, m.Param.Pos.Offset)
+			case m.Batch != nil:
+				m.Batch.Doc = docAbove(src, m.Batch.Pos.Offset)
 			case m.State != nil:
 				for _, fl := range m.State.Fields {
 					typ(fl.Type)
 				}
 			case m.Stage != nil:
+				m.Stage.Doc = docAbove(src, m.Stage.Pos.Offset)
 				if m.Stage.Params != nil {
 					typ(m.Stage.Params.Type)
 				}
@@ -201,6 +205,7 @@ func fillText(f *File) {
 			case m.Queue != nil:
 				typ(m.Queue.Type)
 			case m.Sub != nil:
+				m.Sub.Doc = docAbove(src, m.Sub.Pos.Offset)
 				members(m.Sub.Members)
 			case m.Block != nil:
 				members(m.Block.Members)
@@ -212,7 +217,33 @@ func fillText(f *File) {
 			body(d.Go.Body)
 		}
 		if d.Pipeline != nil {
+			d.Pipeline.Doc = docAbove(src, d.Pipeline.Pos.Offset)
 			members(d.Pipeline.Members)
 		}
 	}
+}
+
+// docAbove returns the doc comment of the declaration starting at offset:
+// the // comment lines directly above its line (no blank line between),
+// without their slashes and the one blank after them. The parser drops
+// comments; the doc is read back from the source text.
+func docAbove(src string, offset int) string {
+	lineStart := strings.LastIndexByte(src[:offset], '\n') + 1
+	if strings.TrimSpace(src[lineStart:offset]) != "" {
+		return "" // something precedes the declaration on its line
+	}
+	var lines []string
+	end := lineStart
+	for end > 0 {
+		start := strings.LastIndexByte(src[:end-1], '\n') + 1
+		line := strings.TrimSpace(src[start : end-1])
+		if !strings.HasPrefix(line, "//") {
+			break
+		}
+		text := strings.TrimPrefix(line, "//")
+		text = strings.TrimPrefix(text, " ")
+		lines = append([]string{strings.TrimRight(text, " \t\r")}, lines...)
+		end = start
+	}
+	return strings.Join(lines, "\n")
 }

@@ -928,3 +928,28 @@ func TestParseCRLF(t *testing.T) {
 		t.Errorf("consumer at %s, want crlf.mg:7:3", got)
 	}
 }
+
+func TestDocComments(t *testing.T) {
+	src := "// P does things.\n//\n// Twice.\npipeline P {\n\t// Count is how many.\n\tparam Count int\n\n\t// not a doc: a blank line follows\n\n\tproducer gen() int { emit(1) } // trailing\n\t// sink keeps them.\n\tconsumer sink(n int) {}\n\tbatch 2\n}\n"
+	f, diags := Parse("doc.mg", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p := f.Decls[0].Pipeline
+	if p.Doc != "P does things.\n\nTwice." {
+		t.Errorf("pipeline doc %q", p.Doc)
+	}
+	ms := p.Members
+	if got := ms[0].Param.Doc; got != "Count is how many." {
+		t.Errorf("param doc %q", got)
+	}
+	if got := ms[1].Stage.Doc; got != "" {
+		t.Errorf("producer doc %q, want none (a blank line separates the comment)", got)
+	}
+	if got := ms[2].Stage.Doc; got != "sink keeps them." {
+		t.Errorf("consumer doc %q", got)
+	}
+	if got := ms[3].Batch.Doc; got != "" {
+		t.Errorf("batch doc %q, want none", got)
+	}
+}

@@ -8,7 +8,8 @@ import (
 	"go/token"
 	"strconv"
 	"strings"
-	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/minigun-go/minigun/dsl"
@@ -39,7 +40,11 @@ func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
 		prog.Files = append(prog.Files, c.file(f))
 	}
 	c.resolvePipelines()
+	for _, pd := range c.order {
+		pd.ir.AllParams = allParams(pd.ir, 0)
+	}
 	c.checkBodies()
+	c.checkNames()
 	if !c.diags.HasErrors() && !opts.NoTypes {
 		c.loadTypes(prog)
 	}
@@ -49,6 +54,9 @@ func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
 		}
 	}
 	c.checkProcesses()
+	for _, pd := range c.order {
+		c.checkProcessBudget(pd.ir)
+	}
 	c.diags.Sort()
 	return prog, c.diags
 }
@@ -144,7 +152,7 @@ func (c *checker) file(f *dsl.File) *File {
 			if !isExported(name) {
 				c.diags.Errorf(pos, "pipeline name %q must start with an upper-case letter: it becomes an exported Go type", name)
 			}
-			p := &Pipeline{Name: name, Pos: pos}
+			p := &Pipeline{Name: name, Pos: pos, Doc: d.Pipeline.Doc}
 			pd := &pipelineDecl{ast: d.Pipeline, file: f, ir: p, irFile: out, contexts: map[string]Strategy{}}
 			c.pipelines[name] = pd
 			c.order = append(c.order, pd)
@@ -157,8 +165,11 @@ func (c *checker) file(f *dsl.File) *File {
 	return out
 }
 
+// isExported reports whether name starts with an upper-case letter, as Go's
+// exported identifiers do (any script: Ünïcode is exported).
 func isExported(name string) bool {
-	return name != "" && strings.ToUpper(name[:1]) == name[:1] && name[0] != '_'
+	r, _ := utf8.DecodeRuneInString(name)
+	return unicode.IsUpper(r)
 }
 
 // resolvePipelines declares every pipeline, parents and nested pipelines first.
@@ -223,11 +234,55 @@ func (c *checker) unknownPipeline(f *dsl.File, id *dsl.Ident) {
 	c.diags.Errorf(c.pos(f, id.Pos), "%s", msg)
 }
 
+// param declares a pipeline parameter, or a child's new default for one.
+func (c *checker) param(pd *pipelineDecl, prm *dsl.Param) {
+	f, p := pd.file, pd.ir
+	name := prm.Name.Name
+	pos := c.pos(f, prm.Name.Pos)
+	typ := c.typeOf(f, prm.Type)
+	def := ""
+	if prm.Default != nil {
+		def = prm.Default.Text
+		if _, err := parser.ParseExpr(def); err != nil {
+			c.diags.Errorf(c.pos(f, prm.Default.Pos), "invalid default for parameter %q: %v", name, goErr(err))
+		}
+	}
+	field := Exported(name)
+	replaced := false
+	for _, prev := range p.Params {
+		if prev.Name != field {
+			continue
+		}
+		if prev.Owner == p {
+			c.diags.Errorf(pos, "duplicate parameter %q (first declared at %s)", name, prev.Pos)
+		} else if prev.Type.Go != typ.Go {
+			c.diags.Errorf(pos, "parameter %q redeclared with type %s; %q declares it as %s", name, typ.Go, prev.Owner.Name, prev.Type.Go)
+		} else {
+			prev.Default = def
+			prev.Pos = pos
+			prev.DefaultFrom = p
+			if prm.Doc != "" {
+				prev.Doc = prm.Doc
+			}
+		}
+		replaced = true
+	}
+	if !replaced {
+		p.Params = append(p.Params, &Param{Name: field, Decl: name, Doc: prm.Doc, Flag: flagName(name), Type: typ, Default: def, Pos: pos, Owner: p, DefaultFrom: p})
+	}
+}
+
 // settings reads the pipeline-level members: params, state, limits, contexts.
 func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 	f, p := pd.file, pd.ir
 	stateNames := map[string]dsl.Pos{}
-	// Named contexts first, so that execution and stages may use one
+	// Params first: options and settings may name them.
+	for _, m := range members {
+		if m.Param != nil {
+			c.param(pd, m.Param)
+		}
+	}
+	// Named contexts next, so that execution and stages may use one
 	// declared below them. A child may redefine a parent's context; a second
 	// one in the same pipeline is an error.
 	ownContexts := map[string]dsl.Pos{}
@@ -246,37 +301,6 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 	}
 	for _, m := range members {
 		switch {
-		case m.Param != nil:
-			name := m.Param.Name.Name
-			pos := c.pos(f, m.Param.Name.Pos)
-			typ := c.typeOf(f, m.Param.Type)
-			def := ""
-			if m.Param.Default != nil {
-				def = m.Param.Default.Text
-				if _, err := parser.ParseExpr(def); err != nil {
-					c.diags.Errorf(c.pos(f, m.Param.Default.Pos), "invalid default for parameter %q: %v", name, goErr(err))
-				}
-			}
-			field := Exported(name)
-			replaced := false
-			for _, prev := range p.Params {
-				if prev.Name != field {
-					continue
-				}
-				if prev.Owner == p {
-					c.diags.Errorf(pos, "duplicate parameter %q (first declared at %s)", name, prev.Pos)
-				} else if prev.Type.Go != typ.Go {
-					c.diags.Errorf(pos, "parameter %q redeclared with type %s; %q declares it as %s", name, typ.Go, prev.Owner.Name, prev.Type.Go)
-				} else {
-					prev.Default = def
-					prev.Pos = pos
-					prev.DefaultFrom = p
-				}
-				replaced = true
-			}
-			if !replaced {
-				p.Params = append(p.Params, &Param{Name: field, Flag: flagName(name), Type: typ, Default: def, Pos: pos, Owner: p, DefaultFrom: p})
-			}
 		case m.State != nil:
 			for _, fl := range m.State.Fields {
 				typ := c.typeOf(f, fl.Type)
@@ -289,8 +313,17 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 						kind, fn = MergeFunc, rule
 					}
 				}
+				if n := fl.Names[0]; len(fl.Names) == 1 && goKeywords[n.Name] {
+					// `map[string]int` alone reads as a field "map" of type [string]int.
+					c.diags.Errorf(c.pos(f, n.Pos), "state field needs a name: write NAME %s", strings.TrimSpace(string(f.Src[n.Pos.Offset:fl.Type.End])))
+					continue
+				}
 				for _, n := range fl.Names {
 					pos := c.pos(f, n.Pos)
+					if goKeywords[n.Name] {
+						c.diags.Errorf(pos, "state field name %q is a Go keyword", n.Name)
+						continue
+					}
 					if prev, ok := stateNames[n.Name]; ok {
 						c.diags.Errorf(pos, "duplicate state field %q (first declared at %s)", n.Name, prev)
 						continue
@@ -304,17 +337,20 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 			pd.execution = &s
 		case m.QueueSize != nil:
 			if m.QueueSize.Unbounded {
-				p.QueueSize = -1
+				p.QueueSize = Value{N: -1, Pos: c.pos(f, m.QueueSize.Pos)}
 				c.diags.Warnf(c.pos(f, m.QueueSize.Pos), "queue_size unbounded removes backpressure: memory grows with the backlog")
 			} else {
-				p.QueueSize = c.positive(f, m.QueueSize.Pos, "queue_size", m.QueueSize.Size)
+				p.QueueSize = c.settingValue(f, "queue_size", m.QueueSize.Pos, m.QueueSize.Size+m.QueueSize.Param, p.Params)
 			}
 		case m.Limit != nil:
-			n := c.positive(f, m.Limit.Pos, m.Limit.Kind, m.Limit.Value)
-			if m.Limit.Kind == "max_threads" {
-				p.MaxThreads = n
-			} else {
-				p.MaxProcesses = n
+			v := c.settingValue(f, m.Limit.Kind, m.Limit.Pos, m.Limit.Value, p.Params)
+			switch m.Limit.Kind {
+			case "max_threads":
+				p.MaxThreads = v
+			case "max_processes":
+				p.MaxProcesses = v
+			case "max_failures":
+				p.MaxFailures = &v
 			}
 		case m.FailFast != nil:
 			p.FailFast = true
@@ -327,15 +363,6 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 			}
 		}
 	}
-}
-
-func (c *checker) positive(f *dsl.File, pos lexer.Position, what, s string) int {
-	n, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
-	if err != nil || n <= 0 {
-		c.diags.Errorf(c.pos(f, pos), "%s needs a positive whole number, found %s", what, s)
-		return 1
-	}
-	return n
 }
 
 // typeOf normalises a written Go type.
@@ -394,6 +421,8 @@ func (c *checker) members(pd *pipelineDecl, sc *scopeDecl, members []*dsl.Member
 			st := c.newStage(pd, sc, Queue, q.Name.Name, c.pos(f, q.Name.Pos))
 			if !isStageName(st.Name) {
 				c.diags.Errorf(st.Pos, "queue name %q must start with a lower-case letter", st.Name)
+			} else if goKeywords[st.Name] {
+				c.diags.Errorf(st.Pos, "queue name %q is a Go keyword", st.Name)
 			}
 			st.In = c.typeOf(f, q.Type)
 			st.Out = st.In
@@ -499,7 +528,8 @@ func (c *checker) newStage(pd *pipelineDecl, sc *scopeDecl, kind StageKind, name
 	if sc.name != "" {
 		q = sc.name + "." + name
 	}
-	return &Stage{Kind: kind, Name: name, QName: q, Pos: pos, Owner: pd.ir, Sub: sc.name, Method: uniqueName(pd.ir, "mgStage"+Exported(q))}
+	method := uniqueName(pd.ir, stageMethod(q))
+	return &Stage{Kind: kind, Name: name, QName: q, Pos: pos, Owner: pd.ir, Sub: sc.name, Method: method, ToType: toType(pd.ir.Name, method)}
 }
 
 // uniqueName returns base, or base with a number, so that no two stage or
@@ -542,6 +572,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	f := pd.file
 	kind := stageKinds[s.Kind]
 	st := c.newStage(pd, sc, kind, s.Name.Name, c.pos(f, s.Name.Pos))
+	st.Doc = s.Doc
 	if !isStageName(st.Name) {
 		c.diags.Errorf(st.Pos, "stage name %q must start with a lower-case letter", st.Name)
 	} else if goKeywords[st.Name] {
@@ -610,7 +641,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 				return nil
 			}
 			st.NestedOf = nested.ir
-			pd.ir.Nested = append(pd.ir.Nested, &NestedField{Field: "mgNested" + Exported(st.QName), Type: nested.ir, Stage: st})
+			pd.ir.Nested = append(pd.ir.Nested, &NestedField{Field: nestedField(st.QName), Type: nested.ir, Stage: st})
 		} else {
 			if s.Params != nil || s.Out != nil {
 				c.diags.Errorf(st.Pos, "%s %q is bound with =: its types come from the Go function, write no signature", kind, st.Name)
@@ -633,9 +664,9 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 		}
 	}
 	if kind == Accumulator {
-		if st.BatchSize == 0 {
+		if st.BatchSize.IsZero() {
 			c.diags.Errorf(st.Pos, "accumulator %q needs max_size(N)", st.Name)
-			st.BatchSize = 1
+			st.BatchSize = literal(1, st.Pos)
 		}
 		if !st.In.IsZero() {
 			if !strings.HasPrefix(st.In.Go, "[]") {
@@ -651,7 +682,11 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	return st
 }
 
-func isStageName(s string) bool { return s != "" && (s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z')) }
+// isStageName reports whether s starts with a lower-case letter (any script) or "_".
+func isStageName(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r == '_' || unicode.IsLower(r)
+}
 
 // methodExpr reports whether e is (*Pipeline).name or Pipeline.name.
 func methodExpr(e ast.Expr, pipeline string) (string, bool) {
@@ -675,7 +710,7 @@ func methodExpr(e ast.Expr, pipeline string) (string, bool) {
 func (c *checker) batch(pd *pipelineDecl, sc *scopeDecl, b *dsl.Batch, block *Strategy) *Stage {
 	f := pd.file
 	pos := c.pos(f, b.Pos)
-	size := c.positive(f, b.Pos, "batch", b.Size)
+	size := c.settingValue(f, "batch", b.Pos, b.Size, pd.ir.Params)
 	// Batches are named after their position among the batches of their scope.
 	n := 1
 	for _, m := range sc.members {
@@ -688,14 +723,11 @@ func (c *checker) batch(pd *pipelineDecl, sc *scopeDecl, b *dsl.Batch, block *St
 		name = fmt.Sprintf("batch%d", n)
 	}
 	st := c.newStage(pd, sc, Accumulator, name, pos)
+	st.Doc = b.Doc
 	st.IsBatch = true
 	st.BatchSize = size
 	if b.Every != "" {
-		d, err := time.ParseDuration(b.Every)
-		if err != nil || d <= 0 {
-			c.diags.Errorf(pos, "batch every needs a positive duration, found %s", b.Every)
-		}
-		st.MaxWait = d
+		st.MaxWait = c.settingValue(f, "every", b.Pos, b.Every, pd.ir.Params)
 	}
 	c.options(pd, st, b.Options, block)
 	return st
@@ -708,80 +740,75 @@ func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block
 	seen := map[string]dsl.Pos{}
 	for _, o := range opts {
 		pos := c.pos(f, o.Pos)
-		canon := canonicalOption(o.Name)
-		if prev, ok := seen[canon]; ok && canon != "" {
-			c.diags.Errorf(pos, "option %s given twice (first at %s)", o.Name, prev)
+		spec, alias := LookupOption(o.Name)
+		if spec == nil || spec.Where&(onStages|OnQueue) == 0 {
+			msg := fmt.Sprintf("unknown option %q", o.Name)
+			if s := didYouMean(o.Name, optionNames(onStages)); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			c.diags.Errorf(pos, "%s", msg)
 			continue
 		}
-		seen[canon] = pos
-		switch o.Name {
-		case "threads", "thread_pool", "process_per_batch", "cow_fork", "processes", "ipc_fork", "inline", "context":
+		if st.Kind == Queue && spec.Where&OnQueue == 0 {
+			c.diags.Errorf(pos, "a queue takes only queue_size(N), not %s", o.Name)
+			continue
+		}
+		if spec.Strategy {
 			if own != nil {
-				c.diags.Errorf(pos, "stage %q has two strategies (%s and %s)", st.Name, strategyWord(*own), o.Name)
+				c.diags.Errorf(pos, "stage %q has two strategies (%s and %s)", st.Name, own.Kind, o.Name)
 				continue
 			}
 			s := c.strategy(pd, o, false)
 			own = &s
+			continue
+		}
+		if spec.Name != "to" && spec.Name != "from" {
+			if prev, ok := seen[spec.Name]; ok {
+				c.diags.Errorf(pos, "option %s given twice (first at %s)", o.Name, prev)
+				continue
+			}
+			seen[spec.Name] = pos
+		}
+		if spec.Where&whereOf(st) == 0 && spec.Belongs != "" {
+			c.diags.Errorf(pos, "%s belongs to %s", o.Name, spec.Belongs)
+			continue
+		}
+		args := c.parseOption(f, spec, alias, o, pd.ir.Params)
+		switch spec.Name {
 		case "to":
-			st.To = append(st.To, c.nameArgs(f, o)...)
+			st.To = append(st.To, args.names[""]...)
 		case "from":
-			st.From = append(st.From, c.nameArgs(f, o)...)
+			st.From = append(st.From, args.names[""]...)
 		case "routing":
-			switch c.oneName(f, o) {
-			case "broadcast":
-				st.Routing = Broadcast
-			case "round_robin":
+			if args.words[""] == "round_robin" {
 				st.Routing = RoundRobin
-			case "":
-			default:
-				c.diags.Errorf(pos, "routing must be broadcast or round_robin, found %s", o.Args[0].Value)
 			}
 		case "queue_size":
-			if len(o.Args) == 1 && o.Args[0].Kind == dsl.ArgName && o.Args[0].Value == "unbounded" {
-				st.QueueSize = -1
+			if args.words[""] == "unbounded" {
+				st.QueueSize = Value{N: -1, Pos: pos}
 				c.diags.Warnf(pos, "queue_size(unbounded) on stage %q removes backpressure: memory grows with the backlog", st.Name)
 			} else {
-				st.QueueSize = c.intArg(f, o, "")
+				st.QueueSize = args.values[""]
 			}
 		case "ordered":
-			c.noArgs(f, o)
 			st.Ordered = true
 		case "retry":
-			st.Retry = c.intArg(f, o, "backoff")
-			for _, a := range o.Args[min(1, len(o.Args)):] {
-				if a.Key == "backoff" {
-					st.Backoff = c.durationOf(f, a)
-				}
-			}
+			st.Retry = args.values[""]
+			st.Backoff = args.values["backoff"]
 		case "dead_letter":
-			if refs := c.nameArgs(f, o); len(refs) == 1 {
+			if refs := args.names[""]; len(refs) == 1 {
 				st.DeadLetter = &refs[0]
-			} else if len(refs) > 1 {
-				c.diags.Errorf(pos, "dead_letter takes one stage name")
 			}
 		case "timeout":
-			st.Timeout = c.durationArg(f, o)
+			st.Timeout = args.values[""]
 		case "await":
-			if o.Parens {
-				c.durationArg(f, o)
-			}
 			c.diags.Notef(pos, "await has no effect: end of stream is exact, every sender of a stage is known before the program runs")
 		case "max_size":
-			if st.Kind != Accumulator {
-				c.diags.Errorf(pos, "max_size belongs to accumulators")
-			}
-			st.BatchSize = c.intArg(f, o, "")
+			st.BatchSize = args.values[""]
 		case "max_wait":
-			if st.Kind != Accumulator {
-				c.diags.Errorf(pos, "max_wait belongs to accumulators")
-			}
-			st.MaxWait = c.durationArg(f, o)
-		default:
-			msg := fmt.Sprintf("unknown option %q", o.Name)
-			if s := didYouMean(o.Name, optionNames); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			c.diags.Errorf(pos, "%s", msg)
+			st.MaxWait = args.values[""]
+		case "total":
+			st.Total = args.values[""]
 		}
 	}
 	// Strategy: own option, then the innermost block, then the pipeline's execution.
@@ -827,76 +854,23 @@ func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block
 	}
 }
 
-var optionNames = []string{"threads", "thread_pool", "process_per_batch", "cow_fork", "processes", "ipc_fork", "inline", "context", "to", "from", "routing", "queue_size", "ordered", "retry", "dead_letter", "timeout", "await", "max_size", "max_wait"}
-
-func canonicalOption(name string) string {
-	switch name {
-	case "threads", "thread_pool", "process_per_batch", "cow_fork", "processes", "ipc_fork", "inline", "context":
-		return "" // reported as two strategies
-	case "to", "from":
-		return ""
-	}
-	return name
-}
-
-func strategyWord(s Strategy) string {
-	switch s.Kind {
-	case Threads:
-		return "threads"
-	case ProcessPerBatch:
-		return "process_per_batch"
-	case Processes:
-		return "processes"
-	}
-	return "inline"
-}
-
 // strategy reads a strategy option; named contexts are resolved.
 func (c *checker) strategy(pd *pipelineDecl, o *dsl.Option, declaring bool) Strategy {
 	f := pd.file
 	pos := c.pos(f, o.Pos)
 	s := Strategy{Pos: pos}
-	switch o.Name {
-	case "inline":
-		c.noArgs(f, o)
-	case "threads", "thread_pool":
-		s.Kind, s.N = Threads, c.intArg(f, o, "")
-	case "cow_fork":
-		s.Kind, s.N, s.IPC = ProcessPerBatch, c.intArg(f, o, ""), "pipe"
-	case "ipc_fork":
-		s.Kind, s.N = Processes, c.intArg(f, o, "")
-	case "process_per_batch":
-		s.Kind, s.IPC = ProcessPerBatch, "pipe"
-		for _, a := range o.Args {
-			switch a.Key {
-			case "max":
-				s.N = c.intOf(f, a)
-			case "ipc":
-				if a.Kind != dsl.ArgName || (a.Value != "pipe" && a.Value != "tempfile") {
-					c.diags.Errorf(c.pos(f, a.Pos), "ipc must be pipe or tempfile, found %s", a.Value)
-				} else {
-					s.IPC = a.Value
-				}
-			default:
-				c.diags.Errorf(c.pos(f, a.Pos), "process_per_batch takes max: N and ipc: pipe|tempfile")
-			}
-		}
-		if s.N == 0 {
-			c.diags.Errorf(pos, "process_per_batch needs max: N")
-			s.N = 1
-		}
-	case "processes":
-		s.Kind, s.N = Processes, c.intArg(f, o, "recycle")
-		for _, a := range o.Args[min(1, len(o.Args)):] {
-			if a.Key == "recycle" {
-				s.Recycle = c.intOf(f, a)
-			}
-		}
-	case "context":
-		name := c.oneName(f, o)
-		if name == "" {
+	spec, alias := LookupOption(o.Name)
+	if spec == nil || !spec.Strategy {
+		c.diags.Errorf(pos, "%q is not a strategy: expected %s", o.Name, strategyNames())
+		return s
+	}
+	args := c.parseOption(f, spec, alias, o, pd.ir.Params)
+	if spec.Name == "context" {
+		refs := args.names[""]
+		if len(refs) != 1 {
 			return s
 		}
+		name := refs[0].Name
 		cs, ok := pd.contexts[name]
 		if !ok {
 			var names []string
@@ -912,65 +886,23 @@ func (c *checker) strategy(pd *pipelineDecl, o *dsl.Option, declaring bool) Stra
 		}
 		cs.Pos = pos
 		return cs
-	default:
-		msg := fmt.Sprintf("%q is not a strategy: expected threads(N), process_per_batch(max: N), processes(N), inline or context(NAME)", o.Name)
-		c.diags.Errorf(pos, "%s", msg)
 	}
-	return s
-}
-
-func (c *checker) noArgs(f *dsl.File, o *dsl.Option) {
-	if o.Parens {
-		c.diags.Errorf(c.pos(f, o.Pos), "%s takes no arguments", o.Name)
-	}
-}
-
-func (c *checker) oneName(f *dsl.File, o *dsl.Option) string {
-	if len(o.Args) != 1 || o.Args[0].Kind != dsl.ArgName || o.Args[0].Key != "" {
-		c.diags.Errorf(c.pos(f, o.Pos), "%s takes one name: %s(NAME)", o.Name, o.Name)
-		return ""
-	}
-	return o.Args[0].Value
-}
-
-// intArg reads the first, unkeyed argument as a positive integer; other
-// arguments must use the allowed key.
-func (c *checker) intArg(f *dsl.File, o *dsl.Option, key string) int {
-	if len(o.Args) == 0 || o.Args[0].Key != "" {
-		c.diags.Errorf(c.pos(f, o.Pos), "%s needs a number: %s(N)", o.Name, o.Name)
-		return 1
-	}
-	for _, a := range o.Args[1:] {
-		if key == "" || a.Key != key {
-			c.diags.Errorf(c.pos(f, a.Pos), "unexpected argument to %s", o.Name)
+	s.Kind = spec.Kind
+	switch s.Kind {
+	case ProcessPerBatch:
+		s.N, s.IPC = args.values["max"], "pipe"
+		if w := args.words["ipc"]; w != "" {
+			s.IPC = w
 		}
+	case Threads, Processes, Remote:
+		s.N = args.values[""]
 	}
-	return c.intOf(f, o.Args[0])
-}
-
-func (c *checker) intOf(f *dsl.File, a *dsl.Arg) int {
-	if a.Kind != dsl.ArgNumber {
-		c.diags.Errorf(c.pos(f, a.Pos), "expected a number, found %s", a.Value)
-		return 1
+	if s.Kind != Inline && s.N.IsZero() {
+		s.N = literal(1, pos) // reported by parseOption
 	}
-	return c.positive(f, a.Pos, "this option", a.Value)
-}
-
-func (c *checker) durationArg(f *dsl.File, o *dsl.Option) time.Duration {
-	if len(o.Args) != 1 {
-		c.diags.Errorf(c.pos(f, o.Pos), "%s takes one duration: %s(250ms)", o.Name, o.Name)
-		return 0
-	}
-	return c.durationOf(f, o.Args[0])
-}
-
-func (c *checker) durationOf(f *dsl.File, a *dsl.Arg) time.Duration {
-	d, err := time.ParseDuration(a.Value)
-	if a.Kind != dsl.ArgDuration || err != nil || d <= 0 {
-		c.diags.Errorf(c.pos(f, a.Pos), "expected a positive duration such as 250ms, found %s", a.Value)
-		return 0
-	}
-	return d
+	s.Recycle = args.values["recycle"]
+	s.Chunk, s.AckWait, s.InFlight, s.MaxDeliver = args.values["chunk"], args.values["ack_wait"], args.values["in_flight"], args.values["max_deliver"]
+	return s
 }
 
 var hookKinds = map[string]HookKind{"before_run": BeforeRun, "after_run": AfterRun, "after_producer": AfterProducer, "before": BeforeStage, "after": AfterStage, "before_fork": BeforeFork, "after_fork": AfterFork, "on_error": OnError}
@@ -1008,13 +940,11 @@ func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
 		c.diags.Errorf(c.pos(f, h.Params[0].Pos), "%s takes no parameters", h.Kind)
 	}
 	// Method names: one per hook, numbered when a kind repeats.
-	base := "mgHook" + Exported(h.Kind)
+	target := ""
 	if hk.Target != nil {
-		base += Exported(hk.Target.Name)
-	} else if sc.name != "" {
-		base += Exported(sc.name)
+		target = hk.Target.Name
 	}
-	name := uniqueName(pd.ir, base)
+	name := uniqueName(pd.ir, hookMethod(h.Kind, target, sc.name))
 	hk.Method = name
 	pd.ir.Hooks = append(pd.ir.Hooks, hk)
 }

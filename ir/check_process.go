@@ -314,3 +314,39 @@ func typeShape(typ string, decls map[string]ast.Expr) string {
 	}
 	return ""
 }
+
+// checkProcessBudget mirrors the runtime's check of max_processes (DESIGN
+// 2.2) when every number is a literal: the persistent workers of processes(N)
+// stages hold their processes for the whole run, so they must fit, with one
+// process left for the process_per_batch stages.
+func (c *checker) checkProcessBudget(p *Pipeline) {
+	limit := p.MaxProcesses
+	if p.Graph == nil || limit.IsZero() || limit.IsParam() {
+		return
+	}
+	need, perBatch := 0, false
+	var names []string
+	for _, n := range p.Graph.Nodes {
+		switch s := n.Decl.Strategy; s.Kind {
+		case Processes:
+			if s.N.IsParam() {
+				return // known when the run starts
+			}
+			need += s.N.Int()
+			names = append(names, fmt.Sprintf("%q %s", n.Name, s))
+		case ProcessPerBatch:
+			perBatch = true
+		}
+	}
+	what := strings.Join(names, ", ")
+	if perBatch {
+		need++
+		if what != "" {
+			what += " and "
+		}
+		what += "one process for the process_per_batch stages"
+	}
+	if need > limit.Int() {
+		c.diags.Errorf(limit.Pos, "max_processes %d is less than the %d worker processes the stages of %q need at once (%s)", limit.Int(), need, p.Name, what)
+	}
+}

@@ -299,11 +299,11 @@ func TestCompositionGraph(t *testing.T) {
 	}
 	wantNodes(t, main, "start", "transform.double", "transform.add", "collect")
 	wantEdges(t, main, "start->transform.double", "transform.double->transform.add", "transform.add->collect")
-	if got := node(t, main, "transform.double").Recv; got != "p.mgNestedTransform" {
-		t.Errorf("transform.double receiver = %q, want p.mgNestedTransform", got)
+	if got := node(t, main, "transform.double").Recv; got != ir.RecvVar+".mgNestedTransform" {
+		t.Errorf("transform.double receiver = %q, want mgP.mgNestedTransform", got)
 	}
-	if got := node(t, main, "collect").Recv; got != "p" {
-		t.Errorf("collect receiver = %q, want p", got)
+	if got := node(t, main, "collect").Recv; got != ir.RecvVar {
+		t.Errorf("collect receiver = %q, want mgP", got)
 	}
 	if len(main.Nested) != 1 || main.Nested[0].Type != tr {
 		t.Errorf("Main.Nested = %v, want one field of type Transform", main.Nested)
@@ -319,8 +319,8 @@ func TestCompositionGraph(t *testing.T) {
 	// reroute start -> collect: transform can no longer receive and is dropped.
 	wantNodes(t, skip, "start", "collect")
 	wantEdges(t, skip, "start->collect")
-	if got := node(t, skip, "start").Recv; got != "p.Main" {
-		t.Errorf("inherited start receiver = %q, want p.Main", got)
+	if got := node(t, skip, "start").Recv; got != ir.RecvVar+".Main" {
+		t.Errorf("inherited start receiver = %q, want mgP.Main", got)
 	}
 
 	// The child's redeclared parameter changes the default, not the owner,
@@ -347,12 +347,12 @@ func TestQuickstartModel(t *testing.T) {
 	wantEdges(t, q, "generate->double", "double->batch", "batch->save")
 
 	double := node(t, q, "double")
-	if s := double.Decl.Strategy; s.Kind != ir.Threads || s.N != 4 || !double.Decl.OwnStrategy {
+	if s := double.Decl.Strategy; s.String() != "threads(4)" || !double.Decl.OwnStrategy {
 		t.Errorf("double strategy = %+v (own %v), want threads(4) of its own", s, double.Decl.OwnStrategy)
 	}
 	batch := node(t, q, "batch")
-	if !batch.Decl.IsBatch || batch.Decl.BatchSize != 10 {
-		t.Errorf("batch: IsBatch %v size %d, want a batch of 10", batch.Decl.IsBatch, batch.Decl.BatchSize)
+	if !batch.Decl.IsBatch || batch.Decl.BatchSize.Int() != 10 {
+		t.Errorf("batch: IsBatch %v size %d, want a batch of 10", batch.Decl.IsBatch, batch.Decl.BatchSize.Int())
 	}
 	if batch.In.Go != "int" || batch.Out.Go != "[]int" {
 		t.Errorf("batch typed %s -> %s, want int -> []int", batch.In.Go, batch.Out.Go)
@@ -377,7 +377,7 @@ func TestProcessBatchModel(t *testing.T) {
 	wantEdges(t, p, "generate->batch", "batch->square_sum", "square_sum->total")
 
 	sq := node(t, p, "square_sum")
-	if s := sq.Decl.Strategy; s.Kind != ir.ProcessPerBatch || s.N != 4 || s.IPC != "pipe" || sq.Decl.OwnStrategy {
+	if s := sq.Decl.Strategy; s.String() != "process_per_batch(max: 4)" || s.IPC != "pipe" || sq.Decl.OwnStrategy {
 		t.Errorf("square_sum strategy = %+v (own %v), want process_per_batch(max: 4) inherited from its block", s, sq.Decl.OwnStrategy)
 	}
 	if sq.In.Go != "[]int" || sq.Out.Go != "int" {
@@ -419,7 +419,7 @@ func TestProcessBatchModel(t *testing.T) {
 func TestPoolModel(t *testing.T) {
 	prog := checkSpec(t, "pool.mg")
 	p := pipeline(t, prog, "Pool")
-	if s := node(t, p, "double").Decl.Strategy; s.Kind != ir.Processes || s.N != 4 {
+	if s := node(t, p, "double").Decl.Strategy; s.String() != "processes(4)" {
 		t.Errorf("double strategy = %+v, want processes(4)", s)
 	}
 	if s := p.State[1]; s.Name != "pids" || s.Merge != ir.MergeUnion || s.Type.Go != "map[int]bool" {
@@ -457,7 +457,7 @@ func TestBindingsModel(t *testing.T) {
 	if sum := node(t, p, "sum").Decl.Ref; sum.Name != "add" || sum.Expr != "(*Bindings).add" {
 		t.Errorf("sum binds %s (method %q), want (*Bindings).add", sum.Expr, sum.Name)
 	}
-	if s := node(t, p, "length").Decl.Strategy; s.Kind != ir.Threads || s.N != 2 {
+	if s := node(t, p, "length").Decl.Strategy; s.String() != "threads(2)" {
 		t.Errorf("length strategy = %+v, want threads(2)", s)
 	}
 	for _, n := range []string{"count_words", "count_upper"} {
@@ -483,8 +483,8 @@ func TestHooksModel(t *testing.T) {
 		} else if h.Hook.Target != nil {
 			t.Errorf("%s names a stage but is bound to none", s)
 		}
-		if h.Recv != "p" {
-			t.Errorf("%s receiver = %q, want p", s, h.Recv)
+		if h.Recv != ir.RecvVar {
+			t.Errorf("%s receiver = %q, want mgP", s, h.Recv)
 		}
 		got = append(got, s+" "+h.Hook.Method)
 	}
@@ -500,7 +500,7 @@ func TestHooksModel(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("hooks\n got %q\nwant %q", got, want)
 	}
-	if s := node(t, p, "work").Decl.Strategy; s.Kind != ir.Threads || s.N != 3 {
+	if s := node(t, p, "work").Decl.Strategy; s.String() != "threads(3)" {
 		t.Errorf("work strategy = %+v, want threads(3)", s)
 	}
 }
@@ -824,26 +824,25 @@ pipeline Child extends P {
 	p := pipeline(t, prog, "P")
 	for _, tc := range []struct {
 		node string
-		want ir.Strategy
+		want string
 		own  bool
 	}{
-		{"gen", ir.Strategy{Kind: ir.Inline}, false},
-		{"a", ir.Strategy{Kind: ir.Threads, N: 2}, false},
-		{"b", ir.Strategy{Kind: ir.Threads, N: 50}, true},
-		{"c", ir.Strategy{Kind: ir.Processes, N: 3, Recycle: 100}, false},
-		{"d", ir.Strategy{Kind: ir.Inline}, true},
-		{"batch", ir.Strategy{Kind: ir.Inline}, false},
-		{"e", ir.Strategy{Kind: ir.ProcessPerBatch, N: 2, IPC: "pipe"}, true},
+		{"gen", "inline", false},
+		{"a", "threads(2)", false},
+		{"b", "threads(50)", true},
+		{"c", "processes(3, recycle: 100)", false},
+		{"d", "inline", true},
+		{"batch", "inline", false},
+		{"e", "process_per_batch(max: 2)", true},
 	} {
 		st := node(t, p, tc.node).Decl
-		got := st.Strategy
-		got.Pos = dsl.Pos{}
+		got := st.Strategy.String()
 		if got != tc.want || st.OwnStrategy != tc.own {
 			t.Errorf("%s strategy = %+v (own %v), want %+v (own %v)", tc.node, got, st.OwnStrategy, tc.want, tc.own)
 		}
 	}
 	child := pipeline(t, prog, "Child")
-	if s := node(t, child, "f").Decl.Strategy; s.Kind != ir.Threads || s.N != 50 {
+	if s := node(t, child, "f").Decl.Strategy; s.String() != "threads(50)" {
 		t.Errorf("child's f with the parent's context(io) = %+v, want threads(50)", s)
 	}
 	wantEdges(t, child, "gen->a", "a->b", "b->c", "c->d", "d->f", "f->e")
@@ -919,4 +918,100 @@ func FuzzCheck(f *testing.F) {
 		}
 		ir.CheckWith(ir.Options{NoTypes: true}, file)
 	})
+}
+
+func TestChains(t *testing.T) {
+	prog, diags := checkSource(t, `package main
+
+pipeline P {
+	producer gen() int { emit(1) }
+	processor a(n int) int { emit(n) }
+	processor b(n int) int { emit(n) }
+	processor c(n int) int threads(2) { emit(n) }
+	processor d(n int) int { emit(n) }
+	processor e(n int) int queue_size(10) { emit(n) }
+	processor f(n int) int to(g, h) { emit(n) }
+	consumer g(n int) {}
+	consumer h(n int) {}
+}
+
+pipeline Q {
+	producer gen() int { emit(1) }
+	processor a(n int) int dead_letter(dl) { emit(n) }
+	processor b(n int) int { emit(n) }
+	batch 2
+	consumer c(b []int) {}
+	consumer dl(f mgrt.Failed[int]) {}
+}
+`)
+	wantDiags(t, diags)
+	chainsOf := func(p *ir.Pipeline) []string {
+		var out []string
+		for _, c := range p.Graph.Chains {
+			var names []string
+			for _, n := range c.Nodes {
+				if n.Chain != c {
+					t.Errorf("%s: Node.Chain is not its chain", n.Name)
+				}
+				names = append(names, n.Name)
+			}
+			out = append(out, strings.Join(names, "->"))
+		}
+		return out
+	}
+	// c runs on threads: it neither continues a chain nor starts one, and d
+	// after it is not fed by a chain stage; e keeps its own queue, so it does
+	// not continue one, but it may start one (f, which fans out, ends it).
+	if got := chainsOf(pipeline(t, prog, "P")); strings.Join(got, " ") != "gen->a->b e->f" {
+		t.Errorf("P chains = %q, want gen->a->b and e->f", got)
+	}
+	for _, name := range []string{"c", "d", "g", "h"} {
+		if n := node(t, pipeline(t, prog, "P"), name); n.Chain != nil {
+			t.Errorf("P.%s is in a chain, want none", name)
+		}
+	}
+	// a has a dead letter: the chain ends with it; a batch is no chain stage.
+	if got := chainsOf(pipeline(t, prog, "Q")); strings.Join(got, " ") != "gen->a" {
+		t.Errorf("Q chains = %q, want gen->a", got)
+	}
+}
+
+func TestVocabulary(t *testing.T) {
+	for _, a := range ir.Aliases {
+		spec, alias := ir.LookupOption(a.Name)
+		if spec == nil || spec.Name != a.Of || alias == nil || !spec.Strategy {
+			t.Errorf("alias %s does not resolve to the strategy %s", a.Name, a.Of)
+		}
+	}
+	if got := (ir.Alias{Name: "cow_fork", Of: "process_per_batch", Key: "max"}).Rewrite("4"); got != "process_per_batch(max: 4)" {
+		t.Errorf("cow_fork(4) rewrites to %s", got)
+	}
+	prog, diags := checkSource(t, `package main
+
+import "time"
+
+pipeline P {
+	param Count int = 10
+	param Wait time.Duration = time.Second
+	max_failures 3
+	producer gen() int total(Count) { emit(1) }
+	processor a(n int) int remote(3, chunk: 100, ack_wait: Wait) { emit(n) }
+	processor b(n int) int ipc_fork(Count) { emit(n) }
+	consumer sink(n int) {}
+}
+`)
+	wantDiags(t, diags)
+	p := pipeline(t, prog, "P")
+	if p.MaxFailures == nil || p.MaxFailures.Int() != 3 {
+		t.Errorf("max_failures = %v, want 3", p.MaxFailures)
+	}
+	if v := node(t, p, "gen").Decl.Total; v.Param == nil || v.Param.Name != "Count" {
+		t.Errorf("total = %+v, want the param Count", v)
+	}
+	if s := node(t, p, "a").Decl.Strategy; s.Kind != ir.Remote || s.String() != "remote(3, chunk: 100, ack_wait: Wait)" || !s.IsProcess() {
+		t.Errorf("a strategy = %s, want remote(3, chunk: 100, ack_wait: Wait)", s)
+	}
+	if s := node(t, p, "b").Decl.Strategy; s.String() != "processes(Count)" {
+		t.Errorf("b strategy = %s, want processes(Count)", s)
+	}
 }

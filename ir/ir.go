@@ -4,8 +4,6 @@
 package ir
 
 import (
-	"time"
-
 	"github.com/minigun-go/minigun/dsl"
 )
 
@@ -50,6 +48,7 @@ func (t Type) IsZero() bool { return t.Go == "" }
 // stage bodies and hooks, and the graph it runs.
 type Pipeline struct {
 	Name    string
+	Doc     string // its doc comment in the .mg file, without the slashes
 	Pos     dsl.Pos
 	Extends *Pipeline // parent, or nil
 
@@ -59,20 +58,34 @@ type Pipeline struct {
 	Hooks  []*Hook        // hooks declared in this pipeline (including inline sub-pipelines)
 	Nested []*NestedField // nested pipeline values this pipeline owns
 
-	QueueSize    int // 0 = runtime default; -1 = unbounded
-	MaxThreads   int
-	MaxProcesses int
+	// Pipeline settings; a zero Value is unset. QueueSize -1 is unbounded.
+	QueueSize    Value
+	MaxThreads   Value
+	MaxProcesses Value
+	MaxFailures  *Value // the failure budget (DESIGN 3.6); nil = none
 	FailFast     bool
 
 	// Graph is the run graph: own, inherited and nested stages flattened, edges resolved.
 	Graph *Graph
 	// Runs reports whether the pipeline has a producer anywhere (built mains run it).
 	Runs bool
+	// AllParams are the parameters its value reaches: its own and inherited,
+	// then those of its nested pipelines, depth first in source order.
+	AllParams []ParamRef
+}
+
+// ParamRef is a parameter reached from a pipeline value.
+type ParamRef struct {
+	Param  *Param
+	Path   []string // fields from the pipeline value to the one that holds it: none, or mgNestedT, ...
+	Mirror string   // its field in the worker processes' parameter mirror (exported, for gob)
 }
 
 // Param is a pipeline parameter: an exported field with a default and a flag.
 type Param struct {
 	Name    string // Go field name (exported)
+	Decl    string // the name as declared
+	Doc     string // its doc comment: the field's Go doc and its flag's usage
 	Flag    string // flag name in built binaries
 	Type    Type
 	Default string // Go expression, "" = zero value
@@ -159,19 +172,27 @@ const (
 	Threads
 	ProcessPerBatch
 	Processes
+	Remote // workers fed through NATS JetStream (DESIGN 3.7)
 )
 
 // Strategy is a stage's execution strategy.
 type Strategy struct {
 	Kind    StrategyKind
-	N       int    // goroutines, or processes at once
+	N       Value  // goroutines, processes at once, or workers
 	IPC     string // process_per_batch: "pipe" or "tempfile"
-	Recycle int    // processes: replace a worker after this many items
-	Pos     dsl.Pos
+	Recycle Value  // processes: replace a worker after this many items
+
+	// remote: items per chunk, how long a chunk may go unacknowledged, chunks
+	// in flight, deliveries of a chunk before its items are retried one by one.
+	Chunk, AckWait, InFlight, MaxDeliver Value
+
+	Pos dsl.Pos
 }
 
 // IsProcess reports whether the strategy runs bodies in worker processes.
-func (s Strategy) IsProcess() bool { return s.Kind == ProcessPerBatch || s.Kind == Processes }
+func (s Strategy) IsProcess() bool {
+	return s.Kind == ProcessPerBatch || s.Kind == Processes || s.Kind == Remote
+}
 
 // Routing is the fan-out mode of emit.
 type Routing int
@@ -193,9 +214,11 @@ type Stage struct {
 	Kind   StageKind
 	Name   string // as declared
 	QName  string // qualified within its top-level pipeline: "parse", "ingest.parse"
+	Doc    string // its doc comment in the .mg file
 	Pos    dsl.Pos
 	Owner  *Pipeline // the top-level pipeline that declares it
 	Method string    // Go method holding the body or binding call, e.g. "mgStageSave"
+	ToType string    // Go type of its dynamic routes (to.NAME), e.g. "mgToOrders_Save"
 
 	InName string // the input parameter's name in the body
 	In     Type   // input item type (zero for producers)
@@ -205,20 +228,22 @@ type Stage struct {
 	Ref  *Binding // bound Go function or value, or nil
 
 	// Accumulators and batches.
-	BatchSize int
-	MaxWait   time.Duration
+	BatchSize Value
+	MaxWait   Value
 	IsBatch   bool // `batch N`: no body, emits []In
+
+	Total Value // producers: how many items it will emit, for progress; zero = unknown
 
 	Strategy    Strategy // effective strategy (blocks, context, execution and own option applied)
 	OwnStrategy bool     // the strategy was written on the stage itself
 	To          []NameRef
 	From        []NameRef
 	Routing     Routing
-	QueueSize   int // 0 = pipeline default, -1 = unbounded
+	QueueSize   Value // zero = pipeline default, -1 = unbounded
 	Ordered     bool
-	Retry       int
-	Backoff     time.Duration
-	Timeout     time.Duration
+	Retry       Value
+	Backoff     Value
+	Timeout     Value
 	DeadLetter  *NameRef
 	NestedOf    *Pipeline // Kind == Nested: the embedded pipeline
 	Sub         string    // name of the inline sub-pipeline holding it, "" at top level
@@ -307,6 +332,20 @@ type Graph struct {
 	Nodes []*Node // source order: parent's first, then own; nested pipelines in place
 	Edges []*Edge // source order of their senders
 	Hooks []*HookRef
+	// Chains are the maximal one-to-one inline runs of stages (see Chain), in
+	// the order of their first nodes.
+	Chains []*Chain
+}
+
+// Chain is a maximal run of two or more stages that pass each item one to
+// one on one goroutine, so that the generator may call them directly (DESIGN
+// 3.2). Each stage after the first is a processor, consumer or custom stage
+// that runs inline, has no queue_size of its own, and has exactly one input:
+// one static edge and no dead letters. Its sender has that edge as its only
+// output (no dead_letter, no to.NAME routes, no round robin) and is a producer
+// (which may only start a chain) or an inline processor or custom stage.
+type Chain struct {
+	Nodes []*Node
 }
 
 // Node is one stage in a run graph.
@@ -314,7 +353,8 @@ type Node struct {
 	Index int
 	Name  string // qualified name, unique in the graph: "double", "transform.double", "ingest.parse"
 	Decl  *Stage
-	Recv  string // Go expression of the receiver of Decl's method, relative to the top-level value p
+	Var   string // its variable in the generated mgGraph
+	Recv  string // Go expression of the value that owns Decl's method, from mgGraph's receiver (RecvVar)
 	In    Type
 	Out   Type
 
@@ -322,6 +362,7 @@ type Node struct {
 	Routes     []Route // what the body's to.NAME sends to, one per to(...) name
 	Ins        []*Edge
 	DeadLetter *Edge
+	Chain      *Chain // the chain it belongs to, or nil
 }
 
 // Route is one name of a stage's to(...): the body's to.FIELD(v) sends to
@@ -342,6 +383,6 @@ type Edge struct {
 // HookRef is a hook bound into a run graph.
 type HookRef struct {
 	Hook   *Hook
-	Recv   string // receiver expression relative to p
+	Recv   string // Go expression of the value that owns the hook's method, from RecvVar
 	Target *Node  // for stage hooks
 }

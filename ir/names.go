@@ -90,3 +90,99 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Every identifier of the generated code is decided here (STYLE.md, Names).
+// Bodies and hooks see the names DESIGN 2.2 documents (p, ctx, emit, to,
+// result, their input parameter, on_error's err and item); every other
+// generated name, locals and parameters of generated functions included,
+// carries the reserved prefix, which no user name may take: no user name can
+// shadow one, and none can collide with one.
+
+// Reserved is the prefix of generated names.
+const Reserved = "mg"
+
+// Names that bodies and hooks see.
+const (
+	BodyRecv   = "p"
+	BodyCtx    = "ctx"
+	BodyEmit   = "emit"
+	BodyTo     = "to"
+	BodyResult = "result"
+	BodyErr    = "err"
+	BodyItem   = "item"
+)
+
+// Locals, parameters and receivers of generated functions that hold no user body.
+const (
+	RecvVar   = "mgP"      // receiver of generated methods, and the pipeline value in a generated main
+	GraphVar  = "mgG"      // the graph mgGraph builds
+	WorkerVar = "mgW"      // a stage's worker in its bind function
+	CtxVar    = "mgCtx"    // a context parameter
+	InVar     = "mgIn"     // an item parameter
+	EmitVar   = "mgEmit"   // an emit function
+	ToVar     = "mgTo"     // the dynamic routes of a stage
+	ValueVar  = "mgV"      // a value being passed on
+	OutVar    = "mgOut"    // a bound function's result
+	ErrVar    = "mgErr"    // an error
+	OKVar     = "mgOK"     // a comma-ok result
+	DataVar   = "mgData"   // encoded parameters
+	ParamsVar = "mgParams" // encoded parameters given to a worker's build function
+	SetVar    = "mgSet"    // the parameters given on a built binary's command line
+)
+
+// Methods and package-level names of generated code.
+const (
+	InitMethod         = "mgInit"         // sets defaults, creates nested pipelines
+	GraphMethod        = "mgGraph"        // builds the run graph
+	StateSpecMethod    = "mgStateSpec"    // merge fields for worker processes
+	EncodeParamsMethod = "mgEncodeParams" // parameters to a worker process
+	DecodeParamsMethod = "mgDecodeParams" // parameters in a worker process
+	RunMethod          = "Run"
+	StartMethod        = "Start"
+	GraphInfoMethod    = "Graph"
+)
+
+// generatedMembers are the exported methods every pipeline type has: no
+// param, state field or method of a go { } block may take their names.
+var generatedMembers = []string{RunMethod, StartMethod, GraphInfoMethod}
+
+// Constructor is the generated constructor of a pipeline type: NewOrders.
+func Constructor(pipeline string) string { return "New" + pipeline }
+
+// ParamsMirror is the type that carries a pipeline's parameters to its worker processes.
+func ParamsMirror(pipeline string) string { return Reserved + "Params" + pipeline }
+
+func stageMethod(qname string) string { return Reserved + "Stage" + Exported(qname) }
+
+func hookMethod(kind, target, sub string) string {
+	base := Reserved + "Hook" + Exported(kind)
+	if target != "" {
+		base += Exported(target)
+	} else if sub != "" {
+		base += Exported(sub)
+	}
+	return base
+}
+
+func nestedField(qname string) string { return Reserved + "Nested" + Exported(qname) }
+
+func toType(pipeline, method string) string {
+	return Reserved + "To" + pipeline + "_" + strings.TrimPrefix(method, Reserved+"Stage")
+}
+
+// nodeVars names the variable of each node in mgGraph: mgNodeDouble,
+// mgNodeTransformAdd, unique within the graph.
+func nodeVars(nodes []*Node) {
+	used := map[string]bool{}
+	for _, n := range nodes {
+		v := Reserved + "Node" + Exported(n.Name)
+		for used[v] {
+			v += "_"
+		}
+		used[v] = true
+		n.Var = v
+	}
+}
+
+// hasReservedPrefix reports whether a user name takes the generated names' prefix.
+func hasReservedPrefix(name string) bool { return strings.HasPrefix(name, Reserved) }

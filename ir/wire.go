@@ -52,6 +52,7 @@ type graphBuilder struct {
 	// pipeline): reachability is not reported then, as it would only repeat it.
 	edgesIncomplete bool
 	edgeNo          map[*Edge]int
+	hookScope       map[*HookRef]*gscope // the scope each bound hook was declared in
 }
 
 type hookInScope struct {
@@ -61,13 +62,16 @@ type hookInScope struct {
 }
 
 func (c *checker) buildGraph(pd *pipelineDecl) {
-	b := &graphBuilder{c: c, pd: pd, g: &Graph{}, edges: map[[2]*Node]*Edge{}, edgeNo: map[*Edge]int{}}
+	b := &graphBuilder{c: c, pd: pd, g: &Graph{}, edges: map[[2]*Node]*Edge{}, edgeNo: map[*Edge]int{}, hookScope: map[*HookRef]*gscope{}}
 	b.root = &gscope{pos: pd.ir.Pos}
-	b.instantiate(pd, "p", b.root)
+	b.instantiate(pd, RecvVar, b.root)
 	b.wire(b.root)
 	b.deadLetters()
-	b.reroutes()
+	// Hooks find their stages before a reroute drops any: a dropped stage's
+	// name must not resolve to another stage of the same name.
 	b.bindHooks()
+	b.reroutes()
+	b.dropHooks()
 	b.inferTypes()
 	b.cycles()
 	b.checkEdges()
@@ -124,7 +128,7 @@ func (b *graphBuilder) members(pd *pipelineDecl, recv string, sc *gscope, member
 				continue
 			}
 			nested := b.c.pipelines[st.NestedOf.Name]
-			b.instantiate(nested, recv+".mgNested"+Exported(st.QName), sub)
+			b.instantiate(nested, recv+"."+nestedField(st.QName), sub)
 		case m.stage != nil:
 			st := m.stage
 			n := &Node{Name: prefix + st.Name, Decl: st, Recv: recv, In: st.In, Out: st.Out}
@@ -713,10 +717,6 @@ func (b *graphBuilder) dropUnit(sc *gscope, n *Node) {
 }
 
 func (b *graphBuilder) bindHooks() {
-	alive := map[*Node]bool{}
-	for _, n := range b.g.Nodes {
-		alive[n] = true
-	}
 	for _, hs := range b.hooks {
 		ref := &HookRef{Hook: hs.hook, Recv: hs.recv}
 		if t := hs.hook.Target; t != nil {
@@ -731,9 +731,6 @@ func (b *graphBuilder) bindHooks() {
 				b.c.diags.Errorf(t.Pos, "%s(%s): %q is a pipeline, hooks take a stage", hs.hook.Kind, t.Name, t.Name)
 				continue
 			}
-			if !alive[u.node] {
-				continue // dropped by a reroute
-			}
 			ref.Target = u.node
 			switch hs.hook.Kind {
 			case BeforeFork, AfterFork:
@@ -743,11 +740,50 @@ func (b *graphBuilder) bindHooks() {
 			}
 		}
 		b.g.Hooks = append(b.g.Hooks, ref)
+		b.hookScope[ref] = hs.scope
 	}
 }
 
-// inferTypes gives batches their types from their upstream.
+// dropHooks unbinds the hooks of stages that a reroute dropped, and the
+// pipeline-wide hooks of a nested or sub-pipeline whose every stage was
+// dropped: nothing of theirs runs any more.
+func (b *graphBuilder) dropHooks() {
+	alive := map[*Node]bool{}
+	for _, n := range b.g.Nodes {
+		alive[n] = true
+	}
+	keep := b.g.Hooks[:0]
+	for _, h := range b.g.Hooks {
+		if h.Target != nil && !alive[h.Target] {
+			continue
+		}
+		if sc := b.hookScope[h]; h.Target == nil && sc != nil && sc != b.root && !b.hasNode(sc) {
+			continue
+		}
+		keep = append(keep, h)
+	}
+	b.g.Hooks = keep
+}
+
+// hasNode reports whether a scope still holds a stage, itself or below.
+func (b *graphBuilder) hasNode(sc *gscope) bool {
+	for _, u := range sc.units {
+		if u.node != nil || b.hasNode(u.sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// inferTypes gives batches their types from their upstream, or, at the
+// entrance of a producer-less pipeline, from the stage they send to (a
+// consumer of []T makes a batch of T). A batch whose type neither tells is
+// reported.
 func (b *graphBuilder) inferTypes() {
+	set := func(n *Node, in Type) {
+		n.In = Type{Go: in.Go, Imports: in.Imports, Pos: n.Decl.Pos}
+		n.Out = Type{Go: "[]" + n.In.Go, Imports: n.In.Imports, Pos: n.Decl.Pos}
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, n := range b.g.Nodes {
@@ -755,14 +791,35 @@ func (b *graphBuilder) inferTypes() {
 				continue
 			}
 			for _, e := range n.Ins {
-				if e.DeadLetter || e.From.Out.IsZero() {
+				from := e.From.Out
+				if e.DeadLetter {
+					from = Type{}
+					if !e.From.In.IsZero() {
+						from = Type{Go: "mgrt.Failed[" + e.From.In.Go + "]", Imports: e.From.In.Imports}
+					}
+				}
+				if from.IsZero() {
 					continue
 				}
-				n.In = Type{Go: e.From.Out.Go, Imports: e.From.Out.Imports, Pos: n.Decl.Pos}
-				n.Out = Type{Go: "[]" + n.In.Go, Imports: n.In.Imports, Pos: n.Decl.Pos}
+				set(n, from)
 				changed = true
 				break
 			}
+			if !n.In.IsZero() {
+				continue
+			}
+			for _, e := range n.Outs {
+				if elem, ok := strings.CutPrefix(e.To.In.Go, "[]"); ok && !e.To.Decl.IsBatch {
+					set(n, Type{Go: elem, Imports: e.To.In.Imports})
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	for _, n := range b.g.Nodes {
+		if n.Decl.IsBatch && n.In.IsZero() && n.Decl.Owner == b.pd.ir && !b.edgesIncomplete {
+			b.c.diags.Errorf(n.Decl.Pos, "cannot tell the item type of %q: nothing before it sends items, and no stage after it takes a slice", n.Name)
 		}
 	}
 }
@@ -895,11 +952,13 @@ func (b *graphBuilder) reachability() {
 	}
 }
 
-// finish numbers the nodes and lists the edges in sender order.
+// finish numbers and names the nodes and lists the edges in sender order.
 func (b *graphBuilder) finish() {
 	for i, n := range b.g.Nodes {
 		n.Index = i
 	}
+	nodeVars(b.g.Nodes)
+	b.g.Chains = chains(b.g.Nodes)
 	b.g.Edges = nil
 	for _, n := range b.g.Nodes {
 		b.g.Edges = append(b.g.Edges, n.Outs...)
@@ -934,4 +993,61 @@ func RouteField(to []NameRef, ref NameRef) string {
 func (b *graphBuilder) lookupUnit(sc *gscope, ref NameRef) *gunit {
 	u, _ := b.lookup(sc, ref)
 	return u
+}
+
+// chains finds the one-to-one inline runs of a graph (see Chain).
+func chains(nodes []*Node) []*Chain {
+	var out []*Chain
+	for _, n := range nodes {
+		if n.Chain != nil || !chainStart(n) {
+			continue
+		}
+		c := &Chain{Nodes: []*Node{n}}
+		for cur := n; chainSender(cur) && chainReceiver(cur.Outs[0].To); cur = cur.Outs[0].To {
+			c.Nodes = append(c.Nodes, cur.Outs[0].To)
+		}
+		if len(c.Nodes) < 2 {
+			continue
+		}
+		for _, m := range c.Nodes {
+			m.Chain = c
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// chainStart reports whether n begins a chain: it sends to a chain stage and
+// does not itself continue its sender's chain.
+func chainStart(n *Node) bool {
+	if !chainSender(n) || !chainReceiver(n.Outs[0].To) {
+		return false
+	}
+	return !chainReceiver(n) || !chainSender(n.Ins[0].From)
+}
+
+// chainReceiver reports whether n may run as the next stage of a chain.
+func chainReceiver(n *Node) bool {
+	st := n.Decl
+	switch st.Kind {
+	case Processor, Consumer, Custom:
+	default:
+		return false
+	}
+	return st.Strategy.Kind == Inline && st.QueueSize.IsZero() && len(n.Ins) == 1 && !n.Ins[0].DeadLetter
+}
+
+// chainSender reports whether n may hand its items to a chain's next stage.
+func chainSender(n *Node) bool {
+	st := n.Decl
+	switch st.Kind {
+	case Producer:
+	case Processor, Custom:
+		if st.Strategy.Kind != Inline {
+			return false
+		}
+	default:
+		return false
+	}
+	return len(n.Outs) == 1 && n.DeadLetter == nil && !st.UsesTo && st.Routing == Broadcast
 }

@@ -36,14 +36,14 @@ type Quickstart struct {
 
 // NewQuickstart returns a Quickstart with its parameters at their defaults.
 func NewQuickstart() *Quickstart {
-	p := &Quickstart{}
-	p.mgInit()
-	return p
+	mgP := &Quickstart{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Quickstart) mgInit() {
-	p.Count = 100
+func (mgP *Quickstart) mgInit() {
+	mgP.Count = 100
 }
 
 // mgStageGenerate is stage "generate" (quickstart.mg:20).
@@ -87,46 +87,42 @@ func (p *Quickstart) mgHookAfterRun(ctx context.Context, result *mgrt.Result) er
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Quickstart) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Quickstart"})
-	mgGenerate := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Quickstart) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Quickstart"})
+	mgNodeGenerate := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "generate",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "quickstart.mg", Line: 20, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGenerate(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGenerate(mgCtx, mgEmit)
 		}
 	})
-	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "double",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "quickstart.mg", Line: 26, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDouble(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "quickstart.mg", Line: 30, Col: 2},
 	}, 10, 0)
-	mgSave := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSave := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "save",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "quickstart.mg", Line: 32, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageSave
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageSave
 	})
-	mgrt.Connect(mgGenerate, mgDouble)
-	mgrt.Connect(mgDouble, mgBatch)
-	mgrt.Connect(mgBatch, mgSave)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeGenerate, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSave)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -31,14 +31,14 @@ type BatchAndProcess struct {
 
 // NewBatchAndProcess returns a BatchAndProcess with its parameters at their defaults.
 func NewBatchAndProcess() *BatchAndProcess {
-	p := &BatchAndProcess{}
-	p.mgInit()
-	return p
+	mgP := &BatchAndProcess{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *BatchAndProcess) mgInit() {
-	p.Count = 250
+func (mgP *BatchAndProcess) mgInit() {
+	mgP.Count = 250
 }
 
 // mgStageGen is stage "gen" (batch_and_process.mg:18).
@@ -75,54 +75,50 @@ func (p *BatchAndProcess) mgStageTotal(ctx context.Context, s int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *BatchAndProcess) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchAndProcess", Worker: mgrt.WorkerKey[BatchAndProcess](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *BatchAndProcess) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchAndProcess", Worker: mgrt.WorkerKey[BatchAndProcess](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "batch_and_process.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "batch_and_process.mg", Line: 24, Col: 2},
 	}, 50, 0)
-	mgCrunch := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCrunch := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "crunch",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "batch_and_process.mg", Line: 26, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "tempfile"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in []int) error {
-			return p.mgStageCrunch(ctx, in, emit)
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn []int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn []int) error {
+			return mgP.mgStageCrunch(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "total",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "batch_and_process.mg", Line: 37, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageTotal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageTotal
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgCrunch)
-	mgrt.Connect(mgCrunch, mgTotal)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeCrunch)
+	mgrt.Connect(mgNodeCrunch, mgNodeTotal)
+	return mgG
 }
 
 // mgStateSpec says how BatchAndProcess's merge fields cross back from worker processes.
-func (p *BatchAndProcess) mgStateSpec() *mgrt.StateSpec {
+func (mgP *BatchAndProcess) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeSum("batches", &p.batches),
-		mgrt.MergeSum("items", &p.items),
-		mgrt.MergeAppend("sizes", &p.sizes),
+		mgrt.MergeSum("batches", &mgP.batches),
+		mgrt.MergeSum("items", &mgP.items),
+		mgrt.MergeAppend("sizes", &mgP.sizes),
 	)
 }
 
@@ -132,30 +128,30 @@ type mgParamsBatchAndProcess struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *BatchAndProcess) mgEncodeParams() ([]byte, error) {
+func (mgP *BatchAndProcess) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsBatchAndProcess{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *BatchAndProcess) mgDecodeParams(data []byte) error {
-	var v mgParamsBatchAndProcess
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *BatchAndProcess) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsBatchAndProcess
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of BatchAndProcess are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[BatchAndProcess](func(params []byte) (*mgrt.Graph, error) {
-	p := NewBatchAndProcess()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[BatchAndProcess](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewBatchAndProcess()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -22,14 +22,14 @@ type CleanupHooks struct {
 
 // NewCleanupHooks returns a CleanupHooks with its parameters at their defaults.
 func NewCleanupHooks() *CleanupHooks {
-	p := &CleanupHooks{}
-	p.mgInit()
-	return p
+	mgP := &CleanupHooks{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CleanupHooks) mgInit() {
-	p.Count = 100
+func (mgP *CleanupHooks) mgInit() {
+	mgP.Count = 100
 }
 
 // mgStageGen is stage "gen" (cleanup_hooks.mg:14).
@@ -60,44 +60,41 @@ func (p *CleanupHooks) mgHookAfterForkUse(ctx context.Context) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CleanupHooks) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CleanupHooks", Worker: mgrt.WorkerKey[CleanupHooks](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *CleanupHooks) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CleanupHooks", Worker: mgrt.WorkerKey[CleanupHooks](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "cleanup_hooks.mg", Line: 14, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "cleanup_hooks.mg", Line: 20, Col: 2},
 	}, 10, 0)
-	mgUse := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeUse := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "use",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "cleanup_hooks.mg", Line: 22, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "pipe"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageUse
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageUse
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgUse)
-	mgUse.AfterFork(p.mgHookAfterForkUse)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeUse)
+	mgNodeUse.AfterFork(mgP.mgHookAfterForkUse)
+	return mgG
 }
 
 // mgStateSpec says how CleanupHooks's merge fields cross back from worker processes.
-func (p *CleanupHooks) mgStateSpec() *mgrt.StateSpec {
+func (mgP *CleanupHooks) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeSum("acquired", &p.acquired),
-		mgrt.MergeSum("released", &p.released),
-		mgrt.MergeSum("handled", &p.handled),
+		mgrt.MergeSum("acquired", &mgP.acquired),
+		mgrt.MergeSum("released", &mgP.released),
+		mgrt.MergeSum("handled", &mgP.handled),
 	)
 }
 
@@ -107,30 +104,30 @@ type mgParamsCleanupHooks struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *CleanupHooks) mgEncodeParams() ([]byte, error) {
+func (mgP *CleanupHooks) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsCleanupHooks{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *CleanupHooks) mgDecodeParams(data []byte) error {
-	var v mgParamsCleanupHooks
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *CleanupHooks) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsCleanupHooks
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of CleanupHooks are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[CleanupHooks](func(params []byte) (*mgrt.Graph, error) {
-	p := NewCleanupHooks()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[CleanupHooks](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewCleanupHooks()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -31,14 +31,14 @@ type ConnectionHooks struct {
 
 // NewConnectionHooks returns a ConnectionHooks with its parameters at their defaults.
 func NewConnectionHooks() *ConnectionHooks {
-	p := &ConnectionHooks{}
-	p.mgInit()
-	return p
+	mgP := &ConnectionHooks{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ConnectionHooks) mgInit() {
-	p.Count = 60
+func (mgP *ConnectionHooks) mgInit() {
+	mgP.Count = 60
 }
 
 // mgStageRows is stage "rows" (connection_hooks.mg:21).
@@ -87,45 +87,42 @@ func (p *ConnectionHooks) mgHookAfterForkStore(ctx context.Context) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ConnectionHooks) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ConnectionHooks", Worker: mgrt.WorkerKey[ConnectionHooks](), Params: p.mgEncodeParams})
-	mgRows := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ConnectionHooks) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ConnectionHooks", Worker: mgrt.WorkerKey[ConnectionHooks](), Params: mgP.mgEncodeParams})
+	mgNodeRows := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "rows",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "connection_hooks.mg", Line: 21, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageRows(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageRows(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "connection_hooks.mg", Line: 27, Col: 2},
 	}, 20, 0)
-	mgStore := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeStore := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "store",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "connection_hooks.mg", Line: 29, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageStore
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageStore
 	})
-	mgrt.Connect(mgRows, mgBatch)
-	mgrt.Connect(mgBatch, mgStore)
-	g.BeforeRun(p.mgHookBeforeRun)
-	mgStore.BeforeFork(p.mgHookBeforeForkStore)
-	mgStore.AfterFork(p.mgHookAfterForkStore)
-	return g
+	mgrt.Connect(mgNodeRows, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeStore)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgNodeStore.BeforeFork(mgP.mgHookBeforeForkStore)
+	mgNodeStore.AfterFork(mgP.mgHookAfterForkStore)
+	return mgG
 }
 
 // mgStateSpec says how ConnectionHooks's merge fields cross back from worker processes.
-func (p *ConnectionHooks) mgStateSpec() *mgrt.StateSpec {
+func (mgP *ConnectionHooks) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeAppend("events", &p.events),
-		mgrt.MergeAppend("rows", &p.rows),
+		mgrt.MergeAppend("events", &mgP.events),
+		mgrt.MergeAppend("rows", &mgP.rows),
 	)
 }
 
@@ -135,30 +132,30 @@ type mgParamsConnectionHooks struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *ConnectionHooks) mgEncodeParams() ([]byte, error) {
+func (mgP *ConnectionHooks) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsConnectionHooks{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *ConnectionHooks) mgDecodeParams(data []byte) error {
-	var v mgParamsConnectionHooks
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *ConnectionHooks) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsConnectionHooks
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of ConnectionHooks are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[ConnectionHooks](func(params []byte) (*mgrt.Graph, error) {
-	p := NewConnectionHooks()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[ConnectionHooks](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewConnectionHooks()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

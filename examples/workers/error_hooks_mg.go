@@ -22,14 +22,14 @@ type ErrorHooks struct {
 
 // NewErrorHooks returns a ErrorHooks with its parameters at their defaults.
 func NewErrorHooks() *ErrorHooks {
-	p := &ErrorHooks{}
-	p.mgInit()
-	return p
+	mgP := &ErrorHooks{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ErrorHooks) mgInit() {
-	p.Count = 100
+func (mgP *ErrorHooks) mgInit() {
+	mgP.Count = 100
 }
 
 // mgStageGen is stage "gen" (error_hooks.mg:15).
@@ -64,42 +64,39 @@ func (p *ErrorHooks) mgHookOnErrorSave(ctx context.Context, err error, item any)
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ErrorHooks) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ErrorHooks", Worker: mgrt.WorkerKey[ErrorHooks](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ErrorHooks) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ErrorHooks", Worker: mgrt.WorkerKey[ErrorHooks](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 15, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "error_hooks.mg", Line: 21, Col: 2},
 	}, 10, 0)
-	mgSave := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSave := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "save",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "error_hooks.mg", Line: 23, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageSave
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageSave
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgSave)
-	mgSave.OnError(p.mgHookOnErrorSave)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSave)
+	mgNodeSave.OnError(mgP.mgHookOnErrorSave)
+	return mgG
 }
 
 // mgStateSpec says how ErrorHooks's merge fields cross back from worker processes.
-func (p *ErrorHooks) mgStateSpec() *mgrt.StateSpec {
+func (mgP *ErrorHooks) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeAppend("saved", &p.saved),
+		mgrt.MergeAppend("saved", &mgP.saved),
 	)
 }
 
@@ -109,30 +106,30 @@ type mgParamsErrorHooks struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *ErrorHooks) mgEncodeParams() ([]byte, error) {
+func (mgP *ErrorHooks) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsErrorHooks{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *ErrorHooks) mgDecodeParams(data []byte) error {
-	var v mgParamsErrorHooks
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *ErrorHooks) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsErrorHooks
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of ErrorHooks are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[ErrorHooks](func(params []byte) (*mgrt.Graph, error) {
-	p := NewErrorHooks()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[ErrorHooks](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewErrorHooks()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

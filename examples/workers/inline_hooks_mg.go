@@ -22,14 +22,14 @@ type InlineHooks struct {
 
 // NewInlineHooks returns a InlineHooks with its parameters at their defaults.
 func NewInlineHooks() *InlineHooks {
-	p := &InlineHooks{}
-	p.mgInit()
-	return p
+	mgP := &InlineHooks{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *InlineHooks) mgInit() {
-	p.Count = 40
+func (mgP *InlineHooks) mgInit() {
+	mgP.Count = 40
 }
 
 // mgStageGen is stage "gen" (inline_hooks.mg:14).
@@ -68,44 +68,41 @@ func (p *InlineHooks) mgHookAfterFork(ctx context.Context) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *InlineHooks) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineHooks", Worker: mgrt.WorkerKey[InlineHooks](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *InlineHooks) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineHooks", Worker: mgrt.WorkerKey[InlineHooks](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "inline_hooks.mg", Line: 14, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "inline_hooks.mg", Line: 20, Col: 2},
 	}, 10, 0)
-	mgWork := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "inline_hooks.mg", Line: 22, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageWork
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageWork
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgWork)
-	g.BeforeFork(p.mgHookBeforeFork)
-	g.AfterFork(p.mgHookAfterFork)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeWork)
+	mgG.BeforeFork(mgP.mgHookBeforeFork)
+	mgG.AfterFork(mgP.mgHookAfterFork)
+	return mgG
 }
 
 // mgStateSpec says how InlineHooks's merge fields cross back from worker processes.
-func (p *InlineHooks) mgStateSpec() *mgrt.StateSpec {
+func (mgP *InlineHooks) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeAppend("childEvents", &p.childEvents),
-		mgrt.MergeAppend("results", &p.results),
+		mgrt.MergeAppend("childEvents", &mgP.childEvents),
+		mgrt.MergeAppend("results", &mgP.results),
 	)
 }
 
@@ -115,30 +112,30 @@ type mgParamsInlineHooks struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *InlineHooks) mgEncodeParams() ([]byte, error) {
+func (mgP *InlineHooks) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsInlineHooks{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *InlineHooks) mgDecodeParams(data []byte) error {
-	var v mgParamsInlineHooks
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *InlineHooks) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsInlineHooks
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of InlineHooks are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[InlineHooks](func(params []byte) (*mgrt.Graph, error) {
-	p := NewInlineHooks()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[InlineHooks](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewInlineHooks()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

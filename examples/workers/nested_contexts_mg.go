@@ -23,14 +23,14 @@ type NestedContexts struct {
 
 // NewNestedContexts returns a NestedContexts with its parameters at their defaults.
 func NewNestedContexts() *NestedContexts {
-	p := &NestedContexts{}
-	p.mgInit()
-	return p
+	mgP := &NestedContexts{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *NestedContexts) mgInit() {
-	p.Count = 120
+func (mgP *NestedContexts) mgInit() {
+	mgP.Count = 120
 }
 
 // mgStageGen is stage "gen" (nested_contexts.mg:17).
@@ -82,79 +82,73 @@ func (p *NestedContexts) mgStageCollect(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *NestedContexts) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NestedContexts", Worker: mgrt.WorkerKey[NestedContexts](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *NestedContexts) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NestedContexts", Worker: mgrt.WorkerKey[NestedContexts](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "nested_contexts.mg", Line: 17, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSquare := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSquare := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "square",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "nested_contexts.mg", Line: 24, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSquare(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSquare(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "nested_contexts.mg", Line: 27, Col: 3},
 	}, 30, 0)
-	mgSum := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSum := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "sum",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "nested_contexts.mg", Line: 29, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 2, IPC: "pipe"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in []int) error {
-			return p.mgStageSum(ctx, in, emit)
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn []int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn []int) error {
+			return mgP.mgStageSum(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTag := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeTag := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "tag",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "nested_contexts.mg", Line: 37, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageTag(ctx, in, emit)
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageTag(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "nested_contexts.mg", Line: 44, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageCollect
 	})
-	mgrt.Connect(mgGen, mgSquare)
-	mgrt.Connect(mgSquare, mgBatch)
-	mgrt.Connect(mgBatch, mgSum)
-	mgrt.Connect(mgSum, mgTag)
-	mgrt.Connect(mgTag, mgCollect)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSquare)
+	mgrt.Connect(mgNodeSquare, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSum)
+	mgrt.Connect(mgNodeSum, mgNodeTag)
+	mgrt.Connect(mgNodeTag, mgNodeCollect)
+	return mgG
 }
 
 // mgStateSpec says how NestedContexts's merge fields cross back from worker processes.
-func (p *NestedContexts) mgStateSpec() *mgrt.StateSpec {
+func (mgP *NestedContexts) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeUnion("pids", &p.pids),
-		mgrt.MergeAppend("results", &p.results),
-		mgrt.MergeUnion("poolPIDs", &p.poolPIDs),
+		mgrt.MergeUnion("pids", &mgP.pids),
+		mgrt.MergeAppend("results", &mgP.results),
+		mgrt.MergeUnion("poolPIDs", &mgP.poolPIDs),
 	)
 }
 
@@ -164,30 +158,30 @@ type mgParamsNestedContexts struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *NestedContexts) mgEncodeParams() ([]byte, error) {
+func (mgP *NestedContexts) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsNestedContexts{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *NestedContexts) mgDecodeParams(data []byte) error {
-	var v mgParamsNestedContexts
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *NestedContexts) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsNestedContexts
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of NestedContexts are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[NestedContexts](func(params []byte) (*mgrt.Graph, error) {
-	p := NewNestedContexts()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[NestedContexts](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewNestedContexts()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -38,14 +38,14 @@ type Statistics struct {
 
 // NewStatistics returns a Statistics with its parameters at their defaults.
 func NewStatistics() *Statistics {
-	p := &Statistics{}
-	p.mgInit()
-	return p
+	mgP := &Statistics{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Statistics) mgInit() {
-	p.Count = 1000
+func (mgP *Statistics) mgInit() {
+	mgP.Count = 1000
 }
 
 // mgStageGen is stage "gen" (statistics.mg:20).
@@ -90,49 +90,46 @@ func (p *Statistics) mgHookBeforeRun(ctx context.Context) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Statistics) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Statistics", Worker: mgrt.WorkerKey[Statistics](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Statistics) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Statistics", Worker: mgrt.WorkerKey[Statistics](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "statistics.mg", Line: 20, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "double",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "statistics.mg", Line: 26, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 3},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDouble(ctx, in, emit)
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSum := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSum := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sum",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "statistics.mg", Line: 37, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSum
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSum
 	})
-	mgrt.Connect(mgGen, mgDouble)
-	mgrt.Connect(mgDouble, mgSum)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeSum)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // mgStateSpec says how Statistics's merge fields cross back from worker processes.
-func (p *Statistics) mgStateSpec() *mgrt.StateSpec {
+func (mgP *Statistics) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeFunc("perPID", &p.perPID, Combine),
-		mgrt.MergeMax("largest", &p.largest),
-		mgrt.MergeMin("least", &p.least),
+		mgrt.MergeFunc("perPID", &mgP.perPID, Combine),
+		mgrt.MergeMax("largest", &mgP.largest),
+		mgrt.MergeMin("least", &mgP.least),
 	)
 }
 
@@ -142,30 +139,30 @@ type mgParamsStatistics struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *Statistics) mgEncodeParams() ([]byte, error) {
+func (mgP *Statistics) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsStatistics{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *Statistics) mgDecodeParams(data []byte) error {
-	var v mgParamsStatistics
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *Statistics) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsStatistics
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of Statistics are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[Statistics](func(params []byte) (*mgrt.Graph, error) {
-	p := NewStatistics()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[Statistics](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewStatistics()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -23,14 +23,14 @@ type StrategyPerStage struct {
 
 // NewStrategyPerStage returns a StrategyPerStage with its parameters at their defaults.
 func NewStrategyPerStage() *StrategyPerStage {
-	p := &StrategyPerStage{}
-	p.mgInit()
-	return p
+	mgP := &StrategyPerStage{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *StrategyPerStage) mgInit() {
-	p.Count = 200
+func (mgP *StrategyPerStage) mgInit() {
+	mgP.Count = 200
 }
 
 // mgStageIds is stage "ids" (strategy_per_stage.mg:15).
@@ -62,55 +62,51 @@ func (p *StrategyPerStage) mgStageSave(ctx context.Context, b []int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *StrategyPerStage) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StrategyPerStage", Worker: mgrt.WorkerKey[StrategyPerStage](), Params: p.mgEncodeParams})
-	mgIds := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *StrategyPerStage) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StrategyPerStage", Worker: mgrt.WorkerKey[StrategyPerStage](), Params: mgP.mgEncodeParams})
+	mgNodeIds := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "ids",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "strategy_per_stage.mg", Line: 15, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageIds(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageIds(mgCtx, mgEmit)
 		}
 	})
-	mgFetch := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFetch := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "fetch",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "strategy_per_stage.mg", Line: 21, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 8},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFetch(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFetch(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "strategy_per_stage.mg", Line: 25, Col: 2},
 	}, 25, 0)
-	mgSave := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSave := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "save",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "strategy_per_stage.mg", Line: 27, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 3, IPC: "pipe"},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageSave
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageSave
 	})
-	mgrt.Connect(mgIds, mgFetch)
-	mgrt.Connect(mgFetch, mgBatch)
-	mgrt.Connect(mgBatch, mgSave)
-	return g
+	mgrt.Connect(mgNodeIds, mgNodeFetch)
+	mgrt.Connect(mgNodeFetch, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSave)
+	return mgG
 }
 
 // mgStateSpec says how StrategyPerStage's merge fields cross back from worker processes.
-func (p *StrategyPerStage) mgStateSpec() *mgrt.StateSpec {
+func (mgP *StrategyPerStage) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeAppend("results", &p.results),
-		mgrt.MergeSum("batches", &p.batches),
-		mgrt.MergeUnion("pids", &p.pids),
+		mgrt.MergeAppend("results", &mgP.results),
+		mgrt.MergeSum("batches", &mgP.batches),
+		mgrt.MergeUnion("pids", &mgP.pids),
 	)
 }
 
@@ -120,30 +116,30 @@ type mgParamsStrategyPerStage struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *StrategyPerStage) mgEncodeParams() ([]byte, error) {
+func (mgP *StrategyPerStage) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsStrategyPerStage{
-		Count: p.Count,
+		Count: mgP.Count,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *StrategyPerStage) mgDecodeParams(data []byte) error {
-	var v mgParamsStrategyPerStage
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *StrategyPerStage) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsStrategyPerStage
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.Count = v.Count
+	mgP.Count = mgV.Count
 	return nil
 }
 
 // The worker processes of StrategyPerStage are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[StrategyPerStage](func(params []byte) (*mgrt.Graph, error) {
-	p := NewStrategyPerStage()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[StrategyPerStage](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewStrategyPerStage()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

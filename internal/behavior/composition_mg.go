@@ -19,9 +19,11 @@ const _ = mgrt.SupportsGenV1
 //line composition.mg:47:2
 func (p *UsesNested) Nested() (first, second *Scale) { return p.mgNestedFirst, p.mgNestedSecond }
 
+// A producer-less pipeline with its own parameter and state, used as a stage.
+//
 // Scale is the pipeline declared at composition.mg:12.
 //
-//line composition_mg.go:25
+//line composition_mg.go:27
 type Scale struct {
 	Factor int
 
@@ -30,14 +32,14 @@ type Scale struct {
 
 // NewScale returns a Scale with its parameters at their defaults.
 func NewScale() *Scale {
-	p := &Scale{}
-	p.mgInit()
-	return p
+	mgP := &Scale{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Scale) mgInit() {
-	p.Factor = 2
+func (mgP *Scale) mgInit() {
+	mgP.Factor = 2
 }
 
 // mgStageMul is stage "mul" (composition.mg:19).
@@ -45,7 +47,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:20:2
 	p.seen.Add(1)
 	emit(n * p.Factor)
-//line composition_mg.go:49
+//line composition_mg.go:51
 	return nil
 }
 
@@ -53,35 +55,33 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 func (p *Scale) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:23:28
 	emit(n + 1)
-//line composition_mg.go:57
+//line composition_mg.go:59
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Scale) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Scale"})
-	mgMul := mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *Scale) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Scale"})
+	mgNodeMul := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "mul",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageMul(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageMul(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgrt.Connect(mgMul, mgInc)
-	return g
+	mgrt.Connect(mgNodeMul, mgNodeInc)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -99,6 +99,9 @@ func (p *Scale) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Two nested copies of Scale, each its own value; the host has a parameter of
+// the same name that the nested bodies do not see.
+//
 // UsesNested is the pipeline declared at composition.mg:28.
 type UsesNested struct {
 	Factor int
@@ -111,16 +114,16 @@ type UsesNested struct {
 
 // NewUsesNested returns a UsesNested with its parameters at their defaults.
 func NewUsesNested() *UsesNested {
-	p := &UsesNested{}
-	p.mgInit()
-	return p
+	mgP := &UsesNested{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *UsesNested) mgInit() {
-	p.Factor = 100
-	p.mgNestedFirst = NewScale()
-	p.mgNestedSecond = NewScale()
+func (mgP *UsesNested) mgInit() {
+	mgP.Factor = 100
+	mgP.mgNestedFirst = NewScale()
+	mgP.mgNestedSecond = NewScale()
 }
 
 // mgStageStart is stage "start" (composition.mg:35).
@@ -129,7 +132,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line composition_mg.go:133
+//line composition_mg.go:136
 	return nil
 }
 
@@ -137,76 +140,70 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:141
+//line composition_mg.go:144
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *UsesNested) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "UsesNested"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *UsesNested) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "UsesNested"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 35, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgFirstMul := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFirstMul := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "first.mul",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedFirst.mgStageMul(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedFirst.mgStageMul(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgFirstInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFirstInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "first.inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedFirst.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedFirst.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSecondMul := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSecondMul := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "second.mul",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedSecond.mgStageMul(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedSecond.mgStageMul(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSecondInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSecondInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "second.inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedSecond.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedSecond.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 42, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageCollect
 	})
-	mgrt.Connect(mgStart, mgFirstMul)
-	mgrt.Connect(mgFirstMul, mgFirstInc)
-	mgrt.Connect(mgFirstInc, mgSecondMul)
-	mgrt.Connect(mgSecondMul, mgSecondInc)
-	mgrt.Connect(mgSecondInc, mgCollect)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeFirstMul)
+	mgrt.Connect(mgNodeFirstMul, mgNodeFirstInc)
+	mgrt.Connect(mgNodeFirstInc, mgNodeSecondMul)
+	mgrt.Connect(mgNodeSecondMul, mgNodeSecondInc)
+	mgrt.Connect(mgNodeSecondInc, mgNodeCollect)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -224,6 +221,9 @@ func (p *UsesNested) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Named sub-pipelines routed 1–1 (ingest -> validate), 1–n (validate -> fast,
+// slow: broadcast) and n–1 (fast, slow -> report).
+//
 // Flow is the pipeline declared at composition.mg:52.
 type Flow struct {
 	fast   Bag[int]
@@ -233,13 +233,13 @@ type Flow struct {
 
 // NewFlow returns a Flow with its parameters at their defaults.
 func NewFlow() *Flow {
-	p := &Flow{}
-	p.mgInit()
-	return p
+	mgP := &Flow{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Flow) mgInit() {}
+func (mgP *Flow) mgInit() {}
 
 // mgStageIngestRead is stage "ingest.read" (composition.mg:58).
 func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
@@ -294,72 +294,66 @@ func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Flow) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Flow"})
-	mgIngestRead := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Flow) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Flow"})
+	mgNodeIngestRead := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "ingest.read",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 58, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageIngestRead(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageIngestRead(mgCtx, mgEmit)
 		}
 	})
-	mgIngestParse := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeIngestParse := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "ingest.parse",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 63, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageIngestParse(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageIngestParse(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgValidateCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeValidateCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "validate.check",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 66, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageValidateCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageValidateCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgFastF := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFastF := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fast.f",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 69, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFastF(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFastF(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSlowS := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSlowS := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "slow.s",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 75, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSlowS(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSlowS(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgReportR := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeReportR := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "report.r",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 81, Col: 12},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageReportR
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageReportR
 	})
-	mgrt.Connect(mgIngestRead, mgIngestParse)
-	mgrt.Connect(mgIngestParse, mgValidateCheck)
-	mgrt.Connect(mgValidateCheck, mgFastF)
-	mgrt.Connect(mgValidateCheck, mgSlowS)
-	mgrt.Connect(mgFastF, mgReportR)
-	mgrt.Connect(mgSlowS, mgReportR)
-	return g
+	mgrt.Connect(mgNodeIngestRead, mgNodeIngestParse)
+	mgrt.Connect(mgNodeIngestParse, mgNodeValidateCheck)
+	mgrt.Connect(mgNodeValidateCheck, mgNodeFastF)
+	mgrt.Connect(mgNodeValidateCheck, mgNodeSlowS)
+	mgrt.Connect(mgNodeFastF, mgNodeReportR)
+	mgrt.Connect(mgNodeSlowS, mgNodeReportR)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -377,6 +371,8 @@ func (p *Flow) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Dynamic routing to named sub-pipelines.
+//
 // Split is the pipeline declared at composition.mg:86.
 type Split struct {
 	small Bag[int]
@@ -385,13 +381,13 @@ type Split struct {
 
 // NewSplit returns a Split with its parameters at their defaults.
 func NewSplit() *Split {
-	p := &Split{}
-	p.mgInit()
-	return p
+	mgP := &Split{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Split) mgInit() {}
+func (mgP *Split) mgInit() {}
 
 // mgStageIngestRead is stage "ingest.read" (composition.mg:92).
 func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
@@ -399,7 +395,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 10; i++ {
 		emit(i)
 	}
-//line composition_mg.go:403
+//line composition_mg.go:399
 	return nil
 }
 
@@ -417,7 +413,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 	} else {
 		to.large(n)
 	}
-//line composition_mg.go:421
+//line composition_mg.go:417
 	return nil
 }
 
@@ -425,7 +421,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:429
+//line composition_mg.go:425
 	return nil
 }
 
@@ -433,52 +429,48 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:437
+//line composition_mg.go:433
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Split) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Split"})
-	mgIngestRead := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Split) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Split"})
+	mgNodeIngestRead := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "ingest.read",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 92, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageIngestRead(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageIngestRead(mgCtx, mgEmit)
 		}
 	})
-	mgTriageCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeTriageCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "triage.check",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 99, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToSplit_TriageCheck{small: w.To(0), large: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageTriageCheck(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToSplit_TriageCheck{small: mgW.To(0), large: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageTriageCheck(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgSmallKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSmallKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "small.keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 108, Col: 12},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSmallKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSmallKeep
 	})
-	mgLargeKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeLargeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "large.keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 111, Col: 12},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageLargeKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageLargeKeep
 	})
-	mgrt.Connect(mgIngestRead, mgTriageCheck)
-	mgrt.Connect(mgTriageCheck, mgSmallKeep)
-	mgrt.Connect(mgTriageCheck, mgLargeKeep)
-	return g
+	mgrt.Connect(mgNodeIngestRead, mgNodeTriageCheck)
+	mgrt.Connect(mgNodeTriageCheck, mgNodeSmallKeep)
+	mgrt.Connect(mgNodeTriageCheck, mgNodeLargeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -496,6 +488,8 @@ func (p *Split) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A sub-pipeline with its own producer and an upstream keeps both inputs.
+//
 // BothInputs is the pipeline declared at composition.mg:116.
 type BothInputs struct {
 	got Bag[int]
@@ -504,13 +498,13 @@ type BothInputs struct {
 
 // NewBothInputs returns a BothInputs with its parameters at their defaults.
 func NewBothInputs() *BothInputs {
-	p := &BothInputs{}
-	p.mgInit()
-	return p
+	mgP := &BothInputs{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *BothInputs) mgInit() {}
+func (mgP *BothInputs) mgInit() {}
 
 // mgStageUpA is stage "up.a" (composition.mg:123).
 func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
@@ -519,7 +513,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		p.log.Add("emit")
 		emit(i)
 	}
-//line composition_mg.go:523
+//line composition_mg.go:517
 	return nil
 }
 
@@ -531,7 +525,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	emit(100)
 	p.log.Add("emit")
 	emit(101)
-//line composition_mg.go:535
+//line composition_mg.go:529
 	return nil
 }
 
@@ -539,7 +533,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:543
+//line composition_mg.go:537
 	return nil
 }
 
@@ -547,7 +541,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:551
+//line composition_mg.go:545
 	return nil
 }
 
@@ -555,55 +549,51 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:559
+//line composition_mg.go:553
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *BothInputs) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BothInputs"})
-	mgUpA := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *BothInputs) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BothInputs"})
+	mgNodeUpA := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "up.a",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 123, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageUpA(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageUpA(mgCtx, mgEmit)
 		}
 	})
-	mgDownB := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeDownB := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "down.b",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 131, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageDownB(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageDownB(mgCtx, mgEmit)
 		}
 	})
-	mgDownPass := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDownPass := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "down.pass",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 138, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDownPass(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDownPass(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgDownKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeDownKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "down.keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 139, Col: 12},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageDownKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageDownKeep
 	})
-	mgrt.Connect(mgUpA, mgDownPass)
-	mgrt.Connect(mgDownB, mgDownPass)
-	mgrt.Connect(mgDownPass, mgDownKeep)
-	g.AfterProducers(p.mgHookAfterProducer)
-	return g
+	mgrt.Connect(mgNodeUpA, mgNodeDownPass)
+	mgrt.Connect(mgNodeDownB, mgNodeDownPass)
+	mgrt.Connect(mgNodeDownPass, mgNodeDownKeep)
+	mgG.AfterProducers(mgP.mgHookAfterProducer)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -621,6 +611,8 @@ func (p *BothInputs) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A base pipeline, and children that add, redeclare and reroute.
+//
 // Base is the pipeline declared at composition.mg:146.
 type Base struct {
 	Label string
@@ -632,15 +624,15 @@ type Base struct {
 
 // NewBase returns a Base with its parameters at their defaults.
 func NewBase() *Base {
-	p := &Base{}
-	p.mgInit()
-	return p
+	mgP := &Base{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Base) mgInit() {
-	p.Label = "base"
-	p.Count = 3
+func (mgP *Base) mgInit() {
+	mgP.Label = "base"
+	mgP.Count = 3
 }
 
 // mgStageStart is stage "start" (composition.mg:155).
@@ -649,7 +641,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= p.Count; i++ {
 		emit(i)
 	}
-//line composition_mg.go:653
+//line composition_mg.go:645
 	return nil
 }
 
@@ -657,7 +649,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:661
+//line composition_mg.go:653
 	return nil
 }
 
@@ -665,7 +657,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:669
+//line composition_mg.go:661
 	return nil
 }
 
@@ -673,7 +665,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:677
+//line composition_mg.go:669
 	return nil
 }
 
@@ -681,45 +673,42 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:685
+//line composition_mg.go:677
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Base) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Base"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Base) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Base"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgSquare := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSquare := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "square",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 160, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSquare(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSquare(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageCollect
 	})
-	mgrt.Connect(mgStart, mgSquare)
-	mgrt.Connect(mgSquare, mgCollect)
-	mgSquare.Before(p.mgHookBeforeSquare)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeSquare)
+	mgrt.Connect(mgNodeSquare, mgNodeCollect)
+	mgNodeSquare.Before(mgP.mgHookBeforeSquare)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -737,6 +726,9 @@ func (p *Base) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The child adds a stage and a hook after the parent's, and redeclares a
+// parameter's default.
+//
 // Child is the pipeline declared at composition.mg:169.
 type Child struct {
 	Base
@@ -744,22 +736,22 @@ type Child struct {
 
 // NewChild returns a Child with its parameters at their defaults.
 func NewChild() *Child {
-	p := &Child{}
-	p.mgInit()
-	return p
+	mgP := &Child{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Child) mgInit() {
-	p.Base.mgInit()
-	p.Label = "child"
+func (mgP *Child) mgInit() {
+	mgP.Base.mgInit()
+	mgP.Label = "child"
 }
 
 // mgStageAudit is stage "audit" (composition.mg:172).
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:763
+//line composition_mg.go:755
 	return nil
 }
 
@@ -767,7 +759,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:771
+//line composition_mg.go:763
 	return nil
 }
 
@@ -775,55 +767,51 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:779
+//line composition_mg.go:771
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Child) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Child"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Child) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Child"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.Base.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.Base.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgSquare := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSquare := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "square",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 160, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.Base.mgStageSquare(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.Base.mgStageSquare(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.Base.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.Base.mgStageCollect
 	})
-	mgAudit := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeAudit := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "audit",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 172, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageAudit
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageAudit
 	})
-	mgrt.Connect(mgStart, mgSquare)
-	mgrt.Connect(mgSquare, mgAudit)
-	mgrt.Connect(mgSquare, mgCollect)
-	mgSquare.Before(p.Base.mgHookBeforeSquare)
-	g.AfterRun(p.Base.mgHookAfterRun)
-	mgSquare.Before(p.mgHookBeforeSquare)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeSquare)
+	mgrt.Connect(mgNodeSquare, mgNodeAudit)
+	mgrt.Connect(mgNodeSquare, mgNodeCollect)
+	mgNodeSquare.Before(mgP.Base.mgHookBeforeSquare)
+	mgG.AfterRun(mgP.Base.mgHookAfterRun)
+	mgNodeSquare.Before(mgP.mgHookBeforeSquare)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -841,6 +829,8 @@ func (p *Child) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The child bypasses square: it is dropped, and its hook with it.
+//
 // Skip is the pipeline declared at composition.mg:179.
 type Skip struct {
 	Base
@@ -848,39 +838,37 @@ type Skip struct {
 
 // NewSkip returns a Skip with its parameters at their defaults.
 func NewSkip() *Skip {
-	p := &Skip{}
-	p.mgInit()
-	return p
+	mgP := &Skip{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Skip) mgInit() {
-	p.Base.mgInit()
+func (mgP *Skip) mgInit() {
+	mgP.Base.mgInit()
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Skip) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Skip"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Skip) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Skip"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.Base.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.Base.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.Base.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.Base.mgStageCollect
 	})
-	mgrt.Connect(mgStart, mgCollect)
-	g.AfterRun(p.Base.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeCollect)
+	mgG.AfterRun(mgP.Base.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -898,6 +886,8 @@ func (p *Skip) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A chain a -> b -> c: bypassing it drops all three, one after the other.
+//
 // LongBase is the pipeline declared at composition.mg:184.
 type LongBase struct {
 	got Bag[int]
@@ -905,13 +895,13 @@ type LongBase struct {
 
 // NewLongBase returns a LongBase with its parameters at their defaults.
 func NewLongBase() *LongBase {
-	p := &LongBase{}
-	p.mgInit()
-	return p
+	mgP := &LongBase{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *LongBase) mgInit() {}
+func (mgP *LongBase) mgInit() {}
 
 // mgStageStart is stage "start" (composition.mg:189).
 func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
@@ -919,7 +909,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 3; i++ {
 		emit(i)
 	}
-//line composition_mg.go:923
+//line composition_mg.go:913
 	return nil
 }
 
@@ -927,7 +917,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:931
+//line composition_mg.go:921
 	return nil
 }
 
@@ -935,7 +925,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:939
+//line composition_mg.go:929
 	return nil
 }
 
@@ -943,7 +933,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:947
+//line composition_mg.go:937
 	return nil
 }
 
@@ -951,65 +941,60 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:955
+//line composition_mg.go:945
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *LongBase) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "LongBase"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *LongBase) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "LongBase"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "a",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 194, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "b",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 195, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgC := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeC := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "c",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 196, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageC(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageC(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageCollect
 	})
-	mgrt.Connect(mgStart, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgC)
-	mgrt.Connect(mgC, mgCollect)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeC)
+	mgrt.Connect(mgNodeC, mgNodeCollect)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1034,38 +1019,36 @@ type LongSkip struct {
 
 // NewLongSkip returns a LongSkip with its parameters at their defaults.
 func NewLongSkip() *LongSkip {
-	p := &LongSkip{}
-	p.mgInit()
-	return p
+	mgP := &LongSkip{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *LongSkip) mgInit() {
-	p.LongBase.mgInit()
+func (mgP *LongSkip) mgInit() {
+	mgP.LongBase.mgInit()
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *LongSkip) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "LongSkip"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *LongSkip) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "LongSkip"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.LongBase.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.LongBase.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.LongBase.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.LongBase.mgStageCollect
 	})
-	mgrt.Connect(mgStart, mgCollect)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeCollect)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1090,60 +1073,56 @@ type ShortCut struct {
 
 // NewShortCut returns a ShortCut with its parameters at their defaults.
 func NewShortCut() *ShortCut {
-	p := &ShortCut{}
-	p.mgInit()
-	return p
+	mgP := &ShortCut{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ShortCut) mgInit() {
-	p.LongBase.mgInit()
+func (mgP *ShortCut) mgInit() {
+	mgP.LongBase.mgInit()
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ShortCut) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ShortCut"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ShortCut) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ShortCut"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.LongBase.mgStageStart(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.LongBase.mgStageStart(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "a",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 194, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.LongBase.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.LongBase.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgC := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeC := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "c",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 196, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.LongBase.mgStageC(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.LongBase.mgStageC(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.LongBase.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.LongBase.mgStageCollect
 	})
-	mgrt.Connect(mgStart, mgA)
-	mgrt.Connect(mgA, mgC)
-	mgrt.Connect(mgC, mgCollect)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeC)
+	mgrt.Connect(mgNodeC, mgNodeCollect)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1161,6 +1140,9 @@ func (p *ShortCut) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A sub-pipeline whose exit is two stages (both send nowhere inside it):
+// both feed the next sub-pipeline.
+//
 // TwoExits is the pipeline declared at composition.mg:210.
 type TwoExits struct {
 	got Bag[int]
@@ -1168,13 +1150,13 @@ type TwoExits struct {
 
 // NewTwoExits returns a TwoExits with its parameters at their defaults.
 func NewTwoExits() *TwoExits {
-	p := &TwoExits{}
-	p.mgInit()
-	return p
+	mgP := &TwoExits{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *TwoExits) mgInit() {}
+func (mgP *TwoExits) mgInit() {}
 
 // mgStageSourceGen is stage "source.gen" (composition.mg:216).
 func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
@@ -1182,7 +1164,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 4; i++ {
 		emit(i)
 	}
-//line composition_mg.go:1186
+//line composition_mg.go:1168
 	return nil
 }
 
@@ -1196,7 +1178,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1200
+//line composition_mg.go:1182
 	return nil
 }
 
@@ -1204,7 +1186,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1208
+//line composition_mg.go:1190
 	return nil
 }
 
@@ -1212,7 +1194,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1216
+//line composition_mg.go:1198
 	return nil
 }
 
@@ -1220,67 +1202,62 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1224
+//line composition_mg.go:1206
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *TwoExits) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "TwoExits"})
-	mgSourceGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *TwoExits) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "TwoExits"})
+	mgNodeSourceGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "source.gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 216, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageSourceGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageSourceGen(mgCtx, mgEmit)
 		}
 	})
-	mgFanSplit := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFanSplit := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fan.split",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 223, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToTwoExits_FanSplit{low: w.To(0), high: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFanSplit(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToTwoExits_FanSplit{low: mgW.To(0), high: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFanSplit(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgFanLow := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFanLow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fan.low",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 224, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFanLow(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFanLow(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgFanHigh := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFanHigh := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fan.high",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 225, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFanHigh(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFanHigh(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSinkKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSinkKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink.keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 228, Col: 12},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSinkKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSinkKeep
 	})
-	mgrt.Connect(mgSourceGen, mgFanSplit)
-	mgrt.Connect(mgFanSplit, mgFanLow)
-	mgrt.Connect(mgFanSplit, mgFanHigh)
-	mgrt.Connect(mgFanLow, mgSinkKeep)
-	mgrt.Connect(mgFanHigh, mgSinkKeep)
-	return g
+	mgrt.Connect(mgNodeSourceGen, mgNodeFanSplit)
+	mgrt.Connect(mgNodeFanSplit, mgNodeFanLow)
+	mgrt.Connect(mgNodeFanSplit, mgNodeFanHigh)
+	mgrt.Connect(mgNodeFanLow, mgNodeSinkKeep)
+	mgrt.Connect(mgNodeFanHigh, mgNodeSinkKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

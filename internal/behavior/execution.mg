@@ -4,6 +4,7 @@
 package behavior
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -385,4 +386,46 @@ pipeline CappedHost {
 		emit(n)
 	}
 	consumer sink(n int) {}
+}
+
+// Option arguments read from params when the run starts (DESIGN 2.4).
+pipeline ParamOptions {
+	param Workers int = 2
+	param Size int = 3
+	param Queue int64 = 7
+	param Wait time.Duration = time.Second
+	max_threads Workers
+	state {
+		mu       sync.Mutex
+		produced int
+		batches  int
+	}
+	producer gen() int total(Size) {
+		p.produced++
+		for i := 0; i < 10; i++ {
+			emit(i)
+		}
+	}
+	processor work(n int) int threads(Workers) queue_size(Queue) timeout(Wait) { emit(n) }
+	batch Size every Wait
+	consumer sink(b []int) {
+		p.mu.Lock()
+		p.batches++
+		p.mu.Unlock()
+	}
+}
+
+// A nested pipeline's option reads its own param, through the host's value.
+pipeline NestedParamOptions {
+	producer gen() int {
+		for i := 0; i < 10; i++ {
+			emit(i)
+		}
+	}
+	nested inner = ParamInner
+}
+
+pipeline ParamInner {
+	param K int = 2
+	consumer sink(n int) threads(K) {}
 }

@@ -5,6 +5,7 @@ package behavior
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,12 +16,14 @@ const _ = mgrt.SupportsGenV1
 
 // Lag returns the items consumed and the largest lead of the producer over the consumer.
 //
-//line execution.mg:246:2
+//line execution.mg:247:2
 func (p *Backpressure) Lag() (consumed, maxLag int64) { return p.consumed, p.maxLag }
 
-// InlineDefault is the pipeline declared at execution.mg:12.
+// No strategy anywhere: every stage is inline, one body at a time.
 //
-//line execution_mg.go:24
+// InlineDefault is the pipeline declared at execution.mg:13.
+//
+//line execution_mg.go:27
 type InlineDefault struct {
 	gauge Gauge
 	got   Bag[int]
@@ -28,76 +31,73 @@ type InlineDefault struct {
 
 // NewInlineDefault returns a InlineDefault with its parameters at their defaults.
 func NewInlineDefault() *InlineDefault {
-	p := &InlineDefault{}
-	p.mgInit()
-	return p
+	mgP := &InlineDefault{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *InlineDefault) mgInit() {}
+func (mgP *InlineDefault) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:18).
+// mgStageGen is stage "gen" (execution.mg:19).
 func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:19:2
+//line execution.mg:20:2
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:46
+//line execution_mg.go:49
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:23).
+// mgStageWork is stage "work" (execution.mg:24).
 func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:24:2
+//line execution.mg:25:2
 	p.gauge.Enter()
 	time.Sleep(20 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:57
+//line execution_mg.go:60
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:29).
+// mgStageKeep is stage "keep" (execution.mg:30).
 func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:29:24
+//line execution.mg:30:24
 	p.got.Add(n)
-//line execution_mg.go:65
+//line execution_mg.go:68
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *InlineDefault) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineDefault"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "InlineDefault"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 19, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "work",
-		Kind: mgrt.KindProcessor,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 23, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 24, Col: 12},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 29, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 30, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -115,7 +115,10 @@ func (p *InlineDefault) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// ThreadsReal is the pipeline declared at execution.mg:34.
+// threads(4): four bodies run at once. Each body waits until four run
+// together (or 5 s), so the run proves they do.
+//
+// ThreadsReal is the pipeline declared at execution.mg:35.
 type ThreadsReal struct {
 	Items int
 
@@ -126,90 +129,87 @@ type ThreadsReal struct {
 
 // NewThreadsReal returns a ThreadsReal with its parameters at their defaults.
 func NewThreadsReal() *ThreadsReal {
-	p := &ThreadsReal{}
-	p.mgInit()
-	return p
+	mgP := &ThreadsReal{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ThreadsReal) mgInit() {
-	p.Items = 8
+func (mgP *ThreadsReal) mgInit() {
+	mgP.Items = 8
 }
 
-// mgStageGen is stage "gen" (execution.mg:45).
+// mgStageGen is stage "gen" (execution.mg:46).
 func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:46:2
+//line execution.mg:47:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:146
+//line execution_mg.go:149
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:50).
+// mgStageWork is stage "work" (execution.mg:51).
 func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:51:2
+//line execution.mg:52:2
 	p.gauge.Enter()
 	defer p.gauge.Leave()
 	if !p.gauge.Await(5 * time.Second) {
 		p.timedOut.Add(1)
 	}
 	emit(n)
-//line execution_mg.go:159
+//line execution_mg.go:162
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:58).
+// mgStageKeep is stage "keep" (execution.mg:59).
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:58:24
+//line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:167
+//line execution_mg.go:170
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (execution.mg:43).
+// mgHookBeforeRun is the before_run hook (execution.mg:44).
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
-//line execution.mg:43:14
+//line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:175
+//line execution_mg.go:178
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ThreadsReal) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ThreadsReal"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ThreadsReal) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ThreadsReal"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 45, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 46, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 50, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 51, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 58, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 59, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -227,7 +227,9 @@ func (p *ThreadsReal) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// NamedContext is the pipeline declared at execution.mg:62.
+// A named context used by a stage: three bodies at once, never more.
+//
+// NamedContext is the pipeline declared at execution.mg:63.
 type NamedContext struct {
 	gauge    Gauge
 	timedOut atomic.Int64
@@ -235,27 +237,27 @@ type NamedContext struct {
 
 // NewNamedContext returns a NamedContext with its parameters at their defaults.
 func NewNamedContext() *NamedContext {
-	p := &NamedContext{}
-	p.mgInit()
-	return p
+	mgP := &NamedContext{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *NamedContext) mgInit() {}
+func (mgP *NamedContext) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:72).
+// mgStageGen is stage "gen" (execution.mg:73).
 func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:73:2
+//line execution.mg:74:2
 	for i := 0; i < 12; i++ {
 		emit(i)
 	}
-//line execution_mg.go:253
+//line execution_mg.go:255
 	return nil
 }
 
-// mgStageFetch is stage "fetch" (execution.mg:77).
+// mgStageFetch is stage "fetch" (execution.mg:78).
 func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:78:2
+//line execution.mg:79:2
 	p.gauge.Enter()
 	defer p.gauge.Leave()
 	if !p.gauge.Await(5 * time.Second) {
@@ -263,58 +265,55 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	}
 	time.Sleep(time.Millisecond)
 	emit(n)
-//line execution_mg.go:267
+//line execution_mg.go:269
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:86).
+// mgStageKeep is stage "keep" (execution.mg:87).
 func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (execution.mg:70).
+// mgHookBeforeRun is the before_run hook (execution.mg:71).
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
-//line execution.mg:70:14
+//line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:280
+//line execution_mg.go:282
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *NamedContext) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedContext"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *NamedContext) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedContext"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 72, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 73, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgFetch := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFetch := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "fetch",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 77, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 78, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFetch(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFetch(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 87, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgFetch)
-	mgrt.Connect(mgFetch, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFetch)
+	mgrt.Connect(mgNodeFetch, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -332,200 +331,194 @@ func (p *NamedContext) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Blocks is the pipeline declared at execution.mg:91.
+// Strategy blocks nest: the innermost wins, and a stage's own option beats
+// its block; the pipeline's execution applies outside any block.
+//
+// Blocks is the pipeline declared at execution.mg:92.
 type Blocks struct {
 	got Bag[int]
 }
 
 // NewBlocks returns a Blocks with its parameters at their defaults.
 func NewBlocks() *Blocks {
-	p := &Blocks{}
-	p.mgInit()
-	return p
+	mgP := &Blocks{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Blocks) mgInit() {}
+func (mgP *Blocks) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:99).
+// mgStageGen is stage "gen" (execution.mg:100).
 func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:100:2
+//line execution.mg:101:2
 	for i := 0; i < 50; i++ {
 		emit(i)
 	}
-//line execution_mg.go:357
+//line execution_mg.go:359
 	return nil
 }
 
-// mgStageOuter is stage "outer" (execution.mg:105).
+// mgStageOuter is stage "outer" (execution.mg:106).
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:105:31
+//line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:365
+//line execution_mg.go:367
 	return nil
 }
 
-// mgStageInner is stage "inner" (execution.mg:107).
+// mgStageInner is stage "inner" (execution.mg:108).
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:107:32
+//line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:373
+//line execution_mg.go:375
 	return nil
 }
 
-// mgStageOwn is stage "own" (execution.mg:108).
+// mgStageOwn is stage "own" (execution.mg:109).
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:108:41
+//line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:381
+//line execution_mg.go:383
 	return nil
 }
 
-// mgStageCtxOpt is stage "ctx_opt" (execution.mg:109).
+// mgStageCtxOpt is stage "ctx_opt" (execution.mg:110).
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:109:46
+//line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:389
+//line execution_mg.go:391
 	return nil
 }
 
-// mgStageFlat is stage "flat" (execution.mg:111).
+// mgStageFlat is stage "flat" (execution.mg:112).
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:111:37
-	emit(n)
-//line execution_mg.go:397
-	return nil
-}
-
-// mgStageAfterInner is stage "after_inner" (execution.mg:112).
-func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:405
+//line execution_mg.go:399
 	return nil
 }
 
-// mgStageDefaultExec is stage "default_exec" (execution.mg:114).
-func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:114:37
+// mgStageAfterInner is stage "after_inner" (execution.mg:113).
+func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
+//line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:413
+//line execution_mg.go:407
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:115).
+// mgStageDefaultExec is stage "default_exec" (execution.mg:115).
+func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
+//line execution.mg:115:37
+	emit(n)
+//line execution_mg.go:415
+	return nil
+}
+
+// mgStageKeep is stage "keep" (execution.mg:116).
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:115:31
+//line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:421
+//line execution_mg.go:423
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Blocks) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Blocks"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Blocks) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Blocks"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 99, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 100, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgOuter := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOuter := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "outer",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 105, Col: 13},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 106, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOuter(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOuter(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInner := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInner := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 107, Col: 14},
-		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInner(ctx, in, emit)
-		}
-	})
-	mgOwn := mgrt.Processor(g, mgrt.StageSpec{
-		Name:     "own",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 108, Col: 14},
-		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOwn(ctx, in, emit)
+		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInner(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgCtxOpt := mgrt.Processor(g, mgrt.StageSpec{
-		Name:     "ctx_opt",
-		Kind:     mgrt.KindProcessor,
+	mgNodeOwn := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name:     "own",
 		Pos:      mgrt.Pos{File: "execution.mg", Line: 109, Col: 14},
+		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOwn(mgCtx, mgIn, mgEmit)
+		}
+	})
+	mgNodeCtxOpt := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name:     "ctx_opt",
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 110, Col: 14},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 9},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCtxOpt(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCtxOpt(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgFlat := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFlat := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "flat",
-		Kind: mgrt.KindProcessor,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 111, Col: 13},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFlat(ctx, in, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 112, Col: 13},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFlat(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgAfterInner := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeAfterInner := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "after_inner",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 112, Col: 13},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 113, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 5},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageAfterInner(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageAfterInner(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgDefaultExec := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDefaultExec := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "default_exec",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 114, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 115, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 7},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDefaultExec(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDefaultExec(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 115, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 116, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgOuter)
-	mgrt.Connect(mgOuter, mgInner)
-	mgrt.Connect(mgInner, mgOwn)
-	mgrt.Connect(mgOwn, mgCtxOpt)
-	mgrt.Connect(mgCtxOpt, mgFlat)
-	mgrt.Connect(mgFlat, mgAfterInner)
-	mgrt.Connect(mgAfterInner, mgDefaultExec)
-	mgrt.Connect(mgDefaultExec, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeOuter)
+	mgrt.Connect(mgNodeOuter, mgNodeInner)
+	mgrt.Connect(mgNodeInner, mgNodeOwn)
+	mgrt.Connect(mgNodeOwn, mgNodeCtxOpt)
+	mgrt.Connect(mgNodeCtxOpt, mgNodeFlat)
+	mgrt.Connect(mgNodeFlat, mgNodeAfterInner)
+	mgrt.Connect(mgNodeAfterInner, mgNodeDefaultExec)
+	mgrt.Connect(mgNodeDefaultExec, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -543,7 +536,9 @@ func (p *Blocks) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// MaxThreads is the pipeline declared at execution.mg:119.
+// max_threads 3 caps the bodies of all threads stages together.
+//
+// MaxThreads is the pipeline declared at execution.mg:120.
 type MaxThreads struct {
 	gauge Gauge
 	got   Bag[int]
@@ -551,100 +546,96 @@ type MaxThreads struct {
 
 // NewMaxThreads returns a MaxThreads with its parameters at their defaults.
 func NewMaxThreads() *MaxThreads {
-	p := &MaxThreads{}
-	p.mgInit()
-	return p
+	mgP := &MaxThreads{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *MaxThreads) mgInit() {}
+func (mgP *MaxThreads) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:127).
+// mgStageGen is stage "gen" (execution.mg:128).
 func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:128:2
+//line execution.mg:129:2
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:569
+//line execution_mg.go:564
 	return nil
 }
 
-// mgStageA is stage "a" (execution.mg:132).
+// mgStageA is stage "a" (execution.mg:133).
 func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:133:2
+//line execution.mg:134:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:580
+//line execution_mg.go:575
 	return nil
 }
 
-// mgStageB is stage "b" (execution.mg:138).
+// mgStageB is stage "b" (execution.mg:139).
 func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:139:2
+//line execution.mg:140:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:591
+//line execution_mg.go:586
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:144).
+// mgStageKeep is stage "keep" (execution.mg:145).
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:144:24
+//line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:599
+//line execution_mg.go:594
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *MaxThreads) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MaxThreads", MaxThreads: 3})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *MaxThreads) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MaxThreads", MaxThreads: 3})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 128, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 132, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 133, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 138, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 139, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 144, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 145, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -662,104 +653,102 @@ func (p *MaxThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// NoMaxThreads is the pipeline declared at execution.mg:148.
+// The same stages without the cap, to show that the workload would exceed it.
+//
+// NoMaxThreads is the pipeline declared at execution.mg:149.
 type NoMaxThreads struct {
 	gauge Gauge
 }
 
 // NewNoMaxThreads returns a NoMaxThreads with its parameters at their defaults.
 func NewNoMaxThreads() *NoMaxThreads {
-	p := &NoMaxThreads{}
-	p.mgInit()
-	return p
+	mgP := &NoMaxThreads{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *NoMaxThreads) mgInit() {}
+func (mgP *NoMaxThreads) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:153).
+// mgStageGen is stage "gen" (execution.mg:154).
 func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:154:2
+//line execution.mg:155:2
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:687
+//line execution_mg.go:680
 	return nil
 }
 
-// mgStageA is stage "a" (execution.mg:158).
+// mgStageA is stage "a" (execution.mg:159).
 func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:159:2
+//line execution.mg:160:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:698
+//line execution_mg.go:691
 	return nil
 }
 
-// mgStageB is stage "b" (execution.mg:164).
+// mgStageB is stage "b" (execution.mg:165).
 func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:165:2
+//line execution.mg:166:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:709
+//line execution_mg.go:702
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:170).
+// mgStageKeep is stage "keep" (execution.mg:171).
 func (p *NoMaxThreads) mgStageKeep(ctx context.Context, n int) error {
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *NoMaxThreads) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NoMaxThreads"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *NoMaxThreads) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NoMaxThreads"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 153, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 154, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 158, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 159, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 164, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 165, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 170, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 171, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -777,7 +766,10 @@ func (p *NoMaxThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Ordered is the pipeline declared at execution.mg:175.
+// ordered with threads: emits leave in input order although bodies finish
+// out of order (every fourth item is slow).
+//
+// Ordered is the pipeline declared at execution.mg:176.
 type Ordered struct {
 	Items int
 
@@ -786,80 +778,77 @@ type Ordered struct {
 
 // NewOrdered returns a Ordered with its parameters at their defaults.
 func NewOrdered() *Ordered {
-	p := &Ordered{}
-	p.mgInit()
-	return p
+	mgP := &Ordered{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Ordered) mgInit() {
-	p.Items = 200
+func (mgP *Ordered) mgInit() {
+	mgP.Items = 200
 }
 
-// mgStageGen is stage "gen" (execution.mg:182).
+// mgStageGen is stage "gen" (execution.mg:183).
 func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:183:2
+//line execution.mg:184:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:806
+//line execution_mg.go:798
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:187).
+// mgStageWork is stage "work" (execution.mg:188).
 func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:188:2
+//line execution.mg:189:2
 	if n%4 == 0 {
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
+//line execution_mg.go:809
+	return nil
+}
+
+// mgStageKeep is stage "keep" (execution.mg:194).
+func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
+//line execution.mg:194:24
+	p.got.Add(n)
 //line execution_mg.go:817
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:193).
-func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:193:24
-	p.got.Add(n)
-//line execution_mg.go:825
-	return nil
-}
-
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Ordered) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ordered"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Ordered) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ordered"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 182, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 183, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 187, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 188, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 193, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 194, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -877,7 +866,9 @@ func (p *Ordered) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Unordered is the pipeline declared at execution.mg:197.
+// The same without ordered: the slow items come out late.
+//
+// Unordered is the pipeline declared at execution.mg:198.
 type Unordered struct {
 	Items int
 
@@ -886,79 +877,76 @@ type Unordered struct {
 
 // NewUnordered returns a Unordered with its parameters at their defaults.
 func NewUnordered() *Unordered {
-	p := &Unordered{}
-	p.mgInit()
-	return p
+	mgP := &Unordered{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Unordered) mgInit() {
-	p.Items = 200
+func (mgP *Unordered) mgInit() {
+	mgP.Items = 200
 }
 
-// mgStageGen is stage "gen" (execution.mg:204).
+// mgStageGen is stage "gen" (execution.mg:205).
 func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:205:2
+//line execution.mg:206:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:906
+//line execution_mg.go:897
 	return nil
 }
 
-// mgStageWork is stage "work" (execution.mg:209).
+// mgStageWork is stage "work" (execution.mg:210).
 func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:210:2
+//line execution.mg:211:2
 	if n%4 == 0 {
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:917
+//line execution_mg.go:908
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:215).
+// mgStageKeep is stage "keep" (execution.mg:216).
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:215:24
+//line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:925
+//line execution_mg.go:916
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Unordered) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unordered"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Unordered) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unordered"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 204, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 205, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 209, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 210, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 215, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 216, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -976,7 +964,10 @@ func (p *Unordered) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Backpressure is the pipeline declared at execution.mg:220.
+// Backpressure: a slow consumer with queue_size(4) holds the producer back;
+// the consumer measures how far the producer ran ahead of it.
+//
+// Backpressure is the pipeline declared at execution.mg:221.
 type Backpressure struct {
 	Items int
 
@@ -987,62 +978,60 @@ type Backpressure struct {
 
 // NewBackpressure returns a Backpressure with its parameters at their defaults.
 func NewBackpressure() *Backpressure {
-	p := &Backpressure{}
-	p.mgInit()
-	return p
+	mgP := &Backpressure{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Backpressure) mgInit() {
-	p.Items = 300
+func (mgP *Backpressure) mgInit() {
+	mgP.Items = 300
 }
 
-// mgStageGen is stage "gen" (execution.mg:229).
+// mgStageGen is stage "gen" (execution.mg:230).
 func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:230:2
+//line execution.mg:231:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1008
+//line execution_mg.go:999
 	return nil
 }
 
-// mgStageSlow is stage "slow" (execution.mg:235).
+// mgStageSlow is stage "slow" (execution.mg:236).
 func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
-//line execution.mg:236:2
+//line execution.mg:237:2
 	p.consumed++
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1020
+//line execution_mg.go:1011
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Backpressure) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backpressure"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Backpressure) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backpressure"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 229, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 230, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:      "slow",
-		Kind:      mgrt.KindConsumer,
-		Pos:       mgrt.Pos{File: "execution.mg", Line: 235, Col: 11},
+		Pos:       mgrt.Pos{File: "execution.mg", Line: 236, Col: 11},
 		QueueSize: 4,
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSlow
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSlow
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1060,85 +1049,85 @@ func (p *Backpressure) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// StageOptions is the pipeline declared at execution.mg:251.
+// Per-stage options of DESIGN 2.4 beyond strategies: timeout(D) gives each
+// attempt a deadline through the body's ctx.
+//
+// StageOptions is the pipeline declared at execution.mg:252.
 type StageOptions struct {
 	got Bag[int]
 }
 
 // NewStageOptions returns a StageOptions with its parameters at their defaults.
 func NewStageOptions() *StageOptions {
-	p := &StageOptions{}
-	p.mgInit()
-	return p
+	mgP := &StageOptions{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *StageOptions) mgInit() {}
+func (mgP *StageOptions) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:256).
+// mgStageGen is stage "gen" (execution.mg:257).
 func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:257:2
+//line execution.mg:258:2
 	for i := 0; i < 4; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1085
+//line execution_mg.go:1077
 	return nil
 }
 
-// mgStageSlow is stage "slow" (execution.mg:261).
+// mgStageSlow is stage "slow" (execution.mg:262).
 func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:262:2
+//line execution.mg:263:2
 	if n == 1 {
 		<-ctx.Done() // only the deadline ends this wait
 		return ctx.Err()
 	}
 	emit(n)
+//line execution_mg.go:1089
+	return nil
+}
+
+// mgStageKeep is stage "keep" (execution.mg:269).
+func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
+//line execution.mg:269:24
+	p.got.Add(n)
 //line execution_mg.go:1097
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:268).
-func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:268:24
-	p.got.Add(n)
-//line execution_mg.go:1105
-	return nil
-}
-
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *StageOptions) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StageOptions"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *StageOptions) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "StageOptions"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 256, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 257, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:    "slow",
-		Kind:    mgrt.KindProcessor,
-		Pos:     mgrt.Pos{File: "execution.mg", Line: 261, Col: 12},
+		Pos:     mgrt.Pos{File: "execution.mg", Line: 262, Col: 12},
 		Timeout: 20 * time.Millisecond,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSlow(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSlow(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 268, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 269, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	mgrt.Connect(mgSlow, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	mgrt.Connect(mgNodeSlow, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1156,7 +1145,10 @@ func (p *StageOptions) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// OneSlot is the pipeline declared at execution.mg:273.
+// max_threads 1 over a chain of threads stages with tiny queues: the one
+// slot moves between stages, the run ends.
+//
+// OneSlot is the pipeline declared at execution.mg:274.
 type OneSlot struct {
 	gauge Gauge
 	got   Bag[int]
@@ -1164,100 +1156,96 @@ type OneSlot struct {
 
 // NewOneSlot returns a OneSlot with its parameters at their defaults.
 func NewOneSlot() *OneSlot {
-	p := &OneSlot{}
-	p.mgInit()
-	return p
+	mgP := &OneSlot{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *OneSlot) mgInit() {}
+func (mgP *OneSlot) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:282).
+// mgStageGen is stage "gen" (execution.mg:283).
 func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:283:2
+//line execution.mg:284:2
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1182
+//line execution_mg.go:1174
 	return nil
 }
 
-// mgStageA is stage "a" (execution.mg:287).
+// mgStageA is stage "a" (execution.mg:288).
 func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:288:2
+//line execution.mg:289:2
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
 	emit(n + 1000)
-//line execution_mg.go:1193
+//line execution_mg.go:1185
 	return nil
 }
 
-// mgStageB is stage "b" (execution.mg:293).
+// mgStageB is stage "b" (execution.mg:294).
 func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:294:2
+//line execution.mg:295:2
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
+//line execution_mg.go:1195
+	return nil
+}
+
+// mgStageKeep is stage "keep" (execution.mg:299).
+func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
+//line execution.mg:299:35
+	p.got.Add(n)
 //line execution_mg.go:1203
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:298).
-func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:298:35
-	p.got.Add(n)
-//line execution_mg.go:1211
-	return nil
-}
-
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *OneSlot) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OneSlot", QueueSize: 1, MaxThreads: 1})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *OneSlot) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OneSlot", QueueSize: 1, MaxThreads: 1})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 282, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 283, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 287, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 288, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 293, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 294, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "keep",
-		Kind:     mgrt.KindConsumer,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 298, Col: 11},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 299, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1275,87 +1263,86 @@ func (p *OneSlot) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// OrderedMulti is the pipeline declared at execution.mg:302.
+// ordered with several emits per item: they stay grouped, in input order.
+//
+// OrderedMulti is the pipeline declared at execution.mg:303.
 type OrderedMulti struct {
 	got Bag[int]
 }
 
 // NewOrderedMulti returns a OrderedMulti with its parameters at their defaults.
 func NewOrderedMulti() *OrderedMulti {
-	p := &OrderedMulti{}
-	p.mgInit()
-	return p
+	mgP := &OrderedMulti{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *OrderedMulti) mgInit() {}
+func (mgP *OrderedMulti) mgInit() {}
 
-// mgStageGen is stage "gen" (execution.mg:307).
+// mgStageGen is stage "gen" (execution.mg:308).
 func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:308:2
+//line execution.mg:309:2
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1300
+//line execution_mg.go:1290
 	return nil
 }
 
-// mgStageMulti is stage "multi" (execution.mg:312).
+// mgStageMulti is stage "multi" (execution.mg:313).
 func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:313:2
+//line execution.mg:314:2
 	if n%5 == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	for j := 0; j < n%3; j++ {
 		emit(n*10 + j)
 	}
-//line execution_mg.go:1313
+//line execution_mg.go:1303
 	return nil
 }
 
-// mgStageKeep is stage "keep" (execution.mg:320).
+// mgStageKeep is stage "keep" (execution.mg:321).
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
-//line execution.mg:320:24
+//line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1321
+//line execution_mg.go:1311
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *OrderedMulti) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OrderedMulti"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *OrderedMulti) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OrderedMulti"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 307, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 308, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgMulti := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeMulti := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "multi",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 312, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 313, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
 		Ordered:  true,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageMulti(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageMulti(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 320, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 321, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgMulti)
-	mgrt.Connect(mgMulti, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeMulti)
+	mgrt.Connect(mgNodeMulti, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1373,7 +1360,9 @@ func (p *OrderedMulti) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// Unbounded is the pipeline declared at execution.mg:324.
+// queue_size(unbounded): the producer never waits for the slow consumer.
+//
+// Unbounded is the pipeline declared at execution.mg:325.
 type Unbounded struct {
 	Items int
 
@@ -1384,62 +1373,60 @@ type Unbounded struct {
 
 // NewUnbounded returns a Unbounded with its parameters at their defaults.
 func NewUnbounded() *Unbounded {
-	p := &Unbounded{}
-	p.mgInit()
-	return p
+	mgP := &Unbounded{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Unbounded) mgInit() {
-	p.Items = 300
+func (mgP *Unbounded) mgInit() {
+	mgP.Items = 300
 }
 
-// mgStageGen is stage "gen" (execution.mg:333).
+// mgStageGen is stage "gen" (execution.mg:334).
 func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:334:2
+//line execution.mg:335:2
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1405
+//line execution_mg.go:1394
 	return nil
 }
 
-// mgStageSlow is stage "slow" (execution.mg:339).
+// mgStageSlow is stage "slow" (execution.mg:340).
 func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
-//line execution.mg:340:2
+//line execution.mg:341:2
 	p.consumed++
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1417
+//line execution_mg.go:1406
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Unbounded) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unbounded"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Unbounded) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Unbounded"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 333, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 334, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:      "slow",
-		Kind:      mgrt.KindConsumer,
-		Pos:       mgrt.Pos{File: "execution.mg", Line: 339, Col: 11},
+		Pos:       mgrt.Pos{File: "execution.mg", Line: 340, Col: 11},
 		QueueSize: -1,
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSlow
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSlow
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1457,67 +1444,68 @@ func (p *Unbounded) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// CappedInner is the pipeline declared at execution.mg:350.
+// A nested pipeline's own execution default applies to its stages; the
+// host's max_threads caps them with the host's own threads stages.
+//
+// CappedInner is the pipeline declared at execution.mg:351.
 type CappedInner struct {
 	gauge *Gauge
 }
 
 // NewCappedInner returns a CappedInner with its parameters at their defaults.
 func NewCappedInner() *CappedInner {
-	p := &CappedInner{}
-	p.mgInit()
-	return p
+	mgP := &CappedInner{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CappedInner) mgInit() {}
+func (mgP *CappedInner) mgInit() {}
 
-// mgStageWork is stage "work" (execution.mg:357).
+// mgStageWork is stage "work" (execution.mg:358).
 func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:358:2
+//line execution.mg:359:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1483
+//line execution_mg.go:1473
 	return nil
 }
 
-// mgStageOther is stage "other" (execution.mg:363).
+// mgStageOther is stage "other" (execution.mg:364).
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:363:30
+//line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1491
+//line execution_mg.go:1481
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CappedInner) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedInner"})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *CappedInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedInner"})
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 358, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgOther := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOther := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "other",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 364, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOther(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOther(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgrt.Connect(mgWork, mgOther)
-	return g
+	mgrt.Connect(mgNodeWork, mgNodeOther)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1535,7 +1523,7 @@ func (p *CappedInner) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
-// CappedHost is the pipeline declared at execution.mg:366.
+// CappedHost is the pipeline declared at execution.mg:367.
 type CappedHost struct {
 	gauge Gauge
 
@@ -1544,109 +1532,104 @@ type CappedHost struct {
 
 // NewCappedHost returns a CappedHost with its parameters at their defaults.
 func NewCappedHost() *CappedHost {
-	p := &CappedHost{}
-	p.mgInit()
-	return p
+	mgP := &CappedHost{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CappedHost) mgInit() {
-	p.mgNestedInner = NewCappedInner()
+func (mgP *CappedHost) mgInit() {
+	mgP.mgNestedInner = NewCappedInner()
 }
 
-// mgStageGen is stage "gen" (execution.mg:375).
+// mgStageGen is stage "gen" (execution.mg:376).
 func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
-//line execution.mg:376:2
+//line execution.mg:377:2
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1564
+//line execution_mg.go:1552
 	return nil
 }
 
-// mgStageOwn is stage "own" (execution.mg:381).
+// mgStageOwn is stage "own" (execution.mg:382).
 func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
-//line execution.mg:382:2
+//line execution.mg:383:2
 	p.gauge.Enter()
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1575
+//line execution_mg.go:1563
 	return nil
 }
 
-// mgStageSink is stage "sink" (execution.mg:387).
+// mgStageSink is stage "sink" (execution.mg:388).
 func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 	return nil
 }
 
-// mgHookBeforeRun is the before_run hook (execution.mg:373).
+// mgHookBeforeRun is the before_run hook (execution.mg:374).
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
-//line execution.mg:373:14
+//line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1588
+//line execution_mg.go:1576
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CappedHost) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedHost", MaxThreads: 2})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *CappedHost) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CappedHost", MaxThreads: 2})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 375, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 376, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgInnerWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner.work",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 357, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 358, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInnerOther := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerOther := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inner.other",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 363, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 364, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageOther(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageOther(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgOwn := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOwn := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "own",
-		Kind:     mgrt.KindProcessor,
-		Pos:      mgrt.Pos{File: "execution.mg", Line: 381, Col: 12},
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 382, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOwn(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOwn(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 387, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 388, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgInnerWork)
-	mgrt.Connect(mgInnerWork, mgInnerOther)
-	mgrt.Connect(mgInnerOther, mgOwn)
-	mgrt.Connect(mgOwn, mgSink)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeInnerWork)
+	mgrt.Connect(mgNodeInnerWork, mgNodeInnerOther)
+	mgrt.Connect(mgNodeInnerOther, mgNodeOwn)
+	mgrt.Connect(mgNodeOwn, mgNodeSink)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1661,5 +1644,314 @@ func (p *CappedHost) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *CappedHost) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// Option arguments read from params when the run starts (DESIGN 2.4).
+//
+// ParamOptions is the pipeline declared at execution.mg:392.
+type ParamOptions struct {
+	Workers int
+	Size    int
+	Queue   int64
+	Wait    time.Duration
+
+	mu       sync.Mutex
+	produced int
+	batches  int
+}
+
+// NewParamOptions returns a ParamOptions with its parameters at their defaults.
+func NewParamOptions() *ParamOptions {
+	mgP := &ParamOptions{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *ParamOptions) mgInit() {
+	mgP.Workers = 2
+	mgP.Size = 3
+	mgP.Queue = 7
+	mgP.Wait = time.Second
+}
+
+// mgStageGen is stage "gen" (execution.mg:403).
+func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
+//line execution.mg:404:2
+	p.produced++
+	for i := 0; i < 10; i++ {
+		emit(i)
+	}
+//line execution_mg.go:1687
+	return nil
+}
+
+// mgStageWork is stage "work" (execution.mg:409).
+func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
+//line execution.mg:409:78
+	emit(n)
+//line execution_mg.go:1695
+	return nil
+}
+
+// mgStageSink is stage "sink" (execution.mg:411).
+func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
+//line execution.mg:412:2
+	p.mu.Lock()
+	p.batches++
+	p.mu.Unlock()
+//line execution_mg.go:1705
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamOptions", MaxThreads: mgP.Workers})
+	if mgP.Workers < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Workers",
+			Value:  mgP.Workers,
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 397, Col: 2},
+			Option: "max_threads Workers",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Workers < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Workers",
+			Value:  mgP.Workers,
+			Stage:  "work",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 36},
+			Option: "threads(Workers)",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Queue < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Queue",
+			Value:  mgP.Queue,
+			Stage:  "work",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 56},
+			Option: "queue_size(Queue)",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Wait <= 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Wait",
+			Value:  mgP.Wait,
+			Stage:  "work",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 71},
+			Option: "timeout(Wait)",
+			Want:   "more than 0s",
+		})
+	}
+	if mgP.Size < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Size",
+			Value:  mgP.Size,
+			Stage:  "batch",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
+			Option: "batch Size",
+			Want:   "at least 1",
+		})
+	}
+	if mgP.Wait <= 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Wait",
+			Value:  mgP.Wait,
+			Stage:  "batch",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
+			Option: "every Wait",
+			Want:   "more than 0s",
+		})
+	}
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
+		}
+	})
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name:      "work",
+		Pos:       mgrt.Pos{File: "execution.mg", Line: 409, Col: 12},
+		Strategy:  mgrt.Strategy{Kind: mgrt.Threads, N: mgP.Workers},
+		QueueSize: int(mgP.Queue),
+		Timeout:   mgP.Wait,
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
+		}
+	})
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
+		Name: "batch",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
+	}, mgP.Size, mgP.Wait)
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "sink",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 411, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageSink
+	})
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSink)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *ParamOptions) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *ParamOptions) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *ParamOptions) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// A nested pipeline's option reads its own param, through the host's value.
+//
+// NestedParamOptions is the pipeline declared at execution.mg:419.
+type NestedParamOptions struct {
+	mgNestedInner *ParamInner
+}
+
+// NewNestedParamOptions returns a NestedParamOptions with its parameters at their defaults.
+func NewNestedParamOptions() *NestedParamOptions {
+	mgP := &NestedParamOptions{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *NestedParamOptions) mgInit() {
+	mgP.mgNestedInner = NewParamInner()
+}
+
+// mgStageGen is stage "gen" (execution.mg:420).
+func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
+//line execution.mg:421:2
+	for i := 0; i < 10; i++ {
+		emit(i)
+	}
+//line execution_mg.go:1848
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *NestedParamOptions) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NestedParamOptions"})
+	if mgP.mgNestedInner.K < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "K",
+			Value:  mgP.mgNestedInner.K,
+			Stage:  "inner.sink",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 430, Col: 31},
+			Option: "threads(K)",
+			Want:   "at least 1",
+		})
+	}
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "execution.mg", Line: 420, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
+		}
+	})
+	mgNodeInnerSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name:     "inner.sink",
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 430, Col: 11},
+		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: mgP.mgNestedInner.K},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgNestedInner.mgStageSink
+	})
+	mgrt.Connect(mgNodeGen, mgNodeInnerSink)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *NestedParamOptions) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *NestedParamOptions) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *NestedParamOptions) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// ParamInner is the pipeline declared at execution.mg:428.
+type ParamInner struct {
+	K int
+}
+
+// NewParamInner returns a ParamInner with its parameters at their defaults.
+func NewParamInner() *ParamInner {
+	mgP := &ParamInner{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *ParamInner) mgInit() {
+	mgP.K = 2
+}
+
+// mgStageSink is stage "sink" (execution.mg:430).
+func (p *ParamInner) mgStageSink(ctx context.Context, n int) error {
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *ParamInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamInner"})
+	if mgP.K < 1 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "K",
+			Value:  mgP.K,
+			Stage:  "sink",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 430, Col: 31},
+			Option: "threads(K)",
+			Want:   "at least 1",
+		})
+	}
+	_ = mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name:     "sink",
+		Pos:      mgrt.Pos{File: "execution.mg", Line: 430, Col: 11},
+		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: mgP.K},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
+	})
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *ParamInner) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *ParamInner) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *ParamInner) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }

@@ -312,3 +312,51 @@ func TestExecution_MaxThreadsAcrossNested(t *testing.T) {
 		t.Errorf("peak %d bodies at once across inner.work and own, want 2 under max_threads 2", peak)
 	}
 }
+
+func TestExecution_OptionsFromParams(t *testing.T) {
+	p := NewParamOptions()
+	p.Workers, p.Size, p.Queue = 5, 4, 9
+	g := p.Graph()
+	if s := stageInfo(t, g, "work"); s.Strategy.Kind != mgrt.Threads || s.Strategy.N != 5 || s.QueueSize != 9 {
+		t.Errorf("work = %v queue %d, want threads(5) from Workers and queue 9 from Queue", s.Strategy, s.QueueSize)
+	}
+	res, err := p.Run(runCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.batches != 3 {
+		t.Errorf("%d batches of 10 items, want 3 (batch Size with Size 4)", p.batches)
+	}
+	if st := stage(t, res, "work"); st.Strategy.N != 5 {
+		t.Errorf("work ran with %v, want threads(5)", st.Strategy)
+	}
+}
+
+func TestExecution_ParamOutOfRangeFailsBeforeAnyStage(t *testing.T) {
+	p := NewParamOptions()
+	p.Workers = 0
+	_, err := p.Run(runCtx(t))
+	var pe *mgrt.ParamError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Run: %v, want a *mgrt.ParamError", err)
+	}
+	if pe.Param != "Workers" || pe.Option != "max_threads Workers" || pe.Want != "at least 1" || pe.Pos.Line == 0 {
+		t.Errorf("error %+v, want the first use of Workers (max_threads Workers) at its position", pe)
+	}
+	if p.produced != 0 {
+		t.Errorf("the producer ran %d times, want 0: the run fails before any stage starts", p.produced)
+	}
+	q := NewParamOptions()
+	q.Wait = 0
+	if _, err := q.Run(runCtx(t)); !errors.As(err, &pe) || pe.Stage != "work" || pe.Option != "timeout(Wait)" {
+		t.Errorf("with Wait 0: %v, want timeout(Wait) of stage work", err)
+	}
+}
+
+func TestExecution_NestedOptionFromItsParam(t *testing.T) {
+	p := NewNestedParamOptions()
+	p.mgNestedInner.K = 3
+	if s := stageInfo(t, p.Graph(), "inner.sink").Strategy; s.Kind != mgrt.Threads || s.N != 3 {
+		t.Errorf("inner.sink = %v, want threads(3) from the nested pipeline's K", s)
+	}
+}

@@ -65,22 +65,24 @@ func (p *RetryRouted) attempt(key string) int {
 	return p.attempts[key]
 }
 
+// Items 3 and 7 fail; the others go on; the run succeeds.
+//
 // ItemErrors is the pipeline declared at failures.mg:22.
 //
-//line failures_mg.go:71
+//line failures_mg.go:73
 type ItemErrors struct {
 	got Bag[int]
 }
 
 // NewItemErrors returns a ItemErrors with its parameters at their defaults.
 func NewItemErrors() *ItemErrors {
-	p := &ItemErrors{}
-	p.mgInit()
-	return p
+	mgP := &ItemErrors{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ItemErrors) mgInit() {}
+func (mgP *ItemErrors) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:27).
 func (p *ItemErrors) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -88,7 +90,7 @@ func (p *ItemErrors) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:92
+//line failures_mg.go:94
 	return nil
 }
 
@@ -99,7 +101,7 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 		return fmt.Errorf("check %d: %w", n, ErrOdd)
 	}
 	emit(n)
-//line failures_mg.go:103
+//line failures_mg.go:105
 	return nil
 }
 
@@ -107,44 +109,41 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 func (p *ItemErrors) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:38:24
 	p.got.Add(n)
-//line failures_mg.go:111
+//line failures_mg.go:113
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ItemErrors) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ItemErrors"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ItemErrors) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ItemErrors"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 27, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "check",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 32, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 38, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -162,6 +161,10 @@ func (p *ItemErrors) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Every item fails its first two attempts after emitting; retry(3) gets it
+// through on the third, and the emits of the failed attempts are discarded.
+// Item 5 always fails: four attempts, then it is a failure.
+//
 // Retries is the pipeline declared at failures.mg:44.
 type Retries struct {
 	mu       sync.Mutex
@@ -171,13 +174,13 @@ type Retries struct {
 
 // NewRetries returns a Retries with its parameters at their defaults.
 func NewRetries() *Retries {
-	p := &Retries{}
-	p.mgInit()
-	return p
+	mgP := &Retries{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Retries) mgInit() {}
+func (mgP *Retries) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:53).
 func (p *Retries) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -185,7 +188,7 @@ func (p *Retries) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 20; i++ {
 		emit(i)
 	}
-//line failures_mg.go:189
+//line failures_mg.go:192
 	return nil
 }
 
@@ -200,7 +203,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 	if n == 5 || a < 3 {
 		return fmt.Errorf("attempt %d of %d", a, n)
 	}
-//line failures_mg.go:204
+//line failures_mg.go:207
 	return nil
 }
 
@@ -208,7 +211,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:68:24
 	p.got.Add(n)
-//line failures_mg.go:212
+//line failures_mg.go:215
 	return nil
 }
 
@@ -216,46 +219,43 @@ func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 func (p *Retries) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:51:14
 	p.attempts = map[int]int{}
-//line failures_mg.go:220
+//line failures_mg.go:223
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Retries) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Retries"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Retries) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Retries"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 53, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgFlaky := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFlaky := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "flaky",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 58, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 		Retry:    3,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFlaky(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFlaky(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 68, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgFlaky)
-	mgrt.Connect(mgFlaky, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFlaky)
+	mgrt.Connect(mgNodeFlaky, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -273,6 +273,8 @@ func (p *Retries) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// retry with backoff: the attempts of one item are spaced by at least D, 2D, ...
+//
 // Backoff is the pipeline declared at failures.mg:81.
 type Backoff struct {
 	mu    sync.Mutex
@@ -281,19 +283,19 @@ type Backoff struct {
 
 // NewBackoff returns a Backoff with its parameters at their defaults.
 func NewBackoff() *Backoff {
-	p := &Backoff{}
-	p.mgInit()
-	return p
+	mgP := &Backoff{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Backoff) mgInit() {}
+func (mgP *Backoff) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:87).
 func (p *Backoff) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:87:22
 	emit(1)
-//line failures_mg.go:297
+//line failures_mg.go:299
 	return nil
 }
 
@@ -304,7 +306,7 @@ func (p *Backoff) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 	p.times = append(p.times, time.Now())
 	p.mu.Unlock()
 	return errors.New("always")
-//line failures_mg.go:308
+//line failures_mg.go:310
 }
 
 // mgStageKeep is stage "keep" (failures.mg:94).
@@ -313,40 +315,37 @@ func (p *Backoff) mgStageKeep(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Backoff) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backoff"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Backoff) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backoff"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 87, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgFlaky := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFlaky := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:    "flaky",
-		Kind:    mgrt.KindProcessor,
 		Pos:     mgrt.Pos{File: "failures.mg", Line: 88, Col: 12},
 		Retry:   2,
 		Backoff: 20 * time.Millisecond,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFlaky(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFlaky(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 94, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgFlaky)
-	mgrt.Connect(mgFlaky, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFlaky)
+	mgrt.Connect(mgNodeFlaky, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -364,6 +363,9 @@ func (p *Backoff) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Failed items go, after one retry, to a dead-letter stage that receives
+// mgrt.Failed[int].
+//
 // DeadLetters is the pipeline declared at failures.mg:108.
 type DeadLetters struct {
 	dead    Bag[mgrt.Failed[int]]
@@ -373,13 +375,13 @@ type DeadLetters struct {
 
 // NewDeadLetters returns a DeadLetters with its parameters at their defaults.
 func NewDeadLetters() *DeadLetters {
-	p := &DeadLetters{}
-	p.mgInit()
-	return p
+	mgP := &DeadLetters{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *DeadLetters) mgInit() {}
+func (mgP *DeadLetters) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:115).
 func (p *DeadLetters) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -387,7 +389,7 @@ func (p *DeadLetters) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:391
+//line failures_mg.go:393
 	return nil
 }
 
@@ -398,7 +400,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 		return fmt.Errorf("multiple of four: %d", n)
 	}
 	emit(n)
-//line failures_mg.go:402
+//line failures_mg.go:404
 	return nil
 }
 
@@ -406,7 +408,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:126:24
 	p.got.Add(n)
-//line failures_mg.go:410
+//line failures_mg.go:412
 	return nil
 }
 
@@ -414,7 +416,7 @@ func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:127:37
 	p.dead.Add(f)
-//line failures_mg.go:418
+//line failures_mg.go:420
 	return nil
 }
 
@@ -422,53 +424,49 @@ func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error
 func (p *DeadLetters) mgHookOnErrorCheck(ctx context.Context, err error, item any) error {
 //line failures.mg:129:41
 	p.onError.Add(item.(int))
-//line failures_mg.go:426
+//line failures_mg.go:428
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *DeadLetters) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "DeadLetters"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *DeadLetters) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "DeadLetters"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 115, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:  "check",
-		Kind:  mgrt.KindProcessor,
 		Pos:   mgrt.Pos{File: "failures.mg", Line: 120, Col: 12},
 		Retry: 1,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 126, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgDead := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeDead := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "dead",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
-		return p.mgStageDead
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn mgrt.Failed[int]) error {
+		return mgP.mgStageDead
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgKeep)
-	mgrt.DeadLetter(mgCheck, mgDead)
-	mgCheck.OnError(p.mgHookOnErrorCheck)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeKeep)
+	mgrt.DeadLetter(mgNodeCheck, mgNodeDead)
+	mgNodeCheck.OnError(mgP.mgHookOnErrorCheck)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -486,6 +484,8 @@ func (p *DeadLetters) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer error fails the run once the rest has drained.
+//
 // ProducerError is the pipeline declared at failures.mg:133.
 type ProducerError struct {
 	got Bag[int]
@@ -493,13 +493,13 @@ type ProducerError struct {
 
 // NewProducerError returns a ProducerError with its parameters at their defaults.
 func NewProducerError() *ProducerError {
-	p := &ProducerError{}
-	p.mgInit()
-	return p
+	mgP := &ProducerError{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ProducerError) mgInit() {}
+func (mgP *ProducerError) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:138).
 func (p *ProducerError) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -529,38 +529,35 @@ func (p *ProducerError) mgStageKeep(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ProducerError) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ProducerError"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ProducerError) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ProducerError"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 138, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSlow := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "slow",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 144, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSlow(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSlow(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 148, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgSlow)
-	mgrt.Connect(mgSlow, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	mgrt.Connect(mgNodeSlow, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -578,6 +575,9 @@ func (p *ProducerError) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// fail_fast: the first item failure fails the run and cancels it; the
+// producer, blocked until then, sees its context end.
+//
 // FailFast is the pipeline declared at failures.mg:153.
 type FailFast struct {
 	canceled atomic.Bool
@@ -586,13 +586,13 @@ type FailFast struct {
 
 // NewFailFast returns a FailFast with its parameters at their defaults.
 func NewFailFast() *FailFast {
-	p := &FailFast{}
-	p.mgInit()
-	return p
+	mgP := &FailFast{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *FailFast) mgInit() {}
+func (mgP *FailFast) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:161).
 func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -629,38 +629,35 @@ func (p *FailFast) mgStageKeep(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *FailFast) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "FailFast", FailFast: true})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *FailFast) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "FailFast", FailFast: true})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 161, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "check",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 174, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -678,6 +675,8 @@ func (p *FailFast) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A panic in a body is that item's failure, with the stage's position and the stack.
+//
 // Panics is the pipeline declared at failures.mg:184.
 type Panics struct {
 	got Bag[int]
@@ -685,13 +684,13 @@ type Panics struct {
 
 // NewPanics returns a Panics with its parameters at their defaults.
 func NewPanics() *Panics {
-	p := &Panics{}
-	p.mgInit()
-	return p
+	mgP := &Panics{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Panics) mgInit() {}
+func (mgP *Panics) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:189).
 func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -699,7 +698,7 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 5; i++ {
 		emit(i)
 	}
-//line failures_mg.go:703
+//line failures_mg.go:702
 	return nil
 }
 
@@ -711,7 +710,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 		m["x"] = n // assignment to a nil map
 	}
 	emit(n)
-//line failures_mg.go:715
+//line failures_mg.go:714
 	return nil
 }
 
@@ -719,43 +718,40 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:723
+//line failures_mg.go:722
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Panics) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Panics"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Panics) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Panics"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 189, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBoom := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeBoom := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "boom",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 194, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageBoom(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageBoom(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 201, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgBoom)
-	mgrt.Connect(mgBoom, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBoom)
+	mgrt.Connect(mgNodeBoom, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -773,6 +769,8 @@ func (p *Panics) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer that runs until it is stopped, feeding a slow threads stage.
+//
 // Endless is the pipeline declared at failures.mg:205.
 type Endless struct {
 	emitted atomic.Int64
@@ -783,13 +781,13 @@ type Endless struct {
 
 // NewEndless returns a Endless with its parameters at their defaults.
 func NewEndless() *Endless {
-	p := &Endless{}
-	p.mgInit()
-	return p
+	mgP := &Endless{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Endless) mgInit() {}
+func (mgP *Endless) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:213).
 func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -798,7 +796,7 @@ func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.emitted.Add(1)
 	}
-//line failures_mg.go:802
+//line failures_mg.go:800
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
@@ -806,7 +804,7 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 //line failures.mg:220:2
 	time.Sleep(100 * time.Microsecond)
 	emit(n)
-//line failures_mg.go:810
+//line failures_mg.go:808
 	return nil
 }
 
@@ -817,50 +815,46 @@ func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 	if p.started != nil {
 		p.once.Do(func() { close(p.started) })
 	}
-//line failures_mg.go:821
+//line failures_mg.go:819
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Endless) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Endless"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Endless) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Endless"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 213, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 219, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 223, Col: 2},
 	}, 10, 0)
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 224, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgBatch)
-	mgrt.Connect(mgBatch, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -878,18 +872,20 @@ func (p *Endless) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A quick run with a known duration, for the Result's fields.
+//
 // Timed is the pipeline declared at failures.mg:245.
 type Timed struct{}
 
 // NewTimed returns a Timed with its parameters at their defaults.
 func NewTimed() *Timed {
-	p := &Timed{}
-	p.mgInit()
-	return p
+	mgP := &Timed{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Timed) mgInit() {}
+func (mgP *Timed) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:246).
 func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -897,7 +893,7 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line failures_mg.go:901
+//line failures_mg.go:897
 	return nil
 }
 
@@ -906,7 +902,7 @@ func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:252:2
 	time.Sleep(10 * time.Millisecond)
 	emit(n)
-//line failures_mg.go:910
+//line failures_mg.go:906
 	return nil
 }
 
@@ -916,38 +912,35 @@ func (p *Timed) mgStageKeep(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Timed) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Timed"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Timed) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Timed"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 246, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWait := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWait := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "wait",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 251, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWait(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWait(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 255, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgWait)
-	mgrt.Connect(mgWait, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWait)
+	mgrt.Connect(mgNodeWait, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -965,6 +958,9 @@ func (p *Timed) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Cancellation flushes what an accumulator holds: the producer emits three
+// items, then waits for the end of the run.
+//
 // CancelFlush is the pipeline declared at failures.mg:260.
 type CancelFlush struct {
 	got Bag[[]int]
@@ -972,13 +968,13 @@ type CancelFlush struct {
 
 // NewCancelFlush returns a CancelFlush with its parameters at their defaults.
 func NewCancelFlush() *CancelFlush {
-	p := &CancelFlush{}
-	p.mgInit()
-	return p
+	mgP := &CancelFlush{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CancelFlush) mgInit() {}
+func (mgP *CancelFlush) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:265).
 func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -988,45 +984,42 @@ func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 	<-ctx.Done()
 	return ctx.Err()
-//line failures_mg.go:992
+//line failures_mg.go:988
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:999
+//line failures_mg.go:995
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CancelFlush) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CancelFlush"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *CancelFlush) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CancelFlush"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 265, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 272, Col: 2},
 	}, 100, 0)
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 273, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1044,6 +1037,9 @@ func (p *CancelFlush) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Retries with dynamic routing, ordered output and an accumulator: the
+// emits of a failed attempt never get out, whichever way they were sent.
+//
 // RetryRouted is the pipeline declared at failures.mg:278.
 type RetryRouted struct {
 	mu       sync.Mutex
@@ -1057,13 +1053,13 @@ type RetryRouted struct {
 
 // NewRetryRouted returns a RetryRouted with its parameters at their defaults.
 func NewRetryRouted() *RetryRouted {
-	p := &RetryRouted{}
-	p.mgInit()
-	return p
+	mgP := &RetryRouted{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RetryRouted) mgInit() {}
+func (mgP *RetryRouted) mgInit() {}
 
 // mgToRetryRouted_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
 type mgToRetryRouted_Gen struct {
@@ -1078,7 +1074,7 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 	for i := 0; i < 30; i++ {
 		emit(i)
 	}
-//line failures_mg.go:1082
+//line failures_mg.go:1078
 	return nil
 }
 
@@ -1099,7 +1095,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 	if p.attempt(fmt.Sprint("split ", n)) < 2 {
 		return errors.New("first attempt")
 	}
-//line failures_mg.go:1103
+//line failures_mg.go:1099
 	return nil
 }
 
@@ -1107,7 +1103,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1111
+//line failures_mg.go:1107
 	return nil
 }
 
@@ -1115,7 +1111,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1119
+//line failures_mg.go:1115
 	return nil
 }
 
@@ -1132,7 +1128,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 		time.Sleep(time.Duration(n%3) * 100 * time.Microsecond)
 		return errors.New("first attempt")
 	}
-//line failures_mg.go:1136
+//line failures_mg.go:1132
 	return nil
 }
 
@@ -1140,7 +1136,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1144
+//line failures_mg.go:1140
 	return nil
 }
 
@@ -1160,7 +1156,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 	if p.attempt(fmt.Sprint("group ", b[0])) < 2 || b[0] == 10 {
 		return errors.New("batch failed")
 	}
-//line failures_mg.go:1164
+//line failures_mg.go:1160
 	return nil
 }
 
@@ -1168,7 +1164,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1172
+//line failures_mg.go:1168
 	return nil
 }
 
@@ -1176,7 +1172,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1180
+//line failures_mg.go:1176
 	return nil
 }
 
@@ -1184,108 +1180,99 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1188
+//line failures_mg.go:1184
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RetryRouted) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RetryRouted"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RetryRouted) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RetryRouted"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 291, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToRetryRouted_Gen{split: w.To(0), order: w.To(1), group: w.To(2)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRetryRouted_Gen{split: mgW.To(0), order: mgW.To(1), group: mgW.To(2)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgSplit := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSplit := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "split",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 296, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 		Retry:    2,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToRetryRouted_Split{evens: w.To(0), odds: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSplit(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRetryRouted_Split{evens: mgW.To(0), odds: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSplit(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgEvens := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeEvens := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "evens",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 306, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageEvens
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageEvens
 	})
-	mgOdds := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeOdds := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "odds",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 307, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageOdds
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageOdds
 	})
-	mgOrder := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeOrder := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "order",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "failures.mg", Line: 309, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
 		Ordered:  true,
 		Retry:    1,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToRetryRouted_Order{keep_order: w.To(0)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageOrder(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRetryRouted_Order{keep_order: mgW.To(0)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageOrder(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgKeepOrder := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeepOrder := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep_order",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 316, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeepOrder
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeepOrder
 	})
-	mgGroup := mgrt.Accumulator[int, int](g, mgrt.StageSpec{
+	mgNodeGroup := mgrt.Accumulator[int, int](mgG, mgrt.StageSpec{
 		Name:  "group",
-		Kind:  mgrt.KindAccumulator,
 		Pos:   mgrt.Pos{File: "failures.mg", Line: 318, Col: 14},
 		Retry: 1,
-	}, 10, 0, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
-		emit := w.Emit
-		to := mgToRetryRouted_Group{sum: w.To(0)}
-		return func(ctx context.Context, in []int) error {
-			return p.mgStageGroup(ctx, in, emit, to)
+	}, 10, 0, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn []int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRetryRouted_Group{sum: mgW.To(0)}
+		return func(mgCtx context.Context, mgIn []int) error {
+			return mgP.mgStageGroup(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgSum := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSum := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sum",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 328, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSum
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSum
 	})
-	mgLost := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeLost := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "lost",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 329, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
-		return p.mgStageLost
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn mgrt.Failed[int]) error {
+		return mgP.mgStageLost
 	})
-	mgrt.Connect(mgGen, mgSplit)
-	mgrt.Connect(mgGen, mgOrder)
-	mgrt.Connect(mgGen, mgGroup)
-	mgrt.Connect(mgSplit, mgEvens)
-	mgrt.Connect(mgSplit, mgOdds)
-	mgrt.Connect(mgOrder, mgKeepOrder)
-	mgrt.Connect(mgGroup, mgSum)
-	mgrt.DeadLetter(mgGroup, mgLost)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSplit)
+	mgrt.Connect(mgNodeGen, mgNodeOrder)
+	mgrt.Connect(mgNodeGen, mgNodeGroup)
+	mgrt.Connect(mgNodeSplit, mgNodeEvens)
+	mgrt.Connect(mgNodeSplit, mgNodeOdds)
+	mgrt.Connect(mgNodeOrder, mgNodeKeepOrder)
+	mgrt.Connect(mgNodeGroup, mgNodeSum)
+	mgrt.DeadLetter(mgNodeGroup, mgNodeLost)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1303,6 +1290,8 @@ func (p *RetryRouted) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A producer's panic fails the run with the producer's position.
+//
 // ProducerPanic is the pipeline declared at failures.mg:343.
 type ProducerPanic struct {
 	got Bag[int]
@@ -1310,52 +1299,50 @@ type ProducerPanic struct {
 
 // NewProducerPanic returns a ProducerPanic with its parameters at their defaults.
 func NewProducerPanic() *ProducerPanic {
-	p := &ProducerPanic{}
-	p.mgInit()
-	return p
+	mgP := &ProducerPanic{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ProducerPanic) mgInit() {}
+func (mgP *ProducerPanic) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:348).
 func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:349:2
 	emit(1)
 	panic("producer exploded")
-//line failures_mg.go:1327
+//line failures_mg.go:1316
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1334
+//line failures_mg.go:1323
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ProducerPanic) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ProducerPanic"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ProducerPanic) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ProducerPanic"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 348, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 352, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1373,6 +1360,8 @@ func (p *ProducerPanic) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// fail_fast: an item that goes to a dead letter does not fail the run.
+//
 // FailFastDead is the pipeline declared at failures.mg:356.
 type FailFastDead struct {
 	dead Bag[mgrt.Failed[int]]
@@ -1381,13 +1370,13 @@ type FailFastDead struct {
 
 // NewFailFastDead returns a FailFastDead with its parameters at their defaults.
 func NewFailFastDead() *FailFastDead {
-	p := &FailFastDead{}
-	p.mgInit()
-	return p
+	mgP := &FailFastDead{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *FailFastDead) mgInit() {}
+func (mgP *FailFastDead) mgInit() {}
 
 // mgStageGen is stage "gen" (failures.mg:364).
 func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -1395,7 +1384,7 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:1399
+//line failures_mg.go:1388
 	return nil
 }
 
@@ -1406,7 +1395,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 		return errors.New("four")
 	}
 	emit(n)
-//line failures_mg.go:1410
+//line failures_mg.go:1399
 	return nil
 }
 
@@ -1414,7 +1403,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1418
+//line failures_mg.go:1407
 	return nil
 }
 
@@ -1422,51 +1411,47 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1426
+//line failures_mg.go:1415
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *FailFastDead) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "FailFastDead", FailFast: true})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *FailFastDead) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "FailFastDead", FailFast: true})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 364, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "check",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 369, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 375, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgDead := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeDead := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "dead",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 376, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
-		return p.mgStageDead
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn mgrt.Failed[int]) error {
+		return mgP.mgStageDead
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgKeep)
-	mgrt.DeadLetter(mgCheck, mgDead)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeKeep)
+	mgrt.DeadLetter(mgNodeCheck, mgNodeDead)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -50,9 +50,11 @@ func (p *RunHooksOuter) Logs() (host, inner []string) {
 	return p.log.Items(), p.mgNestedInner.log.Items()
 }
 
+// Every run-level and stage hook of a root pipeline with two producers.
+//
 // Hooked is the pipeline declared at hooks.mg:13.
 //
-//line hooks_mg.go:56
+//line hooks_mg.go:58
 type Hooked struct {
 	log       Bag[string]
 	resultIn  int64
@@ -61,13 +63,13 @@ type Hooked struct {
 
 // NewHooked returns a Hooked with its parameters at their defaults.
 func NewHooked() *Hooked {
-	p := &Hooked{}
-	p.mgInit()
-	return p
+	mgP := &Hooked{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Hooked) mgInit() {}
+func (mgP *Hooked) mgInit() {}
 
 // mgToHooked_Gen1 holds one send function per downstream of stage "gen1", for to.NAME(v).
 type mgToHooked_Gen1 struct {
@@ -81,7 +83,7 @@ func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHooked_
 		p.log.Add("emit")
 		emit(i)
 	}
-//line hooks_mg.go:85
+//line hooks_mg.go:87
 	return nil
 }
 
@@ -98,7 +100,7 @@ func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_
 		p.log.Add("emit")
 		emit(i)
 	}
-//line hooks_mg.go:102
+//line hooks_mg.go:104
 	return nil
 }
 
@@ -107,7 +109,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:36:2
 	p.log.Add("item work")
 	emit(n)
-//line hooks_mg.go:111
+//line hooks_mg.go:113
 	return nil
 }
 
@@ -115,7 +117,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:39:24
 	p.log.Add("item sink")
-//line hooks_mg.go:119
+//line hooks_mg.go:121
 	return nil
 }
 
@@ -123,7 +125,7 @@ func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:20:14
 	p.log.Add("before_run")
-//line hooks_mg.go:127
+//line hooks_mg.go:129
 	return nil
 }
 
@@ -131,7 +133,7 @@ func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:41:18
 	p.log.Add("after_producer")
-//line hooks_mg.go:135
+//line hooks_mg.go:137
 	return nil
 }
 
@@ -139,7 +141,7 @@ func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 //line hooks.mg:42:16
 	p.log.Add("before(gen1)")
-//line hooks_mg.go:143
+//line hooks_mg.go:145
 	return nil
 }
 
@@ -147,7 +149,7 @@ func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 //line hooks.mg:43:15
 	p.log.Add("after(gen1)")
-//line hooks_mg.go:151
+//line hooks_mg.go:153
 	return nil
 }
 
@@ -155,7 +157,7 @@ func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 //line hooks.mg:44:16
 	p.log.Add("before(work)")
-//line hooks_mg.go:159
+//line hooks_mg.go:161
 	return nil
 }
 
@@ -163,7 +165,7 @@ func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 //line hooks.mg:45:15
 	p.log.Add("after(work)")
-//line hooks_mg.go:167
+//line hooks_mg.go:169
 	return nil
 }
 
@@ -171,7 +173,7 @@ func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:46:16
 	p.log.Add("before(sink)")
-//line hooks_mg.go:175
+//line hooks_mg.go:177
 	return nil
 }
 
@@ -179,7 +181,7 @@ func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:47:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:183
+//line hooks_mg.go:185
 	return nil
 }
 
@@ -190,66 +192,62 @@ func (p *Hooked) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 	if st, ok := result.Stage("sink"); ok {
 		p.resultIn = st.In
 	}
-//line hooks_mg.go:194
+//line hooks_mg.go:196
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Hooked) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Hooked"})
-	mgGen1 := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Hooked) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Hooked"})
+	mgNodeGen1 := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen1",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 22, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToHooked_Gen1{work: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen1(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToHooked_Gen1{work: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen1(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgGen2 := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeGen2 := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen2",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToHooked_Gen2{work: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen2(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToHooked_Gen2{work: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen2(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 35, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 39, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen1, mgWork)
-	mgrt.Connect(mgGen2, mgWork)
-	mgrt.Connect(mgWork, mgSink)
-	g.BeforeRun(p.mgHookBeforeRun)
-	g.AfterProducers(p.mgHookAfterProducer)
-	mgGen1.Before(p.mgHookBeforeGen1)
-	mgGen1.After(p.mgHookAfterGen1)
-	mgWork.Before(p.mgHookBeforeWork)
-	mgWork.After(p.mgHookAfterWork)
-	mgSink.Before(p.mgHookBeforeSink)
-	mgSink.After(p.mgHookAfterSink)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeGen1, mgNodeWork)
+	mgrt.Connect(mgNodeGen2, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeSink)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgG.AfterProducers(mgP.mgHookAfterProducer)
+	mgNodeGen1.Before(mgP.mgHookBeforeGen1)
+	mgNodeGen1.After(mgP.mgHookAfterGen1)
+	mgNodeWork.Before(mgP.mgHookBeforeWork)
+	mgNodeWork.After(mgP.mgHookAfterWork)
+	mgNodeSink.Before(mgP.mgHookBeforeSink)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -267,6 +265,8 @@ func (p *Hooked) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A nested pipeline with hooks of its own: they fire on its own value.
+//
 // HookedInner is the pipeline declared at hooks.mg:63.
 type HookedInner struct {
 	log Bag[string]
@@ -274,13 +274,13 @@ type HookedInner struct {
 
 // NewHookedInner returns a HookedInner with its parameters at their defaults.
 func NewHookedInner() *HookedInner {
-	p := &HookedInner{}
-	p.mgInit()
-	return p
+	mgP := &HookedInner{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HookedInner) mgInit() {}
+func (mgP *HookedInner) mgInit() {}
 
 // mgStageTwice is stage "twice" (hooks.mg:68).
 func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) error {
@@ -308,21 +308,20 @@ func (p *HookedInner) mgHookAfterTwice(ctx context.Context) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HookedInner) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedInner"})
-	mgTwice := mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *HookedInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedInner"})
+	mgNodeTwice := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "twice",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageTwice(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageTwice(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTwice.Before(p.mgHookBeforeTwice)
-	mgTwice.After(p.mgHookAfterTwice)
-	return g
+	mgNodeTwice.Before(mgP.mgHookBeforeTwice)
+	mgNodeTwice.After(mgP.mgHookAfterTwice)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -340,6 +339,9 @@ func (p *HookedInner) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Hooks at every level: the root, a nested pipeline, an inline sub-pipeline
+// (declared inside it and, qualified, in the root).
+//
 // HookedLevels is the pipeline declared at hooks.mg:79.
 type HookedLevels struct {
 	log Bag[string]
@@ -350,14 +352,14 @@ type HookedLevels struct {
 
 // NewHookedLevels returns a HookedLevels with its parameters at their defaults.
 func NewHookedLevels() *HookedLevels {
-	p := &HookedLevels{}
-	p.mgInit()
-	return p
+	mgP := &HookedLevels{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HookedLevels) mgInit() {
-	p.mgNestedInner = NewHookedInner()
+func (mgP *HookedLevels) mgInit() {
+	mgP.mgNestedInner = NewHookedInner()
 }
 
 // mgStageGen is stage "gen" (hooks.mg:85).
@@ -366,7 +368,7 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:370
+//line hooks_mg.go:372
 	return nil
 }
 
@@ -375,7 +377,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 //line hooks.mg:93:3
 	p.log.Add("item step")
 	emit(n + 1)
-//line hooks_mg.go:379
+//line hooks_mg.go:381
 	return nil
 }
 
@@ -383,7 +385,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:387
+//line hooks_mg.go:389
 	return nil
 }
 
@@ -391,7 +393,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:395
+//line hooks_mg.go:397
 	return nil
 }
 
@@ -399,7 +401,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:403
+//line hooks_mg.go:405
 	return nil
 }
 
@@ -407,7 +409,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:411
+//line hooks_mg.go:413
 	return nil
 }
 
@@ -415,61 +417,57 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:419
+//line hooks_mg.go:421
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HookedLevels) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedLevels"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedLevels"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 85, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgInnerTwice := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerTwice := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inner.twice",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageTwice(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageTwice(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSubStep := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSubStep := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "sub.step",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 92, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSubStep(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSubStep(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 99, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgInnerTwice)
-	mgrt.Connect(mgInnerTwice, mgSubStep)
-	mgrt.Connect(mgSubStep, mgSink)
-	mgInnerTwice.Before(p.mgNestedInner.mgHookBeforeTwice)
-	mgInnerTwice.After(p.mgNestedInner.mgHookAfterTwice)
-	mgSubStep.Before(p.mgHookBeforeStep)
-	mgSubStep.After(p.mgHookAfterStep)
-	mgSubStep.Before(p.mgHookBeforeSubStep)
-	mgInnerTwice.After(p.mgHookAfterInnerTwice)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeInnerTwice)
+	mgrt.Connect(mgNodeInnerTwice, mgNodeSubStep)
+	mgrt.Connect(mgNodeSubStep, mgNodeSink)
+	mgNodeInnerTwice.Before(mgP.mgNestedInner.mgHookBeforeTwice)
+	mgNodeInnerTwice.After(mgP.mgNestedInner.mgHookAfterTwice)
+	mgNodeSubStep.Before(mgP.mgHookBeforeStep)
+	mgNodeSubStep.After(mgP.mgHookAfterStep)
+	mgNodeSubStep.Before(mgP.mgHookBeforeSubStep)
+	mgNodeInnerTwice.After(mgP.mgHookAfterInnerTwice)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -487,6 +485,9 @@ func (p *HookedLevels) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// after(stage) also when the stage failed: every item of fails fails, and the
+// producer returns an error after its items.
+//
 // HookedFailures is the pipeline declared at hooks.mg:112.
 type HookedFailures struct {
 	log Bag[string]
@@ -494,13 +495,13 @@ type HookedFailures struct {
 
 // NewHookedFailures returns a HookedFailures with its parameters at their defaults.
 func NewHookedFailures() *HookedFailures {
-	p := &HookedFailures{}
-	p.mgInit()
-	return p
+	mgP := &HookedFailures{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HookedFailures) mgInit() {}
+func (mgP *HookedFailures) mgInit() {}
 
 // mgStageGen is stage "gen" (hooks.mg:117).
 func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -509,7 +510,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 	}
 	return errors.New("producer gave up")
-//line hooks_mg.go:513
+//line hooks_mg.go:514
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -520,7 +521,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 		panic("four")
 	}
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:524
+//line hooks_mg.go:525
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -532,7 +533,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:536
+//line hooks_mg.go:537
 	return nil
 }
 
@@ -540,7 +541,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:544
+//line hooks_mg.go:545
 	return nil
 }
 
@@ -548,7 +549,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:552
+//line hooks_mg.go:553
 	return nil
 }
 
@@ -556,48 +557,45 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:560
+//line hooks_mg.go:561
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HookedFailures) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedFailures"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *HookedFailures) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HookedFailures"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 117, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgFails := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFails := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "fails",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 123, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFails(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFails(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 130, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgFails)
-	mgrt.Connect(mgFails, mgSink)
-	mgGen.After(p.mgHookAfterGen)
-	mgFails.After(p.mgHookAfterFails)
-	mgSink.After(p.mgHookAfterSink)
-	mgFails.OnError(p.mgHookOnErrorFails)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFails)
+	mgrt.Connect(mgNodeFails, mgNodeSink)
+	mgNodeGen.After(mgP.mgHookAfterGen)
+	mgNodeFails.After(mgP.mgHookAfterFails)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgNodeFails.OnError(mgP.mgHookOnErrorFails)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -615,6 +613,8 @@ func (p *HookedFailures) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// on_error fires once per item that failed for good (after its retries).
+//
 // OnError is the pipeline declared at hooks.mg:146.
 type OnError struct {
 	errs  Bag[string]
@@ -623,13 +623,13 @@ type OnError struct {
 
 // NewOnError returns a OnError with its parameters at their defaults.
 func NewOnError() *OnError {
-	p := &OnError{}
-	p.mgInit()
-	return p
+	mgP := &OnError{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *OnError) mgInit() {}
+func (mgP *OnError) mgInit() {}
 
 // mgStageGen is stage "gen" (hooks.mg:152).
 func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -667,40 +667,37 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *OnError) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OnError"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *OnError) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "OnError"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 152, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:  "check",
-		Kind:  mgrt.KindProcessor,
 		Pos:   mgrt.Pos{File: "hooks.mg", Line: 157, Col: 12},
 		Retry: 1,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 163, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgSink)
-	mgCheck.OnError(p.mgHookOnErrorCheck)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeSink)
+	mgNodeCheck.OnError(mgP.mgHookOnErrorCheck)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -718,6 +715,10 @@ func (p *OnError) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Many hooks that could overlap: stage hooks of stages running side by side
+// and on_error for items failing on four goroutines. Each hook stays a while
+// and the gauge records how many ran at once.
+//
 // HooksSerial is the pipeline declared at hooks.mg:174.
 type HooksSerial struct {
 	gauge Gauge
@@ -726,13 +727,13 @@ type HooksSerial struct {
 
 // NewHooksSerial returns a HooksSerial with its parameters at their defaults.
 func NewHooksSerial() *HooksSerial {
-	p := &HooksSerial{}
-	p.mgInit()
-	return p
+	mgP := &HooksSerial{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *HooksSerial) mgInit() {}
+func (mgP *HooksSerial) mgInit() {}
 
 // mgToHooksSerial_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
 type mgToHooksSerial_Gen struct {
@@ -747,7 +748,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 	for i := 0; i < 40; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:751
+//line hooks_mg.go:752
 	return nil
 }
 
@@ -758,7 +759,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 		return errors.New("even")
 	}
 	emit(n)
-//line hooks_mg.go:762
+//line hooks_mg.go:763
 	return nil
 }
 
@@ -766,7 +767,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:770
+//line hooks_mg.go:771
 	return nil
 }
 
@@ -774,7 +775,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:778
+//line hooks_mg.go:779
 	return nil
 }
 
@@ -787,7 +788,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:791
+//line hooks_mg.go:792
 	return nil
 }
 
@@ -795,7 +796,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:799
+//line hooks_mg.go:800
 	return nil
 }
 
@@ -803,7 +804,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:807
+//line hooks_mg.go:808
 	return nil
 }
 
@@ -811,7 +812,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:815
+//line hooks_mg.go:816
 	return nil
 }
 
@@ -819,7 +820,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:823
+//line hooks_mg.go:824
 	return nil
 }
 
@@ -827,7 +828,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:831
+//line hooks_mg.go:832
 	return nil
 }
 
@@ -835,7 +836,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:839
+//line hooks_mg.go:840
 	return nil
 }
 
@@ -843,7 +844,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:847
+//line hooks_mg.go:848
 	return nil
 }
 
@@ -851,7 +852,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:855
+//line hooks_mg.go:856
 	return nil
 }
 
@@ -859,82 +860,77 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:863
+//line hooks_mg.go:864
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *HooksSerial) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HooksSerial"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *HooksSerial) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "HooksSerial"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToHooksSerial_Gen{a: w.To(0), b: w.To(1), c: w.To(2)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToHooksSerial_Gen{a: mgW.To(0), b: mgW.To(1), c: mgW.To(2)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "a",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 185, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "b",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 191, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgC := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeC := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "c",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 192, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageC(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageC(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "sink",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 193, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgGen, mgB)
-	mgrt.Connect(mgGen, mgC)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgC)
-	mgrt.Connect(mgC, mgSink)
-	mgA.Before(p.mgHookBeforeA)
-	mgB.Before(p.mgHookBeforeB)
-	mgC.Before(p.mgHookBeforeC)
-	mgSink.Before(p.mgHookBeforeSink)
-	mgA.After(p.mgHookAfterA)
-	mgB.After(p.mgHookAfterB)
-	mgC.After(p.mgHookAfterC)
-	mgSink.After(p.mgHookAfterSink)
-	g.AfterProducers(p.mgHookAfterProducer)
-	mgA.OnError(p.mgHookOnErrorA)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeGen, mgNodeB)
+	mgrt.Connect(mgNodeGen, mgNodeC)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeC)
+	mgrt.Connect(mgNodeC, mgNodeSink)
+	mgNodeA.Before(mgP.mgHookBeforeA)
+	mgNodeB.Before(mgP.mgHookBeforeB)
+	mgNodeC.Before(mgP.mgHookBeforeC)
+	mgNodeSink.Before(mgP.mgHookBeforeSink)
+	mgNodeA.After(mgP.mgHookAfterA)
+	mgNodeB.After(mgP.mgHookAfterB)
+	mgNodeC.After(mgP.mgHookAfterC)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgG.AfterProducers(mgP.mgHookAfterProducer)
+	mgNodeA.OnError(mgP.mgHookOnErrorA)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -952,6 +948,8 @@ func (p *HooksSerial) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A nested pipeline with run-level hooks: they fire once, like the root's.
+//
 // RunHooksInner is the pipeline declared at hooks.mg:217.
 type RunHooksInner struct {
 	log Bag[string]
@@ -959,19 +957,19 @@ type RunHooksInner struct {
 
 // NewRunHooksInner returns a RunHooksInner with its parameters at their defaults.
 func NewRunHooksInner() *RunHooksInner {
-	p := &RunHooksInner{}
-	p.mgInit()
-	return p
+	mgP := &RunHooksInner{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RunHooksInner) mgInit() {}
+func (mgP *RunHooksInner) mgInit() {}
 
 // mgStageInc is stage "inc" (hooks.mg:223).
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:975
+//line hooks_mg.go:973
 	return nil
 }
 
@@ -979,7 +977,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:983
+//line hooks_mg.go:981
 	return nil
 }
 
@@ -987,26 +985,25 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:991
+//line hooks_mg.go:989
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RunHooksInner) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksInner"})
-	_ = mgrt.Processor(g, mgrt.StageSpec{
+func (mgP *RunHooksInner) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksInner"})
+	_ = mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	g.BeforeRun(p.mgHookBeforeRun)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1033,14 +1030,14 @@ type RunHooksOuter struct {
 
 // NewRunHooksOuter returns a RunHooksOuter with its parameters at their defaults.
 func NewRunHooksOuter() *RunHooksOuter {
-	p := &RunHooksOuter{}
-	p.mgInit()
-	return p
+	mgP := &RunHooksOuter{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RunHooksOuter) mgInit() {
-	p.mgNestedInner = NewRunHooksInner()
+func (mgP *RunHooksOuter) mgInit() {
+	mgP.mgNestedInner = NewRunHooksInner()
 }
 
 // mgStageGen is stage "gen" (hooks.mg:233).
@@ -1049,7 +1046,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:1053
+//line hooks_mg.go:1050
 	return nil
 }
 
@@ -1062,7 +1059,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1066
+//line hooks_mg.go:1063
 	return nil
 }
 
@@ -1070,7 +1067,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1074
+//line hooks_mg.go:1071
 	return nil
 }
 
@@ -1078,7 +1075,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1082
+//line hooks_mg.go:1079
 	return nil
 }
 
@@ -1086,49 +1083,46 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1090
+//line hooks_mg.go:1087
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RunHooksOuter) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksOuter"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RunHooksOuter"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgInnerInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInnerInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inner.inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgNestedInner.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedInner.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSubKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSubKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sub.keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 241, Col: 12},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSubKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSubKeep
 	})
-	mgrt.Connect(mgGen, mgInnerInc)
-	mgrt.Connect(mgInnerInc, mgSubKeep)
-	g.BeforeRun(p.mgNestedInner.mgHookBeforeRun)
-	g.AfterRun(p.mgNestedInner.mgHookAfterRun)
-	g.BeforeRun(p.mgHookBeforeRun)
-	g.BeforeRun(p.mgHookBeforeRunSub)
-	g.AfterRun(p.mgHookAfterRunSub)
-	g.AfterRun(p.mgHookAfterRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeInnerInc)
+	mgrt.Connect(mgNodeInnerInc, mgNodeSubKeep)
+	mgG.BeforeRun(mgP.mgNestedInner.mgHookBeforeRun)
+	mgG.AfterRun(mgP.mgNestedInner.mgHookAfterRun)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgG.BeforeRun(mgP.mgHookBeforeRunSub)
+	mgG.AfterRun(mgP.mgHookAfterRunSub)
+	mgG.AfterRun(mgP.mgHookAfterRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -149,3 +149,64 @@ go {
 	// tried records, in each worker process, the items whose first attempt failed.
 	var tried = map[int]bool{}
 }
+
+// A pipeline whose name starts with a non-ASCII upper-case letter, with
+// stages named in lower-case letters of the same script.
+pipeline Ünïcode {
+	state {
+		got []int
+	}
+	producer gén() int {
+		emit(1)
+		emit(2)
+	}
+	consumer sïnk(n int) { p.got = append(p.got, n) }
+}
+
+// Hooks of stages that a child's reroute dropped do not fire, nor do the
+// pipeline-level hooks of a nested pipeline whose every stage was dropped;
+// the nested pipeline's sink is not the host's sink.
+pipeline Audit {
+	state {
+		events []string
+	}
+	processor stamp(n int) int { emit(n) }
+	consumer sink(n int) {}
+	before_run { p.events = append(p.events, "audit before_run") }
+	after(sink) { p.events = append(p.events, "audit after(sink)") }
+	before(stamp) { p.events = append(p.events, "audit before(stamp)") }
+}
+
+pipeline AuditedBase {
+	state {
+		got []int
+	}
+	producer gen() int to(audit, sink) {
+		emit(1)
+	}
+	nested audit = Audit
+	consumer sink(n int) { p.got = append(p.got, n) }
+}
+
+pipeline AuditedChild extends AuditedBase {
+	reroute gen -> sink
+}
+
+// A producer-less pipeline whose entrance is a batch, nested in another: the
+// batch takes its item type from the stage after it.
+pipeline Batcher {
+	state {
+		batches [][]int
+	}
+	batch 3
+	consumer keep(b []int) { p.batches = append(p.batches, b) }
+}
+
+pipeline BatchedHost {
+	producer gen() int {
+		for i := 0; i < 7; i++ {
+			emit(i)
+		}
+	}
+	nested batcher = Batcher
+}

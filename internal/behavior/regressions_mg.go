@@ -31,28 +31,30 @@ type Seen map[int]bool
 // tried records, in each worker process, the items whose first attempt failed.
 var tried = map[int]bool{}
 
+// to.x must deliver when the edge is also declared by the target's from(...).
+//
 // ToWithFrom is the pipeline declared at regressions.mg:11.
 //
-//line regressions_mg.go:37
+//line regressions_mg.go:39
 type ToWithFrom struct {
 	got []int
 }
 
 // NewToWithFrom returns a ToWithFrom with its parameters at their defaults.
 func NewToWithFrom() *ToWithFrom {
-	p := &ToWithFrom{}
-	p.mgInit()
-	return p
+	mgP := &ToWithFrom{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ToWithFrom) mgInit() {}
+func (mgP *ToWithFrom) mgInit() {}
 
 // mgStageSink is stage "sink" (regressions.mg:15).
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:56
+//line regressions_mg.go:58
 	return nil
 }
 
@@ -67,33 +69,31 @@ func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWi
 	for i := 0; i < 3; i++ {
 		to.sink(i)
 	}
-//line regressions_mg.go:71
+//line regressions_mg.go:73
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ToWithFrom) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ToWithFrom"})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+func (mgP *ToWithFrom) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ToWithFrom"})
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 15, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 16, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToToWithFrom_Gen{sink: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToToWithFrom_Gen{sink: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgrt.Connect(mgGen, mgSink)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSink)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -111,6 +111,8 @@ func (p *ToWithFrom) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// to.x must deliver after a child's reroute keeps that edge.
+//
 // RouteBase is the pipeline declared at regressions.mg:24.
 type RouteBase struct {
 	a int
@@ -119,13 +121,13 @@ type RouteBase struct {
 
 // NewRouteBase returns a RouteBase with its parameters at their defaults.
 func NewRouteBase() *RouteBase {
-	p := &RouteBase{}
-	p.mgInit()
-	return p
+	mgP := &RouteBase{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RouteBase) mgInit() {}
+func (mgP *RouteBase) mgInit() {}
 
 // mgToRouteBase_Start holds one send function per downstream of stage "start", for to.NAME(v).
 type mgToRouteBase_Start struct {
@@ -140,7 +142,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 		to.left(i)
 		to.right(i)
 	}
-//line regressions_mg.go:144
+//line regressions_mg.go:146
 	return nil
 }
 
@@ -148,7 +150,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:152
+//line regressions_mg.go:154
 	return nil
 }
 
@@ -156,41 +158,38 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:160
+//line regressions_mg.go:162
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RouteBase) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RouteBase"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RouteBase) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RouteBase"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToRouteBase_Start{left: w.To(0), right: w.To(1)}
-		return func(ctx context.Context) error {
-			return p.mgStageStart(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRouteBase_Start{left: mgW.To(0), right: mgW.To(1)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageStart(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgLeft := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeLeft := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "left",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 34, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageLeft
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageLeft
 	})
-	mgRight := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeRight := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "right",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 35, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageRight
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageRight
 	})
-	mgrt.Connect(mgStart, mgLeft)
-	mgrt.Connect(mgStart, mgRight)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeLeft)
+	mgrt.Connect(mgNodeStart, mgNodeRight)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -215,39 +214,37 @@ type RouteChild struct {
 
 // NewRouteChild returns a RouteChild with its parameters at their defaults.
 func NewRouteChild() *RouteChild {
-	p := &RouteChild{}
-	p.mgInit()
-	return p
+	mgP := &RouteChild{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RouteChild) mgInit() {
-	p.RouteBase.mgInit()
+func (mgP *RouteChild) mgInit() {
+	mgP.RouteBase.mgInit()
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RouteChild) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RouteChild"})
-	mgStart := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RouteChild) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RouteChild"})
+	mgNodeStart := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "start",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToRouteBase_Start{left: w.To(0), right: func(int) {}}
-		return func(ctx context.Context) error {
-			return p.RouteBase.mgStageStart(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRouteBase_Start{left: mgW.To(0), right: func(int) {}}
+		return func(mgCtx context.Context) error {
+			return mgP.RouteBase.mgStageStart(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgLeft := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeLeft := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "left",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 34, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.RouteBase.mgStageLeft
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.RouteBase.mgStageLeft
 	})
-	mgrt.Connect(mgStart, mgLeft)
-	return g
+	mgrt.Connect(mgNodeStart, mgNodeLeft)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -265,6 +262,9 @@ func (p *RouteChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A child's process stage writes a merge field it inherits; a merge(FUNC)
+// map field folds from its first delta.
+//
 // MergeBase is the pipeline declared at regressions.mg:44.
 type MergeBase struct {
 	n      int
@@ -273,13 +273,13 @@ type MergeBase struct {
 
 // NewMergeBase returns a MergeBase with its parameters at their defaults.
 func NewMergeBase() *MergeBase {
-	p := &MergeBase{}
-	p.mgInit()
-	return p
+	mgP := &MergeBase{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *MergeBase) mgInit() {}
+func (mgP *MergeBase) mgInit() {}
 
 // mgStageGen is stage "gen" (regressions.mg:52).
 func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -315,48 +315,45 @@ func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *MergeBase) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MergeBase", Worker: mgrt.WorkerKey[MergeBase](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *MergeBase) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MergeBase", Worker: mgrt.WorkerKey[MergeBase](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 52, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 58, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgSink)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeSink)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // mgStateSpec says how MergeBase's merge fields cross back from worker processes.
-func (p *MergeBase) mgStateSpec() *mgrt.StateSpec {
+func (mgP *MergeBase) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeSum("n", &p.n),
-		mgrt.MergeFunc("counts", &p.counts, AddCounts),
+		mgrt.MergeSum("n", &mgP.n),
+		mgrt.MergeFunc("counts", &mgP.counts, AddCounts),
 	)
 }
 
@@ -364,27 +361,27 @@ func (p *MergeBase) mgStateSpec() *mgrt.StateSpec {
 type mgParamsMergeBase struct{}
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *MergeBase) mgEncodeParams() ([]byte, error) {
+func (mgP *MergeBase) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsMergeBase{})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *MergeBase) mgDecodeParams(data []byte) error {
-	var v mgParamsMergeBase
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *MergeBase) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsMergeBase
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
 	return nil
 }
 
 // The worker processes of MergeBase are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[MergeBase](func(params []byte) (*mgrt.Graph, error) {
-	p := NewMergeBase()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[MergeBase](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewMergeBase()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -409,14 +406,14 @@ type MergeChild struct {
 
 // NewMergeChild returns a MergeChild with its parameters at their defaults.
 func NewMergeChild() *MergeChild {
-	p := &MergeChild{}
-	p.mgInit()
-	return p
+	mgP := &MergeChild{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *MergeChild) mgInit() {
-	p.MergeBase.mgInit()
+func (mgP *MergeChild) mgInit() {
+	mgP.MergeBase.mgInit()
 }
 
 // mgStageWork2 is stage "work2" (regressions.mg:69).
@@ -425,7 +422,7 @@ func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) er
 	p.n++
 	p.counts["work2"]++
 	emit(x)
-//line regressions_mg.go:429
+//line regressions_mg.go:426
 	return nil
 }
 
@@ -435,69 +432,64 @@ func (p *MergeChild) mgStageSink2(ctx context.Context, x int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *MergeChild) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MergeChild", Worker: mgrt.WorkerKey[MergeChild](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *MergeChild) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "MergeChild", Worker: mgrt.WorkerKey[MergeChild](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 52, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.MergeBase.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.MergeBase.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 58, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
-		State:    p.MergeBase.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.MergeBase.mgStageWork(ctx, in, emit)
+		State:    mgP.MergeBase.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.MergeBase.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.MergeBase.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.MergeBase.mgStageSink
 	})
-	mgWork2 := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork2 := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work2",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 69, Col: 13},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
-		State:    p.mgStateSpec(),
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork2(ctx, in, emit)
+		State:    mgP.mgStateSpec(),
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork2(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink2 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink2 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink2",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 75, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink2
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink2
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgWork2)
-	mgrt.Connect(mgWork, mgSink)
-	mgrt.Connect(mgWork2, mgSink2)
-	g.BeforeRun(p.MergeBase.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeWork2)
+	mgrt.Connect(mgNodeWork, mgNodeSink)
+	mgrt.Connect(mgNodeWork2, mgNodeSink2)
+	mgG.BeforeRun(mgP.MergeBase.mgHookBeforeRun)
+	return mgG
 }
 
 // mgStateSpec says how MergeChild's merge fields cross back from worker processes.
-func (p *MergeChild) mgStateSpec() *mgrt.StateSpec {
+func (mgP *MergeChild) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeSum("n", &p.n),
-		mgrt.MergeFunc("counts", &p.counts, AddCounts),
+		mgrt.MergeSum("n", &mgP.n),
+		mgrt.MergeFunc("counts", &mgP.counts, AddCounts),
 	)
 }
 
@@ -505,27 +497,27 @@ func (p *MergeChild) mgStateSpec() *mgrt.StateSpec {
 type mgParamsMergeChild struct{}
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *MergeChild) mgEncodeParams() ([]byte, error) {
+func (mgP *MergeChild) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsMergeChild{})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *MergeChild) mgDecodeParams(data []byte) error {
-	var v mgParamsMergeChild
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *MergeChild) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsMergeChild
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
 	return nil
 }
 
 // The worker processes of MergeChild are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[MergeChild](func(params []byte) (*mgrt.Graph, error) {
-	p := NewMergeChild()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[MergeChild](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewMergeChild()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -543,6 +535,8 @@ func (p *MergeChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A child that redeclares a parameter without a default gets the zero value.
+//
 // ParamBase is the pipeline declared at regressions.mg:79.
 type ParamBase struct {
 	Label string
@@ -550,21 +544,21 @@ type ParamBase struct {
 
 // NewParamBase returns a ParamBase with its parameters at their defaults.
 func NewParamBase() *ParamBase {
-	p := &ParamBase{}
-	p.mgInit()
-	return p
+	mgP := &ParamBase{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ParamBase) mgInit() {
-	p.Label = "base"
+func (mgP *ParamBase) mgInit() {
+	mgP.Label = "base"
 }
 
 // mgStageGen is stage "gen" (regressions.mg:81).
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:568
+//line regressions_mg.go:562
 	return nil
 }
 
@@ -574,27 +568,25 @@ func (p *ParamBase) mgStageSink(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ParamBase) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamBase"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ParamBase) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamBase"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgSink)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSink)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -619,39 +611,37 @@ type ParamChild struct {
 
 // NewParamChild returns a ParamChild with its parameters at their defaults.
 func NewParamChild() *ParamChild {
-	p := &ParamChild{}
-	p.mgInit()
-	return p
+	mgP := &ParamChild{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ParamChild) mgInit() {
-	p.ParamBase.mgInit()
-	p.Label = *new(string)
+func (mgP *ParamChild) mgInit() {
+	mgP.ParamBase.mgInit()
+	mgP.Label = *new(string)
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ParamChild) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamChild"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ParamChild) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamChild"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.ParamBase.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.ParamBase.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.ParamBase.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.ParamBase.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgSink)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSink)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -669,6 +659,9 @@ func (p *ParamChild) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A dead-letter stage declared right after its sender is not the sender's
+// sequential downstream: the next stage with an input is.
+//
 // DeadLetterInline is the pipeline declared at regressions.mg:91.
 type DeadLetterInline struct {
 	dead []int
@@ -677,13 +670,13 @@ type DeadLetterInline struct {
 
 // NewDeadLetterInline returns a DeadLetterInline with its parameters at their defaults.
 func NewDeadLetterInline() *DeadLetterInline {
-	p := &DeadLetterInline{}
-	p.mgInit()
-	return p
+	mgP := &DeadLetterInline{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *DeadLetterInline) mgInit() {}
+func (mgP *DeadLetterInline) mgInit() {}
 
 // mgStageGen is stage "gen" (regressions.mg:96).
 func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -691,7 +684,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 	for i := 0; i < 6; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:695
+//line regressions_mg.go:688
 	return nil
 }
 
@@ -702,7 +695,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 		return errors.New("multiple of three")
 	}
 	emit(n)
-//line regressions_mg.go:706
+//line regressions_mg.go:699
 	return nil
 }
 
@@ -710,7 +703,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:714
+//line regressions_mg.go:707
 	return nil
 }
 
@@ -718,51 +711,47 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:722
+//line regressions_mg.go:715
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *DeadLetterInline) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "DeadLetterInline"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *DeadLetterInline) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "DeadLetterInline"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 96, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgCheck := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "check",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 101, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageCheck(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgRejects := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeRejects := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "rejects",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 107, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in mgrt.Failed[int]) error {
-		return p.mgStageRejects
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn mgrt.Failed[int]) error {
+		return mgP.mgStageRejects
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 108, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgCheck)
-	mgrt.Connect(mgCheck, mgKeep)
-	mgrt.DeadLetter(mgCheck, mgRejects)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Connect(mgNodeCheck, mgNodeKeep)
+	mgrt.DeadLetter(mgNodeCheck, mgNodeRejects)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -780,6 +769,9 @@ func (p *DeadLetterInline) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A union field of a named map type: a worker starts with its own copy of the
+// parent's map (nil allocated), and a failed attempt's writes are undone.
+//
 // NamedUnion is the pipeline declared at regressions.mg:123.
 type NamedUnion struct {
 	seen Seen
@@ -787,13 +779,13 @@ type NamedUnion struct {
 
 // NewNamedUnion returns a NamedUnion with its parameters at their defaults.
 func NewNamedUnion() *NamedUnion {
-	p := &NamedUnion{}
-	p.mgInit()
-	return p
+	mgP := &NamedUnion{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *NamedUnion) mgInit() {}
+func (mgP *NamedUnion) mgInit() {}
 
 // mgStageGen is stage "gen" (regressions.mg:127).
 func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -801,7 +793,7 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 20; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:805
+//line regressions_mg.go:797
 	return nil
 }
 
@@ -816,7 +808,7 @@ func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) err
 	delete(p.seen, -n)
 	p.seen[n] = true
 	emit(n)
-//line regressions_mg.go:820
+//line regressions_mg.go:812
 	return nil
 }
 
@@ -826,47 +818,44 @@ func (p *NamedUnion) mgStageSink(ctx context.Context, n int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *NamedUnion) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedUnion", Worker: mgrt.WorkerKey[NamedUnion](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *NamedUnion) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NamedUnion", Worker: mgrt.WorkerKey[NamedUnion](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 127, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgMark := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeMark := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "mark",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "regressions.mg", Line: 132, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 2},
-		State:    p.mgStateSpec(),
+		State:    mgP.mgStateSpec(),
 		Retry:    1,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageMark(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageMark(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 142, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgMark)
-	mgrt.Connect(mgMark, mgSink)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeMark)
+	mgrt.Connect(mgNodeMark, mgNodeSink)
+	return mgG
 }
 
 // mgStateSpec says how NamedUnion's merge fields cross back from worker processes.
-func (p *NamedUnion) mgStateSpec() *mgrt.StateSpec {
+func (mgP *NamedUnion) mgStateSpec() *mgrt.StateSpec {
 	return mgrt.NewState(
-		mgrt.MergeUnion("seen", &p.seen),
+		mgrt.MergeUnion("seen", &mgP.seen),
 	)
 }
 
@@ -874,27 +863,27 @@ func (p *NamedUnion) mgStateSpec() *mgrt.StateSpec {
 type mgParamsNamedUnion struct{}
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *NamedUnion) mgEncodeParams() ([]byte, error) {
+func (mgP *NamedUnion) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsNamedUnion{})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *NamedUnion) mgDecodeParams(data []byte) error {
-	var v mgParamsNamedUnion
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *NamedUnion) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsNamedUnion
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
 	return nil
 }
 
 // The worker processes of NamedUnion are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[NamedUnion](func(params []byte) (*mgrt.Graph, error) {
-	p := NewNamedUnion()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[NamedUnion](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewNamedUnion()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -909,6 +898,455 @@ func (p *NamedUnion) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *NamedUnion) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// A pipeline whose name starts with a non-ASCII upper-case letter, with
+// stages named in lower-case letters of the same script.
+//
+// Ünïcode is the pipeline declared at regressions.mg:155.
+type Ünïcode struct {
+	got []int
+}
+
+// NewÜnïcode returns a Ünïcode with its parameters at their defaults.
+func NewÜnïcode() *Ünïcode {
+	mgP := &Ünïcode{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *Ünïcode) mgInit() {}
+
+// mgStageGén is stage "gén" (regressions.mg:159).
+func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
+//line regressions.mg:160:2
+	emit(1)
+	emit(2)
+//line regressions_mg.go:928
+	return nil
+}
+
+// mgStageSïnk is stage "sïnk" (regressions.mg:163).
+func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
+//line regressions.mg:163:25
+	p.got = append(p.got, n)
+//line regressions_mg.go:936
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *Ünïcode) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Ünïcode"})
+	mgNodeGén := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gén",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 159, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGén(mgCtx, mgEmit)
+		}
+	})
+	mgNodeSïnk := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "sïnk",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 163, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSïnk
+	})
+	mgrt.Connect(mgNodeGén, mgNodeSïnk)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Ünïcode) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Ünïcode) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Ünïcode) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// Hooks of stages that a child's reroute dropped do not fire, nor do the
+// pipeline-level hooks of a nested pipeline whose every stage was dropped;
+// the nested pipeline's sink is not the host's sink.
+//
+// Audit is the pipeline declared at regressions.mg:169.
+type Audit struct {
+	events []string
+}
+
+// NewAudit returns a Audit with its parameters at their defaults.
+func NewAudit() *Audit {
+	mgP := &Audit{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *Audit) mgInit() {}
+
+// mgStageStamp is stage "stamp" (regressions.mg:173).
+func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
+//line regressions.mg:173:30
+	emit(n)
+//line regressions_mg.go:1000
+	return nil
+}
+
+// mgStageSink is stage "sink" (regressions.mg:174).
+func (p *Audit) mgStageSink(ctx context.Context, n int) error {
+	return nil
+}
+
+// mgHookBeforeRun is the before_run hook (regressions.mg:175).
+func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
+//line regressions.mg:175:14
+	p.events = append(p.events, "audit before_run")
+//line regressions_mg.go:1013
+	return nil
+}
+
+// mgHookAfterSink is the after(sink) hook (regressions.mg:176).
+func (p *Audit) mgHookAfterSink(ctx context.Context) error {
+//line regressions.mg:176:15
+	p.events = append(p.events, "audit after(sink)")
+//line regressions_mg.go:1021
+	return nil
+}
+
+// mgHookBeforeStamp is the before(stamp) hook (regressions.mg:177).
+func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
+//line regressions.mg:177:17
+	p.events = append(p.events, "audit before(stamp)")
+//line regressions_mg.go:1029
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *Audit) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Audit"})
+	mgNodeStamp := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name: "stamp",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageStamp(mgCtx, mgIn, mgEmit)
+		}
+	})
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "sink",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 174, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
+	})
+	mgrt.Connect(mgNodeStamp, mgNodeSink)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgNodeSink.After(mgP.mgHookAfterSink)
+	mgNodeStamp.Before(mgP.mgHookBeforeStamp)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Audit) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Audit) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Audit) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// AuditedBase is the pipeline declared at regressions.mg:180.
+type AuditedBase struct {
+	got []int
+
+	mgNestedAudit *Audit
+}
+
+// NewAuditedBase returns a AuditedBase with its parameters at their defaults.
+func NewAuditedBase() *AuditedBase {
+	mgP := &AuditedBase{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *AuditedBase) mgInit() {
+	mgP.mgNestedAudit = NewAudit()
+}
+
+// mgToAuditedBase_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
+type mgToAuditedBase_Gen struct {
+	audit func(int)
+	sink  func(int)
+}
+
+// mgStageGen is stage "gen" (regressions.mg:184).
+func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
+//line regressions.mg:185:2
+	emit(1)
+//line regressions_mg.go:1102
+	return nil
+}
+
+// mgStageSink is stage "sink" (regressions.mg:188).
+func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
+//line regressions.mg:188:24
+	p.got = append(p.got, n)
+//line regressions_mg.go:1110
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AuditedBase"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 184, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToAuditedBase_Gen{audit: mgW.To(0), sink: mgW.To(1)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
+		}
+	})
+	mgNodeAuditStamp := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name: "audit.stamp",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgNestedAudit.mgStageStamp(mgCtx, mgIn, mgEmit)
+		}
+	})
+	mgNodeAuditSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "audit.sink",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 174, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgNestedAudit.mgStageSink
+	})
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "sink",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 188, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
+	})
+	mgrt.Connect(mgNodeGen, mgNodeAuditStamp)
+	mgrt.Connect(mgNodeGen, mgNodeSink)
+	mgrt.Connect(mgNodeAuditStamp, mgNodeAuditSink)
+	mgG.BeforeRun(mgP.mgNestedAudit.mgHookBeforeRun)
+	mgNodeAuditSink.After(mgP.mgNestedAudit.mgHookAfterSink)
+	mgNodeAuditStamp.Before(mgP.mgNestedAudit.mgHookBeforeStamp)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *AuditedBase) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *AuditedBase) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *AuditedBase) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// AuditedChild is the pipeline declared at regressions.mg:191.
+type AuditedChild struct {
+	AuditedBase
+}
+
+// NewAuditedChild returns a AuditedChild with its parameters at their defaults.
+func NewAuditedChild() *AuditedChild {
+	mgP := &AuditedChild{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *AuditedChild) mgInit() {
+	mgP.AuditedBase.mgInit()
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *AuditedChild) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AuditedChild"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 184, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToAuditedBase_Gen{audit: func(int) {}, sink: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.AuditedBase.mgStageGen(mgCtx, mgEmit, mgTo)
+		}
+	})
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "sink",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 188, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.AuditedBase.mgStageSink
+	})
+	mgrt.Connect(mgNodeGen, mgNodeSink)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *AuditedChild) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *AuditedChild) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *AuditedChild) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// A producer-less pipeline whose entrance is a batch, nested in another: the
+// batch takes its item type from the stage after it.
+//
+// Batcher is the pipeline declared at regressions.mg:197.
+type Batcher struct {
+	batches [][]int
+}
+
+// NewBatcher returns a Batcher with its parameters at their defaults.
+func NewBatcher() *Batcher {
+	mgP := &Batcher{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *Batcher) mgInit() {}
+
+// mgStageKeep is stage "keep" (regressions.mg:202).
+func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
+//line regressions.mg:202:26
+	p.batches = append(p.batches, b)
+//line regressions_mg.go:1249
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *Batcher) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Batcher"})
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
+		Name: "batch",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 201, Col: 2},
+	}, 3, 0)
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "keep",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 202, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
+	})
+	mgrt.Connect(mgNodeBatch, mgNodeKeep)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Batcher) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Batcher) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Batcher) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// BatchedHost is the pipeline declared at regressions.mg:205.
+type BatchedHost struct {
+	mgNestedBatcher *Batcher
+}
+
+// NewBatchedHost returns a BatchedHost with its parameters at their defaults.
+func NewBatchedHost() *BatchedHost {
+	mgP := &BatchedHost{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *BatchedHost) mgInit() {
+	mgP.mgNestedBatcher = NewBatcher()
+}
+
+// mgStageGen is stage "gen" (regressions.mg:206).
+func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
+//line regressions.mg:207:2
+	for i := 0; i < 7; i++ {
+		emit(i)
+	}
+//line regressions_mg.go:1308
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *BatchedHost) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchedHost"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 206, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
+		}
+	})
+	mgNodeBatcherBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
+		Name: "batcher.batch",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 201, Col: 2},
+	}, 3, 0)
+	mgNodeBatcherKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "batcher.keep",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 202, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgNestedBatcher.mgStageKeep
+	})
+	mgrt.Connect(mgNodeGen, mgNodeBatcherBatch)
+	mgrt.Connect(mgNodeBatcherBatch, mgNodeBatcherKeep)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *BatchedHost) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *BatchedHost) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *BatchedHost) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 

@@ -76,3 +76,44 @@ func TestRegression_NamedMapUnion(t *testing.T) {
 		t.Errorf("seen = %v, want 1..20 and no failed attempt's write", p.seen)
 	}
 }
+
+func TestRegression_NonASCIIPipelineName(t *testing.T) {
+	p := NewÜnïcode()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.got, []int{1, 2}) {
+		t.Errorf("got %v, want [1 2]", p.got)
+	}
+}
+
+func TestRegression_DroppedStageHooksDoNotFire(t *testing.T) {
+	p := NewAuditedChild()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if audit := p.mgNestedAudit.events; len(audit) != 0 {
+		t.Errorf("hooks of the dropped nested pipeline fired: %q", audit)
+	}
+	if !slices.Equal(p.got, []int{1}) {
+		t.Errorf("sink got %v, want [1]", p.got)
+	}
+	base := NewAuditedBase()
+	if _, err := base.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"audit before_run", "audit before(stamp)", "audit after(sink)"}
+	if got := base.mgNestedAudit.events; !slices.Equal(got, want) {
+		t.Errorf("in the base pipeline the nested hooks fired %q, want %q", got, want)
+	}
+}
+
+func TestRegression_NestedBatchEntrance(t *testing.T) {
+	p := NewBatchedHost()
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.mgNestedBatcher.batches; len(got) != 3 || !slices.Equal(got[0], []int{0, 1, 2}) || !slices.Equal(got[2], []int{6}) {
+		t.Errorf("batches %v, want [[0 1 2] [3 4 5] [6]]", got)
+	}
+}

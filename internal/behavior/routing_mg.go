@@ -68,9 +68,13 @@ func (p *EndOfStream) Got() ([]int, bool) { return p.got.Items(), p.timedOut.Loa
 //line routing.mg:257:2
 func (p *Await) Got() []int { return p.got.Items() }
 
+// The sequential rule: each stage sends to the next one in source order that
+// has an input and no from(...). side takes from(gen), so a skips it; c2
+// takes from(b); the consumer c1 sends nothing, in particular not to c2.
+//
 // Sequential is the pipeline declared at routing.mg:14.
 //
-//line routing_mg.go:74
+//line routing_mg.go:78
 type Sequential struct {
 	side Bag[int]
 	c1   Bag[int]
@@ -79,13 +83,13 @@ type Sequential struct {
 
 // NewSequential returns a Sequential with its parameters at their defaults.
 func NewSequential() *Sequential {
-	p := &Sequential{}
-	p.mgInit()
-	return p
+	mgP := &Sequential{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Sequential) mgInit() {}
+func (mgP *Sequential) mgInit() {}
 
 // mgStageGen is stage "gen" (routing.mg:19).
 func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -93,7 +97,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line routing_mg.go:97
+//line routing_mg.go:101
 	return nil
 }
 
@@ -101,7 +105,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:24:26
 	emit(n * 10)
-//line routing_mg.go:105
+//line routing_mg.go:109
 	return nil
 }
 
@@ -109,7 +113,7 @@ func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 //line routing.mg:25:34
 	p.side.Add(n)
-//line routing_mg.go:113
+//line routing_mg.go:117
 	return nil
 }
 
@@ -117,7 +121,7 @@ func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:26:26
 	emit(n + 1)
-//line routing_mg.go:121
+//line routing_mg.go:125
 	return nil
 }
 
@@ -125,7 +129,7 @@ func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 //line routing.mg:27:22
 	p.c1.Add(n)
-//line routing_mg.go:129
+//line routing_mg.go:133
 	return nil
 }
 
@@ -133,70 +137,64 @@ func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 func (p *Sequential) mgStageC2(ctx context.Context, n int) error {
 //line routing.mg:28:30
 	p.c2.Add(n)
-//line routing_mg.go:137
+//line routing_mg.go:141
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Sequential) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Sequential"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Sequential) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Sequential"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 19, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "a",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 24, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSide := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSide := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "side",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 25, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSide
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSide
 	})
-	mgB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "b",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 26, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageB(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgC1 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeC1 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "c1",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 27, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageC1
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageC1
 	})
-	mgC2 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeC2 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "c2",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 28, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageC2
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageC2
 	})
-	mgrt.Connect(mgGen, mgSide)
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgB)
-	mgrt.Connect(mgB, mgC2)
-	mgrt.Connect(mgB, mgC1)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSide)
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeC2)
+	mgrt.Connect(mgNodeB, mgNodeC1)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -214,6 +212,9 @@ func (p *Sequential) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Explicit edges: to(...) replaces the sequential rule (path_a does not send
+// to path_b, its next stage), from(...) names exact upstreams.
+//
 // Explicit is the pipeline declared at routing.mg:38.
 type Explicit struct {
 	merged Bag[int]
@@ -221,13 +222,13 @@ type Explicit struct {
 
 // NewExplicit returns a Explicit with its parameters at their defaults.
 func NewExplicit() *Explicit {
-	p := &Explicit{}
-	p.mgInit()
-	return p
+	mgP := &Explicit{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Explicit) mgInit() {}
+func (mgP *Explicit) mgInit() {}
 
 // mgToExplicit_Source holds one send function per downstream of stage "source", for to.NAME(v).
 type mgToExplicit_Source struct {
@@ -241,7 +242,7 @@ func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExp
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line routing_mg.go:245
+//line routing_mg.go:246
 	return nil
 }
 
@@ -254,7 +255,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:258
+//line routing_mg.go:259
 	return nil
 }
 
@@ -267,7 +268,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:271
+//line routing_mg.go:272
 	return nil
 }
 
@@ -275,58 +276,54 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:279
+//line routing_mg.go:280
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Explicit) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Explicit"})
-	mgSource := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Explicit) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Explicit"})
+	mgNodeSource := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "source",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 43, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToExplicit_Source{path_a: w.To(0), path_b: w.To(1)}
-		return func(ctx context.Context) error {
-			return p.mgStageSource(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToExplicit_Source{path_a: mgW.To(0), path_b: mgW.To(1)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageSource(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgPathA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodePathA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "path_a",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 48, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToExplicit_PathA{merge: w.To(0)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStagePathA(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToExplicit_PathA{merge: mgW.To(0)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStagePathA(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgPathB := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodePathB := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "path_b",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 49, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToExplicit_PathB{merge: w.To(0)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStagePathB(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToExplicit_PathB{merge: mgW.To(0)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStagePathB(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgMerge := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeMerge := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "merge",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 50, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageMerge
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageMerge
 	})
-	mgrt.Connect(mgSource, mgPathA)
-	mgrt.Connect(mgSource, mgPathB)
-	mgrt.Connect(mgPathA, mgMerge)
-	mgrt.Connect(mgPathB, mgMerge)
-	return g
+	mgrt.Connect(mgNodeSource, mgNodePathA)
+	mgrt.Connect(mgNodeSource, mgNodePathB)
+	mgrt.Connect(mgNodePathA, mgNodeMerge)
+	mgrt.Connect(mgNodePathB, mgNodeMerge)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -344,6 +341,8 @@ func (p *Explicit) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Broadcast by default: every downstream gets every item.
+//
 // Broadcast is the pipeline declared at routing.mg:59.
 type Broadcast struct {
 	a Bag[int]
@@ -353,13 +352,13 @@ type Broadcast struct {
 
 // NewBroadcast returns a Broadcast with its parameters at their defaults.
 func NewBroadcast() *Broadcast {
-	p := &Broadcast{}
-	p.mgInit()
-	return p
+	mgP := &Broadcast{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Broadcast) mgInit() {}
+func (mgP *Broadcast) mgInit() {}
 
 // mgToBroadcast_Source holds one send function per downstream of stage "source", for to.NAME(v).
 type mgToBroadcast_Source struct {
@@ -374,7 +373,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line routing_mg.go:378
+//line routing_mg.go:377
 	return nil
 }
 
@@ -382,7 +381,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:386
+//line routing_mg.go:385
 	return nil
 }
 
@@ -390,7 +389,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:394
+//line routing_mg.go:393
 	return nil
 }
 
@@ -398,50 +397,46 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:402
+//line routing_mg.go:401
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Broadcast) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Broadcast"})
-	mgSource := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Broadcast) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Broadcast"})
+	mgNodeSource := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "source",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 64, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToBroadcast_Source{a: w.To(0), b: w.To(1), c: w.To(2)}
-		return func(ctx context.Context) error {
-			return p.mgStageSource(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToBroadcast_Source{a: mgW.To(0), b: mgW.To(1), c: mgW.To(2)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageSource(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgA := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "a",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 69, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageA
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageA
 	})
-	mgB := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeB := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "b",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 70, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageB
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageB
 	})
-	mgC := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeC := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "c",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "routing.mg", Line: 71, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageC
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageC
 	})
-	mgrt.Connect(mgSource, mgA)
-	mgrt.Connect(mgSource, mgB)
-	mgrt.Connect(mgSource, mgC)
-	return g
+	mgrt.Connect(mgNodeSource, mgNodeA)
+	mgrt.Connect(mgNodeSource, mgNodeB)
+	mgrt.Connect(mgNodeSource, mgNodeC)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -459,6 +454,9 @@ func (p *Broadcast) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// routing(round_robin): one downstream per item, in turn, starting with the
+// first listed.
+//
 // RoundRobin is the pipeline declared at routing.mg:81.
 type RoundRobin struct {
 	w1 Bag[int]
@@ -468,13 +466,13 @@ type RoundRobin struct {
 
 // NewRoundRobin returns a RoundRobin with its parameters at their defaults.
 func NewRoundRobin() *RoundRobin {
-	p := &RoundRobin{}
-	p.mgInit()
-	return p
+	mgP := &RoundRobin{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RoundRobin) mgInit() {}
+func (mgP *RoundRobin) mgInit() {}
 
 // mgToRoundRobin_Source holds one send function per downstream of stage "source", for to.NAME(v).
 type mgToRoundRobin_Source struct {
@@ -489,7 +487,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:493
+//line routing_mg.go:491
 	return nil
 }
 
@@ -497,7 +495,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:501
+//line routing_mg.go:499
 	return nil
 }
 
@@ -505,7 +503,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:509
+//line routing_mg.go:507
 	return nil
 }
 
@@ -513,50 +511,46 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:517
+//line routing_mg.go:515
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RoundRobin) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RoundRobin"})
-	mgSource := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RoundRobin) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RoundRobin"})
+	mgNodeSource := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "source",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToRoundRobin_Source{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
-		return func(ctx context.Context) error {
-			return p.mgStageSource(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRoundRobin_Source{w1: mgW.To(0), w2: mgW.To(1), w3: mgW.To(2)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageSource(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgW1 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeW1 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "w1",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 91, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageW1
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageW1
 	})
-	mgW2 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeW2 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "w2",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 92, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageW2
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageW2
 	})
-	mgW3 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeW3 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "w3",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 93, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageW3
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageW3
 	})
-	mgrt.Connect(mgSource, mgW1)
-	mgrt.Connect(mgSource, mgW2)
-	mgrt.Connect(mgSource, mgW3)
-	mgSource.SetRouting(mgrt.RoutingRoundRobin)
-	return g
+	mgrt.Connect(mgNodeSource, mgNodeW1)
+	mgrt.Connect(mgNodeSource, mgNodeW2)
+	mgrt.Connect(mgNodeSource, mgNodeW3)
+	mgNodeSource.SetRouting(mgrt.RoutingRoundRobin)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -574,6 +568,8 @@ func (p *RoundRobin) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Fan-in: three upstreams, one through the sequential rule, interleave into one stage.
+//
 // FanIn is the pipeline declared at routing.mg:102.
 type FanIn struct {
 	got Bag[int]
@@ -581,13 +577,13 @@ type FanIn struct {
 
 // NewFanIn returns a FanIn with its parameters at their defaults.
 func NewFanIn() *FanIn {
-	p := &FanIn{}
-	p.mgInit()
-	return p
+	mgP := &FanIn{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *FanIn) mgInit() {}
+func (mgP *FanIn) mgInit() {}
 
 // mgToFanIn_Odds holds one send function per downstream of stage "odds", for to.NAME(v).
 type mgToFanIn_Odds struct {
@@ -600,7 +596,7 @@ func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Od
 	for i := 1; i < 2000; i += 2 {
 		emit(i)
 	}
-//line routing_mg.go:604
+//line routing_mg.go:600
 	return nil
 }
 
@@ -615,7 +611,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 	for i := 0; i < 1000; i += 2 {
 		emit(i)
 	}
-//line routing_mg.go:619
+//line routing_mg.go:615
 	return nil
 }
 
@@ -623,7 +619,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:627
+//line routing_mg.go:623
 	return nil
 }
 
@@ -631,57 +627,53 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:635
+//line routing_mg.go:631
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *FanIn) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "FanIn"})
-	mgOdds := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *FanIn) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "FanIn"})
+	mgNodeOdds := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "odds",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 107, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToFanIn_Odds{merge: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageOdds(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToFanIn_Odds{merge: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageOdds(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgEvens := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeEvens := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "evens",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 112, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToFanIn_Evens{double: w.To(0)}
-		return func(ctx context.Context) error {
-			return p.mgStageEvens(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToFanIn_Evens{double: mgW.To(0)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageEvens(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "double",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "routing.mg", Line: 117, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 2},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDouble(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgMerge := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeMerge := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "merge",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 118, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageMerge
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageMerge
 	})
-	mgrt.Connect(mgOdds, mgMerge)
-	mgrt.Connect(mgEvens, mgDouble)
-	mgrt.Connect(mgDouble, mgMerge)
-	return g
+	mgrt.Connect(mgNodeOdds, mgNodeMerge)
+	mgrt.Connect(mgNodeEvens, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeMerge)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -699,6 +691,8 @@ func (p *FanIn) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Dynamic routing with to.NAME: each item goes to the one stage named.
+//
 // Dynamic is the pipeline declared at routing.mg:127.
 type Dynamic struct {
 	even Bag[int]
@@ -707,13 +701,13 @@ type Dynamic struct {
 
 // NewDynamic returns a Dynamic with its parameters at their defaults.
 func NewDynamic() *Dynamic {
-	p := &Dynamic{}
-	p.mgInit()
-	return p
+	mgP := &Dynamic{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Dynamic) mgInit() {}
+func (mgP *Dynamic) mgInit() {}
 
 // mgStageNumbers is stage "numbers" (routing.mg:132).
 func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
@@ -721,7 +715,7 @@ func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:725
+//line routing_mg.go:719
 	return nil
 }
 
@@ -739,7 +733,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 	} else {
 		to.odds(n * 3)
 	}
-//line routing_mg.go:743
+//line routing_mg.go:737
 	return nil
 }
 
@@ -747,7 +741,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:751
+//line routing_mg.go:745
 	return nil
 }
 
@@ -755,52 +749,48 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:759
+//line routing_mg.go:753
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Dynamic) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Dynamic"})
-	mgNumbers := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Dynamic) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Dynamic"})
+	mgNodeNumbers := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "numbers",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 132, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageNumbers(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageNumbers(mgCtx, mgEmit)
 		}
 	})
-	mgSplit := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSplit := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "split",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 137, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToDynamic_Split{evens: w.To(0), odds: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSplit(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToDynamic_Split{evens: mgW.To(0), odds: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSplit(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgEvens := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeEvens := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "evens",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 144, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageEvens
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageEvens
 	})
-	mgOdds := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeOdds := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "odds",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 145, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageOdds
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageOdds
 	})
-	mgrt.Connect(mgNumbers, mgSplit)
-	mgrt.Connect(mgSplit, mgEvens)
-	mgrt.Connect(mgSplit, mgOdds)
-	return g
+	mgrt.Connect(mgNodeNumbers, mgNodeSplit)
+	mgrt.Connect(mgNodeSplit, mgNodeEvens)
+	mgrt.Connect(mgNodeSplit, mgNodeOdds)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -818,6 +808,9 @@ func (p *Dynamic) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A named queue fed by a dynamic sender and a static one, shared by two
+// subscribers: each urgent item reaches exactly one of them.
+//
 // Jobs is the pipeline declared at routing.mg:155.
 type Jobs struct {
 	normal Bag[int]
@@ -827,13 +820,13 @@ type Jobs struct {
 
 // NewJobs returns a Jobs with its parameters at their defaults.
 func NewJobs() *Jobs {
-	p := &Jobs{}
-	p.mgInit()
-	return p
+	mgP := &Jobs{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Jobs) mgInit() {}
+func (mgP *Jobs) mgInit() {}
 
 // mgToJobs_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
 type mgToJobs_Gen struct {
@@ -847,7 +840,7 @@ func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) 
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line routing_mg.go:851
+//line routing_mg.go:844
 	return nil
 }
 
@@ -865,7 +858,7 @@ func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgTo
 	} else {
 		to.normal(n)
 	}
-//line routing_mg.go:869
+//line routing_mg.go:862
 	return nil
 }
 
@@ -880,7 +873,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 	if n%25 == 1 {
 		emit(1000 + n)
 	}
-//line routing_mg.go:884
+//line routing_mg.go:877
 	return nil
 }
 
@@ -888,7 +881,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:892
+//line routing_mg.go:885
 	return nil
 }
 
@@ -896,7 +889,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:900
+//line routing_mg.go:893
 	return nil
 }
 
@@ -904,80 +897,73 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:908
+//line routing_mg.go:901
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Jobs) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Jobs"})
-	mgUrgent := mgrt.Queue[int](g, mgrt.StageSpec{
+func (mgP *Jobs) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Jobs"})
+	mgNodeUrgent := mgrt.Queue[int](mgG, mgrt.StageSpec{
 		Name: "urgent",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 160, Col: 8},
 	})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 162, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToJobs_Gen{triage: w.To(0), escalate: w.To(1)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToJobs_Gen{triage: mgW.To(0), escalate: mgW.To(1)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgTriage := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeTriage := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "triage",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 167, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToJobs_Triage{urgent: w.To(0), normal: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageTriage(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToJobs_Triage{urgent: mgW.To(0), normal: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageTriage(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgEscalate := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeEscalate := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "escalate",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 174, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToJobs_Escalate{urgent: w.To(0)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageEscalate(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToJobs_Escalate{urgent: mgW.To(0)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageEscalate(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgNormal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeNormal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "normal",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 179, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageNormal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageNormal
 	})
-	mgFast1 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeFast1 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "fast1",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 180, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageFast1
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageFast1
 	})
-	mgFast2 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeFast2 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "fast2",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 181, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageFast2
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageFast2
 	})
-	mgrt.Connect(mgUrgent, mgFast1)
-	mgrt.Connect(mgUrgent, mgFast2)
-	mgrt.Connect(mgGen, mgTriage)
-	mgrt.Connect(mgGen, mgEscalate)
-	mgrt.Connect(mgTriage, mgUrgent)
-	mgrt.Connect(mgTriage, mgNormal)
-	mgrt.Connect(mgEscalate, mgUrgent)
-	return g
+	mgrt.Connect(mgNodeUrgent, mgNodeFast1)
+	mgrt.Connect(mgNodeUrgent, mgNodeFast2)
+	mgrt.Connect(mgNodeGen, mgNodeTriage)
+	mgrt.Connect(mgNodeGen, mgNodeEscalate)
+	mgrt.Connect(mgNodeTriage, mgNodeUrgent)
+	mgrt.Connect(mgNodeTriage, mgNodeNormal)
+	mgrt.Connect(mgNodeEscalate, mgNodeUrgent)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -995,6 +981,10 @@ func (p *Jobs) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Exact end of stream: two dynamic senders into sink, one fast, one slow that
+// starts sending only once fast has ended (Ruby ends sink at the first
+// sender's end and loses the slow one's items).
+//
 // EndOfStream is the pipeline declared at routing.mg:194.
 type EndOfStream struct {
 	Count int
@@ -1007,14 +997,14 @@ type EndOfStream struct {
 
 // NewEndOfStream returns a EndOfStream with its parameters at their defaults.
 func NewEndOfStream() *EndOfStream {
-	p := &EndOfStream{}
-	p.mgInit()
-	return p
+	mgP := &EndOfStream{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *EndOfStream) mgInit() {
-	p.Count = 30
+func (mgP *EndOfStream) mgInit() {
+	mgP.Count = 30
 }
 
 // mgToEndOfStream_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
@@ -1029,7 +1019,7 @@ func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEnd
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1033
+//line routing_mg.go:1023
 	return nil
 }
 
@@ -1043,7 +1033,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1047
+//line routing_mg.go:1037
 	return nil
 }
 
@@ -1065,7 +1055,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 	}
 	time.Sleep(time.Millisecond)
 	to.sink(1000 + n)
-//line routing_mg.go:1069
+//line routing_mg.go:1059
 	return nil
 }
 
@@ -1073,7 +1063,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1077
+//line routing_mg.go:1067
 	return nil
 }
 
@@ -1086,7 +1076,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1090
+//line routing_mg.go:1080
 	return nil
 }
 
@@ -1094,69 +1084,64 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1098
+//line routing_mg.go:1088
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *EndOfStream) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "EndOfStream"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *EndOfStream) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "EndOfStream"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 208, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToEndOfStream_Gen{fast: w.To(0), slow: w.To(1)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToEndOfStream_Gen{fast: mgW.To(0), slow: mgW.To(1)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgFast := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeFast := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fast",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 213, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToEndOfStream_Fast{sink: w.To(0), other: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageFast(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToEndOfStream_Fast{sink: mgW.To(0), other: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageFast(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgSlow := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "slow",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 216, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToEndOfStream_Slow{sink: w.To(0), other: w.To(1)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSlow(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToEndOfStream_Slow{sink: mgW.To(0), other: mgW.To(1)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSlow(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 227, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgOther := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeOther := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "other",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 228, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageOther
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageOther
 	})
-	mgrt.Connect(mgGen, mgFast)
-	mgrt.Connect(mgGen, mgSlow)
-	mgrt.Connect(mgFast, mgSink)
-	mgrt.Connect(mgFast, mgOther)
-	mgrt.Connect(mgSlow, mgSink)
-	mgrt.Connect(mgSlow, mgOther)
-	g.BeforeRun(p.mgHookBeforeRun)
-	mgFast.After(p.mgHookAfterFast)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeFast)
+	mgrt.Connect(mgNodeGen, mgNodeSlow)
+	mgrt.Connect(mgNodeFast, mgNodeSink)
+	mgrt.Connect(mgNodeFast, mgNodeOther)
+	mgrt.Connect(mgNodeSlow, mgNodeSink)
+	mgrt.Connect(mgNodeSlow, mgNodeOther)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	mgNodeFast.After(mgP.mgHookAfterFast)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1174,6 +1159,8 @@ func (p *EndOfStream) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// await is accepted for Ruby ports and has no effect.
+//
 // Await is the pipeline declared at routing.mg:241.
 type Await struct {
 	got Bag[int]
@@ -1181,13 +1168,13 @@ type Await struct {
 
 // NewAwait returns a Await with its parameters at their defaults.
 func NewAwait() *Await {
-	p := &Await{}
-	p.mgInit()
-	return p
+	mgP := &Await{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *Await) mgInit() {}
+func (mgP *Await) mgInit() {}
 
 // mgStageGen is stage "gen" (routing.mg:246).
 func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -1195,7 +1182,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1199
+//line routing_mg.go:1186
 	return nil
 }
 
@@ -1203,7 +1190,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1207
+//line routing_mg.go:1194
 	return nil
 }
 
@@ -1211,43 +1198,40 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1215
+//line routing_mg.go:1202
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *Await) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Await"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *Await) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Await"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 246, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgA := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "a",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 251, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageA(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgSink := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 252, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageSink
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageSink
 	})
-	mgrt.Connect(mgGen, mgA)
-	mgrt.Connect(mgA, mgSink)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeSink)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1265,6 +1249,9 @@ func (p *Await) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// Round robin from a stage on three goroutines: still one downstream per item
+// in turn, so each gets a third.
+//
 // RoundRobinThreads is the pipeline declared at routing.mg:262.
 type RoundRobinThreads struct {
 	w1 Bag[int]
@@ -1274,13 +1261,13 @@ type RoundRobinThreads struct {
 
 // NewRoundRobinThreads returns a RoundRobinThreads with its parameters at their defaults.
 func NewRoundRobinThreads() *RoundRobinThreads {
-	p := &RoundRobinThreads{}
-	p.mgInit()
-	return p
+	mgP := &RoundRobinThreads{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *RoundRobinThreads) mgInit() {}
+func (mgP *RoundRobinThreads) mgInit() {}
 
 // mgStageSource is stage "source" (routing.mg:267).
 func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) error {
@@ -1288,7 +1275,7 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 	for i := 0; i < 300; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1292
+//line routing_mg.go:1279
 	return nil
 }
 
@@ -1303,7 +1290,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1307
+//line routing_mg.go:1294
 	return nil
 }
 
@@ -1311,7 +1298,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1315
+//line routing_mg.go:1302
 	return nil
 }
 
@@ -1319,7 +1306,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1323
+//line routing_mg.go:1310
 	return nil
 }
 
@@ -1327,62 +1314,57 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1331
+//line routing_mg.go:1318
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *RoundRobinThreads) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RoundRobinThreads"})
-	mgSource := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *RoundRobinThreads) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "RoundRobinThreads"})
+	mgNodeSource := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "source",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 267, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageSource(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageSource(mgCtx, mgEmit)
 		}
 	})
-	mgSpread := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSpread := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "spread",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "routing.mg", Line: 272, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 3},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		to := mgToRoundRobinThreads_Spread{w1: w.To(0), w2: w.To(1), w3: w.To(2)}
-		return func(ctx context.Context, in int) error {
-			return p.mgStageSpread(ctx, in, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToRoundRobinThreads_Spread{w1: mgW.To(0), w2: mgW.To(1), w3: mgW.To(2)}
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageSpread(mgCtx, mgIn, mgEmit, mgTo)
 		}
 	})
-	mgW1 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeW1 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "w1",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 275, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageW1
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageW1
 	})
-	mgW2 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeW2 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "w2",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 276, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageW2
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageW2
 	})
-	mgW3 := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeW3 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "w3",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 277, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageW3
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageW3
 	})
-	mgrt.Connect(mgSource, mgSpread)
-	mgrt.Connect(mgSpread, mgW1)
-	mgrt.Connect(mgSpread, mgW2)
-	mgrt.Connect(mgSpread, mgW3)
-	mgSpread.SetRouting(mgrt.RoutingRoundRobin)
-	return g
+	mgrt.Connect(mgNodeSource, mgNodeSpread)
+	mgrt.Connect(mgNodeSpread, mgNodeW1)
+	mgrt.Connect(mgNodeSpread, mgNodeW2)
+	mgrt.Connect(mgNodeSpread, mgNodeW3)
+	mgNodeSpread.SetRouting(mgrt.RoutingRoundRobin)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1400,6 +1382,9 @@ func (p *RoundRobinThreads) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// One edge declared on both sides (to on the sender, from on the receiver) is
+// one edge: items are not delivered twice. The producer routes dynamically.
+//
 // EdgeSet is the pipeline declared at routing.mg:282.
 type EdgeSet struct {
 	got Bag[int]
@@ -1408,13 +1393,13 @@ type EdgeSet struct {
 
 // NewEdgeSet returns a EdgeSet with its parameters at their defaults.
 func NewEdgeSet() *EdgeSet {
-	p := &EdgeSet{}
-	p.mgInit()
-	return p
+	mgP := &EdgeSet{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *EdgeSet) mgInit() {}
+func (mgP *EdgeSet) mgInit() {}
 
 // mgToEdgeSet_Gen holds one send function per downstream of stage "gen", for to.NAME(v).
 type mgToEdgeSet_Gen struct {
@@ -1432,7 +1417,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 			to.odd(i)
 		}
 	}
-//line routing_mg.go:1436
+//line routing_mg.go:1421
 	return nil
 }
 
@@ -1440,7 +1425,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1444
+//line routing_mg.go:1429
 	return nil
 }
 
@@ -1448,41 +1433,38 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1452
+//line routing_mg.go:1437
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *EdgeSet) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "EdgeSet"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *EdgeSet) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "EdgeSet"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 287, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		to := mgToEdgeSet_Gen{keep: w.To(0), odd: w.To(1)}
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit, to)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		mgTo := mgToEdgeSet_Gen{keep: mgW.To(0), odd: mgW.To(1)}
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit, mgTo)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 296, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgOdd := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeOdd := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "odd",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 297, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageOdd
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageOdd
 	})
-	mgrt.Connect(mgGen, mgKeep)
-	mgrt.Connect(mgGen, mgOdd)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeKeep)
+	mgrt.Connect(mgNodeGen, mgNodeOdd)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -131,9 +131,12 @@ var suffixStage = &Suffix{S: "!"}
 // Got returns what the consumer received.
 func (p *CustomStage) Got() []string { return p.got.Items() }
 
+// Every producer shape feeds one consumer: a body, three bound functions and
+// a bound method.
+//
 // ProducerForms is the pipeline declared at stages.mg:49.
 //
-//line stages_mg.go:137
+//line stages_mg.go:140
 type ProducerForms struct {
 	Base int
 
@@ -142,14 +145,14 @@ type ProducerForms struct {
 
 // NewProducerForms returns a ProducerForms with its parameters at their defaults.
 func NewProducerForms() *ProducerForms {
-	p := &ProducerForms{}
-	p.mgInit()
-	return p
+	mgP := &ProducerForms{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *ProducerForms) mgInit() {
-	p.Base = 40
+func (mgP *ProducerForms) mgInit() {
+	mgP.Base = 40
 }
 
 // mgStageBody is stage "body" (stages.mg:56).
@@ -158,32 +161,32 @@ func (p *ProducerForms) mgStageBody(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line stages_mg.go:162
+//line stages_mg.go:165
 	return nil
 }
 
 // mgStagePlain is stage "plain" (stages.mg:61).
-func (p *ProducerForms) mgStagePlain(ctx context.Context, emit func(int)) error {
-	PlainNumbers(emit)
+func (mgP *ProducerForms) mgStagePlain(mgCtx context.Context, mgEmit func(int)) error {
+	PlainNumbers(mgEmit)
 	return nil
 }
 
 // mgStageWithctx is stage "withctx" (stages.mg:62).
-func (p *ProducerForms) mgStageWithctx(ctx context.Context, emit func(int)) error {
-	return CtxNumbers(ctx, emit)
+func (mgP *ProducerForms) mgStageWithctx(mgCtx context.Context, mgEmit func(int)) error {
+	return CtxNumbers(mgCtx, mgEmit)
 }
 
 // mgStageSeq is stage "seq" (stages.mg:63).
-func (p *ProducerForms) mgStageSeq(ctx context.Context, emit func(int)) error {
-	for v := range SeqNumbers() {
-		emit(v)
+func (mgP *ProducerForms) mgStageSeq(mgCtx context.Context, mgEmit func(int)) error {
+	for mgV := range SeqNumbers() {
+		mgEmit(mgV)
 	}
 	return nil
 }
 
 // mgStageMethod is stage "method" (stages.mg:64).
-func (p *ProducerForms) mgStageMethod(ctx context.Context, emit func(int)) error {
-	p.gen(emit)
+func (mgP *ProducerForms) mgStageMethod(mgCtx context.Context, mgEmit func(int)) error {
+	mgP.gen(mgEmit)
 	return nil
 }
 
@@ -191,79 +194,73 @@ func (p *ProducerForms) mgStageMethod(ctx context.Context, emit func(int)) error
 func (p *ProducerForms) mgStageCollect(ctx context.Context, n int) error {
 //line stages.mg:67:2
 	p.got.Add(n)
-//line stages_mg.go:195
+//line stages_mg.go:198
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *ProducerForms) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ProducerForms"})
-	mgBody := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *ProducerForms) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ProducerForms"})
+	mgNodeBody := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "body",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 56, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageBody(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageBody(mgCtx, mgEmit)
 		}
 	})
-	mgPlain := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodePlain := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name:           "plain",
-		Kind:           mgrt.KindProducer,
 		Pos:            mgrt.Pos{File: "stages.mg", Line: 61, Col: 11},
 		ConcurrentEmit: true,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStagePlain(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStagePlain(mgCtx, mgEmit)
 		}
 	})
-	mgWithctx := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeWithctx := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name:           "withctx",
-		Kind:           mgrt.KindProducer,
 		Pos:            mgrt.Pos{File: "stages.mg", Line: 62, Col: 11},
 		ConcurrentEmit: true,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageWithctx(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageWithctx(mgCtx, mgEmit)
 		}
 	})
-	mgSeq := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeSeq := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "seq",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 63, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageSeq(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageSeq(mgCtx, mgEmit)
 		}
 	})
-	mgMethod := mgrt.Producer(g, mgrt.StageSpec{
+	mgNodeMethod := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name:           "method",
-		Kind:           mgrt.KindProducer,
 		Pos:            mgrt.Pos{File: "stages.mg", Line: 64, Col: 11},
 		ConcurrentEmit: true,
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageMethod(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageMethod(mgCtx, mgEmit)
 		}
 	})
-	mgCollect := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 66, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageCollect
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageCollect
 	})
-	mgrt.Connect(mgBody, mgCollect)
-	mgrt.Connect(mgPlain, mgCollect)
-	mgrt.Connect(mgWithctx, mgCollect)
-	mgrt.Connect(mgSeq, mgCollect)
-	mgrt.Connect(mgMethod, mgCollect)
-	return g
+	mgrt.Connect(mgNodeBody, mgNodeCollect)
+	mgrt.Connect(mgNodePlain, mgNodeCollect)
+	mgrt.Connect(mgNodeWithctx, mgNodeCollect)
+	mgrt.Connect(mgNodeSeq, mgNodeCollect)
+	mgrt.Connect(mgNodeMethod, mgNodeCollect)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -281,6 +278,8 @@ func (p *ProducerForms) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A processor and a consumer bound to Go functions, the consumer a method.
+//
 // BoundStages is the pipeline declared at stages.mg:102.
 type BoundStages struct {
 	got Bag[string]
@@ -288,13 +287,13 @@ type BoundStages struct {
 
 // NewBoundStages returns a BoundStages with its parameters at their defaults.
 func NewBoundStages() *BoundStages {
-	p := &BoundStages{}
-	p.mgInit()
-	return p
+	mgP := &BoundStages{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *BoundStages) mgInit() {}
+func (mgP *BoundStages) mgInit() {}
 
 // mgStageWords is stage "words" (stages.mg:107).
 func (p *BoundStages) mgStageWords(ctx context.Context, emit func(string)) error {
@@ -302,72 +301,68 @@ func (p *BoundStages) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", ""} {
 		emit(w)
 	}
-//line stages_mg.go:306
+//line stages_mg.go:305
 	return nil
 }
 
 // mgStageUpper is stage "upper" (stages.mg:112).
-func (p *BoundStages) mgStageUpper(ctx context.Context, in string, emit func(string)) error {
-	emit(Upper(in))
+func (mgP *BoundStages) mgStageUpper(mgCtx context.Context, mgIn string, mgEmit func(string)) error {
+	mgEmit(Upper(mgIn))
 	return nil
 }
 
 // mgStageTwice is stage "twice" (stages.mg:113).
-func (p *BoundStages) mgStageTwice(ctx context.Context, in string, emit func(string)) error {
-	Twice(in, emit)
+func (mgP *BoundStages) mgStageTwice(mgCtx context.Context, mgIn string, mgEmit func(string)) error {
+	Twice(mgIn, mgEmit)
 	return nil
 }
 
 // mgStageStore is stage "store" (stages.mg:114).
-func (p *BoundStages) mgStageStore(ctx context.Context, in string) error {
-	return p.store(in)
+func (mgP *BoundStages) mgStageStore(mgCtx context.Context, mgIn string) error {
+	return mgP.store(mgIn)
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *BoundStages) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BoundStages"})
-	mgWords := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *BoundStages) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BoundStages"})
+	mgNodeWords := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "words",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 107, Col: 11},
-	}, func(w *mgrt.Emitter[string]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageWords(ctx, emit)
+	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageWords(mgCtx, mgEmit)
 		}
 	})
-	mgUpper := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeUpper := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "upper",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 112, Col: 12},
-	}, func(w *mgrt.Emitter[string]) func(ctx context.Context, in string) error {
-		emit := w.Emit
-		return func(ctx context.Context, in string) error {
-			return p.mgStageUpper(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context, mgIn string) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn string) error {
+			return mgP.mgStageUpper(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTwice := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeTwice := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:           "twice",
-		Kind:           mgrt.KindProcessor,
 		Pos:            mgrt.Pos{File: "stages.mg", Line: 113, Col: 12},
 		ConcurrentEmit: true,
-	}, func(w *mgrt.Emitter[string]) func(ctx context.Context, in string) error {
-		emit := w.Emit
-		return func(ctx context.Context, in string) error {
-			return p.mgStageTwice(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context, mgIn string) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn string) error {
+			return mgP.mgStageTwice(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgStore := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeStore := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "store",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 114, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in string) error {
-		return p.mgStageStore
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn string) error {
+		return mgP.mgStageStore
 	})
-	mgrt.Connect(mgWords, mgUpper)
-	mgrt.Connect(mgUpper, mgTwice)
-	mgrt.Connect(mgTwice, mgStore)
-	return g
+	mgrt.Connect(mgNodeWords, mgNodeUpper)
+	mgrt.Connect(mgNodeUpper, mgNodeTwice)
+	mgrt.Connect(mgNodeTwice, mgNodeStore)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -385,6 +380,9 @@ func (p *BoundStages) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// An accumulator without a body: full batches of max_size, the rest flushed
+// at the end.
+//
 // AccSize is the pipeline declared at stages.mg:127.
 type AccSize struct {
 	Count int
@@ -394,14 +392,14 @@ type AccSize struct {
 
 // NewAccSize returns a AccSize with its parameters at their defaults.
 func NewAccSize() *AccSize {
-	p := &AccSize{}
-	p.mgInit()
-	return p
+	mgP := &AccSize{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *AccSize) mgInit() {
-	p.Count = 10
+func (mgP *AccSize) mgInit() {
+	mgP.Count = 10
 }
 
 // mgStageGen is stage "gen" (stages.mg:134).
@@ -410,7 +408,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:414
+//line stages_mg.go:412
 	return nil
 }
 
@@ -418,38 +416,35 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:422
+//line stages_mg.go:420
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *AccSize) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AccSize"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *AccSize) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AccSize"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 134, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgGroup := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeGroup := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "group",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 140, Col: 14},
 	}, 4, 0)
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 142, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgGroup)
-	mgrt.Connect(mgGroup, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeGroup)
+	mgrt.Connect(mgNodeGroup, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -467,6 +462,8 @@ func (p *AccSize) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// An accumulator with a body: it receives each batch and emits its sum.
+//
 // AccBody is the pipeline declared at stages.mg:148.
 type AccBody struct {
 	got Bag[int]
@@ -474,13 +471,13 @@ type AccBody struct {
 
 // NewAccBody returns a AccBody with its parameters at their defaults.
 func NewAccBody() *AccBody {
-	p := &AccBody{}
-	p.mgInit()
-	return p
+	mgP := &AccBody{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *AccBody) mgInit() {}
+func (mgP *AccBody) mgInit() {}
 
 // mgStageGen is stage "gen" (stages.mg:153).
 func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -488,7 +485,7 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 25; i++ {
 		emit(i)
 	}
-//line stages_mg.go:492
+//line stages_mg.go:489
 	return nil
 }
 
@@ -500,7 +497,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 		total += v
 	}
 	emit(total)
-//line stages_mg.go:504
+//line stages_mg.go:501
 	return nil
 }
 
@@ -508,43 +505,40 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:512
+//line stages_mg.go:509
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *AccBody) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AccBody"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *AccBody) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AccBody"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 153, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgSums := mgrt.Accumulator[int, int](g, mgrt.StageSpec{
+	mgNodeSums := mgrt.Accumulator[int, int](mgG, mgrt.StageSpec{
 		Name: "sums",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 159, Col: 14},
-	}, 10, 0, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in []int) error {
-			return p.mgStageSums(ctx, in, emit)
+	}, 10, 0, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn []int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn []int) error {
+			return mgP.mgStageSums(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 167, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgSums)
-	mgrt.Connect(mgSums, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeSums)
+	mgrt.Connect(mgNodeSums, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -562,6 +556,10 @@ func (p *AccBody) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// An accumulator with max_wait flushes a partial batch while the producer
+// still runs: the producer emits 3 items, then waits for the consumer to
+// receive them before it emits the last one.
+//
 // AccTime is the pipeline declared at stages.mg:185.
 type AccTime struct {
 	got      Bag[[]int]
@@ -572,13 +570,13 @@ type AccTime struct {
 
 // NewAccTime returns a AccTime with its parameters at their defaults.
 func NewAccTime() *AccTime {
-	p := &AccTime{}
-	p.mgInit()
-	return p
+	mgP := &AccTime{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *AccTime) mgInit() {}
+func (mgP *AccTime) mgInit() {}
 
 // mgStageGen is stage "gen" (stages.mg:197).
 func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -592,7 +590,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:596
+//line stages_mg.go:594
 	return nil
 }
 
@@ -600,7 +598,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:604
+//line stages_mg.go:602
 	return nil
 }
 
@@ -609,7 +607,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:214:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:613
+//line stages_mg.go:611
 	return nil
 }
 
@@ -617,44 +615,41 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:621
+//line stages_mg.go:619
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *AccTime) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AccTime"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *AccTime) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "AccTime"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 197, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgGroup := mgrt.Accumulator[int, []int](g, mgrt.StageSpec{
+	mgNodeGroup := mgrt.Accumulator[int, []int](mgG, mgrt.StageSpec{
 		Name: "group",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 209, Col: 14},
-	}, 100, 30*time.Millisecond, func(w *mgrt.Emitter[[]int]) func(ctx context.Context, in []int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in []int) error {
-			return p.mgStageGroup(ctx, in, emit)
+	}, 100, 30*time.Millisecond, func(mgW *mgrt.Emitter[[]int]) func(mgCtx context.Context, mgIn []int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn []int) error {
+			return mgP.mgStageGroup(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 213, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgGroup)
-	mgrt.Connect(mgGroup, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeGroup)
+	mgrt.Connect(mgNodeGroup, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -672,6 +667,8 @@ func (p *AccTime) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// The same with the shorthand `batch N every D`.
+//
 // BatchEvery is the pipeline declared at stages.mg:220.
 type BatchEvery struct {
 	got      Bag[[]int]
@@ -682,13 +679,13 @@ type BatchEvery struct {
 
 // NewBatchEvery returns a BatchEvery with its parameters at their defaults.
 func NewBatchEvery() *BatchEvery {
-	p := &BatchEvery{}
-	p.mgInit()
-	return p
+	mgP := &BatchEvery{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *BatchEvery) mgInit() {}
+func (mgP *BatchEvery) mgInit() {}
 
 // mgStageGen is stage "gen" (stages.mg:232).
 func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
@@ -702,7 +699,7 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:706
+//line stages_mg.go:703
 	return nil
 }
 
@@ -711,7 +708,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:247:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:715
+//line stages_mg.go:712
 	return nil
 }
 
@@ -719,39 +716,36 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:723
+//line stages_mg.go:720
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *BatchEvery) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchEvery"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *BatchEvery) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchEvery"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 232, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 244, Col: 2},
 	}, 100, 30*time.Millisecond)
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 246, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgKeep)
-	g.BeforeRun(p.mgHookBeforeRun)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeKeep)
+	mgG.BeforeRun(mgP.mgHookBeforeRun)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -769,6 +763,9 @@ func (p *BatchEvery) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// batch inside a threads block, between stages on several goroutines: no
+// item is dropped (Ruby drops every item of a batch inside cow_fork).
+//
 // BatchThreads is the pipeline declared at stages.mg:259.
 type BatchThreads struct {
 	Count int
@@ -778,14 +775,14 @@ type BatchThreads struct {
 
 // NewBatchThreads returns a BatchThreads with its parameters at their defaults.
 func NewBatchThreads() *BatchThreads {
-	p := &BatchThreads{}
-	p.mgInit()
-	return p
+	mgP := &BatchThreads{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *BatchThreads) mgInit() {
-	p.Count = 1000
+func (mgP *BatchThreads) mgInit() {
+	mgP.Count = 1000
 }
 
 // mgStageGen is stage "gen" (stages.mg:268).
@@ -794,7 +791,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:798
+//line stages_mg.go:795
 	return nil
 }
 
@@ -802,7 +799,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:806
+//line stages_mg.go:803
 	return nil
 }
 
@@ -810,51 +807,47 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:814
+//line stages_mg.go:811
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *BatchThreads) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchThreads"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *BatchThreads) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "BatchThreads"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 268, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgPass := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodePass := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "pass",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "stages.mg", Line: 274, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStagePass(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStagePass(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 279, Col: 3},
 	}, 3, 0)
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "keep",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "stages.mg", Line: 282, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 4},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in []int) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn []int) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgGen, mgPass)
-	mgrt.Connect(mgPass, mgBatch)
-	mgrt.Connect(mgBatch, mgKeep)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodePass)
+	mgrt.Connect(mgNodePass, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -879,13 +872,13 @@ type CustomStage struct {
 
 // NewCustomStage returns a CustomStage with its parameters at their defaults.
 func NewCustomStage() *CustomStage {
-	p := &CustomStage{}
-	p.mgInit()
-	return p
+	mgP := &CustomStage{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *CustomStage) mgInit() {}
+func (mgP *CustomStage) mgInit() {}
 
 // mgStageWords is stage "words" (stages.mg:316).
 func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error {
@@ -893,7 +886,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", "bad", "c"} {
 		emit(w)
 	}
-//line stages_mg.go:897
+//line stages_mg.go:890
 	return nil
 }
 
@@ -901,40 +894,37 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:905
+//line stages_mg.go:898
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *CustomStage) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CustomStage"})
-	mgWords := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *CustomStage) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "CustomStage"})
+	mgNodeWords := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "words",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 316, Col: 11},
-	}, func(w *mgrt.Emitter[string]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageWords(ctx, emit)
+	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageWords(mgCtx, mgEmit)
 		}
 	})
-	mgShout := mgrt.Custom[string, string](g, mgrt.StageSpec{
+	mgNodeShout := mgrt.Custom[string, string](mgG, mgrt.StageSpec{
 		Name:           "shout",
-		Kind:           mgrt.KindCustom,
 		Pos:            mgrt.Pos{File: "stages.mg", Line: 322, Col: 8},
 		Strategy:       mgrt.Strategy{Kind: mgrt.Threads, N: 2},
 		ConcurrentEmit: true,
 	}, suffixStage)
-	mgKeep := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "keep",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 324, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in string) error {
-		return p.mgStageKeep
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn string) error {
+		return mgP.mgStageKeep
 	})
-	mgrt.Connect(mgWords, mgShout)
-	mgrt.Connect(mgShout, mgKeep)
-	return g
+	mgrt.Connect(mgNodeWords, mgNodeShout)
+	mgrt.Connect(mgNodeShout, mgNodeKeep)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

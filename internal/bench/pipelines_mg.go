@@ -20,14 +20,14 @@ type W1a struct {
 
 // NewW1a returns a W1a with its parameters at their defaults.
 func NewW1a() *W1a {
-	p := &W1a{}
-	p.mgInit()
-	return p
+	mgP := &W1a{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *W1a) mgInit() {
-	p.N = 1000000
+func (mgP *W1a) mgInit() {
+	mgP.N = 1000000
 }
 
 // mgStageGen is stage "gen" (pipelines.mg:11).
@@ -65,49 +65,45 @@ func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *W1a) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W1a"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *W1a) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W1a"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 11, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "double",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 16, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDouble(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "inc",
-		Kind: mgrt.KindProcessor,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 17, Col: 12},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "total",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 18, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageTotal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageTotal
 	})
-	mgrt.Connect(mgGen, mgDouble)
-	mgrt.Connect(mgDouble, mgInc)
-	mgrt.Connect(mgInc, mgTotal)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeInc)
+	mgrt.Connect(mgNodeInc, mgNodeTotal)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -134,14 +130,14 @@ type W1b struct {
 
 // NewW1b returns a W1b with its parameters at their defaults.
 func NewW1b() *W1b {
-	p := &W1b{}
-	p.mgInit()
-	return p
+	mgP := &W1b{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *W1b) mgInit() {
-	p.N = 1000000
+func (mgP *W1b) mgInit() {
+	mgP.N = 1000000
 }
 
 // mgStageGen is stage "gen" (pipelines.mg:27).
@@ -150,7 +146,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:154
+//line pipelines_mg.go:150
 	return nil
 }
 
@@ -158,7 +154,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:162
+//line pipelines_mg.go:158
 	return nil
 }
 
@@ -166,7 +162,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:170
+//line pipelines_mg.go:166
 	return nil
 }
 
@@ -174,57 +170,53 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:178
+//line pipelines_mg.go:174
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *W1b) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W1b"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *W1b) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W1b"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 27, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "double",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 32, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 1},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDouble(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgInc := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeInc := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "inc",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 33, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 1},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageInc(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name:     "total",
-		Kind:     mgrt.KindConsumer,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 34, Col: 11},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 1},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageTotal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageTotal
 	})
-	mgrt.Connect(mgGen, mgDouble)
-	mgrt.Connect(mgDouble, mgInc)
-	mgrt.Connect(mgInc, mgTotal)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeInc)
+	mgrt.Connect(mgNodeInc, mgNodeTotal)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -251,14 +243,14 @@ type W2 struct {
 
 // NewW2 returns a W2 with its parameters at their defaults.
 func NewW2() *W2 {
-	p := &W2{}
-	p.mgInit()
-	return p
+	mgP := &W2{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *W2) mgInit() {
-	p.N = 1000000
+func (mgP *W2) mgInit() {
+	mgP.N = 1000000
 }
 
 // mgStageGen is stage "gen" (pipelines.mg:43).
@@ -267,7 +259,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:271
+//line pipelines_mg.go:263
 	return nil
 }
 
@@ -275,7 +267,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:279
+//line pipelines_mg.go:271
 	return nil
 }
 
@@ -283,44 +275,41 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:287
+//line pipelines_mg.go:279
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *W2) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W2"})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *W2) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W2"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 43, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgWork := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "work",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 48, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Threads, N: 8},
-	}, func(w *mgrt.Emitter[uint64]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageWork(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[uint64]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "total",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 49, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in uint64) error {
-		return p.mgStageTotal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn uint64) error {
+		return mgP.mgStageTotal
 	})
-	mgrt.Connect(mgGen, mgWork)
-	mgrt.Connect(mgWork, mgTotal)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeWork)
+	mgrt.Connect(mgNodeWork, mgNodeTotal)
+	return mgG
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -347,14 +336,14 @@ type W3 struct {
 
 // NewW3 returns a W3 with its parameters at their defaults.
 func NewW3() *W3 {
-	p := &W3{}
-	p.mgInit()
-	return p
+	mgP := &W3{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *W3) mgInit() {
-	p.N = 100000
+func (mgP *W3) mgInit() {
+	mgP.N = 100000
 }
 
 // mgStageGen is stage "gen" (pipelines.mg:58).
@@ -363,7 +352,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:367
+//line pipelines_mg.go:356
 	return nil
 }
 
@@ -375,7 +364,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 		s += v
 	}
 	emit(s)
-//line pipelines_mg.go:379
+//line pipelines_mg.go:368
 	return nil
 }
 
@@ -383,50 +372,46 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:387
+//line pipelines_mg.go:376
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *W3) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W3", Worker: mgrt.WorkerKey[W3](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *W3) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W3", Worker: mgrt.WorkerKey[W3](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 58, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgBatch := mgrt.Batch[int](g, mgrt.StageSpec{
+	mgNodeBatch := mgrt.Batch[int](mgG, mgrt.StageSpec{
 		Name: "batch",
-		Kind: mgrt.KindAccumulator,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 63, Col: 2},
 	}, 100, 0)
-	mgSquare := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeSquare := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "square",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 64, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.ProcessPerBatch, N: 4, IPC: "pipe"},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in []int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in []int) error {
-			return p.mgStageSquare(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn []int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn []int) error {
+			return mgP.mgStageSquare(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "total",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 71, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageTotal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageTotal
 	})
-	mgrt.Connect(mgGen, mgBatch)
-	mgrt.Connect(mgBatch, mgSquare)
-	mgrt.Connect(mgSquare, mgTotal)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeBatch)
+	mgrt.Connect(mgNodeBatch, mgNodeSquare)
+	mgrt.Connect(mgNodeSquare, mgNodeTotal)
+	return mgG
 }
 
 // mgParamsW3 carries W3's parameters to its worker processes.
@@ -435,30 +420,30 @@ type mgParamsW3 struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *W3) mgEncodeParams() ([]byte, error) {
+func (mgP *W3) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsW3{
-		N: p.N,
+		N: mgP.N,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *W3) mgDecodeParams(data []byte) error {
-	var v mgParamsW3
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *W3) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsW3
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.N = v.N
+	mgP.N = mgV.N
 	return nil
 }
 
 // The worker processes of W3 are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[W3](func(params []byte) (*mgrt.Graph, error) {
-	p := NewW3()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[W3](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewW3()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -485,14 +470,14 @@ type W4 struct {
 
 // NewW4 returns a W4 with its parameters at their defaults.
 func NewW4() *W4 {
-	p := &W4{}
-	p.mgInit()
-	return p
+	mgP := &W4{}
+	mgP.mgInit()
+	return mgP
 }
 
 // mgInit sets parameters to their defaults and creates nested pipelines.
-func (p *W4) mgInit() {
-	p.N = 1000000
+func (mgP *W4) mgInit() {
+	mgP.N = 1000000
 }
 
 // mgStageGen is stage "gen" (pipelines.mg:80).
@@ -501,7 +486,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:505
+//line pipelines_mg.go:490
 	return nil
 }
 
@@ -509,7 +494,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:513
+//line pipelines_mg.go:498
 	return nil
 }
 
@@ -517,44 +502,41 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:521
+//line pipelines_mg.go:506
 	return nil
 }
 
 // mgGraph builds the pipeline's graph on the runtime.
-func (p *W4) mgGraph() *mgrt.Graph {
-	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W4", Worker: mgrt.WorkerKey[W4](), Params: p.mgEncodeParams})
-	mgGen := mgrt.Producer(g, mgrt.StageSpec{
+func (mgP *W4) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W4", Worker: mgrt.WorkerKey[W4](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name: "gen",
-		Kind: mgrt.KindProducer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 80, Col: 11},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context) error {
-		emit := w.Emit
-		return func(ctx context.Context) error {
-			return p.mgStageGen(ctx, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
 		}
 	})
-	mgDouble := mgrt.Processor(g, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "double",
-		Kind:     mgrt.KindProcessor,
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 85, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Processes, N: 4},
-	}, func(w *mgrt.Emitter[int]) func(ctx context.Context, in int) error {
-		emit := w.Emit
-		return func(ctx context.Context, in int) error {
-			return p.mgStageDouble(ctx, in, emit)
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgTotal := mgrt.Consumer(g, mgrt.StageSpec{
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "total",
-		Kind: mgrt.KindConsumer,
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 86, Col: 11},
-	}, func(w *mgrt.Emitter[mgrt.Nothing]) func(ctx context.Context, in int) error {
-		return p.mgStageTotal
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageTotal
 	})
-	mgrt.Connect(mgGen, mgDouble)
-	mgrt.Connect(mgDouble, mgTotal)
-	return g
+	mgrt.Connect(mgNodeGen, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeTotal)
+	return mgG
 }
 
 // mgParamsW4 carries W4's parameters to its worker processes.
@@ -563,30 +545,30 @@ type mgParamsW4 struct {
 }
 
 // mgEncodeParams encodes the parameters for a new worker process.
-func (p *W4) mgEncodeParams() ([]byte, error) {
+func (mgP *W4) mgEncodeParams() ([]byte, error) {
 	return mgrt.Encode(mgParamsW4{
-		N: p.N,
+		N: mgP.N,
 	})
 }
 
 // mgDecodeParams sets the parameters a worker process was started with.
-func (p *W4) mgDecodeParams(data []byte) error {
-	var v mgParamsW4
-	if err := mgrt.Decode(data, &v); err != nil {
-		return err
+func (mgP *W4) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsW4
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
 	}
-	p.N = v.N
+	mgP.N = mgV.N
 	return nil
 }
 
 // The worker processes of W4 are this executable started again: registering
 // the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[W4](func(params []byte) (*mgrt.Graph, error) {
-	p := NewW4()
-	if err := p.mgDecodeParams(params); err != nil {
-		return nil, err
+var _ = mgrt.RegisterPipeline[W4](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewW4()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
 	}
-	return p.mgGraph(), nil
+	return mgP.mgGraph(), nil
 })
 
 // Run runs the pipeline until every stage has ended, and returns its result.

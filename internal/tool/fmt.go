@@ -10,12 +10,13 @@ import (
 	"strings"
 
 	"github.com/minigun-go/minigun/dsl"
+	"github.com/minigun-go/minigun/ir"
 )
 
 // cmdFmt rewrites the Ruby spellings of strategies to their names in the
-// language (DESIGN 2.4): thread_pool(N) → threads(N), cow_fork(N) →
-// process_per_batch(max: N), ipc_fork(N) → processes(N). Everything else is
-// kept as written.
+// language (DESIGN 2.4), as ir.Aliases lists them: thread_pool(N) →
+// threads(N), cow_fork(N) → process_per_batch(max: N), ipc_fork(N) →
+// processes(N). Everything else is kept as written.
 func cmdFmt(args []string, env Env) int {
 	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -70,13 +71,6 @@ func cmdFmt(args []string, env Env) int {
 	return status
 }
 
-// aliasOf maps a Ruby spelling to a function writing the canonical option.
-var aliasOf = map[string]func(args string) string{
-	"thread_pool": func(a string) string { return "threads(" + a + ")" },
-	"cow_fork":    func(a string) string { return "process_per_batch(max: " + a + ")" },
-	"ipc_fork":    func(a string) string { return "processes(" + a + ")" },
-}
-
 type edit struct {
 	start, end int
 	text       string
@@ -87,7 +81,7 @@ type edit struct {
 func canonicalSpelling(f *dsl.File) []byte {
 	var edits []edit
 	option := func(o *dsl.Option) {
-		rewrite, ok := aliasOf[o.Name]
+		alias, ok := ir.LookupAlias(o.Name) // the language's vocabulary
 		if !ok || !o.Parens {
 			return
 		}
@@ -101,7 +95,7 @@ func canonicalSpelling(f *dsl.File) []byte {
 			return
 		}
 		args := strings.TrimSpace(string(f.Src[start+open+1 : start+open+end]))
-		edits = append(edits, edit{start, start + open + end + 1, rewrite(args)})
+		edits = append(edits, edit{start, start + open + end + 1, alias.Rewrite(args)})
 	}
 	var members func([]*dsl.Member)
 	members = func(ms []*dsl.Member) {

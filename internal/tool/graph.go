@@ -56,16 +56,11 @@ func cmdGraph(args []string, env Env) int {
 func nodeLabel(n *ir.Node) string {
 	kind := n.Decl.Kind.String()
 	if n.Decl.IsBatch {
-		kind = fmt.Sprintf("batch %d", n.Decl.BatchSize)
+		kind = "batch " + n.Decl.BatchSize.String()
 	}
 	label := fmt.Sprintf("%s\n%s", lastSegment(n.Name), kind)
-	switch s := n.Decl.Strategy; s.Kind {
-	case ir.Threads:
-		label += fmt.Sprintf(" · threads(%d)", s.N)
-	case ir.ProcessPerBatch:
-		label += fmt.Sprintf(" · process_per_batch(max: %d)", s.N)
-	case ir.Processes:
-		label += fmt.Sprintf(" · processes(%d)", s.N)
+	if s := n.Decl.Strategy; s.Kind != ir.Inline {
+		label += " · " + s.String() // the vocabulary's canonical spelling
 	}
 	return label
 }

@@ -79,9 +79,12 @@ func cmdRun(args []string, env Env) int {
 		for {
 			select {
 			case s := <-sigs:
-				// Ctrl-C reaches the program with the whole process group; a
-				// SIGTERM sent to run alone is passed on.
-				if s == syscall.SIGTERM {
+				// Ctrl-C at a terminal reaches the program with the whole
+				// foreground process group: passing it on would make it a
+				// second signal, which stops the program at once. Any other
+				// SIGINT, and every SIGTERM, was sent to run alone (kill, a
+				// supervisor) and is passed on.
+				if s == syscall.SIGTERM || !terminalForeground() {
 					_ = cmd.Process.Signal(s)
 				}
 			case <-done:

@@ -142,3 +142,71 @@ func childrenOf(pid int) []string {
 	}
 	return out
 }
+
+// minigungen run passes on a SIGINT or SIGTERM sent to it alone (not to its
+// process group): the program stops as it does on its own signal, after_run
+// runs, and run exits with the program's status.
+func TestRunForwardsSignals(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		sig  syscall.Signal
+		code int
+	}{
+		{"sigint", syscall.SIGINT, 130},
+		{"sigterm", syscall.SIGTERM, 143},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			src := strings.Replace(slowSrc, "WORK", "threads(2)", 1)
+			if err := os.WriteFile(filepath.Join(dir, "slow.mg"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(self, "run", "slow.mg")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), asTool+"=1", "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
+			// A process group of its own: the signal reaches run alone, never
+			// the program through a terminal, even when the test runs in one.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			lines := bufio.NewScanner(out)
+			if !lines.Scan() || lines.Text() != "first" {
+				t.Fatalf("no first item: %q\n%s", lines.Text(), stderr.String())
+			}
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			var rest []string
+			for lines.Scan() {
+				rest = append(rest, lines.Text())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("minigungen run did not stop after %v\n%s", tc.sig, stderr.String())
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
+				t.Errorf("exit: %v, want status %d\n%s", err, tc.code, stderr.String())
+			}
+			if strings.Join(rest, "\n") != "after_run done>0: true" {
+				t.Errorf("after the signal the program printed %q, want after_run's line", rest)
+			}
+		})
+	}
+}

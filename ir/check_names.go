@@ -1,0 +1,146 @@
+package ir
+
+import (
+	"go/ast"
+)
+
+// allParams lists the parameters a pipeline value reaches: its own and
+// inherited, then those of its nested pipelines (its parents' first), each
+// with the fields that lead to it and its field in the worker mirror.
+func allParams(p *Pipeline, depth int) []ParamRef {
+	var out []ParamRef
+	for _, prm := range p.Params {
+		out = append(out, ParamRef{Param: prm, Mirror: prm.Name})
+	}
+	if depth > 100 {
+		return out // a pipeline that nests itself, reported by declare
+	}
+	var chain []*Pipeline
+	for q := p; q != nil; q = q.Extends {
+		chain = append([]*Pipeline{q}, chain...)
+	}
+	for _, q := range chain {
+		for _, n := range q.Nested {
+			for _, r := range allParams(n.Type, depth+1) {
+				out = append(out, ParamRef{
+					Param:  r.Param,
+					Path:   append([]string{n.Field}, r.Path...),
+					Mirror: Exported(n.Stage.QName) + "_" + r.Mirror,
+				})
+			}
+		}
+	}
+	return out
+}
+
+// checkNames refuses user names that would collide with generated ones: a
+// param or state field named like a generated method, a state field or a
+// go { } declaration that takes the reserved prefix, a go { } declaration
+// named like a generated type or constructor, a method of a go { } block on a
+// pipeline type named like a generated method or one of the type's fields.
+func (c *checker) checkNames() {
+	pipelines := map[string]*Pipeline{}
+	for _, pd := range c.order {
+		p := pd.ir
+		pipelines[p.Name] = p
+		for _, prm := range p.Params {
+			if prm.Owner != p || prm.DefaultFrom != p {
+				continue
+			}
+			for _, m := range generatedMembers {
+				if prm.Name == m {
+					c.diags.Errorf(prm.Pos, "parameter %q collides with the generated method %q of pipeline %q: choose another name", prm.Decl, m, p.Name)
+				}
+			}
+		}
+		for _, s := range p.State {
+			switch {
+			case hasReservedPrefix(s.Name):
+				c.diags.Errorf(s.Pos, "state field %q starts with %q, which is reserved for generated names", s.Name, Reserved)
+			case p.Extends != nil && s.Name == p.Extends.Name:
+				c.diags.Errorf(s.Pos, "state field %q collides with the parent pipeline that %q embeds", s.Name, p.Name)
+			}
+			for _, m := range generatedMembers {
+				if s.Name == m {
+					c.diags.Errorf(s.Pos, "state field %q collides with the generated method %q of pipeline %q: choose another name", s.Name, m, p.Name)
+				}
+			}
+		}
+	}
+	for _, gb := range c.goBlocks {
+		if gb.ast == nil {
+			continue
+		}
+		for _, d := range gb.ast.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv != nil && len(d.Recv.List) == 1 {
+					if p, ok := pipelines[baseIdent(d.Recv.List[0].Type)]; ok {
+						c.checkMethodName(gb, d.Name, p)
+					}
+					continue
+				}
+				c.checkDeclName(gb, d.Name, pipelines)
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						c.checkDeclName(gb, sp.Name, pipelines)
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							c.checkDeclName(gb, n, pipelines)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkDeclName checks a top-level declaration of a go { } block.
+func (c *checker) checkDeclName(gb *goBlockSrc, id *ast.Ident, pipelines map[string]*Pipeline) {
+	name := id.Name
+	pos := gb.pb.mgPos(id.Pos())
+	switch {
+	case name == "_" || name == "init":
+	case hasReservedPrefix(name):
+		c.diags.Errorf(pos, "%q starts with %q, which is reserved for generated names", name, Reserved)
+	case pipelines[name] != nil:
+		c.diags.Errorf(pos, "%q is the type generated for pipeline %q", name, name)
+	default:
+		for pn := range pipelines {
+			if name == Constructor(pn) {
+				c.diags.Errorf(pos, "%q is the constructor generated for pipeline %q", name, pn)
+			}
+		}
+	}
+}
+
+// checkMethodName checks a method that a go { } block declares on a pipeline type.
+func (c *checker) checkMethodName(gb *goBlockSrc, id *ast.Ident, p *Pipeline) {
+	name := id.Name
+	pos := gb.pb.mgPos(id.Pos())
+	if hasReservedPrefix(name) {
+		c.diags.Errorf(pos, "method %q starts with %q, which is reserved for generated names", name, Reserved)
+		return
+	}
+	for _, m := range generatedMembers {
+		if name == m {
+			c.diags.Errorf(pos, "method %q of %q collides with the generated method %q", name, p.Name, m)
+			return
+		}
+	}
+	fields := map[string]string{}
+	for _, prm := range p.Params {
+		fields[prm.Name] = "parameter"
+	}
+	for _, s := range p.State {
+		fields[s.Name] = "state field"
+	}
+	if p.Extends != nil {
+		fields[p.Extends.Name] = "embedded parent pipeline"
+	}
+	if what, ok := fields[name]; ok {
+		c.diags.Errorf(pos, "method %q of %q collides with its %s %q", name, p.Name, what, name)
+	}
+}
