@@ -112,7 +112,8 @@ func (sl *batchSlot) runItem(c *remote.Chunk) {
 	stopWatch := context.AfterFunc(run.Context(), p.stop)
 	var timer *time.Timer
 	if pb.timeout > 0 {
-		timer = time.AfterFunc(watchEvery, func() { sl.watch(p) })
+		var w watch
+		timer = time.AfterFunc(watchEvery, func() { sl.watch(p, &w) })
 	}
 	if !pb.tempfile {
 		err := p.send(c.Frame(), c.Values)
@@ -176,16 +177,16 @@ func (sl *batchSlot) finish(p *proc, stopWatch func() bool, timer *time.Timer) e
 }
 
 // watch kills the worker whose item ran past its timeout and the grace period.
-func (sl *batchSlot) watch(p *proc) {
+func (sl *batchSlot) watch(p *proc, w *watch) {
 	if p.eof.Load() {
 		return
 	}
-	id, since := sl.page.running()
-	if id != 0 && time.Since(since) > sl.pb.timeout+grace(sl.pb.timeout) {
+	id, ran := w.see(sl.page, time.Now())
+	if id != 0 && ran > sl.pb.timeout+grace(sl.pb.timeout) {
 		p.killWith(timeoutError(p.pid, sl.pb.timeout, id))
 		return
 	}
-	time.AfterFunc(watchEvery, func() { sl.watch(p) })
+	time.AfterFunc(watchEvery, func() { sl.watch(p, w) })
 }
 
 // read reads a worker's results: frames with outcomes are applied once the process has

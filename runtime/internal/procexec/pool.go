@@ -52,6 +52,7 @@ type poolSlot struct {
 	inflight []uint64 // ids sent to p, in order, not settled
 	sent     int      // items sent to p (recycle)
 	revoked  bool     // a revoke is pending for p
+	watch    watch    // what p runs, for the watchdog
 }
 
 // In-flight items per worker process. A worker gets enough to stay busy for windowTarget.
@@ -185,8 +186,14 @@ func (sl *poolSlot) sendOneByOne(p *proc, c *remote.Chunk, h remote.Handler) {
 	}
 }
 
-// forget removes an id from the slot's items in flight (under pl.mu).
+// forget removes an id from the slot's items in flight (under pl.mu). A worker settles its
+// items in the order it got them, so the id is almost always the first.
 func (sl *poolSlot) forget(id uint64) {
+	if len(sl.inflight) > 0 && sl.inflight[0] == id {
+		sl.inflight[0] = 0
+		sl.inflight = sl.inflight[1:]
+		return
+	}
 	if i := slices.Index(sl.inflight, id); i >= 0 {
 		sl.inflight = slices.Delete(sl.inflight, i, i+1)
 	}
@@ -377,6 +384,7 @@ func (sl *poolSlot) ended(p *proc, readErr, waitErr error) {
 		return
 	}
 	ran, _ := sl.page.running()
+	sl.watch = watch{}
 	if !slices.Contains(left, ran) {
 		ran = 0
 	}
@@ -423,16 +431,15 @@ func (pl *pool) check(now time.Time) {
 			idle = true
 		}
 	}
-	stuck := max(5*time.Millisecond, time.Duration(8*pl.avgNs))
+	stuck := max(3*watchEvery, time.Duration(8*pl.avgNs))
 	for _, sl := range pl.slots {
 		if sl.p == nil || !sl.ready {
 			continue
 		}
-		id, since := sl.page.running()
+		id, ran := sl.watch.see(sl.page, now)
 		if id == 0 {
 			continue
 		}
-		ran := now.Sub(since)
 		if pl.timeout > 0 && ran > pl.timeout+grace(pl.timeout) {
 			kills, killIDs = append(kills, sl.p), append(killIDs, id)
 			continue

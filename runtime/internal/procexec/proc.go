@@ -228,6 +228,7 @@ func (p *proc) killWith(cause error) {
 // must have been read to the end first.
 func (p *proc) wait() error {
 	err := p.cmd.Wait()
+	p.eof.Store(true)
 	p.mu.Lock()
 	p.waited = true
 	if p.kill != nil {

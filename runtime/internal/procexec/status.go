@@ -11,10 +11,11 @@ import (
 )
 
 // A status page is a small file mapped into the memory of the parent and of a worker: the
-// worker stores there the id of the item it runs and when it started, with two atomic writes
-// per item and no system call. When a worker dies, the parent reads which item it was running
-// (that item used an attempt; the others did not), and while it lives the parent sees how long
-// the item has run (timeout(D), and items stuck behind a slow one).
+// worker stores there the id of the item it runs and the number of the attempt, with a few
+// atomic writes per item and no system call nor clock read. When a worker dies, the parent
+// reads which item it was running (that item used an attempt; the others did not); while it
+// lives, the parent's watchdog sees how long an attempt has run from when it first saw it
+// (timeout(D), and items stuck behind a slow one).
 
 const pageSize = 64
 
@@ -56,12 +57,12 @@ func (p *page) word(i int) *atomic.Uint64 {
 	return (*atomic.Uint64)(unsafe.Pointer(&p.mem[i*8]))
 }
 
-// set records that item id started now (worker side).
+// set records that an attempt of item id starts (worker side).
 func (p *page) set(id uint64) {
 	if p == nil {
 		return
 	}
-	p.word(1).Store(uint64(time.Now().UnixNano()))
+	p.word(1).Add(1)
 	p.word(0).Store(id)
 }
 
@@ -72,16 +73,37 @@ func (p *page) clear() {
 	}
 }
 
-// running returns the item the worker runs (0: none) and since when.
-func (p *page) running() (uint64, time.Time) {
+// running returns the item the worker runs (0: none) and the number of its attempt in the
+// worker's life (it changes with every attempt).
+func (p *page) running() (id, attempt uint64) {
 	if p == nil {
-		return 0, time.Time{}
+		return 0, 0
 	}
-	id := p.word(0).Load()
+	id = p.word(0).Load()
 	if id == 0 {
-		return 0, time.Time{}
+		return 0, 0
 	}
-	return id, time.Unix(0, int64(p.word(1).Load()))
+	return id, p.word(1).Load()
+}
+
+// watch remembers when an attempt was first seen running, to time it.
+type watch struct {
+	id, attempt uint64
+	since       time.Time
+}
+
+// see returns how long the page's current attempt has been running, as far as the calls to
+// see tell (0 when none runs).
+func (w *watch) see(p *page, now time.Time) (uint64, time.Duration) {
+	id, a := p.running()
+	if id == 0 {
+		*w = watch{}
+		return 0, 0
+	}
+	if id != w.id || a != w.attempt {
+		*w = watch{id: id, attempt: a, since: now}
+	}
+	return id, now.Sub(w.since)
 }
 
 // reset clears the page for the next worker of a slot (parent side).

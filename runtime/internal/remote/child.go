@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minigun-go/minigun/runtime/internal/engine"
@@ -65,13 +66,17 @@ type child[In, Out any] struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// input, filled by the reader
-	mu      sync.Mutex
-	cond    sync.Cond
-	queue   []childItem[In]
-	eof     bool
-	stopped bool // told to stop: what has not started is dropped
-	served  bool // one batch (process_per_batch): its last item was taken
+	// input, filled by the reader; the run loop takes it in bulk into local
+	mu       sync.Mutex
+	cond     sync.Cond
+	queue    []childItem[In]
+	eof      bool
+	served   bool // one batch (process_per_batch): it was taken
+	local    []childItem[In]
+	marks    []atomic.Uint32 // of local's items: taken (to run or drop) or revoked, once
+	li       int
+	queued   atomic.Int64 // items received and not started
+	stopped  atomic.Bool  // told to stop: what has not started is dropped
 
 	// the results frame being built; under out (the body's emits flush it, and so does a
 	// timer while an item runs)
@@ -136,8 +141,7 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 		if !ok {
 			break
 		}
-		timed := c.runItem(it)
-		c.afterItem(timed)
+		c.runItem(it)
 	}
 	c.out.Lock()
 	c.timer.Stop()
@@ -178,6 +182,7 @@ func (c *child[In, Out]) read() {
 				}
 				c.queue = append(c.queue, childItem[In]{id: m.IDs[i], attempt: a, v: v})
 			}
+			c.queued.Add(int64(len(items)))
 			c.mu.Unlock()
 			c.cond.Signal()
 		case KindRevoke:
@@ -191,8 +196,9 @@ func (c *child[In, Out]) read() {
 // stop: finish the item that runs (its ctx is canceled) and report the others as dropped.
 func (c *child[In, Out]) stop() {
 	c.cancel()
+	c.stopped.Store(true)
 	c.mu.Lock()
-	c.stopped, c.eof = true, true
+	c.eof = true
 	c.mu.Unlock()
 	c.cond.Broadcast()
 }
@@ -209,12 +215,21 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 	for _, it := range c.queue {
 		if want[it.id] {
 			back = append(back, it.id)
+			delete(want, it.id)
 			continue
 		}
 		keep = append(keep, it)
 	}
 	clear(c.queue[len(keep):])
 	c.queue = keep
+	// The others may be taken by the run loop already: those it has not started are given
+	// back too (whoever marks an item first has it).
+	for i := range c.local {
+		if want[c.local[i].id] && c.marks[i].CompareAndSwap(itemWaiting, itemRevoked) {
+			back = append(back, c.local[i].id)
+		}
+	}
+	c.queued.Add(-int64(len(back)))
 	c.mu.Unlock()
 	if len(back) == 0 {
 		return
@@ -228,13 +243,44 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 }
 
 // next returns the next item, waiting for one; false once the input ended (and, with one
-// batch, once it is done).
+// batch, once it is done). Items are taken from the reader in bulk; one that was asked back
+// is skipped, one that comes after the worker was told to stop is reported as dropped.
 func (c *child[In, Out]) next() (childItem[In], bool) {
+	for {
+		if c.li == len(c.local) && !c.refill() {
+			return childItem[In]{}, false
+		}
+		i := c.li
+		c.li++
+		if !c.marks[i].CompareAndSwap(itemWaiting, itemTaken) {
+			continue // revoked: the reader reported it
+		}
+		c.queued.Add(-1)
+		it := c.local[i]
+		if !c.stopped.Load() {
+			return it, true
+		}
+		c.out.Lock()
+		c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusDropped})
+		c.out.Unlock()
+	}
+}
+
+// The states of an item the run loop has taken from the reader.
+const (
+	itemWaiting = iota
+	itemTaken   // to run (or to drop)
+	itemRevoked // given back
+)
+
+// refill takes what the reader received, waiting for it (and sending what is finished
+// first); false once the input ended.
+func (c *child[In, Out]) refill() bool {
 	c.mu.Lock()
 	for len(c.queue) == 0 {
 		if c.eof || c.once && c.served {
 			c.mu.Unlock()
-			return childItem[In]{}, false
+			return false
 		}
 		c.mu.Unlock()
 		c.out.Lock()
@@ -248,26 +294,26 @@ func (c *child[In, Out]) next() (childItem[In], bool) {
 			c.cond.Wait()
 		}
 	}
-	it := c.queue[0]
-	c.queue[0] = childItem[In]{}
-	c.queue = c.queue[1:]
-	if c.stopped {
-		c.mu.Unlock()
-		c.out.Lock()
-		c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusDropped})
-		c.out.Unlock()
-		return c.next()
+	clear(c.local)
+	c.local, c.queue, c.li = c.queue, c.local[:0], 0
+	if cap(c.marks) < len(c.local) {
+		c.marks = make([]atomic.Uint32, len(c.local), cap(c.local))
 	}
-	if c.once && len(c.queue) == 0 {
+	c.marks = c.marks[:len(c.local)]
+	for i := range c.marks {
+		c.marks[i].Store(itemWaiting)
+	}
+	if c.once {
 		c.served = true
 	}
 	c.mu.Unlock()
-	return it, true
+	return true
 }
 
-// runItem runs the attempts of one item and records its outcome. It reports whether the item
-// was timed.
-func (c *child[In, Out]) runItem(it childItem[In]) bool {
+// runItem runs the attempts of one item, records its outcome, and sends the frame when the
+// input is idle or the frame is full; otherwise the finished results go within flushAfter
+// (the timer), even if the next item runs long.
+func (c *child[In, Out]) runItem(it childItem[In]) {
 	timed := c.seen&c.mask == 0
 	c.seen++
 	var t0 time.Time
@@ -279,6 +325,7 @@ func (c *child[In, Out]) runItem(it childItem[In]) bool {
 	c.out.Lock()
 	c.w.SetFullAt(c.emitCap) // the Emitter is the body's: set from this goroutine
 	c.out.Unlock()
+	var o Outcome
 	for {
 		c.streamed, c.emitErr = false, nil
 		c.conn.Started(it.id) // each attempt: the transport times attempts
@@ -291,13 +338,7 @@ func (c *child[In, Out]) runItem(it childItem[In]) bool {
 			delta, err = takeState(c.state)
 		}
 		if err == nil {
-			c.out.Lock()
-			c.takePend()
-			n := len(c.emits) - c.doneEmits
-			c.doneEmits = len(c.emits)
-			c.partial = 0
-			c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusOK, Attempt: attempt, NEmit: int32(n), Delta: delta})
-			c.out.Unlock()
+			o = Outcome{ID: it.id, Status: StatusOK, Attempt: attempt, Delta: delta}
 			break
 		}
 		c.w.DiscardHeld()
@@ -314,20 +355,16 @@ func (c *child[In, Out]) runItem(it childItem[In]) bool {
 			c.state.Undo()
 		}
 		if int(attempt) > c.spec.Retry || c.stopping() || !c.backoff(attempt) {
-			c.out.Lock()
-			c.outcomes = append(c.outcomes, Outcome{ID: it.id, Status: StatusFailed, Attempt: attempt, Err: toWireErr(err)})
-			c.out.Unlock()
+			o = Outcome{ID: it.id, Status: StatusFailed, Attempt: attempt, Err: toWireErr(err)}
 			break
 		}
 		attempt++
 	}
 	c.conn.Finished()
 	c.cur = 0
+	var d time.Duration
 	if timed {
-		d := time.Since(t0)
-		c.out.Lock()
-		c.lat = append(c.lat, int64(d))
-		c.out.Unlock()
+		d = time.Since(t0)
 		switch {
 		case d < 200*time.Nanosecond:
 			c.mask = 255
@@ -339,14 +376,31 @@ func (c *child[In, Out]) runItem(it childItem[In]) bool {
 			c.mask = 0
 		}
 	}
-	return timed
+	idle := c.queued.Load() == 0
+	c.out.Lock()
+	defer c.out.Unlock()
+	if o.Status == StatusOK {
+		c.takePend()
+		o.NEmit = int32(len(c.emits) - c.doneEmits)
+		c.doneEmits = len(c.emits)
+		c.partial = 0
+	}
+	c.outcomes = append(c.outcomes, o)
+	if timed {
+		c.lat = append(c.lat, int64(d))
+	}
+	switch {
+	case idle, len(c.outcomes) >= maxDonePerMessage, len(c.emits) >= c.emitCap:
+		if err := c.flushLocked(); err != nil {
+			os.Exit(ExitLost)
+		}
+	case !c.armed:
+		c.armed = true
+		c.timer.Reset(flushAfter)
+	}
 }
 
-func (c *child[In, Out]) stopping() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stopped
-}
+func (c *child[In, Out]) stopping() bool { return c.stopped.Load() }
 
 // call runs one attempt of the body.
 func (c *child[In, Out]) call(v In) (err error) {
@@ -441,25 +495,6 @@ func (c *child[In, Out]) partialFlush() {
 	c.partial = c.cur
 	if err := c.flushLocked(); err != nil {
 		os.Exit(ExitLost)
-	}
-}
-
-// afterItem sends the frame when the input is idle or the frame is full; otherwise the
-// finished results go within flushAfter (the timer), even if the next item runs long.
-func (c *child[In, Out]) afterItem(timed bool) {
-	c.mu.Lock()
-	idle := len(c.queue) == 0
-	c.mu.Unlock()
-	c.out.Lock()
-	defer c.out.Unlock()
-	switch {
-	case idle, len(c.outcomes) >= maxDonePerMessage, len(c.emits) >= c.emitCap:
-		if err := c.flushLocked(); err != nil {
-			os.Exit(ExitLost)
-		}
-	case !c.armed && len(c.outcomes) > 0:
-		c.armed = true
-		c.timer.Reset(flushAfter)
 	}
 }
 

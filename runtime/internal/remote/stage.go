@@ -413,15 +413,25 @@ func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func
 		}
 	}
 	r := hd.r
+	settled := make([]settledItem[In], len(m.Outcomes))
 	r.mu.Lock()
-	for _, o := range m.Outcomes {
-		if rec, _ := r.lookup(o.ID); rec == nil {
+	for i, o := range m.Outcomes {
+		rec, k := r.lookup(o.ID)
+		if rec == nil {
 			r.mu.Unlock()
 			return nil, fmt.Errorf("a result for item %d, which is not in flight", o.ID)
 		}
+		settled[i] = settledItem[In]{rec: rec, k: k}
 	}
 	r.mu.Unlock()
-	return func() { hd.apply(m, emits) }, nil
+	return func() { hd.apply(m, emits, settled) }, nil
+}
+
+// settledItem is an item a results frame names: the worker that reported it is the only one
+// that holds it, so its record stays valid until the frame is applied.
+type settledItem[In any] struct {
+	rec *chunkRec[In]
+	k   int
 }
 
 // workerError is a failure that came from a worker.
@@ -430,20 +440,16 @@ func workerError(e WireErr, m *FromWorker) *RemoteError {
 }
 
 // apply settles the outcomes of a results frame and holds the emits sent ahead.
-func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out) {
+func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out, items []settledItem[In]) {
 	r, lane := hd.r, hd.lane
 	if m.Reset != 0 {
 		r.discardHeld(m.Reset)
 	}
+	held := r.anyHeld()
 	at := 0
-	for _, o := range m.Outcomes {
-		r.mu.Lock()
-		rec, k := r.lookup(o.ID)
+	for i, o := range m.Outcomes {
+		rec, k := items[i].rec, items[i].k
 		seq, sent, v := rec.seq+uint64(k), rec.attempt(k), rec.vals[k]
-		if o.Status != StatusRevoked {
-			r.settle(rec, o.ID)
-		}
-		r.mu.Unlock()
 		n := int(o.NEmit)
 		switch o.Status {
 		case StatusOK:
@@ -452,25 +458,34 @@ func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out) {
 			}
 			lane.Retried(int(o.Attempt - sent))
 			to := sliceTo(m.To, at, at+n)
-			if hp := r.takeHeld(o.ID); hp != nil {
+			if hp := r.takeHeldIf(held, o.ID); hp != nil {
 				hd.releaseHeld(seq, hp, emits[at:at+n], to)
 			} else {
 				lane.Release(seq, emits[at:at+n], to)
 			}
 		case StatusFailed:
-			r.discardHeld(o.ID)
+			r.discardHeldIf(held, o.ID)
 			lane.Retried(int(o.Attempt - sent))
 			lane.Fail(seq, v, workerError(o.Err, m), int(o.Attempt))
 		case StatusDropped:
-			r.discardHeld(o.ID)
+			r.discardHeldIf(held, o.ID)
 			lane.Drop(seq)
 		case StatusRevoked:
-			r.discardHeld(o.ID)
-			r.mu.Lock()
-			r.sendAgain(o.ID, 0)
-			r.mu.Unlock()
+			r.discardHeldIf(held, o.ID)
 		}
 		at += n
+	}
+	if len(m.Outcomes) > 0 {
+		r.mu.Lock()
+		for i, o := range m.Outcomes {
+			if o.Status == StatusRevoked {
+				r.sendAgain(o.ID, 0)
+				continue
+			}
+			r.settle(items[i].rec, o.ID)
+		}
+		r.cond.Broadcast()
+		r.mu.Unlock()
 	}
 	if m.Partial != 0 && at < len(emits) {
 		size := int64(m.Bytes) * int64(len(emits)-at) / int64(len(emits))
@@ -478,11 +493,6 @@ func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out) {
 	}
 	for _, d := range m.Lat {
 		lane.Latency(time.Duration(d))
-	}
-	if len(m.Outcomes) > 0 {
-		r.mu.Lock()
-		r.cond.Broadcast()
-		r.mu.Unlock()
 	}
 	lane.Poll()
 }
@@ -583,6 +593,26 @@ func (r *stageRun[In, Out]) hold(id uint64, vs []Out, to []int32, size int64) {
 	}
 	r.mu.Unlock()
 	hp.add(vs, to, size)
+}
+
+// anyHeld reports whether emits are held for some item (an item that emits a lot).
+func (r *stageRun[In, Out]) anyHeld() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.held) > 0
+}
+
+func (r *stageRun[In, Out]) takeHeldIf(any bool, id uint64) *held[Out] {
+	if !any {
+		return nil
+	}
+	return r.takeHeld(id)
+}
+
+func (r *stageRun[In, Out]) discardHeldIf(any bool, id uint64) {
+	if any {
+		r.discardHeld(id)
+	}
 }
 
 func (r *stageRun[In, Out]) takeHeld(id uint64) *held[Out] {
