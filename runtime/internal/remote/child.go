@@ -67,16 +67,16 @@ type child[In, Out any] struct {
 	cancel context.CancelFunc
 
 	// input, filled by the reader; the run loop takes it in bulk into local
-	mu       sync.Mutex
-	cond     sync.Cond
-	queue    []childItem[In]
-	eof      bool
-	served   bool // one batch (process_per_batch): it was taken
-	local    []childItem[In]
-	marks    []atomic.Uint32 // of local's items: taken (to run or drop) or revoked, once
-	li       int
-	queued   atomic.Int64 // items received and not started
-	stopped  atomic.Bool  // told to stop: what has not started is dropped
+	mu      sync.Mutex
+	cond    sync.Cond
+	queue   []childItem[In]
+	eof     bool
+	served  bool // one batch (process_per_batch): it was taken
+	local   []childItem[In]
+	marks   []atomic.Uint32 // of local's items: taken (to run or drop) or revoked, once
+	li      int
+	queued  atomic.Int64 // items received and not started
+	stopped atomic.Bool  // told to stop: what has not started is dropped
 
 	// the results frame being built; under out (the body's emits flush it, and so does a
 	// timer while an item runs)
