@@ -39,6 +39,9 @@ type Options struct {
 	DefaultPackage string
 	// Main adds a main function that runs the pipelines (minigungen build).
 	Main bool
+	// NoChains writes every stage on its own, without calling a chain's stages directly
+	// (ir.Chain): for comparing behaviour and speed.
+	NoChains bool
 }
 
 // File is one generated Go file.

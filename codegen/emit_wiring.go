@@ -60,6 +60,7 @@ func (g *gen) wiring(p *ir.Pipeline) {
 				b.Id(n.Var).Dot("SetRouting").Call(rt("RoutingRoundRobin"))
 			}
 		}
+		g.chainDecls(b, gr)
 		for _, h := range gr.Hooks {
 			method := jen.Id(h.Recv).Dot(h.Hook.Method)
 			switch h.Hook.Kind {
@@ -239,7 +240,7 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node) {
 			if hasTo(st) {
 				bb.Add(mgTo).Op(":=").Id(st.ToType).ValuesFunc(func(vg *jen.Group) {
 					for _, ref := range st.To {
-						vg.Id(ir.RouteField(st.To, ref)).Op(":").Add(g.toSender(n, ref))
+						vg.Id(ir.RouteField(st.To, ref)).Op(":").Add(g.toSender(n, ref, ir.WorkerVar))
 					}
 				})
 				args = append(args, mgTo)
@@ -251,6 +252,14 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node) {
 	}
 	ctxP := mgCtx.Clone().Add(ctxType())
 	switch {
+	case g.chained(n):
+		g.chainMember(b, v, n)
+	case g.chainHead(n) && st.Kind == ir.Producer:
+		b.Add(v).Add(rt("Producer")).Call(mgG, g.spec(n), g.chainBind(n, []jen.Code{ctxP}))
+	case g.chainHead(n) && st.Kind == ir.Processor:
+		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n), g.chainBind(n, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}))
+	case g.chainHead(n) && st.Kind == ir.Custom:
+		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n), g.chainBind(n, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}))
 	case st.Kind == ir.Producer:
 		b.Add(v).Add(rt("Producer")).Call(mgG, g.spec(n),
 			bind(n.Out, []jen.Code{ctxP}, []jen.Code{mgCtx}))
@@ -288,7 +297,7 @@ func (g *gen) durationValue(v ir.Value, recv string) *jen.Statement {
 // referenced reports whether the wiring of p names node n after creating it:
 // in an edge, a routing mode or a stage hook.
 func (g *gen) referenced(p *ir.Pipeline, n *ir.Node) bool {
-	if len(n.Outs) > 0 || len(n.Ins) > 0 || n.DeadLetter != nil || n.Decl.Routing == ir.RoundRobin {
+	if len(n.Outs) > 0 || len(n.Ins) > 0 || n.DeadLetter != nil || n.Decl.Routing == ir.RoundRobin || n.Chain != nil && !g.opts.NoChains {
 		return true
 	}
 	for _, m := range p.Graph.Nodes {
@@ -305,8 +314,8 @@ func (g *gen) referenced(p *ir.Pipeline, n *ir.Node) bool {
 }
 
 // toSender is the function behind to.NAME for one target of a stage: the
-// worker's sender for each output edge that goes to that target.
-func (g *gen) toSender(n *ir.Node, ref ir.NameRef) jen.Code {
+// sender of w (an Emitter variable) for each output edge that goes to that target.
+func (g *gen) toSender(n *ir.Node, ref ir.NameRef, w string) jen.Code {
 	var idx []int
 	for _, r := range n.Routes {
 		if r.Ref != ref {
@@ -325,11 +334,11 @@ func (g *gen) toSender(n *ir.Node, ref ir.NameRef) jen.Code {
 		// The target was dropped (for example by a reroute): sending to it is a no-op.
 		return jen.Func().Params(typ(n.Out)).Block()
 	case 1:
-		return id(ir.WorkerVar).Dot("To").Call(jen.Lit(idx[0]))
+		return jen.Id(w).Dot("To").Call(jen.Lit(idx[0]))
 	}
 	return jen.Func().Params(id(ir.ValueVar).Add(typ(n.Out))).BlockFunc(func(b *jen.Group) {
 		for _, i := range idx {
-			b.Id(ir.WorkerVar).Dot("To").Call(jen.Lit(i)).Call(id(ir.ValueVar))
+			b.Id(w).Dot("To").Call(jen.Lit(i)).Call(id(ir.ValueVar))
 		}
 	})
 }

@@ -343,7 +343,9 @@ type Graph struct {
 // that runs inline, has no queue_size of its own, and has exactly one input:
 // one static edge and no dead letters. Its sender has that edge as its only
 // output (no dead_letter, no to.NAME routes, no round robin) and is a producer
-// (which may only start a chain) or an inline processor or custom stage.
+// (which may only start a chain) or an inline processor or custom stage. No
+// stage of a chain retries, times out, is ordered or emits from goroutines it
+// starts: each emit can be a direct call of the next body.
 type Chain struct {
 	Nodes []*Node
 }

@@ -34,6 +34,19 @@ func Exported(name string) string {
 	return b.String()
 }
 
+// FusedVar is the variable of the handle of the i-th stage of a chain.
+func FusedVar(i int) string { return "mgF" + itoa(i) }
+
+// ChainCallVar is the variable of the function that calls the i-th stage of a chain.
+func ChainCallVar(i int) string { return "mgCall" + itoa(i) }
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
 // flagName turns a parameter name into a flag: Count → count, MaxItems → max-items.
 func flagName(name string) string {
 	rs := []rune(name)
@@ -128,6 +141,11 @@ const (
 	DataVar   = "mgData"   // encoded parameters
 	ParamsVar = "mgParams" // encoded parameters given to a worker's build function
 	SetVar    = "mgSet"    // the parameters given on a built binary's command line
+
+	ChainCtxVar   = "mgChainCtx" // the context of the item a chain runs
+	ChainLastVar  = "mgLast"     // the emit of a chain's last stage, to its downstreams
+	ChainLastWVar = "mgLastW"    // the Emitter of a chain's last stage
+	StateVar      = "mgS"        // what a chained stage's Enter said
 )
 
 // Methods and package-level names of generated code.

@@ -1034,7 +1034,16 @@ func chainReceiver(n *Node) bool {
 	default:
 		return false
 	}
-	return st.Strategy.Kind == Inline && st.QueueSize.IsZero() && len(n.Ins) == 1 && !n.Ins[0].DeadLetter
+	return st.Strategy.Kind == Inline && st.QueueSize.IsZero() && len(n.Ins) == 1 && !n.Ins[0].DeadLetter &&
+		directlyCallable(n)
+}
+
+// directlyCallable reports whether a stage's body may be called directly by its sender's
+// emit: it holds no emits back (retry, ordered), has no deadline of its own, does not emit
+// from other goroutines, and sends no failed item to a dead-letter stage.
+func directlyCallable(n *Node) bool {
+	st := n.Decl
+	return st.Retry.IsZero() && st.Timeout.IsZero() && !st.ConcurrentEmit && !st.Ordered && n.DeadLetter == nil
 }
 
 // chainSender reports whether n may hand its items to a chain's next stage.
@@ -1049,5 +1058,6 @@ func chainSender(n *Node) bool {
 	default:
 		return false
 	}
-	return len(n.Outs) == 1 && n.DeadLetter == nil && !st.UsesTo && st.Routing == Broadcast
+	// A stage with to(...) may end a chain (its to.NAME senders are its own), not continue one.
+	return len(n.Outs) == 1 && n.DeadLetter == nil && len(st.To) == 0 && st.Routing == Broadcast && directlyCallable(n)
 }

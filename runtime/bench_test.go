@@ -11,7 +11,6 @@ import (
 // directly:
 //
 //	W1a  producer → x*2 → x+1 → sum, inline stages       vs a plain loop calling three functions
-//	     (also with GraphConfig.Fuse)
 //	W1b  the same with threads(1) on every stage          vs a goroutine per stage, one channel send
 //	                                                         per item per hop (and hand-batched sends)
 //	W2   producer → threads(8) small CPU work → sum        vs a worker pool of 8 goroutines
@@ -85,17 +84,6 @@ func runBench(b *testing.B, g *Graph) {
 func BenchmarkW1aInline(b *testing.B) {
 	total := 0
 	g := linearGraph(b.N, Strategy{}, &total)
-	b.ResetTimer()
-	runBench(b, g)
-	benchSink = total
-}
-
-// BenchmarkW1aInlineFused is W1a with GraphConfig.Fuse: the three inline stages run on one
-// goroutine behind the producer.
-func BenchmarkW1aInlineFused(b *testing.B) {
-	total := 0
-	g := linearGraph(b.N, Strategy{}, &total)
-	setConfig(g, func(c *GraphConfig) { c.Fuse = true })
 	b.ResetTimer()
 	runBench(b, g)
 	benchSink = total

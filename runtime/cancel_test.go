@@ -24,7 +24,7 @@ func endless(g *Graph, s StageSpec, emitted *atomic.Int64) *Node[Nothing, int] {
 // processed finish, flushes accumulators, counts the queued items as dropped, and reports
 // the run as canceled.
 func TestCancelMidRun(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		g := newGraph(GraphConfig{QueueSize: 100})
@@ -79,7 +79,7 @@ func TestCancelMidRun(t *testing.T) {
 // TestCancelBlockedProducer: a producer blocked on a full queue when the run is canceled
 // does not hang.
 func TestCancelBlockedProducer(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		g := newGraph(GraphConfig{QueueSize: 2})
@@ -128,7 +128,7 @@ func TestCanceledBeforeStart(t *testing.T) {
 }
 
 func TestHandleStop(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: 10})
 		var emitted atomic.Int64
 		src := endless(g, spec("src"), &emitted)
@@ -196,7 +196,7 @@ func TestCancelWithRetryBackoff(t *testing.T) {
 // TestCancelOrderedCapped: cancellation with an ordered stage under max_threads does not hang
 // and keeps the emitted items in order.
 func TestCancelOrderedCapped(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		g := newGraph(GraphConfig{MaxThreads: 3, QueueSize: 20})

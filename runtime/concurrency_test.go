@@ -40,7 +40,7 @@ func (b *barrier) wait() bool {
 
 // TestThreadsReallyConcurrent: threads(4) runs 4 bodies at once, or the barrier would time out.
 func TestThreadsReallyConcurrent(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		const n = 4
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 3*n)
@@ -76,7 +76,7 @@ func TestThreadsReallyConcurrent(t *testing.T) {
 // TestBackpressure: with a small queue and a consumer that does not consume, the producer
 // gets only a bounded number of items ahead.
 func TestBackpressure(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		const queue = 4
 		g := newGraph(GraphConfig{QueueSize: queue})
 		var emitted atomic.Int64
@@ -164,7 +164,7 @@ func TestMaxThreads(t *testing.T) {
 }
 
 func TestOrdered(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: 50})
 		src := countTo(g, spec("src"), 2000)
 		s := threads("shuffle", 6)
@@ -213,7 +213,7 @@ func TestOrdered(t *testing.T) {
 }
 
 func TestBatchSizeAndEndFlush(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 95)
 		b := Batch[int](g, spec("batch"), 10, 0)
@@ -243,7 +243,7 @@ func TestBatchSizeAndEndFlush(t *testing.T) {
 // TestBatchMaxWait: a partial batch leaves when its oldest item has waited max_wait, while the
 // producer is still running.
 func TestBatchMaxWait(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		seen := make(chan []int, 10)
 		var waited time.Duration
@@ -286,7 +286,7 @@ func TestBatchMaxWait(t *testing.T) {
 }
 
 func TestAccumulatorWithBody(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 100)
 		s := spec("sum")

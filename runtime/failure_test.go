@@ -17,7 +17,7 @@ var errBoom = errors.New("boom")
 // TestRetryNoDuplicates: an item that fails twice after emitting is retried, and only the
 // successful attempt's emits go on.
 func TestRetryNoDuplicates(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		for _, strat := range []Strategy{{}, {Kind: Threads, N: 3}} {
 			g := newGraph(GraphConfig{})
 			src := countTo(g, spec("src"), 30)
@@ -75,7 +75,7 @@ func TestRetryNoDuplicates(t *testing.T) {
 }
 
 func TestDeadLetter(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 20)
 		s := spec("check")
@@ -148,7 +148,7 @@ func TestDeadLetterBatch(t *testing.T) {
 }
 
 func TestPanicIsFailure(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		for _, strat := range []Strategy{{}, {Kind: Threads, N: 2}} {
 			g := newGraph(GraphConfig{Pipeline: "p"})
 			src := countTo(g, spec("src"), 300)
@@ -200,7 +200,7 @@ func TestPanicIsFailure(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 4)
 		s := spec("wait")
@@ -225,7 +225,7 @@ func TestTimeout(t *testing.T) {
 // TestProducerError: the run fails with the producer's error, after everything it emitted has
 // been processed.
 func TestProducerError(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		for _, panics := range []bool{false, true} {
 			g := newGraph(GraphConfig{Pipeline: "p"})
 			s := StageSpec{Name: "gen", Pos: Pos{File: "p.mg", Line: 3, Col: 2}}
@@ -270,7 +270,7 @@ func TestProducerError(t *testing.T) {
 // TestFailFast: the first item failure fails the run and cancels it: an endless producer
 // stops.
 func TestFailFast(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{FailFast: true, QueueSize: 10})
 		src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {

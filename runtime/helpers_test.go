@@ -125,22 +125,11 @@ func stats(t *testing.T, res Result, name string) StageStats {
 	return s
 }
 
-// bothModes runs f with stage fusion on and off, so that every test covers both the queued
-// path and the fused path.
-func bothModes(t *testing.T, f func(t *testing.T, newGraph func(GraphConfig) *Graph)) {
-	for _, fuse := range []bool{true, false} {
-		name := "fused"
-		if !fuse {
-			name = "queued"
-		}
-		t.Run(name, func(t *testing.T) {
-			noLeak(t)
-			f(t, func(cfg GraphConfig) *Graph {
-				cfg.Fuse = fuse
-				return NewGraph(cfg)
-			})
-		})
-	}
+// graphTest runs f, checking that it leaks no goroutine.
+func graphTest(t *testing.T, f func(t *testing.T, newGraph func(GraphConfig) *Graph)) {
+	t.Helper()
+	noLeak(t)
+	f(t, NewGraph)
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

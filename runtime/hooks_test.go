@@ -68,7 +68,7 @@ func (l *hookLog) last(e string) int {
 // TestHooks is shared/spec/hooks.mg: every hook once, in the guaranteed order, never two at
 // once.
 func TestHooks(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		var l hookLog
 		g := newGraph(GraphConfig{Pipeline: "hooks"})
 		gen := Producer(g, spec("gen"), func(w *Emitter[int]) func(context.Context) error {
@@ -148,7 +148,7 @@ func TestHooks(t *testing.T) {
 
 // TestHooksWhenStageFails: a stage whose every item fails still runs its hooks once.
 func TestHooksWhenStageFails(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		var l hookLog
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 20)
@@ -202,7 +202,7 @@ func TestBeforeRunError(t *testing.T) {
 // TestHookErrors: a stage hook's error fails (and cancels) the run; after_run's error fails
 // it too; a hook's panic is an error.
 func TestHookErrors(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		cases := []struct {
 			name  string
 			setup func(g *Graph, src *Node[Nothing, int], mid *Node[int, int])

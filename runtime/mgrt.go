@@ -149,6 +149,21 @@ func DeadLetter[In, X, Y any](from *Node[In, X], to *Node[Failed[In], Y]) {
 	engine.DeadLetter(from, to)
 }
 
+// Chains (DESIGN 5): a one-to-one run of inline stages that the generated code calls directly.
+type (
+	// ChainMember is a stage of a chain.
+	ChainMember = engine.ChainMember
+	// FusedStage is one run of a chained stage, called on its chain's goroutine.
+	FusedStage = engine.FusedStage
+)
+
+// Chain declares that the stages after the first run on the first one's goroutine, each
+// called directly by the generated code from the emits of the stage before it.
+func Chain(members ...ChainMember) { engine.Chain(members...) }
+
+// ChainEmitter returns the Emitter of the last stage of f's chain.
+func ChainEmitter[T any](f *FusedStage) *Emitter[T] { return engine.ChainEmitter[T](f) }
+
 // Run runs g until every stage has ended and returns what happened.
 func Run(ctx context.Context, g *Graph) (Result, error) { return engine.Run(ctx, g) }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func TestLinearChain(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		for _, strat := range []Strategy{{}, {Kind: Threads, N: 1}, {Kind: Threads, N: 3}} {
 			g := newGraph(GraphConfig{Pipeline: "linear"})
 			src := countTo(g, spec("src"), 5000)
@@ -45,7 +45,7 @@ func TestLinearChain(t *testing.T) {
 }
 
 func TestFanOutBroadcast(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 1000)
 		mid := mapInts(g, spec("mid"), func(x int) int { return x })
@@ -62,7 +62,7 @@ func TestFanOutBroadcast(t *testing.T) {
 }
 
 func TestFanOutRoundRobin(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 10)
 		src.SetRouting(RoutingRoundRobin)
@@ -94,7 +94,7 @@ func TestFanOutRoundRobin(t *testing.T) {
 }
 
 func TestFanIn(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: 8})
 		fast := countTo(g, spec("fast"), 500)
 		slow := Producer(g, spec("slow"), func(w *Emitter[int]) func(context.Context) error {
@@ -119,7 +119,7 @@ func TestFanIn(t *testing.T) {
 
 // TestDiamond is shared/spec/routing.mg's Diamond: merged=10 sum=75.
 func TestDiamond(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := Producer(g, spec("source"), func(w *Emitter[int]) func(context.Context) error {
 			return func(context.Context) error {
@@ -151,7 +151,7 @@ func TestDiamond(t *testing.T) {
 // TestDynamicRouting sends with To(i) from a stage whose two downstreams run at very
 // different speeds into one stage: the merge must neither end early nor lose anything.
 func TestDynamicRouting(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: 4})
 		src := countTo(g, spec("numbers"), 400)
 		split := Processor(g, spec("split"), func(w *Emitter[int]) func(context.Context, int) error {
@@ -232,7 +232,7 @@ func TestZeroSenders(t *testing.T) {
 }
 
 func TestUnboundedQueue(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{QueueSize: -1})
 		src := countTo(g, spec("src"), 3000)
 		s := spec("mid")
@@ -257,7 +257,7 @@ func (s addStage) Process(_ context.Context, in int, emit func(int)) error {
 }
 
 func TestCustomStage(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 100)
 		cs := Custom[int, int](g, spec("custom"), addStage{n: 10})
@@ -277,7 +277,7 @@ func TestCustomStage(t *testing.T) {
 // TestLongFusedChain runs a chain of inline stages after an accumulator and a Threads(1)
 // stage, which fuse into their goroutines.
 func TestLongFusedChain(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{})
 		src := countTo(g, spec("src"), 1000)
 		b := Batch[int](g, spec("batch"), 7, 0)

@@ -12,7 +12,7 @@ import (
 // TestProducerTrickle: a producer that emits a burst and then waits in user code must not
 // hold the burst back: every stage downstream gets it while the producer still waits.
 func TestProducerTrickle(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		for i := range 20 {
 			strat := Strategy{}
 			if i%2 == 1 {
@@ -71,7 +71,7 @@ func TestProducerTrickle(t *testing.T) {
 // TestProducerOrder: items of one producer reach an inline stage in emit order, however the
 // receiver takes them (full chunks, flushed chunks, chunks taken while the producer pauses).
 func TestProducerOrder(t *testing.T) {
-	bothModes(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		for _, size := range []int{1, 7, 100, -1} {
 			g := newGraph(GraphConfig{QueueSize: size})
 			const n = 4000

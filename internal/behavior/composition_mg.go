@@ -66,21 +66,40 @@ func (mgP *Scale) mgGraph() *mgrt.Graph {
 		Name: "mul",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.Fast() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageMul(mgCtx, mgIn, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageMul(mgCtx, mgIn, mgCall1)
 		}
 	})
-	mgNodeInc := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "inc",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
-		}
-	})
+	}, nil)
 	mgrt.Connect(mgNodeMul, mgNodeInc)
+	mgrt.Chain(mgNodeMul, mgNodeInc)
 	return mgG
 }
 
@@ -132,7 +151,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line composition_mg.go:136
+//line composition_mg.go:155
 	return nil
 }
 
@@ -140,7 +159,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:144
+//line composition_mg.go:163
 	return nil
 }
 
@@ -151,58 +170,134 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 35, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2, mgF3, mgF4, mgF5 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4), mgW.Chained(5)
+		mgCall5 := func(mgV int) {
+			mgS := 1
+			if !mgF5.Fast() {
+				mgS = mgF5.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF5.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF5.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF5.Leave()
+			}
+		}
+		mgCall4 := func(mgV int) {
+			mgS := 1
+			if !mgF4.Fast() {
+				mgS = mgF4.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF4.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedSecond.mgStageInc(mgChainCtx, mgV, mgCall5); mgErr != nil {
+				mgF4.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF4.Leave()
+			}
+		}
+		mgCall3 := func(mgV int) {
+			mgS := 1
+			if !mgF3.Fast() {
+				mgS = mgF3.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF3.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedSecond.mgStageMul(mgChainCtx, mgV, mgCall4); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF3.Leave()
+			}
+		}
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedFirst.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedFirst.mgStageMul(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeFirstMul := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeFirstMul := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "first.mul",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedFirst.mgStageMul(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeFirstInc := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeFirstInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "first.inc",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedFirst.mgStageInc(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeSecondMul := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeSecondMul := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "second.mul",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedSecond.mgStageMul(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeSecondInc := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeSecondInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "second.inc",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 23, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedSecond.mgStageInc(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 42, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageCollect
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStart, mgNodeFirstMul)
 	mgrt.Connect(mgNodeFirstMul, mgNodeFirstInc)
 	mgrt.Connect(mgNodeFirstInc, mgNodeSecondMul)
 	mgrt.Connect(mgNodeSecondMul, mgNodeSecondInc)
 	mgrt.Connect(mgNodeSecondInc, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeFirstMul, mgNodeFirstInc, mgNodeSecondMul, mgNodeSecondInc, mgNodeCollect)
 	return mgG
 }
 
@@ -247,7 +342,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 10; i++ {
 		emit(i)
 	}
-//line composition_mg.go:251
+//line composition_mg.go:346
 	return nil
 }
 
@@ -255,7 +350,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:259
+//line composition_mg.go:354
 	return nil
 }
 
@@ -263,7 +358,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:267
+//line composition_mg.go:362
 	return nil
 }
 
@@ -272,7 +367,7 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:70:3
 	p.fast.Add(n)
 	emit(n)
-//line composition_mg.go:276
+//line composition_mg.go:371
 	return nil
 }
 
@@ -281,7 +376,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:76:3
 	p.slow.Add(n)
 	emit(n + 100)
-//line composition_mg.go:285
+//line composition_mg.go:380
 	return nil
 }
 
@@ -289,7 +384,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:293
+//line composition_mg.go:388
 	return nil
 }
 
@@ -300,29 +395,61 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 58, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgLastW := mgrt.ChainEmitter[int](mgF2)
+		mgLast := mgLastW.Emit
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageValidateCheck(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageIngestParse(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageIngestRead(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageIngestRead(mgCtx, mgCall1)
 		}
 	})
-	mgNodeIngestParse := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeIngestParse := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "ingest.parse",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 63, Col: 13},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageIngestParse(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeValidateCheck := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeValidateCheck := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "validate.check",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 66, Col: 13},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageValidateCheck(mgCtx, mgIn, mgEmit)
-		}
-	})
+	}, nil)
 	mgNodeFastF := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fast.f",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 69, Col: 13},
@@ -353,6 +480,7 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeValidateCheck, mgNodeSlowS)
 	mgrt.Connect(mgNodeFastF, mgNodeReportR)
 	mgrt.Connect(mgNodeSlowS, mgNodeReportR)
+	mgrt.Chain(mgNodeIngestRead, mgNodeIngestParse, mgNodeValidateCheck)
 	return mgG
 }
 
@@ -395,7 +523,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 10; i++ {
 		emit(i)
 	}
-//line composition_mg.go:399
+//line composition_mg.go:527
 	return nil
 }
 
@@ -413,7 +541,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 	} else {
 		to.large(n)
 	}
-//line composition_mg.go:417
+//line composition_mg.go:545
 	return nil
 }
 
@@ -421,7 +549,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:425
+//line composition_mg.go:553
 	return nil
 }
 
@@ -429,7 +557,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:433
+//line composition_mg.go:561
 	return nil
 }
 
@@ -440,21 +568,39 @@ func (mgP *Split) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 92, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgTo := mgToSplit_TriageCheck{small: mgLastW.To(0), large: mgLastW.To(1)}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageTriageCheck(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageIngestRead(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageIngestRead(mgCtx, mgCall1)
 		}
 	})
-	mgNodeTriageCheck := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeTriageCheck := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "triage.check",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 99, Col: 13},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		mgTo := mgToSplit_TriageCheck{small: mgW.To(0), large: mgW.To(1)}
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageTriageCheck(mgCtx, mgIn, mgEmit, mgTo)
-		}
-	})
+	}, nil)
 	mgNodeSmallKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "small.keep",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 108, Col: 12},
@@ -470,6 +616,7 @@ func (mgP *Split) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeIngestRead, mgNodeTriageCheck)
 	mgrt.Connect(mgNodeTriageCheck, mgNodeSmallKeep)
 	mgrt.Connect(mgNodeTriageCheck, mgNodeLargeKeep)
+	mgrt.Chain(mgNodeIngestRead, mgNodeTriageCheck)
 	return mgG
 }
 
@@ -513,7 +660,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		p.log.Add("emit")
 		emit(i)
 	}
-//line composition_mg.go:517
+//line composition_mg.go:664
 	return nil
 }
 
@@ -525,7 +672,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	emit(100)
 	p.log.Add("emit")
 	emit(101)
-//line composition_mg.go:529
+//line composition_mg.go:676
 	return nil
 }
 
@@ -533,7 +680,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:537
+//line composition_mg.go:684
 	return nil
 }
 
@@ -541,7 +688,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:545
+//line composition_mg.go:692
 	return nil
 }
 
@@ -549,7 +696,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:553
+//line composition_mg.go:700
 	return nil
 }
 
@@ -578,20 +725,40 @@ func (mgP *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "down.pass",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 138, Col: 13},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.Fast() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageDownKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageDownPass(mgCtx, mgIn, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageDownPass(mgCtx, mgIn, mgCall1)
 		}
 	})
-	mgNodeDownKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeDownKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "down.keep",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 139, Col: 12},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageDownKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeUpA, mgNodeDownPass)
 	mgrt.Connect(mgNodeDownB, mgNodeDownPass)
 	mgrt.Connect(mgNodeDownPass, mgNodeDownKeep)
+	mgrt.Chain(mgNodeDownPass, mgNodeDownKeep)
 	mgG.AfterProducers(mgP.mgHookAfterProducer)
 	return mgG
 }
@@ -641,7 +808,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= p.Count; i++ {
 		emit(i)
 	}
-//line composition_mg.go:645
+//line composition_mg.go:812
 	return nil
 }
 
@@ -649,7 +816,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:653
+//line composition_mg.go:820
 	return nil
 }
 
@@ -657,7 +824,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:661
+//line composition_mg.go:828
 	return nil
 }
 
@@ -665,7 +832,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:669
+//line composition_mg.go:836
 	return nil
 }
 
@@ -673,7 +840,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:677
+//line composition_mg.go:844
 	return nil
 }
 
@@ -684,28 +851,62 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSquare(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSquare := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeSquare := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "square",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 160, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageSquare(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageCollect
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStart, mgNodeSquare)
 	mgrt.Connect(mgNodeSquare, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeSquare, mgNodeCollect)
 	mgNodeSquare.Before(mgP.mgHookBeforeSquare)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
@@ -751,7 +952,7 @@ func (mgP *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:755
+//line composition_mg.go:956
 	return nil
 }
 
@@ -759,7 +960,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:763
+//line composition_mg.go:964
 	return nil
 }
 
@@ -767,7 +968,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:771
+//line composition_mg.go:972
 	return nil
 }
 
@@ -778,20 +979,38 @@ func (mgP *Child) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.Base.mgStageSquare(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.Base.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.Base.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSquare := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeSquare := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "square",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 160, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.Base.mgStageSquare(mgCtx, mgIn, mgEmit)
-		}
-	})
+	}, nil)
 	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
@@ -807,6 +1026,7 @@ func (mgP *Child) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeStart, mgNodeSquare)
 	mgrt.Connect(mgNodeSquare, mgNodeAudit)
 	mgrt.Connect(mgNodeSquare, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeSquare)
 	mgNodeSquare.Before(mgP.Base.mgHookBeforeSquare)
 	mgG.AfterRun(mgP.Base.mgHookAfterRun)
 	mgNodeSquare.Before(mgP.mgHookBeforeSquare)
@@ -855,18 +1075,38 @@ func (mgP *Skip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.Base.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.Base.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.Base.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 161, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.Base.mgStageCollect
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStart, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeCollect)
 	mgG.AfterRun(mgP.Base.mgHookAfterRun)
 	return mgG
 }
@@ -909,7 +1149,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 3; i++ {
 		emit(i)
 	}
-//line composition_mg.go:913
+//line composition_mg.go:1153
 	return nil
 }
 
@@ -917,7 +1157,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:921
+//line composition_mg.go:1161
 	return nil
 }
 
@@ -925,7 +1165,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:929
+//line composition_mg.go:1169
 	return nil
 }
 
@@ -933,7 +1173,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:937
+//line composition_mg.go:1177
 	return nil
 }
 
@@ -941,7 +1181,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:945
+//line composition_mg.go:1185
 	return nil
 }
 
@@ -952,48 +1192,110 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2, mgF3, mgF4 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4)
+		mgCall4 := func(mgV int) {
+			mgS := 1
+			if !mgF4.Fast() {
+				mgS = mgF4.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF4.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF4.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF4.Leave()
+			}
+		}
+		mgCall3 := func(mgV int) {
+			mgS := 1
+			if !mgF3.Fast() {
+				mgS = mgF3.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF3.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF3.Leave()
+			}
+		}
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "a",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 194, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeB := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "b",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 195, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeC := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeC := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "c",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 196, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageC(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageCollect
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStart, mgNodeA)
 	mgrt.Connect(mgNodeA, mgNodeB)
 	mgrt.Connect(mgNodeB, mgNodeC)
 	mgrt.Connect(mgNodeC, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeA, mgNodeB, mgNodeC, mgNodeCollect)
 	return mgG
 }
 
@@ -1036,18 +1338,38 @@ func (mgP *LongSkip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.LongBase.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.LongBase.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.LongBase.mgStageCollect
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStart, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeCollect)
 	return mgG
 }
 
@@ -1090,38 +1412,86 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2, mgF3 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3)
+		mgCall3 := func(mgV int) {
+			mgS := 1
+			if !mgF3.Fast() {
+				mgS = mgF3.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF3.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF3.Leave()
+			}
+		}
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.LongBase.mgStageC(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.LongBase.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.LongBase.mgStageStart(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.LongBase.mgStageStart(mgCtx, mgCall1)
 		}
 	})
-	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "a",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 194, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.LongBase.mgStageA(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeC := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeC := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "c",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 196, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.LongBase.mgStageC(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeCollect := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "collect",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 197, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.LongBase.mgStageCollect
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStart, mgNodeA)
 	mgrt.Connect(mgNodeA, mgNodeC)
 	mgrt.Connect(mgNodeC, mgNodeCollect)
+	mgrt.Chain(mgNodeStart, mgNodeA, mgNodeC, mgNodeCollect)
 	return mgG
 }
 
@@ -1164,7 +1534,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 4; i++ {
 		emit(i)
 	}
-//line composition_mg.go:1168
+//line composition_mg.go:1538
 	return nil
 }
 
@@ -1178,7 +1548,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1182
+//line composition_mg.go:1552
 	return nil
 }
 
@@ -1186,7 +1556,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1190
+//line composition_mg.go:1560
 	return nil
 }
 
@@ -1194,7 +1564,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1198
+//line composition_mg.go:1568
 	return nil
 }
 
@@ -1202,7 +1572,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1206
+//line composition_mg.go:1576
 	return nil
 }
 
@@ -1213,21 +1583,39 @@ func (mgP *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "source.gen",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 216, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgTo := mgToTwoExits_FanSplit{low: mgLastW.To(0), high: mgLastW.To(1)}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageFanSplit(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageSourceGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageSourceGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeFanSplit := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeFanSplit := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "fan.split",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 223, Col: 13},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		mgTo := mgToTwoExits_FanSplit{low: mgW.To(0), high: mgW.To(1)}
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageFanSplit(mgCtx, mgIn, mgEmit, mgTo)
-		}
-	})
+	}, nil)
 	mgNodeFanLow := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "fan.low",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 224, Col: 13},
@@ -1257,6 +1645,7 @@ func (mgP *TwoExits) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeFanSplit, mgNodeFanHigh)
 	mgrt.Connect(mgNodeFanLow, mgNodeSinkKeep)
 	mgrt.Connect(mgNodeFanHigh, mgNodeSinkKeep)
+	mgrt.Chain(mgNodeSourceGen, mgNodeFanSplit)
 	return mgG
 }
 

@@ -75,28 +75,62 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 19, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageWork(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeWork := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeWork := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "work",
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 24, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageWork(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "keep",
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 30, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeWork)
 	mgrt.Connect(mgNodeWork, mgNodeKeep)
+	mgrt.Chain(mgNodeGen, mgNodeWork, mgNodeKeep)
 	return mgG
 }
 
@@ -145,7 +179,7 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:149
+//line execution_mg.go:183
 	return nil
 }
 
@@ -158,7 +192,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 		p.timedOut.Add(1)
 	}
 	emit(n)
-//line execution_mg.go:162
+//line execution_mg.go:196
 	return nil
 }
 
@@ -166,7 +200,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:170
+//line execution_mg.go:204
 	return nil
 }
 
@@ -174,7 +208,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:178
+//line execution_mg.go:212
 	return nil
 }
 
@@ -251,7 +285,7 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 12; i++ {
 		emit(i)
 	}
-//line execution_mg.go:255
+//line execution_mg.go:289
 	return nil
 }
 
@@ -265,7 +299,7 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	}
 	time.Sleep(time.Millisecond)
 	emit(n)
-//line execution_mg.go:269
+//line execution_mg.go:303
 	return nil
 }
 
@@ -278,7 +312,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:282
+//line execution_mg.go:316
 	return nil
 }
 
@@ -355,7 +389,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 50; i++ {
 		emit(i)
 	}
-//line execution_mg.go:359
+//line execution_mg.go:393
 	return nil
 }
 
@@ -363,7 +397,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:367
+//line execution_mg.go:401
 	return nil
 }
 
@@ -371,7 +405,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:375
+//line execution_mg.go:409
 	return nil
 }
 
@@ -379,7 +413,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:383
+//line execution_mg.go:417
 	return nil
 }
 
@@ -387,7 +421,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:391
+//line execution_mg.go:425
 	return nil
 }
 
@@ -395,7 +429,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:399
+//line execution_mg.go:433
 	return nil
 }
 
@@ -403,7 +437,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:407
+//line execution_mg.go:441
 	return nil
 }
 
@@ -411,7 +445,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:115:37
 	emit(n)
-//line execution_mg.go:415
+//line execution_mg.go:449
 	return nil
 }
 
@@ -419,7 +453,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:423
+//line execution_mg.go:457
 	return nil
 }
 
@@ -560,7 +594,7 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:564
+//line execution_mg.go:598
 	return nil
 }
 
@@ -571,7 +605,7 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:575
+//line execution_mg.go:609
 	return nil
 }
 
@@ -582,7 +616,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:586
+//line execution_mg.go:620
 	return nil
 }
 
@@ -590,7 +624,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:594
+//line execution_mg.go:628
 	return nil
 }
 
@@ -676,7 +710,7 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 120; i++ {
 		emit(i)
 	}
-//line execution_mg.go:680
+//line execution_mg.go:714
 	return nil
 }
 
@@ -687,7 +721,7 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:691
+//line execution_mg.go:725
 	return nil
 }
 
@@ -698,7 +732,7 @@ func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:702
+//line execution_mg.go:736
 	return nil
 }
 
@@ -794,7 +828,7 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:798
+//line execution_mg.go:832
 	return nil
 }
 
@@ -805,7 +839,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:809
+//line execution_mg.go:843
 	return nil
 }
 
@@ -813,7 +847,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:194:24
 	p.got.Add(n)
-//line execution_mg.go:817
+//line execution_mg.go:851
 	return nil
 }
 
@@ -893,7 +927,7 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Items; i++ {
 		emit(i)
 	}
-//line execution_mg.go:897
+//line execution_mg.go:931
 	return nil
 }
 
@@ -904,7 +938,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 		time.Sleep(2 * time.Millisecond)
 	}
 	emit(n)
-//line execution_mg.go:908
+//line execution_mg.go:942
 	return nil
 }
 
@@ -912,7 +946,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:916
+//line execution_mg.go:950
 	return nil
 }
 
@@ -995,7 +1029,7 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:999
+//line execution_mg.go:1033
 	return nil
 }
 
@@ -1007,7 +1041,7 @@ func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1011
+//line execution_mg.go:1045
 	return nil
 }
 
@@ -1073,7 +1107,7 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 4; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1077
+//line execution_mg.go:1111
 	return nil
 }
 
@@ -1085,7 +1119,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 		return ctx.Err()
 	}
 	emit(n)
-//line execution_mg.go:1089
+//line execution_mg.go:1123
 	return nil
 }
 
@@ -1093,7 +1127,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:269:24
 	p.got.Add(n)
-//line execution_mg.go:1097
+//line execution_mg.go:1131
 	return nil
 }
 
@@ -1170,7 +1204,7 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 200; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1174
+//line execution_mg.go:1208
 	return nil
 }
 
@@ -1181,7 +1215,7 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Leave()
 	emit(n)
 	emit(n + 1000)
-//line execution_mg.go:1185
+//line execution_mg.go:1219
 	return nil
 }
 
@@ -1191,7 +1225,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Enter()
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1195
+//line execution_mg.go:1229
 	return nil
 }
 
@@ -1199,7 +1233,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:299:35
 	p.got.Add(n)
-//line execution_mg.go:1203
+//line execution_mg.go:1237
 	return nil
 }
 
@@ -1286,7 +1320,7 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1290
+//line execution_mg.go:1324
 	return nil
 }
 
@@ -1299,7 +1333,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 	for j := 0; j < n%3; j++ {
 		emit(n*10 + j)
 	}
-//line execution_mg.go:1303
+//line execution_mg.go:1337
 	return nil
 }
 
@@ -1307,7 +1341,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1311
+//line execution_mg.go:1345
 	return nil
 }
 
@@ -1390,7 +1424,7 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.produced.Add(1)
 	}
-//line execution_mg.go:1394
+//line execution_mg.go:1428
 	return nil
 }
 
@@ -1402,7 +1436,7 @@ func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 		p.maxLag = lag
 	}
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1406
+//line execution_mg.go:1440
 	return nil
 }
 
@@ -1469,7 +1503,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1473
+//line execution_mg.go:1507
 	return nil
 }
 
@@ -1477,7 +1511,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1481
+//line execution_mg.go:1515
 	return nil
 }
 
@@ -1548,7 +1582,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1552
+//line execution_mg.go:1586
 	return nil
 }
 
@@ -1559,7 +1593,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	time.Sleep(500 * time.Microsecond)
 	p.gauge.Leave()
 	emit(n)
-//line execution_mg.go:1563
+//line execution_mg.go:1597
 	return nil
 }
 
@@ -1572,7 +1606,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1576
+//line execution_mg.go:1610
 	return nil
 }
 
@@ -1683,7 +1717,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1687
+//line execution_mg.go:1721
 	return nil
 }
 
@@ -1691,7 +1725,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:409:78
 	emit(n)
-//line execution_mg.go:1695
+//line execution_mg.go:1729
 	return nil
 }
 
@@ -1701,7 +1735,7 @@ func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 	p.mu.Lock()
 	p.batches++
 	p.mu.Unlock()
-//line execution_mg.go:1705
+//line execution_mg.go:1739
 	return nil
 }
 
@@ -1844,7 +1878,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1848
+//line execution_mg.go:1882
 	return nil
 }
 

@@ -535,28 +535,62 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 138, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSlow(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSlow := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeSlow := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "slow",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 144, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageSlow(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "keep",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 148, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeSlow)
 	mgrt.Connect(mgNodeSlow, mgNodeKeep)
+	mgrt.Chain(mgNodeGen, mgNodeSlow, mgNodeKeep)
 	return mgG
 }
 
@@ -608,7 +642,7 @@ func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.after.Add(1)
 	}
-//line failures_mg.go:612
+//line failures_mg.go:646
 	return nil
 }
 
@@ -619,7 +653,7 @@ func (p *FailFast) mgStageCheck(ctx context.Context, n int, emit func(int)) erro
 		return errors.New("zero")
 	}
 	emit(n)
-//line failures_mg.go:623
+//line failures_mg.go:657
 	return nil
 }
 
@@ -635,28 +669,62 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 161, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageCheck(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeCheck := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeCheck := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "check",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 174, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageCheck(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "keep",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 180, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeCheck)
 	mgrt.Connect(mgNodeCheck, mgNodeKeep)
+	mgrt.Chain(mgNodeGen, mgNodeCheck, mgNodeKeep)
 	return mgG
 }
 
@@ -698,7 +766,7 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 5; i++ {
 		emit(i)
 	}
-//line failures_mg.go:702
+//line failures_mg.go:770
 	return nil
 }
 
@@ -710,7 +778,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 		m["x"] = n // assignment to a nil map
 	}
 	emit(n)
-//line failures_mg.go:714
+//line failures_mg.go:782
 	return nil
 }
 
@@ -718,7 +786,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:722
+//line failures_mg.go:790
 	return nil
 }
 
@@ -729,28 +797,62 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageBoom(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeBoom := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeBoom := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "boom",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 194, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageBoom(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "keep",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 201, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeBoom)
 	mgrt.Connect(mgNodeBoom, mgNodeKeep)
+	mgrt.Chain(mgNodeGen, mgNodeBoom, mgNodeKeep)
 	return mgG
 }
 
@@ -796,7 +898,7 @@ func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 		p.emitted.Add(1)
 	}
-//line failures_mg.go:800
+//line failures_mg.go:902
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
@@ -804,7 +906,7 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 //line failures.mg:220:2
 	time.Sleep(100 * time.Microsecond)
 	emit(n)
-//line failures_mg.go:808
+//line failures_mg.go:910
 	return nil
 }
 
@@ -815,7 +917,7 @@ func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 	if p.started != nil {
 		p.once.Do(func() { close(p.started) })
 	}
-//line failures_mg.go:819
+//line failures_mg.go:921
 	return nil
 }
 
@@ -893,7 +995,7 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line failures_mg.go:897
+//line failures_mg.go:999
 	return nil
 }
 
@@ -902,7 +1004,7 @@ func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:252:2
 	time.Sleep(10 * time.Millisecond)
 	emit(n)
-//line failures_mg.go:906
+//line failures_mg.go:1008
 	return nil
 }
 
@@ -918,28 +1020,62 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageWait(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeWait := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeWait := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "wait",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 251, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageWait(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "keep",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 255, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeWait)
 	mgrt.Connect(mgNodeWait, mgNodeKeep)
+	mgrt.Chain(mgNodeGen, mgNodeWait, mgNodeKeep)
 	return mgG
 }
 
@@ -984,14 +1120,14 @@ func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 	<-ctx.Done()
 	return ctx.Err()
-//line failures_mg.go:988
+//line failures_mg.go:1124
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:995
+//line failures_mg.go:1131
 	return nil
 }
 
@@ -1074,7 +1210,7 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 	for i := 0; i < 30; i++ {
 		emit(i)
 	}
-//line failures_mg.go:1078
+//line failures_mg.go:1214
 	return nil
 }
 
@@ -1095,7 +1231,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 	if p.attempt(fmt.Sprint("split ", n)) < 2 {
 		return errors.New("first attempt")
 	}
-//line failures_mg.go:1099
+//line failures_mg.go:1235
 	return nil
 }
 
@@ -1103,7 +1239,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1107
+//line failures_mg.go:1243
 	return nil
 }
 
@@ -1111,7 +1247,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1115
+//line failures_mg.go:1251
 	return nil
 }
 
@@ -1128,7 +1264,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 		time.Sleep(time.Duration(n%3) * 100 * time.Microsecond)
 		return errors.New("first attempt")
 	}
-//line failures_mg.go:1132
+//line failures_mg.go:1268
 	return nil
 }
 
@@ -1136,7 +1272,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1140
+//line failures_mg.go:1276
 	return nil
 }
 
@@ -1156,7 +1292,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 	if p.attempt(fmt.Sprint("group ", b[0])) < 2 || b[0] == 10 {
 		return errors.New("batch failed")
 	}
-//line failures_mg.go:1160
+//line failures_mg.go:1296
 	return nil
 }
 
@@ -1164,7 +1300,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1168
+//line failures_mg.go:1304
 	return nil
 }
 
@@ -1172,7 +1308,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1176
+//line failures_mg.go:1312
 	return nil
 }
 
@@ -1180,7 +1316,7 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1184
+//line failures_mg.go:1320
 	return nil
 }
 
@@ -1312,14 +1448,14 @@ func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:349:2
 	emit(1)
 	panic("producer exploded")
-//line failures_mg.go:1316
+//line failures_mg.go:1452
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1323
+//line failures_mg.go:1459
 	return nil
 }
 
@@ -1330,18 +1466,38 @@ func (mgP *ProducerPanic) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 348, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "keep",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 352, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeKeep)
+	mgrt.Chain(mgNodeGen, mgNodeKeep)
 	return mgG
 }
 
@@ -1384,7 +1540,7 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line failures_mg.go:1388
+//line failures_mg.go:1544
 	return nil
 }
 
@@ -1395,7 +1551,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 		return errors.New("four")
 	}
 	emit(n)
-//line failures_mg.go:1399
+//line failures_mg.go:1555
 	return nil
 }
 
@@ -1403,7 +1559,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1407
+//line failures_mg.go:1563
 	return nil
 }
 
@@ -1411,7 +1567,7 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1415
+//line failures_mg.go:1571
 	return nil
 }
 

@@ -428,20 +428,38 @@ func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 85, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedInner.mgStageTwice(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeInnerTwice := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeInnerTwice := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "inner.twice",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 68, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedInner.mgStageTwice(mgCtx, mgIn, mgEmit)
-		}
-	})
+	}, nil)
 	mgNodeSubStep := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:     "sub.step",
 		Pos:      mgrt.Pos{File: "hooks.mg", Line: 92, Col: 13},
@@ -461,6 +479,7 @@ func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGen, mgNodeInnerTwice)
 	mgrt.Connect(mgNodeInnerTwice, mgNodeSubStep)
 	mgrt.Connect(mgNodeSubStep, mgNodeSink)
+	mgrt.Chain(mgNodeGen, mgNodeInnerTwice)
 	mgNodeInnerTwice.Before(mgP.mgNestedInner.mgHookBeforeTwice)
 	mgNodeInnerTwice.After(mgP.mgNestedInner.mgHookAfterTwice)
 	mgNodeSubStep.Before(mgP.mgHookBeforeStep)
@@ -510,7 +529,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 	}
 	return errors.New("producer gave up")
-//line hooks_mg.go:514
+//line hooks_mg.go:533
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -521,7 +540,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 		panic("four")
 	}
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:525
+//line hooks_mg.go:544
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -533,7 +552,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:537
+//line hooks_mg.go:556
 	return nil
 }
 
@@ -541,7 +560,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:545
+//line hooks_mg.go:564
 	return nil
 }
 
@@ -549,7 +568,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:553
+//line hooks_mg.go:572
 	return nil
 }
 
@@ -557,7 +576,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:561
+//line hooks_mg.go:580
 	return nil
 }
 
@@ -637,7 +656,7 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:641
+//line hooks_mg.go:660
 	return nil
 }
 
@@ -648,7 +667,7 @@ func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error
 		return fmt.Errorf("bad %d", n)
 	}
 	emit(n)
-//line hooks_mg.go:652
+//line hooks_mg.go:671
 	return nil
 }
 
@@ -662,7 +681,7 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 //line hooks.mg:166:2
 	p.errs.Add(err.Error())
 	p.items.Add(item.(int))
-//line hooks_mg.go:666
+//line hooks_mg.go:685
 	return nil
 }
 
@@ -748,7 +767,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 	for i := 0; i < 40; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:752
+//line hooks_mg.go:771
 	return nil
 }
 
@@ -759,7 +778,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 		return errors.New("even")
 	}
 	emit(n)
-//line hooks_mg.go:763
+//line hooks_mg.go:782
 	return nil
 }
 
@@ -767,7 +786,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:771
+//line hooks_mg.go:790
 	return nil
 }
 
@@ -775,7 +794,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:779
+//line hooks_mg.go:798
 	return nil
 }
 
@@ -788,7 +807,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:792
+//line hooks_mg.go:811
 	return nil
 }
 
@@ -796,7 +815,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:800
+//line hooks_mg.go:819
 	return nil
 }
 
@@ -804,7 +823,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:808
+//line hooks_mg.go:827
 	return nil
 }
 
@@ -812,7 +831,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:816
+//line hooks_mg.go:835
 	return nil
 }
 
@@ -820,7 +839,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:824
+//line hooks_mg.go:843
 	return nil
 }
 
@@ -828,7 +847,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:832
+//line hooks_mg.go:851
 	return nil
 }
 
@@ -836,7 +855,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:840
+//line hooks_mg.go:859
 	return nil
 }
 
@@ -844,7 +863,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:848
+//line hooks_mg.go:867
 	return nil
 }
 
@@ -852,7 +871,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:856
+//line hooks_mg.go:875
 	return nil
 }
 
@@ -860,7 +879,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:864
+//line hooks_mg.go:883
 	return nil
 }
 
@@ -969,7 +988,7 @@ func (mgP *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:973
+//line hooks_mg.go:992
 	return nil
 }
 
@@ -977,7 +996,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:981
+//line hooks_mg.go:1000
 	return nil
 }
 
@@ -985,7 +1004,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:989
+//line hooks_mg.go:1008
 	return nil
 }
 
@@ -1046,7 +1065,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 3; i++ {
 		emit(i)
 	}
-//line hooks_mg.go:1050
+//line hooks_mg.go:1069
 	return nil
 }
 
@@ -1059,7 +1078,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1063
+//line hooks_mg.go:1082
 	return nil
 }
 
@@ -1067,7 +1086,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1071
+//line hooks_mg.go:1090
 	return nil
 }
 
@@ -1075,7 +1094,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1079
+//line hooks_mg.go:1098
 	return nil
 }
 
@@ -1083,7 +1102,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1087
+//line hooks_mg.go:1106
 	return nil
 }
 
@@ -1094,28 +1113,62 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSubKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedInner.mgStageInc(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeInnerInc := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeInnerInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "inner.inc",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 223, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedInner.mgStageInc(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeSubKeep := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeSubKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "sub.keep",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 241, Col: 12},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageSubKeep
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeInnerInc)
 	mgrt.Connect(mgNodeInnerInc, mgNodeSubKeep)
+	mgrt.Chain(mgNodeGen, mgNodeInnerInc, mgNodeSubKeep)
 	mgG.BeforeRun(mgP.mgNestedInner.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgNestedInner.mgHookAfterRun)
 	mgG.BeforeRun(mgP.mgHookBeforeRun)

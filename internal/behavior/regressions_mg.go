@@ -574,18 +574,38 @@ func (mgP *ParamBase) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "sink",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageSink
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeSink)
+	mgrt.Chain(mgNodeGen, mgNodeSink)
 	return mgG
 }
 
@@ -629,18 +649,38 @@ func (mgP *ParamChild) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.ParamBase.mgStageSink(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.ParamBase.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.ParamBase.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "sink",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 82, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.ParamBase.mgStageSink
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeSink)
+	mgrt.Chain(mgNodeGen, mgNodeSink)
 	return mgG
 }
 
@@ -684,7 +724,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 	for i := 0; i < 6; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:688
+//line regressions_mg.go:728
 	return nil
 }
 
@@ -695,7 +735,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 		return errors.New("multiple of three")
 	}
 	emit(n)
-//line regressions_mg.go:699
+//line regressions_mg.go:739
 	return nil
 }
 
@@ -703,7 +743,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:707
+//line regressions_mg.go:747
 	return nil
 }
 
@@ -711,7 +751,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:715
+//line regressions_mg.go:755
 	return nil
 }
 
@@ -793,7 +833,7 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 1; i <= 20; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:797
+//line regressions_mg.go:837
 	return nil
 }
 
@@ -808,7 +848,7 @@ func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) err
 	delete(p.seen, -n)
 	p.seen[n] = true
 	emit(n)
-//line regressions_mg.go:812
+//line regressions_mg.go:852
 	return nil
 }
 
@@ -924,7 +964,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 //line regressions.mg:160:2
 	emit(1)
 	emit(2)
-//line regressions_mg.go:928
+//line regressions_mg.go:968
 	return nil
 }
 
@@ -932,7 +972,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
 //line regressions.mg:163:25
 	p.got = append(p.got, n)
-//line regressions_mg.go:936
+//line regressions_mg.go:976
 	return nil
 }
 
@@ -943,18 +983,38 @@ func (mgP *Ünïcode) mgGraph() *mgrt.Graph {
 		Name: "gén",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 159, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSïnk(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGén(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGén(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSïnk := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeSïnk := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "sïnk",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 163, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageSïnk
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGén, mgNodeSïnk)
+	mgrt.Chain(mgNodeGén, mgNodeSïnk)
 	return mgG
 }
 
@@ -996,7 +1056,7 @@ func (mgP *Audit) mgInit() {}
 func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:173:30
 	emit(n)
-//line regressions_mg.go:1000
+//line regressions_mg.go:1060
 	return nil
 }
 
@@ -1009,7 +1069,7 @@ func (p *Audit) mgStageSink(ctx context.Context, n int) error {
 func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:175:14
 	p.events = append(p.events, "audit before_run")
-//line regressions_mg.go:1013
+//line regressions_mg.go:1073
 	return nil
 }
 
@@ -1017,7 +1077,7 @@ func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 //line regressions.mg:176:15
 	p.events = append(p.events, "audit after(sink)")
-//line regressions_mg.go:1021
+//line regressions_mg.go:1081
 	return nil
 }
 
@@ -1025,7 +1085,7 @@ func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
 //line regressions.mg:177:17
 	p.events = append(p.events, "audit before(stamp)")
-//line regressions_mg.go:1029
+//line regressions_mg.go:1089
 	return nil
 }
 
@@ -1036,18 +1096,38 @@ func (mgP *Audit) mgGraph() *mgrt.Graph {
 		Name: "stamp",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.Fast() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageStamp(mgCtx, mgIn, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageStamp(mgCtx, mgIn, mgCall1)
 		}
 	})
-	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "sink",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 174, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageSink
-	})
+	}, nil)
 	mgrt.Connect(mgNodeStamp, mgNodeSink)
+	mgrt.Chain(mgNodeStamp, mgNodeSink)
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgNodeSink.After(mgP.mgHookAfterSink)
 	mgNodeStamp.Before(mgP.mgHookBeforeStamp)
@@ -1098,7 +1178,7 @@ type mgToAuditedBase_Gen struct {
 func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
 //line regressions.mg:185:2
 	emit(1)
-//line regressions_mg.go:1102
+//line regressions_mg.go:1182
 	return nil
 }
 
@@ -1106,7 +1186,7 @@ func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAud
 func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:188:24
 	p.got = append(p.got, n)
-//line regressions_mg.go:1110
+//line regressions_mg.go:1190
 	return nil
 }
 
@@ -1127,17 +1207,36 @@ func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
 		Name: "audit.stamp",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.Fast() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgNestedAudit.mgStageSink(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgNestedAudit.mgStageStamp(mgCtx, mgIn, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgNestedAudit.mgStageStamp(mgCtx, mgIn, mgCall1)
 		}
 	})
-	mgNodeAuditSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+	mgNodeAuditSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "audit.sink",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 174, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgNestedAudit.mgStageSink
-	})
+	}, nil)
 	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "sink",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 188, Col: 11},
@@ -1147,6 +1246,7 @@ func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGen, mgNodeAuditStamp)
 	mgrt.Connect(mgNodeGen, mgNodeSink)
 	mgrt.Connect(mgNodeAuditStamp, mgNodeAuditSink)
+	mgrt.Chain(mgNodeAuditStamp, mgNodeAuditSink)
 	mgG.BeforeRun(mgP.mgNestedAudit.mgHookBeforeRun)
 	mgNodeAuditSink.After(mgP.mgNestedAudit.mgHookAfterSink)
 	mgNodeAuditStamp.Before(mgP.mgNestedAudit.mgHookBeforeStamp)
@@ -1245,7 +1345,7 @@ func (mgP *Batcher) mgInit() {}
 func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
 //line regressions.mg:202:26
 	p.batches = append(p.batches, b)
-//line regressions_mg.go:1249
+//line regressions_mg.go:1349
 	return nil
 }
 
@@ -1304,7 +1404,7 @@ func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 7; i++ {
 		emit(i)
 	}
-//line regressions_mg.go:1308
+//line regressions_mg.go:1408
 	return nil
 }
 

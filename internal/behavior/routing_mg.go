@@ -157,9 +157,32 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 24, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.Fast() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageA(mgCtx, mgIn, mgCall1)
 		}
 	})
 	mgNodeSide := mgrt.Consumer(mgG, mgrt.StageSpec{
@@ -168,15 +191,10 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
 		return mgP.mgStageSide
 	})
-	mgNodeB := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeB := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "b",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 26, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageB(mgCtx, mgIn, mgEmit)
-		}
-	})
+	}, nil)
 	mgNodeC1 := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "c1",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 27, Col: 11},
@@ -194,6 +212,7 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeA, mgNodeB)
 	mgrt.Connect(mgNodeB, mgNodeC2)
 	mgrt.Connect(mgNodeB, mgNodeC1)
+	mgrt.Chain(mgNodeA, mgNodeB)
 	return mgG
 }
 
@@ -242,7 +261,7 @@ func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExp
 	for i := 1; i <= 5; i++ {
 		emit(i)
 	}
-//line routing_mg.go:246
+//line routing_mg.go:265
 	return nil
 }
 
@@ -255,7 +274,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:259
+//line routing_mg.go:278
 	return nil
 }
 
@@ -268,7 +287,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:272
+//line routing_mg.go:291
 	return nil
 }
 
@@ -276,7 +295,7 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:280
+//line routing_mg.go:299
 	return nil
 }
 
@@ -373,7 +392,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line routing_mg.go:377
+//line routing_mg.go:396
 	return nil
 }
 
@@ -381,7 +400,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:385
+//line routing_mg.go:404
 	return nil
 }
 
@@ -389,7 +408,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:393
+//line routing_mg.go:412
 	return nil
 }
 
@@ -397,7 +416,7 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:401
+//line routing_mg.go:420
 	return nil
 }
 
@@ -487,7 +506,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:491
+//line routing_mg.go:510
 	return nil
 }
 
@@ -495,7 +514,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:499
+//line routing_mg.go:518
 	return nil
 }
 
@@ -503,7 +522,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:507
+//line routing_mg.go:526
 	return nil
 }
 
@@ -511,7 +530,7 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:515
+//line routing_mg.go:534
 	return nil
 }
 
@@ -596,7 +615,7 @@ func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Od
 	for i := 1; i < 2000; i += 2 {
 		emit(i)
 	}
-//line routing_mg.go:600
+//line routing_mg.go:619
 	return nil
 }
 
@@ -611,7 +630,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 	for i := 0; i < 1000; i += 2 {
 		emit(i)
 	}
-//line routing_mg.go:615
+//line routing_mg.go:634
 	return nil
 }
 
@@ -619,7 +638,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:623
+//line routing_mg.go:642
 	return nil
 }
 
@@ -627,7 +646,7 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:631
+//line routing_mg.go:650
 	return nil
 }
 
@@ -715,7 +734,7 @@ func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:719
+//line routing_mg.go:738
 	return nil
 }
 
@@ -733,7 +752,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 	} else {
 		to.odds(n * 3)
 	}
-//line routing_mg.go:737
+//line routing_mg.go:756
 	return nil
 }
 
@@ -741,7 +760,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:745
+//line routing_mg.go:764
 	return nil
 }
 
@@ -749,7 +768,7 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:753
+//line routing_mg.go:772
 	return nil
 }
 
@@ -760,21 +779,39 @@ func (mgP *Dynamic) mgGraph() *mgrt.Graph {
 		Name: "numbers",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 132, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[int](mgF1)
+		mgLast := mgLastW.Emit
+		mgTo := mgToDynamic_Split{evens: mgLastW.To(0), odds: mgLastW.To(1)}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSplit(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageNumbers(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageNumbers(mgCtx, mgCall1)
 		}
 	})
-	mgNodeSplit := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeSplit := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "split",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 137, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		mgTo := mgToDynamic_Split{evens: mgW.To(0), odds: mgW.To(1)}
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageSplit(mgCtx, mgIn, mgEmit, mgTo)
-		}
-	})
+	}, nil)
 	mgNodeEvens := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "evens",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 144, Col: 11},
@@ -790,6 +827,7 @@ func (mgP *Dynamic) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeNumbers, mgNodeSplit)
 	mgrt.Connect(mgNodeSplit, mgNodeEvens)
 	mgrt.Connect(mgNodeSplit, mgNodeOdds)
+	mgrt.Chain(mgNodeNumbers, mgNodeSplit)
 	return mgG
 }
 
@@ -840,7 +878,7 @@ func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) 
 	for i := 0; i < 100; i++ {
 		emit(i)
 	}
-//line routing_mg.go:844
+//line routing_mg.go:882
 	return nil
 }
 
@@ -858,7 +896,7 @@ func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgTo
 	} else {
 		to.normal(n)
 	}
-//line routing_mg.go:862
+//line routing_mg.go:900
 	return nil
 }
 
@@ -873,7 +911,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 	if n%25 == 1 {
 		emit(1000 + n)
 	}
-//line routing_mg.go:877
+//line routing_mg.go:915
 	return nil
 }
 
@@ -881,7 +919,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:885
+//line routing_mg.go:923
 	return nil
 }
 
@@ -889,7 +927,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:893
+//line routing_mg.go:931
 	return nil
 }
 
@@ -897,7 +935,7 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:901
+//line routing_mg.go:939
 	return nil
 }
 
@@ -1019,7 +1057,7 @@ func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEnd
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1023
+//line routing_mg.go:1061
 	return nil
 }
 
@@ -1033,7 +1071,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1037
+//line routing_mg.go:1075
 	return nil
 }
 
@@ -1055,7 +1093,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 	}
 	time.Sleep(time.Millisecond)
 	to.sink(1000 + n)
-//line routing_mg.go:1059
+//line routing_mg.go:1097
 	return nil
 }
 
@@ -1063,7 +1101,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1067
+//line routing_mg.go:1105
 	return nil
 }
 
@@ -1076,7 +1114,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1080
+//line routing_mg.go:1118
 	return nil
 }
 
@@ -1084,7 +1122,7 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1088
+//line routing_mg.go:1126
 	return nil
 }
 
@@ -1182,7 +1220,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1186
+//line routing_mg.go:1224
 	return nil
 }
 
@@ -1190,7 +1228,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1194
+//line routing_mg.go:1232
 	return nil
 }
 
@@ -1198,7 +1236,7 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1202
+//line routing_mg.go:1240
 	return nil
 }
 
@@ -1209,28 +1247,62 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeA := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "a",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 251, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageA(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeSink := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "sink",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 252, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageSink
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeA)
 	mgrt.Connect(mgNodeA, mgNodeSink)
+	mgrt.Chain(mgNodeGen, mgNodeA, mgNodeSink)
 	return mgG
 }
 
@@ -1275,7 +1347,7 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 	for i := 0; i < 300; i++ {
 		emit(i)
 	}
-//line routing_mg.go:1279
+//line routing_mg.go:1351
 	return nil
 }
 
@@ -1290,7 +1362,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1294
+//line routing_mg.go:1366
 	return nil
 }
 
@@ -1298,7 +1370,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1302
+//line routing_mg.go:1374
 	return nil
 }
 
@@ -1306,7 +1378,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1310
+//line routing_mg.go:1382
 	return nil
 }
 
@@ -1314,7 +1386,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1318
+//line routing_mg.go:1390
 	return nil
 }
 
@@ -1417,7 +1489,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 			to.odd(i)
 		}
 	}
-//line routing_mg.go:1421
+//line routing_mg.go:1493
 	return nil
 }
 
@@ -1425,7 +1497,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1429
+//line routing_mg.go:1501
 	return nil
 }
 
@@ -1433,7 +1505,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1437
+//line routing_mg.go:1509
 	return nil
 }
 

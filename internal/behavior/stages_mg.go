@@ -329,20 +329,38 @@ func (mgP *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "words",
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 107, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgLastW := mgrt.ChainEmitter[string](mgF1)
+		mgLast := mgLastW.Emit
+		mgCall1 := func(mgV string) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageUpper(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageWords(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageWords(mgCtx, mgCall1)
 		}
 	})
-	mgNodeUpper := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeUpper := mgrt.Processor[string, string](mgG, mgrt.StageSpec{
 		Name: "upper",
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 112, Col: 12},
-	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context, mgIn string) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn string) error {
-			return mgP.mgStageUpper(mgCtx, mgIn, mgEmit)
-		}
-	})
+	}, nil)
 	mgNodeTwice := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name:           "twice",
 		Pos:            mgrt.Pos{File: "stages.mg", Line: 113, Col: 12},
@@ -362,6 +380,7 @@ func (mgP *BoundStages) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeWords, mgNodeUpper)
 	mgrt.Connect(mgNodeUpper, mgNodeTwice)
 	mgrt.Connect(mgNodeTwice, mgNodeStore)
+	mgrt.Chain(mgNodeWords, mgNodeUpper)
 	return mgG
 }
 
@@ -408,7 +427,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:412
+//line stages_mg.go:431
 	return nil
 }
 
@@ -416,7 +435,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:420
+//line stages_mg.go:439
 	return nil
 }
 
@@ -485,7 +504,7 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < 25; i++ {
 		emit(i)
 	}
-//line stages_mg.go:489
+//line stages_mg.go:508
 	return nil
 }
 
@@ -497,7 +516,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 		total += v
 	}
 	emit(total)
-//line stages_mg.go:501
+//line stages_mg.go:520
 	return nil
 }
 
@@ -505,7 +524,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:509
+//line stages_mg.go:528
 	return nil
 }
 
@@ -590,7 +609,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:594
+//line stages_mg.go:613
 	return nil
 }
 
@@ -598,7 +617,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:602
+//line stages_mg.go:621
 	return nil
 }
 
@@ -607,7 +626,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:214:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:611
+//line stages_mg.go:630
 	return nil
 }
 
@@ -615,7 +634,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:619
+//line stages_mg.go:638
 	return nil
 }
 
@@ -699,7 +718,7 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 	case <-time.After(5 * time.Second):
 	}
 	emit(4)
-//line stages_mg.go:703
+//line stages_mg.go:722
 	return nil
 }
 
@@ -708,7 +727,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:247:2
 	p.got.Add(b)
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:712
+//line stages_mg.go:731
 	return nil
 }
 
@@ -716,7 +735,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:720
+//line stages_mg.go:739
 	return nil
 }
 
@@ -791,7 +810,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.Count; i++ {
 		emit(i)
 	}
-//line stages_mg.go:795
+//line stages_mg.go:814
 	return nil
 }
 
@@ -799,7 +818,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:803
+//line stages_mg.go:822
 	return nil
 }
 
@@ -807,7 +826,7 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:811
+//line stages_mg.go:830
 	return nil
 }
 
@@ -886,7 +905,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 	for _, w := range []string{"a", "b", "bad", "c"} {
 		emit(w)
 	}
-//line stages_mg.go:890
+//line stages_mg.go:909
 	return nil
 }
 
@@ -894,7 +913,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:898
+//line stages_mg.go:917
 	return nil
 }
 

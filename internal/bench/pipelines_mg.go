@@ -71,38 +71,86 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 11, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
+		var mgChainCtx context.Context
+		mgF1, mgF2, mgF3 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3)
+		mgCall3 := func(mgV int) {
+			mgS := 1
+			if !mgF3.Fast() {
+				mgS = mgF3.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF3.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageTotal(mgChainCtx, mgV); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF3.Leave()
+			}
+		}
+		mgCall2 := func(mgV int) {
+			mgS := 1
+			if !mgF2.Fast() {
+				mgS = mgF2.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF2.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageDouble(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
 		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
 		}
 	})
-	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
+	mgNodeDouble := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "double",
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 16, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeInc := mgrt.Processor(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
 		Name: "inc",
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 17, Col: 12},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageInc(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
+	}, nil)
+	mgNodeTotal := mgrt.Consumer[int](mgG, mgrt.StageSpec{
 		Name: "total",
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 18, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageTotal
-	})
+	}, nil)
 	mgrt.Connect(mgNodeGen, mgNodeDouble)
 	mgrt.Connect(mgNodeDouble, mgNodeInc)
 	mgrt.Connect(mgNodeInc, mgNodeTotal)
+	mgrt.Chain(mgNodeGen, mgNodeDouble, mgNodeInc, mgNodeTotal)
 	return mgG
 }
 
@@ -146,7 +194,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:150
+//line pipelines_mg.go:198
 	return nil
 }
 
@@ -154,7 +202,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:158
+//line pipelines_mg.go:206
 	return nil
 }
 
@@ -162,7 +210,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:166
+//line pipelines_mg.go:214
 	return nil
 }
 
@@ -170,7 +218,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:174
+//line pipelines_mg.go:222
 	return nil
 }
 
@@ -259,7 +307,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:263
+//line pipelines_mg.go:311
 	return nil
 }
 
@@ -267,7 +315,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:271
+//line pipelines_mg.go:319
 	return nil
 }
 
@@ -275,7 +323,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:279
+//line pipelines_mg.go:327
 	return nil
 }
 
@@ -352,7 +400,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:356
+//line pipelines_mg.go:404
 	return nil
 }
 
@@ -364,7 +412,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 		s += v
 	}
 	emit(s)
-//line pipelines_mg.go:368
+//line pipelines_mg.go:416
 	return nil
 }
 
@@ -372,7 +420,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:376
+//line pipelines_mg.go:424
 	return nil
 }
 
@@ -486,7 +534,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:490
+//line pipelines_mg.go:538
 	return nil
 }
 
@@ -494,7 +542,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:498
+//line pipelines_mg.go:546
 	return nil
 }
 
@@ -502,7 +550,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:506
+//line pipelines_mg.go:554
 	return nil
 }
 

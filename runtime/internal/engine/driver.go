@@ -39,7 +39,7 @@ func (d producerDriver[In, Out]) goroutines(r *run) []func() {
 	n := d.n
 	st := n.rt
 	rn := r.newRunner()
-	w := &Emitter[Out]{}
+	w := &Emitter[Out]{rn: rn}
 	w.ws.st = &st.stats
 	rn.addStats(&w.ws)
 	var sinks []sink[Out]
@@ -82,7 +82,7 @@ type inlineDriver[In, Out any] struct{ n *Node[In, Out] }
 func (d inlineDriver[In, Out]) goroutines(r *run) []func() {
 	n := d.n
 	rn := r.newRunner()
-	pw := n.newStageWorker(rn, false)
+	pw := n.newStageWorker(rn)
 	return []func(){func() {
 		q := n.q
 		ws := &pw.w.ws
@@ -120,7 +120,7 @@ func (d threadsDriver[In, Out]) goroutines(r *run) []func() {
 	fns := make([]func(), 0, workers)
 	for range workers {
 		rn := r.newRunner()
-		pw := n.newStageWorker(rn, false)
+		pw := n.newStageWorker(rn)
 		if n.ord != nil {
 			n.ord.attach(rn)
 		}

@@ -8,19 +8,22 @@ import (
 )
 
 // sink is where a goroutine puts the values it sends to one downstream stage: a buffer of
-// that stage's input queue (outBuf, or prodBuf for a producer), or the local queue of a stage
-// fused into the sending goroutine (localQueue).
+// that stage's input queue (outBuf, or prodBuf for a producer).
 type sink[T any] interface {
 	put(v T)
 }
+
+// noSink is the sink of a stage chained to its sender: the generated code calls it directly.
+type noSink[T any] struct{}
+
+func (noSink[T]) put(T) {}
 
 // Worker is the emit context of one goroutine of a stage, handed to the stage's bind function.
 // Its methods must only be called from the body running on that goroutine.
 type Emitter[Out any] struct {
 	ws workerStats
-	// Fast paths of Emit, when there is one downstream and emits are not held: the local queue
-	// of a fused stage, a private queue buffer, or a producer's buffer.
-	local *localQueue[Out]
+	// Fast paths of Emit, when there is one downstream and emits are not held: a private queue
+	// buffer, or a producer's buffer.
 	ob    *outBuf[Out]
 	pb    *prodBuf[Out]
 	sinks []sink[Out] // static downstreams, in Connect order
@@ -39,6 +42,7 @@ type Emitter[Out any] struct {
 
 	stop  *atomic.Bool // producers: the run's canceled flag; an emit after it unwinds the body
 	stage *stageBase
+	rn    *runner // the goroutine it belongs to
 
 	// safe, for a body that may emit from goroutines it starts (StageSpec.ConcurrentEmit):
 	// emits are serialized, and one after the body returned is refused.
@@ -73,14 +77,6 @@ type stopProducer struct{}
 func (w *Emitter[Out]) Emit(v Out) {
 	if w.safe != nil {
 		w.safeEmit(-1, v)
-		return
-	}
-	if l := w.local; l != nil {
-		w.ws.out++
-		l.items = append(l.items, v)
-		if len(l.items) >= localMax {
-			l.full()
-		}
 		return
 	}
 	if b := w.ob; b != nil {
@@ -138,8 +134,6 @@ func (w *Emitter[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, sto
 	}
 	if len(sinks) == 1 && !buffering {
 		switch s := sinks[0].(type) {
-		case *localQueue[Out]:
-			w.local = s
 		case *outBuf[Out]:
 			if !s.shared {
 				w.ob = s

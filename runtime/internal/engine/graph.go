@@ -20,13 +20,6 @@ type GraphConfig struct {
 	MaxProcesses int    // cap on the worker processes of all process stages at once; 0 => no cap
 	FailFast     bool   // the first item that fails for good (not dead-lettered) fails and cancels the run
 
-	// Fuse runs an Inline stage whose only sender is a single-goroutine stage (not a producer)
-	// on that sender's goroutine, through a local queue, instead of on its own goroutine behind
-	// a channel (see fusable). It saves a goroutine and a queue per such stage, at the cost of
-	// parallelism: with chunked edges a channel hop costs little, and measured on two cores
-	// the linear W1a pipeline runs faster unfused. Off by default.
-	Fuse bool
-
 	// Worker process settings (worker_proc.go). Worker is WorkerKey[P]() of the top-level
 	// pipeline type whose registered build function worker processes use ("" when the graph
 	// has no process stage); Params encodes the pipeline's parameters, called when each worker
@@ -58,6 +51,7 @@ type Graph struct {
 	beforeFork     []func(context.Context) error
 	afterFork      []func(context.Context) error
 	buildErrs      []error
+	chains         []*chainDecl
 	running        atomic.Bool
 }
 
@@ -231,6 +225,9 @@ func (g *Graph) validate() error {
 		return fmt.Errorf("pipeline %q: queue size %d is negative", g.cfg.Pipeline, g.cfg.QueueSize)
 	}
 	if err := g.validateProcessBudget(); err != nil {
+		return err
+	}
+	if err := g.validateChains(); err != nil {
 		return err
 	}
 	return g.checkCycles()

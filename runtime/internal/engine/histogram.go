@@ -80,3 +80,18 @@ func (h *histogram) quantiles(qs ...float64) []time.Duration {
 	}
 	return out
 }
+
+// mean returns the mean of the samples (0 with none).
+func (h *histogram) mean() time.Duration {
+	var total, sum float64
+	for i := range h.buckets {
+		if c := h.buckets[i].Load(); c != 0 {
+			total += float64(c)
+			sum += float64(c) * float64(histValue(i))
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return time.Duration(sum / total)
+}

@@ -66,8 +66,8 @@ func (ir *itemRunner[X, Out]) call(ctx context.Context, x X) (err error) {
 	return err
 }
 
-// timedProcess processes x, timing it when it is sampled. The time spent in stages fused into
-// this one (called from its emits) is not counted.
+// timedProcess processes x, timing it when it is sampled. The time spent in the stages of its
+// chain (called from its emits) is not counted.
 func (ir *itemRunner[X, Out]) timedProcess(x X) {
 	ws := &ir.w.ws
 	n := ws.seen
@@ -142,28 +142,22 @@ func (ir *itemRunner[X, Out]) wait(attempt int) bool {
 	return sleepCtx(ir.ctx, d)
 }
 
-// stageWorker is one goroutine's share of a processor, consumer or custom stage. A stage fused
-// into its sender's goroutine receives its items in a local queue instead of a channel.
+// stageWorker is one goroutine's share of a processor, consumer or custom stage.
 type stageWorker[In, Out any] struct {
 	itemRunner[In, Out]
-	dead     sink[Failed[In]]
-	local    *localQueue[In] // fused stages: the input
-	draining bool
+	dead sink[Failed[In]]
 }
 
 // newStageWorker makes the worker of stage n for goroutine r, wires its downstreams and calls
 // the stage's bind function.
-func (n *Node[In, Out]) newStageWorker(r *runner, fused bool) *stageWorker[In, Out] {
+func (n *Node[In, Out]) newStageWorker(r *runner) *stageWorker[In, Out] {
 	st := n.rt
 	pw := &stageWorker[In, Out]{}
 	ordered := n.ord != nil
 	pw.init(st, r, ordered)
+	pw.w.rn = r
 	pw.capped = r.run.slots != nil && n.spec.Strategy.Kind == Threads
 	pw.onFail = pw.fail
-	if fused {
-		pw.local = &localQueue[In]{items: make([]In, 0, localMax), stage: pw, r: r}
-		r.fused = append(r.fused, pw) // before its own downstreams: drains go in topological order
-	}
 	var sinks []sink[Out]
 	if !ordered {
 		for _, t := range n.targets {
@@ -251,20 +245,6 @@ func (pw *stageWorker[In, Out]) handleSlow(v In) {
 	pw.timedProcess(v)
 }
 
-// drain processes the items of a fused stage's local queue (the drainer interface).
-func (pw *stageWorker[In, Out]) drain() {
-	l := pw.local
-	if pw.draining || len(l.items) == 0 {
-		return
-	}
-	pw.draining = true
-	items := l.items
-	pw.processItems(items)
-	clear(items)
-	l.items = items[:0]
-	pw.draining = false
-}
-
 // fail sends an item that failed for good to the dead-letter stage, or records it.
 func (pw *stageWorker[In, Out]) fail(v In, err error, attempts int) {
 	if pw.dead != nil {
@@ -273,42 +253,4 @@ func (pw *stageWorker[In, Out]) fail(v In, err error, attempts int) {
 		return
 	}
 	pw.st.itemFailed(v, err, attempts)
-}
-
-// localMax is the number of items a fused stage's local queue holds before it is processed.
-const localMax = 64
-
-// localQueue is the input of a stage fused into its sender's goroutine: the sender appends,
-// and the stage processes the items when the queue is full and whenever the goroutine drains
-// its fused stages (after each input chunk, after each slow item, before waiting, at the end).
-type localQueue[T any] struct {
-	_     cacheLinePad
-	items []T
-	stage drainer
-	r     *runner
-	_     cacheLinePad
-}
-
-// drainer is a fused stage, seen by the goroutine it runs on.
-type drainer interface {
-	drain()
-}
-
-func (l *localQueue[T]) put(v T) {
-	l.items = append(l.items, v)
-	if len(l.items) >= localMax {
-		l.full()
-	}
-}
-
-// full processes the queue now, keeping its time out of an enclosing timed item.
-func (l *localQueue[T]) full() {
-	r := l.r
-	if r.timing == 0 {
-		l.stage.drain()
-		return
-	}
-	t0 := time.Now()
-	l.stage.drain()
-	r.nested += time.Since(t0)
 }

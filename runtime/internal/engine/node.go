@@ -42,6 +42,8 @@ type stageBase struct {
 	dlFrom     []*stageBase                  // stages whose dead letters come here
 	batchSize  int                           // accumulators
 	maxWait    time.Duration
+	chain      *chainDecl // the chain the stage is part of, or nil
+	chainIndex int        // its place in it
 	rt         *stageRun // the current run's state of this stage
 }
 
@@ -59,16 +61,18 @@ func (b *stageBase) queueSize() int {
 // stageNode is what a Graph knows of a typed stage (*Node[In, Out]).
 type stageNode interface {
 	base() *stageBase
-	// prepare makes the stage's typed per-run state: its input queue unless it is fused.
+	// prepare makes the stage's typed per-run state: its input queue unless it is chained.
 	prepare(r *run)
 	// inputCloser returns the stage's input queue, for its senders to say they ended.
 	inputCloser() queueCloser
-	// driver returns what runs the stage's bodies (not called for fused stages).
+	// driver returns what runs the stage's bodies (not called for chained stages).
 	driver() stageDriver
 	// validateExternal checks the Runner of a stage run outside the engine.
 	validateExternal() error
 	// runner returns the Runner of a stage run outside the engine, or nil.
 	runner() any
+	// chainEmitter makes the Emitter of a chained stage on its chain's goroutine.
+	chainEmitter(r *runner) any
 }
 
 // Node is one stage of a graph, receiving In and emitting Out.
@@ -91,8 +95,8 @@ type Node[In, Out any] struct {
 type inlet[T any] interface {
 	base() *stageBase
 	// sinkFor returns where a goroutine of the sending stage from puts the items it sends to
-	// this stage: a buffer of this stage's input queue, or, when this stage is fused into its
-	// sender, this stage's worker running on the sender's goroutine.
+	// this stage: a buffer of this stage's input queue (none when this stage is chained to
+	// its sender, which calls it directly).
 	sinkFor(from *stageRun, r *runner, ws *workerStats, mode bufMode) sink[T]
 }
 
@@ -233,7 +237,7 @@ func (n *Node[In, Out]) OnError(f func(ctx context.Context, err error, item any)
 // prepare makes the stage's input queue for this run.
 func (n *Node[In, Out]) prepare(r *run) {
 	n.q, n.ord = nil, nil
-	if n.spec.Kind == KindProducer || n.rt.fused {
+	if n.spec.Kind == KindProducer || n.rt.chained != nil {
 		return
 	}
 	n.q = newQueue[In](r, n.queueSize(), len(n.ins)+len(n.dlFrom))
@@ -248,9 +252,8 @@ func (n *Node[In, Out]) inputCloser() queueCloser {
 
 func (n *Node[In, Out]) sinkFor(from *stageRun, r *runner, ws *workerStats, mode bufMode) sink[In] {
 	switch {
-	case n.rt.fused:
-		from.kids = append(from.kids, n.rt)
-		return n.newStageWorker(r, true).local
+	case n.rt.chained != nil:
+		return noSink[In]{} // its sender calls it directly
 	case mode == bufProducer:
 		return n.q.newProdBuf(r, ws)
 	case mode == bufShared:

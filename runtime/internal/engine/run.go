@@ -46,9 +46,9 @@ type stageRun struct {
 	stats       stageStats
 	beforeOnce  sync.Once
 	workersLeft atomic.Int32
-	closers     []queueCloser // input queues of the stages this one sends to (not fused)
-	fused       bool          // runs on its sender's goroutine, called for each item
-	kids        []*stageRun   // stages fused into this one's goroutine, ended after it
+	closers     []queueCloser // input queues of the stages this one sends to (not chained)
+	chained     *FusedStage   // called directly by its sender, on the sender's goroutine
+	kids        []*stageRun   // stages chained to this one, ended after it, in chain order
 	rr          atomic.Uint64 // round robin position shared by a Threads stage's goroutines
 }
 
@@ -212,8 +212,8 @@ func (r *run) build() (fns []func(), producers int, err error) {
 	r.plan()
 	for _, n := range r.g.stages {
 		current = n.base()
-		if current.rt.fused {
-			continue // built by its sender
+		if current.rt.chained != nil {
+			continue // run by the head of its chain
 		}
 		gs := n.driver().goroutines(r)
 		current.rt.workersLeft.Store(int32(len(gs)))
@@ -225,15 +225,10 @@ func (r *run) build() (fns []func(), producers int, err error) {
 	return fns, producers, nil
 }
 
-// plan decides which stages are fused, makes the queues, and sizes the max_threads cap.
+// plan sets up the chains, makes the queues, and sizes the max_threads cap.
 func (r *run) plan() {
 	g := r.g
-	if g.cfg.Fuse {
-		for _, n := range g.stages {
-			b := n.base()
-			b.rt.fused = fusable(b)
-		}
-	}
+	r.planChains()
 	for _, n := range g.stages {
 		n.prepare(r)
 	}
@@ -247,7 +242,7 @@ func (r *run) plan() {
 			targets = append(append([]*stageBase(nil), targets...), b.dlTo)
 		}
 		for _, t := range targets {
-			if seen[t] || t.rt.fused {
+			if seen[t] || t.rt.chained != nil {
 				continue
 			}
 			seen[t] = true
@@ -372,7 +367,7 @@ func (s *stageRun) exit(rn *runner) {
 }
 
 // finish ends the stage: Before hooks if no item came, After hooks, then its downstream
-// queues learn that it ended, then the stages fused into it end.
+// queues learn that it ended, then the stages chained to it end.
 func (s *stageRun) finish() {
 	s.begin()
 	r := s.run

@@ -10,17 +10,16 @@ type flusher interface {
 }
 
 // runner is the context of one goroutine of a run: the output buffers it fills and the
-// counters it keeps, for its own stage and for the stages fused into it.
+// counters it keeps, for its own stage and for the stages chained to it.
 type runner struct {
 	_        cacheLinePad
 	run      *run
 	flushers []flusher
-	stats    []*workerStats
-	fused    []drainer // stages fused into this goroutine, in topological order
-	slot     bool      // holds a max_threads slot
+	stats    []publisher
+	slot     bool // holds a max_threads slot
 
-	// Latency of fused stages: while an item is timed (timing > 0), the time spent in stages
-	// fused into it is summed in nested and subtracted from its own.
+	// Latency of chained stages: while an item is timed (timing > 0), the time spent in the
+	// stages it calls is summed in nested and subtracted from its own.
 	timing int
 	nested time.Duration
 	_      cacheLinePad
@@ -30,12 +29,14 @@ func (r *run) newRunner() *runner { return &runner{run: r} }
 
 func (r *runner) addFlusher(f flusher) { r.flushers = append(r.flushers, f) }
 
-func (r *runner) addStats(ws *workerStats) { r.stats = append(r.stats, ws) }
+func (r *runner) addStats(ws publisher) { r.stats = append(r.stats, ws) }
 
-// idle processes what the fused stages hold, flushes every output buffer and publishes the
-// counters: the goroutine is about to wait.
+// publisher is a goroutine's counters for a stage, published to the stage's stats.
+type publisher interface{ publish() }
+
+// idle flushes every output buffer and publishes the counters: the goroutine is about to
+// wait.
 func (r *runner) idle() {
-	r.drainFused()
 	for _, f := range r.flushers {
 		f.flush()
 	}
@@ -44,19 +45,9 @@ func (r *runner) idle() {
 	}
 }
 
-// drainFused processes the items queued for the stages fused into this goroutine.
-func (r *runner) drainFused() {
-	for _, f := range r.fused {
-		f.drain()
-	}
-}
-
-// afterItems is called after a chunk of items, or after each slow item: the fused stages
-// process what they got, and the buffers whose receivers are idle are flushed.
-func (r *runner) afterItems() {
-	r.drainFused()
-	r.poll()
-}
+// afterItems is called after a chunk of items, or after each slow item: the buffers whose
+// receivers are idle are flushed.
+func (r *runner) afterItems() { r.poll() }
 
 // poll flushes the buffers whose receivers are idle.
 func (r *runner) poll() {

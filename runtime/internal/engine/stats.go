@@ -140,5 +140,17 @@ func (s *stageRun) snapshot() StageStats {
 			out.Throughput = float64(n) / secs
 		}
 	}
+	if s.chained != nil && out.BlockedIn == 0 {
+		// A chained stage never waits on a queue: it waits while the stages before it work.
+		// Its time waiting for input is its time alive less its own time in its body.
+		if first := st.firstNs.Load(); first != 0 {
+			end := st.endNs.Load()
+			if end == 0 {
+				end = time.Now().UnixNano()
+			}
+			busy := time.Duration(out.In) * st.hist.mean()
+			out.BlockedIn = max(time.Duration(end-first)-busy, 0)
+		}
+	}
 	return out
 }
