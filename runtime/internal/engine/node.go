@@ -44,7 +44,7 @@ type stageBase struct {
 	maxWait    time.Duration
 	chain      *chainDecl // the chain the stage is part of, or nil
 	chainIndex int        // its place in it
-	rt         *stageRun // the current run's state of this stage
+	rt         *stageRun  // the current run's state of this stage
 }
 
 // queueSize returns the stage's effective input queue capacity (-1 unbounded).
