@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/minigun-go/minigun/ir"
 )
 
 // CLIPath is the import path of the built-binary main that generated mains call.
@@ -32,7 +34,7 @@ func (g *gen) main() {
 				declared = append(declared, jen.Lit(prm.Flag))
 				fi := flags[prm.Flag]
 				if fi == nil {
-					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Go == "bool"}
+					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Shape == ir.BoolShape}
 					flags[prm.Flag] = fi
 					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
 				}

@@ -147,7 +147,7 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 	params = append(params, jen.Id("ctx").Add(ctxType()))
 	in := st.In
 	if st.Kind == ir.Accumulator {
-		in = ir.Type{Go: "[]" + st.In.Go}
+		in = st.BatchType()
 	}
 	if st.Kind != ir.Producer {
 		name := st.InName

@@ -670,7 +670,8 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 			}
 		}
 		if st.IsBatch {
-			st.Out = Type{Go: "[]" + st.In.Go, Pos: st.Pos}
+			st.Out = SliceOf(st.In)
+			st.Out.Pos = st.Pos
 		}
 	}
 	return st

@@ -84,6 +84,15 @@ func (s TypeShape) String() string { return shapeNames[s] }
 // IsZero reports whether the type is absent.
 func (t Type) IsZero() bool { return t.Go == "" }
 
+// SliceOf is the type []t: an accumulator's batch of t.
+func SliceOf(t Type) Type {
+	s := Type{Go: "[]" + t.Go, Imports: t.Imports, Pos: t.Pos, Shape: SliceShape}
+	if t.gt != nil {
+		s.gt = types.NewSlice(t.gt)
+	}
+	return s
+}
+
 // Pipeline is a top-level pipeline: a Go type with parameters, state,
 // stage bodies and hooks, and the graph it runs.
 type Pipeline struct {
@@ -264,6 +273,9 @@ type Stage struct {
 	Sub         string    // name of the inline sub-pipeline holding it, "" at top level
 	UsesTo      bool      // the body can call to.x
 }
+
+// BatchType is the type of the batch an accumulator receives: []In.
+func (st *Stage) BatchType() Type { return SliceOf(st.In) }
 
 // Body is an inline Go body.
 type Body struct {

@@ -620,6 +620,16 @@ func (c *checker) takeTypes(pkg *packages.Package, frags []*fragment) {
 	for _, fl := range mergeOrder {
 		c.mergeFunc(fl, merges[fl], varType, qual)
 	}
+	// An accumulator without a body sends on the batches of its input.
+	for _, pd := range c.order {
+		for _, st := range pd.ir.Decls {
+			if st.Kind == Accumulator && st.IsBatch && st.In.gt != nil {
+				pos := st.Out.Pos
+				st.Out = SliceOf(st.In)
+				st.Out.Pos = pos
+			}
+		}
+	}
 }
 
 // setType records the go/types type of a written type.

@@ -758,8 +758,9 @@ func (b *graphBuilder) inferTypes() {
 				if e.DeadLetter || e.From.Out.IsZero() {
 					continue
 				}
-				n.In = Type{Go: e.From.Out.Go, Imports: e.From.Out.Imports, Pos: n.Decl.Pos}
-				n.Out = Type{Go: "[]" + n.In.Go, Imports: n.In.Imports, Pos: n.Decl.Pos}
+				n.In = e.From.Out
+				n.In.Pos, n.In.src = n.Decl.Pos, ""
+				n.Out = SliceOf(n.In)
 				changed = true
 				break
 			}

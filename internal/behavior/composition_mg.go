@@ -19,9 +19,9 @@ const _ = mgrt.SupportsGenV1
 //line composition.mg:47:2
 func (p *UsesNested) Nested() (first, second *Scale) { return p.mgNestedFirst, p.mgNestedSecond }
 
+//line composition_mg.go:23
+
 // Scale is the pipeline declared at composition.mg:12.
-//
-//line composition_mg.go:25
 type Scale struct {
 	Factor int
 
@@ -44,8 +44,9 @@ func (p *Scale) mgInit() {
 func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:20:2
 	p.seen.Add(1)
+//line composition.mg:21:2
 	emit(n * p.Factor)
-//line composition_mg.go:49
+//line composition_mg.go:50
 	return nil
 }
 
@@ -53,7 +54,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 func (p *Scale) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:23:28
 	emit(n + 1)
-//line composition_mg.go:57
+//line composition_mg.go:58
 	return nil
 }
 
@@ -127,9 +128,11 @@ func (p *UsesNested) mgInit() {
 func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 //line composition.mg:36:2
 	for i := 1; i <= 5; i++ {
+//line composition.mg:37:2
 		emit(i)
+//line composition.mg:38:2
 	}
-//line composition_mg.go:133
+//line composition_mg.go:136
 	return nil
 }
 
@@ -137,7 +140,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:141
+//line composition_mg.go:144
 	return nil
 }
 
@@ -245,9 +248,11 @@ func (p *Flow) mgInit() {}
 func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 //line composition.mg:59:3
 	for i := 1; i <= 10; i++ {
+//line composition.mg:60:3
 		emit(i)
+//line composition.mg:61:3
 	}
-//line composition_mg.go:251
+//line composition_mg.go:256
 	return nil
 }
 
@@ -255,7 +260,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:259
+//line composition_mg.go:264
 	return nil
 }
 
@@ -263,7 +268,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:267
+//line composition_mg.go:272
 	return nil
 }
 
@@ -271,8 +276,9 @@ func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) 
 func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:70:3
 	p.fast.Add(n)
+//line composition.mg:71:3
 	emit(n)
-//line composition_mg.go:276
+//line composition_mg.go:282
 	return nil
 }
 
@@ -280,8 +286,9 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:76:3
 	p.slow.Add(n)
+//line composition.mg:77:3
 	emit(n + 100)
-//line composition_mg.go:285
+//line composition_mg.go:292
 	return nil
 }
 
@@ -289,7 +296,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:293
+//line composition_mg.go:300
 	return nil
 }
 
@@ -397,9 +404,11 @@ func (p *Split) mgInit() {}
 func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 //line composition.mg:93:3
 	for i := 1; i <= 10; i++ {
+//line composition.mg:94:3
 		emit(i)
+//line composition.mg:95:3
 	}
-//line composition_mg.go:403
+//line composition_mg.go:412
 	return nil
 }
 
@@ -413,11 +422,15 @@ type mgToSplit_TriageCheck struct {
 func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), to mgToSplit_TriageCheck) error {
 //line composition.mg:100:3
 	if n <= 3 {
+//line composition.mg:101:3
 		to.small(n)
+//line composition.mg:102:3
 	} else {
+//line composition.mg:103:3
 		to.large(n)
+//line composition.mg:104:3
 	}
-//line composition_mg.go:421
+//line composition_mg.go:434
 	return nil
 }
 
@@ -425,7 +438,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:429
+//line composition_mg.go:442
 	return nil
 }
 
@@ -433,7 +446,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:437
+//line composition_mg.go:450
 	return nil
 }
 
@@ -516,10 +529,13 @@ func (p *BothInputs) mgInit() {}
 func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 //line composition.mg:124:3
 	for i := 1; i <= 3; i++ {
+//line composition.mg:125:3
 		p.log.Add("emit")
+//line composition.mg:126:3
 		emit(i)
+//line composition.mg:127:3
 	}
-//line composition_mg.go:523
+//line composition_mg.go:539
 	return nil
 }
 
@@ -527,11 +543,15 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 //line composition.mg:132:3
 	time.Sleep(5 * time.Millisecond)
+//line composition.mg:133:3
 	p.log.Add("emit")
+//line composition.mg:134:3
 	emit(100)
+//line composition.mg:135:3
 	p.log.Add("emit")
+//line composition.mg:136:3
 	emit(101)
-//line composition_mg.go:535
+//line composition_mg.go:555
 	return nil
 }
 
@@ -539,7 +559,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:543
+//line composition_mg.go:563
 	return nil
 }
 
@@ -547,7 +567,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:551
+//line composition_mg.go:571
 	return nil
 }
 
@@ -555,7 +575,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:559
+//line composition_mg.go:579
 	return nil
 }
 
@@ -647,9 +667,11 @@ func (p *Base) mgInit() {
 func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 //line composition.mg:156:2
 	for i := 1; i <= p.Count; i++ {
+//line composition.mg:157:2
 		emit(i)
+//line composition.mg:158:2
 	}
-//line composition_mg.go:653
+//line composition_mg.go:675
 	return nil
 }
 
@@ -657,7 +679,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:661
+//line composition_mg.go:683
 	return nil
 }
 
@@ -665,7 +687,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:669
+//line composition_mg.go:691
 	return nil
 }
 
@@ -673,7 +695,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:677
+//line composition_mg.go:699
 	return nil
 }
 
@@ -681,7 +703,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:685
+//line composition_mg.go:707
 	return nil
 }
 
@@ -759,7 +781,7 @@ func (p *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:763
+//line composition_mg.go:785
 	return nil
 }
 
@@ -767,7 +789,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:771
+//line composition_mg.go:793
 	return nil
 }
 
@@ -775,7 +797,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:779
+//line composition_mg.go:801
 	return nil
 }
 
@@ -917,9 +939,11 @@ func (p *LongBase) mgInit() {}
 func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 //line composition.mg:190:2
 	for i := 1; i <= 3; i++ {
+//line composition.mg:191:2
 		emit(i)
+//line composition.mg:192:2
 	}
-//line composition_mg.go:923
+//line composition_mg.go:947
 	return nil
 }
 
@@ -927,7 +951,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:931
+//line composition_mg.go:955
 	return nil
 }
 
@@ -935,7 +959,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:939
+//line composition_mg.go:963
 	return nil
 }
 
@@ -943,7 +967,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:947
+//line composition_mg.go:971
 	return nil
 }
 
@@ -951,7 +975,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:955
+//line composition_mg.go:979
 	return nil
 }
 
@@ -1180,9 +1204,11 @@ func (p *TwoExits) mgInit() {}
 func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 //line composition.mg:217:3
 	for i := 1; i <= 4; i++ {
+//line composition.mg:218:3
 		emit(i)
+//line composition.mg:219:3
 	}
-//line composition_mg.go:1186
+//line composition_mg.go:1212
 	return nil
 }
 
@@ -1196,7 +1222,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1200
+//line composition_mg.go:1226
 	return nil
 }
 
@@ -1204,7 +1230,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1208
+//line composition_mg.go:1234
 	return nil
 }
 
@@ -1212,7 +1238,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1216
+//line composition_mg.go:1242
 	return nil
 }
 
@@ -1220,7 +1246,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1224
+//line composition_mg.go:1250
 	return nil
 }
 

@@ -18,9 +18,9 @@ const _ = mgrt.SupportsGenV1
 //line execution.mg:246:2
 func (p *Backpressure) Lag() (consumed, maxLag int64) { return p.consumed, p.maxLag }
 
+//line execution_mg.go:22
+
 // InlineDefault is the pipeline declared at execution.mg:12.
-//
-//line execution_mg.go:24
 type InlineDefault struct {
 	gauge Gauge
 	got   Bag[int]
@@ -40,9 +40,11 @@ func (p *InlineDefault) mgInit() {}
 func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:19:2
 	for i := 0; i < 200; i++ {
+//line execution.mg:20:2
 		emit(i)
+//line execution.mg:21:2
 	}
-//line execution_mg.go:46
+//line execution_mg.go:48
 	return nil
 }
 
@@ -50,10 +52,13 @@ func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:24:2
 	p.gauge.Enter()
+//line execution.mg:25:2
 	time.Sleep(20 * time.Microsecond)
+//line execution.mg:26:2
 	p.gauge.Leave()
+//line execution.mg:27:2
 	emit(n)
-//line execution_mg.go:57
+//line execution_mg.go:62
 	return nil
 }
 
@@ -61,7 +66,7 @@ func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) 
 func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:29:24
 	p.got.Add(n)
-//line execution_mg.go:65
+//line execution_mg.go:70
 	return nil
 }
 
@@ -140,9 +145,11 @@ func (p *ThreadsReal) mgInit() {
 func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:46:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:47:2
 		emit(i)
+//line execution.mg:48:2
 	}
-//line execution_mg.go:146
+//line execution_mg.go:153
 	return nil
 }
 
@@ -150,12 +157,17 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:51:2
 	p.gauge.Enter()
+//line execution.mg:52:2
 	defer p.gauge.Leave()
+//line execution.mg:53:2
 	if !p.gauge.Await(5 * time.Second) {
+//line execution.mg:54:2
 		p.timedOut.Add(1)
+//line execution.mg:55:2
 	}
+//line execution.mg:56:2
 	emit(n)
-//line execution_mg.go:159
+//line execution_mg.go:171
 	return nil
 }
 
@@ -163,7 +175,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:58:24
 	p.got.Add(n)
-//line execution_mg.go:167
+//line execution_mg.go:179
 	return nil
 }
 
@@ -171,7 +183,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:43:14
 	p.gauge.Expect(4)
-//line execution_mg.go:175
+//line execution_mg.go:187
 	return nil
 }
 
@@ -247,9 +259,11 @@ func (p *NamedContext) mgInit() {}
 func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:73:2
 	for i := 0; i < 12; i++ {
+//line execution.mg:74:2
 		emit(i)
+//line execution.mg:75:2
 	}
-//line execution_mg.go:253
+//line execution_mg.go:267
 	return nil
 }
 
@@ -257,13 +271,19 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:78:2
 	p.gauge.Enter()
+//line execution.mg:79:2
 	defer p.gauge.Leave()
+//line execution.mg:80:2
 	if !p.gauge.Await(5 * time.Second) {
+//line execution.mg:81:2
 		p.timedOut.Add(1)
+//line execution.mg:82:2
 	}
+//line execution.mg:83:2
 	time.Sleep(time.Millisecond)
+//line execution.mg:84:2
 	emit(n)
-//line execution_mg.go:267
+//line execution_mg.go:287
 	return nil
 }
 
@@ -276,7 +296,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:70:14
 	p.gauge.Expect(3)
-//line execution_mg.go:280
+//line execution_mg.go:300
 	return nil
 }
 
@@ -351,9 +371,11 @@ func (p *Blocks) mgInit() {}
 func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:100:2
 	for i := 0; i < 50; i++ {
+//line execution.mg:101:2
 		emit(i)
+//line execution.mg:102:2
 	}
-//line execution_mg.go:357
+//line execution_mg.go:379
 	return nil
 }
 
@@ -361,7 +383,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:105:31
 	emit(n)
-//line execution_mg.go:365
+//line execution_mg.go:387
 	return nil
 }
 
@@ -369,7 +391,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:107:32
 	emit(n)
-//line execution_mg.go:373
+//line execution_mg.go:395
 	return nil
 }
 
@@ -377,7 +399,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:41
 	emit(n)
-//line execution_mg.go:381
+//line execution_mg.go:403
 	return nil
 }
 
@@ -385,7 +407,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:46
 	emit(n)
-//line execution_mg.go:389
+//line execution_mg.go:411
 	return nil
 }
 
@@ -393,7 +415,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:111:37
 	emit(n)
-//line execution_mg.go:397
+//line execution_mg.go:419
 	return nil
 }
 
@@ -401,7 +423,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:405
+//line execution_mg.go:427
 	return nil
 }
 
@@ -409,7 +431,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:114:37
 	emit(n)
-//line execution_mg.go:413
+//line execution_mg.go:435
 	return nil
 }
 
@@ -417,7 +439,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:115:31
 	p.got.Add(n)
-//line execution_mg.go:421
+//line execution_mg.go:443
 	return nil
 }
 
@@ -563,9 +585,11 @@ func (p *MaxThreads) mgInit() {}
 func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:128:2
 	for i := 0; i < 120; i++ {
+//line execution.mg:129:2
 		emit(i)
+//line execution.mg:130:2
 	}
-//line execution_mg.go:569
+//line execution_mg.go:593
 	return nil
 }
 
@@ -573,10 +597,13 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:133:2
 	p.gauge.Enter()
+//line execution.mg:134:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:135:2
 	p.gauge.Leave()
+//line execution.mg:136:2
 	emit(n)
-//line execution_mg.go:580
+//line execution_mg.go:607
 	return nil
 }
 
@@ -584,10 +611,13 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:139:2
 	p.gauge.Enter()
+//line execution.mg:140:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:141:2
 	p.gauge.Leave()
+//line execution.mg:142:2
 	emit(n)
-//line execution_mg.go:591
+//line execution_mg.go:621
 	return nil
 }
 
@@ -595,7 +625,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:144:24
 	p.got.Add(n)
-//line execution_mg.go:599
+//line execution_mg.go:629
 	return nil
 }
 
@@ -681,9 +711,11 @@ func (p *NoMaxThreads) mgInit() {}
 func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:154:2
 	for i := 0; i < 120; i++ {
+//line execution.mg:155:2
 		emit(i)
+//line execution.mg:156:2
 	}
-//line execution_mg.go:687
+//line execution_mg.go:719
 	return nil
 }
 
@@ -691,10 +723,13 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:159:2
 	p.gauge.Enter()
+//line execution.mg:160:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:161:2
 	p.gauge.Leave()
+//line execution.mg:162:2
 	emit(n)
-//line execution_mg.go:698
+//line execution_mg.go:733
 	return nil
 }
 
@@ -702,10 +737,13 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:165:2
 	p.gauge.Enter()
+//line execution.mg:166:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:167:2
 	p.gauge.Leave()
+//line execution.mg:168:2
 	emit(n)
-//line execution_mg.go:709
+//line execution_mg.go:747
 	return nil
 }
 
@@ -800,9 +838,11 @@ func (p *Ordered) mgInit() {
 func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:183:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:184:2
 		emit(i)
+//line execution.mg:185:2
 	}
-//line execution_mg.go:806
+//line execution_mg.go:846
 	return nil
 }
 
@@ -810,10 +850,13 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:188:2
 	if n%4 == 0 {
+//line execution.mg:189:2
 		time.Sleep(2 * time.Millisecond)
+//line execution.mg:190:2
 	}
+//line execution.mg:191:2
 	emit(n)
-//line execution_mg.go:817
+//line execution_mg.go:860
 	return nil
 }
 
@@ -821,7 +864,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:193:24
 	p.got.Add(n)
-//line execution_mg.go:825
+//line execution_mg.go:868
 	return nil
 }
 
@@ -900,9 +943,11 @@ func (p *Unordered) mgInit() {
 func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:205:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:206:2
 		emit(i)
+//line execution.mg:207:2
 	}
-//line execution_mg.go:906
+//line execution_mg.go:951
 	return nil
 }
 
@@ -910,10 +955,13 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:210:2
 	if n%4 == 0 {
+//line execution.mg:211:2
 		time.Sleep(2 * time.Millisecond)
+//line execution.mg:212:2
 	}
+//line execution.mg:213:2
 	emit(n)
-//line execution_mg.go:917
+//line execution_mg.go:965
 	return nil
 }
 
@@ -921,7 +969,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:215:24
 	p.got.Add(n)
-//line execution_mg.go:925
+//line execution_mg.go:973
 	return nil
 }
 
@@ -1001,10 +1049,13 @@ func (p *Backpressure) mgInit() {
 func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:230:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:231:2
 		emit(i)
+//line execution.mg:232:2
 		p.produced.Add(1)
+//line execution.mg:233:2
 	}
-//line execution_mg.go:1008
+//line execution_mg.go:1059
 	return nil
 }
 
@@ -1012,11 +1063,15 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 //line execution.mg:236:2
 	p.consumed++
+//line execution.mg:237:2
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
+//line execution.mg:238:2
 		p.maxLag = lag
+//line execution.mg:239:2
 	}
+//line execution.mg:240:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1020
+//line execution_mg.go:1075
 	return nil
 }
 
@@ -1079,9 +1134,11 @@ func (p *StageOptions) mgInit() {}
 func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:257:2
 	for i := 0; i < 4; i++ {
+//line execution.mg:258:2
 		emit(i)
+//line execution.mg:259:2
 	}
-//line execution_mg.go:1085
+//line execution_mg.go:1142
 	return nil
 }
 
@@ -1089,11 +1146,15 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:262:2
 	if n == 1 {
+//line execution.mg:263:2
 		<-ctx.Done() // only the deadline ends this wait
+//line execution.mg:264:2
 		return ctx.Err()
+//line execution.mg:265:2
 	}
+//line execution.mg:266:2
 	emit(n)
-//line execution_mg.go:1097
+//line execution_mg.go:1158
 	return nil
 }
 
@@ -1101,7 +1162,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:268:24
 	p.got.Add(n)
-//line execution_mg.go:1105
+//line execution_mg.go:1166
 	return nil
 }
 
@@ -1176,9 +1237,11 @@ func (p *OneSlot) mgInit() {}
 func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:283:2
 	for i := 0; i < 200; i++ {
+//line execution.mg:284:2
 		emit(i)
+//line execution.mg:285:2
 	}
-//line execution_mg.go:1182
+//line execution_mg.go:1245
 	return nil
 }
 
@@ -1186,10 +1249,13 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:288:2
 	p.gauge.Enter()
+//line execution.mg:289:2
 	p.gauge.Leave()
+//line execution.mg:290:2
 	emit(n)
+//line execution.mg:291:2
 	emit(n + 1000)
-//line execution_mg.go:1193
+//line execution_mg.go:1259
 	return nil
 }
 
@@ -1197,9 +1263,11 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:294:2
 	p.gauge.Enter()
+//line execution.mg:295:2
 	p.gauge.Leave()
+//line execution.mg:296:2
 	emit(n)
-//line execution_mg.go:1203
+//line execution_mg.go:1271
 	return nil
 }
 
@@ -1207,7 +1275,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:298:35
 	p.got.Add(n)
-//line execution_mg.go:1211
+//line execution_mg.go:1279
 	return nil
 }
 
@@ -1294,9 +1362,11 @@ func (p *OrderedMulti) mgInit() {}
 func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:308:2
 	for i := 0; i < 100; i++ {
+//line execution.mg:309:2
 		emit(i)
+//line execution.mg:310:2
 	}
-//line execution_mg.go:1300
+//line execution_mg.go:1370
 	return nil
 }
 
@@ -1304,12 +1374,17 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:313:2
 	if n%5 == 0 {
+//line execution.mg:314:2
 		time.Sleep(time.Millisecond)
+//line execution.mg:315:2
 	}
+//line execution.mg:316:2
 	for j := 0; j < n%3; j++ {
+//line execution.mg:317:2
 		emit(n*10 + j)
+//line execution.mg:318:2
 	}
-//line execution_mg.go:1313
+//line execution_mg.go:1388
 	return nil
 }
 
@@ -1317,7 +1392,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:320:24
 	p.got.Add(n)
-//line execution_mg.go:1321
+//line execution_mg.go:1396
 	return nil
 }
 
@@ -1398,10 +1473,13 @@ func (p *Unbounded) mgInit() {
 func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:334:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:335:2
 		emit(i)
+//line execution.mg:336:2
 		p.produced.Add(1)
+//line execution.mg:337:2
 	}
-//line execution_mg.go:1405
+//line execution_mg.go:1483
 	return nil
 }
 
@@ -1409,11 +1487,15 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 //line execution.mg:340:2
 	p.consumed++
+//line execution.mg:341:2
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
+//line execution.mg:342:2
 		p.maxLag = lag
+//line execution.mg:343:2
 	}
+//line execution.mg:344:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1417
+//line execution_mg.go:1499
 	return nil
 }
 
@@ -1476,10 +1558,13 @@ func (p *CappedInner) mgInit() {}
 func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:358:2
 	p.gauge.Enter()
+//line execution.mg:359:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:360:2
 	p.gauge.Leave()
+//line execution.mg:361:2
 	emit(n)
-//line execution_mg.go:1483
+//line execution_mg.go:1568
 	return nil
 }
 
@@ -1487,7 +1572,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:363:30
 	emit(n)
-//line execution_mg.go:1491
+//line execution_mg.go:1576
 	return nil
 }
 
@@ -1558,9 +1643,11 @@ func (p *CappedHost) mgInit() {
 func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:376:2
 	for i := 0; i < 100; i++ {
+//line execution.mg:377:2
 		emit(i)
+//line execution.mg:378:2
 	}
-//line execution_mg.go:1564
+//line execution_mg.go:1651
 	return nil
 }
 
@@ -1568,10 +1655,13 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:382:2
 	p.gauge.Enter()
+//line execution.mg:383:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:384:2
 	p.gauge.Leave()
+//line execution.mg:385:2
 	emit(n)
-//line execution_mg.go:1575
+//line execution_mg.go:1665
 	return nil
 }
 
@@ -1584,7 +1674,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:373:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1588
+//line execution_mg.go:1678
 	return nil
 }
 

@@ -19,40 +19,53 @@ const _ = mgrt.SupportsGenV1
 //line hooks.mg:59:2
 func (p *Hooked) Log() []string { return p.log.Items() }
 
+//line hooks_mg.go:23
+
 // Logs returns the events of the host and of its nested pipeline.
 //
-//line hooks_mg.go:25
 //line hooks.mg:107:2
 func (p *HookedLevels) Logs() (host, inner []string) {
+//line hooks.mg:107:56
 	return p.log.Items(), p.mgNestedInner.log.Items()
+//line hooks.mg:107:107
 }
+
+//line hooks_mg.go:34
 
 // Log returns the events, in order.
 //
-//line hooks_mg.go:33
 //line hooks.mg:142:2
 func (p *HookedFailures) Log() []string { return p.log.Items() }
 
-//line hooks_mg.go:37
+//line hooks_mg.go:41
+
 //line hooks.mg:208:2
 func (p *HooksSerial) hook(name string) {
+//line hooks.mg:209:2
 	p.gauge.Enter()
+//line hooks.mg:210:2
 	p.calls.Add(name)
+//line hooks.mg:211:2
 	time.Sleep(500 * time.Microsecond)
+//line hooks.mg:212:2
 	p.gauge.Leave()
+//line hooks.mg:213:2
 }
+
+//line hooks_mg.go:56
 
 // Logs returns the events of the host and of its nested pipeline.
 //
-//line hooks_mg.go:48
 //line hooks.mg:249:2
 func (p *RunHooksOuter) Logs() (host, inner []string) {
+//line hooks.mg:249:57
 	return p.log.Items(), p.mgNestedInner.log.Items()
+//line hooks.mg:249:108
 }
 
+//line hooks_mg.go:67
+
 // Hooked is the pipeline declared at hooks.mg:13.
-//
-//line hooks_mg.go:56
 type Hooked struct {
 	log       Bag[string]
 	resultIn  int64
@@ -78,10 +91,13 @@ type mgToHooked_Gen1 struct {
 func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHooked_Gen1) error {
 //line hooks.mg:23:2
 	for i := 0; i < 20; i++ {
+//line hooks.mg:24:2
 		p.log.Add("emit")
+//line hooks.mg:25:2
 		emit(i)
+//line hooks.mg:26:2
 	}
-//line hooks_mg.go:85
+//line hooks_mg.go:101
 	return nil
 }
 
@@ -94,11 +110,15 @@ type mgToHooked_Gen2 struct {
 func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_Gen2) error {
 //line hooks.mg:29:2
 	time.Sleep(5 * time.Millisecond)
+//line hooks.mg:30:2
 	for i := 20; i < 40; i++ {
+//line hooks.mg:31:2
 		p.log.Add("emit")
+//line hooks.mg:32:2
 		emit(i)
+//line hooks.mg:33:2
 	}
-//line hooks_mg.go:102
+//line hooks_mg.go:122
 	return nil
 }
 
@@ -106,8 +126,9 @@ func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_
 func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:36:2
 	p.log.Add("item work")
+//line hooks.mg:37:2
 	emit(n)
-//line hooks_mg.go:111
+//line hooks_mg.go:132
 	return nil
 }
 
@@ -115,7 +136,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:39:24
 	p.log.Add("item sink")
-//line hooks_mg.go:119
+//line hooks_mg.go:140
 	return nil
 }
 
@@ -123,7 +144,7 @@ func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:20:14
 	p.log.Add("before_run")
-//line hooks_mg.go:127
+//line hooks_mg.go:148
 	return nil
 }
 
@@ -131,7 +152,7 @@ func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:41:18
 	p.log.Add("after_producer")
-//line hooks_mg.go:135
+//line hooks_mg.go:156
 	return nil
 }
 
@@ -139,7 +160,7 @@ func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 //line hooks.mg:42:16
 	p.log.Add("before(gen1)")
-//line hooks_mg.go:143
+//line hooks_mg.go:164
 	return nil
 }
 
@@ -147,7 +168,7 @@ func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 //line hooks.mg:43:15
 	p.log.Add("after(gen1)")
-//line hooks_mg.go:151
+//line hooks_mg.go:172
 	return nil
 }
 
@@ -155,7 +176,7 @@ func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 //line hooks.mg:44:16
 	p.log.Add("before(work)")
-//line hooks_mg.go:159
+//line hooks_mg.go:180
 	return nil
 }
 
@@ -163,7 +184,7 @@ func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 //line hooks.mg:45:15
 	p.log.Add("after(work)")
-//line hooks_mg.go:167
+//line hooks_mg.go:188
 	return nil
 }
 
@@ -171,7 +192,7 @@ func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:46:16
 	p.log.Add("before(sink)")
-//line hooks_mg.go:175
+//line hooks_mg.go:196
 	return nil
 }
 
@@ -179,7 +200,7 @@ func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:47:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:183
+//line hooks_mg.go:204
 	return nil
 }
 
@@ -187,10 +208,13 @@ func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:50:2
 	p.log.Add("after_run")
+//line hooks.mg:51:2
 	if st, ok := result.Stage("sink"); ok {
+//line hooks.mg:52:2
 		p.resultIn = st.In
+//line hooks.mg:53:2
 	}
-//line hooks_mg.go:194
+//line hooks_mg.go:218
 	return nil
 }
 
@@ -286,8 +310,9 @@ func (p *HookedInner) mgInit() {}
 func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:69:2
 	p.log.Add("item twice")
+//line hooks.mg:70:2
 	emit(n * 2)
-//line hooks_mg.go:291
+//line hooks_mg.go:316
 	return nil
 }
 
@@ -295,7 +320,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 //line hooks.mg:73:17
 	p.log.Add("before(twice)")
-//line hooks_mg.go:299
+//line hooks_mg.go:324
 	return nil
 }
 
@@ -303,7 +328,7 @@ func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 func (p *HookedInner) mgHookAfterTwice(ctx context.Context) error {
 //line hooks.mg:74:16
 	p.log.Add("after(twice)")
-//line hooks_mg.go:307
+//line hooks_mg.go:332
 	return nil
 }
 
@@ -364,9 +389,11 @@ func (p *HookedLevels) mgInit() {
 func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:86:2
 	for i := 0; i < 10; i++ {
+//line hooks.mg:87:2
 		emit(i)
+//line hooks.mg:88:2
 	}
-//line hooks_mg.go:370
+//line hooks_mg.go:397
 	return nil
 }
 
@@ -374,8 +401,9 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:93:3
 	p.log.Add("item step")
+//line hooks.mg:94:3
 	emit(n + 1)
-//line hooks_mg.go:379
+//line hooks_mg.go:407
 	return nil
 }
 
@@ -383,7 +411,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:387
+//line hooks_mg.go:415
 	return nil
 }
 
@@ -391,7 +419,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:395
+//line hooks_mg.go:423
 	return nil
 }
 
@@ -399,7 +427,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:403
+//line hooks_mg.go:431
 	return nil
 }
 
@@ -407,7 +435,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:411
+//line hooks_mg.go:439
 	return nil
 }
 
@@ -415,7 +443,7 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:419
+//line hooks_mg.go:447
 	return nil
 }
 
@@ -506,21 +534,28 @@ func (p *HookedFailures) mgInit() {}
 func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:118:2
 	for i := 0; i < 5; i++ {
+//line hooks.mg:119:2
 		emit(i)
+//line hooks.mg:120:2
 	}
+//line hooks.mg:121:2
 	return errors.New("producer gave up")
-//line hooks_mg.go:513
+//line hooks_mg.go:544
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
 func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:124:2
 	p.log.Add("item fails")
+//line hooks.mg:125:2
 	if n == 4 {
+//line hooks.mg:126:2
 		panic("four")
+//line hooks.mg:127:2
 	}
+//line hooks.mg:128:2
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:524
+//line hooks_mg.go:559
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -532,7 +567,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:536
+//line hooks_mg.go:571
 	return nil
 }
 
@@ -540,7 +575,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:544
+//line hooks_mg.go:579
 	return nil
 }
 
@@ -548,7 +583,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:552
+//line hooks_mg.go:587
 	return nil
 }
 
@@ -556,7 +591,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:560
+//line hooks_mg.go:595
 	return nil
 }
 
@@ -635,9 +670,11 @@ func (p *OnError) mgInit() {}
 func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:153:2
 	for i := 0; i < 10; i++ {
+//line hooks.mg:154:2
 		emit(i)
+//line hooks.mg:155:2
 	}
-//line hooks_mg.go:641
+//line hooks_mg.go:678
 	return nil
 }
 
@@ -645,10 +682,13 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:158:2
 	if n%3 == 0 {
+//line hooks.mg:159:2
 		return fmt.Errorf("bad %d", n)
+//line hooks.mg:160:2
 	}
+//line hooks.mg:161:2
 	emit(n)
-//line hooks_mg.go:652
+//line hooks_mg.go:692
 	return nil
 }
 
@@ -661,8 +701,9 @@ func (p *OnError) mgStageSink(ctx context.Context, n int) error {
 func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) error {
 //line hooks.mg:166:2
 	p.errs.Add(err.Error())
+//line hooks.mg:167:2
 	p.items.Add(item.(int))
-//line hooks_mg.go:666
+//line hooks_mg.go:707
 	return nil
 }
 
@@ -745,9 +786,11 @@ type mgToHooksSerial_Gen struct {
 func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHooksSerial_Gen) error {
 //line hooks.mg:181:2
 	for i := 0; i < 40; i++ {
+//line hooks.mg:182:2
 		emit(i)
+//line hooks.mg:183:2
 	}
-//line hooks_mg.go:751
+//line hooks_mg.go:794
 	return nil
 }
 
@@ -755,10 +798,13 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:186:2
 	if n%2 == 0 {
+//line hooks.mg:187:2
 		return errors.New("even")
+//line hooks.mg:188:2
 	}
+//line hooks.mg:189:2
 	emit(n)
-//line hooks_mg.go:762
+//line hooks_mg.go:808
 	return nil
 }
 
@@ -766,7 +812,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:770
+//line hooks_mg.go:816
 	return nil
 }
 
@@ -774,7 +820,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:778
+//line hooks_mg.go:824
 	return nil
 }
 
@@ -787,7 +833,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:791
+//line hooks_mg.go:837
 	return nil
 }
 
@@ -795,7 +841,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:799
+//line hooks_mg.go:845
 	return nil
 }
 
@@ -803,7 +849,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:807
+//line hooks_mg.go:853
 	return nil
 }
 
@@ -811,7 +857,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:815
+//line hooks_mg.go:861
 	return nil
 }
 
@@ -819,7 +865,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:823
+//line hooks_mg.go:869
 	return nil
 }
 
@@ -827,7 +873,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:831
+//line hooks_mg.go:877
 	return nil
 }
 
@@ -835,7 +881,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:839
+//line hooks_mg.go:885
 	return nil
 }
 
@@ -843,7 +889,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:847
+//line hooks_mg.go:893
 	return nil
 }
 
@@ -851,7 +897,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:855
+//line hooks_mg.go:901
 	return nil
 }
 
@@ -859,7 +905,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:863
+//line hooks_mg.go:909
 	return nil
 }
 
@@ -971,7 +1017,7 @@ func (p *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:975
+//line hooks_mg.go:1021
 	return nil
 }
 
@@ -979,7 +1025,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:983
+//line hooks_mg.go:1029
 	return nil
 }
 
@@ -987,7 +1033,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:991
+//line hooks_mg.go:1037
 	return nil
 }
 
@@ -1047,9 +1093,11 @@ func (p *RunHooksOuter) mgInit() {
 func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:234:2
 	for i := 0; i < 3; i++ {
+//line hooks.mg:235:2
 		emit(i)
+//line hooks.mg:236:2
 	}
-//line hooks_mg.go:1053
+//line hooks_mg.go:1101
 	return nil
 }
 
@@ -1062,7 +1110,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1066
+//line hooks_mg.go:1114
 	return nil
 }
 
@@ -1070,7 +1118,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1074
+//line hooks_mg.go:1122
 	return nil
 }
 
@@ -1078,7 +1126,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1082
+//line hooks_mg.go:1130
 	return nil
 }
 
@@ -1086,7 +1134,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1090
+//line hooks_mg.go:1138
 	return nil
 }
 

@@ -16,24 +16,32 @@ const _ = mgrt.SupportsGenV1
 //
 //line regressions.mg:113:2
 func AddCounts(into, from map[string]int) map[string]int {
+//line regressions.mg:114:2
 	for k, v := range from {
+//line regressions.mg:115:2
 		into[k] += v
+//line regressions.mg:116:2
 	}
+//line regressions.mg:117:2
 	return into
+//line regressions.mg:118:2
 }
+
+//line regressions_mg.go:31
 
 // Seen is a set of item numbers.
 //
-//line regressions_mg.go:28
 //line regressions.mg:147:2
 type Seen map[int]bool
 
 // tried records, in each worker process, the items whose first attempt failed.
+//
+//line regressions.mg:150:2
 var tried = map[int]bool{}
 
+//line regressions_mg.go:43
+
 // ToWithFrom is the pipeline declared at regressions.mg:11.
-//
-//line regressions_mg.go:37
 type ToWithFrom struct {
 	got []int
 }
@@ -52,7 +60,7 @@ func (p *ToWithFrom) mgInit() {}
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:56
+//line regressions_mg.go:64
 	return nil
 }
 
@@ -65,9 +73,11 @@ type mgToToWithFrom_Gen struct {
 func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWithFrom_Gen) error {
 //line regressions.mg:17:2
 	for i := 0; i < 3; i++ {
+//line regressions.mg:18:2
 		to.sink(i)
+//line regressions.mg:19:2
 	}
-//line regressions_mg.go:71
+//line regressions_mg.go:81
 	return nil
 }
 
@@ -137,10 +147,13 @@ type mgToRouteBase_Start struct {
 func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRouteBase_Start) error {
 //line regressions.mg:29:2
 	for i := 0; i < 4; i++ {
+//line regressions.mg:30:2
 		to.left(i)
+//line regressions.mg:31:2
 		to.right(i)
+//line regressions.mg:32:2
 	}
-//line regressions_mg.go:144
+//line regressions_mg.go:157
 	return nil
 }
 
@@ -148,7 +161,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:152
+//line regressions_mg.go:165
 	return nil
 }
 
@@ -156,7 +169,7 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:160
+//line regressions_mg.go:173
 	return nil
 }
 
@@ -285,9 +298,11 @@ func (p *MergeBase) mgInit() {}
 func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:53:2
 	for i := 0; i < 10; i++ {
+//line regressions.mg:54:2
 		emit(i)
+//line regressions.mg:55:2
 	}
-//line regressions_mg.go:291
+//line regressions_mg.go:306
 	return nil
 }
 
@@ -295,9 +310,11 @@ func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:59:3
 	p.n++
+//line regressions.mg:60:3
 	p.counts["work"]++
+//line regressions.mg:61:3
 	emit(x)
-//line regressions_mg.go:301
+//line regressions_mg.go:318
 	return nil
 }
 
@@ -310,7 +327,7 @@ func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:314
+//line regressions_mg.go:331
 	return nil
 }
 
@@ -423,9 +440,11 @@ func (p *MergeChild) mgInit() {
 func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:70:3
 	p.n++
+//line regressions.mg:71:3
 	p.counts["work2"]++
+//line regressions.mg:72:3
 	emit(x)
-//line regressions_mg.go:429
+//line regressions_mg.go:448
 	return nil
 }
 
@@ -564,7 +583,7 @@ func (p *ParamBase) mgInit() {
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:568
+//line regressions_mg.go:587
 	return nil
 }
 
@@ -689,9 +708,11 @@ func (p *DeadLetterInline) mgInit() {}
 func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:97:2
 	for i := 0; i < 6; i++ {
+//line regressions.mg:98:2
 		emit(i)
+//line regressions.mg:99:2
 	}
-//line regressions_mg.go:695
+//line regressions_mg.go:716
 	return nil
 }
 
@@ -699,10 +720,13 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:102:2
 	if n%3 == 0 {
+//line regressions.mg:103:2
 		return errors.New("multiple of three")
+//line regressions.mg:104:2
 	}
+//line regressions.mg:105:2
 	emit(n)
-//line regressions_mg.go:706
+//line regressions_mg.go:730
 	return nil
 }
 
@@ -710,7 +734,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:714
+//line regressions_mg.go:738
 	return nil
 }
 
@@ -718,7 +742,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:722
+//line regressions_mg.go:746
 	return nil
 }
 
@@ -799,9 +823,11 @@ func (p *NamedUnion) mgInit() {}
 func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:128:2
 	for i := 1; i <= 20; i++ {
+//line regressions.mg:129:2
 		emit(i)
+//line regressions.mg:130:2
 	}
-//line regressions_mg.go:805
+//line regressions_mg.go:831
 	return nil
 }
 
@@ -809,14 +835,21 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:133:2
 	p.seen[-n] = true
+//line regressions.mg:134:2
 	if n%4 == 0 && !tried[n] {
+//line regressions.mg:135:2
 		tried[n] = true // in this worker process: the retry runs here too
+//line regressions.mg:136:2
 		return errors.New("first attempt fails")
+//line regressions.mg:137:2
 	}
+//line regressions.mg:138:2
 	delete(p.seen, -n)
+//line regressions.mg:139:2
 	p.seen[n] = true
+//line regressions.mg:140:2
 	emit(n)
-//line regressions_mg.go:820
+//line regressions_mg.go:853
 	return nil
 }
 

@@ -18,59 +18,69 @@ const _ = mgrt.SupportsGenV1
 //line routing.mg:33:2
 func (p *Sequential) Got() (side, c1, c2 []int) { return p.side.Items(), p.c1.Items(), p.c2.Items() }
 
+//line routing_mg.go:22
+
 // Merged returns what merge received.
 //
-//line routing_mg.go:24
 //line routing.mg:55:2
 func (p *Explicit) Merged() []int { return p.merged.Items() }
 
+//line routing_mg.go:29
+
 // Got returns what a, b and c received.
 //
-//line routing_mg.go:30
 //line routing.mg:76:2
 func (p *Broadcast) Got() (a, b, c []int) { return p.a.Items(), p.b.Items(), p.c.Items() }
 
+//line routing_mg.go:36
+
 // Got returns what w1, w2 and w3 received.
 //
-//line routing_mg.go:36
 //line routing.mg:98:2
 func (p *RoundRobin) Got() (w1, w2, w3 []int) { return p.w1.Items(), p.w2.Items(), p.w3.Items() }
 
+//line routing_mg.go:43
+
 // Got returns what merge received.
 //
-//line routing_mg.go:42
 //line routing.mg:123:2
 func (p *FanIn) Got() []int { return p.got.Items() }
 
+//line routing_mg.go:50
+
 // Got returns what evens and odds received.
 //
-//line routing_mg.go:48
 //line routing.mg:150:2
 func (p *Dynamic) Got() (even, odd []int) { return p.even.Items(), p.odd.Items() }
 
+//line routing_mg.go:57
+
 // Got returns what normal, fast1 and fast2 received.
 //
-//line routing_mg.go:54
 //line routing.mg:186:2
 func (p *Jobs) Got() (normal, fast1, fast2 []int) {
+//line routing.mg:187:2
 	return p.normal.Items(), p.fast1.Items(), p.fast2.Items()
+//line routing.mg:188:2
 }
+
+//line routing_mg.go:68
 
 // Got returns what sink received, and whether slow gave up waiting for fast to end.
 //
-//line routing_mg.go:62
 //line routing.mg:237:2
 func (p *EndOfStream) Got() ([]int, bool) { return p.got.Items(), p.timedOut.Load() }
 
+//line routing_mg.go:75
+
 // Got returns what sink received.
 //
-//line routing_mg.go:68
 //line routing.mg:257:2
 func (p *Await) Got() []int { return p.got.Items() }
 
+//line routing_mg.go:82
+
 // Sequential is the pipeline declared at routing.mg:14.
-//
-//line routing_mg.go:74
 type Sequential struct {
 	side Bag[int]
 	c1   Bag[int]
@@ -91,9 +101,11 @@ func (p *Sequential) mgInit() {}
 func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 //line routing.mg:20:2
 	for i := 1; i <= 5; i++ {
+//line routing.mg:21:2
 		emit(i)
+//line routing.mg:22:2
 	}
-//line routing_mg.go:97
+//line routing_mg.go:109
 	return nil
 }
 
@@ -101,7 +113,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:24:26
 	emit(n * 10)
-//line routing_mg.go:105
+//line routing_mg.go:117
 	return nil
 }
 
@@ -109,7 +121,7 @@ func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 //line routing.mg:25:34
 	p.side.Add(n)
-//line routing_mg.go:113
+//line routing_mg.go:125
 	return nil
 }
 
@@ -117,7 +129,7 @@ func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:26:26
 	emit(n + 1)
-//line routing_mg.go:121
+//line routing_mg.go:133
 	return nil
 }
 
@@ -125,7 +137,7 @@ func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 //line routing.mg:27:22
 	p.c1.Add(n)
-//line routing_mg.go:129
+//line routing_mg.go:141
 	return nil
 }
 
@@ -133,7 +145,7 @@ func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 func (p *Sequential) mgStageC2(ctx context.Context, n int) error {
 //line routing.mg:28:30
 	p.c2.Add(n)
-//line routing_mg.go:137
+//line routing_mg.go:149
 	return nil
 }
 
@@ -239,9 +251,11 @@ type mgToExplicit_Source struct {
 func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExplicit_Source) error {
 //line routing.mg:44:2
 	for i := 1; i <= 5; i++ {
+//line routing.mg:45:2
 		emit(i)
+//line routing.mg:46:2
 	}
-//line routing_mg.go:245
+//line routing_mg.go:259
 	return nil
 }
 
@@ -254,7 +268,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:258
+//line routing_mg.go:272
 	return nil
 }
 
@@ -267,7 +281,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:271
+//line routing_mg.go:285
 	return nil
 }
 
@@ -275,7 +289,7 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:279
+//line routing_mg.go:293
 	return nil
 }
 
@@ -372,9 +386,11 @@ type mgToBroadcast_Source struct {
 func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBroadcast_Source) error {
 //line routing.mg:65:2
 	for i := 0; i < 100; i++ {
+//line routing.mg:66:2
 		emit(i)
+//line routing.mg:67:2
 	}
-//line routing_mg.go:378
+//line routing_mg.go:394
 	return nil
 }
 
@@ -382,7 +398,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:386
+//line routing_mg.go:402
 	return nil
 }
 
@@ -390,7 +406,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:394
+//line routing_mg.go:410
 	return nil
 }
 
@@ -398,7 +414,7 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:402
+//line routing_mg.go:418
 	return nil
 }
 
@@ -487,9 +503,11 @@ type mgToRoundRobin_Source struct {
 func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToRoundRobin_Source) error {
 //line routing.mg:87:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:88:2
 		emit(i)
+//line routing.mg:89:2
 	}
-//line routing_mg.go:493
+//line routing_mg.go:511
 	return nil
 }
 
@@ -497,7 +515,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:501
+//line routing_mg.go:519
 	return nil
 }
 
@@ -505,7 +523,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:509
+//line routing_mg.go:527
 	return nil
 }
 
@@ -513,7 +531,7 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:517
+//line routing_mg.go:535
 	return nil
 }
 
@@ -598,9 +616,11 @@ type mgToFanIn_Odds struct {
 func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Odds) error {
 //line routing.mg:108:2
 	for i := 1; i < 2000; i += 2 {
+//line routing.mg:109:2
 		emit(i)
+//line routing.mg:110:2
 	}
-//line routing_mg.go:604
+//line routing_mg.go:624
 	return nil
 }
 
@@ -613,9 +633,11 @@ type mgToFanIn_Evens struct {
 func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_Evens) error {
 //line routing.mg:113:2
 	for i := 0; i < 1000; i += 2 {
+//line routing.mg:114:2
 		emit(i)
+//line routing.mg:115:2
 	}
-//line routing_mg.go:619
+//line routing_mg.go:641
 	return nil
 }
 
@@ -623,7 +645,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:627
+//line routing_mg.go:649
 	return nil
 }
 
@@ -631,7 +653,7 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:635
+//line routing_mg.go:657
 	return nil
 }
 
@@ -719,9 +741,11 @@ func (p *Dynamic) mgInit() {}
 func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 //line routing.mg:133:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:134:2
 		emit(i)
+//line routing.mg:135:2
 	}
-//line routing_mg.go:725
+//line routing_mg.go:749
 	return nil
 }
 
@@ -735,11 +759,15 @@ type mgToDynamic_Split struct {
 func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToDynamic_Split) error {
 //line routing.mg:138:2
 	if n%2 == 0 {
+//line routing.mg:139:2
 		to.evens(n * 2)
+//line routing.mg:140:2
 	} else {
+//line routing.mg:141:2
 		to.odds(n * 3)
+//line routing.mg:142:2
 	}
-//line routing_mg.go:743
+//line routing_mg.go:771
 	return nil
 }
 
@@ -747,7 +775,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:751
+//line routing_mg.go:779
 	return nil
 }
 
@@ -755,7 +783,7 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:759
+//line routing_mg.go:787
 	return nil
 }
 
@@ -845,9 +873,11 @@ type mgToJobs_Gen struct {
 func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) error {
 //line routing.mg:163:2
 	for i := 0; i < 100; i++ {
+//line routing.mg:164:2
 		emit(i)
+//line routing.mg:165:2
 	}
-//line routing_mg.go:851
+//line routing_mg.go:881
 	return nil
 }
 
@@ -861,11 +891,15 @@ type mgToJobs_Triage struct {
 func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgToJobs_Triage) error {
 //line routing.mg:168:2
 	if n%10 == 0 {
+//line routing.mg:169:2
 		to.urgent(n)
+//line routing.mg:170:2
 	} else {
+//line routing.mg:171:2
 		to.normal(n)
+//line routing.mg:172:2
 	}
-//line routing_mg.go:869
+//line routing_mg.go:903
 	return nil
 }
 
@@ -878,9 +912,11 @@ type mgToJobs_Escalate struct {
 func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mgToJobs_Escalate) error {
 //line routing.mg:175:2
 	if n%25 == 1 {
+//line routing.mg:176:2
 		emit(1000 + n)
+//line routing.mg:177:2
 	}
-//line routing_mg.go:884
+//line routing_mg.go:920
 	return nil
 }
 
@@ -888,7 +924,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:892
+//line routing_mg.go:928
 	return nil
 }
 
@@ -896,7 +932,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:900
+//line routing_mg.go:936
 	return nil
 }
 
@@ -904,7 +940,7 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:908
+//line routing_mg.go:944
 	return nil
 }
 
@@ -1027,9 +1063,11 @@ type mgToEndOfStream_Gen struct {
 func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEndOfStream_Gen) error {
 //line routing.mg:209:2
 	for i := 0; i < p.Count; i++ {
+//line routing.mg:210:2
 		emit(i)
+//line routing.mg:211:2
 	}
-//line routing_mg.go:1033
+//line routing_mg.go:1071
 	return nil
 }
 
@@ -1043,7 +1081,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1047
+//line routing_mg.go:1085
 	return nil
 }
 
@@ -1057,15 +1095,23 @@ type mgToEndOfStream_Slow struct {
 func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Slow) error {
 //line routing.mg:217:2
 	if !p.waited.Swap(true) {
+//line routing.mg:218:2
 		select {
+//line routing.mg:219:2
 		case <-p.fastEnded:
+//line routing.mg:220:2
 		case <-time.After(5 * time.Second):
+//line routing.mg:221:2
 			p.timedOut.Store(true)
+//line routing.mg:222:2
 		}
+//line routing.mg:223:2
 	}
+//line routing.mg:224:2
 	time.Sleep(time.Millisecond)
+//line routing.mg:225:2
 	to.sink(1000 + n)
-//line routing_mg.go:1069
+//line routing_mg.go:1115
 	return nil
 }
 
@@ -1073,7 +1119,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1077
+//line routing_mg.go:1123
 	return nil
 }
 
@@ -1086,7 +1132,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1090
+//line routing_mg.go:1136
 	return nil
 }
 
@@ -1094,7 +1140,7 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1098
+//line routing_mg.go:1144
 	return nil
 }
 
@@ -1193,9 +1239,11 @@ func (p *Await) mgInit() {}
 func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 //line routing.mg:247:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:248:2
 		emit(i)
+//line routing.mg:249:2
 	}
-//line routing_mg.go:1199
+//line routing_mg.go:1247
 	return nil
 }
 
@@ -1203,7 +1251,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1207
+//line routing_mg.go:1255
 	return nil
 }
 
@@ -1211,7 +1259,7 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1215
+//line routing_mg.go:1263
 	return nil
 }
 
@@ -1286,9 +1334,11 @@ func (p *RoundRobinThreads) mgInit() {}
 func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) error {
 //line routing.mg:268:2
 	for i := 0; i < 300; i++ {
+//line routing.mg:269:2
 		emit(i)
+//line routing.mg:270:2
 	}
-//line routing_mg.go:1292
+//line routing_mg.go:1342
 	return nil
 }
 
@@ -1303,7 +1353,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1307
+//line routing_mg.go:1357
 	return nil
 }
 
@@ -1311,7 +1361,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1315
+//line routing_mg.go:1365
 	return nil
 }
 
@@ -1319,7 +1369,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1323
+//line routing_mg.go:1373
 	return nil
 }
 
@@ -1327,7 +1377,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1331
+//line routing_mg.go:1381
 	return nil
 }
 
@@ -1426,13 +1476,19 @@ type mgToEdgeSet_Gen struct {
 func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet_Gen) error {
 //line routing.mg:288:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:289:2
 		if i%2 == 0 {
+//line routing.mg:290:2
 			to.keep(i)
+//line routing.mg:291:2
 		} else {
+//line routing.mg:292:2
 			to.odd(i)
+//line routing.mg:293:2
 		}
+//line routing.mg:294:2
 	}
-//line routing_mg.go:1436
+//line routing_mg.go:1492
 	return nil
 }
 
@@ -1440,7 +1496,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1444
+//line routing_mg.go:1500
 	return nil
 }
 
@@ -1448,7 +1504,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1452
+//line routing_mg.go:1508
 	return nil
 }
 

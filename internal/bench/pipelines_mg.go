@@ -34,9 +34,11 @@ func (p *W1a) mgInit() {
 func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:12:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:13:2
 		emit(i)
+//line pipelines.mg:14:2
 	}
-//line pipelines_mg.go:40
+//line pipelines_mg.go:42
 	return nil
 }
 
@@ -44,7 +46,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:16:31
 	emit(x * 2)
-//line pipelines_mg.go:48
+//line pipelines_mg.go:50
 	return nil
 }
 
@@ -52,7 +54,7 @@ func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:17:28
 	emit(x + 1)
-//line pipelines_mg.go:56
+//line pipelines_mg.go:58
 	return nil
 }
 
@@ -60,7 +62,7 @@ func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:18:25
 	p.sum += x
-//line pipelines_mg.go:64
+//line pipelines_mg.go:66
 	return nil
 }
 
@@ -148,9 +150,11 @@ func (p *W1b) mgInit() {
 func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:28:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:29:2
 		emit(i)
+//line pipelines.mg:30:2
 	}
-//line pipelines_mg.go:154
+//line pipelines_mg.go:158
 	return nil
 }
 
@@ -158,7 +162,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:162
+//line pipelines_mg.go:166
 	return nil
 }
 
@@ -166,7 +170,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:170
+//line pipelines_mg.go:174
 	return nil
 }
 
@@ -174,7 +178,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:178
+//line pipelines_mg.go:182
 	return nil
 }
 
@@ -265,9 +269,11 @@ func (p *W2) mgInit() {
 func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:44:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:45:2
 		emit(i)
+//line pipelines.mg:46:2
 	}
-//line pipelines_mg.go:271
+//line pipelines_mg.go:277
 	return nil
 }
 
@@ -275,7 +281,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:279
+//line pipelines_mg.go:285
 	return nil
 }
 
@@ -283,7 +289,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:287
+//line pipelines_mg.go:293
 	return nil
 }
 
@@ -361,9 +367,11 @@ func (p *W3) mgInit() {
 func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:59:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:60:2
 		emit(i)
+//line pipelines.mg:61:2
 	}
-//line pipelines_mg.go:367
+//line pipelines_mg.go:375
 	return nil
 }
 
@@ -371,11 +379,15 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 //line pipelines.mg:65:2
 	s := 0
+//line pipelines.mg:66:2
 	for _, v := range b {
+//line pipelines.mg:67:2
 		s += v
+//line pipelines.mg:68:2
 	}
+//line pipelines.mg:69:2
 	emit(s)
-//line pipelines_mg.go:379
+//line pipelines_mg.go:391
 	return nil
 }
 
@@ -383,7 +395,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:387
+//line pipelines_mg.go:399
 	return nil
 }
 
@@ -499,9 +511,11 @@ func (p *W4) mgInit() {
 func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:81:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:82:2
 		emit(i)
+//line pipelines.mg:83:2
 	}
-//line pipelines_mg.go:505
+//line pipelines_mg.go:519
 	return nil
 }
 
@@ -509,7 +523,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:513
+//line pipelines_mg.go:527
 	return nil
 }
 
@@ -517,7 +531,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:521
+//line pipelines_mg.go:535
 	return nil
 }
 
