@@ -76,14 +76,15 @@ func generateMain(file string, env Env, verbose bool) ([]byte, error) {
 	if _, err := os.Stat(resolve(env, file)); err != nil {
 		return nil, fmt.Errorf("%s: no such file", file)
 	}
-	l := load(pkgFiles{dir: path.Dir(file), files: []string{file}}, env, ir.Options{})
-	report(env.Stderr, l, verbose)
-	if l.diags.HasErrors() {
-		return nil, errReported
+	// Checked, generated and type-checked as it is compiled: on its own, as
+	// package main.
+	l := load(pkgFiles{dir: path.Dir(file), files: []string{file}}, env, ir.Options{Standalone: true})
+	var files []codegen.File
+	if !l.diags.HasErrors() {
+		files = l.generate(codegen.Options{Package: "main", Main: true}, true)
 	}
-	files, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true})
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+	report(env.Stderr, l, verbose)
+	if l.diags.HasErrors() || l.internal != nil || len(files) == 0 {
 		return nil, errReported
 	}
 	return files[0].Content, nil
@@ -156,6 +157,8 @@ func compile(file string, src []byte, out string, env Env, verbose bool) error {
 		fmt.Fprintf(env.Stderr, "cd %s && go %s\n", dir, strings.Join(goArgs, " "))
 	}
 	if err := cmd.Run(); err != nil {
+		// The type check reported Go's errors before the build; what is
+		// left is the go command's (a module it cannot fetch, the linker).
 		env.Stderr.Write(rewriteGoErrors(stderr.Bytes(), base, file))
 		return errReported
 	}
