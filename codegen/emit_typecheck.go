@@ -53,10 +53,15 @@ func (g *gen) verbatim(grp *jen.Group, pos dsl.Pos, text string, inFunc bool) {
 	}
 	g.texts = append(g.texts, userText{pos: pos, text: text, inFunc: inFunc})
 	grp.Comment(placeholderPrefix + strconv.Itoa(len(g.texts)-1))
+	if !inFunc {
+		// Apart from the doc comment of what follows: the directive after
+		// the text must not join it.
+		grp.Line()
+	}
 }
 
 // restoreLine matches the directive after each text in Content, before its line is known.
-var restoreLine = regexp.MustCompile(`^//line ([^\n:]+_mg\.go):(\d+)$`)
+var restoreLine = regexp.MustCompile(`^//line ([^\n:]+_mg\.go):(\d+):1$`)
 
 // assemble puts the user texts into the formatted skeleton.
 func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
@@ -74,10 +79,7 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 			return nil, nil, err
 		}
 		disk = append(disk, body...)
-		disk = append(disk, "//line "+g.genName+":1")
-		if !g.texts[n].inFunc {
-			disk = append(disk, "") // apart from the doc comment of what follows
-		}
+		disk = append(disk, "//line "+g.genName+":1:1")
 	}
 	// Each text was formatted on its own at its depth, which is what gofmt
 	// does with it in the file; gofmt has the last word all the same (it
@@ -92,7 +94,7 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 	var resume []int // per text, the line of Content after it
 	for i, l := range disk {
 		if restoreLine.MatchString(l) {
-			disk[i] = fmt.Sprintf("//line %s:%d", g.genName, i+2)
+			disk[i] = fmt.Sprintf("//line %s:%d:1", g.genName, i+2)
 			resume = append(resume, i+2)
 		}
 	}
@@ -107,13 +109,13 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 		if m := placeholder.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			t := g.texts[n]
-			fmt.Fprintf(&b, "//line %s:%d:%d\n%s\n//line %s:%d\n", g.base, t.pos.Line, max(t.pos.Col, 1), t.text, g.genName, resume[n])
+			fmt.Fprintf(&b, "//line %s:%d:%d\n%s\n//line %s:%d:1\n", g.base, t.pos.Line, max(t.pos.Col, 1), t.text, g.genName, resume[n])
 			continue
 		}
 		if imp, ok := importLine[i]; ok {
 			// The lines before the first text are the same on disk.
 			b.WriteString(imp)
-			fmt.Fprintf(&b, "\n//line %s:%d\n", g.genName, i+2)
+			fmt.Fprintf(&b, "\n//line %s:%d:1\n", g.genName, i+2)
 			continue
 		}
 		b.WriteString(l)

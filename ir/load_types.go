@@ -180,8 +180,26 @@ func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.done = done
-	l.env = append(l.env, "GOFLAGS=-mod=mod")
+	// The go command may add the requirements of the .mg's own imports, as
+	// minigungen build lets it: to a go.mod of this load's own, so that
+	// nothing ever writes into the shared module.
+	modDir, err := os.MkdirTemp("", "minigungen-modfile-")
+	if err != nil {
+		done()
+		return nil, err
+	}
+	l.done = func() { os.RemoveAll(modDir); done() }
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(modDir, name), data, 0o644)
+		}
+		if err != nil {
+			l.done()
+			return nil, err
+		}
+	}
+	l.env = append(l.env, "GOFLAGS=-mod=mod -modfile="+filepath.Join(modDir, "go.mod"))
 	l.dir, l.pattern, l.pkgDir = dir, "./mgcheck", filepath.Join(dir, "mgcheck")
 	if !c.opts.Standalone {
 		// The directory's own Go files belong to the package too.
@@ -369,7 +387,8 @@ func (c *checker) writeStub(s *stub, prog *Program, f *File, src *dsl.File, pkgN
 		im := &f.Imports[i]
 		b.WriteString("import ")
 		if im.Alias != "" {
-			b.WriteString(im.Alias + " ")
+			// At its position too: go list reports a bad path at the spec.
+			fmt.Fprintf(b, "/*line %s:%d:%d*/%s ", baseName(src.Name), im.Pos.Line, max(im.Pos.Col, 1), im.Alias)
 		}
 		s.frag(&fragment{kind: fragImport, imp: im}, src, im.PathPos.Offset, strconv.Quote(im.Path))
 		b.WriteString("\n")
@@ -468,6 +487,19 @@ func (c *checker) writeStub(s *stub, prog *Program, f *File, src *dsl.File, pkgN
 // to CheckGenerated, which sees the whole generated code.
 func (c *checker) goErrors(prog *Program, pkg *packages.Package, frags []*fragment, gp *goPackage) {
 	first := dsl.Pos{File: prog.Files[0].Name, Line: 1, Col: 1}
+	listed := true
+	var late dsl.Diagnostics
+	defer func() {
+		for _, d := range late {
+			onLine := false
+			for _, e := range c.diags {
+				onLine = onLine || e.Severity == dsl.Error && e.Pos.File == d.Pos.File && e.Pos.Line == d.Pos.Line
+			}
+			if !onLine {
+				c.diags.Errorf(d.Pos, "%s", d.Msg)
+			}
+		}
+	}()
 	for _, e := range pkg.Errors {
 		// The package itself cannot be listed (two package names in one
 		// directory, a go.mod that does not parse...). go list -export
@@ -475,7 +507,17 @@ func (c *checker) goErrors(prog *Program, pkg *packages.Package, frags []*fragme
 		// compiler's errors).
 		switch {
 		case e.Kind == packages.ListError && !strings.HasPrefix(e.Msg, "# "):
-			c.diags.Errorf(first, "%s", gp.clean(e.Msg))
+			listed = false
+			msg := gp.clean(e.Msg)
+			if at, rest, ok := strings.Cut(msg, ": "); ok {
+				if pos := gp.goFilePos(at); c.files[pos.File] != nil {
+					// About an import of the .mg (an invalid path): the type
+					// checker says it at the import, better; else this does.
+					late = append(late, dsl.Diagnostic{Pos: pos, Msg: c.importMessage(pos, rest)})
+					continue
+				}
+			}
+			c.diags.Errorf(first, "%s", msg)
 		case e.Kind == packages.ParseError:
 			// A Go file of the package does not parse.
 			c.diags.Errorf(gp.goFilePos(e.Pos), "%s", gp.clean(e.Msg))
@@ -491,8 +533,8 @@ func (c *checker) goErrors(prog *Program, pkg *packages.Package, frags []*fragme
 		byStub[fr.stubFile] = append(byStub[fr.stubFile], fr)
 	}
 	for _, te := range pkg.TypeErrors {
-		if strings.HasPrefix(te.Msg, "\t") {
-			continue
+		if strings.HasPrefix(te.Msg, "\t") || !listed && strings.Contains(te.Msg, "(no metadata for ") {
+			continue // the package could not be listed: that error says why
 		}
 		raw := gp.fset.PositionFor(te.Pos, false)
 		pos := gp.fset.Position(te.Pos)
@@ -525,6 +567,22 @@ func (c *checker) fragError(fr *fragment, pos dsl.Pos, msg string, pkg *packages
 		return
 	}
 	c.errorOnce(pos, "%s", withHint(oneLine(msg)))
+}
+
+// importMessage words go list's error about an import of the .mg at pos.
+func (c *checker) importMessage(pos dsl.Pos, msg string) string {
+	for _, f := range c.files {
+		if f.Name != pos.File {
+			continue
+		}
+		for _, im := range f.Imports {
+			p := c.pos(f, im.Pos)
+			if p.Line == pos.Line && p.Col == pos.Col || importPathPos(f, im).Line == pos.Line && importPathPos(f, im).Col == pos.Col {
+				return fmt.Sprintf("cannot import %s: %s", im.Path, msg)
+			}
+		}
+	}
+	return msg
 }
 
 // errorOnce reports an error unless the checker already reported one at pos.

@@ -26,7 +26,7 @@ func (p *Quickstart) Totals() (batches, items, sum int) {
 //line quickstart.mg:53:2
 }
 
-//line quickstart_mg.go:30
+//line quickstart_mg.go:30:1
 
 // Quickstart is the pipeline declared at quickstart.mg:10.
 type Quickstart struct {
@@ -58,7 +58,7 @@ func (p *Quickstart) mgStageGenerate(ctx context.Context, emit func(int)) error 
 		emit(i)
 //line quickstart.mg:23:2
 	}
-//line quickstart_mg.go:62
+//line quickstart_mg.go:62:1
 	return nil
 }
 
@@ -66,7 +66,7 @@ func (p *Quickstart) mgStageGenerate(ctx context.Context, emit func(int)) error 
 func (p *Quickstart) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line quickstart.mg:27:2
 	emit(n * 2)
-//line quickstart_mg.go:70
+//line quickstart_mg.go:70:1
 	return nil
 }
 
@@ -86,7 +86,7 @@ func (p *Quickstart) mgStageSave(ctx context.Context, b []int) error {
 		p.sum += v
 //line quickstart.mg:39:2
 	}
-//line quickstart_mg.go:90
+//line quickstart_mg.go:90:1
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (p *Quickstart) mgStageSave(ctx context.Context, b []int) error {
 func (p *Quickstart) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line quickstart.mg:43:2
 	fmt.Printf("batches=%d items=%d sum=%d\n", p.batches, p.items, p.sum)
-//line quickstart_mg.go:98
+//line quickstart_mg.go:98:1
 	return nil
 }
 

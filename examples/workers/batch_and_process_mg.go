@@ -17,7 +17,7 @@ const _ = mgrt.SupportsGenV1
 //line batch_and_process.mg:44:2
 func pid() int { return os.Getpid() }
 
-//line batch_and_process_mg.go:21
+//line batch_and_process_mg.go:21:1
 
 // BatchAndProcess is the pipeline declared at batch_and_process.mg:8.
 type BatchAndProcess struct {
@@ -49,7 +49,7 @@ func (p *BatchAndProcess) mgStageGen(ctx context.Context, emit func(int)) error 
 		emit(i)
 //line batch_and_process.mg:21:2
 	}
-//line batch_and_process_mg.go:53
+//line batch_and_process_mg.go:53:1
 	return nil
 }
 
@@ -71,7 +71,7 @@ func (p *BatchAndProcess) mgStageCrunch(ctx context.Context, b []int, emit func(
 	}
 //line batch_and_process.mg:34:2
 	emit(s)
-//line batch_and_process_mg.go:75
+//line batch_and_process_mg.go:75:1
 	return nil
 }
 
@@ -79,7 +79,7 @@ func (p *BatchAndProcess) mgStageCrunch(ctx context.Context, b []int, emit func(
 func (p *BatchAndProcess) mgStageTotal(ctx context.Context, s int) error {
 //line batch_and_process.mg:38:2
 	p.total += s
-//line batch_and_process_mg.go:83
+//line batch_and_process_mg.go:83:1
 	return nil
 }
 

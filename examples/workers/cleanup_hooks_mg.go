@@ -40,7 +40,7 @@ func (p *CleanupHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line cleanup_hooks.mg:17:2
 	}
-//line cleanup_hooks_mg.go:44
+//line cleanup_hooks_mg.go:44:1
 	return nil
 }
 
@@ -50,7 +50,7 @@ func (p *CleanupHooks) mgStageUse(ctx context.Context, b []int) error {
 	p.handled += len(b)
 //line cleanup_hooks.mg:24:2
 	p.released++
-//line cleanup_hooks_mg.go:54
+//line cleanup_hooks_mg.go:54:1
 	return nil
 }
 
@@ -58,7 +58,7 @@ func (p *CleanupHooks) mgStageUse(ctx context.Context, b []int) error {
 func (p *CleanupHooks) mgHookAfterForkUse(ctx context.Context) error {
 //line cleanup_hooks.mg:28:2
 	p.acquired++
-//line cleanup_hooks_mg.go:62
+//line cleanup_hooks_mg.go:62:1
 	return nil
 }
 

@@ -18,7 +18,7 @@ const _ = mgrt.SupportsGenV1
 //line connection_hooks.mg:48:2
 var conn string
 
-//line connection_hooks_mg.go:22
+//line connection_hooks_mg.go:22:1
 
 // ConnectionHooks is the pipeline declared at connection_hooks.mg:8.
 type ConnectionHooks struct {
@@ -49,7 +49,7 @@ func (p *ConnectionHooks) mgStageRows(ctx context.Context, emit func(int)) error
 		emit(i)
 //line connection_hooks.mg:24:2
 	}
-//line connection_hooks_mg.go:53
+//line connection_hooks_mg.go:53:1
 	return nil
 }
 
@@ -61,7 +61,7 @@ func (p *ConnectionHooks) mgStageStore(ctx context.Context, b []int) error {
 		p.rows = append(p.rows, fmt.Sprintf("%s:%d", conn, v))
 //line connection_hooks.mg:32:2
 	}
-//line connection_hooks_mg.go:65
+//line connection_hooks_mg.go:65:1
 	return nil
 }
 
@@ -69,7 +69,7 @@ func (p *ConnectionHooks) mgStageStore(ctx context.Context, b []int) error {
 func (p *ConnectionHooks) mgHookBeforeRun(ctx context.Context) error {
 //line connection_hooks.mg:18:2
 	conn = "parent-connection"
-//line connection_hooks_mg.go:73
+//line connection_hooks_mg.go:73:1
 	return nil
 }
 
@@ -77,7 +77,7 @@ func (p *ConnectionHooks) mgHookBeforeRun(ctx context.Context) error {
 func (p *ConnectionHooks) mgHookBeforeForkStore(ctx context.Context) error {
 //line connection_hooks.mg:36:2
 	p.parentClose++
-//line connection_hooks_mg.go:81
+//line connection_hooks_mg.go:81:1
 	return nil
 }
 
@@ -87,7 +87,7 @@ func (p *ConnectionHooks) mgHookAfterForkStore(ctx context.Context) error {
 	conn = fmt.Sprintf("worker-connection-%d", pid())
 //line connection_hooks.mg:41:2
 	p.events = append(p.events, "connect")
-//line connection_hooks_mg.go:91
+//line connection_hooks_mg.go:91:1
 	return nil
 }
 

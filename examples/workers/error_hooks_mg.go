@@ -40,7 +40,7 @@ func (p *ErrorHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line error_hooks.mg:18:2
 	}
-//line error_hooks_mg.go:44
+//line error_hooks_mg.go:44:1
 	return nil
 }
 
@@ -57,7 +57,7 @@ func (p *ErrorHooks) mgStageSave(ctx context.Context, b []int) error {
 	}
 //line error_hooks.mg:29:2
 	p.saved = append(p.saved, b...)
-//line error_hooks_mg.go:61
+//line error_hooks_mg.go:61:1
 	return nil
 }
 
@@ -65,7 +65,7 @@ func (p *ErrorHooks) mgStageSave(ctx context.Context, b []int) error {
 func (p *ErrorHooks) mgHookOnErrorSave(ctx context.Context, err error, item any) error {
 //line error_hooks.mg:33:2
 	p.errors = append(p.errors, err.Error())
-//line error_hooks_mg.go:69
+//line error_hooks_mg.go:69:1
 	return nil
 }
 

@@ -40,7 +40,7 @@ func (p *InlineHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line inline_hooks.mg:17:2
 	}
-//line inline_hooks_mg.go:44
+//line inline_hooks_mg.go:44:1
 	return nil
 }
 
@@ -50,7 +50,7 @@ func (p *InlineHooks) mgStageWork(ctx context.Context, b []int) error {
 	p.childEvents = append(p.childEvents, "work")
 //line inline_hooks.mg:24:2
 	p.results = append(p.results, b...)
-//line inline_hooks_mg.go:54
+//line inline_hooks_mg.go:54:1
 	return nil
 }
 
@@ -58,7 +58,7 @@ func (p *InlineHooks) mgStageWork(ctx context.Context, b []int) error {
 func (p *InlineHooks) mgHookBeforeFork(ctx context.Context) error {
 //line inline_hooks.mg:28:2
 	p.parentEvents = append(p.parentEvents, "before_fork")
-//line inline_hooks_mg.go:62
+//line inline_hooks_mg.go:62:1
 	return nil
 }
 
@@ -66,7 +66,7 @@ func (p *InlineHooks) mgHookBeforeFork(ctx context.Context) error {
 func (p *InlineHooks) mgHookAfterFork(ctx context.Context) error {
 //line inline_hooks.mg:32:2
 	p.childEvents = append(p.childEvents, "after_fork")
-//line inline_hooks_mg.go:70
+//line inline_hooks_mg.go:70:1
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (p *NestedContexts) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line nested_contexts.mg:20:2
 	}
-//line nested_contexts_mg.go:45
+//line nested_contexts_mg.go:45:1
 	return nil
 }
 
@@ -49,7 +49,7 @@ func (p *NestedContexts) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NestedContexts) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line nested_contexts.mg:25:3
 	emit(n * n)
-//line nested_contexts_mg.go:53
+//line nested_contexts_mg.go:53:1
 	return nil
 }
 
@@ -67,7 +67,7 @@ func (p *NestedContexts) mgStageSum(ctx context.Context, b []int, emit func(int)
 	}
 //line nested_contexts.mg:35:4
 	emit(s)
-//line nested_contexts_mg.go:71
+//line nested_contexts_mg.go:71:1
 	return nil
 }
 
@@ -77,7 +77,7 @@ func (p *NestedContexts) mgStageTag(ctx context.Context, n int, emit func(int)) 
 	p.poolPIDs[pid()] = true
 //line nested_contexts.mg:39:4
 	emit(n)
-//line nested_contexts_mg.go:81
+//line nested_contexts_mg.go:81:1
 	return nil
 }
 
@@ -85,7 +85,7 @@ func (p *NestedContexts) mgStageTag(ctx context.Context, n int, emit func(int)) 
 func (p *NestedContexts) mgStageCollect(ctx context.Context, n int) error {
 //line nested_contexts.mg:45:2
 	p.results = append(p.results, n)
-//line nested_contexts_mg.go:89
+//line nested_contexts_mg.go:89:1
 	return nil
 }
 

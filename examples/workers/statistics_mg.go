@@ -32,7 +32,7 @@ func Combine(into, from map[int]int) map[int]int {
 //line statistics.mg:52:2
 }
 
-//line statistics_mg.go:36
+//line statistics_mg.go:36:1
 
 // Statistics is the pipeline declared at statistics.mg:6.
 type Statistics struct {
@@ -64,7 +64,7 @@ func (p *Statistics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line statistics.mg:23:2
 	}
-//line statistics_mg.go:68
+//line statistics_mg.go:68:1
 	return nil
 }
 
@@ -86,7 +86,7 @@ func (p *Statistics) mgStageDouble(ctx context.Context, n int, emit func(int)) e
 	}
 //line statistics.mg:34:2
 	emit(n * 2)
-//line statistics_mg.go:90
+//line statistics_mg.go:90:1
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (p *Statistics) mgStageDouble(ctx context.Context, n int, emit func(int)) e
 func (p *Statistics) mgStageSum(ctx context.Context, n int) error {
 //line statistics.mg:38:2
 	p.total += n
-//line statistics_mg.go:98
+//line statistics_mg.go:98:1
 	return nil
 }
 
@@ -102,7 +102,7 @@ func (p *Statistics) mgStageSum(ctx context.Context, n int) error {
 func (p *Statistics) mgHookBeforeRun(ctx context.Context) error {
 //line statistics.mg:17:2
 	p.least = 1 << 30
-//line statistics_mg.go:106
+//line statistics_mg.go:106:1
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error
 		emit(i)
 //line strategy_per_stage.mg:18:2
 	}
-//line strategy_per_stage_mg.go:45
+//line strategy_per_stage_mg.go:45:1
 	return nil
 }
 
@@ -49,7 +49,7 @@ func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error
 func (p *StrategyPerStage) mgStageFetch(ctx context.Context, id int, emit func(int)) error {
 //line strategy_per_stage.mg:22:2
 	emit(id * 10)
-//line strategy_per_stage_mg.go:53
+//line strategy_per_stage_mg.go:53:1
 	return nil
 }
 
@@ -61,7 +61,7 @@ func (p *StrategyPerStage) mgStageSave(ctx context.Context, b []int) error {
 	p.pids[pid()] = true
 //line strategy_per_stage.mg:30:2
 	p.results = append(p.results, b...)
-//line strategy_per_stage_mg.go:65
+//line strategy_per_stage_mg.go:65:1
 	return nil
 }
 

@@ -19,7 +19,7 @@ const _ = mgrt.SupportsGenV1
 //line composition.mg:47:2
 func (p *UsesNested) Nested() (first, second *Scale) { return p.mgNestedFirst, p.mgNestedSecond }
 
-//line composition_mg.go:23
+//line composition_mg.go:23:1
 
 // Scale is the pipeline declared at composition.mg:12.
 type Scale struct {
@@ -46,7 +46,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 	p.seen.Add(1)
 //line composition.mg:21:2
 	emit(n * p.Factor)
-//line composition_mg.go:50
+//line composition_mg.go:50:1
 	return nil
 }
 
@@ -54,7 +54,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 func (p *Scale) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:23:28
 	emit(n + 1)
-//line composition_mg.go:58
+//line composition_mg.go:58:1
 	return nil
 }
 
@@ -132,7 +132,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:38:2
 	}
-//line composition_mg.go:136
+//line composition_mg.go:136:1
 	return nil
 }
 
@@ -140,7 +140,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:144
+//line composition_mg.go:144:1
 	return nil
 }
 
@@ -252,7 +252,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:61:3
 	}
-//line composition_mg.go:256
+//line composition_mg.go:256:1
 	return nil
 }
 
@@ -260,7 +260,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:264
+//line composition_mg.go:264:1
 	return nil
 }
 
@@ -268,7 +268,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:272
+//line composition_mg.go:272:1
 	return nil
 }
 
@@ -278,7 +278,7 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 	p.fast.Add(n)
 //line composition.mg:71:3
 	emit(n)
-//line composition_mg.go:282
+//line composition_mg.go:282:1
 	return nil
 }
 
@@ -288,7 +288,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 	p.slow.Add(n)
 //line composition.mg:77:3
 	emit(n + 100)
-//line composition_mg.go:292
+//line composition_mg.go:292:1
 	return nil
 }
 
@@ -296,7 +296,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:300
+//line composition_mg.go:300:1
 	return nil
 }
 
@@ -408,7 +408,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:95:3
 	}
-//line composition_mg.go:412
+//line composition_mg.go:412:1
 	return nil
 }
 
@@ -430,7 +430,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 		to.large(n)
 //line composition.mg:104:3
 	}
-//line composition_mg.go:434
+//line composition_mg.go:434:1
 	return nil
 }
 
@@ -438,7 +438,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:442
+//line composition_mg.go:442:1
 	return nil
 }
 
@@ -446,7 +446,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:450
+//line composition_mg.go:450:1
 	return nil
 }
 
@@ -535,7 +535,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:127:3
 	}
-//line composition_mg.go:539
+//line composition_mg.go:539:1
 	return nil
 }
 
@@ -551,7 +551,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	p.log.Add("emit")
 //line composition.mg:136:3
 	emit(101)
-//line composition_mg.go:555
+//line composition_mg.go:555:1
 	return nil
 }
 
@@ -559,7 +559,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:563
+//line composition_mg.go:563:1
 	return nil
 }
 
@@ -567,7 +567,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:571
+//line composition_mg.go:571:1
 	return nil
 }
 
@@ -575,7 +575,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:579
+//line composition_mg.go:579:1
 	return nil
 }
 
@@ -671,7 +671,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:158:2
 	}
-//line composition_mg.go:675
+//line composition_mg.go:675:1
 	return nil
 }
 
@@ -679,7 +679,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:683
+//line composition_mg.go:683:1
 	return nil
 }
 
@@ -687,7 +687,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:691
+//line composition_mg.go:691:1
 	return nil
 }
 
@@ -695,7 +695,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:699
+//line composition_mg.go:699:1
 	return nil
 }
 
@@ -703,7 +703,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:707
+//line composition_mg.go:707:1
 	return nil
 }
 
@@ -781,7 +781,7 @@ func (p *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:785
+//line composition_mg.go:785:1
 	return nil
 }
 
@@ -789,7 +789,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:793
+//line composition_mg.go:793:1
 	return nil
 }
 
@@ -797,7 +797,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:801
+//line composition_mg.go:801:1
 	return nil
 }
 
@@ -943,7 +943,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:192:2
 	}
-//line composition_mg.go:947
+//line composition_mg.go:947:1
 	return nil
 }
 
@@ -951,7 +951,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:955
+//line composition_mg.go:955:1
 	return nil
 }
 
@@ -959,7 +959,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:963
+//line composition_mg.go:963:1
 	return nil
 }
 
@@ -967,7 +967,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:971
+//line composition_mg.go:971:1
 	return nil
 }
 
@@ -975,7 +975,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:979
+//line composition_mg.go:979:1
 	return nil
 }
 
@@ -1208,7 +1208,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:219:3
 	}
-//line composition_mg.go:1212
+//line composition_mg.go:1212:1
 	return nil
 }
 
@@ -1222,7 +1222,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1226
+//line composition_mg.go:1226:1
 	return nil
 }
 
@@ -1230,7 +1230,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1234
+//line composition_mg.go:1234:1
 	return nil
 }
 
@@ -1238,7 +1238,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1242
+//line composition_mg.go:1242:1
 	return nil
 }
 
@@ -1246,7 +1246,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1250
+//line composition_mg.go:1250:1
 	return nil
 }
 

@@ -18,7 +18,7 @@ const _ = mgrt.SupportsGenV1
 //line execution.mg:246:2
 func (p *Backpressure) Lag() (consumed, maxLag int64) { return p.consumed, p.maxLag }
 
-//line execution_mg.go:22
+//line execution_mg.go:22:1
 
 // InlineDefault is the pipeline declared at execution.mg:12.
 type InlineDefault struct {
@@ -44,7 +44,7 @@ func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:21:2
 	}
-//line execution_mg.go:48
+//line execution_mg.go:48:1
 	return nil
 }
 
@@ -58,7 +58,7 @@ func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) 
 	p.gauge.Leave()
 //line execution.mg:27:2
 	emit(n)
-//line execution_mg.go:62
+//line execution_mg.go:62:1
 	return nil
 }
 
@@ -66,7 +66,7 @@ func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) 
 func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:29:24
 	p.got.Add(n)
-//line execution_mg.go:70
+//line execution_mg.go:70:1
 	return nil
 }
 
@@ -149,7 +149,7 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:48:2
 	}
-//line execution_mg.go:153
+//line execution_mg.go:153:1
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	}
 //line execution.mg:56:2
 	emit(n)
-//line execution_mg.go:171
+//line execution_mg.go:171:1
 	return nil
 }
 
@@ -175,7 +175,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:58:24
 	p.got.Add(n)
-//line execution_mg.go:179
+//line execution_mg.go:179:1
 	return nil
 }
 
@@ -183,7 +183,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:43:14
 	p.gauge.Expect(4)
-//line execution_mg.go:187
+//line execution_mg.go:187:1
 	return nil
 }
 
@@ -263,7 +263,7 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:75:2
 	}
-//line execution_mg.go:267
+//line execution_mg.go:267:1
 	return nil
 }
 
@@ -283,7 +283,7 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	time.Sleep(time.Millisecond)
 //line execution.mg:84:2
 	emit(n)
-//line execution_mg.go:287
+//line execution_mg.go:287:1
 	return nil
 }
 
@@ -296,7 +296,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:70:14
 	p.gauge.Expect(3)
-//line execution_mg.go:300
+//line execution_mg.go:300:1
 	return nil
 }
 
@@ -375,7 +375,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:102:2
 	}
-//line execution_mg.go:379
+//line execution_mg.go:379:1
 	return nil
 }
 
@@ -383,7 +383,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:105:31
 	emit(n)
-//line execution_mg.go:387
+//line execution_mg.go:387:1
 	return nil
 }
 
@@ -391,7 +391,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:107:32
 	emit(n)
-//line execution_mg.go:395
+//line execution_mg.go:395:1
 	return nil
 }
 
@@ -399,7 +399,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:41
 	emit(n)
-//line execution_mg.go:403
+//line execution_mg.go:403:1
 	return nil
 }
 
@@ -407,7 +407,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:46
 	emit(n)
-//line execution_mg.go:411
+//line execution_mg.go:411:1
 	return nil
 }
 
@@ -415,7 +415,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:111:37
 	emit(n)
-//line execution_mg.go:419
+//line execution_mg.go:419:1
 	return nil
 }
 
@@ -423,7 +423,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:427
+//line execution_mg.go:427:1
 	return nil
 }
 
@@ -431,7 +431,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:114:37
 	emit(n)
-//line execution_mg.go:435
+//line execution_mg.go:435:1
 	return nil
 }
 
@@ -439,7 +439,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:115:31
 	p.got.Add(n)
-//line execution_mg.go:443
+//line execution_mg.go:443:1
 	return nil
 }
 
@@ -589,7 +589,7 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:130:2
 	}
-//line execution_mg.go:593
+//line execution_mg.go:593:1
 	return nil
 }
 
@@ -603,7 +603,7 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 	p.gauge.Leave()
 //line execution.mg:136:2
 	emit(n)
-//line execution_mg.go:607
+//line execution_mg.go:607:1
 	return nil
 }
 
@@ -617,7 +617,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 	p.gauge.Leave()
 //line execution.mg:142:2
 	emit(n)
-//line execution_mg.go:621
+//line execution_mg.go:621:1
 	return nil
 }
 
@@ -625,7 +625,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:144:24
 	p.got.Add(n)
-//line execution_mg.go:629
+//line execution_mg.go:629:1
 	return nil
 }
 
@@ -715,7 +715,7 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:156:2
 	}
-//line execution_mg.go:719
+//line execution_mg.go:719:1
 	return nil
 }
 
@@ -729,7 +729,7 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:162:2
 	emit(n)
-//line execution_mg.go:733
+//line execution_mg.go:733:1
 	return nil
 }
 
@@ -743,7 +743,7 @@ func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:168:2
 	emit(n)
-//line execution_mg.go:747
+//line execution_mg.go:747:1
 	return nil
 }
 
@@ -842,7 +842,7 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:185:2
 	}
-//line execution_mg.go:846
+//line execution_mg.go:846:1
 	return nil
 }
 
@@ -856,7 +856,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 	}
 //line execution.mg:191:2
 	emit(n)
-//line execution_mg.go:860
+//line execution_mg.go:860:1
 	return nil
 }
 
@@ -864,7 +864,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:193:24
 	p.got.Add(n)
-//line execution_mg.go:868
+//line execution_mg.go:868:1
 	return nil
 }
 
@@ -947,7 +947,7 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:207:2
 	}
-//line execution_mg.go:951
+//line execution_mg.go:951:1
 	return nil
 }
 
@@ -961,7 +961,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 	}
 //line execution.mg:213:2
 	emit(n)
-//line execution_mg.go:965
+//line execution_mg.go:965:1
 	return nil
 }
 
@@ -969,7 +969,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:215:24
 	p.got.Add(n)
-//line execution_mg.go:973
+//line execution_mg.go:973:1
 	return nil
 }
 
@@ -1055,7 +1055,7 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.produced.Add(1)
 //line execution.mg:233:2
 	}
-//line execution_mg.go:1059
+//line execution_mg.go:1059:1
 	return nil
 }
 
@@ -1071,7 +1071,7 @@ func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 	}
 //line execution.mg:240:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1075
+//line execution_mg.go:1075:1
 	return nil
 }
 
@@ -1138,7 +1138,7 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:259:2
 	}
-//line execution_mg.go:1142
+//line execution_mg.go:1142:1
 	return nil
 }
 
@@ -1154,7 +1154,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 	}
 //line execution.mg:266:2
 	emit(n)
-//line execution_mg.go:1158
+//line execution_mg.go:1158:1
 	return nil
 }
 
@@ -1162,7 +1162,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:268:24
 	p.got.Add(n)
-//line execution_mg.go:1166
+//line execution_mg.go:1166:1
 	return nil
 }
 
@@ -1241,7 +1241,7 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:285:2
 	}
-//line execution_mg.go:1245
+//line execution_mg.go:1245:1
 	return nil
 }
 
@@ -1255,7 +1255,7 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 	emit(n)
 //line execution.mg:291:2
 	emit(n + 1000)
-//line execution_mg.go:1259
+//line execution_mg.go:1259:1
 	return nil
 }
 
@@ -1267,7 +1267,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Leave()
 //line execution.mg:296:2
 	emit(n)
-//line execution_mg.go:1271
+//line execution_mg.go:1271:1
 	return nil
 }
 
@@ -1275,7 +1275,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:298:35
 	p.got.Add(n)
-//line execution_mg.go:1279
+//line execution_mg.go:1279:1
 	return nil
 }
 
@@ -1366,7 +1366,7 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:310:2
 	}
-//line execution_mg.go:1370
+//line execution_mg.go:1370:1
 	return nil
 }
 
@@ -1384,7 +1384,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 		emit(n*10 + j)
 //line execution.mg:318:2
 	}
-//line execution_mg.go:1388
+//line execution_mg.go:1388:1
 	return nil
 }
 
@@ -1392,7 +1392,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:320:24
 	p.got.Add(n)
-//line execution_mg.go:1396
+//line execution_mg.go:1396:1
 	return nil
 }
 
@@ -1479,7 +1479,7 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.produced.Add(1)
 //line execution.mg:337:2
 	}
-//line execution_mg.go:1483
+//line execution_mg.go:1483:1
 	return nil
 }
 
@@ -1495,7 +1495,7 @@ func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 	}
 //line execution.mg:344:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1499
+//line execution_mg.go:1499:1
 	return nil
 }
 
@@ -1564,7 +1564,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	p.gauge.Leave()
 //line execution.mg:361:2
 	emit(n)
-//line execution_mg.go:1568
+//line execution_mg.go:1568:1
 	return nil
 }
 
@@ -1572,7 +1572,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:363:30
 	emit(n)
-//line execution_mg.go:1576
+//line execution_mg.go:1576:1
 	return nil
 }
 
@@ -1647,7 +1647,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:378:2
 	}
-//line execution_mg.go:1651
+//line execution_mg.go:1651:1
 	return nil
 }
 
@@ -1661,7 +1661,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:385:2
 	emit(n)
-//line execution_mg.go:1665
+//line execution_mg.go:1665:1
 	return nil
 }
 
@@ -1674,7 +1674,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:373:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1678
+//line execution_mg.go:1678:1
 	return nil
 }
 

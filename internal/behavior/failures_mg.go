@@ -21,7 +21,7 @@ const _ = mgrt.SupportsGenV1
 //line failures.mg:18:2
 var ErrOdd = errors.New("odd item")
 
-//line failures_mg.go:25
+//line failures_mg.go:25:1
 
 // Attempts returns how many times flaky ran for item n.
 //
@@ -36,7 +36,7 @@ func (p *Retries) Attempts(n int) int {
 //line failures.mg:77:2
 }
 
-//line failures_mg.go:40
+//line failures_mg.go:40:1
 
 // Times returns when each attempt started.
 //
@@ -51,7 +51,7 @@ func (p *Backoff) Times() []time.Time {
 //line failures.mg:103:2
 }
 
-//line failures_mg.go:55
+//line failures_mg.go:55:1
 
 // Started returns a channel closed once the consumer got its first batch.
 // Call it before the run starts.
@@ -70,7 +70,7 @@ func (p *Endless) Started() <-chan struct{} {
 //line failures.mg:241:2
 func (p *Endless) Counts() (emitted, got int64) { return p.emitted.Load(), p.got.Load() }
 
-//line failures_mg.go:74
+//line failures_mg.go:74:1
 
 // attempt counts an attempt of key and returns its number.
 //
@@ -87,7 +87,7 @@ func (p *RetryRouted) attempt(key string) int {
 //line failures.mg:339:2
 }
 
-//line failures_mg.go:91
+//line failures_mg.go:91:1
 
 // ItemErrors is the pipeline declared at failures.mg:22.
 type ItemErrors struct {
@@ -112,7 +112,7 @@ func (p *ItemErrors) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:30:2
 	}
-//line failures_mg.go:116
+//line failures_mg.go:116:1
 	return nil
 }
 
@@ -126,7 +126,7 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 	}
 //line failures.mg:36:2
 	emit(n)
-//line failures_mg.go:130
+//line failures_mg.go:130:1
 	return nil
 }
 
@@ -134,7 +134,7 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 func (p *ItemErrors) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:38:24
 	p.got.Add(n)
-//line failures_mg.go:138
+//line failures_mg.go:138:1
 	return nil
 }
 
@@ -214,7 +214,7 @@ func (p *Retries) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:56:2
 	}
-//line failures_mg.go:218
+//line failures_mg.go:218:1
 	return nil
 }
 
@@ -236,7 +236,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 		return fmt.Errorf("attempt %d of %d", a, n)
 //line failures.mg:66:2
 	}
-//line failures_mg.go:240
+//line failures_mg.go:240:1
 	return nil
 }
 
@@ -244,7 +244,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:68:24
 	p.got.Add(n)
-//line failures_mg.go:248
+//line failures_mg.go:248:1
 	return nil
 }
 
@@ -252,7 +252,7 @@ func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 func (p *Retries) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:51:14
 	p.attempts = map[int]int{}
-//line failures_mg.go:256
+//line failures_mg.go:256:1
 	return nil
 }
 
@@ -329,7 +329,7 @@ func (p *Backoff) mgInit() {}
 func (p *Backoff) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:87:22
 	emit(1)
-//line failures_mg.go:333
+//line failures_mg.go:333:1
 	return nil
 }
 
@@ -343,7 +343,7 @@ func (p *Backoff) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 	p.mu.Unlock()
 //line failures.mg:92:2
 	return errors.New("always")
-//line failures_mg.go:347
+//line failures_mg.go:347:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:94).
@@ -428,7 +428,7 @@ func (p *DeadLetters) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:118:2
 	}
-//line failures_mg.go:432
+//line failures_mg.go:432:1
 	return nil
 }
 
@@ -442,7 +442,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 	}
 //line failures.mg:124:2
 	emit(n)
-//line failures_mg.go:446
+//line failures_mg.go:446:1
 	return nil
 }
 
@@ -450,7 +450,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:126:24
 	p.got.Add(n)
-//line failures_mg.go:454
+//line failures_mg.go:454:1
 	return nil
 }
 
@@ -458,7 +458,7 @@ func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:127:37
 	p.dead.Add(f)
-//line failures_mg.go:462
+//line failures_mg.go:462:1
 	return nil
 }
 
@@ -466,7 +466,7 @@ func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error
 func (p *DeadLetters) mgHookOnErrorCheck(ctx context.Context, err error, item any) error {
 //line failures.mg:129:41
 	p.onError.Add(item.(int))
-//line failures_mg.go:470
+//line failures_mg.go:470:1
 	return nil
 }
 
@@ -555,7 +555,7 @@ func (p *ProducerError) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line failures.mg:142:2
 	return errors.New("source closed")
-//line failures_mg.go:559
+//line failures_mg.go:559:1
 }
 
 // mgStageSlow is stage "slow" (failures.mg:144).
@@ -564,7 +564,7 @@ func (p *ProducerError) mgStageSlow(ctx context.Context, n int, emit func(int)) 
 	time.Sleep(50 * time.Microsecond)
 //line failures.mg:146:2
 	emit(n)
-//line failures_mg.go:568
+//line failures_mg.go:568:1
 	return nil
 }
 
@@ -572,7 +572,7 @@ func (p *ProducerError) mgStageSlow(ctx context.Context, n int, emit func(int)) 
 func (p *ProducerError) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:148:24
 	p.got.Add(n)
-//line failures_mg.go:576
+//line failures_mg.go:576:1
 	return nil
 }
 
@@ -666,7 +666,7 @@ func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.after.Add(1)
 //line failures.mg:172:2
 	}
-//line failures_mg.go:670
+//line failures_mg.go:670:1
 	return nil
 }
 
@@ -680,7 +680,7 @@ func (p *FailFast) mgStageCheck(ctx context.Context, n int, emit func(int)) erro
 	}
 //line failures.mg:178:2
 	emit(n)
-//line failures_mg.go:684
+//line failures_mg.go:684:1
 	return nil
 }
 
@@ -762,7 +762,7 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:192:2
 	}
-//line failures_mg.go:766
+//line failures_mg.go:766:1
 	return nil
 }
 
@@ -778,7 +778,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 	}
 //line failures.mg:199:2
 	emit(n)
-//line failures_mg.go:782
+//line failures_mg.go:782:1
 	return nil
 }
 
@@ -786,7 +786,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:790
+//line failures_mg.go:790:1
 	return nil
 }
 
@@ -868,7 +868,7 @@ func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.emitted.Add(1)
 //line failures.mg:217:2
 	}
-//line failures_mg.go:872
+//line failures_mg.go:872:1
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
@@ -877,7 +877,7 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(100 * time.Microsecond)
 //line failures.mg:221:2
 	emit(n)
-//line failures_mg.go:881
+//line failures_mg.go:881:1
 	return nil
 }
 
@@ -891,7 +891,7 @@ func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 		p.once.Do(func() { close(p.started) })
 //line failures.mg:228:2
 	}
-//line failures_mg.go:895
+//line failures_mg.go:895:1
 	return nil
 }
 
@@ -973,7 +973,7 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:249:2
 	}
-//line failures_mg.go:977
+//line failures_mg.go:977:1
 	return nil
 }
 
@@ -983,7 +983,7 @@ func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 	time.Sleep(10 * time.Millisecond)
 //line failures.mg:253:2
 	emit(n)
-//line failures_mg.go:987
+//line failures_mg.go:987:1
 	return nil
 }
 
@@ -1069,14 +1069,14 @@ func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 	<-ctx.Done()
 //line failures.mg:270:2
 	return ctx.Err()
-//line failures_mg.go:1073
+//line failures_mg.go:1073:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:1080
+//line failures_mg.go:1080:1
 	return nil
 }
 
@@ -1161,7 +1161,7 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 		emit(i)
 //line failures.mg:294:2
 	}
-//line failures_mg.go:1165
+//line failures_mg.go:1165:1
 	return nil
 }
 
@@ -1189,7 +1189,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 		return errors.New("first attempt")
 //line failures.mg:304:2
 	}
-//line failures_mg.go:1193
+//line failures_mg.go:1193:1
 	return nil
 }
 
@@ -1197,7 +1197,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1201
+//line failures_mg.go:1201:1
 	return nil
 }
 
@@ -1205,7 +1205,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1209
+//line failures_mg.go:1209:1
 	return nil
 }
 
@@ -1226,7 +1226,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 		return errors.New("first attempt")
 //line failures.mg:314:2
 	}
-//line failures_mg.go:1230
+//line failures_mg.go:1230:1
 	return nil
 }
 
@@ -1234,7 +1234,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1238
+//line failures_mg.go:1238:1
 	return nil
 }
 
@@ -1261,7 +1261,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 		return errors.New("batch failed")
 //line failures.mg:326:2
 	}
-//line failures_mg.go:1265
+//line failures_mg.go:1265:1
 	return nil
 }
 
@@ -1269,7 +1269,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1273
+//line failures_mg.go:1273:1
 	return nil
 }
 
@@ -1277,7 +1277,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1281
+//line failures_mg.go:1281:1
 	return nil
 }
 
@@ -1285,7 +1285,7 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1289
+//line failures_mg.go:1289:1
 	return nil
 }
 
@@ -1425,14 +1425,14 @@ func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 	emit(1)
 //line failures.mg:350:2
 	panic("producer exploded")
-//line failures_mg.go:1429
+//line failures_mg.go:1429:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1436
+//line failures_mg.go:1436:1
 	return nil
 }
 
@@ -1499,7 +1499,7 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:367:2
 	}
-//line failures_mg.go:1503
+//line failures_mg.go:1503:1
 	return nil
 }
 
@@ -1513,7 +1513,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 	}
 //line failures.mg:373:2
 	emit(n)
-//line failures_mg.go:1517
+//line failures_mg.go:1517:1
 	return nil
 }
 
@@ -1521,7 +1521,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1525
+//line failures_mg.go:1525:1
 	return nil
 }
 
@@ -1529,7 +1529,7 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1533
+//line failures_mg.go:1533:1
 	return nil
 }
 

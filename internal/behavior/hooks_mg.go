@@ -19,7 +19,7 @@ const _ = mgrt.SupportsGenV1
 //line hooks.mg:59:2
 func (p *Hooked) Log() []string { return p.log.Items() }
 
-//line hooks_mg.go:23
+//line hooks_mg.go:23:1
 
 // Logs returns the events of the host and of its nested pipeline.
 //
@@ -30,14 +30,14 @@ func (p *HookedLevels) Logs() (host, inner []string) {
 //line hooks.mg:107:107
 }
 
-//line hooks_mg.go:34
+//line hooks_mg.go:34:1
 
 // Log returns the events, in order.
 //
 //line hooks.mg:142:2
 func (p *HookedFailures) Log() []string { return p.log.Items() }
 
-//line hooks_mg.go:41
+//line hooks_mg.go:41:1
 
 //line hooks.mg:208:2
 func (p *HooksSerial) hook(name string) {
@@ -52,7 +52,7 @@ func (p *HooksSerial) hook(name string) {
 //line hooks.mg:213:2
 }
 
-//line hooks_mg.go:56
+//line hooks_mg.go:56:1
 
 // Logs returns the events of the host and of its nested pipeline.
 //
@@ -63,7 +63,7 @@ func (p *RunHooksOuter) Logs() (host, inner []string) {
 //line hooks.mg:249:108
 }
 
-//line hooks_mg.go:67
+//line hooks_mg.go:67:1
 
 // Hooked is the pipeline declared at hooks.mg:13.
 type Hooked struct {
@@ -97,7 +97,7 @@ func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHooked_
 		emit(i)
 //line hooks.mg:26:2
 	}
-//line hooks_mg.go:101
+//line hooks_mg.go:101:1
 	return nil
 }
 
@@ -118,7 +118,7 @@ func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_
 		emit(i)
 //line hooks.mg:33:2
 	}
-//line hooks_mg.go:122
+//line hooks_mg.go:122:1
 	return nil
 }
 
@@ -128,7 +128,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 	p.log.Add("item work")
 //line hooks.mg:37:2
 	emit(n)
-//line hooks_mg.go:132
+//line hooks_mg.go:132:1
 	return nil
 }
 
@@ -136,7 +136,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:39:24
 	p.log.Add("item sink")
-//line hooks_mg.go:140
+//line hooks_mg.go:140:1
 	return nil
 }
 
@@ -144,7 +144,7 @@ func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:20:14
 	p.log.Add("before_run")
-//line hooks_mg.go:148
+//line hooks_mg.go:148:1
 	return nil
 }
 
@@ -152,7 +152,7 @@ func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:41:18
 	p.log.Add("after_producer")
-//line hooks_mg.go:156
+//line hooks_mg.go:156:1
 	return nil
 }
 
@@ -160,7 +160,7 @@ func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 //line hooks.mg:42:16
 	p.log.Add("before(gen1)")
-//line hooks_mg.go:164
+//line hooks_mg.go:164:1
 	return nil
 }
 
@@ -168,7 +168,7 @@ func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 //line hooks.mg:43:15
 	p.log.Add("after(gen1)")
-//line hooks_mg.go:172
+//line hooks_mg.go:172:1
 	return nil
 }
 
@@ -176,7 +176,7 @@ func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 //line hooks.mg:44:16
 	p.log.Add("before(work)")
-//line hooks_mg.go:180
+//line hooks_mg.go:180:1
 	return nil
 }
 
@@ -184,7 +184,7 @@ func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 //line hooks.mg:45:15
 	p.log.Add("after(work)")
-//line hooks_mg.go:188
+//line hooks_mg.go:188:1
 	return nil
 }
 
@@ -192,7 +192,7 @@ func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:46:16
 	p.log.Add("before(sink)")
-//line hooks_mg.go:196
+//line hooks_mg.go:196:1
 	return nil
 }
 
@@ -200,7 +200,7 @@ func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:47:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:204
+//line hooks_mg.go:204:1
 	return nil
 }
 
@@ -214,7 +214,7 @@ func (p *Hooked) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 		p.resultIn = st.In
 //line hooks.mg:53:2
 	}
-//line hooks_mg.go:218
+//line hooks_mg.go:218:1
 	return nil
 }
 
@@ -312,7 +312,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 	p.log.Add("item twice")
 //line hooks.mg:70:2
 	emit(n * 2)
-//line hooks_mg.go:316
+//line hooks_mg.go:316:1
 	return nil
 }
 
@@ -320,7 +320,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 //line hooks.mg:73:17
 	p.log.Add("before(twice)")
-//line hooks_mg.go:324
+//line hooks_mg.go:324:1
 	return nil
 }
 
@@ -328,7 +328,7 @@ func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 func (p *HookedInner) mgHookAfterTwice(ctx context.Context) error {
 //line hooks.mg:74:16
 	p.log.Add("after(twice)")
-//line hooks_mg.go:332
+//line hooks_mg.go:332:1
 	return nil
 }
 
@@ -393,7 +393,7 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:88:2
 	}
-//line hooks_mg.go:397
+//line hooks_mg.go:397:1
 	return nil
 }
 
@@ -403,7 +403,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 	p.log.Add("item step")
 //line hooks.mg:94:3
 	emit(n + 1)
-//line hooks_mg.go:407
+//line hooks_mg.go:407:1
 	return nil
 }
 
@@ -411,7 +411,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:415
+//line hooks_mg.go:415:1
 	return nil
 }
 
@@ -419,7 +419,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:423
+//line hooks_mg.go:423:1
 	return nil
 }
 
@@ -427,7 +427,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:431
+//line hooks_mg.go:431:1
 	return nil
 }
 
@@ -435,7 +435,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:439
+//line hooks_mg.go:439:1
 	return nil
 }
 
@@ -443,7 +443,7 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:447
+//line hooks_mg.go:447:1
 	return nil
 }
 
@@ -540,7 +540,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line hooks.mg:121:2
 	return errors.New("producer gave up")
-//line hooks_mg.go:544
+//line hooks_mg.go:544:1
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -555,7 +555,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 	}
 //line hooks.mg:128:2
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:559
+//line hooks_mg.go:559:1
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -567,7 +567,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:571
+//line hooks_mg.go:571:1
 	return nil
 }
 
@@ -575,7 +575,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:579
+//line hooks_mg.go:579:1
 	return nil
 }
 
@@ -583,7 +583,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:587
+//line hooks_mg.go:587:1
 	return nil
 }
 
@@ -591,7 +591,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:595
+//line hooks_mg.go:595:1
 	return nil
 }
 
@@ -674,7 +674,7 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:155:2
 	}
-//line hooks_mg.go:678
+//line hooks_mg.go:678:1
 	return nil
 }
 
@@ -688,7 +688,7 @@ func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error
 	}
 //line hooks.mg:161:2
 	emit(n)
-//line hooks_mg.go:692
+//line hooks_mg.go:692:1
 	return nil
 }
 
@@ -703,7 +703,7 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 	p.errs.Add(err.Error())
 //line hooks.mg:167:2
 	p.items.Add(item.(int))
-//line hooks_mg.go:707
+//line hooks_mg.go:707:1
 	return nil
 }
 
@@ -790,7 +790,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 		emit(i)
 //line hooks.mg:183:2
 	}
-//line hooks_mg.go:794
+//line hooks_mg.go:794:1
 	return nil
 }
 
@@ -804,7 +804,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 	}
 //line hooks.mg:189:2
 	emit(n)
-//line hooks_mg.go:808
+//line hooks_mg.go:808:1
 	return nil
 }
 
@@ -812,7 +812,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:816
+//line hooks_mg.go:816:1
 	return nil
 }
 
@@ -820,7 +820,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:824
+//line hooks_mg.go:824:1
 	return nil
 }
 
@@ -833,7 +833,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:837
+//line hooks_mg.go:837:1
 	return nil
 }
 
@@ -841,7 +841,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:845
+//line hooks_mg.go:845:1
 	return nil
 }
 
@@ -849,7 +849,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:853
+//line hooks_mg.go:853:1
 	return nil
 }
 
@@ -857,7 +857,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:861
+//line hooks_mg.go:861:1
 	return nil
 }
 
@@ -865,7 +865,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:869
+//line hooks_mg.go:869:1
 	return nil
 }
 
@@ -873,7 +873,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:877
+//line hooks_mg.go:877:1
 	return nil
 }
 
@@ -881,7 +881,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:885
+//line hooks_mg.go:885:1
 	return nil
 }
 
@@ -889,7 +889,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:893
+//line hooks_mg.go:893:1
 	return nil
 }
 
@@ -897,7 +897,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:901
+//line hooks_mg.go:901:1
 	return nil
 }
 
@@ -905,7 +905,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:909
+//line hooks_mg.go:909:1
 	return nil
 }
 
@@ -1017,7 +1017,7 @@ func (p *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:1021
+//line hooks_mg.go:1021:1
 	return nil
 }
 
@@ -1025,7 +1025,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1029
+//line hooks_mg.go:1029:1
 	return nil
 }
 
@@ -1033,7 +1033,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1037
+//line hooks_mg.go:1037:1
 	return nil
 }
 
@@ -1097,7 +1097,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:236:2
 	}
-//line hooks_mg.go:1101
+//line hooks_mg.go:1101:1
 	return nil
 }
 
@@ -1110,7 +1110,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1114
+//line hooks_mg.go:1114:1
 	return nil
 }
 
@@ -1118,7 +1118,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1122
+//line hooks_mg.go:1122:1
 	return nil
 }
 
@@ -1126,7 +1126,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1130
+//line hooks_mg.go:1130:1
 	return nil
 }
 
@@ -1134,7 +1134,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1138
+//line hooks_mg.go:1138:1
 	return nil
 }
 

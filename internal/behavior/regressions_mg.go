@@ -27,7 +27,7 @@ func AddCounts(into, from map[string]int) map[string]int {
 //line regressions.mg:118:2
 }
 
-//line regressions_mg.go:31
+//line regressions_mg.go:31:1
 
 // Seen is a set of item numbers.
 //
@@ -39,7 +39,7 @@ type Seen map[int]bool
 //line regressions.mg:150:2
 var tried = map[int]bool{}
 
-//line regressions_mg.go:43
+//line regressions_mg.go:43:1
 
 // ToWithFrom is the pipeline declared at regressions.mg:11.
 type ToWithFrom struct {
@@ -60,7 +60,7 @@ func (p *ToWithFrom) mgInit() {}
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:64
+//line regressions_mg.go:64:1
 	return nil
 }
 
@@ -77,7 +77,7 @@ func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWi
 		to.sink(i)
 //line regressions.mg:19:2
 	}
-//line regressions_mg.go:81
+//line regressions_mg.go:81:1
 	return nil
 }
 
@@ -153,7 +153,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 		to.right(i)
 //line regressions.mg:32:2
 	}
-//line regressions_mg.go:157
+//line regressions_mg.go:157:1
 	return nil
 }
 
@@ -161,7 +161,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:165
+//line regressions_mg.go:165:1
 	return nil
 }
 
@@ -169,7 +169,7 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:173
+//line regressions_mg.go:173:1
 	return nil
 }
 
@@ -302,7 +302,7 @@ func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:55:2
 	}
-//line regressions_mg.go:306
+//line regressions_mg.go:306:1
 	return nil
 }
 
@@ -314,7 +314,7 @@ func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) erro
 	p.counts["work"]++
 //line regressions.mg:61:3
 	emit(x)
-//line regressions_mg.go:318
+//line regressions_mg.go:318:1
 	return nil
 }
 
@@ -327,7 +327,7 @@ func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:331
+//line regressions_mg.go:331:1
 	return nil
 }
 
@@ -444,7 +444,7 @@ func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) er
 	p.counts["work2"]++
 //line regressions.mg:72:3
 	emit(x)
-//line regressions_mg.go:448
+//line regressions_mg.go:448:1
 	return nil
 }
 
@@ -583,7 +583,7 @@ func (p *ParamBase) mgInit() {
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:587
+//line regressions_mg.go:587:1
 	return nil
 }
 
@@ -712,7 +712,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 		emit(i)
 //line regressions.mg:99:2
 	}
-//line regressions_mg.go:716
+//line regressions_mg.go:716:1
 	return nil
 }
 
@@ -726,7 +726,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 	}
 //line regressions.mg:105:2
 	emit(n)
-//line regressions_mg.go:730
+//line regressions_mg.go:730:1
 	return nil
 }
 
@@ -734,7 +734,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:738
+//line regressions_mg.go:738:1
 	return nil
 }
 
@@ -742,7 +742,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:746
+//line regressions_mg.go:746:1
 	return nil
 }
 
@@ -827,7 +827,7 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:130:2
 	}
-//line regressions_mg.go:831
+//line regressions_mg.go:831:1
 	return nil
 }
 
@@ -849,7 +849,7 @@ func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) err
 	p.seen[n] = true
 //line regressions.mg:140:2
 	emit(n)
-//line regressions_mg.go:853
+//line regressions_mg.go:853:1
 	return nil
 }
 

@@ -18,42 +18,42 @@ const _ = mgrt.SupportsGenV1
 //line routing.mg:33:2
 func (p *Sequential) Got() (side, c1, c2 []int) { return p.side.Items(), p.c1.Items(), p.c2.Items() }
 
-//line routing_mg.go:22
+//line routing_mg.go:22:1
 
 // Merged returns what merge received.
 //
 //line routing.mg:55:2
 func (p *Explicit) Merged() []int { return p.merged.Items() }
 
-//line routing_mg.go:29
+//line routing_mg.go:29:1
 
 // Got returns what a, b and c received.
 //
 //line routing.mg:76:2
 func (p *Broadcast) Got() (a, b, c []int) { return p.a.Items(), p.b.Items(), p.c.Items() }
 
-//line routing_mg.go:36
+//line routing_mg.go:36:1
 
 // Got returns what w1, w2 and w3 received.
 //
 //line routing.mg:98:2
 func (p *RoundRobin) Got() (w1, w2, w3 []int) { return p.w1.Items(), p.w2.Items(), p.w3.Items() }
 
-//line routing_mg.go:43
+//line routing_mg.go:43:1
 
 // Got returns what merge received.
 //
 //line routing.mg:123:2
 func (p *FanIn) Got() []int { return p.got.Items() }
 
-//line routing_mg.go:50
+//line routing_mg.go:50:1
 
 // Got returns what evens and odds received.
 //
 //line routing.mg:150:2
 func (p *Dynamic) Got() (even, odd []int) { return p.even.Items(), p.odd.Items() }
 
-//line routing_mg.go:57
+//line routing_mg.go:57:1
 
 // Got returns what normal, fast1 and fast2 received.
 //
@@ -64,21 +64,21 @@ func (p *Jobs) Got() (normal, fast1, fast2 []int) {
 //line routing.mg:188:2
 }
 
-//line routing_mg.go:68
+//line routing_mg.go:68:1
 
 // Got returns what sink received, and whether slow gave up waiting for fast to end.
 //
 //line routing.mg:237:2
 func (p *EndOfStream) Got() ([]int, bool) { return p.got.Items(), p.timedOut.Load() }
 
-//line routing_mg.go:75
+//line routing_mg.go:75:1
 
 // Got returns what sink received.
 //
 //line routing.mg:257:2
 func (p *Await) Got() []int { return p.got.Items() }
 
-//line routing_mg.go:82
+//line routing_mg.go:82:1
 
 // Sequential is the pipeline declared at routing.mg:14.
 type Sequential struct {
@@ -105,7 +105,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line routing.mg:22:2
 	}
-//line routing_mg.go:109
+//line routing_mg.go:109:1
 	return nil
 }
 
@@ -113,7 +113,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:24:26
 	emit(n * 10)
-//line routing_mg.go:117
+//line routing_mg.go:117:1
 	return nil
 }
 
@@ -121,7 +121,7 @@ func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 //line routing.mg:25:34
 	p.side.Add(n)
-//line routing_mg.go:125
+//line routing_mg.go:125:1
 	return nil
 }
 
@@ -129,7 +129,7 @@ func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:26:26
 	emit(n + 1)
-//line routing_mg.go:133
+//line routing_mg.go:133:1
 	return nil
 }
 
@@ -137,7 +137,7 @@ func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 //line routing.mg:27:22
 	p.c1.Add(n)
-//line routing_mg.go:141
+//line routing_mg.go:141:1
 	return nil
 }
 
@@ -145,7 +145,7 @@ func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 func (p *Sequential) mgStageC2(ctx context.Context, n int) error {
 //line routing.mg:28:30
 	p.c2.Add(n)
-//line routing_mg.go:149
+//line routing_mg.go:149:1
 	return nil
 }
 
@@ -255,7 +255,7 @@ func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExp
 		emit(i)
 //line routing.mg:46:2
 	}
-//line routing_mg.go:259
+//line routing_mg.go:259:1
 	return nil
 }
 
@@ -268,7 +268,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:272
+//line routing_mg.go:272:1
 	return nil
 }
 
@@ -281,7 +281,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:285
+//line routing_mg.go:285:1
 	return nil
 }
 
@@ -289,7 +289,7 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:293
+//line routing_mg.go:293:1
 	return nil
 }
 
@@ -390,7 +390,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 		emit(i)
 //line routing.mg:67:2
 	}
-//line routing_mg.go:394
+//line routing_mg.go:394:1
 	return nil
 }
 
@@ -398,7 +398,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:402
+//line routing_mg.go:402:1
 	return nil
 }
 
@@ -406,7 +406,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:410
+//line routing_mg.go:410:1
 	return nil
 }
 
@@ -414,7 +414,7 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:418
+//line routing_mg.go:418:1
 	return nil
 }
 
@@ -507,7 +507,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 		emit(i)
 //line routing.mg:89:2
 	}
-//line routing_mg.go:511
+//line routing_mg.go:511:1
 	return nil
 }
 
@@ -515,7 +515,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:519
+//line routing_mg.go:519:1
 	return nil
 }
 
@@ -523,7 +523,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:527
+//line routing_mg.go:527:1
 	return nil
 }
 
@@ -531,7 +531,7 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:535
+//line routing_mg.go:535:1
 	return nil
 }
 
@@ -620,7 +620,7 @@ func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Od
 		emit(i)
 //line routing.mg:110:2
 	}
-//line routing_mg.go:624
+//line routing_mg.go:624:1
 	return nil
 }
 
@@ -637,7 +637,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 		emit(i)
 //line routing.mg:115:2
 	}
-//line routing_mg.go:641
+//line routing_mg.go:641:1
 	return nil
 }
 
@@ -645,7 +645,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:649
+//line routing_mg.go:649:1
 	return nil
 }
 
@@ -653,7 +653,7 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:657
+//line routing_mg.go:657:1
 	return nil
 }
 
@@ -745,7 +745,7 @@ func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line routing.mg:135:2
 	}
-//line routing_mg.go:749
+//line routing_mg.go:749:1
 	return nil
 }
 
@@ -767,7 +767,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 		to.odds(n * 3)
 //line routing.mg:142:2
 	}
-//line routing_mg.go:771
+//line routing_mg.go:771:1
 	return nil
 }
 
@@ -775,7 +775,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:779
+//line routing_mg.go:779:1
 	return nil
 }
 
@@ -783,7 +783,7 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:787
+//line routing_mg.go:787:1
 	return nil
 }
 
@@ -877,7 +877,7 @@ func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) 
 		emit(i)
 //line routing.mg:165:2
 	}
-//line routing_mg.go:881
+//line routing_mg.go:881:1
 	return nil
 }
 
@@ -899,7 +899,7 @@ func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgTo
 		to.normal(n)
 //line routing.mg:172:2
 	}
-//line routing_mg.go:903
+//line routing_mg.go:903:1
 	return nil
 }
 
@@ -916,7 +916,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 		emit(1000 + n)
 //line routing.mg:177:2
 	}
-//line routing_mg.go:920
+//line routing_mg.go:920:1
 	return nil
 }
 
@@ -924,7 +924,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:928
+//line routing_mg.go:928:1
 	return nil
 }
 
@@ -932,7 +932,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:936
+//line routing_mg.go:936:1
 	return nil
 }
 
@@ -940,7 +940,7 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:944
+//line routing_mg.go:944:1
 	return nil
 }
 
@@ -1067,7 +1067,7 @@ func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEnd
 		emit(i)
 //line routing.mg:211:2
 	}
-//line routing_mg.go:1071
+//line routing_mg.go:1071:1
 	return nil
 }
 
@@ -1081,7 +1081,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1085
+//line routing_mg.go:1085:1
 	return nil
 }
 
@@ -1111,7 +1111,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 	time.Sleep(time.Millisecond)
 //line routing.mg:225:2
 	to.sink(1000 + n)
-//line routing_mg.go:1115
+//line routing_mg.go:1115:1
 	return nil
 }
 
@@ -1119,7 +1119,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1123
+//line routing_mg.go:1123:1
 	return nil
 }
 
@@ -1132,7 +1132,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1136
+//line routing_mg.go:1136:1
 	return nil
 }
 
@@ -1140,7 +1140,7 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1144
+//line routing_mg.go:1144:1
 	return nil
 }
 
@@ -1243,7 +1243,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line routing.mg:249:2
 	}
-//line routing_mg.go:1247
+//line routing_mg.go:1247:1
 	return nil
 }
 
@@ -1251,7 +1251,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1255
+//line routing_mg.go:1255:1
 	return nil
 }
 
@@ -1259,7 +1259,7 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1263
+//line routing_mg.go:1263:1
 	return nil
 }
 
@@ -1338,7 +1338,7 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 		emit(i)
 //line routing.mg:270:2
 	}
-//line routing_mg.go:1342
+//line routing_mg.go:1342:1
 	return nil
 }
 
@@ -1353,7 +1353,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1357
+//line routing_mg.go:1357:1
 	return nil
 }
 
@@ -1361,7 +1361,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1365
+//line routing_mg.go:1365:1
 	return nil
 }
 
@@ -1369,7 +1369,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1373
+//line routing_mg.go:1373:1
 	return nil
 }
 
@@ -1377,7 +1377,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1381
+//line routing_mg.go:1381:1
 	return nil
 }
 
@@ -1488,7 +1488,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 		}
 //line routing.mg:294:2
 	}
-//line routing_mg.go:1492
+//line routing_mg.go:1492:1
 	return nil
 }
 
@@ -1496,7 +1496,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1500
+//line routing_mg.go:1500:1
 	return nil
 }
 
@@ -1504,7 +1504,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1508
+//line routing_mg.go:1508:1
 	return nil
 }
 

@@ -73,7 +73,7 @@ func (p *ProducerForms) gen(emit func(int)) {
 //line stages.mg:44:2
 func (p *ProducerForms) Got() []int { return p.got.Items() }
 
-//line stages_mg.go:77
+//line stages_mg.go:77:1
 
 // Upper is a processor of shape func(T) U.
 //
@@ -127,7 +127,7 @@ func (p *BoundStages) store(s string) error {
 //line stages.mg:98:2
 }
 
-//line stages_mg.go:131
+//line stages_mg.go:131:1
 
 // Batches returns the batches the consumer received, in order.
 //
@@ -139,7 +139,7 @@ func (p *AccSize) Batches() [][]int { return p.got.Items() }
 //line stages.mg:122:2
 func (p *AccBody) Sums() []int { return p.got.Items() }
 
-//line stages_mg.go:143
+//line stages_mg.go:143:1
 
 // Batches returns the batches received, in order, and whether the
 // producer saw the first partial batch arrive while it waited.
@@ -153,14 +153,14 @@ func (p *AccTime) Batches() ([][]int, bool) { return p.got.Items(), p.sawFlush.L
 //line stages.mg:179:2
 func (p *BatchEvery) Batches() ([][]int, bool) { return p.got.Items(), p.sawFlush.Load() }
 
-//line stages_mg.go:157
+//line stages_mg.go:157:1
 
 // Batches returns the batches received.
 //
 //line stages.mg:254:2
 func (p *BatchThreads) Batches() [][]int { return p.got.Items() }
 
-//line stages_mg.go:164
+//line stages_mg.go:164:1
 
 // Suffix is a custom stage: a value implementing mgrt.Stage[string, string].
 //
@@ -202,7 +202,7 @@ var suffixStage = &Suffix{S: "!"}
 //line stages.mg:308:2
 func (p *CustomStage) Got() []string { return p.got.Items() }
 
-//line stages_mg.go:206
+//line stages_mg.go:206:1
 
 // ProducerForms is the pipeline declared at stages.mg:49.
 type ProducerForms struct {
@@ -231,7 +231,7 @@ func (p *ProducerForms) mgStageBody(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:59:2
 	}
-//line stages_mg.go:235
+//line stages_mg.go:235:1
 	return nil
 }
 
@@ -264,7 +264,7 @@ func (p *ProducerForms) mgStageMethod(ctx context.Context, emit func(int)) error
 func (p *ProducerForms) mgStageCollect(ctx context.Context, n int) error {
 //line stages.mg:67:2
 	p.got.Add(n)
-//line stages_mg.go:268
+//line stages_mg.go:268:1
 	return nil
 }
 
@@ -374,7 +374,7 @@ func (p *BoundStages) mgStageWords(ctx context.Context, emit func(string)) error
 		emit(w)
 //line stages.mg:110:2
 	}
-//line stages_mg.go:378
+//line stages_mg.go:378:1
 	return nil
 }
 
@@ -483,7 +483,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:137:2
 	}
-//line stages_mg.go:487
+//line stages_mg.go:487:1
 	return nil
 }
 
@@ -491,7 +491,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:495
+//line stages_mg.go:495:1
 	return nil
 }
 
@@ -563,7 +563,7 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:156:2
 	}
-//line stages_mg.go:567
+//line stages_mg.go:567:1
 	return nil
 }
 
@@ -579,7 +579,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 	}
 //line stages.mg:164:2
 	emit(total)
-//line stages_mg.go:583
+//line stages_mg.go:583:1
 	return nil
 }
 
@@ -587,7 +587,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:591
+//line stages_mg.go:591:1
 	return nil
 }
 
@@ -679,7 +679,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line stages.mg:206:2
 	emit(4)
-//line stages_mg.go:683
+//line stages_mg.go:683:1
 	return nil
 }
 
@@ -687,7 +687,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:691
+//line stages_mg.go:691:1
 	return nil
 }
 
@@ -697,7 +697,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 	p.got.Add(b)
 //line stages.mg:215:2
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:701
+//line stages_mg.go:701:1
 	return nil
 }
 
@@ -705,7 +705,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:709
+//line stages_mg.go:709:1
 	return nil
 }
 
@@ -798,7 +798,7 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line stages.mg:241:2
 	emit(4)
-//line stages_mg.go:802
+//line stages_mg.go:802:1
 	return nil
 }
 
@@ -808,7 +808,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 	p.got.Add(b)
 //line stages.mg:248:2
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:812
+//line stages_mg.go:812:1
 	return nil
 }
 
@@ -816,7 +816,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:820
+//line stages_mg.go:820:1
 	return nil
 }
 
@@ -893,7 +893,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:271:2
 	}
-//line stages_mg.go:897
+//line stages_mg.go:897:1
 	return nil
 }
 
@@ -901,7 +901,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:905
+//line stages_mg.go:905:1
 	return nil
 }
 
@@ -909,7 +909,7 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:913
+//line stages_mg.go:913:1
 	return nil
 }
 
@@ -994,7 +994,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 		emit(w)
 //line stages.mg:319:2
 	}
-//line stages_mg.go:998
+//line stages_mg.go:998:1
 	return nil
 }
 
@@ -1002,7 +1002,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:1006
+//line stages_mg.go:1006:1
 	return nil
 }
 

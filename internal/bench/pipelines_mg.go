@@ -38,7 +38,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:14:2
 	}
-//line pipelines_mg.go:42
+//line pipelines_mg.go:42:1
 	return nil
 }
 
@@ -46,7 +46,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:16:31
 	emit(x * 2)
-//line pipelines_mg.go:50
+//line pipelines_mg.go:50:1
 	return nil
 }
 
@@ -54,7 +54,7 @@ func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:17:28
 	emit(x + 1)
-//line pipelines_mg.go:58
+//line pipelines_mg.go:58:1
 	return nil
 }
 
@@ -62,7 +62,7 @@ func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:18:25
 	p.sum += x
-//line pipelines_mg.go:66
+//line pipelines_mg.go:66:1
 	return nil
 }
 
@@ -154,7 +154,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:30:2
 	}
-//line pipelines_mg.go:158
+//line pipelines_mg.go:158:1
 	return nil
 }
 
@@ -162,7 +162,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:166
+//line pipelines_mg.go:166:1
 	return nil
 }
 
@@ -170,7 +170,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:174
+//line pipelines_mg.go:174:1
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:182
+//line pipelines_mg.go:182:1
 	return nil
 }
 
@@ -273,7 +273,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:46:2
 	}
-//line pipelines_mg.go:277
+//line pipelines_mg.go:277:1
 	return nil
 }
 
@@ -281,7 +281,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:285
+//line pipelines_mg.go:285:1
 	return nil
 }
 
@@ -289,7 +289,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:293
+//line pipelines_mg.go:293:1
 	return nil
 }
 
@@ -371,7 +371,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:61:2
 	}
-//line pipelines_mg.go:375
+//line pipelines_mg.go:375:1
 	return nil
 }
 
@@ -387,7 +387,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 	}
 //line pipelines.mg:69:2
 	emit(s)
-//line pipelines_mg.go:391
+//line pipelines_mg.go:391:1
 	return nil
 }
 
@@ -395,7 +395,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:399
+//line pipelines_mg.go:399:1
 	return nil
 }
 
@@ -515,7 +515,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:83:2
 	}
-//line pipelines_mg.go:519
+//line pipelines_mg.go:519:1
 	return nil
 }
 
@@ -523,7 +523,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:527
+//line pipelines_mg.go:527:1
 	return nil
 }
 
@@ -531,7 +531,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:535
+//line pipelines_mg.go:535:1
 	return nil
 }
 
