@@ -1,17 +1,24 @@
 package ir
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
+	"go/parser"
+	"go/scanner"
 	"go/token"
 	"go/types"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
+	"sort"
 	"strconv"
 	"strings"
 
+	"golang.org/x/mod/module"
 	"golang.org/x/tools/go/packages"
 
 	"github.com/minigun-go/minigun/dsl"
@@ -19,17 +26,19 @@ import (
 )
 
 // Go types (DESIGN 2.3, 4.1). The package a program's generated code belongs
-// to is loaded once, with go/packages, before the graph is built: the go { }
-// blocks and the pipeline types exist only once the file is generated, so each
-// generated file is overlaid by a stub holding the file's imports, its go { }
+// to is type-checked once, before the graph is built. The go { } blocks and
+// the pipeline types exist only once the file is generated, so each generated
+// file is stood in for by a stub holding the file's imports, its go { }
 // blocks, a stub of each pipeline type, and one declaration per piece of Go
 // that the .mg file spells: parameter and state types, parameter defaults,
 // stage types, bound functions, merge functions. Each piece is written as the
 // .mg text behind a /*line*/ comment at its position, so go/types reports its
-// errors at the .mg line and column. From what go/types says the checker
-// decides, once: the stage types of bindings, each type's shape, the merge
-// rules, and what can cross a process boundary. The loaded package is kept on
-// the Program: CheckGenerated type-checks the generated code in it.
+// errors at the .mg line and column. The packages the stubs and the package's
+// own Go files import come from go/packages, from export data; the package
+// itself is type-checked here. From what go/types says the checker decides,
+// once: the stage types of bindings, each type's shape, the merge rules, and
+// what can cross a process boundary. The loaded package is kept on the
+// Program: CheckGenerated type-checks the generated code in it.
 
 // RuntimePath is the import path of the runtime that generated code links.
 const RuntimePath = "github.com/minigun-go/minigun/runtime"
@@ -86,7 +95,7 @@ type fragment struct {
 	errs []string // what go/types reported inside it, in order
 }
 
-// stub writes the Go that overlays one generated file.
+// stub writes the Go that stands in for one generated file.
 type stub struct {
 	b     strings.Builder
 	path  string // where it is overlaid
@@ -126,12 +135,13 @@ func baseName(name string) string { return path.Base(filepath.ToSlash(name)) }
 
 // layout says where the program's package is loaded.
 type layout struct {
-	dir     string            // where go list runs
-	pattern string            // the package, relative to dir
-	pkgDir  string            // absolute directory of the package
-	overlay map[string][]byte // files besides the stubs
-	env     []string
-	done    func()
+	dir       string   // where go list runs, in the package's module
+	pkgDir    string   // absolute directory of the package
+	pkgPath   string   // its import path
+	own       []string // its own Go files, besides the generated ones
+	goVersion string   // the module's language version: "go1.26.0"
+	env       []string
+	done      func()
 }
 
 // packageName is the package clause of the generated files.
@@ -153,27 +163,31 @@ func (c *checker) packageName(prog *Program) string {
 // layoutFor decides where the package is loaded: in place inside a module;
 // for a standalone program as minigungen build compiles it (a directory of
 // its own holding only the generated main, in the module when it provides the
-// runtime); elsewhere in the shared scratch module holding the runtime's source,
-// with the directory's own Go files.
+// runtime); elsewhere in the shared scratch module holding the runtime's
+// source, with the directory's own Go files.
 func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
-	l := &layout{overlay: map[string][]byte{}, done: func() {}, env: append(os.Environ(), "GOWORK=off")}
+	l := &layout{pkgDir: absDir, done: func() {}, env: append(os.Environ(), "GOWORK=off")}
 	base := "main"
 	if len(prog.Files) > 0 {
 		base = strings.TrimSuffix(baseName(prog.Files[0].Name), ".mg")
 	}
+	inModule := func(root string) {
+		l.dir = absDir
+		l.pkgPath, l.goVersion = moduleInfo(root)
+		if rel, err := filepath.Rel(root, absDir); err == nil && rel != "." {
+			l.pkgPath = path.Join(l.pkgPath, filepath.ToSlash(rel))
+		}
+	}
 	if c.opts.Standalone {
 		l.env = append(l.env, "CGO_ENABLED=0")
-		if scratch.ModuleProviding(absDir) != "" {
-			sub := "mgbuild_" + scratch.Sanitize(base)
-			l.dir, l.pattern, l.pkgDir = absDir, "./"+sub, filepath.Join(absDir, sub)
+		if root := scratch.ModuleProviding(absDir); root != "" {
+			inModule(root)
+			l.pkgPath = path.Join(l.pkgPath, "mgbuild_"+scratch.Sanitize(base))
 			return l, nil
 		}
-	} else if scratch.FindModule(absDir) != "" {
-		l.dir, l.pattern, l.pkgDir = absDir, ".", absDir
-		for _, orphan := range orphanFiles(absDir) {
-			// generate removes it; until then it must not take part.
-			l.overlay[orphan] = []byte("package " + c.packageName(prog) + "\n")
-		}
+	} else if root := scratch.FindModule(absDir); root != "" {
+		inModule(root)
+		l.own = ownGoFiles(absDir, prog)
 		return l, nil
 	}
 	dir, done, err := scratch.Shared()
@@ -200,29 +214,54 @@ func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
 		}
 	}
 	l.env = append(l.env, "GOFLAGS=-mod=mod -modfile="+filepath.Join(modDir, "go.mod"))
-	l.dir, l.pattern, l.pkgDir = dir, "./mgcheck", filepath.Join(dir, "mgcheck")
+	l.dir, l.pkgPath, l.goVersion = dir, scratch.CheckModuleName+"/mgcheck", "go"+scratch.GoVersion()
 	if !c.opts.Standalone {
-		// The directory's own Go files belong to the package too.
-		generated := map[string]bool{}
-		for _, f := range prog.Files {
-			generated[strings.TrimSuffix(baseName(f.Name), ".mg")+"_mg.go"] = true
-		}
-		orphans := map[string]bool{}
-		for _, o := range orphanFiles(absDir) {
-			orphans[filepath.Base(o)] = true
-		}
-		entries, _ := os.ReadDir(absDir)
-		for _, e := range entries {
-			n := e.Name()
-			if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || generated[n] || orphans[n] {
-				continue
-			}
-			if data, err := os.ReadFile(filepath.Join(absDir, n)); err == nil {
-				l.overlay[filepath.Join(l.pkgDir, n)] = data
-			}
-		}
+		l.own = ownGoFiles(absDir, prog)
 	}
 	return l, nil
+}
+
+var (
+	moduleLine = regexp.MustCompile(`(?m)^module\s+"?([^\s"]+)"?`)
+	goLine     = regexp.MustCompile(`(?m)^go\s+(\S+)`)
+)
+
+// moduleInfo reads the module path and language version of the go.mod in root.
+func moduleInfo(root string) (modPath, goVersion string) {
+	data, _ := os.ReadFile(filepath.Join(root, "go.mod"))
+	if m := moduleLine.FindSubmatch(data); m != nil {
+		modPath = string(m[1])
+	}
+	if m := goLine.FindSubmatch(data); m != nil {
+		goVersion = "go" + string(m[1])
+	}
+	return modPath, goVersion
+}
+
+// ownGoFiles lists the Go files of the package in dir that the build takes,
+// but for tests, the files generated from the program's .mg files (their
+// stubs stand in for them) and those whose .mg is gone (generate removes
+// them).
+func ownGoFiles(dir string, prog *Program) []string {
+	generated := map[string]bool{}
+	for _, f := range prog.Files {
+		generated[strings.TrimSuffix(baseName(f.Name), ".mg")+"_mg.go"] = true
+	}
+	for _, o := range orphanFiles(dir) {
+		generated[filepath.Base(o)] = true
+	}
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || generated[n] {
+			continue
+		}
+		if ok, err := build.Default.MatchFile(dir, n); err == nil && ok {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
 }
 
 // orphanFiles lists the generated files in dir whose .mg is gone.
@@ -309,58 +348,89 @@ func (c *checker) loadTypes(prog *Program) {
 	}
 }
 
-// load writes the stubs, loads the package and takes what go/types says.
+// load writes the stubs, loads the packages they and the package's own Go
+// files import, type-checks the stubs with the package's files, and takes
+// what go/types says.
+//
+// The imported packages come from export data (go list -export, which the
+// go command's build cache keeps): the package itself is never handed to the
+// go command, whose go/packages would then type-check every dependency from
+// source (an overlay makes it distrust all export data).
 func (c *checker) load(prog *Program, l *layout) error {
 	pkgName := c.packageName(prog)
-	var frags []*fragment
-	seq := 0
-	overlay := l.overlay
-	gp := &goPackage{fset: token.NewFileSet(), pkgDir: l.pkgDir, mgFiles: map[string]string{}, genFiles: map[string]string{}}
-	var stubPaths []string
-	for i, f := range prog.Files {
-		src := c.files[f.Name]
-		gen := strings.TrimSuffix(baseName(f.Name), ".mg") + "_mg.go"
-		p := filepath.Join(l.pkgDir, gen)
-		s := &stub{path: p, frags: &frags, seq: &seq}
-		c.writeStub(s, prog, f, src, pkgName, i == 0)
-		overlay[p] = []byte(s.b.String())
-		stubPaths = append(stubPaths, p)
+	fset := token.NewFileSet()
+	gp := &goPackage{fset: fset, path: l.pkgPath, pkgDir: l.pkgDir, goVersion: l.goVersion,
+		mgFiles: map[string]string{}, genFiles: map[string]string{}}
+	for _, f := range prog.Files {
 		gp.mgFiles[baseName(f.Name)] = f.Name
-		gp.genFiles[gen] = f.Name
+		gp.genFiles[strings.TrimSuffix(baseName(f.Name), ".mg")+"_mg.go"] = f.Name
 		gp.userDir = path.Dir(filepath.ToSlash(f.Name))
 	}
-	cfg := &packages.Config{
-		Mode: packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesSizes |
-			packages.NeedImports | packages.NeedModule | packages.NeedCompiledGoFiles,
-		Dir:     l.dir,
-		Overlay: overlay,
-		Env:     l.env,
-		Fset:    gp.fset,
-	}
-	pkgs, err := packages.Load(cfg, l.pattern)
-	if err != nil {
-		return err
-	}
-	if len(pkgs) != 1 || pkgs[0].Types == nil {
-		return fmt.Errorf("no package found in %s", l.pkgDir)
-	}
-	pkg := pkgs[0]
-	c.goErrors(prog, pkg, frags, gp)
-	c.takeTypes(pkg, frags)
-	isStub := map[string]bool{}
-	for _, p := range stubPaths {
-		isStub[p] = true
-	}
-	for i, af := range pkg.Syntax {
-		if i < len(pkg.CompiledGoFiles) && isStub[pkg.CompiledGoFiles[i]] {
+	first := dsl.Pos{File: prog.Files[0].Name, Line: 1, Col: 1}
+	// The package's own files.
+	var files []*ast.File
+	for _, p := range l.own {
+		af, err := parser.ParseFile(fset, p, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			var list scanner.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					c.diags.Errorf(dsl.Pos{File: gp.userPath(filepath.Base(e.Pos.Filename)), Line: e.Pos.Line, Col: e.Pos.Column}, "%s", e.Msg)
+				}
+			} else {
+				c.diags.Errorf(first, "%v", err)
+			}
 			continue
 		}
-		gp.files = append(gp.files, af)
+		files = append(files, af)
 	}
-	gp.path = pkg.PkgPath
-	gp.sizes = pkg.TypesSizes
-	if pkg.Module != nil && pkg.Module.GoVersion != "" {
-		gp.goVersion = "go" + pkg.Module.GoVersion
+	gp.files = files
+	// The stubs.
+	var frags []*fragment
+	seq := 0
+	var stubs []*ast.File
+	for i, f := range prog.Files {
+		gen := strings.TrimSuffix(baseName(f.Name), ".mg") + "_mg.go"
+		s := &stub{path: gen, frags: &frags, seq: &seq}
+		c.writeStub(s, prog, f, c.files[f.Name], pkgName, i == 0)
+		af, err := parser.ParseFile(fset, gen, s.b.String(), parser.SkipObjectResolution)
+		if err != nil {
+			return fmt.Errorf("internal error: the stub of %s does not parse: %v", f.Name, err)
+		}
+		stubs = append(stubs, af)
+	}
+	// What they import, and what generated code does.
+	wanted := map[string]bool{RuntimePath: true, "context": true, "time": true}
+	if c.opts.Standalone {
+		wanted[cliPath], wanted["fmt"], wanted["os"] = true, true, true
+	}
+	for _, af := range append(append([]*ast.File(nil), files...), stubs...) {
+		for _, spec := range af.Imports {
+			if p, err := strconv.Unquote(spec.Path.Value); err == nil {
+				wanted[p] = true
+			}
+		}
+	}
+	importErr := map[string]string{}
+	var patterns []string
+	for p := range wanted {
+		switch {
+		case p == "C" || p == "unsafe":
+		case module.CheckImportPath(p) != nil:
+			importErr[p] = module.CheckImportPath(p).Error()
+		default:
+			patterns = append(patterns, p)
+		}
+	}
+	sort.Strings(patterns)
+	pkgs, err := packages.Load(&packages.Config{
+		Mode: packages.NeedName | packages.NeedTypes,
+		Dir:  l.dir,
+		Env:  l.env,
+		Fset: fset,
+	}, patterns...)
+	if err != nil {
+		return err
 	}
 	gp.imports = map[string]*types.Package{}
 	var reach func(p *types.Package)
@@ -372,9 +442,58 @@ func (c *checker) load(prog *Program, l *layout) error {
 			}
 		}
 	}
-	reach(pkg.Types)
+	for _, pkg := range pkgs {
+		switch {
+		case len(pkg.Errors) > 0:
+			importErr[pkg.PkgPath] = gp.clean(pkg.Errors[0].Msg)
+		case pkg.Types != nil:
+			gp.imports[pkg.PkgPath] = pkg.Types
+			reach(pkg.Types)
+		}
+	}
+	for _, p := range []string{RuntimePath, cliPath} {
+		if msg, ok := importErr[p]; ok && wanted[p] {
+			c.diags.Errorf(first, "generated code imports %s, which cannot be loaded here: %s", p, msg)
+		}
+	}
+	gp.sizes = types.SizesFor("gc", goarch())
+	// The type check of the stubs with the package's own files.
+	var terrs []types.Error
+	conf := types.Config{
+		GoVersion:   gp.goVersion,
+		Sizes:       gp.sizes,
+		FakeImportC: true,
+		Importer: importerFunc(func(p string) (*types.Package, error) {
+			if p == "unsafe" {
+				return types.Unsafe, nil
+			}
+			if pkg, ok := gp.imports[p]; ok {
+				return pkg, nil
+			}
+			if msg, ok := importErr[p]; ok {
+				return nil, errors.New(msg)
+			}
+			return nil, fmt.Errorf("package %s was not loaded", p)
+		}),
+		Error: func(err error) {
+			if te, ok := err.(types.Error); ok {
+				terrs = append(terrs, te)
+			}
+		},
+	}
+	tpkg, _ := conf.Check(l.pkgPath, fset, append(append([]*ast.File(nil), files...), stubs...), nil)
+	c.goErrors(terrs, frags, gp, importErr)
+	c.takeTypes(tpkg, frags)
 	prog.gopkg = gp
 	return nil
+}
+
+// goarch is the architecture the package is built for.
+func goarch() string {
+	if a := os.Getenv("GOARCH"); a != "" {
+		return a
+	}
+	return goruntime.GOARCH
 }
 
 // writeStub writes the stub of one generated file: its imports, the
@@ -387,22 +506,12 @@ func (c *checker) writeStub(s *stub, prog *Program, f *File, src *dsl.File, pkgN
 		im := &f.Imports[i]
 		b.WriteString("import ")
 		if im.Alias != "" {
-			// At its position too: go list reports a bad path at the spec.
-			fmt.Fprintf(b, "/*line %s:%d:%d*/%s ", baseName(src.Name), im.Pos.Line, max(im.Pos.Col, 1), im.Alias)
+			b.WriteString(im.Alias + " ")
 		}
 		s.frag(&fragment{kind: fragImport, imp: im}, src, im.PathPos.Offset, strconv.Quote(im.Path))
 		b.WriteString("\n")
 	}
 	if first {
-		// What generated code imports besides the file's imports, so that
-		// CheckGenerated finds each package loaded.
-		paths := []string{RuntimePath, "context", "time"}
-		if c.opts.Standalone {
-			paths = append(paths, cliPath, "fmt", "os")
-		}
-		for _, p := range paths {
-			fmt.Fprintf(b, "import _ %q\n", p)
-		}
 		b.WriteString("\nfunc mgMergeCheck[T any](field *T, f func(into, from T) T) {}\n")
 	}
 	b.WriteString("\n//line mgstub:1\n")
@@ -481,60 +590,18 @@ func (c *checker) writeStub(s *stub, prog *Program, f *File, src *dsl.File, pkgN
 	}
 }
 
-// goErrors turns what go/packages and go/types reported into diagnostics:
-// those inside a fragment, at its .mg position, and those about the
-// package. Errors inside go { } blocks and the package's Go files are left
-// to CheckGenerated, which sees the whole generated code.
-func (c *checker) goErrors(prog *Program, pkg *packages.Package, frags []*fragment, gp *goPackage) {
-	first := dsl.Pos{File: prog.Files[0].Name, Line: 1, Col: 1}
-	listed := true
-	var late dsl.Diagnostics
-	defer func() {
-		for _, d := range late {
-			onLine := false
-			for _, e := range c.diags {
-				onLine = onLine || e.Severity == dsl.Error && e.Pos.File == d.Pos.File && e.Pos.Line == d.Pos.Line
-			}
-			if !onLine {
-				c.diags.Errorf(d.Pos, "%s", d.Msg)
-			}
-		}
-	}()
-	for _, e := range pkg.Errors {
-		// The package itself cannot be listed (two package names in one
-		// directory, a go.mod that does not parse...). go list -export
-		// also compiles the stubs, which is no news ("# pkg" and the
-		// compiler's errors).
-		switch {
-		case e.Kind == packages.ListError && !strings.HasPrefix(e.Msg, "# "):
-			listed = false
-			msg := gp.clean(e.Msg)
-			if at, rest, ok := strings.Cut(msg, ": "); ok {
-				if pos := gp.goFilePos(at); c.files[pos.File] != nil {
-					// About an import of the .mg (an invalid path): the type
-					// checker says it at the import, better; else this does.
-					late = append(late, dsl.Diagnostic{Pos: pos, Msg: c.importMessage(pos, rest)})
-					continue
-				}
-			}
-			c.diags.Errorf(first, "%s", msg)
-		case e.Kind == packages.ParseError:
-			// A Go file of the package does not parse.
-			c.diags.Errorf(gp.goFilePos(e.Pos), "%s", gp.clean(e.Msg))
-		}
-	}
-	for _, p := range []string{RuntimePath, cliPath} {
-		if dep, ok := pkg.Imports[p]; ok && len(dep.Errors) > 0 {
-			c.diags.Errorf(first, "generated code imports %s, which cannot be loaded here: %s", p, gp.clean(dep.Errors[0].Msg))
-		}
-	}
+// goErrors turns what go/types reported inside a fragment into a
+// diagnostic at its .mg position. Errors inside go { } blocks and the
+// package's own Go files are left to CheckGenerated, which sees the whole
+// generated code.
+func (c *checker) goErrors(terrs []types.Error, frags []*fragment, gp *goPackage, importErr map[string]string) {
 	byStub := map[string][]*fragment{}
 	for _, fr := range frags {
 		byStub[fr.stubFile] = append(byStub[fr.stubFile], fr)
 	}
-	for _, te := range pkg.TypeErrors {
-		if strings.HasPrefix(te.Msg, "\t") || !listed && strings.Contains(te.Msg, "(no metadata for ") {
-			continue // the package could not be listed: that error says why
+	for _, te := range terrs {
+		if strings.HasPrefix(te.Msg, "\t") {
+			continue
 		}
 		raw := gp.fset.PositionFor(te.Pos, false)
 		pos := gp.fset.Position(te.Pos)
@@ -543,46 +610,25 @@ func (c *checker) goErrors(prog *Program, pkg *packages.Package, frags []*fragme
 				continue
 			}
 			off := lineColOffset(fr.file.Src, pos.Line, pos.Column)
-			if off >= fr.start && off <= fr.end {
-				fr.errs = append(fr.errs, te.Msg)
-				if fr.kind == fragType || fr.kind == fragDefault || fr.kind == fragImport {
-					c.fragError(fr, dsl.Pos{File: fr.file.Name, Line: pos.Line, Col: pos.Column, Offset: off}, te.Msg, pkg, gp)
+			if off < fr.start || off > fr.end {
+				continue
+			}
+			fr.errs = append(fr.errs, te.Msg)
+			switch fr.kind {
+			case fragImport:
+				if !strings.Contains(te.Msg, "not used") { // the stub has no bodies: CheckGenerated says whether it is used
+					msg := importErr[fr.imp.Path]
+					if msg == "" {
+						msg = gp.clean(te.Msg)
+					}
+					c.errorOnce(fr.imp.PathPos, "cannot import %q: %s", fr.imp.Path, msg)
 				}
-				break
+			case fragType, fragDefault:
+				c.errorOnce(dsl.Pos{File: fr.file.Name, Line: pos.Line, Col: pos.Column, Offset: off}, "%s", withHint(gp.clean(te.Msg)))
 			}
+			break
 		}
 	}
-}
-
-// fragError reports an error that go/types found in a type, a default or an import.
-func (c *checker) fragError(fr *fragment, pos dsl.Pos, msg string, pkg *packages.Package, gp *goPackage) {
-	if fr.kind == fragImport {
-		if strings.Contains(msg, "imported and not used") || strings.Contains(msg, " and not used") {
-			return // the stub has no bodies: CheckGenerated says whether it is used
-		}
-		if dep, ok := pkg.Imports[fr.imp.Path]; ok && len(dep.Errors) > 0 {
-			msg = dep.Errors[0].Msg
-		}
-		c.errorOnce(fr.imp.PathPos, "cannot import %q: %s", fr.imp.Path, gp.clean(msg))
-		return
-	}
-	c.errorOnce(pos, "%s", withHint(oneLine(msg)))
-}
-
-// importMessage words go list's error about an import of the .mg at pos.
-func (c *checker) importMessage(pos dsl.Pos, msg string) string {
-	for _, f := range c.files {
-		if f.Name != pos.File {
-			continue
-		}
-		for _, im := range f.Imports {
-			p := c.pos(f, im.Pos)
-			if p.Line == pos.Line && p.Col == pos.Col || importPathPos(f, im).Line == pos.Line && importPathPos(f, im).Col == pos.Col {
-				return fmt.Sprintf("cannot import %s: %s", im.Path, msg)
-			}
-		}
-	}
-	return msg
 }
 
 // errorOnce reports an error unless the checker already reported one at pos.
@@ -598,10 +644,10 @@ func (c *checker) errorOnce(pos dsl.Pos, format string, args ...any) {
 // takeTypes reads the types of the fragments back: the stage types of
 // bindings, and the type and shape of every type the .mg spells; then checks
 // the merge rules.
-func (c *checker) takeTypes(pkg *packages.Package, frags []*fragment) {
-	scope := pkg.Types.Scope()
+func (c *checker) takeTypes(tpkg *types.Package, frags []*fragment) {
+	scope := tpkg.Scope()
 	qual := func(p *types.Package) string {
-		if p == pkg.Types {
+		if p == tpkg {
 			return ""
 		}
 		return p.Name()
