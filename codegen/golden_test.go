@@ -471,3 +471,30 @@ func TestTypeCheckVariant(t *testing.T) {
 		})
 	}
 }
+
+// A parameter whose type is a bool underneath is a boolean flag of a built
+// binary, however its type is spelled: the fact comes from ir's go/types
+// shape.
+func TestBoolFlagFromShape(t *testing.T) {
+	t.Parallel()
+	src := "package main\n\ngo {\n\ttype Loud bool\n}\n\npipeline P {\n\tparam Verbose Loud\n\tparam Count int\n\tproducer gen() int { emit(1) }\n\tconsumer sink(n int) {}\n}\n"
+	f, ds := dsl.Parse("flags.mg", []byte(src))
+	if f == nil {
+		t.Fatal(ds)
+	}
+	prog, ds := ir.CheckWith(ir.Options{Dir: t.TempDir(), Standalone: true}, f)
+	if ds.HasErrors() {
+		t.Fatalf("check:\n%v", ds)
+	}
+	out, err := codegen.Generate(prog, codegen.Options{Package: "main", Main: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := string(out[0].Content)
+	if !regexp.MustCompile(`Name:\s+"verbose",\s+Usage:[^\n]*\n\s+Bool:\s+true,`).MatchString(content) {
+		t.Errorf("-verbose is not a boolean flag:\n%s", content)
+	}
+	if regexp.MustCompile(`Name:\s+"count",\s+Usage:[^\n]*\n\s+Bool:`).MatchString(content) {
+		t.Errorf("-count is a boolean flag:\n%s", content)
+	}
+}
