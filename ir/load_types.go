@@ -57,7 +57,7 @@ type goPackage struct {
 	imports   map[string]*types.Package // every package the load reached, by path
 	goVersion string
 	sizes     types.Sizes
-	pkgDir    string            // absolute directory the generated files are overlaid in
+	pkgDir    string            // absolute directory of the package
 	mgFiles   map[string]string // base name of each .mg file of the program → its name as given
 	genFiles  map[string]string // base name of each generated file → its .mg's name as given
 	userDir   string            // the program's directory as the .mg names spell it
@@ -98,7 +98,7 @@ type fragment struct {
 // stub writes the Go that stands in for one generated file.
 type stub struct {
 	b     strings.Builder
-	path  string // where it is overlaid
+	path  string // the name it is parsed as: the generated file's
 	frags *[]*fragment
 	seq   *int
 }
@@ -166,7 +166,7 @@ func (c *checker) packageName(prog *Program) string {
 // runtime); elsewhere in the shared scratch module holding the runtime's
 // source, with the directory's own Go files.
 func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
-	l := &layout{pkgDir: absDir, done: func() {}, env: append(os.Environ(), "GOWORK=off")}
+	l := &layout{pkgDir: absDir, done: func() {}, env: os.Environ()}
 	base := "main"
 	if len(prog.Files) > 0 {
 		base = strings.TrimSuffix(baseName(prog.Files[0].Name), ".mg")
@@ -179,7 +179,7 @@ func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
 		}
 	}
 	if c.opts.Standalone {
-		l.env = append(l.env, "CGO_ENABLED=0")
+		l.env = append(l.env, "CGO_ENABLED=0", "GOWORK=off") // as build compiles it
 		if root := scratch.ModuleProviding(absDir); root != "" {
 			inModule(root)
 			l.pkgPath = path.Join(l.pkgPath, "mgbuild_"+scratch.Sanitize(base))
@@ -213,7 +213,7 @@ func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
 			return nil, err
 		}
 	}
-	l.env = append(l.env, "GOFLAGS=-mod=mod -modfile="+filepath.Join(modDir, "go.mod"))
+	l.env = append(l.env, "GOWORK=off", "GOFLAGS=-mod=mod -modfile="+filepath.Join(modDir, "go.mod"))
 	l.dir, l.pkgPath, l.goVersion = dir, scratch.CheckModuleName+"/mgcheck", "go"+scratch.GoVersion()
 	if !c.opts.Standalone {
 		l.own = ownGoFiles(absDir, prog)
