@@ -97,10 +97,20 @@ type fragment struct {
 
 // stub writes the Go that stands in for one generated file.
 type stub struct {
-	b     strings.Builder
-	path  string // the name it is parsed as: the generated file's
-	frags *[]*fragment
-	seq   *int
+	b       strings.Builder
+	path    string // the name it is parsed as: the generated file's
+	frags   *[]*fragment
+	seq     *int
+	lines   int // newlines in b up to counted
+	counted int
+}
+
+// line is the line the next byte written to the stub is on.
+func (s *stub) line() int {
+	str := s.b.String()
+	s.lines += strings.Count(str[s.counted:], "\n")
+	s.counted = len(str)
+	return s.lines + 1
 }
 
 // frag writes text, which starts at offset start of f, behind a /*line*/
@@ -109,7 +119,7 @@ func (s *stub) frag(fr *fragment, f *dsl.File, start int, text string) {
 	pos := f.OffsetPos(start)
 	fr.file, fr.start, fr.end = f, start, start+len(text)
 	fr.stubFile = s.path
-	fr.stubLine = strings.Count(s.b.String(), "\n") + 1
+	fr.stubLine = s.line()
 	fr.stubLast = fr.stubLine + strings.Count(text, "\n")
 	fmt.Fprintf(&s.b, "/*line %s:%d:%d*/%s /*line mgstub:1:1*/", baseName(f.Name), pos.Line, max(pos.Col, 1), text)
 	*s.frags = append(*s.frags, fr)
@@ -897,13 +907,21 @@ func oneLine(msg string) string {
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
 	}
-	out := lines[:0]
+	var b strings.Builder
 	for _, l := range lines {
-		if l != "" {
-			out = append(out, l)
+		if l == "" {
+			continue
 		}
+		if b.Len() > 0 {
+			if strings.HasSuffix(b.String(), ":") {
+				b.WriteString(" ") // "to add it:" and what follows
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(l)
 	}
-	return strings.Join(out, "; ")
+	return b.String()
 }
 
 // goroot is the parenthesised directory the go command adds to an import
