@@ -105,11 +105,13 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 
 	importLine := g.importPositions(skeleton)
 	var b bytes.Buffer
+	placed := 0 // texts so far, in file order, as the directives after them are
 	for i, l := range lines {
 		if m := placeholder.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			t := g.texts[n]
-			fmt.Fprintf(&b, "//line %s:%d:%d\n%s\n//line %s:%d:1\n", g.base, t.pos.Line, max(t.pos.Col, 1), t.text, g.genName, resume[n])
+			fmt.Fprintf(&b, "//line %s:%d:%d\n%s\n//line %s:%d:1\n", g.base, t.pos.Line, max(t.pos.Col, 1), t.text, g.genName, resume[placed])
+			placed++
 			continue
 		}
 		if imp, ok := importLine[i]; ok {
@@ -186,7 +188,7 @@ func scanText(text string) (toks, comments []scanned) {
 		if tok == token.EOF {
 			break
 		}
-		if tok == token.SEMICOLON && lit == "\n" || tok == token.SEMICOLON {
+		if tok == token.SEMICOLON {
 			continue // inserted at line ends, or dropped by gofmt
 		}
 		p := fset.Position(pos)
@@ -226,6 +228,13 @@ func (g *gen) diskLines(t userText) ([]string, error) {
 	// parentheses around an if's condition): each formatted token is the next
 	// original one of its kind.
 	mgPos := make([][2]int, len(fmtToks)) // .mg line and column of each formatted token
+	at := func(o scanned) [2]int {
+		col := o.col
+		if o.line == 1 {
+			col += t.pos.Col - 1
+		}
+		return [2]int{t.pos.Line + o.line - 1, col}
+	}
 	j := 0
 	aligned := true
 	for i, ft := range fmtToks {
@@ -236,13 +245,7 @@ func (g *gen) diskLines(t userText) ([]string, error) {
 			aligned = false
 			break
 		}
-		o := orig[j]
-		line := t.pos.Line + o.line - 1
-		col := o.col
-		if o.line == 1 {
-			col += t.pos.Col - 1
-		}
-		mgPos[i] = [2]int{line, col}
+		mgPos[i] = at(orig[j])
 		j++
 	}
 	// Lines that continue a comment or a raw string begun above cannot take
@@ -266,11 +269,17 @@ func (g *gen) diskLines(t userText) ([]string, error) {
 	for idx, text := range body {
 		line := idx + 1
 		i, ok := firstTok[line]
-		if !ok || inside[line] || !aligned {
-			if line == 1 && !aligned && len(fmtToks) > 0 {
-				// Could not tell the lines apart: one directive at the start.
-				out = append(out, fmt.Sprintf("//line %s:%d:%d", g.base, t.pos.Line, max(t.pos.Col-indentOf(text), 1)))
+		if !aligned {
+			// gofmt did what this does not know of: one directive, at the
+			// first token, and the lines below as they come.
+			if line == 1 && len(fmtToks) > 0 && len(orig) > 0 {
+				p := at(orig[0])
+				out = append(out, fmt.Sprintf("//line %s:%d:%d", g.base, p[0], max(p[1]-(fmtToks[0].col-1), 1)))
 			}
+			out = append(out, text)
+			continue
+		}
+		if !ok || inside[line] {
 			out = append(out, text)
 			continue
 		}
@@ -300,8 +309,6 @@ func (g *gen) diskLines(t userText) ([]string, error) {
 	}
 	return out, nil
 }
-
-func indentOf(s string) int { return len(s) - len(strings.TrimLeft(s, "\t ")) }
 
 func startsDecl(line string) bool {
 	for _, kw := range []string{"func ", "type ", "var ", "const ", "func(", "type(", "var(", "const("} {
