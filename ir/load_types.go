@@ -223,12 +223,24 @@ func (c *checker) layoutFor(absDir string, prog *Program) (*layout, error) {
 			return nil, err
 		}
 	}
-	l.env = append(l.env, "GOWORK=off", "GOFLAGS=-mod=mod -modfile="+filepath.Join(modDir, "go.mod"))
+	l.env = append(l.env, "GOWORK=off", "GOFLAGS="+scratchFlags(os.Getenv("GOFLAGS"), filepath.Join(modDir, "go.mod")))
 	l.dir, l.pkgPath, l.goVersion = dir, scratch.CheckModuleName+"/mgcheck", "go"+scratch.GoVersion()
 	if !c.opts.Standalone {
 		l.own = ownGoFiles(absDir, prog)
 	}
 	return l, nil
+}
+
+// scratchFlags keeps the user's go flags (build tags...) but those that say
+// how to treat a go.mod, which in a scratch module are minigungen's to say.
+func scratchFlags(user, modfile string) string {
+	var out []string
+	for _, f := range strings.Fields(user) {
+		if !strings.HasPrefix(f, "-mod=") && !strings.HasPrefix(f, "-modfile=") && !strings.HasPrefix(f, "--mod=") && !strings.HasPrefix(f, "--modfile=") {
+			out = append(out, f)
+		}
+	}
+	return strings.Join(append(out, "-mod=mod", "-modfile="+modfile), " ")
 }
 
 var (
