@@ -47,7 +47,7 @@ func (g *gen) main() {
 				}
 				fi := flags[prm.Flag]
 				if fi == nil {
-					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Go == "bool"}
+					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Shape == ir.BoolShape}
 					flags[prm.Flag] = fi
 					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
 					if prm.Doc != "" {

@@ -154,7 +154,7 @@ func (g *gen) stageMethod(p *ir.Pipeline, st *ir.Stage) {
 	params = append(params, id(ctx).Add(ctxType()))
 	in := st.In
 	if st.Kind == ir.Accumulator {
-		in = ir.Type{Go: "[]" + st.In.Go}
+		in = st.BatchType()
 	}
 	if st.Kind != ir.Producer {
 		params = append(params, id(inName).Add(typ(in)))

@@ -316,6 +316,21 @@ pipeline Lines {
 stringBQ
 		emit(len(s) + undefinedAfterRaw)
 	}
+	processor every(n int) int {
+		undefinedL1()
+			undefinedL2()
+	  undefinedL3()
+		if n > 0 {
+				undefinedL4()
+		}
+		undefinedL5();   undefinedL6()
+		emit(n)
+	}
+	processor oneline(n int) int { if n > 0 { undefinedL7() }; emit(n) }
+	processor flat(n int) int {
+undefinedL8()
+		emit(n)
+	}
 	consumer show(n int) {
 		fmt.Println(n)
 		var s string = n
@@ -378,7 +393,108 @@ stringBQ
 			}
 		}
 	}
+	// On every line of a body, also those gofmt re-indents or splits, an
+	// error at the line's first token is at its .mg line and byte column. A
+	// line further left in the .mg than in the file (undefinedL8) can only
+	// have its line.
+	for n, l := range srcLines {
+		for _, m := range regexp.MustCompile(`undefinedL\d+`).FindAllStringIndex(l, -1) {
+			name := l[m[0]:m[1]]
+			want := "lines.mg:" + strconv.Itoa(n+1) + ":" + strconv.Itoa(m[0]+1) + ": undefined: " + name
+			if name == "undefinedL8" {
+				want = "lines.mg:" + strconv.Itoa(n+1) + ": undefined: " + name
+			}
+			if !regexp.MustCompile(`(?m)^(?:\S*/)?` + regexp.QuoteMeta(want) + `$`).MatchString(report) {
+				t.Errorf("want %q in:\n%s", want, report)
+			}
+		}
+	}
 	if strings.Contains(report, "lines_mg.go:") {
 		t.Errorf("an error is reported at the generated file:\n%s", report)
+	}
+}
+
+// TestTypeCheckVariant checks File.TypeCheck against File.Content for every
+// golden: each user text is the .mg text behind one directive at its
+// position, and every other line is the line of Content its directive names.
+func TestTypeCheckVariant(t *testing.T) {
+	restore := regexp.MustCompile(`^//line (\S+_mg\.go):(\d+):1$`)
+	user := regexp.MustCompile(`^//line ([^\s:]+\.mg):(\d+):(\d+)$`)
+	inline := regexp.MustCompile(`/\*line [^*]*\*/`)
+	for _, c := range loadGoldens(t) {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srcs := map[string][]byte{}
+			for _, in := range c.inputs {
+				srcs[in.Name] = in.Data
+			}
+			for _, f := range c.generate(t) {
+				content := strings.Split(string(f.Content), "\n")
+				lines := strings.Split(string(f.TypeCheck), "\n")
+				next := 1 // the line of Content the next line of TypeCheck is
+				for i := 0; i < len(lines); i++ {
+					l := lines[i]
+					if m := restore.FindStringSubmatch(l); m != nil {
+						next, _ = strconv.Atoi(m[2])
+						continue
+					}
+					if m := user.FindStringSubmatch(l); m != nil {
+						// The .mg text from that position on, up to the directive that leaves it.
+						line, _ := strconv.Atoi(m[2])
+						col, _ := strconv.Atoi(m[3])
+						src := srcs[m[1]]
+						off := 0
+						for k := 1; k < line; k++ {
+							off += bytes.IndexByte(src[off:], '\n') + 1
+						}
+						off += col - 1
+						j := i + 1
+						for j < len(lines) && !restore.MatchString(lines[j]) {
+							j++
+						}
+						text := strings.Join(lines[i+1:j], "\n")
+						if !bytes.HasPrefix(src[off:], []byte(text)) {
+							t.Errorf("%s:%d: the text is not the .mg's at %s:%d:%d:\n%s", f.Name, i+1, m[1], line, col, text)
+						}
+						i = j - 1
+						continue
+					}
+					if next < 1 || next > len(content) {
+						t.Fatalf("%s:%d: maps to line %d of Content, which has %d", f.Name, i+1, next, len(content))
+					}
+					if got := inline.ReplaceAllString(l, ""); got != content[next-1] {
+						t.Errorf("%s:%d is %q, but line %d of Content is %q", f.Name, i+1, got, next, content[next-1])
+					}
+					next++
+				}
+			}
+		})
+	}
+}
+
+// A parameter whose type is a bool underneath is a boolean flag of a built
+// binary, however its type is spelled: the fact comes from ir's go/types
+// shape.
+func TestBoolFlagFromShape(t *testing.T) {
+	t.Parallel()
+	src := "package main\n\ngo {\n\ttype Loud bool\n}\n\npipeline P {\n\tparam Verbose Loud\n\tparam Count int\n\tproducer gen() int { emit(1) }\n\tconsumer sink(n int) {}\n}\n"
+	f, ds := dsl.Parse("flags.mg", []byte(src))
+	if f == nil {
+		t.Fatal(ds)
+	}
+	prog, ds := ir.CheckWith(ir.Options{Dir: t.TempDir(), Standalone: true}, f)
+	if ds.HasErrors() {
+		t.Fatalf("check:\n%v", ds)
+	}
+	out, err := codegen.Generate(prog, codegen.Options{Package: "main", Main: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := string(out[0].Content)
+	if !regexp.MustCompile(`Name:\s+"verbose",\s+Usage:[^\n]*\n\s+Bool:\s+true,`).MatchString(content) {
+		t.Errorf("-verbose is not a boolean flag:\n%s", content)
+	}
+	if regexp.MustCompile(`Name:\s+"count",\s+Usage:[^\n]*\n\s+Bool:`).MatchString(content) {
+		t.Errorf("-count is a boolean flag:\n%s", content)
 	}
 }

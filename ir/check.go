@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/printer"
 	"go/token"
+	"go/types"
 	"strconv"
 	"strings"
 	"unicode"
@@ -23,8 +24,19 @@ type Options struct {
 	// are typed on their own in a scratch module.
 	Dir string
 	// NoTypes skips loading Go types: bindings are then left unchecked and
-	// typed as any. Used by tools that only need the graph.
+	// untyped, and no fact that needs go/types is known (see Fast). Used by
+	// tools that only need the graph, and by check -fast.
 	NoTypes bool
+	// Fast skips loading Go types, as NoTypes does, unless the program binds
+	// Go functions: their signatures decide the generated code (generate -fast).
+	Fast bool
+	// DefaultPackage is the package of files without a package clause (the
+	// directory's package); "" is main.
+	DefaultPackage string
+	// Standalone checks the files as minigungen build compiles them: a main
+	// package holding only the generated code, in the module when it provides
+	// the runtime, else in a scratch module holding the runtime's source.
+	Standalone bool
 }
 
 // Check resolves and checks parsed files of one package into a Program.
@@ -45,7 +57,7 @@ func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
 	}
 	c.checkBodies()
 	c.checkNames()
-	if !c.diags.HasErrors() && !opts.NoTypes {
+	if !c.diags.HasErrors() {
 		c.loadTypes(prog)
 	}
 	for _, pd := range c.order {
@@ -58,6 +70,7 @@ func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
 		c.checkProcessBudget(pd.ir)
 	}
 	c.diags.Sort()
+	prog.diags = c.diags
 	return prog, c.diags
 }
 
@@ -69,6 +82,9 @@ type checker struct {
 	files     map[string]*dsl.File
 	goBlocks  []*goBlockSrc
 	parsed    map[*Body]*parsedBody // bodies parsed so far; nil for one with a syntax error
+	// qual spells the types of go/types as the generated file does: the
+	// package's own unqualified, others by their name.
+	qual types.Qualifier
 }
 
 type goBlockSrc struct {
@@ -135,7 +151,7 @@ func (c *checker) file(f *dsl.File) *File {
 			continue
 		}
 		seen[key] = true
-		out.Imports = append(out.Imports, Import{Alias: im.Alias, Path: path, Pos: c.pos(f, im.Pos)})
+		out.Imports = append(out.Imports, Import{Alias: im.Alias, Path: path, Pos: c.pos(f, im.Pos), PathPos: importPathPos(f, im)})
 	}
 	for _, d := range f.Decls {
 		switch {
@@ -240,9 +256,9 @@ func (c *checker) param(pd *pipelineDecl, prm *dsl.Param) {
 	name := prm.Name.Name
 	pos := c.pos(f, prm.Name.Pos)
 	typ := c.typeOf(f, prm.Type)
-	def := ""
+	def, defPos := "", dsl.Pos{}
 	if prm.Default != nil {
-		def = prm.Default.Text
+		def, defPos = prm.Default.Text, c.pos(f, prm.Default.Pos)
 		if _, err := parser.ParseExpr(def); err != nil {
 			c.diags.Errorf(c.pos(f, prm.Default.Pos), "invalid default for parameter %q: %v", name, goErr(err))
 		}
@@ -258,7 +274,7 @@ func (c *checker) param(pd *pipelineDecl, prm *dsl.Param) {
 		} else if prev.Type.Go != typ.Go {
 			c.diags.Errorf(pos, "parameter %q redeclared with type %s; %q declares it as %s", name, typ.Go, prev.Owner.Name, prev.Type.Go)
 		} else {
-			prev.Default = def
+			prev.Default, prev.DefaultPos = def, defPos
 			prev.Pos = pos
 			prev.DefaultFrom = p
 			if prm.Doc != "" {
@@ -268,7 +284,7 @@ func (c *checker) param(pd *pipelineDecl, prm *dsl.Param) {
 		replaced = true
 	}
 	if !replaced {
-		p.Params = append(p.Params, &Param{Name: field, Decl: name, Doc: prm.Doc, Flag: flagName(name), Type: typ, Default: def, Pos: pos, Owner: p, DefaultFrom: p})
+		p.Params = append(p.Params, &Param{Name: field, Decl: name, Doc: prm.Doc, Flag: flagName(name), Type: typ, Default: def, DefaultPos: defPos, Pos: pos, Owner: p, DefaultFrom: p})
 	}
 }
 
@@ -304,8 +320,9 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 		case m.State != nil:
 			for _, fl := range m.State.Fields {
 				typ := c.typeOf(f, fl.Type)
-				kind, fn := MergeNone, ""
+				kind, fn, mergePos := MergeNone, "", dsl.Pos{}
 				if fl.Merge != nil {
+					mergePos = c.pos(f, fl.Merge.Rule.Pos)
 					rule := strings.Join(fl.Merge.Rule.Parts, ".")
 					if k, ok := mergeNames[rule]; ok {
 						kind = k
@@ -329,7 +346,7 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 						continue
 					}
 					stateNames[n.Name] = pos
-					p.State = append(p.State, &StateField{Name: n.Name, Type: typ, Merge: kind, MergeFunc: fn, Pos: pos})
+					p.State = append(p.State, &StateField{Name: n.Name, Type: typ, Merge: kind, MergeFunc: fn, MergePos: mergePos, Pos: pos})
 				}
 			}
 		case m.Execution != nil:
@@ -376,7 +393,16 @@ func (c *checker) typeOf(f *dsl.File, t *dsl.GoType) Type {
 		c.diags.Errorf(pos, "invalid type %s: %v", t.Text, goErr(err))
 		return Type{Go: t.Text, Pos: pos}
 	}
-	return Type{Go: exprString(e), Pos: pos}
+	return Type{Go: exprString(e), Pos: pos, src: t.Text}
+}
+
+// importPathPos is the position of an import's quoted path.
+func importPathPos(f *dsl.File, im *dsl.Import) dsl.Pos {
+	off := im.Pos.Offset
+	if i := strings.IndexAny(string(f.Src[min(off, len(f.Src)):]), "\"`"); i >= 0 {
+		off += i
+	}
+	return f.OffsetPos(off)
 }
 
 func exprString(e ast.Expr) string {
@@ -676,7 +702,8 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 			}
 		}
 		if st.IsBatch {
-			st.Out = Type{Go: "[]" + st.In.Go, Pos: st.Pos}
+			st.Out = SliceOf(st.In)
+			st.Out.Pos = st.Pos
 		}
 	}
 	return st

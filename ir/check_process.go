@@ -3,8 +3,8 @@ package ir
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
+	"go/types"
 	"strings"
 
 	"github.com/minigun-go/minigun/dsl"
@@ -15,7 +15,6 @@ import (
 // that has no merge rule is lost in the parent.
 
 func (c *checker) checkProcesses() {
-	typeDecls := c.goTypeDecls()
 	for _, pd := range c.order {
 		p := pd.ir
 		if p.Graph == nil {
@@ -30,10 +29,7 @@ func (c *checker) checkProcesses() {
 				what string
 				t    Type
 			}{{"input", n.In}, {"output", n.Out}} {
-				if side.t.IsZero() {
-					continue
-				}
-				if why := unencodable(side.t.Go, typeDecls, map[string]bool{}); why != "" {
+				if why := unencodable(side.t.gt, c.qual, nil); why != "" {
 					c.diags.Errorf(st.Pos, "stage %q runs in worker processes, but its %s type %s cannot cross a process boundary: %s", n.Name, side.what, side.t.Go, why)
 				}
 			}
@@ -52,7 +48,7 @@ func (c *checker) checkProcesses() {
 		}
 		if hasProcess {
 			for _, prm := range p.Params {
-				if why := unencodable(prm.Type.Go, typeDecls, map[string]bool{}); why != "" {
+				if why := unencodable(prm.Type.gt, c.qual, nil); why != "" {
 					c.diags.Errorf(prm.Pos, "parameter %q is copied into worker processes, but its type %s cannot cross a process boundary: %s", prm.Name, prm.Type.Go, why)
 				}
 			}
@@ -63,138 +59,129 @@ func (c *checker) checkProcesses() {
 			}
 		}
 		for _, s := range p.State {
+			if s.Merge == MergeNone || s.Merge == MergeFunc || s.Type.Shape == UnknownShape {
+				continue // merge(FUNC) is checked with the types; an unknown shape was not loaded
+			}
+			if need, ok := mergeNeeds(s.Merge, s.Type.Shape); !ok {
+				c.diags.Errorf(s.Pos, "merge(%s) needs %s, %q is %s", s.Merge, need, s.Name, describeType(s.Type, c.qual))
+			}
+		}
+		for _, s := range p.State {
 			if s.Merge == MergeNone {
 				continue
 			}
-			// Named types of the go { } blocks or other packages are left to the Go compiler.
-			shape := typeShape(s.Type.Go, typeDecls)
-			switch s.Merge {
-			case MergeAppend:
-				if shape != "slice" && shape != "" {
-					c.diags.Errorf(s.Pos, "merge(append) needs a slice, %q is %s", s.Name, s.Type.Go)
-				}
-			case MergeUnion:
-				if shape != "map" && shape != "" {
-					c.diags.Errorf(s.Pos, "merge(union) needs a map, %q is %s", s.Name, s.Type.Go)
-				}
-			case MergeSum:
-				if shape != "number" && shape != "" {
-					c.diags.Errorf(s.Pos, "merge(sum) needs a number, %q is %s", s.Name, s.Type.Go)
-				}
-			case MergeMax, MergeMin:
-				if shape != "number" && shape != "string" && shape != "" {
-					c.diags.Errorf(s.Pos, "merge(%s) needs a number or a string, %q is %s", s.Merge, s.Name, s.Type.Go)
-				}
-			}
-			if why := unencodable(s.Type.Go, typeDecls, map[string]bool{}); why != "" {
+			if why := unencodable(s.Type.gt, c.qual, nil); why != "" {
 				c.diags.Errorf(s.Pos, "state field %q has a merge rule, but its type %s cannot cross a process boundary: %s", s.Name, s.Type.Go, why)
 			}
 		}
 	}
 }
 
-// goTypeDecls returns the type declarations of the go { } blocks by name.
-func (c *checker) goTypeDecls() map[string]ast.Expr {
-	out := map[string]ast.Expr{}
-	for _, gb := range c.goBlocks {
-		if gb.ast == nil {
-			continue
-		}
-		for _, d := range gb.ast.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.TYPE {
-				continue
-			}
-			for _, s := range g.Specs {
-				ts := s.(*ast.TypeSpec)
-				out[ts.Name.Name] = ts.Type
-			}
-		}
+// mergeNeeds says what shape a merge rule needs, and whether shape is one.
+func mergeNeeds(k MergeKind, shape TypeShape) (string, bool) {
+	switch k {
+	case MergeAppend:
+		return "a slice", shape == SliceShape
+	case MergeUnion:
+		return "a map", shape == MapShape
+	case MergeSum:
+		return "a number", shape == NumberShape
+	case MergeMax, MergeMin:
+		return "an ordered type (a number or a string)", shape.Ordered()
 	}
-	return out
+	return "", true
 }
 
-// unencodable explains why encoding/gob cannot carry a type, or returns "".
-// Types declared outside the file are trusted.
-func unencodable(typ string, decls map[string]ast.Expr, seen map[string]bool) string {
-	e, err := parser.ParseExpr(typ)
-	if err != nil {
+// describeType spells a type, and what it is underneath when its name does
+// not say it: Counter (struct{N int}).
+func describeType(t Type, qual types.Qualifier) string {
+	if t.gt == nil {
+		return t.Go
+	}
+	if u := types.TypeString(t.gt.Underlying(), qual); u != t.Go {
+		return fmt.Sprintf("%s (%s)", t.Go, u)
+	}
+	return t.Go
+}
+
+// unencodable explains why encoding/gob cannot carry a value of type t
+// across a process boundary, or returns "". Named types, of the go { } blocks
+// and of other packages alike, are seen through to what they are; a type
+// that encodes itself (GobEncoder, BinaryMarshaler, TextMarshaler, as
+// time.Time does) is carried whatever it holds. gob drops chan and func
+// fields silently, so a struct field of either is refused too. An unknown
+// type (Go types not loaded) is not judged.
+func unencodable(t types.Type, qual types.Qualifier, seen map[*types.Named]bool) string {
+	if t == nil || !validType(t) {
 		return ""
 	}
-	return unencodableExpr(e, decls, seen)
-}
-
-func unencodableExpr(e ast.Expr, decls map[string]ast.Expr, seen map[string]bool) string {
-	switch t := e.(type) {
-	case *ast.ChanType:
-		return fmt.Sprintf("encoding/gob cannot encode %s", exprString(t))
-	case *ast.FuncType:
-		return fmt.Sprintf("encoding/gob cannot encode %s", exprString(t))
-	case *ast.InterfaceType:
-		return fmt.Sprintf("encoding/gob cannot encode %s without registered concrete types", exprString(t))
-	case *ast.StarExpr:
-		return unencodableExpr(t.X, decls, seen)
-	case *ast.ParenExpr:
-		return unencodableExpr(t.X, decls, seen)
-	case *ast.ArrayType:
-		return unencodableExpr(t.Elt, decls, seen)
-	case *ast.MapType:
-		if why := unencodableExpr(t.Key, decls, seen); why != "" {
-			return why
+	if seen == nil {
+		seen = map[*types.Named]bool{}
+	}
+	if encodesItself(t) {
+		return ""
+	}
+	named, _ := types.Unalias(t).(*types.Named)
+	if named != nil {
+		if seen[named] {
+			return ""
 		}
-		return unencodableExpr(t.Value, decls, seen)
-	case *ast.StructType:
+		seen[named] = true
+	}
+	why := ""
+	switch u := t.Underlying().(type) {
+	case *types.Chan, *types.Signature:
+		return fmt.Sprintf("encoding/gob cannot encode %s", types.TypeString(t, qual))
+	case *types.Interface:
+		return fmt.Sprintf("encoding/gob cannot encode the interface %s without registered concrete types", types.TypeString(t, qual))
+	case *types.Basic:
+		if u.Kind() == types.UnsafePointer {
+			return fmt.Sprintf("encoding/gob cannot encode %s", types.TypeString(t, qual))
+		}
+	case *types.Pointer:
+		why = unencodable(u.Elem(), qual, seen)
+	case *types.Slice:
+		why = unencodable(u.Elem(), qual, seen)
+	case *types.Array:
+		why = unencodable(u.Elem(), qual, seen)
+	case *types.Map:
+		if why = unencodable(u.Key(), qual, seen); why == "" {
+			why = unencodable(u.Elem(), qual, seen)
+		}
+	case *types.Struct:
 		exported := 0
-		for _, f := range t.Fields.List {
-			names := f.Names
-			if len(names) == 0 {
-				if id := baseIdent(f.Type); id != "" && ast.IsExported(id) {
-					exported++
-					if why := unencodableExpr(f.Type, decls, seen); why != "" {
-						return why
-					}
-				}
+		for i := 0; i < u.NumFields(); i++ {
+			f := u.Field(i)
+			if !f.Exported() {
 				continue
 			}
-			for _, n := range names {
-				if !n.IsExported() {
-					continue
-				}
-				exported++
-				if why := unencodableExpr(f.Type, decls, seen); why != "" {
-					return fmt.Sprintf("field %s: %s", n.Name, why)
-				}
+			exported++
+			if w := unencodable(f.Type(), qual, seen); w != "" {
+				why = fmt.Sprintf("field %s: %s", f.Name(), w)
+				break
 			}
 		}
 		if exported == 0 {
-			return "a struct with no exported fields, so encoding/gob would carry nothing"
+			why = "a struct with no exported fields, so encoding/gob would carry nothing"
 		}
-	case *ast.Ident:
-		if t.Name == "any" || t.Name == "error" {
-			return fmt.Sprintf("encoding/gob cannot encode the interface %s without registered concrete types", t.Name)
-		}
-		if d, ok := decls[t.Name]; ok && !seen[t.Name] {
-			seen[t.Name] = true
-			if why := unencodableExpr(d, decls, seen); why != "" {
-				return fmt.Sprintf("%s: %s", t.Name, why)
-			}
-		}
-	case *ast.IndexExpr, *ast.IndexListExpr, *ast.SelectorExpr:
-		// Generic instances and types of other packages are trusted.
 	}
-	return ""
+	if why != "" && named != nil && types.TypeString(t, qual) != types.TypeString(t.Underlying(), qual) {
+		if _, isStruct := t.Underlying().(*types.Struct); isStruct || !strings.HasPrefix(why, "encoding/gob cannot encode") {
+			why = types.TypeString(t, qual) + ": " + why
+		}
+	}
+	return why
 }
 
-func baseIdent(e ast.Expr) string {
-	switch t := e.(type) {
-	case *ast.Ident:
-		return t.Name
-	case *ast.StarExpr:
-		return baseIdent(t.X)
-	case *ast.SelectorExpr:
-		return t.Sel.Name
+// encodesItself reports whether gob encodes t with its own methods.
+func encodesItself(t types.Type) bool {
+	ms := types.NewMethodSet(types.NewPointer(t))
+	for _, name := range []string{"GobEncode", "MarshalBinary", "MarshalText"} {
+		if sel := ms.Lookup(nil, name); sel != nil {
+			return true
+		}
 	}
-	return ""
+	return false
 }
 
 // stateFields returns the state of p and its parents by name.
@@ -288,29 +275,14 @@ func stateRoot(e ast.Expr, recv string) string {
 	}
 }
 
-var numberTypes = map[string]bool{
-	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "uint": true, "uint8": true,
-	"uint16": true, "uint32": true, "uint64": true, "uintptr": true, "float32": true, "float64": true,
-	"byte": true, "rune": true, "time.Duration": true,
-}
-
-// typeShape classifies a written type as "slice", "map", "number", "string",
-// "other", or "" when it cannot tell (a named type declared elsewhere).
-func typeShape(typ string, decls map[string]ast.Expr) string {
-	switch {
-	case strings.HasPrefix(typ, "[]"):
-		return "slice"
-	case strings.HasPrefix(typ, "map["):
-		return "map"
-	case numberTypes[typ]:
-		return "number"
-	case typ == "string":
-		return "string"
-	case typ == "bool" || strings.ContainsAny(typ, "[]{}*() "):
-		return "other"
-	}
-	if d, ok := decls[typ]; ok {
-		return typeShape(exprString(d), nil)
+func baseIdent(e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.Ident:
+		return t.Name
+	case *ast.StarExpr:
+		return baseIdent(t.X)
+	case *ast.SelectorExpr:
+		return t.Sel.Name
 	}
 	return ""
 }

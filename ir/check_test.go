@@ -923,6 +923,8 @@ func FuzzCheck(f *testing.F) {
 func TestChains(t *testing.T) {
 	prog, diags := checkSource(t, `package main
 
+import mgrt "github.com/minigun-go/minigun/runtime"
+
 pipeline P {
 	producer gen() int { emit(1) }
 	processor a(n int) int { emit(n) }

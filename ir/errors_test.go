@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minigun-go/minigun/codegen"
 	"github.com/minigun-go/minigun/dsl"
 	"github.com/minigun-go/minigun/ir"
 	"golang.org/x/tools/txtar"
@@ -18,7 +19,9 @@ var update = flag.Bool("update", false, "rewrite the stderr section of testdata/
 
 // TestErrors runs the diagnostic goldens: each testdata/errors/<case>.txtar
 // holds .mg files (and optionally Go files of the same package) and a
-// "stderr" section with the exact diagnostics, one per line, sorted.
+// "stderr" section with the exact diagnostics, one per line, sorted: the
+// checker's, then, when it accepts the program, Go's on the generated code,
+// as minigungen check reports them.
 // go test ./ir -run Errors -update rewrites the stderr sections.
 func TestErrors(t *testing.T) {
 	cases, err := filepath.Glob(filepath.Join("..", "testdata", "errors", "*.txtar"))
@@ -101,10 +104,22 @@ func checkArchive(t *testing.T, ar *txtar.Archive) string {
 			files = append(files, f)
 		}
 	}
-	// Like minigungen check: a file that does not parse is not checked.
+	// Like minigungen check: a file that does not parse is not checked; a
+	// program the checker accepts is generated and its Go type-checked.
 	if !all.HasErrors() {
-		_, diags := ir.CheckWith(ir.Options{Dir: dir}, files...)
+		prog, diags := ir.CheckWith(ir.Options{Dir: dir}, files...)
 		all = append(all, diags...)
+		if !diags.HasErrors() {
+			out, err := codegen.Generate(prog, codegen.Options{DefaultPackage: "main"})
+			if err != nil {
+				t.Fatalf("generate: %v", err)
+			}
+			var gofiles []ir.GoFile
+			for _, f := range out {
+				gofiles = append(gofiles, ir.GoFile{Name: f.Name, Src: f.TypeCheck})
+			}
+			all = append(all, prog.CheckGenerated(gofiles...)...)
+		}
 	}
 	all.Sort()
 	var b bytes.Buffer

@@ -4,12 +4,20 @@
 package ir
 
 import (
+	"go/types"
+
 	"github.com/minigun-go/minigun/dsl"
 )
 
 // Program is the checked model of one or more .mg files of one package.
 type Program struct {
 	Files []*File
+
+	// gopkg is the Go package the generated code belongs to, loaded when the
+	// program was checked with Go types; CheckGenerated type-checks in it.
+	gopkg *goPackage
+	// diags are the checker's own diagnostics, which Go's are deduplicated against.
+	diags dsl.Diagnostics
 }
 
 // File is one checked .mg file.
@@ -23,9 +31,10 @@ type File struct {
 
 // Import is a Go import of the file.
 type Import struct {
-	Alias string
-	Path  string
-	Pos   dsl.Pos
+	Alias   string
+	Path    string
+	Pos     dsl.Pos // the import spec (its alias, if any)
+	PathPos dsl.Pos // the quoted path
 }
 
 // GoBlock is a file-level block of verbatim Go declarations.
@@ -39,10 +48,49 @@ type Type struct {
 	Go      string   // e.g. "int", "[]Order", "map[string]int"
 	Imports []string // import paths the spelling needs beyond the file's own imports
 	Pos     dsl.Pos  // where the type was written or inferred
+	// Shape is what the type is underneath, from go/types (UnknownShape when
+	// Go types were not loaded, or the type does not type-check).
+	Shape TypeShape
+
+	src string     // the type as written in the .mg, "" when inferred
+	gt  types.Type // the type from go/types, nil when unknown
 }
+
+// TypeShape is what a type is underneath its name (its go/types Underlying):
+// the facts that merge rules and flags depend on, decided once in ir so that
+// nothing reads them off a type's spelling.
+type TypeShape uint8
+
+// Type shapes.
+const (
+	UnknownShape TypeShape = iota // not type-checked
+	SliceShape
+	MapShape
+	NumberShape  // an integer or floating-point type: ordered, and merge(sum) adds it
+	OrderedShape // a string type: ordered, not a number
+	BoolShape
+	OtherShape
+)
+
+// Ordered reports whether values of the shape compare with < (cmp.Ordered).
+func (s TypeShape) Ordered() bool { return s == NumberShape || s == OrderedShape }
+
+var shapeNames = [...]string{"unknown", "a slice", "a map", "a number", "a string", "a bool", "another type"}
+
+// String describes the shape in words: "a slice", "a number".
+func (s TypeShape) String() string { return shapeNames[s] }
 
 // IsZero reports whether the type is absent.
 func (t Type) IsZero() bool { return t.Go == "" }
+
+// SliceOf is the type []t: an accumulator's batch of t.
+func SliceOf(t Type) Type {
+	s := Type{Go: "[]" + t.Go, Imports: t.Imports, Pos: t.Pos, Shape: SliceShape}
+	if t.gt != nil {
+		s.gt = types.NewSlice(t.gt)
+	}
+	return s
+}
 
 // Pipeline is a top-level pipeline: a Go type with parameters, state,
 // stage bodies and hooks, and the graph it runs.
@@ -83,14 +131,15 @@ type ParamRef struct {
 
 // Param is a pipeline parameter: an exported field with a default and a flag.
 type Param struct {
-	Name    string // Go field name (exported)
-	Decl    string // the name as declared
-	Doc     string // its doc comment: the field's Go doc and its flag's usage
-	Flag    string // flag name in built binaries
-	Type    Type
-	Default string // Go expression, "" = zero value
-	Pos     dsl.Pos
-	Owner   *Pipeline // pipeline whose struct holds the field
+	Name       string // Go field name (exported)
+	Decl       string // the name as declared
+	Doc        string // its doc comment: the field's Go doc and its flag's usage
+	Flag       string // flag name in built binaries
+	Type       Type
+	Default    string  // Go expression, "" = zero value
+	DefaultPos dsl.Pos // where the default was written
+	Pos        dsl.Pos
+	Owner      *Pipeline // pipeline whose struct holds the field
 	// DefaultFrom is the pipeline whose declaration gave the default: the
 	// owner, or a child that redeclared the parameter.
 	DefaultFrom *Pipeline
@@ -130,7 +179,8 @@ type StateField struct {
 	Name      string
 	Type      Type
 	Merge     MergeKind
-	MergeFunc string // for MergeFunc: the Go function
+	MergeFunc string  // for MergeFunc: the Go function
+	MergePos  dsl.Pos // the rule in merge(...)
 	Pos       dsl.Pos
 }
 
@@ -253,6 +303,9 @@ type Stage struct {
 	// into: its emits are serialized at run time.
 	ConcurrentEmit bool
 }
+
+// BatchType is the type of the batch an accumulator receives: []In.
+func (st *Stage) BatchType() Type { return SliceOf(st.In) }
 
 // Body is an inline Go body.
 type Body struct {

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"go/types"
 	"sort"
 	"strings"
 
@@ -781,8 +782,9 @@ func (b *graphBuilder) hasNode(sc *gscope) bool {
 // reported.
 func (b *graphBuilder) inferTypes() {
 	set := func(n *Node, in Type) {
-		n.In = Type{Go: in.Go, Imports: in.Imports, Pos: n.Decl.Pos}
-		n.Out = Type{Go: "[]" + n.In.Go, Imports: n.In.Imports, Pos: n.Decl.Pos}
+		in.Pos, in.src = n.Decl.Pos, ""
+		n.In = in
+		n.Out = SliceOf(in)
 	}
 	for changed := true; changed; {
 		changed = false
@@ -810,7 +812,11 @@ func (b *graphBuilder) inferTypes() {
 			}
 			for _, e := range n.Outs {
 				if elem, ok := strings.CutPrefix(e.To.In.Go, "[]"); ok && !e.To.Decl.IsBatch {
-					set(n, Type{Go: elem, Imports: e.To.In.Imports})
+					t := Type{Go: elem, Imports: e.To.In.Imports}
+					if sl, ok := e.To.In.gt.(*types.Slice); ok {
+						t.gt, t.Shape = sl.Elem(), shapeOf(sl.Elem())
+					}
+					set(n, t)
 					changed = true
 					break
 				}

@@ -17,14 +17,18 @@ const _ = mgrt.SupportsGenV1
 //
 //line quickstart.mg:49:2
 func (p *Quickstart) Totals() (batches, items, sum int) {
+//line quickstart.mg:50:2
 	p.mu.Lock()
+//line quickstart.mg:51:2
 	defer p.mu.Unlock()
+//line quickstart.mg:52:2
 	return p.batches, p.items, p.sum
+//line quickstart.mg:53:2
 }
 
+//line quickstart_mg.go:30:1
+
 // Quickstart is the pipeline declared at quickstart.mg:10.
-//
-//line quickstart_mg.go:28
 type Quickstart struct {
 	Count int
 
@@ -50,9 +54,11 @@ func (mgP *Quickstart) mgInit() {
 func (p *Quickstart) mgStageGenerate(ctx context.Context, emit func(int)) error {
 //line quickstart.mg:21:2
 	for i := 0; i < p.Count; i++ {
+//line quickstart.mg:22:2
 		emit(i)
+//line quickstart.mg:23:2
 	}
-//line quickstart_mg.go:56
+//line quickstart_mg.go:62:1
 	return nil
 }
 
@@ -60,7 +66,7 @@ func (p *Quickstart) mgStageGenerate(ctx context.Context, emit func(int)) error 
 func (p *Quickstart) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line quickstart.mg:27:2
 	emit(n * 2)
-//line quickstart_mg.go:64
+//line quickstart_mg.go:70:1
 	return nil
 }
 
@@ -68,13 +74,19 @@ func (p *Quickstart) mgStageDouble(ctx context.Context, n int, emit func(int)) e
 func (p *Quickstart) mgStageSave(ctx context.Context, b []int) error {
 //line quickstart.mg:33:2
 	p.mu.Lock()
+//line quickstart.mg:34:2
 	defer p.mu.Unlock()
+//line quickstart.mg:35:2
 	p.batches++
+//line quickstart.mg:36:2
 	p.items += len(b)
+//line quickstart.mg:37:2
 	for _, v := range b {
+//line quickstart.mg:38:2
 		p.sum += v
+//line quickstart.mg:39:2
 	}
-//line quickstart_mg.go:78
+//line quickstart_mg.go:90:1
 	return nil
 }
 
@@ -82,7 +94,7 @@ func (p *Quickstart) mgStageSave(ctx context.Context, b []int) error {
 func (p *Quickstart) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line quickstart.mg:43:2
 	fmt.Printf("batches=%d items=%d sum=%d\n", p.batches, p.items, p.sum)
-//line quickstart_mg.go:86
+//line quickstart_mg.go:98:1
 	return nil
 }
 

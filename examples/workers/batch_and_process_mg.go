@@ -17,9 +17,9 @@ const _ = mgrt.SupportsGenV1
 //line batch_and_process.mg:44:2
 func pid() int { return os.Getpid() }
 
+//line batch_and_process_mg.go:21:1
+
 // BatchAndProcess is the pipeline declared at batch_and_process.mg:8.
-//
-//line batch_and_process_mg.go:23
 type BatchAndProcess struct {
 	Count int
 
@@ -45,9 +45,11 @@ func (mgP *BatchAndProcess) mgInit() {
 func (p *BatchAndProcess) mgStageGen(ctx context.Context, emit func(int)) error {
 //line batch_and_process.mg:19:2
 	for i := 0; i < p.Count; i++ {
+//line batch_and_process.mg:20:2
 		emit(i)
+//line batch_and_process.mg:21:2
 	}
-//line batch_and_process_mg.go:51
+//line batch_and_process_mg.go:53:1
 	return nil
 }
 
@@ -55,14 +57,21 @@ func (p *BatchAndProcess) mgStageGen(ctx context.Context, emit func(int)) error 
 func (p *BatchAndProcess) mgStageCrunch(ctx context.Context, b []int, emit func(int)) error {
 //line batch_and_process.mg:27:2
 	p.batches++
+//line batch_and_process.mg:28:2
 	p.items += len(b)
+//line batch_and_process.mg:29:2
 	p.sizes = append(p.sizes, len(b))
+//line batch_and_process.mg:30:2
 	s := 0
+//line batch_and_process.mg:31:2
 	for _, v := range b {
+//line batch_and_process.mg:32:2
 		s += v
+//line batch_and_process.mg:33:2
 	}
+//line batch_and_process.mg:34:2
 	emit(s)
-//line batch_and_process_mg.go:66
+//line batch_and_process_mg.go:75:1
 	return nil
 }
 
@@ -70,7 +79,7 @@ func (p *BatchAndProcess) mgStageCrunch(ctx context.Context, b []int, emit func(
 func (p *BatchAndProcess) mgStageTotal(ctx context.Context, s int) error {
 //line batch_and_process.mg:38:2
 	p.total += s
-//line batch_and_process_mg.go:74
+//line batch_and_process_mg.go:83:1
 	return nil
 }
 

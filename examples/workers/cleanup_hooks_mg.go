@@ -36,9 +36,11 @@ func (mgP *CleanupHooks) mgInit() {
 func (p *CleanupHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 //line cleanup_hooks.mg:15:2
 	for i := 0; i < p.Count; i++ {
+//line cleanup_hooks.mg:16:2
 		emit(i)
+//line cleanup_hooks.mg:17:2
 	}
-//line cleanup_hooks_mg.go:42
+//line cleanup_hooks_mg.go:44:1
 	return nil
 }
 
@@ -46,8 +48,9 @@ func (p *CleanupHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *CleanupHooks) mgStageUse(ctx context.Context, b []int) error {
 //line cleanup_hooks.mg:23:2
 	p.handled += len(b)
+//line cleanup_hooks.mg:24:2
 	p.released++
-//line cleanup_hooks_mg.go:51
+//line cleanup_hooks_mg.go:54:1
 	return nil
 }
 
@@ -55,7 +58,7 @@ func (p *CleanupHooks) mgStageUse(ctx context.Context, b []int) error {
 func (p *CleanupHooks) mgHookAfterForkUse(ctx context.Context) error {
 //line cleanup_hooks.mg:28:2
 	p.acquired++
-//line cleanup_hooks_mg.go:59
+//line cleanup_hooks_mg.go:62:1
 	return nil
 }
 

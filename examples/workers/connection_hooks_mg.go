@@ -18,9 +18,9 @@ const _ = mgrt.SupportsGenV1
 //line connection_hooks.mg:48:2
 var conn string
 
+//line connection_hooks_mg.go:22:1
+
 // ConnectionHooks is the pipeline declared at connection_hooks.mg:8.
-//
-//line connection_hooks_mg.go:24
 type ConnectionHooks struct {
 	Count int
 
@@ -45,9 +45,11 @@ func (mgP *ConnectionHooks) mgInit() {
 func (p *ConnectionHooks) mgStageRows(ctx context.Context, emit func(int)) error {
 //line connection_hooks.mg:22:2
 	for i := 0; i < p.Count; i++ {
+//line connection_hooks.mg:23:2
 		emit(i)
+//line connection_hooks.mg:24:2
 	}
-//line connection_hooks_mg.go:51
+//line connection_hooks_mg.go:53:1
 	return nil
 }
 
@@ -55,9 +57,11 @@ func (p *ConnectionHooks) mgStageRows(ctx context.Context, emit func(int)) error
 func (p *ConnectionHooks) mgStageStore(ctx context.Context, b []int) error {
 //line connection_hooks.mg:30:2
 	for _, v := range b {
+//line connection_hooks.mg:31:2
 		p.rows = append(p.rows, fmt.Sprintf("%s:%d", conn, v))
+//line connection_hooks.mg:32:2
 	}
-//line connection_hooks_mg.go:61
+//line connection_hooks_mg.go:65:1
 	return nil
 }
 
@@ -65,7 +69,7 @@ func (p *ConnectionHooks) mgStageStore(ctx context.Context, b []int) error {
 func (p *ConnectionHooks) mgHookBeforeRun(ctx context.Context) error {
 //line connection_hooks.mg:18:2
 	conn = "parent-connection"
-//line connection_hooks_mg.go:69
+//line connection_hooks_mg.go:73:1
 	return nil
 }
 
@@ -73,7 +77,7 @@ func (p *ConnectionHooks) mgHookBeforeRun(ctx context.Context) error {
 func (p *ConnectionHooks) mgHookBeforeForkStore(ctx context.Context) error {
 //line connection_hooks.mg:36:2
 	p.parentClose++
-//line connection_hooks_mg.go:77
+//line connection_hooks_mg.go:81:1
 	return nil
 }
 
@@ -81,8 +85,9 @@ func (p *ConnectionHooks) mgHookBeforeForkStore(ctx context.Context) error {
 func (p *ConnectionHooks) mgHookAfterForkStore(ctx context.Context) error {
 //line connection_hooks.mg:40:2
 	conn = fmt.Sprintf("worker-connection-%d", pid())
+//line connection_hooks.mg:41:2
 	p.events = append(p.events, "connect")
-//line connection_hooks_mg.go:86
+//line connection_hooks_mg.go:91:1
 	return nil
 }
 

@@ -36,22 +36,28 @@ func (mgP *ErrorHooks) mgInit() {
 func (p *ErrorHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 //line error_hooks.mg:16:2
 	for i := 0; i < p.Count; i++ {
+//line error_hooks.mg:17:2
 		emit(i)
+//line error_hooks.mg:18:2
 	}
-//line error_hooks_mg.go:42
+//line error_hooks_mg.go:44:1
 	return nil
 }
 
 // mgStageSave is stage "save" (error_hooks.mg:23).
 func (p *ErrorHooks) mgStageSave(ctx context.Context, b []int) error {
-//line error_hooks.mg:24:2
 	// Every batch that starts at a multiple of 30 fails: 0, 30, 60, 90.
+//line error_hooks.mg:25:2
 	if b[0]%30 == 0 {
+//line error_hooks.mg:26:2
 		p.saved = append(p.saved, -1) // dropped: the attempt fails
+//line error_hooks.mg:27:2
 		return errors.New("cannot save batch")
+//line error_hooks.mg:28:2
 	}
+//line error_hooks.mg:29:2
 	p.saved = append(p.saved, b...)
-//line error_hooks_mg.go:55
+//line error_hooks_mg.go:61:1
 	return nil
 }
 
@@ -59,7 +65,7 @@ func (p *ErrorHooks) mgStageSave(ctx context.Context, b []int) error {
 func (p *ErrorHooks) mgHookOnErrorSave(ctx context.Context, err error, item any) error {
 //line error_hooks.mg:33:2
 	p.errors = append(p.errors, err.Error())
-//line error_hooks_mg.go:63
+//line error_hooks_mg.go:69:1
 	return nil
 }
 

@@ -36,9 +36,11 @@ func (mgP *InlineHooks) mgInit() {
 func (p *InlineHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 //line inline_hooks.mg:15:2
 	for i := 0; i < p.Count; i++ {
+//line inline_hooks.mg:16:2
 		emit(i)
+//line inline_hooks.mg:17:2
 	}
-//line inline_hooks_mg.go:42
+//line inline_hooks_mg.go:44:1
 	return nil
 }
 
@@ -46,8 +48,9 @@ func (p *InlineHooks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *InlineHooks) mgStageWork(ctx context.Context, b []int) error {
 //line inline_hooks.mg:23:2
 	p.childEvents = append(p.childEvents, "work")
+//line inline_hooks.mg:24:2
 	p.results = append(p.results, b...)
-//line inline_hooks_mg.go:51
+//line inline_hooks_mg.go:54:1
 	return nil
 }
 
@@ -55,7 +58,7 @@ func (p *InlineHooks) mgStageWork(ctx context.Context, b []int) error {
 func (p *InlineHooks) mgHookBeforeFork(ctx context.Context) error {
 //line inline_hooks.mg:28:2
 	p.parentEvents = append(p.parentEvents, "before_fork")
-//line inline_hooks_mg.go:59
+//line inline_hooks_mg.go:62:1
 	return nil
 }
 
@@ -63,7 +66,7 @@ func (p *InlineHooks) mgHookBeforeFork(ctx context.Context) error {
 func (p *InlineHooks) mgHookAfterFork(ctx context.Context) error {
 //line inline_hooks.mg:32:2
 	p.childEvents = append(p.childEvents, "after_fork")
-//line inline_hooks_mg.go:67
+//line inline_hooks_mg.go:70:1
 	return nil
 }
 

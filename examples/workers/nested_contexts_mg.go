@@ -37,9 +37,11 @@ func (mgP *NestedContexts) mgInit() {
 func (p *NestedContexts) mgStageGen(ctx context.Context, emit func(int)) error {
 //line nested_contexts.mg:18:2
 	for i := 0; i < p.Count; i++ {
+//line nested_contexts.mg:19:2
 		emit(i)
+//line nested_contexts.mg:20:2
 	}
-//line nested_contexts_mg.go:43
+//line nested_contexts_mg.go:45:1
 	return nil
 }
 
@@ -47,7 +49,7 @@ func (p *NestedContexts) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NestedContexts) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line nested_contexts.mg:25:3
 	emit(n * n)
-//line nested_contexts_mg.go:51
+//line nested_contexts_mg.go:53:1
 	return nil
 }
 
@@ -55,12 +57,17 @@ func (p *NestedContexts) mgStageSquare(ctx context.Context, n int, emit func(int
 func (p *NestedContexts) mgStageSum(ctx context.Context, b []int, emit func(int)) error {
 //line nested_contexts.mg:30:4
 	p.pids[pid()] = true
+//line nested_contexts.mg:31:4
 	s := 0
+//line nested_contexts.mg:32:4
 	for _, v := range b {
+//line nested_contexts.mg:33:4
 		s += v
+//line nested_contexts.mg:34:4
 	}
+//line nested_contexts.mg:35:4
 	emit(s)
-//line nested_contexts_mg.go:64
+//line nested_contexts_mg.go:71:1
 	return nil
 }
 
@@ -68,8 +75,9 @@ func (p *NestedContexts) mgStageSum(ctx context.Context, b []int, emit func(int)
 func (p *NestedContexts) mgStageTag(ctx context.Context, n int, emit func(int)) error {
 //line nested_contexts.mg:38:4
 	p.poolPIDs[pid()] = true
+//line nested_contexts.mg:39:4
 	emit(n)
-//line nested_contexts_mg.go:73
+//line nested_contexts_mg.go:81:1
 	return nil
 }
 
@@ -77,7 +85,7 @@ func (p *NestedContexts) mgStageTag(ctx context.Context, n int, emit func(int)) 
 func (p *NestedContexts) mgStageCollect(ctx context.Context, n int) error {
 //line nested_contexts.mg:45:2
 	p.results = append(p.results, n)
-//line nested_contexts_mg.go:81
+//line nested_contexts_mg.go:89:1
 	return nil
 }
 

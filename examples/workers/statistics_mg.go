@@ -15,18 +15,26 @@ const _ = mgrt.SupportsGenV1
 //
 //line statistics.mg:44:2
 func Combine(into, from map[int]int) map[int]int {
+//line statistics.mg:45:2
 	if into == nil {
+//line statistics.mg:46:2
 		into = map[int]int{}
+//line statistics.mg:47:2
 	}
+//line statistics.mg:48:2
 	for k, v := range from {
+//line statistics.mg:49:2
 		into[k] += v
+//line statistics.mg:50:2
 	}
+//line statistics.mg:51:2
 	return into
+//line statistics.mg:52:2
 }
 
+//line statistics_mg.go:36:1
+
 // Statistics is the pipeline declared at statistics.mg:6.
-//
-//line statistics_mg.go:30
 type Statistics struct {
 	Count int
 
@@ -52,9 +60,11 @@ func (mgP *Statistics) mgInit() {
 func (p *Statistics) mgStageGen(ctx context.Context, emit func(int)) error {
 //line statistics.mg:21:2
 	for i := 1; i <= p.Count; i++ {
+//line statistics.mg:22:2
 		emit(i)
+//line statistics.mg:23:2
 	}
-//line statistics_mg.go:58
+//line statistics_mg.go:68:1
 	return nil
 }
 
@@ -62,14 +72,21 @@ func (p *Statistics) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Statistics) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line statistics.mg:27:2
 	p.perPID[pid()]++
+//line statistics.mg:28:2
 	if n*2 > p.largest {
+//line statistics.mg:29:2
 		p.largest = n * 2
+//line statistics.mg:30:2
 	}
+//line statistics.mg:31:2
 	if n*2 < p.least {
+//line statistics.mg:32:2
 		p.least = n * 2
+//line statistics.mg:33:2
 	}
+//line statistics.mg:34:2
 	emit(n * 2)
-//line statistics_mg.go:73
+//line statistics_mg.go:90:1
 	return nil
 }
 
@@ -77,7 +94,7 @@ func (p *Statistics) mgStageDouble(ctx context.Context, n int, emit func(int)) e
 func (p *Statistics) mgStageSum(ctx context.Context, n int) error {
 //line statistics.mg:38:2
 	p.total += n
-//line statistics_mg.go:81
+//line statistics_mg.go:98:1
 	return nil
 }
 
@@ -85,7 +102,7 @@ func (p *Statistics) mgStageSum(ctx context.Context, n int) error {
 func (p *Statistics) mgHookBeforeRun(ctx context.Context) error {
 //line statistics.mg:17:2
 	p.least = 1 << 30
-//line statistics_mg.go:89
+//line statistics_mg.go:106:1
 	return nil
 }
 

@@ -37,9 +37,11 @@ func (mgP *StrategyPerStage) mgInit() {
 func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error {
 //line strategy_per_stage.mg:16:2
 	for i := 1; i <= p.Count; i++ {
+//line strategy_per_stage.mg:17:2
 		emit(i)
+//line strategy_per_stage.mg:18:2
 	}
-//line strategy_per_stage_mg.go:43
+//line strategy_per_stage_mg.go:45:1
 	return nil
 }
 
@@ -47,7 +49,7 @@ func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error
 func (p *StrategyPerStage) mgStageFetch(ctx context.Context, id int, emit func(int)) error {
 //line strategy_per_stage.mg:22:2
 	emit(id * 10)
-//line strategy_per_stage_mg.go:51
+//line strategy_per_stage_mg.go:53:1
 	return nil
 }
 
@@ -55,9 +57,11 @@ func (p *StrategyPerStage) mgStageFetch(ctx context.Context, id int, emit func(i
 func (p *StrategyPerStage) mgStageSave(ctx context.Context, b []int) error {
 //line strategy_per_stage.mg:28:2
 	p.batches++
+//line strategy_per_stage.mg:29:2
 	p.pids[pid()] = true
+//line strategy_per_stage.mg:30:2
 	p.results = append(p.results, b...)
-//line strategy_per_stage_mg.go:61
+//line strategy_per_stage_mg.go:65:1
 	return nil
 }
 

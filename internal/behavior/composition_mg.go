@@ -19,11 +19,11 @@ const _ = mgrt.SupportsGenV1
 //line composition.mg:47:2
 func (p *UsesNested) Nested() (first, second *Scale) { return p.mgNestedFirst, p.mgNestedSecond }
 
+//line composition_mg.go:23:1
+
 // A producer-less pipeline with its own parameter and state, used as a stage.
 //
 // Scale is the pipeline declared at composition.mg:12.
-//
-//line composition_mg.go:27
 type Scale struct {
 	Factor int
 
@@ -46,8 +46,9 @@ func (mgP *Scale) mgInit() {
 func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:20:2
 	p.seen.Add(1)
+//line composition.mg:21:2
 	emit(n * p.Factor)
-//line composition_mg.go:51
+//line composition_mg.go:52:1
 	return nil
 }
 
@@ -55,7 +56,7 @@ func (p *Scale) mgStageMul(ctx context.Context, n int, emit func(int)) error {
 func (p *Scale) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:23:28
 	emit(n + 1)
-//line composition_mg.go:59
+//line composition_mg.go:60:1
 	return nil
 }
 
@@ -149,9 +150,11 @@ func (mgP *UsesNested) mgInit() {
 func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 //line composition.mg:36:2
 	for i := 1; i <= 5; i++ {
+//line composition.mg:37:2
 		emit(i)
+//line composition.mg:38:2
 	}
-//line composition_mg.go:155
+//line composition_mg.go:158:1
 	return nil
 }
 
@@ -159,7 +162,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:163
+//line composition_mg.go:166:1
 	return nil
 }
 
@@ -340,9 +343,11 @@ func (mgP *Flow) mgInit() {}
 func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 //line composition.mg:59:3
 	for i := 1; i <= 10; i++ {
+//line composition.mg:60:3
 		emit(i)
+//line composition.mg:61:3
 	}
-//line composition_mg.go:346
+//line composition_mg.go:351:1
 	return nil
 }
 
@@ -350,7 +355,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:354
+//line composition_mg.go:359:1
 	return nil
 }
 
@@ -358,7 +363,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:362
+//line composition_mg.go:367:1
 	return nil
 }
 
@@ -366,8 +371,9 @@ func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) 
 func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:70:3
 	p.fast.Add(n)
+//line composition.mg:71:3
 	emit(n)
-//line composition_mg.go:371
+//line composition_mg.go:377:1
 	return nil
 }
 
@@ -375,8 +381,9 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:76:3
 	p.slow.Add(n)
+//line composition.mg:77:3
 	emit(n + 100)
-//line composition_mg.go:380
+//line composition_mg.go:387:1
 	return nil
 }
 
@@ -384,7 +391,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:388
+//line composition_mg.go:395:1
 	return nil
 }
 
@@ -521,9 +528,11 @@ func (mgP *Split) mgInit() {}
 func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 //line composition.mg:93:3
 	for i := 1; i <= 10; i++ {
+//line composition.mg:94:3
 		emit(i)
+//line composition.mg:95:3
 	}
-//line composition_mg.go:527
+//line composition_mg.go:536:1
 	return nil
 }
 
@@ -537,11 +546,15 @@ type mgToSplit_TriageCheck struct {
 func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), to mgToSplit_TriageCheck) error {
 //line composition.mg:100:3
 	if n <= 3 {
+//line composition.mg:101:3
 		to.small(n)
+//line composition.mg:102:3
 	} else {
+//line composition.mg:103:3
 		to.large(n)
+//line composition.mg:104:3
 	}
-//line composition_mg.go:545
+//line composition_mg.go:558:1
 	return nil
 }
 
@@ -549,7 +562,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:553
+//line composition_mg.go:566:1
 	return nil
 }
 
@@ -557,7 +570,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:561
+//line composition_mg.go:574:1
 	return nil
 }
 
@@ -657,10 +670,13 @@ func (mgP *BothInputs) mgInit() {}
 func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 //line composition.mg:124:3
 	for i := 1; i <= 3; i++ {
+//line composition.mg:125:3
 		p.log.Add("emit")
+//line composition.mg:126:3
 		emit(i)
+//line composition.mg:127:3
 	}
-//line composition_mg.go:664
+//line composition_mg.go:680:1
 	return nil
 }
 
@@ -668,11 +684,15 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 //line composition.mg:132:3
 	time.Sleep(5 * time.Millisecond)
+//line composition.mg:133:3
 	p.log.Add("emit")
+//line composition.mg:134:3
 	emit(100)
+//line composition.mg:135:3
 	p.log.Add("emit")
+//line composition.mg:136:3
 	emit(101)
-//line composition_mg.go:676
+//line composition_mg.go:696:1
 	return nil
 }
 
@@ -680,7 +700,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:684
+//line composition_mg.go:704:1
 	return nil
 }
 
@@ -688,7 +708,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:692
+//line composition_mg.go:712:1
 	return nil
 }
 
@@ -696,7 +716,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:700
+//line composition_mg.go:720:1
 	return nil
 }
 
@@ -806,9 +826,11 @@ func (mgP *Base) mgInit() {
 func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 //line composition.mg:156:2
 	for i := 1; i <= p.Count; i++ {
+//line composition.mg:157:2
 		emit(i)
+//line composition.mg:158:2
 	}
-//line composition_mg.go:812
+//line composition_mg.go:834:1
 	return nil
 }
 
@@ -816,7 +838,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:820
+//line composition_mg.go:842:1
 	return nil
 }
 
@@ -824,7 +846,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:828
+//line composition_mg.go:850:1
 	return nil
 }
 
@@ -832,7 +854,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:836
+//line composition_mg.go:858:1
 	return nil
 }
 
@@ -840,7 +862,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:844
+//line composition_mg.go:866:1
 	return nil
 }
 
@@ -952,7 +974,7 @@ func (mgP *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:956
+//line composition_mg.go:978:1
 	return nil
 }
 
@@ -960,7 +982,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:964
+//line composition_mg.go:986:1
 	return nil
 }
 
@@ -968,7 +990,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:972
+//line composition_mg.go:994:1
 	return nil
 }
 
@@ -1147,9 +1169,11 @@ func (mgP *LongBase) mgInit() {}
 func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 //line composition.mg:190:2
 	for i := 1; i <= 3; i++ {
+//line composition.mg:191:2
 		emit(i)
+//line composition.mg:192:2
 	}
-//line composition_mg.go:1153
+//line composition_mg.go:1177:1
 	return nil
 }
 
@@ -1157,7 +1181,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:1161
+//line composition_mg.go:1185:1
 	return nil
 }
 
@@ -1165,7 +1189,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:1169
+//line composition_mg.go:1193:1
 	return nil
 }
 
@@ -1173,7 +1197,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:1177
+//line composition_mg.go:1201:1
 	return nil
 }
 
@@ -1181,7 +1205,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:1185
+//line composition_mg.go:1209:1
 	return nil
 }
 
@@ -1532,9 +1556,11 @@ func (mgP *TwoExits) mgInit() {}
 func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 //line composition.mg:217:3
 	for i := 1; i <= 4; i++ {
+//line composition.mg:218:3
 		emit(i)
+//line composition.mg:219:3
 	}
-//line composition_mg.go:1538
+//line composition_mg.go:1564:1
 	return nil
 }
 
@@ -1548,7 +1574,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1552
+//line composition_mg.go:1578:1
 	return nil
 }
 
@@ -1556,7 +1582,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1560
+//line composition_mg.go:1586:1
 	return nil
 }
 
@@ -1564,7 +1590,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1568
+//line composition_mg.go:1594:1
 	return nil
 }
 
@@ -1572,7 +1598,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1576
+//line composition_mg.go:1602:1
 	return nil
 }
 

@@ -19,11 +19,11 @@ const _ = mgrt.SupportsGenV1
 //line execution.mg:247:2
 func (p *Backpressure) Lag() (consumed, maxLag int64) { return p.consumed, p.maxLag }
 
+//line execution_mg.go:23:1
+
 // No strategy anywhere: every stage is inline, one body at a time.
 //
 // InlineDefault is the pipeline declared at execution.mg:13.
-//
-//line execution_mg.go:27
 type InlineDefault struct {
 	gauge Gauge
 	got   Bag[int]
@@ -43,9 +43,11 @@ func (mgP *InlineDefault) mgInit() {}
 func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:20:2
 	for i := 0; i < 200; i++ {
+//line execution.mg:21:2
 		emit(i)
+//line execution.mg:22:2
 	}
-//line execution_mg.go:49
+//line execution_mg.go:51:1
 	return nil
 }
 
@@ -53,10 +55,13 @@ func (p *InlineDefault) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:25:2
 	p.gauge.Enter()
+//line execution.mg:26:2
 	time.Sleep(20 * time.Microsecond)
+//line execution.mg:27:2
 	p.gauge.Leave()
+//line execution.mg:28:2
 	emit(n)
-//line execution_mg.go:60
+//line execution_mg.go:65:1
 	return nil
 }
 
@@ -64,7 +69,7 @@ func (p *InlineDefault) mgStageWork(ctx context.Context, n int, emit func(int)) 
 func (p *InlineDefault) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:30:24
 	p.got.Add(n)
-//line execution_mg.go:68
+//line execution_mg.go:73:1
 	return nil
 }
 
@@ -177,9 +182,11 @@ func (mgP *ThreadsReal) mgInit() {
 func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:47:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:48:2
 		emit(i)
+//line execution.mg:49:2
 	}
-//line execution_mg.go:183
+//line execution_mg.go:190:1
 	return nil
 }
 
@@ -187,12 +194,17 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:52:2
 	p.gauge.Enter()
+//line execution.mg:53:2
 	defer p.gauge.Leave()
+//line execution.mg:54:2
 	if !p.gauge.Await(5 * time.Second) {
+//line execution.mg:55:2
 		p.timedOut.Add(1)
+//line execution.mg:56:2
 	}
+//line execution.mg:57:2
 	emit(n)
-//line execution_mg.go:196
+//line execution_mg.go:208:1
 	return nil
 }
 
@@ -200,7 +212,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:204
+//line execution_mg.go:216:1
 	return nil
 }
 
@@ -208,7 +220,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:212
+//line execution_mg.go:224:1
 	return nil
 }
 
@@ -283,9 +295,11 @@ func (mgP *NamedContext) mgInit() {}
 func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:74:2
 	for i := 0; i < 12; i++ {
+//line execution.mg:75:2
 		emit(i)
+//line execution.mg:76:2
 	}
-//line execution_mg.go:289
+//line execution_mg.go:303:1
 	return nil
 }
 
@@ -293,13 +307,19 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:79:2
 	p.gauge.Enter()
+//line execution.mg:80:2
 	defer p.gauge.Leave()
+//line execution.mg:81:2
 	if !p.gauge.Await(5 * time.Second) {
+//line execution.mg:82:2
 		p.timedOut.Add(1)
+//line execution.mg:83:2
 	}
+//line execution.mg:84:2
 	time.Sleep(time.Millisecond)
+//line execution.mg:85:2
 	emit(n)
-//line execution_mg.go:303
+//line execution_mg.go:323:1
 	return nil
 }
 
@@ -312,7 +332,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:316
+//line execution_mg.go:336:1
 	return nil
 }
 
@@ -387,9 +407,11 @@ func (mgP *Blocks) mgInit() {}
 func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:101:2
 	for i := 0; i < 50; i++ {
+//line execution.mg:102:2
 		emit(i)
+//line execution.mg:103:2
 	}
-//line execution_mg.go:393
+//line execution_mg.go:415:1
 	return nil
 }
 
@@ -397,7 +419,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:401
+//line execution_mg.go:423:1
 	return nil
 }
 
@@ -405,7 +427,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:409
+//line execution_mg.go:431:1
 	return nil
 }
 
@@ -413,7 +435,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:417
+//line execution_mg.go:439:1
 	return nil
 }
 
@@ -421,7 +443,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:425
+//line execution_mg.go:447:1
 	return nil
 }
 
@@ -429,7 +451,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:433
+//line execution_mg.go:455:1
 	return nil
 }
 
@@ -437,7 +459,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:441
+//line execution_mg.go:463:1
 	return nil
 }
 
@@ -445,7 +467,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:115:37
 	emit(n)
-//line execution_mg.go:449
+//line execution_mg.go:471:1
 	return nil
 }
 
@@ -453,7 +475,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:457
+//line execution_mg.go:479:1
 	return nil
 }
 
@@ -592,9 +614,11 @@ func (mgP *MaxThreads) mgInit() {}
 func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:129:2
 	for i := 0; i < 120; i++ {
+//line execution.mg:130:2
 		emit(i)
+//line execution.mg:131:2
 	}
-//line execution_mg.go:598
+//line execution_mg.go:622:1
 	return nil
 }
 
@@ -602,10 +626,13 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:134:2
 	p.gauge.Enter()
+//line execution.mg:135:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:136:2
 	p.gauge.Leave()
+//line execution.mg:137:2
 	emit(n)
-//line execution_mg.go:609
+//line execution_mg.go:636:1
 	return nil
 }
 
@@ -613,10 +640,13 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:140:2
 	p.gauge.Enter()
+//line execution.mg:141:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:142:2
 	p.gauge.Leave()
+//line execution.mg:143:2
 	emit(n)
-//line execution_mg.go:620
+//line execution_mg.go:650:1
 	return nil
 }
 
@@ -624,7 +654,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:628
+//line execution_mg.go:658:1
 	return nil
 }
 
@@ -708,9 +738,11 @@ func (mgP *NoMaxThreads) mgInit() {}
 func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:155:2
 	for i := 0; i < 120; i++ {
+//line execution.mg:156:2
 		emit(i)
+//line execution.mg:157:2
 	}
-//line execution_mg.go:714
+//line execution_mg.go:746:1
 	return nil
 }
 
@@ -718,10 +750,13 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:160:2
 	p.gauge.Enter()
+//line execution.mg:161:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:162:2
 	p.gauge.Leave()
+//line execution.mg:163:2
 	emit(n)
-//line execution_mg.go:725
+//line execution_mg.go:760:1
 	return nil
 }
 
@@ -729,10 +764,13 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:166:2
 	p.gauge.Enter()
+//line execution.mg:167:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:168:2
 	p.gauge.Leave()
+//line execution.mg:169:2
 	emit(n)
-//line execution_mg.go:736
+//line execution_mg.go:774:1
 	return nil
 }
 
@@ -826,9 +864,11 @@ func (mgP *Ordered) mgInit() {
 func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:184:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:185:2
 		emit(i)
+//line execution.mg:186:2
 	}
-//line execution_mg.go:832
+//line execution_mg.go:872:1
 	return nil
 }
 
@@ -836,10 +876,13 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:189:2
 	if n%4 == 0 {
+//line execution.mg:190:2
 		time.Sleep(2 * time.Millisecond)
+//line execution.mg:191:2
 	}
+//line execution.mg:192:2
 	emit(n)
-//line execution_mg.go:843
+//line execution_mg.go:886:1
 	return nil
 }
 
@@ -847,7 +890,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:194:24
 	p.got.Add(n)
-//line execution_mg.go:851
+//line execution_mg.go:894:1
 	return nil
 }
 
@@ -925,9 +968,11 @@ func (mgP *Unordered) mgInit() {
 func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:206:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:207:2
 		emit(i)
+//line execution.mg:208:2
 	}
-//line execution_mg.go:931
+//line execution_mg.go:976:1
 	return nil
 }
 
@@ -935,10 +980,13 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:211:2
 	if n%4 == 0 {
+//line execution.mg:212:2
 		time.Sleep(2 * time.Millisecond)
+//line execution.mg:213:2
 	}
+//line execution.mg:214:2
 	emit(n)
-//line execution_mg.go:942
+//line execution_mg.go:990:1
 	return nil
 }
 
@@ -946,7 +994,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:950
+//line execution_mg.go:998:1
 	return nil
 }
 
@@ -1026,10 +1074,13 @@ func (mgP *Backpressure) mgInit() {
 func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:231:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:232:2
 		emit(i)
+//line execution.mg:233:2
 		p.produced.Add(1)
+//line execution.mg:234:2
 	}
-//line execution_mg.go:1033
+//line execution_mg.go:1084:1
 	return nil
 }
 
@@ -1037,11 +1088,15 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 //line execution.mg:237:2
 	p.consumed++
+//line execution.mg:238:2
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
+//line execution.mg:239:2
 		p.maxLag = lag
+//line execution.mg:240:2
 	}
+//line execution.mg:241:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1045
+//line execution_mg.go:1100:1
 	return nil
 }
 
@@ -1105,9 +1160,11 @@ func (mgP *StageOptions) mgInit() {}
 func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:258:2
 	for i := 0; i < 4; i++ {
+//line execution.mg:259:2
 		emit(i)
+//line execution.mg:260:2
 	}
-//line execution_mg.go:1111
+//line execution_mg.go:1168:1
 	return nil
 }
 
@@ -1115,11 +1172,15 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:263:2
 	if n == 1 {
+//line execution.mg:264:2
 		<-ctx.Done() // only the deadline ends this wait
+//line execution.mg:265:2
 		return ctx.Err()
+//line execution.mg:266:2
 	}
+//line execution.mg:267:2
 	emit(n)
-//line execution_mg.go:1123
+//line execution_mg.go:1184:1
 	return nil
 }
 
@@ -1127,7 +1188,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:269:24
 	p.got.Add(n)
-//line execution_mg.go:1131
+//line execution_mg.go:1192:1
 	return nil
 }
 
@@ -1202,9 +1263,11 @@ func (mgP *OneSlot) mgInit() {}
 func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:284:2
 	for i := 0; i < 200; i++ {
+//line execution.mg:285:2
 		emit(i)
+//line execution.mg:286:2
 	}
-//line execution_mg.go:1208
+//line execution_mg.go:1271:1
 	return nil
 }
 
@@ -1212,10 +1275,13 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:289:2
 	p.gauge.Enter()
+//line execution.mg:290:2
 	p.gauge.Leave()
+//line execution.mg:291:2
 	emit(n)
+//line execution.mg:292:2
 	emit(n + 1000)
-//line execution_mg.go:1219
+//line execution_mg.go:1285:1
 	return nil
 }
 
@@ -1223,9 +1289,11 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:295:2
 	p.gauge.Enter()
+//line execution.mg:296:2
 	p.gauge.Leave()
+//line execution.mg:297:2
 	emit(n)
-//line execution_mg.go:1229
+//line execution_mg.go:1297:1
 	return nil
 }
 
@@ -1233,7 +1301,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:299:35
 	p.got.Add(n)
-//line execution_mg.go:1237
+//line execution_mg.go:1305:1
 	return nil
 }
 
@@ -1318,9 +1386,11 @@ func (mgP *OrderedMulti) mgInit() {}
 func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:309:2
 	for i := 0; i < 100; i++ {
+//line execution.mg:310:2
 		emit(i)
+//line execution.mg:311:2
 	}
-//line execution_mg.go:1324
+//line execution_mg.go:1394:1
 	return nil
 }
 
@@ -1328,12 +1398,17 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:314:2
 	if n%5 == 0 {
+//line execution.mg:315:2
 		time.Sleep(time.Millisecond)
+//line execution.mg:316:2
 	}
+//line execution.mg:317:2
 	for j := 0; j < n%3; j++ {
+//line execution.mg:318:2
 		emit(n*10 + j)
+//line execution.mg:319:2
 	}
-//line execution_mg.go:1337
+//line execution_mg.go:1412:1
 	return nil
 }
 
@@ -1341,7 +1416,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1345
+//line execution_mg.go:1420:1
 	return nil
 }
 
@@ -1421,10 +1496,13 @@ func (mgP *Unbounded) mgInit() {
 func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:335:2
 	for i := 0; i < p.Items; i++ {
+//line execution.mg:336:2
 		emit(i)
+//line execution.mg:337:2
 		p.produced.Add(1)
+//line execution.mg:338:2
 	}
-//line execution_mg.go:1428
+//line execution_mg.go:1506:1
 	return nil
 }
 
@@ -1432,11 +1510,15 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 //line execution.mg:341:2
 	p.consumed++
+//line execution.mg:342:2
 	if lag := p.produced.Load() - p.consumed; lag > p.maxLag {
+//line execution.mg:343:2
 		p.maxLag = lag
+//line execution.mg:344:2
 	}
+//line execution.mg:345:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1440
+//line execution_mg.go:1522:1
 	return nil
 }
 
@@ -1500,10 +1582,13 @@ func (mgP *CappedInner) mgInit() {}
 func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:359:2
 	p.gauge.Enter()
+//line execution.mg:360:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:361:2
 	p.gauge.Leave()
+//line execution.mg:362:2
 	emit(n)
-//line execution_mg.go:1507
+//line execution_mg.go:1592:1
 	return nil
 }
 
@@ -1511,7 +1596,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1515
+//line execution_mg.go:1600:1
 	return nil
 }
 
@@ -1580,9 +1665,11 @@ func (mgP *CappedHost) mgInit() {
 func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:377:2
 	for i := 0; i < 100; i++ {
+//line execution.mg:378:2
 		emit(i)
+//line execution.mg:379:2
 	}
-//line execution_mg.go:1586
+//line execution_mg.go:1673:1
 	return nil
 }
 
@@ -1590,10 +1677,13 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:383:2
 	p.gauge.Enter()
+//line execution.mg:384:2
 	time.Sleep(500 * time.Microsecond)
+//line execution.mg:385:2
 	p.gauge.Leave()
+//line execution.mg:386:2
 	emit(n)
-//line execution_mg.go:1597
+//line execution_mg.go:1687:1
 	return nil
 }
 
@@ -1606,7 +1696,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1610
+//line execution_mg.go:1700:1
 	return nil
 }
 
@@ -1714,10 +1804,13 @@ func (mgP *ParamOptions) mgInit() {
 func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:404:2
 	p.produced++
+//line execution.mg:405:2
 	for i := 0; i < 10; i++ {
+//line execution.mg:406:2
 		emit(i)
+//line execution.mg:407:2
 	}
-//line execution_mg.go:1721
+//line execution_mg.go:1814:1
 	return nil
 }
 
@@ -1725,7 +1818,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:409:78
 	emit(n)
-//line execution_mg.go:1729
+//line execution_mg.go:1822:1
 	return nil
 }
 
@@ -1733,9 +1826,11 @@ func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) e
 func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 //line execution.mg:412:2
 	p.mu.Lock()
+//line execution.mg:413:2
 	p.batches++
+//line execution.mg:414:2
 	p.mu.Unlock()
-//line execution_mg.go:1739
+//line execution_mg.go:1834:1
 	return nil
 }
 
@@ -1876,9 +1971,11 @@ func (mgP *NestedParamOptions) mgInit() {
 func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 //line execution.mg:421:2
 	for i := 0; i < 10; i++ {
+//line execution.mg:422:2
 		emit(i)
+//line execution.mg:423:2
 	}
-//line execution_mg.go:1882
+//line execution_mg.go:1979:1
 	return nil
 }
 

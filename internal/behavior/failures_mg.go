@@ -21,55 +21,77 @@ const _ = mgrt.SupportsGenV1
 //line failures.mg:18:2
 var ErrOdd = errors.New("odd item")
 
+//line failures_mg.go:25:1
+
 // Attempts returns how many times flaky ran for item n.
 //
-//line failures_mg.go:27
 //line failures.mg:73:2
 func (p *Retries) Attempts(n int) int {
+//line failures.mg:74:2
 	p.mu.Lock()
+//line failures.mg:75:2
 	defer p.mu.Unlock()
+//line failures.mg:76:2
 	return p.attempts[n]
+//line failures.mg:77:2
 }
+
+//line failures_mg.go:40:1
 
 // Times returns when each attempt started.
 //
-//line failures_mg.go:37
 //line failures.mg:99:2
 func (p *Backoff) Times() []time.Time {
+//line failures.mg:100:2
 	p.mu.Lock()
+//line failures.mg:101:2
 	defer p.mu.Unlock()
+//line failures.mg:102:2
 	return append([]time.Time(nil), p.times...)
+//line failures.mg:103:2
 }
+
+//line failures_mg.go:55:1
 
 // Started returns a channel closed once the consumer got its first batch.
 // Call it before the run starts.
 //
-//line failures_mg.go:48
 //line failures.mg:235:2
 func (p *Endless) Started() <-chan struct{} {
+//line failures.mg:236:2
 	p.started = make(chan struct{})
+//line failures.mg:237:2
 	return p.started
+//line failures.mg:238:2
 }
 
 // Counts returns how many values the producer emitted and the consumer got.
+//
+//line failures.mg:241:2
 func (p *Endless) Counts() (emitted, got int64) { return p.emitted.Load(), p.got.Load() }
+
+//line failures_mg.go:74:1
 
 // attempt counts an attempt of key and returns its number.
 //
-//line failures_mg.go:60
 //line failures.mg:334:2
 func (p *RetryRouted) attempt(key string) int {
+//line failures.mg:335:2
 	p.mu.Lock()
+//line failures.mg:336:2
 	defer p.mu.Unlock()
+//line failures.mg:337:2
 	p.attempts[key]++
+//line failures.mg:338:2
 	return p.attempts[key]
+//line failures.mg:339:2
 }
+
+//line failures_mg.go:91:1
 
 // Items 3 and 7 fail; the others go on; the run succeeds.
 //
 // ItemErrors is the pipeline declared at failures.mg:22.
-//
-//line failures_mg.go:73
 type ItemErrors struct {
 	got Bag[int]
 }
@@ -88,9 +110,11 @@ func (mgP *ItemErrors) mgInit() {}
 func (p *ItemErrors) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:28:2
 	for i := 0; i < 10; i++ {
+//line failures.mg:29:2
 		emit(i)
+//line failures.mg:30:2
 	}
-//line failures_mg.go:94
+//line failures_mg.go:118:1
 	return nil
 }
 
@@ -98,10 +122,13 @@ func (p *ItemErrors) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:33:2
 	if n == 3 || n == 7 {
+//line failures.mg:34:2
 		return fmt.Errorf("check %d: %w", n, ErrOdd)
+//line failures.mg:35:2
 	}
+//line failures.mg:36:2
 	emit(n)
-//line failures_mg.go:105
+//line failures_mg.go:132:1
 	return nil
 }
 
@@ -109,7 +136,7 @@ func (p *ItemErrors) mgStageCheck(ctx context.Context, n int, emit func(int)) er
 func (p *ItemErrors) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:38:24
 	p.got.Add(n)
-//line failures_mg.go:113
+//line failures_mg.go:140:1
 	return nil
 }
 
@@ -186,9 +213,11 @@ func (mgP *Retries) mgInit() {}
 func (p *Retries) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:54:2
 	for i := 0; i < 20; i++ {
+//line failures.mg:55:2
 		emit(i)
+//line failures.mg:56:2
 	}
-//line failures_mg.go:192
+//line failures_mg.go:221:1
 	return nil
 }
 
@@ -196,14 +225,21 @@ func (p *Retries) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:59:2
 	p.mu.Lock()
+//line failures.mg:60:2
 	p.attempts[n]++
+//line failures.mg:61:2
 	a := p.attempts[n]
+//line failures.mg:62:2
 	p.mu.Unlock()
+//line failures.mg:63:2
 	emit(n)
+//line failures.mg:64:2
 	if n == 5 || a < 3 {
+//line failures.mg:65:2
 		return fmt.Errorf("attempt %d of %d", a, n)
+//line failures.mg:66:2
 	}
-//line failures_mg.go:207
+//line failures_mg.go:243:1
 	return nil
 }
 
@@ -211,7 +247,7 @@ func (p *Retries) mgStageFlaky(ctx context.Context, n int, emit func(int)) error
 func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:68:24
 	p.got.Add(n)
-//line failures_mg.go:215
+//line failures_mg.go:251:1
 	return nil
 }
 
@@ -219,7 +255,7 @@ func (p *Retries) mgStageKeep(ctx context.Context, n int) error {
 func (p *Retries) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:51:14
 	p.attempts = map[int]int{}
-//line failures_mg.go:223
+//line failures_mg.go:259:1
 	return nil
 }
 
@@ -295,7 +331,7 @@ func (mgP *Backoff) mgInit() {}
 func (p *Backoff) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:87:22
 	emit(1)
-//line failures_mg.go:299
+//line failures_mg.go:335:1
 	return nil
 }
 
@@ -303,10 +339,13 @@ func (p *Backoff) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Backoff) mgStageFlaky(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:89:2
 	p.mu.Lock()
+//line failures.mg:90:2
 	p.times = append(p.times, time.Now())
+//line failures.mg:91:2
 	p.mu.Unlock()
+//line failures.mg:92:2
 	return errors.New("always")
-//line failures_mg.go:310
+//line failures_mg.go:349:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:94).
@@ -387,9 +426,11 @@ func (mgP *DeadLetters) mgInit() {}
 func (p *DeadLetters) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:116:2
 	for i := 0; i < 10; i++ {
+//line failures.mg:117:2
 		emit(i)
+//line failures.mg:118:2
 	}
-//line failures_mg.go:393
+//line failures_mg.go:434:1
 	return nil
 }
 
@@ -397,10 +438,13 @@ func (p *DeadLetters) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:121:2
 	if n%4 == 0 {
+//line failures.mg:122:2
 		return fmt.Errorf("multiple of four: %d", n)
+//line failures.mg:123:2
 	}
+//line failures.mg:124:2
 	emit(n)
-//line failures_mg.go:404
+//line failures_mg.go:448:1
 	return nil
 }
 
@@ -408,7 +452,7 @@ func (p *DeadLetters) mgStageCheck(ctx context.Context, n int, emit func(int)) e
 func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:126:24
 	p.got.Add(n)
-//line failures_mg.go:412
+//line failures_mg.go:456:1
 	return nil
 }
 
@@ -416,7 +460,7 @@ func (p *DeadLetters) mgStageKeep(ctx context.Context, n int) error {
 func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:127:37
 	p.dead.Add(f)
-//line failures_mg.go:420
+//line failures_mg.go:464:1
 	return nil
 }
 
@@ -424,7 +468,7 @@ func (p *DeadLetters) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error
 func (p *DeadLetters) mgHookOnErrorCheck(ctx context.Context, err error, item any) error {
 //line failures.mg:129:41
 	p.onError.Add(item.(int))
-//line failures_mg.go:428
+//line failures_mg.go:472:1
 	return nil
 }
 
@@ -505,18 +549,22 @@ func (mgP *ProducerError) mgInit() {}
 func (p *ProducerError) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:139:2
 	for i := 0; i < 100; i++ {
+//line failures.mg:140:2
 		emit(i)
+//line failures.mg:141:2
 	}
+//line failures.mg:142:2
 	return errors.New("source closed")
-//line failures_mg.go:512
+//line failures_mg.go:559:1
 }
 
 // mgStageSlow is stage "slow" (failures.mg:144).
 func (p *ProducerError) mgStageSlow(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:145:2
 	time.Sleep(50 * time.Microsecond)
+//line failures.mg:146:2
 	emit(n)
-//line failures_mg.go:520
+//line failures_mg.go:568:1
 	return nil
 }
 
@@ -524,7 +572,7 @@ func (p *ProducerError) mgStageSlow(ctx context.Context, n int, emit func(int)) 
 func (p *ProducerError) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:148:24
 	p.got.Add(n)
-//line failures_mg.go:528
+//line failures_mg.go:576:1
 	return nil
 }
 
@@ -632,17 +680,27 @@ func (mgP *FailFast) mgInit() {}
 func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:162:2
 	emit(0)
+//line failures.mg:163:2
 	select {
+//line failures.mg:164:2
 	case <-ctx.Done():
+//line failures.mg:165:2
 		p.canceled.Store(true)
+//line failures.mg:166:2
 		return ctx.Err()
+//line failures.mg:167:2
 	case <-time.After(5 * time.Second):
+//line failures.mg:168:2
 	}
+//line failures.mg:169:2
 	for i := 1; i < 100; i++ {
+//line failures.mg:170:2
 		emit(i)
+//line failures.mg:171:2
 		p.after.Add(1)
+//line failures.mg:172:2
 	}
-//line failures_mg.go:646
+//line failures_mg.go:704:1
 	return nil
 }
 
@@ -650,10 +708,13 @@ func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *FailFast) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:175:2
 	if n == 0 {
+//line failures.mg:176:2
 		return errors.New("zero")
+//line failures.mg:177:2
 	}
+//line failures.mg:178:2
 	emit(n)
-//line failures_mg.go:657
+//line failures_mg.go:718:1
 	return nil
 }
 
@@ -764,9 +825,11 @@ func (mgP *Panics) mgInit() {}
 func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:190:2
 	for i := 0; i < 5; i++ {
+//line failures.mg:191:2
 		emit(i)
+//line failures.mg:192:2
 	}
-//line failures_mg.go:770
+//line failures_mg.go:833:1
 	return nil
 }
 
@@ -774,11 +837,15 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:195:2
 	if n == 2 {
+//line failures.mg:196:2
 		var m map[string]int
+//line failures.mg:197:2
 		m["x"] = n // assignment to a nil map
+//line failures.mg:198:2
 	}
+//line failures.mg:199:2
 	emit(n)
-//line failures_mg.go:782
+//line failures_mg.go:849:1
 	return nil
 }
 
@@ -786,7 +853,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:790
+//line failures_mg.go:857:1
 	return nil
 }
 
@@ -895,18 +962,22 @@ func (mgP *Endless) mgInit() {}
 func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:214:2
 	for i := 0; ; i++ {
+//line failures.mg:215:2
 		emit(i)
+//line failures.mg:216:2
 		p.emitted.Add(1)
+//line failures.mg:217:2
 	}
-//line failures_mg.go:902
+//line failures_mg.go:972:1
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
 func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:220:2
 	time.Sleep(100 * time.Microsecond)
+//line failures.mg:221:2
 	emit(n)
-//line failures_mg.go:910
+//line failures_mg.go:981:1
 	return nil
 }
 
@@ -914,10 +985,13 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:225:2
 	p.got.Add(int64(len(b)))
+//line failures.mg:226:2
 	if p.started != nil {
+//line failures.mg:227:2
 		p.once.Do(func() { close(p.started) })
+//line failures.mg:228:2
 	}
-//line failures_mg.go:921
+//line failures_mg.go:995:1
 	return nil
 }
 
@@ -993,9 +1067,11 @@ func (mgP *Timed) mgInit() {}
 func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:247:2
 	for i := 0; i < 3; i++ {
+//line failures.mg:248:2
 		emit(i)
+//line failures.mg:249:2
 	}
-//line failures_mg.go:999
+//line failures_mg.go:1075:1
 	return nil
 }
 
@@ -1003,8 +1079,9 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:252:2
 	time.Sleep(10 * time.Millisecond)
+//line failures.mg:253:2
 	emit(n)
-//line failures_mg.go:1008
+//line failures_mg.go:1085:1
 	return nil
 }
 
@@ -1116,18 +1193,22 @@ func (mgP *CancelFlush) mgInit() {}
 func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:266:2
 	for i := 0; i < 3; i++ {
+//line failures.mg:267:2
 		emit(i)
+//line failures.mg:268:2
 	}
+//line failures.mg:269:2
 	<-ctx.Done()
+//line failures.mg:270:2
 	return ctx.Err()
-//line failures_mg.go:1124
+//line failures_mg.go:1205:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:1131
+//line failures_mg.go:1212:1
 	return nil
 }
 
@@ -1208,9 +1289,11 @@ type mgToRetryRouted_Gen struct {
 func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRetryRouted_Gen) error {
 //line failures.mg:292:2
 	for i := 0; i < 30; i++ {
+//line failures.mg:293:2
 		emit(i)
+//line failures.mg:294:2
 	}
-//line failures_mg.go:1214
+//line failures_mg.go:1297:1
 	return nil
 }
 
@@ -1224,14 +1307,21 @@ type mgToRetryRouted_Split struct {
 func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToRetryRouted_Split) error {
 //line failures.mg:297:2
 	if n%2 == 0 {
+//line failures.mg:298:2
 		to.evens(n)
+//line failures.mg:299:2
 	} else {
+//line failures.mg:300:2
 		to.odds(n)
+//line failures.mg:301:2
 	}
+//line failures.mg:302:2
 	if p.attempt(fmt.Sprint("split ", n)) < 2 {
+//line failures.mg:303:2
 		return errors.New("first attempt")
+//line failures.mg:304:2
 	}
-//line failures_mg.go:1235
+//line failures_mg.go:1325:1
 	return nil
 }
 
@@ -1239,7 +1329,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1243
+//line failures_mg.go:1333:1
 	return nil
 }
 
@@ -1247,7 +1337,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1251
+//line failures_mg.go:1341:1
 	return nil
 }
 
@@ -1260,11 +1350,15 @@ type mgToRetryRouted_Order struct {
 func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), to mgToRetryRouted_Order) error {
 //line failures.mg:310:2
 	emit(n)
+//line failures.mg:311:2
 	if p.attempt(fmt.Sprint("order ", n)) < 2 {
+//line failures.mg:312:2
 		time.Sleep(time.Duration(n%3) * 100 * time.Microsecond)
+//line failures.mg:313:2
 		return errors.New("first attempt")
+//line failures.mg:314:2
 	}
-//line failures_mg.go:1268
+//line failures_mg.go:1362:1
 	return nil
 }
 
@@ -1272,7 +1366,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1276
+//line failures_mg.go:1370:1
 	return nil
 }
 
@@ -1285,14 +1379,21 @@ type mgToRetryRouted_Group struct {
 func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int), to mgToRetryRouted_Group) error {
 //line failures.mg:319:2
 	total := 0
+//line failures.mg:320:2
 	for _, v := range b {
+//line failures.mg:321:2
 		total += v
+//line failures.mg:322:2
 	}
+//line failures.mg:323:2
 	emit(total)
+//line failures.mg:324:2
 	if p.attempt(fmt.Sprint("group ", b[0])) < 2 || b[0] == 10 {
+//line failures.mg:325:2
 		return errors.New("batch failed")
+//line failures.mg:326:2
 	}
-//line failures_mg.go:1296
+//line failures_mg.go:1397:1
 	return nil
 }
 
@@ -1300,7 +1401,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1304
+//line failures_mg.go:1405:1
 	return nil
 }
 
@@ -1308,7 +1409,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1312
+//line failures_mg.go:1413:1
 	return nil
 }
 
@@ -1316,7 +1417,7 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1320
+//line failures_mg.go:1421:1
 	return nil
 }
 
@@ -1447,15 +1548,16 @@ func (mgP *ProducerPanic) mgInit() {}
 func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:349:2
 	emit(1)
+//line failures.mg:350:2
 	panic("producer exploded")
-//line failures_mg.go:1452
+//line failures_mg.go:1554:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1459
+//line failures_mg.go:1561:1
 	return nil
 }
 
@@ -1538,9 +1640,11 @@ func (mgP *FailFastDead) mgInit() {}
 func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 //line failures.mg:365:2
 	for i := 0; i < 10; i++ {
+//line failures.mg:366:2
 		emit(i)
+//line failures.mg:367:2
 	}
-//line failures_mg.go:1544
+//line failures_mg.go:1648:1
 	return nil
 }
 
@@ -1548,10 +1652,13 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line failures.mg:370:2
 	if n == 4 {
+//line failures.mg:371:2
 		return errors.New("four")
+//line failures.mg:372:2
 	}
+//line failures.mg:373:2
 	emit(n)
-//line failures_mg.go:1555
+//line failures_mg.go:1662:1
 	return nil
 }
 
@@ -1559,7 +1666,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1563
+//line failures_mg.go:1670:1
 	return nil
 }
 
@@ -1567,7 +1674,7 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1571
+//line failures_mg.go:1678:1
 	return nil
 }
 

@@ -19,42 +19,55 @@ const _ = mgrt.SupportsGenV1
 //line hooks.mg:59:2
 func (p *Hooked) Log() []string { return p.log.Items() }
 
+//line hooks_mg.go:23:1
+
 // Logs returns the events of the host and of its nested pipeline.
 //
-//line hooks_mg.go:25
 //line hooks.mg:107:2
 func (p *HookedLevels) Logs() (host, inner []string) {
+//line hooks.mg:107:56
 	return p.log.Items(), p.mgNestedInner.log.Items()
+//line hooks.mg:107:107
 }
+
+//line hooks_mg.go:34:1
 
 // Log returns the events, in order.
 //
-//line hooks_mg.go:33
 //line hooks.mg:142:2
 func (p *HookedFailures) Log() []string { return p.log.Items() }
 
-//line hooks_mg.go:37
+//line hooks_mg.go:41:1
+
 //line hooks.mg:208:2
 func (p *HooksSerial) hook(name string) {
+//line hooks.mg:209:2
 	p.gauge.Enter()
+//line hooks.mg:210:2
 	p.calls.Add(name)
+//line hooks.mg:211:2
 	time.Sleep(500 * time.Microsecond)
+//line hooks.mg:212:2
 	p.gauge.Leave()
+//line hooks.mg:213:2
 }
+
+//line hooks_mg.go:56:1
 
 // Logs returns the events of the host and of its nested pipeline.
 //
-//line hooks_mg.go:48
 //line hooks.mg:249:2
 func (p *RunHooksOuter) Logs() (host, inner []string) {
+//line hooks.mg:249:57
 	return p.log.Items(), p.mgNestedInner.log.Items()
+//line hooks.mg:249:108
 }
+
+//line hooks_mg.go:67:1
 
 // Every run-level and stage hook of a root pipeline with two producers.
 //
 // Hooked is the pipeline declared at hooks.mg:13.
-//
-//line hooks_mg.go:58
 type Hooked struct {
 	log       Bag[string]
 	resultIn  int64
@@ -80,10 +93,13 @@ type mgToHooked_Gen1 struct {
 func (p *Hooked) mgStageGen1(ctx context.Context, emit func(int), to mgToHooked_Gen1) error {
 //line hooks.mg:23:2
 	for i := 0; i < 20; i++ {
+//line hooks.mg:24:2
 		p.log.Add("emit")
+//line hooks.mg:25:2
 		emit(i)
+//line hooks.mg:26:2
 	}
-//line hooks_mg.go:87
+//line hooks_mg.go:103:1
 	return nil
 }
 
@@ -96,11 +112,15 @@ type mgToHooked_Gen2 struct {
 func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_Gen2) error {
 //line hooks.mg:29:2
 	time.Sleep(5 * time.Millisecond)
+//line hooks.mg:30:2
 	for i := 20; i < 40; i++ {
+//line hooks.mg:31:2
 		p.log.Add("emit")
+//line hooks.mg:32:2
 		emit(i)
+//line hooks.mg:33:2
 	}
-//line hooks_mg.go:104
+//line hooks_mg.go:124:1
 	return nil
 }
 
@@ -108,8 +128,9 @@ func (p *Hooked) mgStageGen2(ctx context.Context, emit func(int), to mgToHooked_
 func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:36:2
 	p.log.Add("item work")
+//line hooks.mg:37:2
 	emit(n)
-//line hooks_mg.go:113
+//line hooks_mg.go:134:1
 	return nil
 }
 
@@ -117,7 +138,7 @@ func (p *Hooked) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:39:24
 	p.log.Add("item sink")
-//line hooks_mg.go:121
+//line hooks_mg.go:142:1
 	return nil
 }
 
@@ -125,7 +146,7 @@ func (p *Hooked) mgStageSink(ctx context.Context, n int) error {
 func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:20:14
 	p.log.Add("before_run")
-//line hooks_mg.go:129
+//line hooks_mg.go:150:1
 	return nil
 }
 
@@ -133,7 +154,7 @@ func (p *Hooked) mgHookBeforeRun(ctx context.Context) error {
 func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:41:18
 	p.log.Add("after_producer")
-//line hooks_mg.go:137
+//line hooks_mg.go:158:1
 	return nil
 }
 
@@ -141,7 +162,7 @@ func (p *Hooked) mgHookAfterProducer(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 //line hooks.mg:42:16
 	p.log.Add("before(gen1)")
-//line hooks_mg.go:145
+//line hooks_mg.go:166:1
 	return nil
 }
 
@@ -149,7 +170,7 @@ func (p *Hooked) mgHookBeforeGen1(ctx context.Context) error {
 func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 //line hooks.mg:43:15
 	p.log.Add("after(gen1)")
-//line hooks_mg.go:153
+//line hooks_mg.go:174:1
 	return nil
 }
 
@@ -157,7 +178,7 @@ func (p *Hooked) mgHookAfterGen1(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 //line hooks.mg:44:16
 	p.log.Add("before(work)")
-//line hooks_mg.go:161
+//line hooks_mg.go:182:1
 	return nil
 }
 
@@ -165,7 +186,7 @@ func (p *Hooked) mgHookBeforeWork(ctx context.Context) error {
 func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 //line hooks.mg:45:15
 	p.log.Add("after(work)")
-//line hooks_mg.go:169
+//line hooks_mg.go:190:1
 	return nil
 }
 
@@ -173,7 +194,7 @@ func (p *Hooked) mgHookAfterWork(ctx context.Context) error {
 func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:46:16
 	p.log.Add("before(sink)")
-//line hooks_mg.go:177
+//line hooks_mg.go:198:1
 	return nil
 }
 
@@ -181,7 +202,7 @@ func (p *Hooked) mgHookBeforeSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:47:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:185
+//line hooks_mg.go:206:1
 	return nil
 }
 
@@ -189,10 +210,13 @@ func (p *Hooked) mgHookAfterSink(ctx context.Context) error {
 func (p *Hooked) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:50:2
 	p.log.Add("after_run")
+//line hooks.mg:51:2
 	if st, ok := result.Stage("sink"); ok {
+//line hooks.mg:52:2
 		p.resultIn = st.In
+//line hooks.mg:53:2
 	}
-//line hooks_mg.go:196
+//line hooks_mg.go:220:1
 	return nil
 }
 
@@ -286,8 +310,9 @@ func (mgP *HookedInner) mgInit() {}
 func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:69:2
 	p.log.Add("item twice")
+//line hooks.mg:70:2
 	emit(n * 2)
-//line hooks_mg.go:291
+//line hooks_mg.go:316:1
 	return nil
 }
 
@@ -295,7 +320,7 @@ func (p *HookedInner) mgStageTwice(ctx context.Context, n int, emit func(int)) e
 func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 //line hooks.mg:73:17
 	p.log.Add("before(twice)")
-//line hooks_mg.go:299
+//line hooks_mg.go:324:1
 	return nil
 }
 
@@ -303,7 +328,7 @@ func (p *HookedInner) mgHookBeforeTwice(ctx context.Context) error {
 func (p *HookedInner) mgHookAfterTwice(ctx context.Context) error {
 //line hooks.mg:74:16
 	p.log.Add("after(twice)")
-//line hooks_mg.go:307
+//line hooks_mg.go:332:1
 	return nil
 }
 
@@ -366,9 +391,11 @@ func (mgP *HookedLevels) mgInit() {
 func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:86:2
 	for i := 0; i < 10; i++ {
+//line hooks.mg:87:2
 		emit(i)
+//line hooks.mg:88:2
 	}
-//line hooks_mg.go:372
+//line hooks_mg.go:399:1
 	return nil
 }
 
@@ -376,8 +403,9 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:93:3
 	p.log.Add("item step")
+//line hooks.mg:94:3
 	emit(n + 1)
-//line hooks_mg.go:381
+//line hooks_mg.go:409:1
 	return nil
 }
 
@@ -385,7 +413,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:389
+//line hooks_mg.go:417:1
 	return nil
 }
 
@@ -393,7 +421,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:397
+//line hooks_mg.go:425:1
 	return nil
 }
 
@@ -401,7 +429,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:405
+//line hooks_mg.go:433:1
 	return nil
 }
 
@@ -409,7 +437,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:413
+//line hooks_mg.go:441:1
 	return nil
 }
 
@@ -417,7 +445,7 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:421
+//line hooks_mg.go:449:1
 	return nil
 }
 
@@ -526,21 +554,28 @@ func (mgP *HookedFailures) mgInit() {}
 func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:118:2
 	for i := 0; i < 5; i++ {
+//line hooks.mg:119:2
 		emit(i)
+//line hooks.mg:120:2
 	}
+//line hooks.mg:121:2
 	return errors.New("producer gave up")
-//line hooks_mg.go:533
+//line hooks_mg.go:564:1
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
 func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:124:2
 	p.log.Add("item fails")
+//line hooks.mg:125:2
 	if n == 4 {
+//line hooks.mg:126:2
 		panic("four")
+//line hooks.mg:127:2
 	}
+//line hooks.mg:128:2
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:544
+//line hooks_mg.go:579:1
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -552,7 +587,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:556
+//line hooks_mg.go:591:1
 	return nil
 }
 
@@ -560,7 +595,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:564
+//line hooks_mg.go:599:1
 	return nil
 }
 
@@ -568,7 +603,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:572
+//line hooks_mg.go:607:1
 	return nil
 }
 
@@ -576,7 +611,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:580
+//line hooks_mg.go:615:1
 	return nil
 }
 
@@ -654,9 +689,11 @@ func (mgP *OnError) mgInit() {}
 func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:153:2
 	for i := 0; i < 10; i++ {
+//line hooks.mg:154:2
 		emit(i)
+//line hooks.mg:155:2
 	}
-//line hooks_mg.go:660
+//line hooks_mg.go:697:1
 	return nil
 }
 
@@ -664,10 +701,13 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:158:2
 	if n%3 == 0 {
+//line hooks.mg:159:2
 		return fmt.Errorf("bad %d", n)
+//line hooks.mg:160:2
 	}
+//line hooks.mg:161:2
 	emit(n)
-//line hooks_mg.go:671
+//line hooks_mg.go:711:1
 	return nil
 }
 
@@ -680,8 +720,9 @@ func (p *OnError) mgStageSink(ctx context.Context, n int) error {
 func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) error {
 //line hooks.mg:166:2
 	p.errs.Add(err.Error())
+//line hooks.mg:167:2
 	p.items.Add(item.(int))
-//line hooks_mg.go:685
+//line hooks_mg.go:726:1
 	return nil
 }
 
@@ -765,9 +806,11 @@ type mgToHooksSerial_Gen struct {
 func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHooksSerial_Gen) error {
 //line hooks.mg:181:2
 	for i := 0; i < 40; i++ {
+//line hooks.mg:182:2
 		emit(i)
+//line hooks.mg:183:2
 	}
-//line hooks_mg.go:771
+//line hooks_mg.go:814:1
 	return nil
 }
 
@@ -775,10 +818,13 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:186:2
 	if n%2 == 0 {
+//line hooks.mg:187:2
 		return errors.New("even")
+//line hooks.mg:188:2
 	}
+//line hooks.mg:189:2
 	emit(n)
-//line hooks_mg.go:782
+//line hooks_mg.go:828:1
 	return nil
 }
 
@@ -786,7 +832,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:790
+//line hooks_mg.go:836:1
 	return nil
 }
 
@@ -794,7 +840,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:798
+//line hooks_mg.go:844:1
 	return nil
 }
 
@@ -807,7 +853,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:811
+//line hooks_mg.go:857:1
 	return nil
 }
 
@@ -815,7 +861,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:819
+//line hooks_mg.go:865:1
 	return nil
 }
 
@@ -823,7 +869,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:827
+//line hooks_mg.go:873:1
 	return nil
 }
 
@@ -831,7 +877,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:835
+//line hooks_mg.go:881:1
 	return nil
 }
 
@@ -839,7 +885,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:843
+//line hooks_mg.go:889:1
 	return nil
 }
 
@@ -847,7 +893,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:851
+//line hooks_mg.go:897:1
 	return nil
 }
 
@@ -855,7 +901,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:859
+//line hooks_mg.go:905:1
 	return nil
 }
 
@@ -863,7 +909,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:867
+//line hooks_mg.go:913:1
 	return nil
 }
 
@@ -871,7 +917,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:875
+//line hooks_mg.go:921:1
 	return nil
 }
 
@@ -879,7 +925,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:883
+//line hooks_mg.go:929:1
 	return nil
 }
 
@@ -988,7 +1034,7 @@ func (mgP *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:992
+//line hooks_mg.go:1038:1
 	return nil
 }
 
@@ -996,7 +1042,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1000
+//line hooks_mg.go:1046:1
 	return nil
 }
 
@@ -1004,7 +1050,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1008
+//line hooks_mg.go:1054:1
 	return nil
 }
 
@@ -1063,9 +1109,11 @@ func (mgP *RunHooksOuter) mgInit() {
 func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 //line hooks.mg:234:2
 	for i := 0; i < 3; i++ {
+//line hooks.mg:235:2
 		emit(i)
+//line hooks.mg:236:2
 	}
-//line hooks_mg.go:1069
+//line hooks_mg.go:1117:1
 	return nil
 }
 
@@ -1078,7 +1126,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1082
+//line hooks_mg.go:1130:1
 	return nil
 }
 
@@ -1086,7 +1134,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1090
+//line hooks_mg.go:1138:1
 	return nil
 }
 
@@ -1094,7 +1142,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1098
+//line hooks_mg.go:1146:1
 	return nil
 }
 
@@ -1102,7 +1150,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1106
+//line hooks_mg.go:1154:1
 	return nil
 }
 

@@ -16,26 +16,34 @@ const _ = mgrt.SupportsGenV1
 //
 //line regressions.mg:113:2
 func AddCounts(into, from map[string]int) map[string]int {
+//line regressions.mg:114:2
 	for k, v := range from {
+//line regressions.mg:115:2
 		into[k] += v
+//line regressions.mg:116:2
 	}
+//line regressions.mg:117:2
 	return into
+//line regressions.mg:118:2
 }
+
+//line regressions_mg.go:31:1
 
 // Seen is a set of item numbers.
 //
-//line regressions_mg.go:28
 //line regressions.mg:147:2
 type Seen map[int]bool
 
 // tried records, in each worker process, the items whose first attempt failed.
+//
+//line regressions.mg:150:2
 var tried = map[int]bool{}
+
+//line regressions_mg.go:43:1
 
 // to.x must deliver when the edge is also declared by the target's from(...).
 //
 // ToWithFrom is the pipeline declared at regressions.mg:11.
-//
-//line regressions_mg.go:39
 type ToWithFrom struct {
 	got []int
 }
@@ -54,7 +62,7 @@ func (mgP *ToWithFrom) mgInit() {}
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:58
+//line regressions_mg.go:66:1
 	return nil
 }
 
@@ -67,9 +75,11 @@ type mgToToWithFrom_Gen struct {
 func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWithFrom_Gen) error {
 //line regressions.mg:17:2
 	for i := 0; i < 3; i++ {
+//line regressions.mg:18:2
 		to.sink(i)
+//line regressions.mg:19:2
 	}
-//line regressions_mg.go:73
+//line regressions_mg.go:83:1
 	return nil
 }
 
@@ -139,10 +149,13 @@ type mgToRouteBase_Start struct {
 func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRouteBase_Start) error {
 //line regressions.mg:29:2
 	for i := 0; i < 4; i++ {
+//line regressions.mg:30:2
 		to.left(i)
+//line regressions.mg:31:2
 		to.right(i)
+//line regressions.mg:32:2
 	}
-//line regressions_mg.go:146
+//line regressions_mg.go:159:1
 	return nil
 }
 
@@ -150,7 +163,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:154
+//line regressions_mg.go:167:1
 	return nil
 }
 
@@ -158,7 +171,7 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:162
+//line regressions_mg.go:175:1
 	return nil
 }
 
@@ -285,9 +298,11 @@ func (mgP *MergeBase) mgInit() {}
 func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:53:2
 	for i := 0; i < 10; i++ {
+//line regressions.mg:54:2
 		emit(i)
+//line regressions.mg:55:2
 	}
-//line regressions_mg.go:291
+//line regressions_mg.go:306:1
 	return nil
 }
 
@@ -295,9 +310,11 @@ func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:59:3
 	p.n++
+//line regressions.mg:60:3
 	p.counts["work"]++
+//line regressions.mg:61:3
 	emit(x)
-//line regressions_mg.go:301
+//line regressions_mg.go:318:1
 	return nil
 }
 
@@ -310,7 +327,7 @@ func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:314
+//line regressions_mg.go:331:1
 	return nil
 }
 
@@ -420,9 +437,11 @@ func (mgP *MergeChild) mgInit() {
 func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:70:3
 	p.n++
+//line regressions.mg:71:3
 	p.counts["work2"]++
+//line regressions.mg:72:3
 	emit(x)
-//line regressions_mg.go:426
+//line regressions_mg.go:445:1
 	return nil
 }
 
@@ -558,7 +577,7 @@ func (mgP *ParamBase) mgInit() {
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:562
+//line regressions_mg.go:581:1
 	return nil
 }
 
@@ -722,9 +741,11 @@ func (mgP *DeadLetterInline) mgInit() {}
 func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:97:2
 	for i := 0; i < 6; i++ {
+//line regressions.mg:98:2
 		emit(i)
+//line regressions.mg:99:2
 	}
-//line regressions_mg.go:728
+//line regressions_mg.go:749:1
 	return nil
 }
 
@@ -732,10 +753,13 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:102:2
 	if n%3 == 0 {
+//line regressions.mg:103:2
 		return errors.New("multiple of three")
+//line regressions.mg:104:2
 	}
+//line regressions.mg:105:2
 	emit(n)
-//line regressions_mg.go:739
+//line regressions_mg.go:763:1
 	return nil
 }
 
@@ -743,7 +767,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:747
+//line regressions_mg.go:771:1
 	return nil
 }
 
@@ -751,7 +775,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:755
+//line regressions_mg.go:779:1
 	return nil
 }
 
@@ -831,9 +855,11 @@ func (mgP *NamedUnion) mgInit() {}
 func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:128:2
 	for i := 1; i <= 20; i++ {
+//line regressions.mg:129:2
 		emit(i)
+//line regressions.mg:130:2
 	}
-//line regressions_mg.go:837
+//line regressions_mg.go:863:1
 	return nil
 }
 
@@ -841,14 +867,21 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:133:2
 	p.seen[-n] = true
+//line regressions.mg:134:2
 	if n%4 == 0 && !tried[n] {
+//line regressions.mg:135:2
 		tried[n] = true // in this worker process: the retry runs here too
+//line regressions.mg:136:2
 		return errors.New("first attempt fails")
+//line regressions.mg:137:2
 	}
+//line regressions.mg:138:2
 	delete(p.seen, -n)
+//line regressions.mg:139:2
 	p.seen[n] = true
+//line regressions.mg:140:2
 	emit(n)
-//line regressions_mg.go:852
+//line regressions_mg.go:885:1
 	return nil
 }
 
@@ -963,8 +996,9 @@ func (mgP *Ünïcode) mgInit() {}
 func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 //line regressions.mg:160:2
 	emit(1)
+//line regressions.mg:161:2
 	emit(2)
-//line regressions_mg.go:968
+//line regressions_mg.go:1002:1
 	return nil
 }
 
@@ -972,7 +1006,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
 //line regressions.mg:163:25
 	p.got = append(p.got, n)
-//line regressions_mg.go:976
+//line regressions_mg.go:1010:1
 	return nil
 }
 
@@ -1056,7 +1090,7 @@ func (mgP *Audit) mgInit() {}
 func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:173:30
 	emit(n)
-//line regressions_mg.go:1060
+//line regressions_mg.go:1094:1
 	return nil
 }
 
@@ -1069,7 +1103,7 @@ func (p *Audit) mgStageSink(ctx context.Context, n int) error {
 func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:175:14
 	p.events = append(p.events, "audit before_run")
-//line regressions_mg.go:1073
+//line regressions_mg.go:1107:1
 	return nil
 }
 
@@ -1077,7 +1111,7 @@ func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 //line regressions.mg:176:15
 	p.events = append(p.events, "audit after(sink)")
-//line regressions_mg.go:1081
+//line regressions_mg.go:1115:1
 	return nil
 }
 
@@ -1085,7 +1119,7 @@ func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
 //line regressions.mg:177:17
 	p.events = append(p.events, "audit before(stamp)")
-//line regressions_mg.go:1089
+//line regressions_mg.go:1123:1
 	return nil
 }
 
@@ -1178,7 +1212,7 @@ type mgToAuditedBase_Gen struct {
 func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
 //line regressions.mg:185:2
 	emit(1)
-//line regressions_mg.go:1182
+//line regressions_mg.go:1216:1
 	return nil
 }
 
@@ -1186,7 +1220,7 @@ func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAud
 func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:188:24
 	p.got = append(p.got, n)
-//line regressions_mg.go:1190
+//line regressions_mg.go:1224:1
 	return nil
 }
 
@@ -1345,7 +1379,7 @@ func (mgP *Batcher) mgInit() {}
 func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
 //line regressions.mg:202:26
 	p.batches = append(p.batches, b)
-//line regressions_mg.go:1349
+//line regressions_mg.go:1383:1
 	return nil
 }
 
@@ -1402,9 +1436,11 @@ func (mgP *BatchedHost) mgInit() {
 func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:207:2
 	for i := 0; i < 7; i++ {
+//line regressions.mg:208:2
 		emit(i)
+//line regressions.mg:209:2
 	}
-//line regressions_mg.go:1408
+//line regressions_mg.go:1444:1
 	return nil
 }
 

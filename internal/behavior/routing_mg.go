@@ -18,63 +18,73 @@ const _ = mgrt.SupportsGenV1
 //line routing.mg:33:2
 func (p *Sequential) Got() (side, c1, c2 []int) { return p.side.Items(), p.c1.Items(), p.c2.Items() }
 
+//line routing_mg.go:22:1
+
 // Merged returns what merge received.
 //
-//line routing_mg.go:24
 //line routing.mg:55:2
 func (p *Explicit) Merged() []int { return p.merged.Items() }
 
+//line routing_mg.go:29:1
+
 // Got returns what a, b and c received.
 //
-//line routing_mg.go:30
 //line routing.mg:76:2
 func (p *Broadcast) Got() (a, b, c []int) { return p.a.Items(), p.b.Items(), p.c.Items() }
 
+//line routing_mg.go:36:1
+
 // Got returns what w1, w2 and w3 received.
 //
-//line routing_mg.go:36
 //line routing.mg:98:2
 func (p *RoundRobin) Got() (w1, w2, w3 []int) { return p.w1.Items(), p.w2.Items(), p.w3.Items() }
 
+//line routing_mg.go:43:1
+
 // Got returns what merge received.
 //
-//line routing_mg.go:42
 //line routing.mg:123:2
 func (p *FanIn) Got() []int { return p.got.Items() }
 
+//line routing_mg.go:50:1
+
 // Got returns what evens and odds received.
 //
-//line routing_mg.go:48
 //line routing.mg:150:2
 func (p *Dynamic) Got() (even, odd []int) { return p.even.Items(), p.odd.Items() }
 
+//line routing_mg.go:57:1
+
 // Got returns what normal, fast1 and fast2 received.
 //
-//line routing_mg.go:54
 //line routing.mg:186:2
 func (p *Jobs) Got() (normal, fast1, fast2 []int) {
+//line routing.mg:187:2
 	return p.normal.Items(), p.fast1.Items(), p.fast2.Items()
+//line routing.mg:188:2
 }
+
+//line routing_mg.go:68:1
 
 // Got returns what sink received, and whether slow gave up waiting for fast to end.
 //
-//line routing_mg.go:62
 //line routing.mg:237:2
 func (p *EndOfStream) Got() ([]int, bool) { return p.got.Items(), p.timedOut.Load() }
 
+//line routing_mg.go:75:1
+
 // Got returns what sink received.
 //
-//line routing_mg.go:68
 //line routing.mg:257:2
 func (p *Await) Got() []int { return p.got.Items() }
+
+//line routing_mg.go:82:1
 
 // The sequential rule: each stage sends to the next one in source order that
 // has an input and no from(...). side takes from(gen), so a skips it; c2
 // takes from(b); the consumer c1 sends nothing, in particular not to c2.
 //
 // Sequential is the pipeline declared at routing.mg:14.
-//
-//line routing_mg.go:78
 type Sequential struct {
 	side Bag[int]
 	c1   Bag[int]
@@ -95,9 +105,11 @@ func (mgP *Sequential) mgInit() {}
 func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 //line routing.mg:20:2
 	for i := 1; i <= 5; i++ {
+//line routing.mg:21:2
 		emit(i)
+//line routing.mg:22:2
 	}
-//line routing_mg.go:101
+//line routing_mg.go:113:1
 	return nil
 }
 
@@ -105,7 +117,7 @@ func (p *Sequential) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:24:26
 	emit(n * 10)
-//line routing_mg.go:109
+//line routing_mg.go:121:1
 	return nil
 }
 
@@ -113,7 +125,7 @@ func (p *Sequential) mgStageA(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 //line routing.mg:25:34
 	p.side.Add(n)
-//line routing_mg.go:117
+//line routing_mg.go:129:1
 	return nil
 }
 
@@ -121,7 +133,7 @@ func (p *Sequential) mgStageSide(ctx context.Context, n int) error {
 func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:26:26
 	emit(n + 1)
-//line routing_mg.go:125
+//line routing_mg.go:137:1
 	return nil
 }
 
@@ -129,7 +141,7 @@ func (p *Sequential) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 //line routing.mg:27:22
 	p.c1.Add(n)
-//line routing_mg.go:133
+//line routing_mg.go:145:1
 	return nil
 }
 
@@ -137,7 +149,7 @@ func (p *Sequential) mgStageC1(ctx context.Context, n int) error {
 func (p *Sequential) mgStageC2(ctx context.Context, n int) error {
 //line routing.mg:28:30
 	p.c2.Add(n)
-//line routing_mg.go:141
+//line routing_mg.go:153:1
 	return nil
 }
 
@@ -259,9 +271,11 @@ type mgToExplicit_Source struct {
 func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExplicit_Source) error {
 //line routing.mg:44:2
 	for i := 1; i <= 5; i++ {
+//line routing.mg:45:2
 		emit(i)
+//line routing.mg:46:2
 	}
-//line routing_mg.go:265
+//line routing_mg.go:279:1
 	return nil
 }
 
@@ -274,7 +288,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:278
+//line routing_mg.go:292:1
 	return nil
 }
 
@@ -287,7 +301,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:291
+//line routing_mg.go:305:1
 	return nil
 }
 
@@ -295,7 +309,7 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:299
+//line routing_mg.go:313:1
 	return nil
 }
 
@@ -390,9 +404,11 @@ type mgToBroadcast_Source struct {
 func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBroadcast_Source) error {
 //line routing.mg:65:2
 	for i := 0; i < 100; i++ {
+//line routing.mg:66:2
 		emit(i)
+//line routing.mg:67:2
 	}
-//line routing_mg.go:396
+//line routing_mg.go:412:1
 	return nil
 }
 
@@ -400,7 +416,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:404
+//line routing_mg.go:420:1
 	return nil
 }
 
@@ -408,7 +424,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:412
+//line routing_mg.go:428:1
 	return nil
 }
 
@@ -416,7 +432,7 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:420
+//line routing_mg.go:436:1
 	return nil
 }
 
@@ -504,9 +520,11 @@ type mgToRoundRobin_Source struct {
 func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToRoundRobin_Source) error {
 //line routing.mg:87:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:88:2
 		emit(i)
+//line routing.mg:89:2
 	}
-//line routing_mg.go:510
+//line routing_mg.go:528:1
 	return nil
 }
 
@@ -514,7 +532,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:518
+//line routing_mg.go:536:1
 	return nil
 }
 
@@ -522,7 +540,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:526
+//line routing_mg.go:544:1
 	return nil
 }
 
@@ -530,7 +548,7 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:534
+//line routing_mg.go:552:1
 	return nil
 }
 
@@ -613,9 +631,11 @@ type mgToFanIn_Odds struct {
 func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Odds) error {
 //line routing.mg:108:2
 	for i := 1; i < 2000; i += 2 {
+//line routing.mg:109:2
 		emit(i)
+//line routing.mg:110:2
 	}
-//line routing_mg.go:619
+//line routing_mg.go:639:1
 	return nil
 }
 
@@ -628,9 +648,11 @@ type mgToFanIn_Evens struct {
 func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_Evens) error {
 //line routing.mg:113:2
 	for i := 0; i < 1000; i += 2 {
+//line routing.mg:114:2
 		emit(i)
+//line routing.mg:115:2
 	}
-//line routing_mg.go:634
+//line routing_mg.go:656:1
 	return nil
 }
 
@@ -638,7 +660,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:642
+//line routing_mg.go:664:1
 	return nil
 }
 
@@ -646,7 +668,7 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:650
+//line routing_mg.go:672:1
 	return nil
 }
 
@@ -732,9 +754,11 @@ func (mgP *Dynamic) mgInit() {}
 func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 //line routing.mg:133:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:134:2
 		emit(i)
+//line routing.mg:135:2
 	}
-//line routing_mg.go:738
+//line routing_mg.go:762:1
 	return nil
 }
 
@@ -748,11 +772,15 @@ type mgToDynamic_Split struct {
 func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mgToDynamic_Split) error {
 //line routing.mg:138:2
 	if n%2 == 0 {
+//line routing.mg:139:2
 		to.evens(n * 2)
+//line routing.mg:140:2
 	} else {
+//line routing.mg:141:2
 		to.odds(n * 3)
+//line routing.mg:142:2
 	}
-//line routing_mg.go:756
+//line routing_mg.go:784:1
 	return nil
 }
 
@@ -760,7 +788,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:764
+//line routing_mg.go:792:1
 	return nil
 }
 
@@ -768,7 +796,7 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:772
+//line routing_mg.go:800:1
 	return nil
 }
 
@@ -876,9 +904,11 @@ type mgToJobs_Gen struct {
 func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) error {
 //line routing.mg:163:2
 	for i := 0; i < 100; i++ {
+//line routing.mg:164:2
 		emit(i)
+//line routing.mg:165:2
 	}
-//line routing_mg.go:882
+//line routing_mg.go:912:1
 	return nil
 }
 
@@ -892,11 +922,15 @@ type mgToJobs_Triage struct {
 func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgToJobs_Triage) error {
 //line routing.mg:168:2
 	if n%10 == 0 {
+//line routing.mg:169:2
 		to.urgent(n)
+//line routing.mg:170:2
 	} else {
+//line routing.mg:171:2
 		to.normal(n)
+//line routing.mg:172:2
 	}
-//line routing_mg.go:900
+//line routing_mg.go:934:1
 	return nil
 }
 
@@ -909,9 +943,11 @@ type mgToJobs_Escalate struct {
 func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mgToJobs_Escalate) error {
 //line routing.mg:175:2
 	if n%25 == 1 {
+//line routing.mg:176:2
 		emit(1000 + n)
+//line routing.mg:177:2
 	}
-//line routing_mg.go:915
+//line routing_mg.go:951:1
 	return nil
 }
 
@@ -919,7 +955,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:923
+//line routing_mg.go:959:1
 	return nil
 }
 
@@ -927,7 +963,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:931
+//line routing_mg.go:967:1
 	return nil
 }
 
@@ -935,7 +971,7 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:939
+//line routing_mg.go:975:1
 	return nil
 }
 
@@ -1055,9 +1091,11 @@ type mgToEndOfStream_Gen struct {
 func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEndOfStream_Gen) error {
 //line routing.mg:209:2
 	for i := 0; i < p.Count; i++ {
+//line routing.mg:210:2
 		emit(i)
+//line routing.mg:211:2
 	}
-//line routing_mg.go:1061
+//line routing_mg.go:1099:1
 	return nil
 }
 
@@ -1071,7 +1109,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1075
+//line routing_mg.go:1113:1
 	return nil
 }
 
@@ -1085,15 +1123,23 @@ type mgToEndOfStream_Slow struct {
 func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Slow) error {
 //line routing.mg:217:2
 	if !p.waited.Swap(true) {
+//line routing.mg:218:2
 		select {
+//line routing.mg:219:2
 		case <-p.fastEnded:
+//line routing.mg:220:2
 		case <-time.After(5 * time.Second):
+//line routing.mg:221:2
 			p.timedOut.Store(true)
+//line routing.mg:222:2
 		}
+//line routing.mg:223:2
 	}
+//line routing.mg:224:2
 	time.Sleep(time.Millisecond)
+//line routing.mg:225:2
 	to.sink(1000 + n)
-//line routing_mg.go:1097
+//line routing_mg.go:1143:1
 	return nil
 }
 
@@ -1101,7 +1147,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1105
+//line routing_mg.go:1151:1
 	return nil
 }
 
@@ -1114,7 +1160,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1118
+//line routing_mg.go:1164:1
 	return nil
 }
 
@@ -1122,7 +1168,7 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1126
+//line routing_mg.go:1172:1
 	return nil
 }
 
@@ -1218,9 +1264,11 @@ func (mgP *Await) mgInit() {}
 func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 //line routing.mg:247:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:248:2
 		emit(i)
+//line routing.mg:249:2
 	}
-//line routing_mg.go:1224
+//line routing_mg.go:1272:1
 	return nil
 }
 
@@ -1228,7 +1276,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1232
+//line routing_mg.go:1280:1
 	return nil
 }
 
@@ -1236,7 +1284,7 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1240
+//line routing_mg.go:1288:1
 	return nil
 }
 
@@ -1345,9 +1393,11 @@ func (mgP *RoundRobinThreads) mgInit() {}
 func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) error {
 //line routing.mg:268:2
 	for i := 0; i < 300; i++ {
+//line routing.mg:269:2
 		emit(i)
+//line routing.mg:270:2
 	}
-//line routing_mg.go:1351
+//line routing_mg.go:1401:1
 	return nil
 }
 
@@ -1362,7 +1412,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1366
+//line routing_mg.go:1416:1
 	return nil
 }
 
@@ -1370,7 +1420,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1374
+//line routing_mg.go:1424:1
 	return nil
 }
 
@@ -1378,7 +1428,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1382
+//line routing_mg.go:1432:1
 	return nil
 }
 
@@ -1386,7 +1436,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1390
+//line routing_mg.go:1440:1
 	return nil
 }
 
@@ -1483,13 +1533,19 @@ type mgToEdgeSet_Gen struct {
 func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet_Gen) error {
 //line routing.mg:288:2
 	for i := 0; i < 10; i++ {
+//line routing.mg:289:2
 		if i%2 == 0 {
+//line routing.mg:290:2
 			to.keep(i)
+//line routing.mg:291:2
 		} else {
+//line routing.mg:292:2
 			to.odd(i)
+//line routing.mg:293:2
 		}
+//line routing.mg:294:2
 	}
-//line routing_mg.go:1493
+//line routing_mg.go:1549:1
 	return nil
 }
 
@@ -1497,7 +1553,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1501
+//line routing_mg.go:1557:1
 	return nil
 }
 
@@ -1505,7 +1561,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1509
+//line routing_mg.go:1565:1
 	return nil
 }
 

@@ -20,123 +20,194 @@ const _ = mgrt.SupportsGenV1
 //
 //line stages.mg:16:2
 func PlainNumbers(emit func(int)) {
+//line stages.mg:17:2
 	emit(10)
+//line stages.mg:18:2
 	emit(11)
+//line stages.mg:19:2
 }
 
 // CtxNumbers is a producer of shape func(ctx, emit func(T)) error.
+//
+//line stages.mg:22:2
 func CtxNumbers(ctx context.Context, emit func(int)) error {
+//line stages.mg:23:2
 	emit(20)
+//line stages.mg:24:2
 	return nil
+//line stages.mg:25:2
 }
 
 // SeqNumbers is a producer of shape func() iter.Seq[T].
+//
+//line stages.mg:28:2
 func SeqNumbers() iter.Seq[int] {
+//line stages.mg:29:2
 	return func(yield func(int) bool) {
+//line stages.mg:30:2
 		for i := 30; i < 33; i++ {
+//line stages.mg:31:2
 			if !yield(i) {
+//line stages.mg:32:2
 				return
+//line stages.mg:33:2
 			}
+//line stages.mg:34:2
 		}
+//line stages.mg:35:2
 	}
+//line stages.mg:36:2
 }
 
 // gen is a producer bound as a method expression: it sees the pipeline as receiver.
+//
+//line stages.mg:39:2
 func (p *ProducerForms) gen(emit func(int)) {
+//line stages.mg:40:2
 	emit(p.Base)
+//line stages.mg:41:2
 }
 
 // Got returns what the consumer received.
+//
+//line stages.mg:44:2
 func (p *ProducerForms) Got() []int { return p.got.Items() }
+
+//line stages_mg.go:77:1
 
 // Upper is a processor of shape func(T) U.
 //
-//line stages_mg.go:55
 //line stages.mg:73:2
 func Upper(s string) string {
+//line stages.mg:74:2
 	b := []byte(s)
+//line stages.mg:75:2
 	for i, c := range b {
+//line stages.mg:76:2
 		if c >= 'a' && c <= 'z' {
+//line stages.mg:77:2
 			b[i] = c - 'a' + 'A'
+//line stages.mg:78:2
 		}
+//line stages.mg:79:2
 	}
+//line stages.mg:80:2
 	return string(b)
+//line stages.mg:81:2
 }
 
 // Twice is a processor of shape func(T, emit func(U)): the `yield` of Ruby stage classes.
+//
+//line stages.mg:84:2
 func Twice(s string, emit func(string)) {
+//line stages.mg:85:2
 	emit(s)
+//line stages.mg:86:2
 	emit(s + "'")
+//line stages.mg:87:2
 }
 
 // Got returns what the bound consumer stored.
+//
+//line stages.mg:90:2
 func (p *BoundStages) Got() []string { return p.got.Items() }
 
+//line stages.mg:92:2
 func (p *BoundStages) store(s string) error {
+//line stages.mg:93:2
 	if s == "" {
+//line stages.mg:94:2
 		return errors.New("empty")
+//line stages.mg:95:2
 	}
+//line stages.mg:96:2
 	p.got.Add(s)
+//line stages.mg:97:2
 	return nil
+//line stages.mg:98:2
 }
+
+//line stages_mg.go:131:1
 
 // Batches returns the batches the consumer received, in order.
 //
-//line stages_mg.go:86
 //line stages.mg:119:2
 func (p *AccSize) Batches() [][]int { return p.got.Items() }
 
 // Sums returns the sums the accumulator with a body emitted, in order.
+//
+//line stages.mg:122:2
 func (p *AccBody) Sums() []int { return p.got.Items() }
+
+//line stages_mg.go:143:1
 
 // Batches returns the batches received, in order, and whether the
 // producer saw the first partial batch arrive while it waited.
 //
-//line stages_mg.go:96
 //line stages.mg:175:2
 func (p *AccTime) Batches() ([][]int, bool) { return p.got.Items(), p.sawFlush.Load() }
 
 // Batches returns the batches received, in order, and whether the
 // producer saw the first partial batch arrive while it waited.
+//
+//line stages.mg:179:2
 func (p *BatchEvery) Batches() ([][]int, bool) { return p.got.Items(), p.sawFlush.Load() }
+
+//line stages_mg.go:157:1
 
 // Batches returns the batches received.
 //
-//line stages_mg.go:106
 //line stages.mg:254:2
 func (p *BatchThreads) Batches() [][]int { return p.got.Items() }
 
+//line stages_mg.go:164:1
+
 // Suffix is a custom stage: a value implementing mgrt.Stage[string, string].
 //
-//line stages_mg.go:112
 //line stages.mg:289:2
 type Suffix struct {
-	S     string
+//line stages.mg:290:2
+	S string
+//line stages.mg:291:2
 	calls atomic.Int64
+//line stages.mg:292:2
 }
 
 // Process emits the item with the suffix; "bad" fails.
+//
+//line stages.mg:295:2
 func (s *Suffix) Process(ctx context.Context, in string, emit func(string)) error {
+//line stages.mg:296:2
 	s.calls.Add(1)
+//line stages.mg:297:2
 	if in == "bad" {
+//line stages.mg:298:2
 		return errors.New("bad item")
+//line stages.mg:299:2
 	}
+//line stages.mg:300:2
 	emit(in + s.S)
+//line stages.mg:301:2
 	return nil
+//line stages.mg:302:2
 }
 
 // suffixStage is the value bound to the custom stage, shared by its goroutines.
+//
+//line stages.mg:305:2
 var suffixStage = &Suffix{S: "!"}
 
 // Got returns what the consumer received.
+//
+//line stages.mg:308:2
 func (p *CustomStage) Got() []string { return p.got.Items() }
+
+//line stages_mg.go:206:1
 
 // Every producer shape feeds one consumer: a body, three bound functions and
 // a bound method.
 //
 // ProducerForms is the pipeline declared at stages.mg:49.
-//
-//line stages_mg.go:140
 type ProducerForms struct {
 	Base int
 
@@ -159,9 +230,11 @@ func (mgP *ProducerForms) mgInit() {
 func (p *ProducerForms) mgStageBody(ctx context.Context, emit func(int)) error {
 //line stages.mg:57:2
 	for i := 0; i < 3; i++ {
+//line stages.mg:58:2
 		emit(i)
+//line stages.mg:59:2
 	}
-//line stages_mg.go:165
+//line stages_mg.go:238:1
 	return nil
 }
 
@@ -194,7 +267,7 @@ func (mgP *ProducerForms) mgStageMethod(mgCtx context.Context, mgEmit func(int))
 func (p *ProducerForms) mgStageCollect(ctx context.Context, n int) error {
 //line stages.mg:67:2
 	p.got.Add(n)
-//line stages_mg.go:198
+//line stages_mg.go:271:1
 	return nil
 }
 
@@ -299,9 +372,11 @@ func (mgP *BoundStages) mgInit() {}
 func (p *BoundStages) mgStageWords(ctx context.Context, emit func(string)) error {
 //line stages.mg:108:2
 	for _, w := range []string{"a", "b", ""} {
+//line stages.mg:109:2
 		emit(w)
+//line stages.mg:110:2
 	}
-//line stages_mg.go:305
+//line stages_mg.go:380:1
 	return nil
 }
 
@@ -425,9 +500,11 @@ func (mgP *AccSize) mgInit() {
 func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 //line stages.mg:135:2
 	for i := 0; i < p.Count; i++ {
+//line stages.mg:136:2
 		emit(i)
+//line stages.mg:137:2
 	}
-//line stages_mg.go:431
+//line stages_mg.go:508:1
 	return nil
 }
 
@@ -435,7 +512,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:439
+//line stages_mg.go:516:1
 	return nil
 }
 
@@ -502,9 +579,11 @@ func (mgP *AccBody) mgInit() {}
 func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 //line stages.mg:154:2
 	for i := 0; i < 25; i++ {
+//line stages.mg:155:2
 		emit(i)
+//line stages.mg:156:2
 	}
-//line stages_mg.go:508
+//line stages_mg.go:587:1
 	return nil
 }
 
@@ -512,11 +591,15 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) error {
 //line stages.mg:160:2
 	total := 0
+//line stages.mg:161:2
 	for _, v := range b {
+//line stages.mg:162:2
 		total += v
+//line stages.mg:163:2
 	}
+//line stages.mg:164:2
 	emit(total)
-//line stages_mg.go:520
+//line stages_mg.go:603:1
 	return nil
 }
 
@@ -524,7 +607,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:528
+//line stages_mg.go:611:1
 	return nil
 }
 
@@ -601,15 +684,23 @@ func (mgP *AccTime) mgInit() {}
 func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 //line stages.mg:198:2
 	emit(1)
+//line stages.mg:199:2
 	emit(2)
+//line stages.mg:200:2
 	emit(3)
+//line stages.mg:201:2
 	select {
+//line stages.mg:202:2
 	case <-p.flushed:
+//line stages.mg:203:2
 		p.sawFlush.Store(true)
+//line stages.mg:204:2
 	case <-time.After(5 * time.Second):
+//line stages.mg:205:2
 	}
+//line stages.mg:206:2
 	emit(4)
-//line stages_mg.go:613
+//line stages_mg.go:704:1
 	return nil
 }
 
@@ -617,7 +708,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:621
+//line stages_mg.go:712:1
 	return nil
 }
 
@@ -625,8 +716,9 @@ func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) e
 func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:214:2
 	p.got.Add(b)
+//line stages.mg:215:2
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:630
+//line stages_mg.go:722:1
 	return nil
 }
 
@@ -634,7 +726,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:638
+//line stages_mg.go:730:1
 	return nil
 }
 
@@ -710,15 +802,23 @@ func (mgP *BatchEvery) mgInit() {}
 func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 //line stages.mg:233:2
 	emit(1)
+//line stages.mg:234:2
 	emit(2)
+//line stages.mg:235:2
 	emit(3)
+//line stages.mg:236:2
 	select {
+//line stages.mg:237:2
 	case <-p.flushed:
+//line stages.mg:238:2
 		p.sawFlush.Store(true)
+//line stages.mg:239:2
 	case <-time.After(5 * time.Second):
+//line stages.mg:240:2
 	}
+//line stages.mg:241:2
 	emit(4)
-//line stages_mg.go:722
+//line stages_mg.go:822:1
 	return nil
 }
 
@@ -726,8 +826,9 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:247:2
 	p.got.Add(b)
+//line stages.mg:248:2
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:731
+//line stages_mg.go:832:1
 	return nil
 }
 
@@ -735,7 +836,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:739
+//line stages_mg.go:840:1
 	return nil
 }
 
@@ -808,9 +909,11 @@ func (mgP *BatchThreads) mgInit() {
 func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 //line stages.mg:269:2
 	for i := 0; i < p.Count; i++ {
+//line stages.mg:270:2
 		emit(i)
+//line stages.mg:271:2
 	}
-//line stages_mg.go:814
+//line stages_mg.go:917:1
 	return nil
 }
 
@@ -818,7 +921,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:822
+//line stages_mg.go:925:1
 	return nil
 }
 
@@ -826,7 +929,7 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:830
+//line stages_mg.go:933:1
 	return nil
 }
 
@@ -903,9 +1006,11 @@ func (mgP *CustomStage) mgInit() {}
 func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error {
 //line stages.mg:317:2
 	for _, w := range []string{"a", "b", "bad", "c"} {
+//line stages.mg:318:2
 		emit(w)
+//line stages.mg:319:2
 	}
-//line stages_mg.go:909
+//line stages_mg.go:1014:1
 	return nil
 }
 
@@ -913,7 +1018,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:917
+//line stages_mg.go:1022:1
 	return nil
 }
 

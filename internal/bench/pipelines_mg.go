@@ -34,9 +34,11 @@ func (mgP *W1a) mgInit() {
 func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:12:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:13:2
 		emit(i)
+//line pipelines.mg:14:2
 	}
-//line pipelines_mg.go:40
+//line pipelines_mg.go:42:1
 	return nil
 }
 
@@ -44,7 +46,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:16:31
 	emit(x * 2)
-//line pipelines_mg.go:48
+//line pipelines_mg.go:50:1
 	return nil
 }
 
@@ -52,7 +54,7 @@ func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:17:28
 	emit(x + 1)
-//line pipelines_mg.go:56
+//line pipelines_mg.go:58:1
 	return nil
 }
 
@@ -60,7 +62,7 @@ func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:18:25
 	p.sum += x
-//line pipelines_mg.go:64
+//line pipelines_mg.go:66:1
 	return nil
 }
 
@@ -192,9 +194,11 @@ func (mgP *W1b) mgInit() {
 func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:28:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:29:2
 		emit(i)
+//line pipelines.mg:30:2
 	}
-//line pipelines_mg.go:198
+//line pipelines_mg.go:202:1
 	return nil
 }
 
@@ -202,7 +206,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:206
+//line pipelines_mg.go:210:1
 	return nil
 }
 
@@ -210,7 +214,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:214
+//line pipelines_mg.go:218:1
 	return nil
 }
 
@@ -218,7 +222,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:222
+//line pipelines_mg.go:226:1
 	return nil
 }
 
@@ -305,9 +309,11 @@ func (mgP *W2) mgInit() {
 func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:44:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:45:2
 		emit(i)
+//line pipelines.mg:46:2
 	}
-//line pipelines_mg.go:311
+//line pipelines_mg.go:317:1
 	return nil
 }
 
@@ -315,7 +321,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:319
+//line pipelines_mg.go:325:1
 	return nil
 }
 
@@ -323,7 +329,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:327
+//line pipelines_mg.go:333:1
 	return nil
 }
 
@@ -398,9 +404,11 @@ func (mgP *W3) mgInit() {
 func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:59:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:60:2
 		emit(i)
+//line pipelines.mg:61:2
 	}
-//line pipelines_mg.go:404
+//line pipelines_mg.go:412:1
 	return nil
 }
 
@@ -408,11 +416,15 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 //line pipelines.mg:65:2
 	s := 0
+//line pipelines.mg:66:2
 	for _, v := range b {
+//line pipelines.mg:67:2
 		s += v
+//line pipelines.mg:68:2
 	}
+//line pipelines.mg:69:2
 	emit(s)
-//line pipelines_mg.go:416
+//line pipelines_mg.go:428:1
 	return nil
 }
 
@@ -420,7 +432,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:424
+//line pipelines_mg.go:436:1
 	return nil
 }
 
@@ -532,9 +544,11 @@ func (mgP *W4) mgInit() {
 func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 //line pipelines.mg:81:2
 	for i := 0; i < p.N; i++ {
+//line pipelines.mg:82:2
 		emit(i)
+//line pipelines.mg:83:2
 	}
-//line pipelines_mg.go:538
+//line pipelines_mg.go:552:1
 	return nil
 }
 
@@ -542,7 +556,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:546
+//line pipelines_mg.go:560:1
 	return nil
 }
 
@@ -550,7 +564,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:554
+//line pipelines_mg.go:568:1
 	return nil
 }
 

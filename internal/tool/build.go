@@ -19,11 +19,9 @@ import (
 
 	minigun "github.com/minigun-go/minigun"
 	"github.com/minigun-go/minigun/codegen"
+	"github.com/minigun-go/minigun/internal/scratch"
 	"github.com/minigun-go/minigun/ir"
-	"github.com/minigun-go/minigun/templates"
 )
-
-const runtimeModule = "github.com/minigun-go/minigun"
 
 // parseInterleaved parses flags that may come before or after positional
 // arguments (minigungen build x.mg -o out).
@@ -78,14 +76,15 @@ func generateMain(file string, env Env, verbose bool) ([]byte, error) {
 	if _, err := os.Stat(resolve(env, file)); err != nil {
 		return nil, fmt.Errorf("%s: no such file", file)
 	}
-	l := load(pkgFiles{dir: path.Dir(file), files: []string{file}}, env, ir.Options{})
-	report(env.Stderr, l, verbose)
-	if l.diags.HasErrors() {
-		return nil, errReported
+	// Checked, generated and type-checked as it is compiled: on its own, as
+	// package main.
+	l := load(pkgFiles{dir: path.Dir(file), files: []string{file}}, env, ir.Options{Standalone: true})
+	var files []codegen.File
+	if !l.diags.HasErrors() {
+		files = l.generate(codegen.Options{Package: "main", Main: true}, true)
 	}
-	files, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true})
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
+	report(env.Stderr, l, verbose)
+	if l.diags.HasErrors() || l.internal != nil || len(files) == 0 {
 		return nil, errReported
 	}
 	return files[0].Content, nil
@@ -158,6 +157,8 @@ func compile(file string, src []byte, out string, env Env, verbose bool) error {
 		fmt.Fprintf(env.Stderr, "cd %s && go %s\n", dir, strings.Join(goArgs, " "))
 	}
 	if err := cmd.Run(); err != nil {
+		// The type check reported Go's errors before the build; what is
+		// left is the go command's (a module it cannot fetch, the linker).
 		env.Stderr.Write(rewriteGoErrors(stderr.Bytes(), base, file))
 		return errReported
 	}
@@ -169,104 +170,15 @@ func compile(file string, src []byte, out string, env Env, verbose bool) error {
 // embedded runtime source, with minigungen's own go.mod and go.sum for the
 // runtime module (the versions its subpackages need).
 func writeScratchModule(dir, base, genName string, src []byte) error {
-	rtDir := filepath.Join(dir, "mgruntime")
-	if err := writeRuntimeSource(rtDir); err != nil {
-		return err
-	}
-	var gomod bytes.Buffer
-	if err := templates.BuildGoMod.Execute(&gomod, map[string]string{
-		"Module":        "minigungen.build/" + sanitize(base),
-		"GoVersion":     runtimeGoVersion(),
-		"RuntimeModule": runtimeModule,
-		"RuntimeDir":    "./mgruntime",
-	}); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), gomod.Bytes(), 0o644); err != nil {
-		return err
-	}
-	// The main module needs the checksums of the runtime's requirements: the same go.sum.
-	sum, err := minigun.RuntimeSource.ReadFile("go.sum")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+	if err := scratch.WriteModule(dir, "minigungen.build/"+scratch.Sanitize(base)); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, genName), src, 0o644)
 }
 
-// writeRuntimeSource writes the runtime module (go.mod, go.sum and the runtime
-// tree, without tests and testdata) into dir.
-func writeRuntimeSource(dir string) error {
-	err := fs.WalkDir(minigun.RuntimeSource, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == "testdata" {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(p, "_test.go") {
-			return nil
-		}
-		data, err := minigun.RuntimeSource.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	return err
-}
+func moduleProviding(dir string) string { return scratch.ModuleProviding(dir) }
 
-// runtimeGoVersion is the go line of minigungen's go.mod.
-func runtimeGoVersion() string {
-	data, _ := minigun.RuntimeSource.ReadFile("go.mod")
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "go "); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "1.26"
-}
-
-var runtimeModuleLine = regexp.MustCompile(`(?m)^module\s+` + regexp.QuoteMeta(runtimeModule) + `\s*$`)
-
-// moduleProviding returns the root of the module holding dir when that module
-// is the minigun module or requires it, else "".
-func moduleProviding(dir string) string {
-	for d := dir; ; {
-		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			s := string(data)
-			if runtimeModuleLine.MatchString(s) ||
-				strings.Contains(s, runtimeModule+" ") {
-				return d
-			}
-			return ""
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
-}
-
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
-			return r
-		}
-		return '_'
-	}, s)
-}
+func sanitize(s string) string { return scratch.Sanitize(s) }
 
 // goCommand is the go command of the toolchain running minigungen when it
 // can be found, else "go" on PATH.

@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/minigun-go/minigun/codegen"
 	"github.com/minigun-go/minigun/dsl"
 	"github.com/minigun-go/minigun/ir"
 )
@@ -110,6 +112,8 @@ type loaded struct {
 	prog  *ir.Program
 	diags dsl.Diagnostics
 	srcs  map[string][]byte
+	// internal is a failure of minigungen itself (the generator's), printed after the diagnostics.
+	internal error
 }
 
 // load parses and checks the .mg files of one directory.
@@ -143,7 +147,33 @@ func load(pf pkgFiles, env Env, opts ir.Options) loaded {
 	return l
 }
 
-// report prints diagnostics; with verbose, each with its source line and a caret.
+// generate writes the Go code of a checked package and, with typeCheck,
+// type-checks it (DESIGN 4.1): Go's errors join the diagnostics, sorted.
+func (l *loaded) generate(opts codegen.Options, typeCheck bool) []codegen.File {
+	files, err := codegen.Generate(l.prog, opts)
+	if err != nil {
+		var diags dsl.Diagnostics
+		if errors.As(err, &diags) {
+			l.diags = append(l.diags, diags...)
+			l.diags.Sort()
+		} else {
+			l.internal = err
+		}
+		return nil
+	}
+	if typeCheck {
+		goFiles := make([]ir.GoFile, len(files))
+		for i, f := range files {
+			goFiles[i] = ir.GoFile{Name: f.Name, Src: f.TypeCheck}
+		}
+		l.diags = append(l.diags, l.prog.CheckGenerated(goFiles...)...)
+		l.diags.Sort()
+	}
+	return files
+}
+
+// report prints diagnostics; with verbose, each with its source line and a
+// caret; then an internal error, if any.
 func report(w io.Writer, l loaded, verbose bool) {
 	for _, d := range l.diags {
 		if verbose {
@@ -151,6 +181,9 @@ func report(w io.Writer, l loaded, verbose bool) {
 		} else {
 			fmt.Fprintln(w, d.String())
 		}
+	}
+	if l.internal != nil {
+		fmt.Fprintln(w, l.internal)
 	}
 }
 

@@ -24,8 +24,8 @@ const (
 const usage = `minigungen compiles .mg pipeline descriptions into Go.
 
 Usage:
-	minigungen generate [-check] [-v] [FILES|DIRS|DIR/...]
-	minigungen check [-v] FILES|DIRS
+	minigungen generate [-check] [-fast] [-v] [FILES|DIRS|DIR/...]
+	minigungen check [-fast] [-v] FILES|DIRS
 	minigungen build [-o OUT] [-v] FILE.mg
 	minigungen run FILE.mg [-- ARGS]
 	minigungen graph [-format dot|mermaid] [-pipeline NAME] FILE.mg
@@ -35,6 +35,8 @@ Usage:
 generate writes NAME_mg.go beside each NAME.mg (only when its bytes change)
 and removes generated files whose .mg is gone; -check writes nothing and
 exits 1 listing stale files. check reports diagnostics without writing.
+Both type-check the generated code with the package's Go files and report
+Go errors at .mg positions; -fast skips loading Go types (see README).
 build writes a standalone program; run builds to a cache and runs it.
 graph draws the pipelines' run graphs as Graphviz DOT or Mermaid.
 fmt rewrites Ruby spellings (thread_pool, cow_fork, ipc_fork) to the
