@@ -5,7 +5,7 @@ BIN     := bin
 GEN     := $(BIN)/minigungen
 PKGS    := ./...
 
-.PHONY: all build test vet generate check-generated bench demo fuzz clean
+.PHONY: all build test vet generate check-generated bench demo graph fuzz clean
 
 all: build
 
@@ -33,10 +33,22 @@ check-generated: build
 bench:
 	$(GO) run ./internal/bench/table
 
-# Build minigungen, generate and run the quickstart example with its stats.
-demo: build
-	$(GEN) generate ./examples/quickstart
-	$(GEN) run examples/quickstart/quickstart.mg -- -count 1000 -stats
+# Build minigungen, then build and run examples/demo (a few seconds of
+# goroutines, a batch, worker processes and a dead letter) with the live
+# progress view when stderr is a terminal and the stats table at the end.
+demo:
+	@echo "==> building minigungen (the first time, go downloads and compiles its dependencies: a minute or two)"
+	@$(MAKE) --no-print-directory build
+	@echo "==> building examples/demo/demo.mg into a program and running it (the first build compiles the runtime)"
+	$(GEN) run examples/demo/demo.mg -- -progress -stats
+
+# Draw the demo pipeline for the README as docs/demo.svg (needs Graphviz's
+# dot: apt-get install graphviz). A test checks the picture against the demo.
+graph: build
+	@command -v dot >/dev/null || { echo "make graph needs Graphviz's dot (apt-get install graphviz)" >&2; exit 1; }
+	@mkdir -p docs
+	$(GEN) graph examples/demo/demo.mg > $(BIN)/demo.dot
+	dot -Tsvg $(BIN)/demo.dot -o docs/demo.svg
 
 # Fuzz the parser (FUZZTIME=2000000x or a duration for longer).
 FUZZTIME ?= 200000x
