@@ -20,22 +20,33 @@ const _ = mgrt.SupportsGenV1
 //
 //line demo.mg:20:2
 type Order struct {
-	ID       int
-	Cents    int
+//line demo.mg:21:2
+	ID int
+//line demo.mg:22:2
+	Cents int
+//line demo.mg:23:2
 	Reviewed bool
+//line demo.mg:24:2
 }
 
 // Invoice is what a worker process makes of one batch of orders.
+//
+//line demo.mg:27:2
 type Invoice struct {
+//line demo.mg:28:2
 	Orders int
-	Cents  int
+//line demo.mg:29:2
+	Cents int
+//line demo.mg:30:2
 	Digest string
-	PID    int
+//line demo.mg:31:2
+	PID int
+//line demo.mg:32:2
 }
 
+//line demo_mg.go:48:1
+
 // Demo is the pipeline declared at demo.mg:35.
-//
-//line demo_mg.go:39
 type Demo struct {
 	// how many orders to make
 	Count int
@@ -71,9 +82,11 @@ func (mgP *Demo) mgInit() {
 func (p *Demo) mgStageOrders(ctx context.Context, emit func(Order)) error {
 //line demo.mg:54:2
 	for i := 1; i <= p.Count && ctx.Err() == nil; i++ {
+//line demo.mg:55:2
 		emit(Order{ID: i, Cents: i * 7919 % 100000})
+//line demo.mg:56:2
 	}
-//line demo_mg.go:77
+//line demo_mg.go:90:1
 	return nil
 }
 
@@ -83,11 +96,15 @@ func (p *Demo) mgStageOrders(ctx context.Context, emit func(Order)) error {
 func (p *Demo) mgStageLookup(ctx context.Context, o Order, emit func(Order)) error {
 //line demo.mg:61:2
 	time.Sleep(p.Latency)
+//line demo.mg:62:2
 	if o.ID%500 == 0 {
+//line demo.mg:63:2
 		return fmt.Errorf("order %d: not found", o.ID)
+//line demo.mg:64:2
 	}
+//line demo.mg:65:2
 	emit(o)
-//line demo_mg.go:91
+//line demo_mg.go:108:1
 	return nil
 }
 
@@ -103,11 +120,15 @@ type mgToDemo_Triage struct {
 func (p *Demo) mgStageTriage(ctx context.Context, o Order, emit func(Order), to mgToDemo_Triage) error {
 //line demo.mg:70:2
 	if o.Cents >= 90000 {
+//line demo.mg:71:2
 		to.review(o)
+//line demo.mg:72:2
 	} else {
+//line demo.mg:73:2
 		to.pack(o)
+//line demo.mg:74:2
 	}
-//line demo_mg.go:111
+//line demo_mg.go:132:1
 	return nil
 }
 
@@ -120,9 +141,11 @@ type mgToDemo_Review struct {
 func (p *Demo) mgStageReview(ctx context.Context, o Order, emit func(Order), to mgToDemo_Review) error {
 //line demo.mg:78:2
 	time.Sleep(2 * p.Latency)
+//line demo.mg:79:2
 	o.Reviewed = true
+//line demo.mg:80:2
 	emit(o)
-//line demo_mg.go:126
+//line demo_mg.go:149:1
 	return nil
 }
 
@@ -132,17 +155,27 @@ func (p *Demo) mgStageReview(ctx context.Context, o Order, emit func(Order), to 
 func (p *Demo) mgStagePrice(ctx context.Context, b []Order, emit func(Invoice)) error {
 //line demo.mg:87:2
 	h := sha256.New()
+//line demo.mg:88:2
 	inv := Invoice{Orders: len(b), PID: os.Getpid()}
+//line demo.mg:89:2
 	for _, o := range b {
+//line demo.mg:90:2
 		for i := 0; i < 1000; i++ {
+//line demo.mg:91:2
 			fmt.Fprintf(h, "%d:%d:%d;", o.ID, o.Cents, i)
+//line demo.mg:92:2
 		}
+//line demo.mg:93:2
 		inv.Cents += o.Cents
+//line demo.mg:94:2
 	}
+//line demo.mg:95:2
 	inv.Digest = fmt.Sprintf("%x", h.Sum(nil))[:12]
+//line demo.mg:96:2
 	p.priced += len(b)
+//line demo.mg:97:2
 	emit(inv)
-//line demo_mg.go:146
+//line demo_mg.go:179:1
 	return nil
 }
 
@@ -150,12 +183,17 @@ func (p *Demo) mgStagePrice(ctx context.Context, b []Order, emit func(Invoice)) 
 func (p *Demo) mgStageBook(ctx context.Context, inv Invoice) error {
 //line demo.mg:101:2
 	p.mu.Lock()
+//line demo.mg:102:2
 	defer p.mu.Unlock()
+//line demo.mg:103:2
 	p.invoices++
+//line demo.mg:104:2
 	p.booked += inv.Orders
+//line demo.mg:105:2
 	p.cents += inv.Cents
+//line demo.mg:106:2
 	p.pids[inv.PID] = true
-//line demo_mg.go:159
+//line demo_mg.go:197:1
 	return nil
 }
 
@@ -163,9 +201,11 @@ func (p *Demo) mgStageBook(ctx context.Context, inv Invoice) error {
 func (p *Demo) mgStageRejected(ctx context.Context, f mgrt.Failed[Order]) error {
 //line demo.mg:110:2
 	p.mu.Lock()
+//line demo.mg:111:2
 	defer p.mu.Unlock()
+//line demo.mg:112:2
 	p.rejected++
-//line demo_mg.go:169
+//line demo_mg.go:209:1
 	return nil
 }
 
@@ -173,7 +213,7 @@ func (p *Demo) mgStageRejected(ctx context.Context, f mgrt.Failed[Order]) error 
 func (p *Demo) mgHookBeforeRun(ctx context.Context) error {
 //line demo.mg:116:2
 	p.pids = map[int]bool{}
-//line demo_mg.go:177
+//line demo_mg.go:217:1
 	return nil
 }
 
@@ -181,8 +221,9 @@ func (p *Demo) mgHookBeforeRun(ctx context.Context) error {
 func (p *Demo) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line demo.mg:120:2
 	fmt.Printf("booked %d orders worth %d.%02d in %d invoices, priced by %d worker processes; %d orders rejected\n",
+//line demo.mg:121:2
 		p.booked, p.cents/100, p.cents%100, p.invoices, len(p.pids), p.rejected)
-//line demo_mg.go:186
+//line demo_mg.go:227:1
 	return nil
 }
 

@@ -28,7 +28,7 @@ Usage:
 	minigungen check [-fast] [-v] FILES|DIRS
 	minigungen build [-o OUT] [-v] FILE.mg
 	minigungen run FILE.mg [-- ARGS]
-	minigungen graph [-format dot|mermaid] [-pipeline NAME] FILE.mg
+	minigungen graph [-format dot|mermaid] [-pipeline NAME] [-fast] FILES|DIR
 	minigungen fmt [-l] [-w] FILES|DIRS
 	minigungen version
 
