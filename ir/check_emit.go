@@ -61,3 +61,39 @@ func isEmitter(e ast.Expr) bool {
 	}
 	return false
 }
+
+// tailEmit reports whether a body's last statement, emit(v), is its only reference to emit,
+// and the body holds no defer and no recover: a panic in what emit calls unwinds nothing of
+// the body that would still have run.
+func tailEmit(body *ast.BlockStmt) bool {
+	if len(body.List) == 0 {
+		return false
+	}
+	last, ok := body.List[len(body.List)-1].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := last.X.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "emit" {
+		return false
+	}
+	emits, other := 0, false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.DeferStmt, *ast.GoStmt, *ast.LabeledStmt:
+			other = true
+		case *ast.Ident:
+			switch x.Name {
+			case "emit":
+				emits++
+			case "recover":
+				other = true
+			}
+		}
+		return !other
+	})
+	return emits == 1 && !other
+}

@@ -836,6 +836,11 @@ func (c *checker) bindingType(fr *fragment, t types.Type, qual types.Qualifier) 
 	default:
 		st.ConcurrentEmit = false
 	}
+	// The generated method of a bound func(In) Out emits its result last.
+	switch st.Ref.Shape {
+	case ShapeProcessorValue, ShapeProcessorValueErr, ShapeProcessorCtxValue:
+		st.TailEmit = true
+	}
 }
 
 // mergeFunc checks merge(FUNC) (DESIGN 3.3): FUNC must be a func(into, from T) T

@@ -40,6 +40,13 @@ func FusedVar(i int) string { return "mgF" + itoa(i) }
 // ChainCallVar is the variable of the function that calls the i-th stage of a chain.
 func ChainCallVar(i int) string { return "mgCall" + itoa(i) }
 
+// ChainSlowVar is the variable of the function that calls the i-th stage of a chain with a
+// recovery of its own (when the stage is covered by the recovery of one before it).
+func ChainSlowVar(i int) string { return "mgSlow" + itoa(i) }
+
+// ChainItemVar is the variable holding the item the i-th stage of a chain runs on.
+func ChainItemVar(i int) string { return "mgItem" + itoa(i) }
+
 func itoa(i int) string {
 	if i < 10 {
 		return string(rune('0' + i))
@@ -146,6 +153,9 @@ const (
 	ChainLastVar  = "mgLast"     // the emit of a chain's last stage, to its downstreams
 	ChainLastWVar = "mgLastW"    // the Emitter of a chain's last stage
 	StateVar      = "mgS"        // what a chained stage's Enter said
+	ChainCurVar   = "mgCur"      // the stage of a chain whose code runs
+	ChainPanicVar = "mgPanicAt"  // records a panic of a chain's stage covered by another's recovery
+	RecoveredVar  = "mgR"        // what recover returned
 )
 
 // Methods and package-level names of generated code.

@@ -174,82 +174,158 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 35, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
+		var mgItem3 int
+		var mgItem4 int
+		var mgItem5 int
 		mgF1, mgF2, mgF3, mgF4, mgF5 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4), mgW.Chained(5)
-		mgCall5 := func(mgV int) {
-			mgS := 1
-			if !mgF5.Fast() {
-				mgS = mgF5.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			case 3:
+				mgF3.Panic(mgItem3, mgR)
+			case 4:
+				mgF4.Panic(mgItem4, mgR)
+			case 5:
+				mgF5.Panic(mgItem5, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow5 := func(mgV int) {
+			mgS := mgF5.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF5.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 5 || !mgPanicAt(mgR) {
+						mgF5.Panic(mgV, mgR)
+					}
+					mgCur = 4
 				}
 			}()
+			mgCur = 5
 			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
 				mgF5.Fail(mgV, mgErr)
 			}
+			mgCur = 4
 			mgOK = true
 			if mgS == 2 {
 				mgF5.Leave()
 			}
 		}
-		mgCall4 := func(mgV int) {
-			mgS := 1
-			if !mgF4.Fast() {
-				mgS = mgF4.Enter()
+		mgCall5 := func(mgV int) {
+			if !mgF5.Fast() {
+				mgSlow5(mgV)
+				return
 			}
+			mgItem5, mgCur = mgV, 5
+			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF5.Fail(mgV, mgErr)
+			}
+			mgCur = 4
+		}
+		mgSlow4 := func(mgV int) {
+			mgS := mgF4.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF4.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 4 || !mgPanicAt(mgR) {
+						mgF4.Panic(mgV, mgR)
+					}
+					mgCur = 3
 				}
 			}()
+			mgCur = 4
 			if mgErr := mgP.mgNestedSecond.mgStageInc(mgChainCtx, mgV, mgCall5); mgErr != nil {
 				mgF4.Fail(mgV, mgErr)
 			}
+			mgCur = 3
 			mgOK = true
 			if mgS == 2 {
 				mgF4.Leave()
 			}
 		}
-		mgCall3 := func(mgV int) {
-			mgS := 1
-			if !mgF3.Fast() {
-				mgS = mgF3.Enter()
+		mgCall4 := func(mgV int) {
+			if !mgF4.Fast() {
+				mgSlow4(mgV)
+				return
 			}
+			mgItem4, mgCur = mgV, 4
+			if mgErr := mgP.mgNestedSecond.mgStageInc(mgChainCtx, mgV, mgCall5); mgErr != nil {
+				mgF4.Fail(mgV, mgErr)
+			}
+			mgCur = 3
+		}
+		mgSlow3 := func(mgV int) {
+			mgS := mgF3.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF3.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 3 || !mgPanicAt(mgR) {
+						mgF3.Panic(mgV, mgR)
+					}
+					mgCur = 2
 				}
 			}()
+			mgCur = 3
 			if mgErr := mgP.mgNestedSecond.mgStageMul(mgChainCtx, mgV, mgCall4); mgErr != nil {
 				mgF3.Fail(mgV, mgErr)
 			}
+			mgCur = 2
 			mgOK = true
 			if mgS == 2 {
 				mgF3.Leave()
 			}
 		}
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgCall3 := func(mgV int) {
+			if !mgF3.Fast() {
+				mgSlow3(mgV)
+				return
 			}
+			mgItem3, mgCur = mgV, 3
+			if mgErr := mgP.mgNestedSecond.mgStageMul(mgChainCtx, mgV, mgCall4); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgCur = 2
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgNestedFirst.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgNestedFirst.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -259,12 +335,18 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgNestedFirst.mgStageMul(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -347,7 +429,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:61:3
 	}
-//line composition_mg.go:351:1
+//line composition_mg.go:433:1
 	return nil
 }
 
@@ -355,7 +437,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:359:1
+//line composition_mg.go:441:1
 	return nil
 }
 
@@ -363,7 +445,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:367:1
+//line composition_mg.go:449:1
 	return nil
 }
 
@@ -373,7 +455,7 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 	p.fast.Add(n)
 //line composition.mg:71:3
 	emit(n)
-//line composition_mg.go:377:1
+//line composition_mg.go:459:1
 	return nil
 }
 
@@ -383,7 +465,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 	p.slow.Add(n)
 //line composition.mg:77:3
 	emit(n + 100)
-//line composition_mg.go:387:1
+//line composition_mg.go:469:1
 	return nil
 }
 
@@ -391,7 +473,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:395:1
+//line composition_mg.go:477:1
 	return nil
 }
 
@@ -403,27 +485,52 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 58, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
 		mgLastW := mgrt.ChainEmitter[int](mgF2)
 		mgLast := mgLastW.Emit
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageValidateCheck(mgChainCtx, mgV, mgLast); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageValidateCheck(mgChainCtx, mgV, mgLast); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -433,12 +540,18 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageIngestParse(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -532,7 +645,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:95:3
 	}
-//line composition_mg.go:536:1
+//line composition_mg.go:649:1
 	return nil
 }
 
@@ -554,7 +667,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 		to.large(n)
 //line composition.mg:104:3
 	}
-//line composition_mg.go:558:1
+//line composition_mg.go:671:1
 	return nil
 }
 
@@ -562,7 +675,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:566:1
+//line composition_mg.go:679:1
 	return nil
 }
 
@@ -570,7 +683,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:574:1
+//line composition_mg.go:687:1
 	return nil
 }
 
@@ -676,7 +789,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:127:3
 	}
-//line composition_mg.go:680:1
+//line composition_mg.go:793:1
 	return nil
 }
 
@@ -692,7 +805,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	p.log.Add("emit")
 //line composition.mg:136:3
 	emit(101)
-//line composition_mg.go:696:1
+//line composition_mg.go:809:1
 	return nil
 }
 
@@ -700,7 +813,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:704:1
+//line composition_mg.go:817:1
 	return nil
 }
 
@@ -708,7 +821,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:712:1
+//line composition_mg.go:825:1
 	return nil
 }
 
@@ -716,7 +829,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:720:1
+//line composition_mg.go:833:1
 	return nil
 }
 
@@ -830,7 +943,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:158:2
 	}
-//line composition_mg.go:834:1
+//line composition_mg.go:947:1
 	return nil
 }
 
@@ -838,7 +951,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:842:1
+//line composition_mg.go:955:1
 	return nil
 }
 
@@ -846,7 +959,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:850:1
+//line composition_mg.go:963:1
 	return nil
 }
 
@@ -854,7 +967,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:858:1
+//line composition_mg.go:971:1
 	return nil
 }
 
@@ -862,7 +975,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:866:1
+//line composition_mg.go:979:1
 	return nil
 }
 
@@ -874,25 +987,50 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -902,12 +1040,18 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageSquare(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -974,7 +1118,7 @@ func (mgP *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:978:1
+//line composition_mg.go:1122:1
 	return nil
 }
 
@@ -982,7 +1126,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:986:1
+//line composition_mg.go:1130:1
 	return nil
 }
 
@@ -990,7 +1134,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:994:1
+//line composition_mg.go:1138:1
 	return nil
 }
 
@@ -1173,7 +1317,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:192:2
 	}
-//line composition_mg.go:1177:1
+//line composition_mg.go:1321:1
 	return nil
 }
 
@@ -1181,7 +1325,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:1185:1
+//line composition_mg.go:1329:1
 	return nil
 }
 
@@ -1189,7 +1333,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:1193:1
+//line composition_mg.go:1337:1
 	return nil
 }
 
@@ -1197,7 +1341,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:1201:1
+//line composition_mg.go:1345:1
 	return nil
 }
 
@@ -1205,7 +1349,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:1209:1
+//line composition_mg.go:1353:1
 	return nil
 }
 
@@ -1217,63 +1361,122 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
+		var mgItem3 int
+		var mgItem4 int
 		mgF1, mgF2, mgF3, mgF4 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4)
-		mgCall4 := func(mgV int) {
-			mgS := 1
-			if !mgF4.Fast() {
-				mgS = mgF4.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			case 3:
+				mgF3.Panic(mgItem3, mgR)
+			case 4:
+				mgF4.Panic(mgItem4, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow4 := func(mgV int) {
+			mgS := mgF4.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF4.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 4 || !mgPanicAt(mgR) {
+						mgF4.Panic(mgV, mgR)
+					}
+					mgCur = 3
 				}
 			}()
+			mgCur = 4
 			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
 				mgF4.Fail(mgV, mgErr)
 			}
+			mgCur = 3
 			mgOK = true
 			if mgS == 2 {
 				mgF4.Leave()
 			}
 		}
-		mgCall3 := func(mgV int) {
-			mgS := 1
-			if !mgF3.Fast() {
-				mgS = mgF3.Enter()
+		mgCall4 := func(mgV int) {
+			if !mgF4.Fast() {
+				mgSlow4(mgV)
+				return
 			}
+			mgItem4, mgCur = mgV, 4
+			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF4.Fail(mgV, mgErr)
+			}
+			mgCur = 3
+		}
+		mgSlow3 := func(mgV int) {
+			mgS := mgF3.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF3.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 3 || !mgPanicAt(mgR) {
+						mgF3.Panic(mgV, mgR)
+					}
+					mgCur = 2
 				}
 			}()
+			mgCur = 3
 			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
 				mgF3.Fail(mgV, mgErr)
 			}
+			mgCur = 2
 			mgOK = true
 			if mgS == 2 {
 				mgF3.Leave()
 			}
 		}
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgCall3 := func(mgV int) {
+			if !mgF3.Fast() {
+				mgSlow3(mgV)
+				return
 			}
+			mgItem3, mgCur = mgV, 3
+			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgCur = 2
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -1283,12 +1486,18 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -1437,44 +1646,86 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
+		var mgItem3 int
 		mgF1, mgF2, mgF3 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3)
-		mgCall3 := func(mgV int) {
-			mgS := 1
-			if !mgF3.Fast() {
-				mgS = mgF3.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			case 3:
+				mgF3.Panic(mgItem3, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow3 := func(mgV int) {
+			mgS := mgF3.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF3.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 3 || !mgPanicAt(mgR) {
+						mgF3.Panic(mgV, mgR)
+					}
+					mgCur = 2
 				}
 			}()
+			mgCur = 3
 			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
 				mgF3.Fail(mgV, mgErr)
 			}
+			mgCur = 2
 			mgOK = true
 			if mgS == 2 {
 				mgF3.Leave()
 			}
 		}
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgCall3 := func(mgV int) {
+			if !mgF3.Fast() {
+				mgSlow3(mgV)
+				return
 			}
+			mgItem3, mgCur = mgV, 3
+			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgCur = 2
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.LongBase.mgStageC(mgChainCtx, mgV, mgCall3); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.LongBase.mgStageC(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -1484,12 +1735,18 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.LongBase.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -1560,7 +1817,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:219:3
 	}
-//line composition_mg.go:1564:1
+//line composition_mg.go:1821:1
 	return nil
 }
 
@@ -1574,7 +1831,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1578:1
+//line composition_mg.go:1835:1
 	return nil
 }
 
@@ -1582,7 +1839,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1586:1
+//line composition_mg.go:1843:1
 	return nil
 }
 
@@ -1590,7 +1847,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1594:1
+//line composition_mg.go:1851:1
 	return nil
 }
 
@@ -1598,7 +1855,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1602:1
+//line composition_mg.go:1859:1
 	return nil
 }
 

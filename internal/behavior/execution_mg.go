@@ -81,25 +81,50 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 19, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -109,12 +134,18 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageWork(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -186,7 +217,7 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:49:2
 	}
-//line execution_mg.go:190:1
+//line execution_mg.go:221:1
 	return nil
 }
 
@@ -204,7 +235,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	}
 //line execution.mg:57:2
 	emit(n)
-//line execution_mg.go:208:1
+//line execution_mg.go:239:1
 	return nil
 }
 
@@ -212,7 +243,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:216:1
+//line execution_mg.go:247:1
 	return nil
 }
 
@@ -220,7 +251,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:224:1
+//line execution_mg.go:255:1
 	return nil
 }
 
@@ -299,7 +330,7 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:76:2
 	}
-//line execution_mg.go:303:1
+//line execution_mg.go:334:1
 	return nil
 }
 
@@ -319,7 +350,7 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	time.Sleep(time.Millisecond)
 //line execution.mg:85:2
 	emit(n)
-//line execution_mg.go:323:1
+//line execution_mg.go:354:1
 	return nil
 }
 
@@ -332,7 +363,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:336:1
+//line execution_mg.go:367:1
 	return nil
 }
 
@@ -411,7 +442,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:103:2
 	}
-//line execution_mg.go:415:1
+//line execution_mg.go:446:1
 	return nil
 }
 
@@ -419,7 +450,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:423:1
+//line execution_mg.go:454:1
 	return nil
 }
 
@@ -427,7 +458,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:431:1
+//line execution_mg.go:462:1
 	return nil
 }
 
@@ -435,7 +466,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:439:1
+//line execution_mg.go:470:1
 	return nil
 }
 
@@ -443,7 +474,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:447:1
+//line execution_mg.go:478:1
 	return nil
 }
 
@@ -451,7 +482,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:455:1
+//line execution_mg.go:486:1
 	return nil
 }
 
@@ -459,7 +490,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:463:1
+//line execution_mg.go:494:1
 	return nil
 }
 
@@ -467,7 +498,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:115:37
 	emit(n)
-//line execution_mg.go:471:1
+//line execution_mg.go:502:1
 	return nil
 }
 
@@ -475,7 +506,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:479:1
+//line execution_mg.go:510:1
 	return nil
 }
 
@@ -618,7 +649,7 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:131:2
 	}
-//line execution_mg.go:622:1
+//line execution_mg.go:653:1
 	return nil
 }
 
@@ -632,7 +663,7 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 	p.gauge.Leave()
 //line execution.mg:137:2
 	emit(n)
-//line execution_mg.go:636:1
+//line execution_mg.go:667:1
 	return nil
 }
 
@@ -646,7 +677,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 	p.gauge.Leave()
 //line execution.mg:143:2
 	emit(n)
-//line execution_mg.go:650:1
+//line execution_mg.go:681:1
 	return nil
 }
 
@@ -654,7 +685,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:658:1
+//line execution_mg.go:689:1
 	return nil
 }
 
@@ -742,7 +773,7 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:157:2
 	}
-//line execution_mg.go:746:1
+//line execution_mg.go:777:1
 	return nil
 }
 
@@ -756,7 +787,7 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:163:2
 	emit(n)
-//line execution_mg.go:760:1
+//line execution_mg.go:791:1
 	return nil
 }
 
@@ -770,7 +801,7 @@ func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:169:2
 	emit(n)
-//line execution_mg.go:774:1
+//line execution_mg.go:805:1
 	return nil
 }
 
@@ -868,7 +899,7 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:186:2
 	}
-//line execution_mg.go:872:1
+//line execution_mg.go:903:1
 	return nil
 }
 
@@ -882,7 +913,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 	}
 //line execution.mg:192:2
 	emit(n)
-//line execution_mg.go:886:1
+//line execution_mg.go:917:1
 	return nil
 }
 
@@ -890,7 +921,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:194:24
 	p.got.Add(n)
-//line execution_mg.go:894:1
+//line execution_mg.go:925:1
 	return nil
 }
 
@@ -972,7 +1003,7 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:208:2
 	}
-//line execution_mg.go:976:1
+//line execution_mg.go:1007:1
 	return nil
 }
 
@@ -986,7 +1017,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 	}
 //line execution.mg:214:2
 	emit(n)
-//line execution_mg.go:990:1
+//line execution_mg.go:1021:1
 	return nil
 }
 
@@ -994,7 +1025,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:998:1
+//line execution_mg.go:1029:1
 	return nil
 }
 
@@ -1080,7 +1111,7 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.produced.Add(1)
 //line execution.mg:234:2
 	}
-//line execution_mg.go:1084:1
+//line execution_mg.go:1115:1
 	return nil
 }
 
@@ -1096,7 +1127,7 @@ func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 	}
 //line execution.mg:241:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1100:1
+//line execution_mg.go:1131:1
 	return nil
 }
 
@@ -1164,7 +1195,7 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:260:2
 	}
-//line execution_mg.go:1168:1
+//line execution_mg.go:1199:1
 	return nil
 }
 
@@ -1180,7 +1211,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 	}
 //line execution.mg:267:2
 	emit(n)
-//line execution_mg.go:1184:1
+//line execution_mg.go:1215:1
 	return nil
 }
 
@@ -1188,7 +1219,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:269:24
 	p.got.Add(n)
-//line execution_mg.go:1192:1
+//line execution_mg.go:1223:1
 	return nil
 }
 
@@ -1267,7 +1298,7 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:286:2
 	}
-//line execution_mg.go:1271:1
+//line execution_mg.go:1302:1
 	return nil
 }
 
@@ -1281,7 +1312,7 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 	emit(n)
 //line execution.mg:292:2
 	emit(n + 1000)
-//line execution_mg.go:1285:1
+//line execution_mg.go:1316:1
 	return nil
 }
 
@@ -1293,7 +1324,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Leave()
 //line execution.mg:297:2
 	emit(n)
-//line execution_mg.go:1297:1
+//line execution_mg.go:1328:1
 	return nil
 }
 
@@ -1301,7 +1332,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:299:35
 	p.got.Add(n)
-//line execution_mg.go:1305:1
+//line execution_mg.go:1336:1
 	return nil
 }
 
@@ -1390,7 +1421,7 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:311:2
 	}
-//line execution_mg.go:1394:1
+//line execution_mg.go:1425:1
 	return nil
 }
 
@@ -1408,7 +1439,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 		emit(n*10 + j)
 //line execution.mg:319:2
 	}
-//line execution_mg.go:1412:1
+//line execution_mg.go:1443:1
 	return nil
 }
 
@@ -1416,7 +1447,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1420:1
+//line execution_mg.go:1451:1
 	return nil
 }
 
@@ -1502,7 +1533,7 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.produced.Add(1)
 //line execution.mg:338:2
 	}
-//line execution_mg.go:1506:1
+//line execution_mg.go:1537:1
 	return nil
 }
 
@@ -1518,7 +1549,7 @@ func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 	}
 //line execution.mg:345:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1522:1
+//line execution_mg.go:1553:1
 	return nil
 }
 
@@ -1588,7 +1619,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	p.gauge.Leave()
 //line execution.mg:362:2
 	emit(n)
-//line execution_mg.go:1592:1
+//line execution_mg.go:1623:1
 	return nil
 }
 
@@ -1596,7 +1627,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1600:1
+//line execution_mg.go:1631:1
 	return nil
 }
 
@@ -1669,7 +1700,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:379:2
 	}
-//line execution_mg.go:1673:1
+//line execution_mg.go:1704:1
 	return nil
 }
 
@@ -1683,7 +1714,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:386:2
 	emit(n)
-//line execution_mg.go:1687:1
+//line execution_mg.go:1718:1
 	return nil
 }
 
@@ -1696,7 +1727,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1700:1
+//line execution_mg.go:1731:1
 	return nil
 }
 
@@ -1810,7 +1841,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:407:2
 	}
-//line execution_mg.go:1814:1
+//line execution_mg.go:1845:1
 	return nil
 }
 
@@ -1818,7 +1849,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:409:78
 	emit(n)
-//line execution_mg.go:1822:1
+//line execution_mg.go:1853:1
 	return nil
 }
 
@@ -1830,7 +1861,7 @@ func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 	p.batches++
 //line execution.mg:414:2
 	p.mu.Unlock()
-//line execution_mg.go:1834:1
+//line execution_mg.go:1865:1
 	return nil
 }
 
@@ -1975,7 +2006,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 		emit(i)
 //line execution.mg:423:2
 	}
-//line execution_mg.go:1979:1
+//line execution_mg.go:2010:1
 	return nil
 }
 

@@ -584,25 +584,50 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 138, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -612,12 +637,18 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageSlow(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -700,7 +731,7 @@ func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.after.Add(1)
 //line failures.mg:172:2
 	}
-//line failures_mg.go:704:1
+//line failures_mg.go:735:1
 	return nil
 }
 
@@ -714,7 +745,7 @@ func (p *FailFast) mgStageCheck(ctx context.Context, n int, emit func(int)) erro
 	}
 //line failures.mg:178:2
 	emit(n)
-//line failures_mg.go:718:1
+//line failures_mg.go:749:1
 	return nil
 }
 
@@ -731,25 +762,50 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 161, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -759,12 +815,18 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageCheck(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -829,7 +891,7 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:192:2
 	}
-//line failures_mg.go:833:1
+//line failures_mg.go:895:1
 	return nil
 }
 
@@ -845,7 +907,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 	}
 //line failures.mg:199:2
 	emit(n)
-//line failures_mg.go:849:1
+//line failures_mg.go:911:1
 	return nil
 }
 
@@ -853,7 +915,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:857:1
+//line failures_mg.go:919:1
 	return nil
 }
 
@@ -865,25 +927,50 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -893,12 +980,18 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageBoom(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -968,7 +1061,7 @@ func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.emitted.Add(1)
 //line failures.mg:217:2
 	}
-//line failures_mg.go:972:1
+//line failures_mg.go:1065:1
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
@@ -977,7 +1070,7 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(100 * time.Microsecond)
 //line failures.mg:221:2
 	emit(n)
-//line failures_mg.go:981:1
+//line failures_mg.go:1074:1
 	return nil
 }
 
@@ -991,7 +1084,7 @@ func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 		p.once.Do(func() { close(p.started) })
 //line failures.mg:228:2
 	}
-//line failures_mg.go:995:1
+//line failures_mg.go:1088:1
 	return nil
 }
 
@@ -1071,7 +1164,7 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:249:2
 	}
-//line failures_mg.go:1075:1
+//line failures_mg.go:1168:1
 	return nil
 }
 
@@ -1081,7 +1174,7 @@ func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 	time.Sleep(10 * time.Millisecond)
 //line failures.mg:253:2
 	emit(n)
-//line failures_mg.go:1085:1
+//line failures_mg.go:1178:1
 	return nil
 }
 
@@ -1098,25 +1191,50 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -1126,12 +1244,18 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageWait(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -1201,14 +1325,14 @@ func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 	<-ctx.Done()
 //line failures.mg:270:2
 	return ctx.Err()
-//line failures_mg.go:1205:1
+//line failures_mg.go:1329:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:1212:1
+//line failures_mg.go:1336:1
 	return nil
 }
 
@@ -1293,7 +1417,7 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 		emit(i)
 //line failures.mg:294:2
 	}
-//line failures_mg.go:1297:1
+//line failures_mg.go:1421:1
 	return nil
 }
 
@@ -1321,7 +1445,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 		return errors.New("first attempt")
 //line failures.mg:304:2
 	}
-//line failures_mg.go:1325:1
+//line failures_mg.go:1449:1
 	return nil
 }
 
@@ -1329,7 +1453,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1333:1
+//line failures_mg.go:1457:1
 	return nil
 }
 
@@ -1337,7 +1461,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1341:1
+//line failures_mg.go:1465:1
 	return nil
 }
 
@@ -1358,7 +1482,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 		return errors.New("first attempt")
 //line failures.mg:314:2
 	}
-//line failures_mg.go:1362:1
+//line failures_mg.go:1486:1
 	return nil
 }
 
@@ -1366,7 +1490,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1370:1
+//line failures_mg.go:1494:1
 	return nil
 }
 
@@ -1393,7 +1517,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 		return errors.New("batch failed")
 //line failures.mg:326:2
 	}
-//line failures_mg.go:1397:1
+//line failures_mg.go:1521:1
 	return nil
 }
 
@@ -1401,7 +1525,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1405:1
+//line failures_mg.go:1529:1
 	return nil
 }
 
@@ -1409,7 +1533,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1413:1
+//line failures_mg.go:1537:1
 	return nil
 }
 
@@ -1417,7 +1541,7 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1421:1
+//line failures_mg.go:1545:1
 	return nil
 }
 
@@ -1550,14 +1674,14 @@ func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 	emit(1)
 //line failures.mg:350:2
 	panic("producer exploded")
-//line failures_mg.go:1554:1
+//line failures_mg.go:1678:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1561:1
+//line failures_mg.go:1685:1
 	return nil
 }
 
@@ -1644,7 +1768,7 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:367:2
 	}
-//line failures_mg.go:1648:1
+//line failures_mg.go:1772:1
 	return nil
 }
 
@@ -1658,7 +1782,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 	}
 //line failures.mg:373:2
 	emit(n)
-//line failures_mg.go:1662:1
+//line failures_mg.go:1786:1
 	return nil
 }
 
@@ -1666,7 +1790,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1670:1
+//line failures_mg.go:1794:1
 	return nil
 }
 
@@ -1674,7 +1798,7 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1678:1
+//line failures_mg.go:1802:1
 	return nil
 }
 

@@ -1162,25 +1162,50 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageSubKeep(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageSubKeep(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -1190,12 +1215,18 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgNestedInner.mgStageInc(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()

@@ -210,3 +210,40 @@ pipeline BatchedHost {
 	}
 	nested batcher = Batcher
 }
+
+// A chain of inline stages, where some bodies end in their only emit: a panic
+// is the failure of the stage it happened in, on that stage's item, and never
+// cuts short a body that had work left after its emit (c counts after its
+// emit, also for the item e panics on).
+pipeline ChainPanics {
+	state {
+		got       []int
+		afterEmit int
+	}
+	producer gen() int {
+		for i := 1; i <= 20; i++ {
+			emit(i)
+		}
+	}
+	processor a(x int) int { emit(x * 10) }
+	processor b(x int) int {
+		if x%50 == 0 {
+			panic("b")
+		}
+		emit(x / 10)
+	}
+	processor c(x int) int {
+		emit(x)
+		p.afterEmit++
+		if x == 7 {
+			panic("c after emit")
+		}
+	}
+	processor d(x int) int { emit(x) }
+	consumer e(x int) {
+		if x == 11 {
+			panic("e")
+		}
+		p.got = append(p.got, x)
+	}
+}

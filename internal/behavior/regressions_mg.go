@@ -1486,6 +1486,323 @@ func (p *BatchedHost) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
+// A chain of inline stages, where some bodies end in their only emit: a panic
+// is the failure of the stage it happened in, on that stage's item, and never
+// cuts short a body that had work left after its emit (c counts after its
+// emit, also for the item e panics on).
+//
+// ChainPanics is the pipeline declared at regressions.mg:218.
+type ChainPanics struct {
+	got       []int
+	afterEmit int
+}
+
+// NewChainPanics returns a ChainPanics with its parameters at their defaults.
+func NewChainPanics() *ChainPanics {
+	mgP := &ChainPanics{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *ChainPanics) mgInit() {}
+
+// mgStageGen is stage "gen" (regressions.mg:223).
+func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
+//line regressions.mg:224:2
+	for i := 1; i <= 20; i++ {
+//line regressions.mg:225:2
+		emit(i)
+//line regressions.mg:226:2
+	}
+//line regressions_mg.go:1519:1
+	return nil
+}
+
+// mgStageA is stage "a" (regressions.mg:228).
+func (p *ChainPanics) mgStageA(ctx context.Context, x int, emit func(int)) error {
+//line regressions.mg:228:26
+	emit(x * 10)
+//line regressions_mg.go:1527:1
+	return nil
+}
+
+// mgStageB is stage "b" (regressions.mg:229).
+func (p *ChainPanics) mgStageB(ctx context.Context, x int, emit func(int)) error {
+//line regressions.mg:230:2
+	if x%50 == 0 {
+//line regressions.mg:231:2
+		panic("b")
+//line regressions.mg:232:2
+	}
+//line regressions.mg:233:2
+	emit(x / 10)
+//line regressions_mg.go:1541:1
+	return nil
+}
+
+// mgStageC is stage "c" (regressions.mg:235).
+func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error {
+//line regressions.mg:236:2
+	emit(x)
+//line regressions.mg:237:2
+	p.afterEmit++
+//line regressions.mg:238:2
+	if x == 7 {
+//line regressions.mg:239:2
+		panic("c after emit")
+//line regressions.mg:240:2
+	}
+//line regressions_mg.go:1557:1
+	return nil
+}
+
+// mgStageD is stage "d" (regressions.mg:242).
+func (p *ChainPanics) mgStageD(ctx context.Context, x int, emit func(int)) error {
+//line regressions.mg:242:26
+	emit(x)
+//line regressions_mg.go:1565:1
+	return nil
+}
+
+// mgStageE is stage "e" (regressions.mg:243).
+func (p *ChainPanics) mgStageE(ctx context.Context, x int) error {
+//line regressions.mg:244:2
+	if x == 11 {
+//line regressions.mg:245:2
+		panic("e")
+//line regressions.mg:246:2
+	}
+//line regressions.mg:247:2
+	p.got = append(p.got, x)
+//line regressions_mg.go:1579:1
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *ChainPanics) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ChainPanics"})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 223, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
+		var mgItem3 int
+		var mgItem5 int
+		mgF1, mgF2, mgF3, mgF4, mgF5 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4), mgW.Chained(5)
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			case 3:
+				mgF3.Panic(mgItem3, mgR)
+			case 5:
+				mgF5.Panic(mgItem5, mgR)
+			default:
+				return false
+			}
+			return true
+		}
+		mgSlow5 := func(mgV int) {
+			mgS := mgF5.Enter()
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgR := recover()
+					if mgCur == 5 || !mgPanicAt(mgR) {
+						mgF5.Panic(mgV, mgR)
+					}
+					mgCur = 4
+				}
+			}()
+			mgCur = 5
+			if mgErr := mgP.mgStageE(mgChainCtx, mgV); mgErr != nil {
+				mgF5.Fail(mgV, mgErr)
+			}
+			mgCur = 4
+			mgOK = true
+			if mgS == 2 {
+				mgF5.Leave()
+			}
+		}
+		mgCall5 := func(mgV int) {
+			if !mgF5.Fast() {
+				mgSlow5(mgV)
+				return
+			}
+			mgItem5, mgCur = mgV, 5
+			if mgErr := mgP.mgStageE(mgChainCtx, mgV); mgErr != nil {
+				mgF5.Fail(mgV, mgErr)
+			}
+			mgCur = 4
+		}
+		mgCall4 := func(mgV int) {
+			mgS := 1
+			if !mgF4.Fast() {
+				mgS = mgF4.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgR := recover()
+					if mgCur == 4 || !mgPanicAt(mgR) {
+						mgF4.Panic(mgV, mgR)
+					}
+					mgCur = 3
+				}
+			}()
+			mgCur = 4
+			if mgErr := mgP.mgStageD(mgChainCtx, mgV, mgCall5); mgErr != nil {
+				mgF4.Fail(mgV, mgErr)
+			}
+			mgCur = 3
+			mgOK = true
+			if mgS == 2 {
+				mgF4.Leave()
+			}
+		}
+		mgSlow3 := func(mgV int) {
+			mgS := mgF3.Enter()
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgR := recover()
+					if mgCur == 3 || !mgPanicAt(mgR) {
+						mgF3.Panic(mgV, mgR)
+					}
+					mgCur = 2
+				}
+			}()
+			mgCur = 3
+			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgCur = 2
+			mgOK = true
+			if mgS == 2 {
+				mgF3.Leave()
+			}
+		}
+		mgCall3 := func(mgV int) {
+			if !mgF3.Fast() {
+				mgSlow3(mgV)
+				return
+			}
+			mgItem3, mgCur = mgV, 3
+			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgCur = 2
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
+				}
+			}()
+			mgCur = 2
+			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
+			mgOK = true
+			if mgS == 2 {
+				mgF2.Leave()
+			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
+		}
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
+				}
+			}()
+			mgCur = 1
+			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgCur = 0
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
+		return func(mgCtx context.Context) error {
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
+		}
+	})
+	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
+		Name: "a",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 228, Col: 12},
+	}, nil)
+	mgNodeB := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
+		Name: "b",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 229, Col: 12},
+	}, nil)
+	mgNodeC := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
+		Name: "c",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 235, Col: 12},
+	}, nil)
+	mgNodeD := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
+		Name: "d",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 242, Col: 12},
+	}, nil)
+	mgNodeE := mgrt.Consumer[int](mgG, mgrt.StageSpec{
+		Name: "e",
+		Pos:  mgrt.Pos{File: "regressions.mg", Line: 243, Col: 11},
+	}, nil)
+	mgrt.Connect(mgNodeGen, mgNodeA)
+	mgrt.Connect(mgNodeA, mgNodeB)
+	mgrt.Connect(mgNodeB, mgNodeC)
+	mgrt.Connect(mgNodeC, mgNodeD)
+	mgrt.Connect(mgNodeD, mgNodeE)
+	mgrt.Chain(mgNodeGen, mgNodeA, mgNodeB, mgNodeC, mgNodeD, mgNodeE)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *ChainPanics) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *ChainPanics) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *ChainPanics) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
 // A worker process serves its stage here and exits before main runs.
 func init() {
 	mgrt.ServeWorker()

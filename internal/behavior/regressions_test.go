@@ -1,6 +1,7 @@
 package behavior
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -115,5 +116,52 @@ func TestRegression_NestedBatchEntrance(t *testing.T) {
 	}
 	if got := p.mgNestedBatcher.batches; len(got) != 3 || !slices.Equal(got[0], []int{0, 1, 2}) || !slices.Equal(got[2], []int{6}) {
 		t.Errorf("batches %v, want [[0 1 2] [3 4 5] [6]]", got)
+	}
+}
+
+func TestRegression_ChainPanicsInTheirStage(t *testing.T) {
+	p := NewChainPanics()
+	res, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type failure struct {
+		stage string
+		item  int
+		msg   string
+	}
+	var got []failure
+	for _, f := range res.Failures {
+		got = append(got, failure{f.Stage, f.Item.(int), f.Err.Error()})
+	}
+	// Sorted: stages on goroutines of their own (without fusion) fail in any order.
+	slices.SortFunc(got, func(x, y failure) int { return cmp.Or(cmp.Compare(x.stage, y.stage), cmp.Compare(x.item, y.item)) })
+	want := []failure{
+		{"b", 50, "panic: b"}, {"b", 100, "panic: b"}, {"b", 150, "panic: b"}, {"b", 200, "panic: b"},
+		{"c", 7, "panic: c after emit"}, {"e", 11, "panic: e"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("failures\n got %v\nwant %v", got, want)
+	}
+	var kept []int
+	for i := 1; i <= 20; i++ {
+		if i%5 != 0 && i != 11 {
+			kept = append(kept, i)
+		}
+	}
+	if !slices.Equal(p.got, kept) {
+		t.Errorf("e got %v, want %v", p.got, kept)
+	}
+	if p.afterEmit != 16 {
+		t.Errorf("c ran after its emit %d times, want 16 (e's panic must not unwind c)", p.afterEmit)
+	}
+	for _, w := range []struct {
+		stage           string
+		in, out, failed int64
+	}{{"a", 20, 20, 0}, {"b", 20, 16, 4}, {"c", 16, 16, 1}, {"d", 16, 16, 0}, {"e", 16, 0, 1}} {
+		s, _ := res.Stage(w.stage)
+		if s.In != w.in || s.Out != w.out || s.Failed != w.failed {
+			t.Errorf("stage %s: in %d out %d failed %d, want %d %d %d", w.stage, s.In, s.Out, s.Failed, w.in, w.out, w.failed)
+		}
 	}
 }

@@ -1296,25 +1296,50 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
 		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -1324,12 +1349,18 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -1397,7 +1428,7 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 		emit(i)
 //line routing.mg:270:2
 	}
-//line routing_mg.go:1401:1
+//line routing_mg.go:1432:1
 	return nil
 }
 
@@ -1412,7 +1443,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1416:1
+//line routing_mg.go:1447:1
 	return nil
 }
 
@@ -1420,7 +1451,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1424:1
+//line routing_mg.go:1455:1
 	return nil
 }
 
@@ -1428,7 +1459,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1432:1
+//line routing_mg.go:1463:1
 	return nil
 }
 
@@ -1436,7 +1467,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1440:1
+//line routing_mg.go:1471:1
 	return nil
 }
 
@@ -1545,7 +1576,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 		}
 //line routing.mg:294:2
 	}
-//line routing_mg.go:1549:1
+//line routing_mg.go:1580:1
 	return nil
 }
 
@@ -1553,7 +1584,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1557:1
+//line routing_mg.go:1588:1
 	return nil
 }
 
@@ -1561,7 +1592,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1565:1
+//line routing_mg.go:1596:1
 	return nil
 }
 

@@ -74,44 +74,86 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 11, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		var mgChainCtx context.Context
+		var mgCur int
+		var mgItem2 int
+		var mgItem3 int
 		mgF1, mgF2, mgF3 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3)
-		mgCall3 := func(mgV int) {
-			mgS := 1
-			if !mgF3.Fast() {
-				mgS = mgF3.Enter()
+		mgPanicAt := func(mgR any) bool {
+			switch mgCur {
+			case 2:
+				mgF2.Panic(mgItem2, mgR)
+			case 3:
+				mgF3.Panic(mgItem3, mgR)
+			default:
+				return false
 			}
+			return true
+		}
+		mgSlow3 := func(mgV int) {
+			mgS := mgF3.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF3.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 3 || !mgPanicAt(mgR) {
+						mgF3.Panic(mgV, mgR)
+					}
+					mgCur = 2
 				}
 			}()
+			mgCur = 3
 			if mgErr := mgP.mgStageTotal(mgChainCtx, mgV); mgErr != nil {
 				mgF3.Fail(mgV, mgErr)
 			}
+			mgCur = 2
 			mgOK = true
 			if mgS == 2 {
 				mgF3.Leave()
 			}
 		}
-		mgCall2 := func(mgV int) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
+		mgCall3 := func(mgV int) {
+			if !mgF3.Fast() {
+				mgSlow3(mgV)
+				return
 			}
+			mgItem3, mgCur = mgV, 3
+			if mgErr := mgP.mgStageTotal(mgChainCtx, mgV); mgErr != nil {
+				mgF3.Fail(mgV, mgErr)
+			}
+			mgCur = 2
+		}
+		mgSlow2 := func(mgV int) {
+			mgS := mgF2.Enter()
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF2.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 2 || !mgPanicAt(mgR) {
+						mgF2.Panic(mgV, mgR)
+					}
+					mgCur = 1
 				}
 			}()
+			mgCur = 2
 			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
 				mgF2.Fail(mgV, mgErr)
 			}
+			mgCur = 1
 			mgOK = true
 			if mgS == 2 {
 				mgF2.Leave()
 			}
+		}
+		mgCall2 := func(mgV int) {
+			if !mgF2.Fast() {
+				mgSlow2(mgV)
+				return
+			}
+			mgItem2, mgCur = mgV, 2
+			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
+				mgF2.Fail(mgV, mgErr)
+			}
+			mgCur = 1
 		}
 		mgCall1 := func(mgV int) {
 			mgS := 1
@@ -121,12 +163,18 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 			mgOK := false
 			defer func() {
 				if !mgOK {
-					mgF1.Panic(mgV, recover())
+					mgR := recover()
+					if mgCur == 1 || !mgPanicAt(mgR) {
+						mgF1.Panic(mgV, mgR)
+					}
+					mgCur = 0
 				}
 			}()
+			mgCur = 1
 			if mgErr := mgP.mgStageDouble(mgChainCtx, mgV, mgCall2); mgErr != nil {
 				mgF1.Fail(mgV, mgErr)
 			}
+			mgCur = 0
 			mgOK = true
 			if mgS == 2 {
 				mgF1.Leave()
@@ -198,7 +246,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:30:2
 	}
-//line pipelines_mg.go:202:1
+//line pipelines_mg.go:250:1
 	return nil
 }
 
@@ -206,7 +254,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:210:1
+//line pipelines_mg.go:258:1
 	return nil
 }
 
@@ -214,7 +262,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:218:1
+//line pipelines_mg.go:266:1
 	return nil
 }
 
@@ -222,7 +270,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:226:1
+//line pipelines_mg.go:274:1
 	return nil
 }
 
@@ -313,7 +361,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:46:2
 	}
-//line pipelines_mg.go:317:1
+//line pipelines_mg.go:365:1
 	return nil
 }
 
@@ -321,7 +369,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:325:1
+//line pipelines_mg.go:373:1
 	return nil
 }
 
@@ -329,7 +377,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:333:1
+//line pipelines_mg.go:381:1
 	return nil
 }
 
@@ -408,7 +456,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:61:2
 	}
-//line pipelines_mg.go:412:1
+//line pipelines_mg.go:460:1
 	return nil
 }
 
@@ -424,7 +472,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 	}
 //line pipelines.mg:69:2
 	emit(s)
-//line pipelines_mg.go:428:1
+//line pipelines_mg.go:476:1
 	return nil
 }
 
@@ -432,7 +480,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:436:1
+//line pipelines_mg.go:484:1
 	return nil
 }
 
@@ -548,7 +596,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:83:2
 	}
-//line pipelines_mg.go:552:1
+//line pipelines_mg.go:600:1
 	return nil
 }
 
@@ -556,7 +604,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:560:1
+//line pipelines_mg.go:608:1
 	return nil
 }
 
@@ -564,7 +612,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:568:1
+//line pipelines_mg.go:616:1
 	return nil
 }
 
