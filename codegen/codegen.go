@@ -7,7 +7,10 @@ package codegen
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"path"
 	"path/filepath"
 	goruntime "runtime"
@@ -188,11 +191,36 @@ func finish(prog *ir.Program, src []byte, file *ir.File, genName string) ([]byte
 	if err := format.Node(&buf, fset, af); err != nil {
 		return nil, fmt.Errorf("minigungen: internal error: formatting %s: %v", file.Name, err)
 	}
-	out, err := imports.Process(genName, buf.Bytes(), &imports.Options{FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
+	out, err := groupImports(genName, buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("minigungen: internal error: grouping imports of %s: %v", file.Name, err)
 	}
 	return out, nil
+}
+
+// groupImports groups a formatted file's imports as goimports does (standard library
+// first). Only the file's head, up to its last import declaration, is reformatted: the
+// rest is formatted already, and printing it again would double the cost of a large file.
+func groupImports(name string, src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	af, err := parser.ParseFile(fset, name, src, parser.ImportsOnly|parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	end := 0
+	for _, d := range af.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+			end = fset.Position(gd.End()).Offset
+		}
+	}
+	if end == 0 {
+		return src, nil
+	}
+	head, err := imports.Process(name, src[:end], &imports.Options{FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
+	if err != nil {
+		return nil, err
+	}
+	return append(bytes.TrimRight(head, "\n"), src[end:]...), nil
 }
 
 func numbered(src []byte) string {

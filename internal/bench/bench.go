@@ -10,24 +10,31 @@ import (
 	"testing"
 )
 
-// Workload is one measured pipeline with its references.
+// Workload is one measured pipeline with its references and its targets (DESIGN 5).
 type Workload struct {
-	Name   string
-	Unit   string // what b.N counts: "item" or "batch"
-	Target string
-	Run    func(b *testing.B)
-	Refs   []Ref
+	Name    string
+	Unit    string  // what b.N counts: "item" or "batch"
+	MinRate float64 // target: at least this many units per second (0: none)
+	// Pipeline runs the pipeline over n units.
+	Pipeline func(n int) error
+	Refs     []Ref
+	// Scale is the b.N a run of the workload's memory check uses (0: not checked).
+	Scale int
 }
 
 // Ref is a hand-written Go reference.
 type Ref struct {
 	Name string
 	Run  func(b *testing.B)
+	// Min is the target: the workload's speed over the reference's, at least (0: shown for
+	// scale only).
+	Min float64
 }
 
-func runPipeline(b *testing.B, run func(n int) error) {
+// Run benchmarks the pipeline: b.N units in one run.
+func (w Workload) Run(b *testing.B) {
 	b.ReportAllocs()
-	if err := run(b.N); err != nil {
+	if err := w.Pipeline(b.N); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -62,90 +69,88 @@ func Cleanup() {
 	}
 }
 
-// Workloads lists W1a, W1b and W2.
+// Workloads lists the workloads of DESIGN 5 with their references, in table order.
 func Workloads() []Workload {
 	ctx := context.Background()
 	return []Workload{
 		{
-			Name:   "W1a linear, inline",
-			Target: "within 3x of the loop (ratio >= 0.33)",
-			Run: func(b *testing.B) {
-				runPipeline(b, func(n int) error {
-					p := NewW1a()
-					p.N = n
-					_, err := p.Run(ctx)
-					sink += uint64(p.sum)
-					return err
-				})
+			Name: "W1a linear, inline",
+			Pipeline: func(n int) error {
+				p := NewW1a()
+				p.N = n
+				_, err := p.Run(ctx)
+				sink += uint64(p.sum)
+				return err
 			},
 			Refs: []Ref{
-				{"plain loop", func(b *testing.B) { sink += uint64(RefLoop(b.N)) }},
-				{"plain loop, calls not inlined", func(b *testing.B) { sink += uint64(RefLoopCalls(b.N)) }},
+				{Name: "plain loop, calls not inlined", Run: func(b *testing.B) { sink += uint64(RefLoopCalls(b.N)) }, Min: 0.5},
+				{Name: "plain loop, calls inlined", Run: func(b *testing.B) { sink += uint64(RefLoop(b.N)) }},
 			},
 		},
 		{
-			Name:   "W1b linear, threads(1) per stage",
-			Target: ">= 2x the channel pipeline; >= 0.3x the batched one",
-			Run: func(b *testing.B) {
-				runPipeline(b, func(n int) error {
-					p := NewW1b()
-					p.N = n
-					_, err := p.Run(ctx)
-					sink += uint64(p.sum)
-					return err
-				})
+			Name: "W1b linear, threads(1) per stage",
+			Pipeline: func(n int) error {
+				p := NewW1b()
+				p.N = n
+				_, err := p.Run(ctx)
+				sink += uint64(p.sum)
+				return err
 			},
 			Refs: []Ref{
-				{"goroutine per stage, one send per item", func(b *testing.B) { sink += uint64(RefChannels(b.N)) }},
-				{"goroutine per stage, batched sends", func(b *testing.B) { sink += uint64(RefBatchedChannels(b.N)) }},
+				{Name: "goroutine per stage, one send per item", Run: func(b *testing.B) { sink += uint64(RefChannels(b.N)) }, Min: 3},
+				{Name: "goroutine per stage, batched sends", Run: func(b *testing.B) { sink += uint64(RefBatchedChannels(b.N)) }, Min: 0.5},
 			},
+			Scale: 10_000_000,
 		},
 		{
-			Name:   "W2 threads(8), small CPU work",
-			Target: ">= 1x the worker pool",
-			Run: func(b *testing.B) {
-				runPipeline(b, func(n int) error {
-					p := NewW2()
-					p.N = n
-					_, err := p.Run(ctx)
-					sink += p.sum[0]
-					return err
-				})
+			Name: "W2 threads(8), small CPU work",
+			Pipeline: func(n int) error {
+				p := NewW2()
+				p.N = n
+				_, err := p.Run(ctx)
+				sink += p.sum[0]
+				return err
 			},
-			Refs: []Ref{{"worker pool of 8", func(b *testing.B) { sink += RefPool(b.N) }}},
+			Refs:  []Ref{{Name: "worker pool of 8 goroutines", Run: func(b *testing.B) { sink += RefPool(b.N) }, Min: 1.5}},
+			Scale: 10_000_000,
 		},
 		{
-			Name:   "W3 batch 100 -> process_per_batch(max: 4)",
-			Unit:   "batch",
-			Target: ">= 0.8x the batches/s of bare os/exec",
-			Run: func(b *testing.B) {
-				runPipeline(b, func(n int) error {
-					p := NewW3()
-					p.N = n * 100
-					_, err := p.Run(ctx)
-					sink += uint64(p.sum)
-					return err
-				})
+			Name: "W3 batch 100 -> process_per_batch(max: 4)",
+			Unit: "batch",
+			Pipeline: func(n int) error {
+				p := NewW3()
+				p.N = n * 100
+				_, err := p.Run(ctx)
+				sink += uint64(p.sum)
+				return err
 			},
-			Refs: []Ref{{"os/exec of a no-op program, 4 at a time", func(b *testing.B) {
+			Refs: []Ref{{Name: "os/exec of a no-op program, 4 at a time", Run: func(b *testing.B) {
 				if err := RefExec(noopProgram(b), b.N); err != nil {
 					b.Fatal(err)
 				}
-			}}},
+			}, Min: 1}},
 		},
 		{
-			Name:   "W4 processes(4), x*2",
-			Target: ">= 1M items/s",
-			Run: func(b *testing.B) {
-				runPipeline(b, func(n int) error {
-					p := NewW4()
-					p.N = n
-					_, err := p.Run(ctx)
-					sink += uint64(p.sum)
-					return err
-				})
+			Name:    "W4 processes(4), x*2",
+			MinRate: 5e6,
+			Pipeline: func(n int) error {
+				p := NewW4()
+				p.N = n
+				_, err := p.Run(ctx)
+				sink += uint64(p.sum)
+				return err
 			},
-			Refs: []Ref{{"worker pool of 8 (W2's reference)", func(b *testing.B) { sink += RefPool(b.N) }}},
+			Scale: 10_000_000,
 		},
 	}
+}
+
+// Find returns the workload called name.
+func Find(name string) (Workload, bool) {
+	for _, w := range Workloads() {
+		if w.Name == name {
+			return w, true
+		}
+	}
+	return Workload{}, false
 }

@@ -1,34 +1,26 @@
 package tool
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/minigun-go/minigun/internal/bench"
 )
 
 // The speed targets of DESIGN 5 for a 200-stage file: check with Go type
 // loading under 2 s, generate -fast under 300 ms. Benchmarks, never timed
 // assertions: go test ./internal/tool -run '^$' -bench Stages200.
 
-// stages200 writes a .mg file of 200 stages (a producer, 198 processors with
-// bodies of a few lines, a consumer, state with merge rules, hooks) in a
-// directory of its own, outside any module, and returns the directory.
+// stages200 writes bench.Stages200 (a producer, 198 processors with bodies of
+// a few lines, a consumer, state with merge rules, hooks) in a directory of its
+// own, outside any module, and returns the directory.
 func stages200(b *testing.B) string {
 	b.Helper()
-	var s strings.Builder
-	s.WriteString("package big\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n)\n\npipeline Big {\n")
-	s.WriteString("\tparam Count int = 10\n\tstate {\n\t\ttotal int merge(sum)\n\t\tseen  map[int]bool\n\t}\n")
-	s.WriteString("\tproducer gen() int {\n\t\tfor i := 0; i < p.Count; i++ {\n\t\t\temit(i)\n\t\t}\n\t}\n")
-	for i := 0; i < 198; i++ {
-		fmt.Fprintf(&s, "\tprocessor step%d(n int) int threads(2) {\n\t\tif n%%7 == 0 {\n\t\t\t_ = strings.Repeat(\"x\", %d)\n\t\t}\n\t\temit(n + 1)\n\t}\n", i, i%5)
-	}
-	s.WriteString("\tconsumer sink(n int) {\n\t\tfmt.Println(n)\n\t}\n")
-	s.WriteString("\tbefore_run {\n\t\tp.seen = map[int]bool{}\n\t}\n\tafter_run {\n\t\tfmt.Println(p.total)\n\t}\n}\n")
 	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "big.mg"), []byte(s.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "big.mg"), []byte(bench.Stages200()), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return dir
