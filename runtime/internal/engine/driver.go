@@ -128,7 +128,7 @@ func (d threadsDriver[In, Out]) goroutines(r *run) []func() {
 			buf := make([]In, 0, n.q.chunkMax)
 			ws := &pw.w.ws
 			for {
-				items, seq, ok := in.claim(rn, ws, buf, ws.mask == 0, window)
+				items, seq, ok := in.claim(rn, ws, buf, window)
 				if !ok {
 					break
 				}

@@ -21,12 +21,13 @@ type sharedIn[T any] struct {
 }
 
 // claim copies the next items into dst and returns them with the sequence number of the
-// first; ok is false once the queue is closed and drained. one claims a single item (slow
-// items); otherwise a worker takes a share of what is left in the chunk that shrinks as the
-// chunk empties (guided scheduling), so that cheap items cost few lock operations and the end
-// of a chunk is still spread over the workers. ord, if not nil, makes the claim wait until
-// the reorder window has room.
-func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, one bool, ord windowWaiter) (items []T, seq uint64, ok bool) {
+// first; ok is false once the queue is closed and drained. A worker takes a share of what is
+// left in the chunk that shrinks as the chunk empties (guided scheduling), so that the end of
+// a chunk is still spread over the workers, but no fewer than grabFor(ws) items: cheap items
+// are claimed many at a time, so that a claim, a lock operation that the other workers contend
+// for, costs little per item; slow items one at a time. ord, if not nil, makes the claim wait
+// until the reorder window has room.
+func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, ord windowWaiter) (items []T, seq uint64, ok bool) {
 	if !s.mu.TryLock() {
 		r.idle()
 		s.mu.Lock()
@@ -47,10 +48,8 @@ func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, one bool, ord w
 		}
 		s.cur, s.pos = c, 0
 	}
-	g := 1
-	if !one {
-		g = max((len(s.cur)-s.pos)/(2*s.workers), 1)
-	}
+	left := len(s.cur) - s.pos
+	g := min(max(left/(2*s.workers), grabFor(ws)), left)
 	seq = s.seq
 	if ord != nil {
 		ord.waitRoom(r, seq, g)
@@ -60,6 +59,19 @@ func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, one bool, ord w
 	s.seq += uint64(g)
 	s.mu.Unlock()
 	return dst, seq, true
+}
+
+// grabFor is the fewest items a worker claims at once, from the latency of the stage's items
+// (the sampling mask, workerStats.sample): about 10µs of work or more per claim, one item at
+// a time once items take 20µs.
+func grabFor(ws *workerStats) int {
+	switch ws.mask {
+	case 255: // under 200ns an item
+		return 64
+	case 63: // under 2µs
+		return 8
+	}
+	return 1
 }
 
 // windowWaiter is the reorder buffer of an ordered stage, seen by the input side.
