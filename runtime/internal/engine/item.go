@@ -301,14 +301,18 @@ func (l *localQueue[T]) put(v T) {
 	}
 }
 
-// full processes the queue now, keeping its time out of an enclosing timed item.
+// full processes the queue now, keeping its time out of an enclosing timed item, then
+// publishes the goroutine's counters, so that live stats see a chain that never waits.
 func (l *localQueue[T]) full() {
 	r := l.r
 	if r.timing == 0 {
 		l.stage.drain()
-		return
+	} else {
+		t0 := time.Now()
+		l.stage.drain()
+		r.nested += time.Since(t0)
 	}
-	t0 := time.Now()
-	l.stage.drain()
-	r.nested += time.Since(t0)
+	for _, ws := range r.stats {
+		ws.publish()
+	}
 }

@@ -29,6 +29,20 @@ type StageStats struct {
 	Throughput float64
 	// Time spent waiting for input, and waiting for room in downstream queues.
 	BlockedIn, BlockedOut time.Duration
+
+	// Total is what the producer declared it will emit (StageSpec.Total, total(N)); 0 when
+	// unknown or for other stages.
+	Total int64
+	// Busy estimates the time the stage spent working, summed over its goroutines (or worker
+	// process slots): the time from its first item to its end (or now) times their number,
+	// less BlockedIn and BlockedOut. A wait is counted once it ended.
+	Busy time.Duration
+	// Workers is the number of goroutines that run the stage's bodies, or for a stage run in
+	// worker processes the number of those processes alive now.
+	Workers int
+	// QueueLen is how many items wait in the stage's input queue now; QueueCap its capacity
+	// (-1 unbounded; both 0 for producers and stages fused into their sender).
+	QueueLen, QueueCap int
 }
 
 // stageStats holds a stage's live counters. Workers keep their own plain counters and publish
@@ -37,6 +51,7 @@ type stageStats struct {
 	in, out, failed, retried, deadLettered, dropped atomic.Int64
 	blockedIn, blockedOut                           atomic.Int64
 	firstNs, endNs                                  atomic.Int64 // unix nanos of the first item and of the end
+	procs                                           atomic.Int64 // live worker processes (process strategies)
 	hist                                            histogram
 }
 
@@ -123,6 +138,18 @@ func (s *stageRun) snapshot() StageStats {
 		BlockedIn:    time.Duration(st.blockedIn.Load()),
 		BlockedOut:   time.Duration(st.blockedOut.Load()),
 	}
+	out.Workers = 1
+	switch {
+	case b.spec.Kind == KindProducer:
+		out.Total = int64(b.spec.Total)
+	case !b.spec.Strategy.Kind.InProcess():
+		out.Workers = int(st.procs.Load())
+	case b.spec.Kind != KindAccumulator:
+		out.Workers = b.spec.Strategy.goroutines()
+	}
+	if q := s.queue.Load(); q != nil {
+		out.QueueLen, out.QueueCap = (*q).depth()
+	}
 	if b.spec.Kind != KindProducer {
 		q := st.hist.quantiles(0.50, 0.90, 0.95, 0.99)
 		out.P50, out.P90, out.P95, out.P99 = q[0], q[1], q[2], q[3]
@@ -132,6 +159,11 @@ func (s *stageRun) snapshot() StageStats {
 		if end == 0 {
 			end = time.Now().UnixNano()
 		}
+		slots := 1
+		if b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator {
+			slots = max(b.spec.Strategy.N, 1)
+		}
+		out.Busy = max(time.Duration(end-first)*time.Duration(slots)-out.BlockedIn-out.BlockedOut, 0)
 		n := out.In
 		if b.spec.Kind == KindProducer {
 			n = out.Out
