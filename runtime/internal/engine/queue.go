@@ -273,9 +273,9 @@ func (q *queue[T]) recv(r *runner, ws *workerStats, timer <-chan time.Time) (ite
 	if items, ok := q.steal(); ok {
 		return items, true, false
 	}
-	t0 := time.Now()
+	t0 := ws.st.beginWait()
 	c, ok, fired := q.wait(timer)
-	ws.blockedIn += int64(time.Since(t0))
+	ws.st.endWait(t0)
 	r.run.checkCanceled()
 	switch {
 	case fired:

@@ -135,6 +135,16 @@ func (h *Handle) JobID() string {
 	return h.r.jobID
 }
 
+// Latency returns the latency histogram of the i-th stage (in stage creation order) so far:
+// how many sampled items took at most each of bounds (increasing), how many were sampled,
+// and their summed latency. Latency is sampled (StageStats); producers have none.
+func (h *Handle) Latency(i int, bounds []time.Duration) (counts []uint64, samples uint64, sum time.Duration) {
+	if h.r == nil || i < 0 || i >= len(h.r.stages) {
+		return make([]uint64, len(bounds)), 0, 0
+	}
+	return h.r.stages[i].stats.hist.cumulative(bounds)
+}
+
 // Done returns a channel closed when the run has ended.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 

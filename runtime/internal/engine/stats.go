@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -53,6 +54,38 @@ type stageStats struct {
 	firstNs, endNs                                  atomic.Int64 // unix nanos of the first item and of the end
 	procs                                           atomic.Int64 // live worker processes (process strategies)
 	hist                                            histogram
+
+	// The goroutines waiting for input now, and the sum of the unix nanos they started at:
+	// a wait counts against Busy while it lasts.
+	waitMu             sync.Mutex
+	waiting, waitSince int64
+}
+
+// beginWait records that a goroutine of the stage starts waiting for input.
+func (st *stageStats) beginWait() time.Time {
+	t0 := time.Now()
+	st.waitMu.Lock()
+	st.waiting++
+	st.waitSince += t0.UnixNano()
+	st.waitMu.Unlock()
+	return t0
+}
+
+// endWait records the end of a wait begun at t0, adding it to BlockedIn.
+func (st *stageStats) endWait(t0 time.Time) {
+	st.waitMu.Lock()
+	st.waiting--
+	st.waitSince -= t0.UnixNano()
+	st.waitMu.Unlock()
+	st.blockedIn.Add(int64(time.Since(t0)))
+}
+
+// waitingNow returns the time the stage's goroutines have been waiting for input so far in
+// the waits they have not ended.
+func (st *stageStats) waitingNow(now int64) time.Duration {
+	st.waitMu.Lock()
+	defer st.waitMu.Unlock()
+	return time.Duration(st.waiting*now - st.waitSince)
 }
 
 // workerStats is one goroutine's unpublished share of a stage's counters. Only that goroutine
@@ -163,7 +196,7 @@ func (s *stageRun) snapshot() StageStats {
 		if b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator {
 			slots = max(b.spec.Strategy.N, 1)
 		}
-		out.Busy = max(time.Duration(end-first)*time.Duration(slots)-out.BlockedIn-out.BlockedOut, 0)
+		out.Busy = max(time.Duration(end-first)*time.Duration(slots)-out.BlockedIn-out.BlockedOut-st.waitingNow(end), 0)
 		n := out.In
 		if b.spec.Kind == KindProducer {
 			n = out.Out
