@@ -128,6 +128,9 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) ([]byte, error)
 	g.f.HeaderComment("source: " + path.Base(g.base))
 	g.f.ImportAlias(RuntimePath, "mgrt")
 	g.f.ImportAlias(CLIPath, "mgcli")
+	for _, p := range extensionPaths {
+		g.f.ImportAlias(p, "mg"+path.Base(p))
+	}
 	g.f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportsGenV1")
 	g.f.Line()
 	for _, gb := range file.GoBlocks {
