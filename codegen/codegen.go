@@ -39,6 +39,10 @@ type Options struct {
 	DefaultPackage string
 	// Main adds a main function that runs the pipelines (minigungen build).
 	Main bool
+	// NoExtensions leaves the extensions (-progress, -hud, -metrics-addr) out of the main:
+	// the lean image of a built binary, which runs without them and starts its worker
+	// processes (see runtime/cli's views image).
+	NoExtensions bool
 }
 
 // File is one generated Go file.

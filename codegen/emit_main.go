@@ -111,11 +111,13 @@ func (g *gen) main() {
 		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
 		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
 	)
-	var exts []jen.Code
-	for _, p := range extensionPaths {
-		exts = append(exts, jen.Qual(p, "Extension").Call())
+	if !g.opts.NoExtensions {
+		var exts []jen.Code
+		for _, p := range extensionPaths {
+			exts = append(exts, jen.Qual(p, "Extension").Call())
+		}
+		app = append(app, field("Extensions", jen.Index().Add(cli("Extension")).Add(multiline(exts...))))
 	}
-	app = append(app, field("Extensions", jen.Index().Add(cli("Extension")).Add(multiline(exts...))))
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
 		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(app...)))),

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/creack/pty"
+	"github.com/minigun-go/minigun/runtime/cli"
 	"golang.org/x/sys/unix"
 )
 
@@ -395,7 +396,7 @@ func TestBuiltProgramMetrics(t *testing.T) {
 	if v := value(second, `minigun_stage_queue_capacity{`+enrich+`}`); v != 1000 {
 		t.Errorf("queue capacity %v, want the default 1000", v)
 	}
-	if v := value(second, `minigun_stage_items_expected{` + gen + `}`); v != 1e6 {
+	if v := value(second, `minigun_stage_items_expected{`+gen+`}`); v != 1e6 {
 		t.Errorf("the producer's total is %v, want 1e6 from -count", v)
 	}
 	if !regexp.MustCompile(`minigun_run_status\{job="[0-9a-f]{16}",pipeline="Views",status="running"\} 1`).MatchString(second) {
@@ -406,5 +407,39 @@ func TestBuiltProgramMetrics(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
 		t.Errorf("exit %v, want 130 after SIGINT", err)
+	}
+}
+
+// A built binary is two images (runtime/cli: the views image): without a view flag the lean
+// one runs, and its worker processes, none of the views' libraries initialised; -h (or a
+// view flag) runs the full one, which has their flags.
+func TestBuiltProgramLeanImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a program")
+	}
+	if viewsMagic != cli.ViewsMagic {
+		t.Fatalf("the trailer's magic differs: build writes %q, cli reads %q", viewsMagic, cli.ViewsMagic)
+	}
+	bin := buildViews(t)
+	worker := exec.Command(bin)
+	worker.Env = append(os.Environ(), "GODEBUG=inittrace=1", "MINIGUN_WORKER=main.NoSuchPipeline")
+	out, _ := worker.CombinedOutput()
+	if !strings.Contains(string(out), "init github.com/minigun-go/minigun/runtime/internal/procexec") {
+		t.Fatalf("no init trace:\n%s", out)
+	}
+	for _, lib := range []string{"prometheus", "bubbletea", "lipgloss", "mpb", "charmbracelet", "protobuf"} {
+		if strings.Contains(string(out), lib) {
+			t.Errorf("a worker process initialises %s:\n%s", lib, out)
+		}
+	}
+	out, err := exec.Command(bin, "-count", "100", "-stats").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "pipeline Views") {
+		t.Errorf("a run without views: %v\n%s", err, out)
+	}
+	out, _ = exec.Command(bin, "-h").CombinedOutput()
+	for _, f := range []string{"-progress", "-hud", "-metrics-addr", "-count"} {
+		if !strings.Contains(string(out), "  "+f) {
+			t.Errorf("-h does not list %s:\n%s", f, out)
+		}
 	}
 }

@@ -79,6 +79,10 @@ func Main(app App) int {
 func MainArgs(args []string, stderr io.Writer, app App) int {
 	programs, flags := app.Programs, app.Params
 	name := filepath.Base(os.Args[0])
+	if err := runViews(args, app); err != nil {
+		fmt.Fprintf(stderr, "%s: cannot start the views: %v\n", name, err)
+	}
+	defer removeViewsFile()()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var names []string

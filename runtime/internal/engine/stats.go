@@ -36,7 +36,8 @@ type StageStats struct {
 	Total int64
 	// Busy estimates the time the stage spent working, summed over its goroutines (or worker
 	// process slots): the time from its first item to its end (or now) times their number,
-	// less BlockedIn and BlockedOut. A wait is counted once it ended.
+	// less BlockedIn, BlockedOut and the waits for input going on (a Threads goroutine waiting
+	// for another to hand out the input counts as waiting for input).
 	Busy time.Duration
 	// Workers is the number of goroutines that run the stage's bodies, or for a stage run in
 	// worker processes the number of those processes alive now.
