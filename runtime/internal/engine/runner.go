@@ -18,6 +18,7 @@ type runner struct {
 	stats    []*workerStats
 	fused    []drainer // stages fused into this goroutine, in topological order
 	slot     bool      // holds a max_threads slot
+	fulls    uint      // local queues of fused stages filled: every 16th publishes the counters
 
 	// Latency of fused stages: while an item is timed (timing > 0), the time spent in stages
 	// fused into it is summed in nested and subtracted from its own.
