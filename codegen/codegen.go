@@ -39,6 +39,10 @@ type Options struct {
 	// NoChains writes every stage on its own, without calling a chain's stages directly
 	// (ir.Chain): for comparing behaviour and speed.
 	NoChains bool
+	// NoExtensions leaves the extensions (-progress, -hud, -metrics-addr) out of the main:
+	// the lean image of a built binary, which runs without them and starts its worker
+	// processes (see runtime/cli's views image).
+	NoExtensions bool
 }
 
 // File is one generated Go file.
@@ -134,6 +138,9 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) (content, check
 	g.f.HeaderComment("source: " + path.Base(g.base))
 	g.f.ImportAlias(RuntimePath, "mgrt")
 	g.f.ImportAlias(CLIPath, "mgcli")
+	for _, p := range extensionPaths {
+		g.f.ImportAlias(p, "mg"+path.Base(p))
+	}
 	g.f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportsGenV1")
 	g.f.Line()
 	for _, gb := range file.GoBlocks {

@@ -13,6 +13,10 @@ import (
 // CLIPath is the import path of the built-binary main that generated mains call.
 const CLIPath = RuntimePath + "/cli"
 
+// extensionPaths are the packages whose Extension adds flags and live views to built binaries
+// (-progress, -hud, -metrics-addr).
+var extensionPaths = ir.ExtensionPaths
+
 func cli(name string) *jen.Statement { return jen.Qual(CLIPath, name) }
 
 // main writes the main function of a built binary (DESIGN 3.5): one flag per
@@ -107,6 +111,13 @@ func (g *gen) main() {
 		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
 		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
 	)
+	if !g.opts.NoExtensions {
+		var exts []jen.Code
+		for _, p := range extensionPaths {
+			exts = append(exts, jen.Qual(p, "Extension").Call())
+		}
+		app = append(app, field("Extensions", jen.Index().Add(cli("Extension")).Add(multiline(exts...))))
+	}
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
 		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(app...)))),

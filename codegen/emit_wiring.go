@@ -95,7 +95,7 @@ func (g *gen) wiring(p *ir.Pipeline) {
 // nodeValues are the option values of a stage that the generated spec reads.
 func nodeValues(st *ir.Stage) []ir.Value {
 	s := st.Strategy
-	return []ir.Value{s.N, s.Recycle, st.BatchSize, st.MaxWait, st.QueueSize, st.Retry, st.Backoff, st.Timeout}
+	return []ir.Value{s.N, s.Recycle, st.BatchSize, st.MaxWait, st.QueueSize, st.Retry, st.Backoff, st.Timeout, st.Total}
 }
 
 // value spells an option value: its literal, or the param it names, read
@@ -189,6 +189,9 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	}
 	if !st.Timeout.IsZero() {
 		items = append(items, field("Timeout", val(st.Timeout)))
+	}
+	if !st.Total.IsZero() {
+		items = append(items, field("Total", val(st.Total)))
 	}
 	return rt("StageSpec").Add(multiline(items...))
 }

@@ -718,7 +718,7 @@ func TestWorkerBinary(t *testing.T) {
 			hellos++
 		}
 	}
-	if mains != 1 || hellos != 4 || !slices.Contains(lines, "squares total 1155 from 2 workers") ||
+	if mains != 1 || hellos != 4 || !slices.Contains(lines, "squares total 1155, all in worker processes: true") ||
 		!slices.Contains(lines, "batches total 5050 in 4 batches") {
 		t.Errorf("output:\n%s", out)
 	}

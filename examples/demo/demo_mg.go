@@ -230,6 +230,16 @@ func (p *Demo) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Demo) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Demo", Worker: mgrt.WorkerKey[Demo](), Params: mgP.mgEncodeParams})
+	if mgP.Count < 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Count",
+			Value:  mgP.Count,
+			Stage:  "orders",
+			Pos:    mgrt.Pos{File: "demo.mg", Line: 53, Col: 32},
+			Option: "total(Count)",
+			Want:   "at least 0",
+		})
+	}
 	if mgP.Workers < 1 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
@@ -241,8 +251,9 @@ func (mgP *Demo) mgGraph() *mgrt.Graph {
 		})
 	}
 	mgNodeOrders := mgrt.Producer(mgG, mgrt.StageSpec{
-		Name: "orders",
-		Pos:  mgrt.Pos{File: "demo.mg", Line: 53, Col: 11},
+		Name:  "orders",
+		Pos:   mgrt.Pos{File: "demo.mg", Line: 53, Col: 11},
+		Total: mgP.Count,
 	}, func(mgW *mgrt.Emitter[Order]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {

@@ -1877,6 +1877,16 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 			Want:   "at least 1",
 		})
 	}
+	if mgP.Size < 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Size",
+			Value:  mgP.Size,
+			Stage:  "gen",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 403, Col: 27},
+			Option: "total(Size)",
+			Want:   "at least 0",
+		})
+	}
 	if mgP.Workers < 1 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
@@ -1928,8 +1938,9 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 		})
 	}
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
-		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
+		Name:  "gen",
+		Pos:   mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
+		Total: mgP.Size,
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -2006,7 +2017,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 		emit(i)
 //line execution.mg:423:2
 	}
-//line execution_mg.go:2010:1
+//line execution_mg.go:2021:1
 	return nil
 }
 

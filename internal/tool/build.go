@@ -3,11 +3,13 @@ package tool
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -71,13 +73,17 @@ func cmdBuild(args []string, env Env) int {
 // errReported means the problem was already printed.
 var errReported = errors.New("reported")
 
+// program is the generated main of a built binary, in its two images (runtime/cli: the
+// views image): full with the extensions, lean without.
+type program struct{ full, lean []byte }
+
 // generateMain checks a .mg file and generates it as a main package.
-func generateMain(file string, env Env, verbose bool) ([]byte, error) {
+func generateMain(file string, env Env, verbose bool) (program, error) {
 	if _, err := os.Stat(resolve(env, file)); err != nil {
-		return nil, fmt.Errorf("%s: no such file", file)
+		return program{}, fmt.Errorf("%s: no such file", file)
 	}
 	// Checked, generated and type-checked as it is compiled: on its own, as
-	// package main.
+	// package main. The lean image differs only by the extensions it leaves out.
 	l := load(pkgFiles{dir: path.Dir(file), files: []string{file}}, env, ir.Options{Standalone: true})
 	var files []codegen.File
 	if !l.diags.HasErrors() {
@@ -85,9 +91,14 @@ func generateMain(file string, env Env, verbose bool) ([]byte, error) {
 	}
 	report(env.Stderr, l, verbose)
 	if l.diags.HasErrors() || l.internal != nil || len(files) == 0 {
-		return nil, errReported
+		return program{}, errReported
 	}
-	return files[0].Content, nil
+	lean, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true, NoExtensions: true})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return program{}, errReported
+	}
+	return program{full: files[0].Content, lean: lean[0].Content}, nil
 }
 
 // build compiles a .mg file into a standalone program at out.
@@ -96,7 +107,41 @@ func build(file, out string, env Env, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	return compile(file, src, out, env, verbose)
+	return compileProgram(file, src, out, env, verbose)
+}
+
+// compileProgram builds both images of a program and writes them into out: the lean one,
+// then the full one and its trailer (runtime/cli: the views image).
+func compileProgram(file string, p program, out string, env Env, verbose bool) error {
+	tmp, err := os.MkdirTemp("", "minigungen-images-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	full, lean := filepath.Join(tmp, "full"), filepath.Join(tmp, "lean")
+	if err := compile(file, p.full, full, env, verbose); err != nil {
+		return err
+	}
+	if err := compile(file, p.lean, lean, env, verbose); err != nil {
+		return err
+	}
+	fullData, err := os.ReadFile(full)
+	if err != nil {
+		return err
+	}
+	leanData, err := os.ReadFile(lean)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if err := appendViews(f, leanData, fullData); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // compile builds generated main source for file into out. Inside a module
@@ -222,4 +267,22 @@ func cacheKey(src []byte) string {
 		return nil
 	})
 	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+// viewsMagic ends a built binary that carries its full image after its lean one; the same
+// as runtime/cli.ViewsMagic, which reads it (a test checks).
+const viewsMagic = "mgviews1"
+
+// appendViews writes a built binary: the lean image, the full image, then the trailer (the
+// full image's length, little-endian, and viewsMagic).
+func appendViews(w io.Writer, lean, full []byte) error {
+	var tr [16]byte
+	binary.LittleEndian.PutUint64(tr[:8], uint64(len(full)))
+	copy(tr[8:], viewsMagic)
+	for _, b := range [][]byte{lean, full, tr[:]} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -58,7 +58,7 @@ func commentBlock(src []byte, name string) []string {
 	return out
 }
 
-func runTool(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+func runTool(t testing.TB, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = Main(args, Env{Stdout: &out, Stderr: &errb, Dir: dir})

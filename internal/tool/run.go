@@ -32,7 +32,7 @@ func cmdRun(args []string, env Env) int {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	bin := filepath.Join(cache, "minigungen", "run", cacheKey(src), strings.TrimSuffix(path.Base(file), ".mg"))
+	bin := filepath.Join(cache, "minigungen", "run", cacheKey(src.full), strings.TrimSuffix(path.Base(file), ".mg"))
 	if abs, err := filepath.Abs(resolve(env, file)); err == nil && moduleProviding(filepath.Dir(abs)) != "" {
 		// Inside a module the program may import the module's packages, which
 		// the key does not cover: build afresh (go's build cache keeps it quick).
@@ -50,7 +50,7 @@ func cmdRun(args []string, env Env) int {
 			return ExitDiag
 		}
 		tmp := bin + ".tmp"
-		if err := compile(file, src, tmp, env, false); err != nil {
+		if err := compileProgram(file, src, tmp, env, false); err != nil {
 			if !errors.Is(err, errReported) {
 				fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
 			}

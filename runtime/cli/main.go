@@ -79,6 +79,10 @@ func Main(app App) int {
 func MainArgs(args []string, stderr io.Writer, app App) int {
 	programs, flags := app.Programs, app.Params
 	name := filepath.Base(os.Args[0])
+	if err := runViews(args, app); err != nil {
+		fmt.Fprintf(stderr, "%s: cannot start the views: %v\n", name, err)
+	}
+	defer removeViewsFile()()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var names []string
@@ -88,7 +92,6 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	pipeline := fs.String("pipeline", "", "run only this pipeline: "+strings.Join(names, ", "))
 	stats := fs.Bool("stats", false, "print a table of per-stage stats to stderr at the end")
 	statsJSON := fs.String("stats-json", "", "write the runs' results as JSON to `FILE`")
-	progress := fs.Bool("progress", false, "show live per-stage counts on stderr when it is a terminal")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long stopping workers may take before they are killed")
 	logLevel := fs.String("log-level", "info", "what the runtime reports on stderr: error (failed runs), warn and info (also failed items), debug (also each run's job and status)")
 	set := map[string]string{}
@@ -183,9 +186,6 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 			return ExitUsage
 		}
 		var stops []func()
-		if *progress && isTerminal(stderr) {
-			stops = append(stops, showProgress(stderr, p.Name, h))
-		}
 		for _, x := range app.Extensions {
 			if stop := x.Watch(p.Name, h, stderr); stop != nil {
 				stops = append(stops, stop)
@@ -244,48 +244,6 @@ func reportFailures(w io.Writer, res mgrt.Result) {
 			break
 		}
 		fmt.Fprintf(w, "%s (job %s)\n", f.Error(), res.JobID)
-	}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// showProgress redraws one line of per-stage counts until stopped.
-func showProgress(w io.Writer, name string, h *mgrt.Handle) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(w, "\r\033[K")
-				return
-			case <-t.C:
-				var b strings.Builder
-				fmt.Fprintf(&b, "\r\033[K%s:", name)
-				for _, s := range h.Stats() {
-					fmt.Fprintf(&b, " %s %d/%d", s.Name, s.In, s.Out)
-					if s.Failed > 0 {
-						fmt.Fprintf(&b, " (%d failed)", s.Failed)
-					}
-				}
-				fmt.Fprint(w, b.String())
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
 	}
 }
 

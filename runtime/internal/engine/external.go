@@ -115,6 +115,10 @@ func (h *Host[In, Out]) WorkerOutput() (stdout, stderr io.Writer) {
 	return h.r.workerOut, h.r.workerErr
 }
 
+// ProcessStarted and ProcessEnded count the stage's live worker processes (StageStats.Workers).
+func (h *Host[In, Out]) ProcessStarted() { h.st.stats.procs.Add(1) }
+func (h *Host[In, Out]) ProcessEnded()   { h.st.stats.procs.Add(-1) }
+
 // Begin runs the stage's Before hooks, once, before its first item.
 func (h *Host[In, Out]) Begin() { h.st.begin() }
 

@@ -95,3 +95,24 @@ func (h *histogram) mean() time.Duration {
 	}
 	return time.Duration(sum / total)
 }
+
+// cumulative returns how many samples are at most each of bounds (increasing), how many
+// there are in all and their sum, each sample taken at the middle of its bucket.
+func (h *histogram) cumulative(bounds []time.Duration) (counts []uint64, total uint64, sum time.Duration) {
+	counts = make([]uint64, len(bounds))
+	for i := range h.buckets {
+		c := h.buckets[i].Load()
+		if c == 0 {
+			continue
+		}
+		v := histValue(i)
+		total += c
+		sum += time.Duration(c * v)
+		for j, b := range bounds {
+			if v <= uint64(b) {
+				counts[j] += c
+			}
+		}
+	}
+	return counts, total, sum
+}

@@ -37,3 +37,17 @@ func TestHistogram(t *testing.T) {
 		}
 	}
 }
+
+func TestHistogramCumulative(t *testing.T) {
+	var h histogram
+	for _, d := range []time.Duration{100 * time.Nanosecond, time.Microsecond, time.Millisecond, time.Millisecond, time.Second} {
+		h.record(d)
+	}
+	counts, total, sum := h.cumulative([]time.Duration{500 * time.Nanosecond, 2 * time.Millisecond, 10 * time.Second})
+	if total != 5 || counts[0] != 1 || counts[1] != 4 || counts[2] != 5 {
+		t.Errorf("counts %v total %d", counts, total)
+	}
+	if want := time.Second + 2*time.Millisecond; sum < want*96/100 || sum > want*104/100 {
+		t.Errorf("sum %v, want about %v", sum, want)
+	}
+}

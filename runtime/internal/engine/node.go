@@ -241,6 +241,8 @@ func (n *Node[In, Out]) prepare(r *run) {
 		return
 	}
 	n.q = newQueue[In](r, n.queueSize(), len(n.ins)+len(n.dlFrom))
+	var d depther = n.q
+	n.rt.queue.Store(&d)
 }
 
 func (n *Node[In, Out]) inputCloser() queueCloser {

@@ -99,6 +99,7 @@ func (b *prodBuf[T]) flush() {
 	b.served = epoch
 	b.spare = c
 	b.q.send(chunk[T]{items: c.items[:n], src: b.idx, seq: c.seq}, nil, b.ws, nil)
+	b.ws.publish() // once per chunk: the producer's counts are live
 }
 
 // flushIfAsked is the flusher interface; a producer checks requests at each emit.

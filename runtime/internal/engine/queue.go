@@ -36,9 +36,10 @@ type queue[T any] struct {
 	bufs     []*outBuf[T]  // buffers of other stages: asked to flush when the receiver is idle
 	prods    []*prodBuf[T] // producer buffers: asked to flush, and taken when the receiver is idle
 
-	// room is how many more items the queue takes (bounded queues); a sender that finds
-	// too little waits on roomCond.
+	// room is how many more items the queue takes (bounded queues, of size items); a sender
+	// that finds too little waits on roomCond.
 	bounded     bool
+	size        int
 	room        atomic.Int64
 	roomWaiters atomic.Int32
 	roomMu      sync.Mutex
@@ -81,6 +82,7 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 		q.out = q.in
 		q.free = make(chan []T, (size+q.chunkMax-1)/q.chunkMax+8)
 		q.bounded = true
+		q.size = size
 		q.room.Store(int64(size))
 		q.roomCond.L = &q.roomMu
 	}
@@ -90,6 +92,20 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 	}
 	return q
 }
+
+// depth returns how many items wait in the queue and its capacity (-1 unbounded): for a
+// bounded queue, the room its senders took for chunks the receiver has not taken yet; for an
+// unbounded one, the chunks waiting times the largest chunk, an upper bound.
+func (q *queue[T]) depth() (length, capacity int) {
+	if !q.bounded {
+		return len(q.in) * q.chunkMax, -1
+	}
+	capacity = q.size
+	return max(capacity-int(q.room.Load()), 0), capacity
+}
+
+// depther is a stage's input queue, seen by the stats.
+type depther interface{ depth() (length, capacity int) }
 
 // senderDone records the end of one sending stage; the last one closes the queue.
 func (q *queue[T]) senderDone() {
@@ -257,9 +273,9 @@ func (q *queue[T]) recv(r *runner, ws *workerStats, timer <-chan time.Time) (ite
 	if items, ok := q.steal(); ok {
 		return items, true, false
 	}
-	t0 := time.Now()
+	t0 := ws.st.beginWait()
 	c, ok, fired := q.wait(timer)
-	ws.blockedIn += int64(time.Since(t0))
+	ws.st.endWait(t0)
 	r.run.checkCanceled()
 	switch {
 	case fired:

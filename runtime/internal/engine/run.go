@@ -46,10 +46,11 @@ type stageRun struct {
 	stats       stageStats
 	beforeOnce  sync.Once
 	workersLeft atomic.Int32
-	closers     []queueCloser // input queues of the stages this one sends to (not chained)
-	chained     *FusedStage   // called directly by its sender, on the sender's goroutine
-	kids        []*stageRun   // stages chained to this one, ended after it, in chain order
-	rr          atomic.Uint64 // round robin position shared by a Threads stage's goroutines
+	closers     []queueCloser           // input queues of the stages this one sends to (not chained)
+	chained     *FusedStage             // called directly by its sender, on the sender's goroutine
+	kids        []*stageRun             // stages chained to this one, ended after it, in chain order
+	rr          atomic.Uint64           // round robin position shared by a Threads stage's goroutines
+	queue       atomic.Pointer[depther] // the stage's input queue once made, for the stats
 }
 
 // Run runs g until every stage has ended and returns what happened. The error is nil when
@@ -65,6 +66,7 @@ func Run(ctx context.Context, g *Graph) (Result, error) {
 
 // Handle is a run started with Start.
 type Handle struct {
+	g    *Graph
 	r    *run
 	done chan struct{}
 	res  Result
@@ -73,7 +75,7 @@ type Handle struct {
 
 // Start starts running g in the background.
 func Start(ctx context.Context, g *Graph) *Handle {
-	h := &Handle{done: make(chan struct{})}
+	h := &Handle{g: g, done: make(chan struct{})}
 	r, err := newRun(ctx, g)
 	if err != nil {
 		h.res, h.err = failedResult(g, err), err
@@ -120,6 +122,27 @@ func (h *Handle) Stats() []StageStats {
 		return h.res.Stages
 	}
 	return h.r.snapshot()
+}
+
+// Info returns the shape of the graph being run: its stages and edges.
+func (h *Handle) Info() GraphInfo { return h.g.Info() }
+
+// JobID returns the run's job id (Result.JobID).
+func (h *Handle) JobID() string {
+	if h.r == nil {
+		return h.res.JobID
+	}
+	return h.r.jobID
+}
+
+// Latency returns the latency histogram of the i-th stage (in stage creation order) so far:
+// how many sampled items took at most each of bounds (increasing), how many were sampled,
+// and their summed latency. Latency is sampled (StageStats); producers have none.
+func (h *Handle) Latency(i int, bounds []time.Duration) (counts []uint64, samples uint64, sum time.Duration) {
+	if h.r == nil || i < 0 || i >= len(h.r.stages) {
+		return make([]uint64, len(bounds)), 0, 0
+	}
+	return h.r.stages[i].stats.hist.cumulative(bounds)
 }
 
 // Done returns a channel closed when the run has ended.

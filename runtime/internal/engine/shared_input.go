@@ -30,7 +30,9 @@ type sharedIn[T any] struct {
 func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, ord windowWaiter) (items []T, seq uint64, ok bool) {
 	if !s.mu.TryLock() {
 		r.idle()
+		t0 := ws.st.beginWait() // another goroutine holds the input: this one waits for it
 		s.mu.Lock()
+		ws.st.endWait(t0)
 	}
 	for s.pos >= len(s.cur) {
 		if s.cur != nil {

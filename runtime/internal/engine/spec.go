@@ -163,6 +163,7 @@ type StageSpec struct {
 	Retry     int           // extra attempts for a failing item (for an accumulator, batch)
 	Backoff   time.Duration // delay before the first retry, doubled for each further attempt
 	Timeout   time.Duration // deadline of each attempt, through the body's ctx
+	Total     int           // producers: how many items it will emit (total(N)), for progress; 0 = unknown
 
 	// ConcurrentEmit says that the body may call emit and to.x from goroutines it starts
 	// (the compiler decides it): the stage's Emitter serializes them, and refuses one after

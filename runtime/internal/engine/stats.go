@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -29,6 +30,21 @@ type StageStats struct {
 	Throughput float64
 	// Time spent waiting for input, and waiting for room in downstream queues.
 	BlockedIn, BlockedOut time.Duration
+
+	// Total is what the producer declared it will emit (StageSpec.Total, total(N)); 0 when
+	// unknown or for other stages.
+	Total int64
+	// Busy estimates the time the stage spent working, summed over its goroutines (or worker
+	// process slots): the time from its first item to its end (or now) times their number,
+	// less BlockedIn, BlockedOut and the waits for input going on (a Threads goroutine waiting
+	// for another to hand out the input counts as waiting for input).
+	Busy time.Duration
+	// Workers is the number of goroutines that run the stage's bodies, or for a stage run in
+	// worker processes the number of those processes alive now.
+	Workers int
+	// QueueLen is how many items wait in the stage's input queue now; QueueCap its capacity
+	// (-1 unbounded; both 0 for producers and stages fused into their sender).
+	QueueLen, QueueCap int
 }
 
 // stageStats holds a stage's live counters. Workers keep their own plain counters and publish
@@ -37,7 +53,40 @@ type stageStats struct {
 	in, out, failed, retried, deadLettered, dropped atomic.Int64
 	blockedIn, blockedOut                           atomic.Int64
 	firstNs, endNs                                  atomic.Int64 // unix nanos of the first item and of the end
+	procs                                           atomic.Int64 // live worker processes (process strategies)
 	hist                                            histogram
+
+	// The goroutines waiting for input now, and the sum of the unix nanos they started at:
+	// a wait counts against Busy while it lasts.
+	waitMu             sync.Mutex
+	waiting, waitSince int64
+}
+
+// beginWait records that a goroutine of the stage starts waiting for input.
+func (st *stageStats) beginWait() time.Time {
+	t0 := time.Now()
+	st.waitMu.Lock()
+	st.waiting++
+	st.waitSince += t0.UnixNano()
+	st.waitMu.Unlock()
+	return t0
+}
+
+// endWait records the end of a wait begun at t0, adding it to BlockedIn.
+func (st *stageStats) endWait(t0 time.Time) {
+	st.waitMu.Lock()
+	st.waiting--
+	st.waitSince -= t0.UnixNano()
+	st.waitMu.Unlock()
+	st.blockedIn.Add(int64(time.Since(t0)))
+}
+
+// waitingNow returns the time the stage's goroutines have been waiting for input so far in
+// the waits they have not ended.
+func (st *stageStats) waitingNow(now int64) time.Duration {
+	st.waitMu.Lock()
+	defer st.waitMu.Unlock()
+	return time.Duration(st.waiting*now - st.waitSince)
 }
 
 // workerStats is one goroutine's unpublished share of a stage's counters. Only that goroutine
@@ -123,6 +172,18 @@ func (s *stageRun) snapshot() StageStats {
 		BlockedIn:    time.Duration(st.blockedIn.Load()),
 		BlockedOut:   time.Duration(st.blockedOut.Load()),
 	}
+	out.Workers = 1
+	switch {
+	case b.spec.Kind == KindProducer:
+		out.Total = int64(b.spec.Total)
+	case !b.spec.Strategy.Kind.InProcess():
+		out.Workers = int(st.procs.Load())
+	case b.spec.Kind != KindAccumulator:
+		out.Workers = b.spec.Strategy.goroutines()
+	}
+	if q := s.queue.Load(); q != nil {
+		out.QueueLen, out.QueueCap = (*q).depth()
+	}
 	if b.spec.Kind != KindProducer {
 		q := st.hist.quantiles(0.50, 0.90, 0.95, 0.99)
 		out.P50, out.P90, out.P95, out.P99 = q[0], q[1], q[2], q[3]
@@ -132,6 +193,11 @@ func (s *stageRun) snapshot() StageStats {
 		if end == 0 {
 			end = time.Now().UnixNano()
 		}
+		slots := 1
+		if b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator {
+			slots = max(b.spec.Strategy.N, 1)
+		}
+		out.Busy = max(time.Duration(end-first)*time.Duration(slots)-out.BlockedIn-out.BlockedOut-st.waitingNow(end), 0)
 		n := out.In
 		if b.spec.Kind == KindProducer {
 			n = out.Out

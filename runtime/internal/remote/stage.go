@@ -348,6 +348,8 @@ func (r *stageRun[In, Out]) ShutdownTimeout() time.Duration { return r.h.Shutdow
 func (r *stageRun[In, Out]) Output() (io.Writer, io.Writer) { return r.h.WorkerOutput() }
 func (r *stageRun[In, Out]) Joined(delta []byte)            { r.h.Fold(delta) }
 func (r *stageRun[In, Out]) ReleaseProcess()                { r.h.ReleaseProcess() }
+func (r *stageRun[In, Out]) ProcessStarted()                { r.h.ProcessStarted() }
+func (r *stageRun[In, Out]) ProcessEnded()                  { r.h.ProcessEnded() }
 func (r *stageRun[In, Out]) Fail(err error) {
 	var se *engine.StageError
 	var hf *HookFailure

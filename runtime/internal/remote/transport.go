@@ -101,6 +101,9 @@ type Run interface {
 	// the run was canceled meanwhile.
 	AcquireProcess(h Handler) bool
 	ReleaseProcess()
+	// ProcessStarted and ProcessEnded count the stage's live worker processes, for its stats.
+	ProcessStarted()
+	ProcessEnded()
 	// Fail fails the run (the stage's error).
 	Fail(err error)
 }

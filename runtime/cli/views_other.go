@@ -1,0 +1,7 @@
+//go:build !linux
+
+package cli
+
+import "io"
+
+func execImage(img *io.SectionReader) error { return execTempImage(img) }
