@@ -39,6 +39,8 @@ type queue[T any] struct {
 	// room is how many more items the queue takes (bounded queues); a sender that finds
 	// too little waits on roomCond.
 	bounded     bool
+	size        int64        // bounded: the capacity in items
+	held        atomic.Int64 // unbounded: the items the pump holds, for stats
 	room        atomic.Int64
 	roomWaiters atomic.Int32
 	roomMu      sync.Mutex
@@ -81,6 +83,7 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 		q.out = q.in
 		q.free = make(chan []T, (size+q.chunkMax-1)/q.chunkMax+8)
 		q.bounded = true
+		q.size = int64(size)
 		q.room.Store(int64(size))
 		q.roomCond.L = &q.roomMu
 	}
@@ -98,6 +101,15 @@ func (q *queue[T]) senderDone() {
 	}
 }
 
+// queued is how many items wait in the queue (the queueGauge interface): sent and not yet
+// taken by the receiver.
+func (q *queue[T]) queued() int {
+	if q.bounded {
+		return int(max(q.size-q.room.Load(), 0))
+	}
+	return int(q.held.Load())
+}
+
 // pump moves chunks of an unbounded queue from in to out, holding as many as needed. It runs
 // on its own goroutine and ends once in is closed and everything went out.
 func (q *queue[T]) pump() {
@@ -109,6 +121,7 @@ func (q *queue[T]) pump() {
 				close(q.out)
 				return
 			}
+			q.held.Add(int64(len(c.items)))
 			pending = append(pending, c)
 			continue
 		}
@@ -117,12 +130,15 @@ func (q *queue[T]) pump() {
 			if !ok {
 				for _, c := range pending {
 					q.out <- c
+					q.held.Add(-int64(len(c.items)))
 				}
 				close(q.out)
 				return
 			}
+			q.held.Add(int64(len(c.items)))
 			pending = append(pending, c)
 		case q.out <- pending[0]:
+			q.held.Add(-int64(len(pending[0].items)))
 			pending[0] = chunk[T]{}
 			pending = pending[1:]
 		}

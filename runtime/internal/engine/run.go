@@ -22,6 +22,7 @@ type run struct {
 	wg       sync.WaitGroup
 	jobID    string
 	started  time.Time
+	startNs  atomic.Int64 // started, for live stats
 	stages   []*stageRun
 	slots    chan struct{} // max_threads slots, nil when the cap is not needed
 	pumps    []func()      // goroutines of unbounded queues
@@ -34,8 +35,16 @@ type run struct {
 
 	producersLeft atomic.Int32
 
-	mu       sync.Mutex // guards failures and fatal
-	failures []Failure
+	// Failures: the budget (budget, maxFailures, or failFast) and how many are kept, read
+	// from the graph's settings and the context when the run starts.
+	budget      bool
+	maxFailures int
+	failFast    bool
+	keep        int
+
+	mu       sync.Mutex // guards failures, failed and fatal
+	failures []Failure  // the first keep failures
+	failed   int64      // every failure
 	fatal    error
 }
 
@@ -50,6 +59,7 @@ type stageRun struct {
 	fused       bool          // runs on its sender's goroutine, called for each item
 	kids        []*stageRun   // stages fused into this one's goroutine, ended after it
 	rr          atomic.Uint64 // round robin position shared by a Threads stage's goroutines
+	gauge       atomic.Value  // queueGauge: the input queue, for stats
 }
 
 // Run runs g until every stage has ended and returns what happened. The error is nil when
@@ -125,6 +135,45 @@ func (h *Handle) Stats() []StageStats {
 // Done returns a channel closed when the run has ended.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 
+// JobID returns the run's job id (Result.JobID), known from the start.
+func (h *Handle) JobID() string {
+	if h.r == nil {
+		return h.res.JobID
+	}
+	return h.r.jobID
+}
+
+// Pipeline returns the name of the running pipeline (GraphConfig.Pipeline).
+func (h *Handle) Pipeline() string {
+	if h.r == nil {
+		return h.res.Pipeline
+	}
+	return h.r.g.cfg.Pipeline
+}
+
+// failureKeys are the context keys of WithFailureBudget and WithKeepFailures.
+type (
+	budgetKey struct{}
+	keepKey   struct{}
+)
+
+// WithFailureBudget returns a context that gives runs started with it a failure budget of n
+// items (DESIGN 3.6), whatever their GraphConfig says (Budget, MaxFailures, FailFast): built
+// binaries pass -max-failures this way. n < 0 removes the budget.
+func WithFailureBudget(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, budgetKey{}, n)
+}
+
+// WithKeepFailures returns a context that makes runs started with it keep the first n failed
+// items in Result.Failures (0: none), whatever GraphConfig.KeepFailures says: built binaries
+// pass -keep-failures this way.
+func WithKeepFailures(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, keepKey{}, n)
+}
+
+// defaultKeepFailures is how many failed items a Result holds when nothing says otherwise.
+const defaultKeepFailures = 1000
+
 func newRun(ctx context.Context, g *Graph) (*run, error) {
 	if err := g.validate(); err != nil {
 		return nil, err
@@ -133,6 +182,20 @@ func newRun(ctx context.Context, g *Graph) (*run, error) {
 		return nil, fmt.Errorf("pipeline %q: graph is already running", g.cfg.Pipeline)
 	}
 	r := &run{g: g, userCtx: ctx, jobID: newJobID()}
+	cfg := &g.cfg
+	r.budget, r.maxFailures, r.failFast = cfg.Budget, cfg.MaxFailures, cfg.FailFast
+	if n, ok := ctx.Value(budgetKey{}).(int); ok {
+		r.budget, r.maxFailures, r.failFast = n >= 0, n, false
+	}
+	switch r.keep = cfg.KeepFailures; {
+	case r.keep == 0:
+		r.keep = defaultKeepFailures
+	case r.keep < 0:
+		r.keep = 0
+	}
+	if n, ok := ctx.Value(keepKey{}).(int); ok {
+		r.keep = max(n, 0)
+	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	for _, n := range g.stages {
 		b := n.base()
@@ -154,6 +217,7 @@ func (r *run) execute() (Result, error) {
 	defer g.running.Store(false)
 	defer r.cancel()
 	r.started = time.Now()
+	r.startNs.Store(r.started.UnixNano())
 	if r.ctx.Err() != nil {
 		r.canceled.Store(true)
 	}
@@ -217,6 +281,7 @@ func (r *run) build() (fns []func(), producers int, err error) {
 		}
 		gs := n.driver().goroutines(r)
 		current.rt.workersLeft.Store(int32(len(gs)))
+		current.rt.stats.goroutines.Store(int32(len(gs)))
 		fns = append(fns, gs...)
 		if current.spec.Kind == KindProducer {
 			producers++
@@ -273,6 +338,7 @@ func (r *run) result(afterRun bool) (Result, error) {
 	}
 	r.mu.Lock()
 	res.Failures = append([]Failure(nil), r.failures...)
+	res.FailedItems = r.failed
 	res.Err = r.fatal
 	r.mu.Unlock()
 	switch {
@@ -280,6 +346,8 @@ func (r *run) result(afterRun bool) (Result, error) {
 		res.Status = StatusFailed
 	case r.canceled.Load():
 		res.Status = StatusCanceled
+	case res.FailedItems > 0 && !r.budget:
+		res.Status = StatusCompletedWithFailures
 	default:
 		res.Status = StatusSucceeded
 	}
@@ -318,9 +386,11 @@ func failedResult(g *Graph, err error) Result {
 
 func (r *run) snapshot() []StageStats {
 	out := make([]StageStats, len(r.stages))
+	start, now := r.startNs.Load(), time.Now().UnixNano()
 	for i, s := range r.stages {
-		out[i] = s.snapshot()
+		out[i] = s.snapshot(start, now)
 	}
+	markBottleneck(out)
 	return out
 }
 
@@ -389,15 +459,20 @@ func (s *stageRun) finish() {
 	}
 }
 
-// itemFailed records an item that failed for good: counted, listed in the result, passed to
-// the stage's OnError hooks; with fail_fast it fails the run.
+// itemFailed records an item that failed for good: counted, listed in the result while it
+// keeps fewer than its limit, passed to the stage's OnError hooks; with fail_fast, or past the
+// failure budget, it fails the run.
 func (s *stageRun) itemFailed(item any, err error, attempts int) {
 	s.stats.failed.Add(1)
 	b := s.base
 	f := Failure{Stage: b.spec.Name, Pos: b.spec.Pos, Item: item, Err: err, Attempts: attempts}
 	r := s.run
 	r.mu.Lock()
-	r.failures = append(r.failures, f)
+	r.failed++
+	failed := r.failed
+	if len(r.failures) < r.keep {
+		r.failures = append(r.failures, f)
+	}
 	r.mu.Unlock()
 	if len(b.onError) > 0 {
 		r.hookMu.Lock()
@@ -408,7 +483,10 @@ func (s *stageRun) itemFailed(item any, err error, attempts int) {
 		}
 		r.hookMu.Unlock()
 	}
-	if r.g.cfg.FailFast {
+	switch {
+	case r.budget && failed > int64(r.maxFailures):
+		r.failRun(&BudgetError{Pipeline: r.g.cfg.Pipeline, MaxFailures: r.maxFailures, Failed: failed, Failure: f})
+	case r.failFast:
 		r.failRun(f)
 	}
 }

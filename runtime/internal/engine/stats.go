@@ -13,22 +13,64 @@ import (
 // fan-out; the emits of a failed attempt are not counted. BlockedIn and BlockedOut are summed
 // over the stage's goroutines. For a stage run in worker processes the parent keeps the
 // counts: In counts an item when its outcome comes back, and latency is sampled in the
-// workers.
+// workers: it is the time in the body, without the start of a process or the trip of the item
+// to the worker and back.
+//
+// Counters are published as a stage runs (a producer's every chunk of emits, another stage's
+// every sampled item and whenever it waits), so a live snapshot (Handle.Stats) lags by at
+// most a few hundred items per goroutine. Its JSON form is the schema of stats_json.go.
 type StageStats struct {
-	Name     string
-	Kind     StageKind
-	Pos      Pos
-	Strategy Strategy
+	Name     string    `json:"name"`
+	Kind     StageKind `json:"kind"`
+	Pos      Pos       `json:"pos"`
+	Strategy Strategy  `json:"strategy"`
 
-	In, Out, Failed, Retried, DeadLettered, Dropped int64
+	In           int64 `json:"in"`
+	Out          int64 `json:"out"`
+	Failed       int64 `json:"failed"`
+	Retried      int64 `json:"retried"`
+	DeadLettered int64 `json:"dead_lettered"`
+	Dropped      int64 `json:"dropped"`
+	// Total is, for a producer, how many items it declared it will emit (total(N)); 0 unknown.
+	Total int64 `json:"total,omitempty"`
 
 	// Per-item latency (for an accumulator, per batch) from a streaming histogram of sampled
 	// items; time spent in stages fused into this one is not included. Zero for producers.
-	P50, P90, P95, P99 time.Duration
+	P50 time.Duration `json:"p50_ns"`
+	P90 time.Duration `json:"p90_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
 	// Items in per second (for a producer, values out) from the stage's first item to its end.
-	Throughput float64
-	// Time spent waiting for input, and waiting for room in downstream queues.
-	BlockedIn, BlockedOut time.Duration
+	Throughput float64 `json:"items_per_second"`
+	// Time spent waiting for input, and waiting for room in downstream queues, summed over
+	// the stage's goroutines.
+	BlockedIn  time.Duration `json:"blocked_in_ns"`
+	BlockedOut time.Duration `json:"blocked_out_ns"`
+
+	// Elapsed is the time from the run's start to the stage's end (to now while it runs).
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// Busy is the time spent in the stage's bodies, summed over its goroutines or worker
+	// processes, estimated from the sampled latencies (each sample stands for the items since
+	// the previous one); for a producer, its elapsed time less the time it waited for room.
+	Busy time.Duration `json:"busy_ns"`
+	// BusyShare is Busy over Elapsed times the stage's concurrency (Concurrency): the share of
+	// its time each goroutine or worker process spent in bodies, from 0 to 1.
+	BusyShare float64 `json:"busy_share"`
+	// Concurrency is how many bodies of the stage may run at once: N for threads(N),
+	// processes(N), process_per_batch(max: N) and remote(N), else 1.
+	Concurrency int `json:"concurrency"`
+	// Goroutines is how many goroutines the stage runs on: 0 for a stage fused into its
+	// sender's goroutine; for a process stage, those that feed its workers and read their
+	// results. Processes is how many of its worker processes run now.
+	Goroutines int `json:"goroutines"`
+	Processes  int `json:"processes"`
+	// QueueLen is how many items wait in the stage's input queue now; QueueCap is its
+	// capacity in items (-1 unbounded, 0 for a stage without a queue: producers, fused stages).
+	QueueLen int `json:"queue_len"`
+	QueueCap int `json:"queue_cap"`
+	// Bottleneck marks the stage the others wait on: the one with the highest BusyShare (at
+	// most one per run; none before any stage has worked).
+	Bottleneck bool `json:"bottleneck"`
 }
 
 // stageStats holds a stage's live counters. Workers keep their own plain counters and publish
@@ -37,6 +79,9 @@ type stageStats struct {
 	in, out, failed, retried, deadLettered, dropped atomic.Int64
 	blockedIn, blockedOut                           atomic.Int64
 	firstNs, endNs                                  atomic.Int64 // unix nanos of the first item and of the end
+	busyNs                                          atomic.Int64 // estimated time in bodies (in-process stages)
+	latSum, latN                                    atomic.Int64 // sampled latencies from worker processes
+	goroutines, procs                               atomic.Int32
 	hist                                            histogram
 }
 
@@ -48,6 +93,7 @@ type workerStats struct {
 	blockedIn, blockedOut int64
 	seen                  uint64 // items seen, for sampling
 	mask                  uint64 // an item is timed when seen&mask == 0
+	sampledAt             uint64 // seen at the last timed item: a sample stands for the items since
 	sawFirst              bool
 }
 
@@ -84,6 +130,8 @@ func (ws *workerStats) sample(start time.Time, d time.Duration) {
 		ws.st.firstNs.CompareAndSwap(0, start.UnixNano())
 	}
 	ws.st.hist.record(d)
+	ws.st.busyNs.Add(int64(d) * int64(ws.seen-ws.sampledAt))
+	ws.sampledAt = ws.seen
 	switch {
 	case d < 200*time.Nanosecond:
 		ws.mask = 255
@@ -105,8 +153,9 @@ func (ws *workerStats) markFirst() {
 	}
 }
 
-// snapshot returns the live or final stats of st.
-func (s *stageRun) snapshot() StageStats {
+// snapshot returns the live or final stats of st at now (unix nanos) of a run that started at
+// start (Bottleneck is set by run.snapshot).
+func (s *stageRun) snapshot(start, now int64) StageStats {
 	b := s.base
 	st := &s.stats
 	out := StageStats{
@@ -122,16 +171,27 @@ func (s *stageRun) snapshot() StageStats {
 		Dropped:      st.dropped.Load(),
 		BlockedIn:    time.Duration(st.blockedIn.Load()),
 		BlockedOut:   time.Duration(st.blockedOut.Load()),
+		Concurrency:  b.concurrency(),
+		Goroutines:   int(st.goroutines.Load()),
+		Processes:    int(st.procs.Load()),
 	}
-	if b.spec.Kind != KindProducer {
+	if b.spec.Kind == KindProducer {
+		out.Total = b.spec.Total
+	} else {
 		q := st.hist.quantiles(0.50, 0.90, 0.95, 0.99)
 		out.P50, out.P90, out.P95, out.P99 = q[0], q[1], q[2], q[3]
+		if g, ok := s.gauge.Load().(queueGauge); ok {
+			out.QueueLen, out.QueueCap = g.queued(), b.queueSize()
+		}
+	}
+	end := st.endNs.Load()
+	if end == 0 {
+		end = now
+	}
+	if start != 0 {
+		out.Elapsed = time.Duration(max(end-start, 0))
 	}
 	if first := st.firstNs.Load(); first != 0 {
-		end := st.endNs.Load()
-		if end == 0 {
-			end = time.Now().UnixNano()
-		}
 		n := out.In
 		if b.spec.Kind == KindProducer {
 			n = out.Out
@@ -140,5 +200,54 @@ func (s *stageRun) snapshot() StageStats {
 			out.Throughput = float64(n) / secs
 		}
 	}
+	switch {
+	case b.spec.Kind == KindProducer:
+		if st.firstNs.Load() != 0 {
+			out.Busy = max(out.Elapsed-out.BlockedOut, 0)
+		}
+	case b.external():
+		if n := st.latN.Load(); n > 0 {
+			out.Busy = time.Duration(float64(st.latSum.Load()) / float64(n) * float64(out.In))
+		}
+	default:
+		out.Busy = time.Duration(st.busyNs.Load())
+	}
+	if out.Elapsed > 0 {
+		out.BusyShare = min(float64(out.Busy)/(float64(out.Elapsed)*float64(out.Concurrency)), 1)
+	}
 	return out
+}
+
+// concurrency is how many bodies of the stage may run at once.
+func (b *stageBase) concurrency() int {
+	switch {
+	case b.spec.Kind == KindProducer, b.spec.Kind == KindAccumulator:
+		return 1
+	case b.spec.Strategy.Kind == Inline:
+		return 1
+	}
+	return max(b.spec.Strategy.N, 1)
+}
+
+// external reports whether the stage's bodies run in worker processes.
+func (b *stageBase) external() bool {
+	return b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator && !b.spec.Strategy.Kind.InProcess()
+}
+
+// markBottleneck marks the stage with the highest busy share, if any stage has worked.
+func markBottleneck(stages []StageStats) {
+	best := -1
+	for i, s := range stages {
+		if s.BusyShare > 0 && (best < 0 || s.BusyShare > stages[best].BusyShare) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		stages[best].Bottleneck = true
+	}
+}
+
+// queueGauge is a stage's input queue seen by its stats.
+type queueGauge interface {
+	queued() int
 }

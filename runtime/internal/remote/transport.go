@@ -101,6 +101,9 @@ type Run interface {
 	// the run was canceled meanwhile.
 	AcquireProcess(h Handler) bool
 	ReleaseProcess()
+	// Workers counts the stage's worker processes that run now, for its stats: a transport
+	// that starts them calls it with +1 once one has started and -1 once it has ended.
+	Workers(delta int)
 	// Fail fails the run (the stage's error).
 	Fail(err error)
 }
