@@ -39,6 +39,8 @@ type Options struct {
 	DefaultPackage string
 	// Main adds a main function that runs the pipelines (minigungen build).
 	Main bool
+	// Version is the minigungen version a built binary's -version names (with Main).
+	Version string
 }
 
 // File is one generated Go file.
@@ -128,7 +130,7 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) ([]byte, error)
 	g.f.HeaderComment("source: " + path.Base(g.base))
 	g.f.ImportAlias(RuntimePath, "mgrt")
 	g.f.ImportAlias(CLIPath, "mgcli")
-	g.f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportsGenV1")
+	g.f.Const().Id("_").Op("=").Qual(RuntimePath, guard(file, opts))
 	g.f.Line()
 	for _, gb := range file.GoBlocks {
 		g.verbatim(g.f.Group, gb.Pos, gb.Text, false)
@@ -149,6 +151,26 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) ([]byte, error)
 		return nil, fmt.Errorf("minigungen: internal error: rendering %s: %v\n%s", file.Name, err, numbered(buf.Bytes()))
 	}
 	return finish(prog, buf.Bytes(), file, g.genName)
+}
+
+// guard names the runtime version the file needs: SupportsGenV2 when it uses what version 2
+// added (a failure budget, a producer's total, the built-binary main's typed params), else
+// SupportsGenV1, so that files that need no more keep compiling against an older runtime.
+func guard(file *ir.File, opts Options) string {
+	if opts.Main {
+		return "SupportsGenV2"
+	}
+	for _, p := range file.Pipelines {
+		if p.MaxFailures != nil {
+			return "SupportsGenV2"
+		}
+		for _, n := range p.Graph.Nodes {
+			if !n.Decl.Total.IsZero() {
+				return "SupportsGenV2"
+			}
+		}
+	}
+	return "SupportsGenV1"
 }
 
 // verbatim emits user Go text preceded by a //line directive pointing at its

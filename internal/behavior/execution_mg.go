@@ -12,7 +12,7 @@ import (
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
-const _ = mgrt.SupportsGenV1
+const _ = mgrt.SupportsGenV2
 
 // Lag returns the items consumed and the largest lead of the producer over the consumer.
 //
@@ -1717,6 +1717,16 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 			Want:   "at least 1",
 		})
 	}
+	if mgP.Size < 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Size",
+			Value:  mgP.Size,
+			Stage:  "gen",
+			Pos:    mgrt.Pos{File: "execution.mg", Line: 403, Col: 27},
+			Option: "total(Size)",
+			Want:   "at least 0",
+		})
+	}
 	if mgP.Workers < 1 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
@@ -1768,8 +1778,9 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 		})
 	}
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
-		Name: "gen",
-		Pos:  mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
+		Name:  "gen",
+		Pos:   mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
+		Total: int64(mgP.Size),
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {
@@ -1844,7 +1855,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 	for i := 0; i < 10; i++ {
 		emit(i)
 	}
-//line execution_mg.go:1848
+//line execution_mg.go:1859
 	return nil
 }
 

@@ -83,7 +83,7 @@ func generateMain(file string, env Env, verbose bool) ([]byte, error) {
 	if l.diags.HasErrors() {
 		return nil, errReported
 	}
-	files, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true})
+	files, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true, Version: Version})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return nil, errReported

@@ -174,13 +174,14 @@ type BudgetError struct {
 	Failure     Failure // the failure that exceeded the budget
 }
 
-// Error returns `pipeline "x": more than max_failures N items failed for good: file:line:col: stage "y": item ...`.
+// Error returns `pipeline "x": N+1 items failed for good, more than max_failures N allows; the
+// last: file:line:col: stage "y": item ...`.
 func (e *BudgetError) Error() string {
-	what := fmt.Sprintf("more than max_failures %d items failed for good", e.MaxFailures)
+	what := fmt.Sprintf("%d items failed for good, more than max_failures %d allows", e.Failed, e.MaxFailures)
 	if e.MaxFailures == 0 {
 		what = "an item failed for good and max_failures is 0"
 	}
-	return fmt.Sprintf("pipeline %q: %s: %v", e.Pipeline, what, e.Failure)
+	return fmt.Sprintf("pipeline %q: %s; the last: %v", e.Pipeline, what, e.Failure)
 }
 
 // Unwrap returns the failure that exceeded the budget.
