@@ -305,6 +305,22 @@ func TestBottleneck(t *testing.T) {
 			t.Errorf("%s: bottleneck %v (busy %.2f)", s.Name, s.Bottleneck, s.BusyShare)
 		}
 	}
+	// A slow producer holds nobody back: the others wait for its items.
+	g = NewGraph(GraphConfig{Pipeline: "source"})
+	src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
+		return func(context.Context) error {
+			for i := range 100 {
+				time.Sleep(200 * time.Microsecond)
+				w.Emit(i)
+			}
+			return nil
+		}
+	})
+	Connect(src, collect(g, spec("sink"), &collector[int]{}))
+	res = mustRun(t, g)
+	if s := stats(t, res, "src"); !s.Bottleneck {
+		t.Errorf("the slow producer is not the bottleneck: %+v", res.Stages)
+	}
 }
 
 // TestStatsJSON: a result, its stages and a graph's info marshal to the documented schema:

@@ -387,10 +387,17 @@ func failedResult(g *Graph, err error) Result {
 func (r *run) snapshot() []StageStats {
 	out := make([]StageStats, len(r.stages))
 	start, now := r.startNs.Load(), time.Now().UnixNano()
+	ups := make([][]int, len(r.stages))
 	for i, s := range r.stages {
 		out[i] = s.snapshot(start, now)
+		for _, u := range s.base.ins {
+			ups[i] = append(ups[i], u.index)
+		}
+		for _, u := range s.base.dlFrom {
+			ups[i] = append(ups[i], u.index)
+		}
 	}
-	markBottleneck(out)
+	markBottleneck(out, ups)
 	return out
 }
 

@@ -68,8 +68,9 @@ type StageStats struct {
 	// capacity in items (-1 unbounded, 0 for a stage without a queue: producers, fused stages).
 	QueueLen int `json:"queue_len"`
 	QueueCap int `json:"queue_cap"`
-	// Bottleneck marks the stage the others wait on: the one with the highest BusyShare (at
-	// most one per run; none before any stage has worked).
+	// Bottleneck marks the stage the others wait on (at most one per run; none before any
+	// stage has worked): the one whose senders wait most for room in its queue, less what it
+	// waits itself for room downstream; without such waits, the busiest stage.
 	Bottleneck bool `json:"bottleneck"`
 }
 
@@ -234,12 +235,36 @@ func (b *stageBase) external() bool {
 	return b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator && !b.spec.Strategy.Kind.InProcess()
 }
 
-// markBottleneck marks the stage with the highest busy share, if any stage has worked.
-func markBottleneck(stages []StageStats) {
-	best := -1
+// markBottleneck marks the stage the others wait on (DESIGN 3.1), given each stage's
+// senders (ups, indexes into stages). Waiting for room downstream spreads back up a chain of
+// stages, so the bottleneck is the stage whose senders wait most for room in its queue less
+// the time it waits itself for room further down (ties: the busier). When no stage holds its
+// senders back, it is the busiest stage that is busier than it waits for room downstream: a
+// slow producer, or a slow stage whose queue never filled. A router, which only passes items
+// on, is never busier than it waits, so it is never marked.
+func markBottleneck(stages []StageStats, ups [][]int) {
+	blocked := make([]float64, len(stages))
 	for i, s := range stages {
-		if s.BusyShare > 0 && (best < 0 || s.BusyShare > stages[best].BusyShare) {
-			best = i
+		if s.Elapsed > 0 {
+			blocked[i] = min(float64(s.BlockedOut)/(float64(s.Elapsed)*float64(max(s.Goroutines, 1))), 1)
+		}
+	}
+	best, bestScore := -1, 0.05 // below 5% of their time, senders are not held back
+	for i, s := range stages {
+		held := 0.0
+		for _, u := range ups[i] {
+			held = max(held, blocked[u])
+		}
+		score := held - blocked[i]
+		if score > bestScore || best >= 0 && score == bestScore && s.BusyShare > stages[best].BusyShare {
+			best, bestScore = i, score
+		}
+	}
+	if best < 0 {
+		for i, s := range stages {
+			if s.BusyShare > blocked[i] && (best < 0 || s.BusyShare > stages[best].BusyShare) {
+				best = i
+			}
 		}
 	}
 	if best >= 0 {

@@ -45,7 +45,7 @@ import (
 //	  "concurrency": 4,                            // bodies that may run at once
 //	  "goroutines": 4, "processes": 0,             // running the stage (processes: live workers)
 //	  "queue_len": 0, "queue_cap": 1000,           // input queue; cap -1 unbounded, 0 none
-//	  "bottleneck": true                           // the busiest stage, at most one
+//	  "bottleneck": true                           // the stage the others wait on, at most one
 //	}
 //
 // A strategy: {"kind": "inline"}, {"kind": "threads", "n": 4},

@@ -62,7 +62,8 @@ func (r Result) StatsTable() string {
 	b.WriteString(layout(rows, left))
 
 	legend := "busy: share of the time in bodies; idle: waiting for input; blocked: waiting for room " +
-		"downstream; each per goroutine (busy: per worker process). * the bottleneck: the busiest stage."
+		"downstream; each per goroutine (busy: per worker process). * the bottleneck: the stage the " +
+		"others wait on."
 	if external {
 		legend += " Process stages: latency and busy are the body's time in the worker, without the " +
 			"process start or the item's trip to it."
