@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -141,7 +140,7 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 		fmt.Fprintf(stderr, "%s %s %s %s/%s\n", name, v, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
 		return ExitOK
 	}
-	level, ok := logLevels[*logLevel]
+	level, ok := parseLevel(*logLevel)
 	if !ok {
 		fmt.Fprintf(stderr, "%s: -log-level must be error, warn, info or debug\n", name)
 		return ExitUsage
@@ -164,7 +163,7 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 		fmt.Fprintf(stderr, "%s: unknown pipeline %q (have %s)\n", name, *pipeline, strings.Join(names, ", "))
 		return ExitUsage
 	}
-	logger := newLogger(stderr, *logFormat, level)
+	lg := newLogger(stderr, *logFormat, level)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -175,8 +174,8 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	}
 	var sigMu sync.Mutex
 	var got os.Signal
-	var current atomic.Pointer[slog.Logger] // the running pipeline's, for the signal's line
-	current.Store(logger)
+	var current atomic.Pointer[logger] // the running pipeline's, for the signal's line
+	current.Store(&lg)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -189,7 +188,7 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 			}
 			sigMu.Unlock()
 			if first {
-				current.Load().Warn("stopping: "+signalName(s)+"; again to quit at once", "signal", signalName(s))
+				current.Load().warn("stopping: "+signalName(s)+"; again to quit at once", "signal", signalName(s))
 				cancel()
 				continue
 			}
@@ -213,9 +212,9 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 			fmt.Fprintf(stderr, "%s: %s: %v\n", name, p.Name, err)
 			return ExitUsage
 		}
-		log := logger.With("job", h.JobID(), "pipeline", p.Name)
-		current.Store(log)
-		log.Info("run started")
+		log := lg.with("job", h.JobID(), "pipeline", p.Name)
+		current.Store(&log)
+		log.info("run started")
 		var stops []func()
 		if *progress && isTerminal(stderr) {
 			stops = append(stops, showProgress(stderr, p.Name, h))
@@ -249,7 +248,7 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	}
 	if *statsJSON != "" {
 		if err := writeResultsJSON(*statsJSON, results); err != nil {
-			logger.Error("writing -stats-json: " + err.Error())
+			lg.error("writing -stats-json: " + err.Error())
 			status = ExitFailed
 		}
 	}
@@ -269,7 +268,7 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	}
 	slices.SortStableFunc(lines, func(a, b summary) int { return cmp.Compare(a.level, b.level) })
 	for _, sm := range lines {
-		logger.Log(context.Background(), sm.level, sm.msg, sm.attrs...)
+		lg.log(sm.level, sm.msg, sm.attrs...)
 	}
 	if got != nil {
 		return signalStatus(got)

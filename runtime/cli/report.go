@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
@@ -25,27 +27,79 @@ import (
 //
 // Lines go to stderr through log/slog, as text (key=value) or JSON (-log-format); every line
 // carries its time, and a run's lines its job id and pipeline.
-var logLevels = map[string]slog.Level{"error": slog.LevelError, "warn": slog.LevelWarn, "info": slog.LevelInfo, "debug": slog.LevelDebug}
-
-// newLogger returns the logger of a built binary.
-func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+func parseLevel(s string) (slog.Level, bool) {
+	switch s {
+	case "error":
+		return slog.LevelError, true
+	case "warn":
+		return slog.LevelWarn, true
+	case "info":
+		return slog.LevelInfo, true
+	case "debug":
+		return slog.LevelDebug, true
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return 0, false
 }
+
+// logSink makes the slog.Logger of a built binary when the first line is logged: a run that
+// logs nothing (the common case at the default level) does not pay for it at start.
+type logSink struct {
+	w      io.Writer
+	format string
+	level  slog.Level
+	once   sync.Once
+	l      *slog.Logger
+}
+
+func (s *logSink) logger() *slog.Logger {
+	s.once.Do(func() {
+		opts := &slog.HandlerOptions{Level: s.level}
+		if s.format == "json" {
+			s.l = slog.New(slog.NewJSONHandler(s.w, opts))
+		} else {
+			s.l = slog.New(slog.NewTextHandler(s.w, opts))
+		}
+	})
+	return s.l
+}
+
+// logger logs through a logSink with attributes of its own (a run's job and pipeline).
+type logger struct {
+	sink  *logSink
+	attrs []any
+}
+
+func newLogger(w io.Writer, format string, level slog.Level) logger {
+	return logger{sink: &logSink{w: w, format: format, level: level}}
+}
+
+// with returns a logger that adds attrs to every line.
+func (l logger) with(attrs ...any) logger {
+	return logger{l.sink, append(slices.Clip(l.attrs), attrs...)}
+}
+
+func (l logger) enabled(level slog.Level) bool { return level >= l.sink.level }
+
+func (l logger) log(level slog.Level, msg string, attrs ...any) {
+	if l.enabled(level) {
+		l.sink.logger().Log(context.Background(), level, msg, append(slices.Clip(l.attrs), attrs...)...)
+	}
+}
+
+func (l logger) info(msg string, attrs ...any)  { l.log(slog.LevelInfo, msg, attrs...) }
+func (l logger) warn(msg string, attrs ...any)  { l.log(slog.LevelWarn, msg, attrs...) }
+func (l logger) error(msg string, attrs ...any) { l.log(slog.LevelError, msg, attrs...) }
 
 // mostFailures is how many failed items of a run are logged, each on its own line.
 const mostFailures = 20
 
 // reportFailures logs the items of a run that failed for good, the first mostFailures, with
 // their stacks at debug level.
-func reportFailures(log *slog.Logger, res mgrt.Result) {
-	if !log.Enabled(context.Background(), slog.LevelWarn) {
+func reportFailures(log logger, res mgrt.Result) {
+	if !log.enabled(slog.LevelWarn) {
 		return
 	}
-	debug := log.Enabled(context.Background(), slog.LevelDebug)
+	debug := log.enabled(slog.LevelDebug)
 	for i, f := range res.Failures {
 		if i == mostFailures {
 			break
@@ -63,10 +117,10 @@ func reportFailures(log *slog.Logger, res mgrt.Result) {
 				attrs = append(attrs, "stack", stack)
 			}
 		}
-		log.Warn("item failed", attrs...)
+		log.warn("item failed", attrs...)
 	}
 	if n := res.FailedItems - int64(min(len(res.Failures), mostFailures)); n > 0 {
-		log.Warn(fmt.Sprintf("%d more items failed for good, not listed", n), "failed_items", res.FailedItems)
+		log.warn(fmt.Sprintf("%d more items failed for good, not listed", n), "failed_items", res.FailedItems)
 	}
 }
 
@@ -169,15 +223,15 @@ func items(n int64) string {
 }
 
 // logRunEnd logs, at info level, how a run ended with each stage's counts.
-func logRunEnd(log *slog.Logger, res mgrt.Result) {
-	if !log.Enabled(context.Background(), slog.LevelInfo) {
+func logRunEnd(log logger, res mgrt.Result) {
+	if !log.enabled(slog.LevelInfo) {
 		return
 	}
 	var counts []string
 	for _, s := range res.Stages {
 		counts = append(counts, fmt.Sprintf("%s %d/%d", s.Name, s.In, s.Out))
 	}
-	log.Info("run ended", "status", string(res.Status), "duration", res.Duration.String(), "failed_items", res.FailedItems,
+	log.info("run ended", "status", string(res.Status), "duration", res.Duration.String(), "failed_items", res.FailedItems,
 		"stages_in_out", strings.Join(counts, ", "))
 }
 
