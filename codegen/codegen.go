@@ -43,6 +43,8 @@ type Options struct {
 	// the lean image of a built binary, which runs without them and starts its worker
 	// processes (see runtime/cli's views image).
 	NoExtensions bool
+	// Version is the minigungen version a built binary's -version names (with Main).
+	Version string
 }
 
 // File is one generated Go file.
@@ -141,7 +143,7 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) (content, check
 	for _, p := range extensionPaths {
 		g.f.ImportAlias(p, "mg"+path.Base(p))
 	}
-	g.f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportsGenV1")
+	g.f.Const().Id("_").Op("=").Qual(RuntimePath, guard(file, opts))
 	g.f.Line()
 	for _, gb := range file.GoBlocks {
 		g.verbatim(g.f.Group, gb.Pos, gb.Text, false)
@@ -166,6 +168,26 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) (content, check
 		return nil, nil, err
 	}
 	return g.assemble(skeleton)
+}
+
+// guard names the runtime version the file needs: SupportsGenV2 when it uses what version 2
+// added (a failure budget, a producer's total, the built-binary main's typed params), else
+// SupportsGenV1, so that files that need no more keep compiling against an older runtime.
+func guard(file *ir.File, opts Options) string {
+	if opts.Main {
+		return "SupportsGenV2"
+	}
+	for _, p := range file.Pipelines {
+		if p.MaxFailures != nil {
+			return "SupportsGenV2"
+		}
+		for _, n := range p.Graph.Nodes {
+			if !n.Decl.Total.IsZero() {
+				return "SupportsGenV2"
+			}
+		}
+	}
+	return "SupportsGenV1"
 }
 
 // finish merges the file's own imports into the generated ones, formats and

@@ -22,13 +22,16 @@ func cli(name string) *jen.Statement { return jen.Qual(CLIPath, name) }
 // main writes the main function of a built binary (DESIGN 3.5): one flag per
 // distinct parameter name, applied to every pipeline that declares it and
 // only when given; without -pipeline every pipeline that has a producer runs
-// once, in source order.
+// once, in source order. A parameter's flag takes its type and default from
+// the pipeline value that first declares it: `Default: NewFirst().Count`.
 func (g *gen) main() {
 	type flagInfo struct {
-		name  string
-		usage string
-		bool  bool
-		doc   bool // the usage is the param's doc comment
+		name     string
+		usage    string
+		doc      bool     // the usage is the param's doc comment
+		def      string   // the first pipeline's default expression
+		defaults []string // later pipelines whose default differs: "Second: 2"
+		value    *jen.Statement
 	}
 	flags := map[string]*flagInfo{}
 	var programs []jen.Code
@@ -51,19 +54,27 @@ func (g *gen) main() {
 				}
 				fi := flags[prm.Flag]
 				if fi == nil {
-					fi = &flagInfo{name: prm.Flag, bool: prm.Type.Shape == ir.BoolShape}
+					fi = &flagInfo{name: prm.Flag, def: prm.Default}
 					flags[prm.Flag] = fi
-					fi.usage = fmt.Sprintf("parameter %s (%s)", prm.Name, prm.Type.Go)
+					fi.usage = "parameter " + prm.Name
 					if prm.Doc != "" {
 						fi.usage = strings.ReplaceAll(prm.Doc, "\n", " ") // its doc comment is its usage line
 						fi.doc = true
 					}
+					// The default is the value a fresh pipeline holds.
+					fi.value = jen.Id(ir.Constructor(p.Name)).Call()
+					for _, fld := range r.Path {
+						fi.value = fi.value.Dot(fld)
+					}
+					fi.value = fi.value.Dot(prm.Name)
+					continue
 				}
-				if fi.doc {
-					continue // no per-pipeline defaults after a written usage line
-				}
-				if prm.Default != "" && len(r.Path) == 0 {
-					fi.usage += fmt.Sprintf("; %s: %s", p.Name, prm.Default)
+				if prm.Default != fi.def && len(r.Path) == 0 {
+					d := prm.Default
+					if d == "" {
+						d = "zero"
+					}
+					fi.defaults = append(fi.defaults, fmt.Sprintf("%s: %s", p.Name, d))
 				}
 			}
 			programs = append(programs, jen.Values(jen.Dict{
@@ -97,17 +108,23 @@ func (g *gen) main() {
 	sort.Strings(names)
 	var flagVals []jen.Code
 	for _, n := range names {
-		vals := []jen.Code{field("Name", jen.Lit(n)), field("Usage", jen.Lit(flags[n].usage))}
-		if flags[n].bool {
-			vals = append(vals, field("Bool", jen.True()))
+		fi := flags[n]
+		usage := fi.usage
+		if len(fi.defaults) > 0 && !fi.doc {
+			usage += " (" + strings.Join(fi.defaults, "; ") + ")"
 		}
-		flagVals = append(flagVals, multiline(vals...))
+		flagVals = append(flagVals, multiline(field("Name", jen.Lit(n)), field("Usage", jen.Lit(usage)), field("Default", fi.value)))
 	}
 	var app []jen.Code
 	if len(docs) > 0 {
 		app = append(app, field("Doc", jen.Lit(strings.Join(docs, "\n\n"))))
 	}
+	version := g.base
+	if g.opts.Version != "" {
+		version += " (minigungen " + g.opts.Version + ")"
+	}
 	app = append(app,
+		field("Version", jen.Lit(version)),
 		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
 		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
 	)

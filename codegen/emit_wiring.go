@@ -32,6 +32,9 @@ func (g *gen) wiring(p *ir.Pipeline) {
 		if p.FailFast {
 			cfg = append(cfg, field("FailFast", jen.True()))
 		}
+		if p.MaxFailures != nil {
+			cfg = append(cfg, field("Budget", jen.True()), field("MaxFailures", g.value(*p.MaxFailures, ir.RecvVar)))
+		}
 		if hasProcessStages(p) {
 			cfg = append(cfg,
 				field("Worker", rt("WorkerKey").Index(jen.Id(p.Name)).Call()),
@@ -40,6 +43,9 @@ func (g *gen) wiring(p *ir.Pipeline) {
 		b.Add(mgG()).Op(":=").Add(rt("NewGraph")).Call(rt("GraphConfig").Values(cfg...))
 		for _, s := range settings {
 			g.checkParam(b, s.v, ir.RecvVar, "")
+		}
+		if p.MaxFailures != nil {
+			g.checkParam(b, *p.MaxFailures, ir.RecvVar, "")
 		}
 		for _, n := range gr.Nodes {
 			for _, v := range nodeValues(n.Decl) {
@@ -190,8 +196,10 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	if !st.Timeout.IsZero() {
 		items = append(items, field("Timeout", val(st.Timeout)))
 	}
-	if !st.Total.IsZero() {
-		items = append(items, field("Total", val(st.Total)))
+	if v := st.Total; v.Param != nil {
+		items = append(items, field("Total", jen.Int64().Call(jen.Id(n.Recv).Dot(v.Param.Name))))
+	} else if !v.IsZero() {
+		items = append(items, field("Total", jen.Lit(v.Int())))
 	}
 	return rt("StageSpec").Add(multiline(items...))
 }

@@ -472,10 +472,10 @@ func TestTypeCheckVariant(t *testing.T) {
 	}
 }
 
-// A parameter whose type is a bool underneath is a boolean flag of a built
-// binary, however its type is spelled: the fact comes from ir's go/types
-// shape.
-func TestBoolFlagFromShape(t *testing.T) {
+// A parameter's flag in a built binary takes its typed default from the
+// pipeline's constructor, so that the flag's type (a boolean flag for a type
+// that is a bool underneath, however spelled) is the parameter's own.
+func TestParamFlagsTakeTypedDefaults(t *testing.T) {
 	t.Parallel()
 	src := "package main\n\ngo {\n\ttype Loud bool\n}\n\npipeline P {\n\tparam Verbose Loud\n\tparam Count int\n\tproducer gen() int { emit(1) }\n\tconsumer sink(n int) {}\n}\n"
 	f, ds := dsl.Parse("flags.mg", []byte(src))
@@ -491,10 +491,9 @@ func TestBoolFlagFromShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	content := string(out[0].Content)
-	if !regexp.MustCompile(`Name:\s+"verbose",\s+Usage:[^\n]*\n\s+Bool:\s+true,`).MatchString(content) {
-		t.Errorf("-verbose is not a boolean flag:\n%s", content)
-	}
-	if regexp.MustCompile(`Name:\s+"count",\s+Usage:[^\n]*\n\s+Bool:`).MatchString(content) {
-		t.Errorf("-count is a boolean flag:\n%s", content)
+	for _, want := range []string{`Name:\s+"verbose",\s+Usage:[^\n]*\n\s+Default:\s+NewP\(\)\.Verbose,`, `Name:\s+"count",\s+Usage:[^\n]*\n\s+Default:\s+NewP\(\)\.Count,`} {
+		if !regexp.MustCompile(want).MatchString(content) {
+			t.Errorf("no match for %s in:\n%s", want, content)
+		}
 	}
 }

@@ -226,6 +226,7 @@ func (c *checker) declare(pd *pipelineDecl) {
 			p.Params = append(p.Params, &cp)
 		}
 		p.QueueSize, p.MaxThreads, p.MaxProcesses, p.FailFast = parent.ir.QueueSize, parent.ir.MaxThreads, parent.ir.MaxProcesses, parent.ir.FailFast
+		p.MaxFailures = parent.ir.MaxFailures
 		pd.execution = parent.execution
 		for _, r := range parent.reroutes {
 			r.own = false

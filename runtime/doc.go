@@ -32,7 +32,11 @@
 // exponential backoff), with the emits of a failed attempt discarded; then it goes to the
 // dead-letter stage if one is connected, or is recorded as a Failure and passed to the
 // stage's OnError hooks. A producer's error fails the run once everything else has drained.
-// GraphConfig.FailFast turns the first item failure into a run failure with cancellation.
+// GraphConfig.FailFast turns the first item failure into a run failure with cancellation;
+// GraphConfig.Budget with MaxFailures N lets N items fail and fails the run, the same way, at
+// the next one. A run ends as StatusSucceeded, StatusCompletedWithFailures (items failed and
+// it has no budget), StatusFailed or StatusCanceled; Result.Failures holds the first
+// GraphConfig.KeepFailures failed items (1000), and every failure is counted.
 //
 // Hooks (Graph.BeforeRun, AfterRun, AfterProducers; Node.Before, After, OnError) run on the
 // runtime's goroutines, never two of one run at the same time; several hooks of one kind run
@@ -105,3 +109,8 @@ package mgrt
 // SupportsGenV1 is referenced by generated code (const _ = mgrt.SupportsGenV1) so that code
 // generated for a newer runtime fails to compile against an older one.
 const SupportsGenV1 = true
+
+// SupportsGenV2 is referenced instead by generated files that use what runtime version 2
+// added: a failure budget (GraphConfig.Budget, MaxFailures) and a producer's declared total
+// (StageSpec.Total).
+const SupportsGenV2 = true

@@ -301,3 +301,139 @@ func TestFailFast(t *testing.T) {
 		}
 	})
 }
+
+// failEvery is a consumer that fails every k-th item (k-1, 2k-1, ...), on threads(2).
+func failEvery(g *Graph, k int) *Node[int, Nothing] {
+	return Consumer(g, threads("check", 2), func(*Emitter[Nothing]) func(context.Context, int) error {
+		return func(_ context.Context, v int) error {
+			if v%k == k-1 {
+				return fmt.Errorf("item %d: %w", v, errBoom)
+			}
+			return nil
+		}
+	})
+}
+
+// TestStatuses: a run without a budget whose items failed completes with failures, and the
+// after_run hooks see the status; with a budget that covers them it succeeds.
+func TestStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  GraphConfig
+		n    int // items: 0..n-1, every 10th (9, 19, ...) fails
+		want Status
+	}{
+		{"no failure", GraphConfig{}, 9, StatusSucceeded},
+		{"failures, no budget", GraphConfig{}, 100, StatusCompletedWithFailures},
+		{"failures within the budget", GraphConfig{Budget: true, MaxFailures: 10}, 100, StatusSucceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			noLeak(t)
+			g := NewGraph(tc.cfg)
+			Connect(countTo(g, spec("src"), tc.n), failEvery(g, 10))
+			var inHook Status
+			g.AfterRun(func(_ context.Context, r *Result) error {
+				inHook = r.Status
+				return nil
+			})
+			res, err := Run(context.Background(), g)
+			if err != nil || res.Status != tc.want || inHook != tc.want {
+				t.Fatalf("status %s (in after_run %s), err %v; want %s", res.Status, inHook, err, tc.want)
+			}
+			if want := int64(tc.n / 10); res.FailedItems != want || int64(len(res.Failures)) != want {
+				t.Errorf("%d failed items, %d kept; want %d", res.FailedItems, len(res.Failures), want)
+			}
+		})
+	}
+}
+
+// TestFailureBudget: N failures within max_failures N succeed; one more fails the run with a
+// *BudgetError and cancels it as fail_fast does: an endless producer stops.
+func TestFailureBudget(t *testing.T) {
+	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
+		for _, budget := range []int{0, 5} {
+			g := newGraph(GraphConfig{Pipeline: "budget", Budget: true, MaxFailures: budget, QueueSize: 10})
+			src := Producer(g, spec("src"), func(w *Emitter[int]) func(context.Context) error {
+				return func(context.Context) error {
+					for i := 0; ; i++ {
+						w.Emit(i)
+					}
+				}
+			})
+			Connect(src, failEvery(g, 100))
+			var inHook Status
+			g.AfterRun(func(_ context.Context, r *Result) error {
+				inHook = r.Status
+				return nil
+			})
+			res, err := Run(context.Background(), g)
+			var be *BudgetError
+			if !errors.As(err, &be) || be.MaxFailures != budget || be.Failed != int64(budget)+1 || !errors.Is(err, errBoom) {
+				t.Fatalf("budget %d: err = %v", budget, err)
+			}
+			if res.Status != StatusFailed || inHook != StatusFailed || res.FailedItems < int64(budget)+1 {
+				t.Fatalf("budget %d: status %s (in after_run %s), %d failed", budget, res.Status, inHook, res.FailedItems)
+			}
+			if !strings.Contains(err.Error(), `pipeline "budget": `) || !strings.Contains(err.Error(), `stage "check"`) {
+				t.Errorf("error %q", err)
+			}
+			if st := stats(t, res, "src"); st.Dropped != 1 {
+				t.Errorf("budget %d: the producer did not stop (dropped %d)", budget, st.Dropped)
+			}
+		}
+	})
+}
+
+// TestFailureBudgetFromContext: WithFailureBudget overrides the graph's budget and fail_fast;
+// WithKeepFailures bounds the failures a result holds while every one is counted.
+func TestFailureBudgetFromContext(t *testing.T) {
+	noLeak(t)
+	run := func(cfg GraphConfig, ctx context.Context) (Result, error) {
+		g := NewGraph(cfg)
+		Connect(countTo(g, spec("src"), 1000), failEvery(g, 10))
+		return Run(ctx, g)
+	}
+	ctx := WithFailureBudget(context.Background(), 100)
+	if res, err := run(GraphConfig{FailFast: true}, ctx); err != nil || res.Status != StatusSucceeded {
+		t.Errorf("budget 100 over fail_fast: %s %v", res.Status, err)
+	}
+	if res, err := run(GraphConfig{Budget: true}, WithFailureBudget(ctx, -1)); err != nil || res.Status != StatusCompletedWithFailures {
+		t.Errorf("no budget over max_failures 0: %s %v", res.Status, err)
+	}
+	if res, _ := run(GraphConfig{}, WithFailureBudget(ctx, 99)); res.Status != StatusFailed {
+		t.Errorf("budget 99: %s", res.Status)
+	}
+	for _, tc := range []struct {
+		cfg  GraphConfig
+		ctx  context.Context
+		keep int
+	}{
+		{GraphConfig{}, context.Background(), 100},
+		{GraphConfig{KeepFailures: 7}, context.Background(), 7},
+		{GraphConfig{KeepFailures: -1}, context.Background(), 0},
+		{GraphConfig{KeepFailures: 7}, WithKeepFailures(context.Background(), 3), 3},
+		{GraphConfig{}, WithKeepFailures(context.Background(), 0), 0},
+	} {
+		res, err := run(tc.cfg, tc.ctx)
+		if err != nil || res.Status != StatusCompletedWithFailures || res.FailedItems != 100 || len(res.Failures) != tc.keep {
+			t.Errorf("keep %d: %s %v, %d failed, %d kept", tc.keep, res.Status, err, res.FailedItems, len(res.Failures))
+		}
+		if st := stats(t, res, "check"); st.Failed != 100 {
+			t.Errorf("keep %d: the stage counts %d failures", tc.keep, st.Failed)
+		}
+	}
+}
+
+// TestDefaultKeepFailures: past 1000 failures a result holds the first 1000 and counts the rest.
+func TestDefaultKeepFailures(t *testing.T) {
+	noLeak(t)
+	g := NewGraph(GraphConfig{})
+	Connect(countTo(g, spec("src"), 3000), failEvery(g, 1))
+	res, err := Run(context.Background(), g)
+	if err != nil || res.FailedItems != 3000 || len(res.Failures) != 1000 {
+		t.Fatalf("%v: %d failed, %d kept", err, res.FailedItems, len(res.Failures))
+	}
+	if !strings.Contains(res.StatsTable(), "3000 items failed for good (check 3000); first: ") {
+		t.Errorf("table:\n%s", res.StatsTable())
+	}
+}

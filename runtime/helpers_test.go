@@ -110,8 +110,16 @@ func mustRun(t *testing.T, g *Graph) Result {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Status != StatusSucceeded {
-		t.Fatalf("status %s", res.Status)
+	// A run without a failure budget whose items failed completed with failures.
+	want := StatusSucceeded
+	if res.FailedItems > 0 {
+		want = StatusCompletedWithFailures
+	}
+	if res.Status != want {
+		t.Fatalf("status %s, want %s (%d failed items)", res.Status, want, res.FailedItems)
+	}
+	if int64(len(res.Failures)) != res.FailedItems {
+		t.Fatalf("%d failures kept, %d counted", len(res.Failures), res.FailedItems)
 	}
 	return res
 }

@@ -9,7 +9,7 @@ import (
 // The live stats the views read (progress, HUD, metrics): a producer's counts grow while it
 // runs; a queue's length and capacity; the
 // goroutines of a stage; busy time; the producer's declared total.
-func TestLiveStats(t *testing.T) {
+func TestLiveStatsOfTheViews(t *testing.T) {
 	graphTest(t, func(t *testing.T, newGraph func(GraphConfig) *Graph) {
 		g := newGraph(GraphConfig{Pipeline: "live", QueueSize: 64})
 		release := make(chan struct{})

@@ -89,15 +89,19 @@ type (
 	HookError  = engine.HookError
 	// ParamError is a parameter whose value is out of range for an option that reads it.
 	ParamError = engine.ParamError
+	// BudgetError is the fatal error of a run whose items failed more than its failure
+	// budget allows.
+	BudgetError = engine.BudgetError
 	// RemoteError is an item's failure in a worker process.
 	RemoteError = remote.RemoteError
 )
 
 // The run statuses.
 const (
-	StatusSucceeded = engine.StatusSucceeded
-	StatusFailed    = engine.StatusFailed
-	StatusCanceled  = engine.StatusCanceled
+	StatusSucceeded             = engine.StatusSucceeded
+	StatusCompletedWithFailures = engine.StatusCompletedWithFailures
+	StatusFailed                = engine.StatusFailed
+	StatusCanceled              = engine.StatusCanceled
 )
 
 // NewGraph returns an empty graph.
@@ -175,6 +179,21 @@ func Start(ctx context.Context, g *Graph) *Handle { return engine.Start(ctx, g) 
 func WithShutdownTimeout(ctx context.Context, d time.Duration) context.Context {
 	return engine.WithShutdownTimeout(ctx, d)
 }
+
+// WithFailureBudget returns a context that gives runs started with it a failure budget of n
+// items, overriding their max_failures and fail_fast (n < 0: no budget).
+func WithFailureBudget(ctx context.Context, n int) context.Context {
+	return engine.WithFailureBudget(ctx, n)
+}
+
+// WithKeepFailures returns a context that makes runs started with it keep the first n failed
+// items in Result.Failures (every failure is counted all the same).
+func WithKeepFailures(ctx context.Context, n int) context.Context {
+	return engine.WithKeepFailures(ctx, n)
+}
+
+// PanicPos returns the innermost frame of a stack trace that is in a .mg file.
+func PanicPos(stack []byte) Pos { return engine.PanicPos(stack) }
 
 // withRunner gives a stage of a process strategy its runner: the worker stage of package
 // remote over the transport of the strategy.

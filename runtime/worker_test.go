@@ -894,3 +894,32 @@ func TestPerBatchOrdered(t *testing.T) {
 		t.Fatalf("out of order: %v", got)
 	}
 }
+
+// TestWorkerStats: a process stage's live stats count its running worker processes, and
+// none once the run has ended; its busy time comes from the workers' latencies.
+func TestWorkerStats(t *testing.T) {
+	noProcLeak(t)
+	noLeak(t)
+	_, g := newWP(t, wpParams{Scenario: "items", Kind: "pool", Procs: 2, N: 200, Sleep: 2 * time.Millisecond})
+	h := Start(context.Background(), g)
+	work := func() StageStats {
+		for _, s := range h.Stats() {
+			if s.Name == "work" {
+				return s
+			}
+		}
+		return StageStats{}
+	}
+	for deadline := time.Now().Add(20 * time.Second); work().Processes != 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) || !h.Running() {
+			t.Fatalf("never 2 worker processes: %+v", work())
+		}
+	}
+	res, err := h.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := stats(t, res, "work"); w.Processes != 0 || w.Concurrency != 2 || w.Busy <= 0 || w.BusyShare <= 0 {
+		t.Errorf("work %+v", w)
+	}
+}

@@ -14,7 +14,7 @@ import (
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
-const _ = mgrt.SupportsGenV1
+const _ = mgrt.SupportsGenV2
 
 // Order is one order on its way through the pipeline.
 //
@@ -253,7 +253,7 @@ func (mgP *Demo) mgGraph() *mgrt.Graph {
 	mgNodeOrders := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name:  "orders",
 		Pos:   mgrt.Pos{File: "demo.mg", Line: 53, Col: 11},
-		Total: mgP.Count,
+		Total: int64(mgP.Count),
 	}, func(mgW *mgrt.Emitter[Order]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {

@@ -12,7 +12,7 @@ import (
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
-const _ = mgrt.SupportsGenV1
+const _ = mgrt.SupportsGenV2
 
 // Lag returns the items consumed and the largest lead of the producer over the consumer.
 //
@@ -1940,7 +1940,7 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
 		Name:  "gen",
 		Pos:   mgrt.Pos{File: "execution.mg", Line: 403, Col: 11},
-		Total: mgP.Size,
+		Total: int64(mgP.Size),
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context) error {

@@ -375,3 +375,20 @@ pipeline FailFastDead {
 	consumer keep(n int) { p.got.Add(n) }
 	consumer dead(f mgrt.Failed[int]) { p.dead.Add(f) }
 }
+
+// A failure budget from a param: items 3, 5 and 7 fail.
+pipeline Budgeted {
+	param Budget int = 3
+	max_failures Budget
+
+	producer gen() int total(10) {
+		for i := 0; i < 10; i++ {
+			emit(i)
+		}
+	}
+	consumer check(n int) {
+		if n == 3 || n == 5 || n == 7 {
+			return fmt.Errorf("odd %d", n)
+		}
+	}
+}

@@ -14,7 +14,7 @@ import (
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
-const _ = mgrt.SupportsGenV1
+const _ = mgrt.SupportsGenV2
 
 // ErrOdd is the error items 3 and 7 fail with.
 //
@@ -1853,5 +1853,115 @@ func (p *FailFastDead) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *FailFastDead) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// A failure budget from a param: items 3, 5 and 7 fail.
+//
+// Budgeted is the pipeline declared at failures.mg:380.
+type Budgeted struct {
+	Budget int
+}
+
+// NewBudgeted returns a Budgeted with its parameters at their defaults.
+func NewBudgeted() *Budgeted {
+	mgP := &Budgeted{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *Budgeted) mgInit() {
+	mgP.Budget = 3
+}
+
+// mgStageGen is stage "gen" (failures.mg:384).
+func (p *Budgeted) mgStageGen(ctx context.Context, emit func(int)) error {
+//line failures.mg:385:2
+	for i := 0; i < 10; i++ {
+//line failures.mg:386:2
+		emit(i)
+//line failures.mg:387:2
+	}
+//line failures_mg.go:1887:1
+	return nil
+}
+
+// mgStageCheck is stage "check" (failures.mg:389).
+func (p *Budgeted) mgStageCheck(ctx context.Context, n int) error {
+//line failures.mg:390:2
+	if n == 3 || n == 5 || n == 7 {
+//line failures.mg:391:2
+		return fmt.Errorf("odd %d", n)
+//line failures.mg:392:2
+	}
+//line failures_mg.go:1899:1
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *Budgeted) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Budgeted", Budget: true, MaxFailures: mgP.Budget})
+	if mgP.Budget < 0 {
+		mgG.Invalid(&mgrt.ParamError{
+			Param:  "Budget",
+			Value:  mgP.Budget,
+			Pos:    mgrt.Pos{File: "failures.mg", Line: 382, Col: 2},
+			Option: "max_failures Budget",
+			Want:   "at least 0",
+		})
+	}
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name:  "gen",
+		Pos:   mgrt.Pos{File: "failures.mg", Line: 384, Col: 11},
+		Total: 10,
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		var mgChainCtx context.Context
+		mgF1 := mgW.Chained(1)
+		mgCall1 := func(mgV int) {
+			mgS := 1
+			if !mgF1.FastFirst() {
+				mgS = mgF1.Enter()
+			}
+			mgOK := false
+			defer func() {
+				if !mgOK {
+					mgF1.Panic(mgV, recover())
+				}
+			}()
+			if mgErr := mgP.mgStageCheck(mgChainCtx, mgV); mgErr != nil {
+				mgF1.Fail(mgV, mgErr)
+			}
+			mgOK = true
+			if mgS == 2 {
+				mgF1.Leave()
+			}
+		}
+		return func(mgCtx context.Context) error {
+			mgChainCtx = mgCtx
+			return mgP.mgStageGen(mgCtx, mgCall1)
+		}
+	})
+	mgNodeCheck := mgrt.Consumer[int](mgG, mgrt.StageSpec{
+		Name: "check",
+		Pos:  mgrt.Pos{File: "failures.mg", Line: 389, Col: 11},
+	}, nil)
+	mgrt.Connect(mgNodeGen, mgNodeCheck)
+	mgrt.Chain(mgNodeGen, mgNodeCheck)
+	return mgG
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *Budgeted) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *Budgeted) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *Budgeted) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }

@@ -240,6 +240,11 @@ func TestFailures_PanicReported(t *testing.T) {
 	if !regexp.MustCompile(fmt.Sprintf(`failures\.mg:%d\b`, panicLine)).Match(pe.Stack) {
 		t.Errorf("stack does not name failures.mg:%d:\n%s", panicLine, pe.Stack)
 	}
+	// The failure names the line that panicked, not only the stage.
+	at := fmt.Sprintf("failures.mg:%d", panicLine)
+	if pe.At.String() != at || f.PanickedAt() != pe.At || !strings.HasSuffix(f.Error(), "(panicked at "+at+")") {
+		t.Errorf("panic at %v, failure %q: want %s", pe.At, f.Error(), at)
+	}
 	if st := stage(t, res, "boom"); st.Failed != 1 {
 		t.Errorf("boom.Failed = %d", st.Failed)
 	}
@@ -479,5 +484,42 @@ func TestFailures_FailFastIgnoresDeadLettered(t *testing.T) {
 	}
 	if got := sorted(p.got.Items()); !slices.Equal(got, []int{0, 1, 2, 3, 5, 6, 7, 8, 9}) {
 		t.Errorf("keep got %v", got)
+	}
+}
+
+// max_failures N: N items may fail and the run succeeds; one more fails it with a
+// *mgrt.BudgetError and cancels it, as fail_fast does. The budget may be a param.
+func TestFailures_Budget(t *testing.T) {
+	noLeaks(t)
+	for _, tc := range []struct {
+		budget int
+		want   mgrt.Status
+	}{{3, mgrt.StatusSucceeded}, {2, mgrt.StatusFailed}, {0, mgrt.StatusFailed}} {
+		p := NewBudgeted()
+		p.Budget = tc.budget
+		res, err := p.Run(runCtx(t))
+		if res.Status != tc.want {
+			t.Fatalf("budget %d: status %s, want %s (err %v)", tc.budget, res.Status, tc.want, err)
+		}
+		var be *mgrt.BudgetError
+		switch {
+		case tc.want == mgrt.StatusSucceeded && (err != nil || res.FailedItems != 3):
+			t.Errorf("budget %d: err %v, %d failed", tc.budget, err, res.FailedItems)
+		case tc.want == mgrt.StatusFailed && (!errors.As(err, &be) || be.MaxFailures != tc.budget || be.Failed != int64(tc.budget)+1):
+			t.Errorf("budget %d: err %v, want a *mgrt.BudgetError", tc.budget, err)
+		}
+	}
+	if s := stageInfo(t, NewBudgeted().Graph(), "gen"); s.Total != 10 {
+		t.Errorf("total(10) gives Total %d", s.Total)
+	}
+	po := NewParamOptions()
+	po.Size = 4
+	if s := stageInfo(t, po.Graph(), "gen"); s.Total != 4 {
+		t.Errorf("total(Size) with Size 4 gives Total %d", s.Total)
+	}
+	p := NewBudgeted()
+	p.Budget = -1
+	if res, err := p.Run(runCtx(t)); res.Status != mgrt.StatusFailed || !strings.Contains(fmt.Sprint(err), "max_failures Budget: parameter Budget is -1, want at least 0") {
+		t.Errorf("budget -1: %s %v", res.Status, err)
 	}
 }

@@ -137,8 +137,9 @@ func TestRegression_ChainPanicsInTheirStage(t *testing.T) {
 	// Sorted: stages on goroutines of their own (without fusion) fail in any order.
 	slices.SortFunc(got, func(x, y failure) int { return cmp.Or(cmp.Compare(x.stage, y.stage), cmp.Compare(x.item, y.item)) })
 	want := []failure{
-		{"b", 50, "panic: b"}, {"b", 100, "panic: b"}, {"b", 150, "panic: b"}, {"b", 200, "panic: b"},
-		{"c", 7, "panic: c after emit"}, {"e", 11, "panic: e"},
+		{"b", 50, "panic: b (panicked at regressions.mg:231)"}, {"b", 100, "panic: b (panicked at regressions.mg:231)"},
+		{"b", 150, "panic: b (panicked at regressions.mg:231)"}, {"b", 200, "panic: b (panicked at regressions.mg:231)"},
+		{"c", 7, "panic: c after emit (panicked at regressions.mg:239)"}, {"e", 11, "panic: e (panicked at regressions.mg:245)"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("failures\n got %v\nwant %v", got, want)

@@ -87,13 +87,13 @@ func generateMain(file string, env Env, verbose bool) (program, error) {
 	l := load(pkgFiles{dir: path.Dir(file), files: []string{file}}, env, ir.Options{Standalone: true})
 	var files []codegen.File
 	if !l.diags.HasErrors() {
-		files = l.generate(codegen.Options{Package: "main", Main: true}, true)
+		files = l.generate(codegen.Options{Package: "main", Main: true, Version: Version}, true)
 	}
 	report(env.Stderr, l, verbose)
 	if l.diags.HasErrors() || l.internal != nil || len(files) == 0 {
 		return program{}, errReported
 	}
-	lean, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true, NoExtensions: true})
+	lean, err := codegen.Generate(l.prog, codegen.Options{Package: "main", Main: true, NoExtensions: true, Version: Version})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return program{}, errReported

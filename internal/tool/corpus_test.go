@@ -2,17 +2,20 @@ package tool
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // The conformance corpus (../shared/spec beside the repository, see its
 // README): every program is checked, built and run with no flags and must
-// print its `// want:` block; every file in errors/ is rejected and every file
+// print its `// want:` block and exit with the status of its `// exit: N`
+// line (0 without one); every file in errors/ is rejected and every file
 // in warnings/ accepted with the diagnostics their comments name.
 
 // pending lists corpus programs whose features are not built yet, with the
@@ -93,11 +96,23 @@ func TestCorpusPrograms(t *testing.T) {
 			if code, _, stderr := runTool(t, dir, "build", name, "-o", bin); code != 0 {
 				t.Fatalf("build %s: exit %d\n%s", name, code, stderr)
 			}
+			wantCode := 0
+			if m := exitLine.FindSubmatch(src); m != nil {
+				wantCode, _ = strconv.Atoi(string(m[1]))
+			}
 			cmd := exec.Command(bin)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			code := 0
 			if err := cmd.Run(); err != nil {
-				t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", name, err, stdout.String(), stderr.String())
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) {
+					t.Fatalf("%s: %v", name, err)
+				}
+				code = exit.ExitCode()
+			}
+			if code != wantCode {
+				t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", name, code, wantCode, stdout.String(), stderr.String())
 			}
 			got := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -106,6 +121,9 @@ func TestCorpusPrograms(t *testing.T) {
 		})
 	}
 }
+
+// exitLine is a program's `// exit: N` line: the status it must exit with (0 without one).
+var exitLine = regexp.MustCompile(`(?m)^// exit: *(\d+)\s*$`)
 
 var wantLine = regexp.MustCompile(`^(\S+?):(\d+):\s*(.*)$`)
 

@@ -72,8 +72,8 @@ func TestBuiltParamFlags(t *testing.T) {
 	}
 	workers := func(stages []map[string]any) any {
 		for _, s := range stages {
-			if s["Name"] == "work" {
-				return s["Strategy"].(map[string]any)["N"]
+			if s["name"] == "work" {
+				return s["goroutines"]
 			}
 		}
 		return nil

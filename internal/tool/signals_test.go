@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -109,6 +110,13 @@ func TestBuiltProgramSignals(t *testing.T) {
 			}
 			if strings.Join(rest, "\n") != "after_run done>0: true" {
 				t.Errorf("after the signal the program printed %q, want after_run's line", rest)
+			}
+			// The signal is logged, and the last line says the run was canceled by it, with
+			// what was not processed.
+			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[tc.sig]
+			if !strings.Contains(stderr.String(), `level=WARN msg="stopping: `+name+`; again to quit at once" job=`) ||
+				!regexp.MustCompile(`level=WARN msg="pipeline Slow canceled by `+name+`: \d+ items not processed \(.*\)" job=[0-9a-f]+ pipeline=Slow status=canceled$`).MatchString(lastLine(stderr.String())) {
+				t.Errorf("stderr does not say the run was canceled by %s:\n%s", name, stderr.String())
 			}
 			for _, w := range workers {
 				// A worker that outlived the program would have been reparented.

@@ -284,7 +284,7 @@ type stageStatsJSON struct {
 }
 
 var (
-	failureLine  = regexp.MustCompile(`stage "work": item (\d+): (.*)$`)
+	failureLine  = regexp.MustCompile(`msg="item failed" .*\bstage=work .*\bitem=(\d+) `)
 	finishedLine = regexp.MustCompile(`^\[work \d+\] finished (\d+)$`)
 )
 

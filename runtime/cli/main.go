@@ -6,9 +6,8 @@
 package cli
 
 import (
+	"cmp"
 	"context"
-	"encoding"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,10 +15,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"reflect"
-	"strconv"
+	goruntime "runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,6 +29,7 @@ import (
 // App is a built program: its pipelines and parameter flags, from the .mg file.
 type App struct {
 	Doc        string // what the program does, from the .mg doc comments; printed by -h
+	Version    string // printed by -version: the .mg file and the minigungen that built it
 	Programs   []Program
 	Params     []Param
 	Extensions []Extension // optional flags and live views
@@ -44,11 +45,15 @@ type Program struct {
 	Start func(ctx context.Context, set map[string]string) (*mgrt.Handle, error)
 }
 
-// Param is one parameter flag of a built binary.
+// Param is one parameter flag of a built binary. Its flag takes the parameter's type from
+// Default: an integer, unsigned, float, string, boolean (-name alone means true) or duration
+// (10ms) flag, a comma-separated list for a slice (-tags a,b), comma-separated key=value pairs
+// for a map (-limits a=1,b=2), or the text a TextUnmarshaler or flag.Value reads. -h prints
+// it as the flag package prints its own: "-count int  items to make (default 100)".
 type Param struct {
-	Name  string
-	Usage string
-	Bool  bool // a boolean parameter: -name alone means true
+	Name    string // the flag's name
+	Usage   string // its usage line: the parameter's doc comment
+	Default any    // the parameter's default value, of its Go type
 }
 
 // Extension adds flags to a built binary and watches its runs.
@@ -56,17 +61,20 @@ type Extension interface {
 	// Flags defines the extension's flags.
 	Flags(fs *flag.FlagSet)
 	// Watch is called when a pipeline's run has started; the function it returns (nil for
-	// none) is called once the run has ended, before the run's report is printed.
+	// none) is called once the run has ended, before the run's report is printed. h.Stats
+	// gives live per-stage stats (counts, queues, busy shares, the bottleneck), h.JobID the
+	// run's job id.
 	Watch(pipeline string, h *mgrt.Handle, stderr io.Writer) (stop func())
 }
 
-// Exit statuses of built binaries.
+// Exit statuses of built binaries (DESIGN 3.5).
 const (
-	ExitOK      = 0
-	ExitFailed  = 1
-	ExitUsage   = 2
-	ExitSIGINT  = 130
-	ExitSIGTERM = 143
+	ExitOK           = 0   // every run succeeded (items may have failed within a failure budget)
+	ExitFailed       = 1   // a run failed: a producer's or hook's error, fail_fast, the budget exceeded, a setup error
+	ExitUsage        = 2   // a bad flag or argument
+	ExitWithFailures = 3   // no run failed, but one without a failure budget had items that failed for good
+	ExitSIGINT       = 130 // stopped by SIGINT
+	ExitSIGTERM      = 143 // stopped by SIGTERM
 )
 
 // Main runs a built binary: it parses os.Args, runs the selected pipelines and
@@ -77,7 +85,7 @@ func Main(app App) int {
 
 // MainArgs is Main with explicit arguments and error output.
 func MainArgs(args []string, stderr io.Writer, app App) int {
-	programs, flags := app.Programs, app.Params
+	programs := app.Programs
 	name := filepath.Base(os.Args[0])
 	if err := runViews(args, app); err != nil {
 		fmt.Fprintf(stderr, "%s: cannot start the views: %v\n", name, err)
@@ -90,47 +98,62 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 		names = append(names, p.Name)
 	}
 	pipeline := fs.String("pipeline", "", "run only this pipeline: "+strings.Join(names, ", "))
-	stats := fs.Bool("stats", false, "print a table of per-stage stats to stderr at the end")
-	statsJSON := fs.String("stats-json", "", "write the runs' results as JSON to `FILE`")
+	stats := fs.Bool("stats", false, "print a table of per-stage stats to stderr at the end of each run")
+	statsJSON := fs.String("stats-json", "", "write the runs' results (stats and failures) as JSON to `FILE`")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long stopping workers may take before they are killed")
-	logLevel := fs.String("log-level", "info", "what the runtime reports on stderr: error (failed runs), warn and info (also failed items), debug (also each run's job and status)")
-	set := map[string]string{}
-	for _, f := range flags {
-		f := f
-		record := func(s string) error {
-			set[f.Name] = s
-			return nil
-		}
-		if f.Bool {
-			fs.BoolFunc(f.Name, f.Usage, record)
-		} else {
-			fs.Func(f.Name, f.Usage, record)
-		}
+	logLevel := fs.String("log-level", "warn", "what the runtime logs on stderr: error (failed runs), warn (also failed items and signals),\ninfo (also each run's start and end), debug (also failed items' stacks)")
+	logFormat := fs.String("log-format", "text", "how log lines look: text (key=value) or json; each carries its time and job id")
+	var budget optionalInt
+	fs.Var(&budget, "max-failures", "the failure budget: up to N items may fail for good and the run still succeeds, one more\nfails it (overrides the .mg's max_failures and fail_fast; default: theirs, else no budget)")
+	keep := fs.Int("keep-failures", 1000, "how many failed items a run's result keeps (the others are counted)")
+	version := fs.Bool("version", false, "print the program's version and exit")
+	values := map[string]*paramValue{}
+	for _, p := range app.Params {
+		v := newParamValue(p)
+		values[p.Name] = v
+		fs.Var(v, p.Name, p.Usage)
 	}
 	for _, x := range app.Extensions {
 		x.Flags(fs)
 	}
-	fs.Usage = func() {
-		if app.Doc != "" {
-			fmt.Fprintf(stderr, "%s\n\n", strings.TrimSpace(app.Doc))
-		}
-		fmt.Fprintf(stderr, "Usage of %s:\n", name)
-		fs.PrintDefaults()
-	}
+	// The flag package prints a bad flag's error itself; -h prints the description and
+	// every flag, an error only a pointer to -h.
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if app.Doc != "" {
+				fmt.Fprintf(stderr, "%s\n\n", strings.TrimSpace(app.Doc))
+			}
+			fmt.Fprintf(stderr, "Usage of %s:\n", name)
+			printDefaults(fs)
 			return ExitOK
 		}
+		fmt.Fprintf(stderr, "Run %s -h for the flags.\n", name)
 		return ExitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", name, fs.Arg(0))
 		return ExitUsage
 	}
-	switch *logLevel {
-	case "error", "warn", "info", "debug":
-	default:
+	if *version {
+		v := app.Version
+		if v == "" {
+			v = "(devel)"
+		}
+		fmt.Fprintf(stderr, "%s %s %s %s/%s\n", name, v, goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+		return ExitOK
+	}
+	level, ok := parseLevel(*logLevel)
+	if !ok {
 		fmt.Fprintf(stderr, "%s: -log-level must be error, warn, info or debug\n", name)
+		return ExitUsage
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		fmt.Fprintf(stderr, "%s: -log-format must be text or json\n", name)
+		return ExitUsage
+	}
+	if *keep < 0 {
+		fmt.Fprintf(stderr, "%s: -keep-failures must be 0 or more\n", name)
 		return ExitUsage
 	}
 	var selected []Program
@@ -143,12 +166,19 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 		fmt.Fprintf(stderr, "%s: unknown pipeline %q (have %s)\n", name, *pipeline, strings.Join(names, ", "))
 		return ExitUsage
 	}
+	lg := newLogger(stderr, *logFormat, level)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctx = mgrt.WithShutdownTimeout(ctx, *shutdown)
+	ctx = mgrt.WithKeepFailures(ctx, *keep)
+	if budget.set {
+		ctx = mgrt.WithFailureBudget(ctx, budget.n)
+	}
 	var sigMu sync.Mutex
 	var got os.Signal
+	var current atomic.Pointer[logger] // the running pipeline's, for the signal's line
+	current.Store(&lg)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -161,7 +191,7 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 			}
 			sigMu.Unlock()
 			if first {
-				fmt.Fprintf(stderr, "%s: %v: stopping (again to quit at once)\n", name, s)
+				current.Load().warn("stopping: "+signalName(s)+"; again to quit at once", "signal", signalName(s))
 				cancel()
 				continue
 			}
@@ -176,8 +206,8 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	for _, p := range selected {
 		params := map[string]string{}
 		for _, prm := range p.Params {
-			if v, ok := set[prm]; ok {
-				params[prm] = v
+			if v, ok := values[prm]; ok && v.set {
+				params[prm] = v.text
 			}
 		}
 		h, err := p.Start(ctx, params)
@@ -185,29 +215,32 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 			fmt.Fprintf(stderr, "%s: %s: %v\n", name, p.Name, err)
 			return ExitUsage
 		}
+		log := lg.with("job", h.JobID(), "pipeline", p.Name)
+		current.Store(&log)
+		log.info("run started")
 		var stops []func()
 		for _, x := range app.Extensions {
 			if stop := x.Watch(p.Name, h, stderr); stop != nil {
 				stops = append(stops, stop)
 			}
 		}
-		res, err := h.Wait()
+		res, _ := h.Wait()
 		for _, stop := range stops {
 			stop()
 		}
 		results = append(results, res)
-		if *logLevel != "error" {
-			reportFailures(stderr, res)
-		}
-		if *logLevel == "debug" {
-			fmt.Fprintf(stderr, "%s: pipeline %s: job %s %s in %s\n", name, res.Pipeline, res.JobID, res.Status, res.Duration)
-		}
+		reportFailures(log, res)
+		logRunEnd(log, res)
 		if *stats {
 			fmt.Fprint(stderr, res.StatsTable())
 		}
-		if err != nil && res.Status != mgrt.StatusCanceled {
-			fmt.Fprintf(stderr, "%s: pipeline %s failed (job %s): %v\n", name, p.Name, res.JobID, err)
+		switch res.Status {
+		case mgrt.StatusFailed, mgrt.StatusCanceled:
 			status = ExitFailed
+		case mgrt.StatusCompletedWithFailures:
+			if status == ExitOK {
+				status = ExitWithFailures
+			}
 		}
 		if ctx.Err() != nil {
 			break
@@ -215,16 +248,40 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	}
 	if *statsJSON != "" {
 		if err := writeResultsJSON(*statsJSON, results); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			lg.error("writing -stats-json: " + err.Error())
 			status = ExitFailed
 		}
 	}
 	sigMu.Lock()
 	defer sigMu.Unlock()
+	sig := ""
+	if got != nil {
+		sig = signalName(got)
+	}
+	// Last, a line per run that did not succeed, saying what failed per stage; the failed
+	// runs' lines after the others, so that the last line is about what the exit status says.
+	var lines []summary
+	for _, res := range results {
+		if sm, ok := summarize(res, sig); ok {
+			lines = append(lines, sm)
+		}
+	}
+	slices.SortStableFunc(lines, func(a, b summary) int { return cmp.Compare(a.level, b.level) })
+	for _, sm := range lines {
+		lg.log(sm.level, sm.msg, sm.attrs...)
+	}
 	if got != nil {
 		return signalStatus(got)
 	}
 	return status
+}
+
+// signalName names a signal as the summary line does: "SIGINT", "SIGTERM".
+func signalName(s os.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
 }
 
 func signalStatus(s os.Signal) int {
@@ -232,111 +289,4 @@ func signalStatus(s os.Signal) int {
 		return ExitSIGTERM
 	}
 	return ExitSIGINT
-}
-
-// reportFailures prints the items that failed for good, at most 20, each
-// with the run's job id.
-func reportFailures(w io.Writer, res mgrt.Result) {
-	const most = 20
-	for i, f := range res.Failures {
-		if i == most {
-			fmt.Fprintf(w, "... and %d more failed items (job %s)\n", len(res.Failures)-most, res.JobID)
-			break
-		}
-		fmt.Fprintf(w, "%s (job %s)\n", f.Error(), res.JobID)
-	}
-}
-
-// resultJSON is the JSON form of a Result (errors as text).
-type resultJSON struct {
-	JobID    string            `json:"job_id"`
-	Pipeline string            `json:"pipeline"`
-	Status   mgrt.Status       `json:"status"`
-	Started  time.Time         `json:"started"`
-	Duration time.Duration     `json:"duration_ns"`
-	Stages   []mgrt.StageStats `json:"stages"`
-	Failures []failureJSON     `json:"failures"`
-	Err      string            `json:"error,omitempty"`
-}
-
-type failureJSON struct {
-	Stage    string `json:"stage"`
-	Pos      string `json:"pos"`
-	Item     string `json:"item"`
-	Err      string `json:"error"`
-	Attempts int    `json:"attempts"`
-}
-
-func writeResultsJSON(path string, results []mgrt.Result) error {
-	out := make([]resultJSON, 0, len(results))
-	for _, r := range results {
-		rj := resultJSON{JobID: r.JobID, Pipeline: r.Pipeline, Status: r.Status, Started: r.Started, Duration: r.Duration, Stages: r.Stages, Failures: []failureJSON{}}
-		if r.Err != nil {
-			rj.Err = r.Err.Error()
-		}
-		for _, f := range r.Failures {
-			rj.Failures = append(rj.Failures, failureJSON{Stage: f.Stage, Pos: f.Pos.String(), Item: fmt.Sprint(f.Item), Err: fmt.Sprint(f.Err), Attempts: f.Attempts})
-		}
-		out = append(out, rj)
-	}
-	data, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
-}
-
-// SetParam parses text into the parameter dst points to: numbers, strings,
-// booleans, durations, and any type implementing encoding.TextUnmarshaler or
-// flag.Value.
-func SetParam(dst any, text string) error {
-	switch d := dst.(type) {
-	case *time.Duration:
-		v, err := time.ParseDuration(text)
-		if err != nil {
-			return fmt.Errorf("invalid duration %q", text)
-		}
-		*d = v
-		return nil
-	case encoding.TextUnmarshaler:
-		return d.UnmarshalText([]byte(text))
-	case flag.Value:
-		return d.Set(text)
-	}
-	v := reflect.ValueOf(dst)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return fmt.Errorf("cannot set a %T from the command line", dst)
-	}
-	e := v.Elem()
-	switch e.Kind() {
-	case reflect.String:
-		e.SetString(text)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(text)
-		if err != nil {
-			return fmt.Errorf("invalid boolean %q", text)
-		}
-		e.SetBool(b)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(text, 0, e.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("invalid integer %q", text)
-		}
-		e.SetInt(n)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, err := strconv.ParseUint(text, 0, e.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("invalid unsigned integer %q", text)
-		}
-		e.SetUint(n)
-	case reflect.Float32, reflect.Float64:
-		f, err := strconv.ParseFloat(text, e.Type().Bits())
-		if err != nil {
-			return fmt.Errorf("invalid number %q", text)
-		}
-		e.SetFloat(f)
-	default:
-		return fmt.Errorf("cannot set a %s from the command line", e.Type())
-	}
-	return nil
 }

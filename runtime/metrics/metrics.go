@@ -171,7 +171,7 @@ func getDescs() *descs {
 			workers:    desc("stage_workers", "Goroutines running the stage's bodies, or its live worker processes.", stageLabels...),
 			total:      desc("stage_items_expected", "Items a producer declared it will emit (total(N)).", stageLabels...),
 			latency:    desc("stage_latency_seconds", "Per-item latency of sampled items (for an accumulator, per batch).", stageLabels...),
-			status:     desc("run_status", "1 for the run's current status: running, succeeded, failed or canceled.", "pipeline", "job", "status"),
+			status:     desc("run_status", "1 for the run's current status: running, succeeded, completed_with_failures, failed or canceled.", "pipeline", "job", "status"),
 			started:    desc("run_start_time_seconds", "When the run started, in seconds since the Unix epoch.", "pipeline", "job"),
 			duration:   desc("run_duration_seconds", "How long the run has run, or ran.", "pipeline", "job"),
 			processes:  desc("worker_processes", "Live worker processes of the program's runs."),
@@ -211,7 +211,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		if !r.ended {
 			stages, job, status = r.h.Stats(), r.h.JobID(), "running"
 		}
-		for _, st := range []string{"running", string(mgrt.StatusSucceeded), string(mgrt.StatusFailed), string(mgrt.StatusCanceled)} {
+		for _, st := range []string{"running", string(mgrt.StatusSucceeded), string(mgrt.StatusCompletedWithFailures), string(mgrt.StatusFailed), string(mgrt.StatusCanceled)} {
 			v := 0.0
 			if st == status {
 				v = 1

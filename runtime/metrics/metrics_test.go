@@ -55,7 +55,7 @@ func TestServe(t *testing.T) {
 	body = get()
 	for _, want := range []string{
 		`minigun_stage_items_failed_total{kind="processor",pipeline="Views",stage="validate",strategy="inline"} 42`,
-		`status="succeeded"} 1`,
+		`status="completed_with_failures"} 1`, // validate fails items
 		`status="running"} 0`,
 		`minigun_run_duration_seconds{`,
 	} {

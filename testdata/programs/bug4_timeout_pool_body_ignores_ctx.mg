@@ -8,7 +8,7 @@
 // delivered=9 failures=1
 // failed item 3: error names the 200ms deadline: true
 //
-// exit: 0 3
+// exit: 3
 // args: -shutdown-timeout 1s
 // timeout: 6s
 package main

@@ -11,7 +11,7 @@
 // failed item 50 attempts=3
 // delivered: 99
 //
-// exit: 0 3
+// exit: 3
 // runs: 3
 package main
 

@@ -34,18 +34,14 @@ pipeline P {
 		p.n++
 	}
 	after_run {
-		fails := map[string]int{}
-		for _, f := range result.Failures {
-			fails[f.Stage]++
-		}
-		fmt.Println(p.n, fails["b"], fails["d"], fails["e"])
+		fmt.Println(p.n, result.FailedItems, len(result.Failures))
 		for _, s := range result.Stages {
 			fmt.Println(s.Name, s.In, s.Out, s.Failed)
 		}
 	}
 }
 // want:
-// 71928 14286 7792 5994
+// 71928 28072 1000
 // gen 0 100000 0
 // a 100000 100000 0
 // b 100000 85714 14286
@@ -53,4 +49,4 @@ pipeline P {
 // d 85714 77922 7792
 // e 77922 0 5994
 
-// exit: 0 3
+// exit: 3

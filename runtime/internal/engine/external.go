@@ -115,9 +115,9 @@ func (h *Host[In, Out]) WorkerOutput() (stdout, stderr io.Writer) {
 	return h.r.workerOut, h.r.workerErr
 }
 
-// ProcessStarted and ProcessEnded count the stage's live worker processes (StageStats.Workers).
-func (h *Host[In, Out]) ProcessStarted() { h.st.stats.procs.Add(1) }
-func (h *Host[In, Out]) ProcessEnded()   { h.st.stats.procs.Add(-1) }
+// Workers counts the stage's worker processes that run now, for its stats: +1 when one has
+// started, -1 when it has ended.
+func (h *Host[In, Out]) Workers(delta int) { h.st.stats.procs.Add(int32(delta)) }
 
 // Begin runs the stage's Before hooks, once, before its first item.
 func (h *Host[In, Out]) Begin() { h.st.begin() }
@@ -331,7 +331,10 @@ func (l *Lane[In, Out]) Retried(n int) {
 // Latency records a sampled item duration.
 func (l *Lane[In, Out]) Latency(d time.Duration) {
 	l.w.ws.markFirst()
-	l.h.st.stats.hist.record(d)
+	st := &l.h.st.stats
+	st.hist.record(d)
+	st.latSum.Add(int64(d))
+	st.latN.Add(1)
 }
 
 // Started notes that the stage's first item is being processed (for throughput).

@@ -20,6 +20,18 @@ type GraphConfig struct {
 	MaxProcesses int    // cap on the worker processes of all process stages at once; 0 => no cap
 	FailFast     bool   // the first item that fails for good (not dead-lettered) fails and cancels the run
 
+	// Budget gives the run a failure budget (DESIGN 3.6): up to MaxFailures items may fail
+	// for good and the run still succeeds; one more fails the run with a *BudgetError and
+	// cancels it, as FailFast does (MaxFailures 0 is FailFast). Without a budget a run whose
+	// items failed ends as StatusCompletedWithFailures. WithFailureBudget on the run's context
+	// overrides Budget, MaxFailures and FailFast.
+	Budget      bool
+	MaxFailures int
+	// KeepFailures is how many failed items Result.Failures holds, the first ones (every
+	// failure is counted all the same); 0 => 1000; -1 => none. WithKeepFailures on the run's
+	// context overrides it.
+	KeepFailures int
+
 	// Worker process settings (worker_proc.go). Worker is WorkerKey[P]() of the top-level
 	// pipeline type whose registered build function worker processes use ("" when the graph
 	// has no process stage); Params encodes the pipeline's parameters, called when each worker
@@ -114,30 +126,34 @@ func (e *ParamError) Error() string {
 }
 
 // GraphInfo describes a graph's shape.
+//
+// Its JSON form is the schema documented in stats_json.go.
 type GraphInfo struct {
-	Pipeline string
-	Stages   []StageInfo // in creation order
-	Edges    []EdgeInfo  // in creation order
+	Pipeline string      `json:"pipeline"`
+	Stages   []StageInfo `json:"stages"` // in creation order
+	Edges    []EdgeInfo  `json:"edges"`  // in creation order
 }
 
 // StageInfo describes one stage.
 type StageInfo struct {
-	Name      string
-	Kind      StageKind
-	Pos       Pos
-	Strategy  Strategy
-	QueueSize int // effective input queue capacity; -1 unbounded; 0 for producers
+	Name      string    `json:"name"`
+	Kind      StageKind `json:"kind"`
+	Pos       Pos       `json:"pos"`
+	Strategy  Strategy  `json:"strategy"`
+	QueueSize int       `json:"queue_size"`      // effective input queue capacity; -1 unbounded; 0 for producers
+	Total     int64     `json:"total,omitempty"` // producers: the items it declares it will emit (total(N)); 0 unknown
 }
 
 // EdgeInfo describes one edge.
 type EdgeInfo struct {
-	From, To   string
-	DeadLetter bool // a dead-letter edge (failed items of From go to To)
+	From       string `json:"from"`
+	To         string `json:"to"`
+	DeadLetter bool   `json:"dead_letter,omitempty"` // a dead-letter edge (failed items of From go to To)
 }
 
 // Info returns the graph's stages and edges.
 func (g *Graph) Info() GraphInfo {
-	gi := GraphInfo{Pipeline: g.cfg.Pipeline, Edges: append([]EdgeInfo(nil), g.edges...)}
+	gi := GraphInfo{Pipeline: g.cfg.Pipeline, Stages: []StageInfo{}, Edges: append([]EdgeInfo{}, g.edges...)}
 	for _, n := range g.stages {
 		b := n.base()
 		qs := 0
@@ -145,7 +161,7 @@ func (g *Graph) Info() GraphInfo {
 			qs = b.queueSize()
 		}
 		gi.Stages = append(gi.Stages, StageInfo{
-			Name: b.spec.Name, Kind: b.spec.Kind, Pos: b.spec.Pos, Strategy: b.spec.Strategy, QueueSize: qs,
+			Name: b.spec.Name, Kind: b.spec.Kind, Pos: b.spec.Pos, Strategy: b.spec.Strategy, QueueSize: qs, Total: b.spec.Total,
 		})
 	}
 	return gi
@@ -220,6 +236,9 @@ func (g *Graph) validate() error {
 		default:
 			return fail("unknown strategy %s", s.Strategy)
 		}
+	}
+	if g.cfg.Budget && g.cfg.MaxFailures < 0 {
+		return fmt.Errorf("pipeline %q: max_failures %d is negative", g.cfg.Pipeline, g.cfg.MaxFailures)
 	}
 	if g.cfg.QueueSize < -1 {
 		return fmt.Errorf("pipeline %q: queue size %d is negative", g.cfg.Pipeline, g.cfg.QueueSize)

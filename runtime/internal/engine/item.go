@@ -67,7 +67,8 @@ func (ir *itemRunner[X, Out]) call(ctx context.Context, x X) (err error) {
 }
 
 // timedProcess processes x, timing it when it is sampled. The time spent in the stages of its
-// chain (called from its emits) is not counted.
+// chain (called from its emits) is not counted, nor the time its emits waited for room
+// downstream (counted as blocked): the latency is the stage's own work.
 func (ir *itemRunner[X, Out]) timedProcess(x X) {
 	ws := &ir.w.ws
 	n := ws.seen
@@ -80,12 +81,16 @@ func (ir *itemRunner[X, Out]) timedProcess(x X) {
 	saved := r.nested
 	r.nested = 0
 	r.timing++
+	blocked := ws.blockedOut
 	t0 := time.Now()
 	ir.process(x)
 	d := time.Since(t0) - r.nested
+	if b := ws.blockedOut - blocked; b > 0 {
+		d -= time.Duration(b)
+	}
 	r.timing--
 	r.nested = saved
-	ws.sample(t0, d)
+	ws.sample(t0, max(d, 0))
 }
 
 // process runs the attempts of x and handles its failure.

@@ -241,8 +241,7 @@ func (n *Node[In, Out]) prepare(r *run) {
 		return
 	}
 	n.q = newQueue[In](r, n.queueSize(), len(n.ins)+len(n.dlFrom))
-	var d depther = n.q
-	n.rt.queue.Store(&d)
+	n.rt.gauge.Store(queueGauge(n.q))
 }
 
 func (n *Node[In, Out]) inputCloser() queueCloser {

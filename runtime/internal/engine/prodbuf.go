@@ -75,6 +75,10 @@ func (b *prodBuf[T]) start() *pchunk[T] {
 		c = new(pchunk[T])
 	}
 	c.items = b.q.getChunk()[:b.q.chunkMax]
+	// Once per chunk the producer's counters are published, so that live stats see it
+	// emit (a chunk is at most maxChunk items; the receiver taking partial chunks when it
+	// is idle makes them smaller only while the producer is slower than it).
+	b.ws.publish()
 	c.seq = b.nextSeq
 	b.nextSeq++
 	b.cur, b.n = c, 0

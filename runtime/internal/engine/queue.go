@@ -39,7 +39,8 @@ type queue[T any] struct {
 	// room is how many more items the queue takes (bounded queues, of size items); a sender
 	// that finds too little waits on roomCond.
 	bounded     bool
-	size        int
+	size        int64        // bounded: the capacity in items
+	held        atomic.Int64 // unbounded: the items the pump holds, for stats
 	room        atomic.Int64
 	roomWaiters atomic.Int32
 	roomMu      sync.Mutex
@@ -82,7 +83,7 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 		q.out = q.in
 		q.free = make(chan []T, (size+q.chunkMax-1)/q.chunkMax+8)
 		q.bounded = true
-		q.size = size
+		q.size = int64(size)
 		q.room.Store(int64(size))
 		q.roomCond.L = &q.roomMu
 	}
@@ -93,25 +94,21 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 	return q
 }
 
-// depth returns how many items wait in the queue and its capacity (-1 unbounded): for a
-// bounded queue, the room its senders took for chunks the receiver has not taken yet; for an
-// unbounded one, the chunks waiting times the largest chunk, an upper bound.
-func (q *queue[T]) depth() (length, capacity int) {
-	if !q.bounded {
-		return len(q.in) * q.chunkMax, -1
-	}
-	capacity = q.size
-	return max(capacity-int(q.room.Load()), 0), capacity
-}
-
-// depther is a stage's input queue, seen by the stats.
-type depther interface{ depth() (length, capacity int) }
 
 // senderDone records the end of one sending stage; the last one closes the queue.
 func (q *queue[T]) senderDone() {
 	if q.senders.Add(-1) == 0 {
 		close(q.in)
 	}
+}
+
+// queued is how many items wait in the queue (the queueGauge interface): sent and not yet
+// taken by the receiver.
+func (q *queue[T]) queued() int {
+	if q.bounded {
+		return int(max(q.size-q.room.Load(), 0))
+	}
+	return int(q.held.Load())
 }
 
 // pump moves chunks of an unbounded queue from in to out, holding as many as needed. It runs
@@ -125,6 +122,7 @@ func (q *queue[T]) pump() {
 				close(q.out)
 				return
 			}
+			q.held.Add(int64(len(c.items)))
 			pending = append(pending, c)
 			continue
 		}
@@ -133,12 +131,15 @@ func (q *queue[T]) pump() {
 			if !ok {
 				for _, c := range pending {
 					q.out <- c
+					q.held.Add(-int64(len(c.items)))
 				}
 				close(q.out)
 				return
 			}
+			q.held.Add(int64(len(c.items)))
 			pending = append(pending, c)
 		case q.out <- pending[0]:
+			q.held.Add(-int64(len(pending[0].items)))
 			pending[0] = chunk[T]{}
 			pending = pending[1:]
 		}

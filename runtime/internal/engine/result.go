@@ -1,19 +1,31 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // Status is how a run ended.
 type Status string
 
-// The run statuses.
+// The run statuses (DESIGN 3.6). Status is known in the after_run hooks, which may still turn
+// a run into a failed one by returning an error.
 const (
-	StatusSucceeded Status = "succeeded" // every stage ended normally (items may still have failed)
-	StatusFailed    Status = "failed"    // a fatal error: producer error, hook error, fail_fast, invalid graph
-	StatusCanceled  Status = "canceled"  // the run's context was canceled or Handle.Stop was called
+	// StatusSucceeded: every stage ended normally, and no item failed for good or, with a
+	// failure budget (GraphConfig.Budget), no more than it allows.
+	StatusSucceeded Status = "succeeded"
+	// StatusCompletedWithFailures: every stage ended normally, the run has no failure
+	// budget, and items failed for good (Result.FailedItems of them).
+	StatusCompletedWithFailures Status = "completed_with_failures"
+	// StatusFailed: a fatal error (Result.Err): a producer's error, a hook's error, fail_fast,
+	// the failure budget exceeded, an invalid graph or parameter.
+	StatusFailed Status = "failed"
+	// StatusCanceled: the run's context was canceled or Handle.Stop was called.
+	StatusCanceled Status = "canceled"
 )
 
 // Result is what a run did.
@@ -24,8 +36,13 @@ type Result struct {
 	Started  time.Time     // when the run started
 	Duration time.Duration // how long it ran
 	Stages   []StageStats  // one per stage, in stage creation order
-	Failures []Failure     // items that failed for good and were not dead-lettered, in the order they failed
-	Err      error         // first fatal error (producer error, hook error, fail_fast), nil otherwise
+	// Failures are the first items that failed for good and were not dead-lettered, in the
+	// order they failed: at most GraphConfig.KeepFailures of them (default 1000). Every
+	// failure is counted, in FailedItems and in each stage's StageStats.Failed; those past
+	// the limit are not held in memory.
+	Failures    []Failure
+	FailedItems int64 // items that failed for good, kept in Failures or not
+	Err         error // first fatal error (producer error, hook error, fail_fast, budget), nil otherwise
 }
 
 // Stage returns the stats of the stage called name, and false if there is none.
@@ -43,7 +60,7 @@ type Failure struct {
 	Stage    string // qualified stage name
 	Pos      Pos    // the stage's position in the .mg file
 	Item     any    // the item itself (for an accumulator, the batch)
-	Err      error  // exactly as the body returned it, or a *PanicError
+	Err      error  // exactly as the body returned it, a *PanicError, or from a worker process a RemoteError
 	Attempts int    // how many times the body ran for the item
 }
 
@@ -59,10 +76,19 @@ func (f Failure) Unwrap() error { return f.Err }
 type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the stack of the panicking goroutine
+	// At is the line of the .mg file that panicked: the innermost frame of the stack in a
+	// .mg file (generated bodies carry //line directives), or the zero Pos if none is.
+	At Pos
 }
 
-// Error returns "panic: " and the panic value.
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+// Error returns "panic: " and the panic value, then "(panicked at file.mg:LINE)" when the
+// panic happened in a .mg file's code.
+func (e *PanicError) Error() string {
+	if e.At.IsValid() {
+		return fmt.Sprintf("panic: %v (panicked at %s)", e.Value, e.At)
+	}
+	return fmt.Sprintf("panic: %v", e.Value)
+}
 
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
@@ -72,7 +98,50 @@ func (e *PanicError) Unwrap() error {
 	return nil
 }
 
-func newPanicError(v any) *PanicError { return &PanicError{Value: v, Stack: debug.Stack()} }
+// NewPanicError returns the PanicError of the panic value v, with the stack of the calling
+// goroutine (call it from the deferred function that recovered v).
+func NewPanicError(v any) *PanicError {
+	stack := debug.Stack()
+	return &PanicError{Value: v, Stack: stack, At: PanicPos(stack)}
+}
+
+func newPanicError(v any) *PanicError { return NewPanicError(v) }
+
+// PanicPos returns the innermost frame of a goroutine's stack trace (as debug.Stack prints it)
+// that is in a .mg file, "file.mg:LINE" with Col 0, or the zero Pos. Generated stage bodies,
+// hooks and go { } blocks carry //line directives, so their frames name the .mg file.
+func PanicPos(stack []byte) Pos {
+	for len(stack) > 0 {
+		line := stack
+		if i := bytes.IndexByte(stack, '\n'); i >= 0 {
+			line, stack = stack[:i], stack[i+1:]
+		} else {
+			stack = nil
+		}
+		// A frame's location line: "\t/path/file.go:123 +0x1f".
+		if len(line) == 0 || line[0] != '\t' {
+			continue
+		}
+		loc := string(bytes.TrimSpace(line))
+		if i := strings.LastIndex(loc, " +0x"); i >= 0 {
+			loc = loc[:i]
+		}
+		colon := strings.LastIndexByte(loc, ':')
+		if colon < 0 || !strings.HasSuffix(loc[:colon], ".mg") {
+			continue
+		}
+		n, err := strconv.Atoi(loc[colon+1:])
+		if err != nil || n <= 0 {
+			continue
+		}
+		file := loc[:colon]
+		if i := strings.LastIndexAny(file, "/\\"); i >= 0 {
+			file = file[i+1:]
+		}
+		return Pos{File: file, Line: n}
+	}
+	return Pos{}
+}
 
 // StageError is a fatal error attributed to a stage: a producer's error, a stage hook's error,
 // or a graph the runtime cannot run.
@@ -94,6 +163,29 @@ func (e *StageError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *StageError) Unwrap() error { return e.Err }
+
+// BudgetError is the fatal error of a run in which more items failed for good than its
+// failure budget allows (GraphConfig.Budget and MaxFailures, DESIGN 3.6): the run fails and
+// is canceled as with fail_fast.
+type BudgetError struct {
+	Pipeline    string
+	MaxFailures int     // the budget
+	Failed      int64   // the items that had failed for good, this one included
+	Failure     Failure // the failure that exceeded the budget
+}
+
+// Error returns `pipeline "x": N+1 items failed for good, more than max_failures N allows; the
+// last: file:line:col: stage "y": item ...`.
+func (e *BudgetError) Error() string {
+	what := fmt.Sprintf("%d items failed for good, more than max_failures %d allows", e.Failed, e.MaxFailures)
+	if e.MaxFailures == 0 {
+		what = "an item failed for good and max_failures is 0"
+	}
+	return fmt.Sprintf("pipeline %q: %s; the last: %v", e.Pipeline, what, e.Failure)
+}
+
+// Unwrap returns the failure that exceeded the budget.
+func (e *BudgetError) Unwrap() error { return e.Failure }
 
 // HookError is the error of a run-level hook (before_run, after_run, after_producer).
 type HookError struct {

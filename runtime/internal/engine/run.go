@@ -2,10 +2,11 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ type run struct {
 	wg       sync.WaitGroup
 	jobID    string
 	started  time.Time
+	startNs  atomic.Int64 // started, for live stats
 	stages   []*stageRun
 	slots    chan struct{} // max_threads slots, nil when the cap is not needed
 	pumps    []func()      // goroutines of unbounded queues
@@ -34,8 +36,16 @@ type run struct {
 
 	producersLeft atomic.Int32
 
-	mu       sync.Mutex // guards failures and fatal
-	failures []Failure
+	// Failures: the budget (budget, maxFailures, or failFast) and how many are kept, read
+	// from the graph's settings and the context when the run starts.
+	budget      bool
+	maxFailures int
+	failFast    bool
+	keep        int
+
+	mu       sync.Mutex // guards failures, failed and fatal
+	failures []Failure  // the first keep failures
+	failed   int64      // every failure
 	fatal    error
 }
 
@@ -46,11 +56,11 @@ type stageRun struct {
 	stats       stageStats
 	beforeOnce  sync.Once
 	workersLeft atomic.Int32
-	closers     []queueCloser           // input queues of the stages this one sends to (not chained)
-	chained     *FusedStage             // called directly by its sender, on the sender's goroutine
-	kids        []*stageRun             // stages chained to this one, ended after it, in chain order
-	rr          atomic.Uint64           // round robin position shared by a Threads stage's goroutines
-	queue       atomic.Pointer[depther] // the stage's input queue once made, for the stats
+	closers     []queueCloser // input queues of the stages this one sends to (not chained)
+	chained     *FusedStage   // called directly by its sender, on the sender's goroutine
+	kids        []*stageRun   // stages chained to this one, ended after it, in chain order
+	rr          atomic.Uint64 // round robin position shared by a Threads stage's goroutines
+	gauge       atomic.Value  // queueGauge: the input queue, for stats
 }
 
 // Run runs g until every stage has ended and returns what happened. The error is nil when
@@ -127,14 +137,6 @@ func (h *Handle) Stats() []StageStats {
 // Info returns the shape of the graph being run: its stages and edges.
 func (h *Handle) Info() GraphInfo { return h.g.Info() }
 
-// JobID returns the run's job id (Result.JobID).
-func (h *Handle) JobID() string {
-	if h.r == nil {
-		return h.res.JobID
-	}
-	return h.r.jobID
-}
-
 // Latency returns the latency histogram of the i-th stage (in stage creation order) so far:
 // how many sampled items took at most each of bounds (increasing), how many were sampled,
 // and their summed latency. Latency is sampled (StageStats); producers have none.
@@ -148,6 +150,45 @@ func (h *Handle) Latency(i int, bounds []time.Duration) (counts []uint64, sample
 // Done returns a channel closed when the run has ended.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 
+// JobID returns the run's job id (Result.JobID), known from the start.
+func (h *Handle) JobID() string {
+	if h.r == nil {
+		return h.res.JobID
+	}
+	return h.r.jobID
+}
+
+// Pipeline returns the name of the running pipeline (GraphConfig.Pipeline).
+func (h *Handle) Pipeline() string {
+	if h.r == nil {
+		return h.res.Pipeline
+	}
+	return h.r.g.cfg.Pipeline
+}
+
+// failureKeys are the context keys of WithFailureBudget and WithKeepFailures.
+type (
+	budgetKey struct{}
+	keepKey   struct{}
+)
+
+// WithFailureBudget returns a context that gives runs started with it a failure budget of n
+// items (DESIGN 3.6), whatever their GraphConfig says (Budget, MaxFailures, FailFast): built
+// binaries pass -max-failures this way. n < 0 removes the budget.
+func WithFailureBudget(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, budgetKey{}, n)
+}
+
+// WithKeepFailures returns a context that makes runs started with it keep the first n failed
+// items in Result.Failures (0: none), whatever GraphConfig.KeepFailures says: built binaries
+// pass -keep-failures this way.
+func WithKeepFailures(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, keepKey{}, n)
+}
+
+// defaultKeepFailures is how many failed items a Result holds when nothing says otherwise.
+const defaultKeepFailures = 1000
+
 func newRun(ctx context.Context, g *Graph) (*run, error) {
 	if err := g.validate(); err != nil {
 		return nil, err
@@ -156,6 +197,20 @@ func newRun(ctx context.Context, g *Graph) (*run, error) {
 		return nil, fmt.Errorf("pipeline %q: graph is already running", g.cfg.Pipeline)
 	}
 	r := &run{g: g, userCtx: ctx, jobID: newJobID()}
+	cfg := &g.cfg
+	r.budget, r.maxFailures, r.failFast = cfg.Budget, cfg.MaxFailures, cfg.FailFast
+	if n, ok := ctx.Value(budgetKey{}).(int); ok {
+		r.budget, r.maxFailures, r.failFast = n >= 0, n, false
+	}
+	switch r.keep = cfg.KeepFailures; {
+	case r.keep == 0:
+		r.keep = defaultKeepFailures
+	case r.keep < 0:
+		r.keep = 0
+	}
+	if n, ok := ctx.Value(keepKey{}).(int); ok {
+		r.keep = max(n, 0)
+	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	for _, n := range g.stages {
 		b := n.base()
@@ -165,9 +220,13 @@ func newRun(ctx context.Context, g *Graph) (*run, error) {
 	return r, nil
 }
 
+// newJobID returns 16 random hex digits. The ids name runs in logs and results; they need to
+// be unique, not unguessable, so they come from math/rand/v2 (seeded by the runtime from the
+// system's entropy): crypto/rand would link the FIPS crypto packages, whose initialisation
+// every built program and every worker process would pay for at start.
 func newJobID() string {
 	var b [8]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
 	return hex.EncodeToString(b[:])
 }
 
@@ -177,6 +236,7 @@ func (r *run) execute() (Result, error) {
 	defer g.running.Store(false)
 	defer r.cancel()
 	r.started = time.Now()
+	r.startNs.Store(r.started.UnixNano())
 	if r.ctx.Err() != nil {
 		r.canceled.Store(true)
 	}
@@ -240,6 +300,7 @@ func (r *run) build() (fns []func(), producers int, err error) {
 		}
 		gs := n.driver().goroutines(r)
 		current.rt.workersLeft.Store(int32(len(gs)))
+		current.rt.stats.goroutines.Store(int32(len(gs)))
 		fns = append(fns, gs...)
 		if current.spec.Kind == KindProducer {
 			producers++
@@ -291,6 +352,7 @@ func (r *run) result(afterRun bool) (Result, error) {
 	}
 	r.mu.Lock()
 	res.Failures = append([]Failure(nil), r.failures...)
+	res.FailedItems = r.failed
 	res.Err = r.fatal
 	r.mu.Unlock()
 	switch {
@@ -298,6 +360,8 @@ func (r *run) result(afterRun bool) (Result, error) {
 		res.Status = StatusFailed
 	case r.canceled.Load():
 		res.Status = StatusCanceled
+	case res.FailedItems > 0 && !r.budget:
+		res.Status = StatusCompletedWithFailures
 	default:
 		res.Status = StatusSucceeded
 	}
@@ -336,9 +400,18 @@ func failedResult(g *Graph, err error) Result {
 
 func (r *run) snapshot() []StageStats {
 	out := make([]StageStats, len(r.stages))
+	start, now := r.startNs.Load(), time.Now().UnixNano()
+	ups := make([][]int, len(r.stages))
 	for i, s := range r.stages {
-		out[i] = s.snapshot()
+		out[i] = s.snapshot(start, now)
+		for _, u := range s.base.ins {
+			ups[i] = append(ups[i], u.index)
+		}
+		for _, u := range s.base.dlFrom {
+			ups[i] = append(ups[i], u.index)
+		}
 	}
+	markBottleneck(out, ups)
 	return out
 }
 
@@ -407,15 +480,20 @@ func (s *stageRun) finish() {
 	}
 }
 
-// itemFailed records an item that failed for good: counted, listed in the result, passed to
-// the stage's OnError hooks; with fail_fast it fails the run.
+// itemFailed records an item that failed for good: counted, listed in the result while it
+// keeps fewer than its limit, passed to the stage's OnError hooks; with fail_fast, or past the
+// failure budget, it fails the run.
 func (s *stageRun) itemFailed(item any, err error, attempts int) {
 	s.stats.failed.Add(1)
 	b := s.base
 	f := Failure{Stage: b.spec.Name, Pos: b.spec.Pos, Item: item, Err: err, Attempts: attempts}
 	r := s.run
 	r.mu.Lock()
-	r.failures = append(r.failures, f)
+	r.failed++
+	failed := r.failed
+	if len(r.failures) < r.keep {
+		r.failures = append(r.failures, f)
+	}
 	r.mu.Unlock()
 	if len(b.onError) > 0 {
 		r.hookMu.Lock()
@@ -426,7 +504,10 @@ func (s *stageRun) itemFailed(item any, err error, attempts int) {
 		}
 		r.hookMu.Unlock()
 	}
-	if r.g.cfg.FailFast {
+	switch {
+	case r.budget && failed > int64(r.maxFailures):
+		r.failRun(&BudgetError{Pipeline: r.g.cfg.Pipeline, MaxFailures: r.maxFailures, Failed: failed, Failure: f})
+	case r.failFast:
 		r.failRun(f)
 	}
 }

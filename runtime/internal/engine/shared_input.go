@@ -63,14 +63,18 @@ func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, ord windowWaite
 	return dst, seq, true
 }
 
-// grabFor is the fewest items a worker claims at once, from the latency of the stage's items
-// (the sampling mask, workerStats.sample): about 10µs of work or more per claim, one item at
-// a time once items take 20µs.
+// grabFor is the fewest items a worker claims at once: about 10µs of work or more per claim,
+// from the moving average of the stage's sampled latencies once there are enough samples to
+// trust it (until then, and once items take 2µs, one at a time).
 func grabFor(ws *workerStats) int {
-	switch ws.mask {
-	case 255: // under 200ns an item
+	st := ws.st
+	if st.latSeen.Load() < 32 {
+		return 1
+	}
+	switch avg := time.Duration(st.latAvg.Load()); {
+	case avg < 150*time.Nanosecond:
 		return 64
-	case 63: // under 2µs
+	case avg < 1500*time.Nanosecond:
 		return 8
 	}
 	return 1

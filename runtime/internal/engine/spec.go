@@ -15,10 +15,13 @@ type Pos struct {
 // IsValid reports whether p names a line.
 func (p Pos) IsValid() bool { return p.Line > 0 }
 
-// String returns "file:line:col", or "-" for the zero Pos.
+// String returns "file:line:col" ("file:line" when Col is 0), or "-" for the zero Pos.
 func (p Pos) String() string {
 	if !p.IsValid() && p.File == "" {
 		return "-"
+	}
+	if p.Col == 0 {
+		return p.File + ":" + strconv.Itoa(p.Line)
 	}
 	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
 }
@@ -75,18 +78,18 @@ func (k StrategyKind) InProcess() bool { return k == Inline || k == Threads }
 
 // Strategy is a stage's execution strategy with its arguments. The zero value is Inline.
 type Strategy struct {
-	Kind    StrategyKind
-	N       int    // Threads: goroutines; ProcessPerBatch: max processes at once; Processes: workers
-	IPC     string // ProcessPerBatch: "pipe" (default) or "tempfile"
-	Recycle int    // Processes: replace a worker after this many items; 0 = never
+	Kind    StrategyKind `json:"kind"`
+	N       int          `json:"n,omitempty"`       // Threads: goroutines; ProcessPerBatch: max processes at once; Processes: workers
+	IPC     string       `json:"ipc,omitempty"`     // ProcessPerBatch: "pipe" (default) or "tempfile"
+	Recycle int          `json:"recycle,omitempty"` // Processes: replace a worker after this many items; 0 = never
 
 	// Remote: items per chunk, how long a worker may hold a chunk without a sign of life,
 	// chunks in flight, deliveries of a chunk before its items are retried one by one (0 =
 	// the transport's default for each).
-	Chunk      int
-	AckWait    time.Duration
-	InFlight   int
-	MaxDeliver int
+	Chunk      int           `json:"chunk,omitempty"`
+	AckWait    time.Duration `json:"ack_wait_ns,omitempty"`
+	InFlight   int           `json:"in_flight,omitempty"`
+	MaxDeliver int           `json:"max_deliver,omitempty"`
 }
 
 // String returns the strategy in .mg syntax: "inline", "threads(4)",
@@ -163,7 +166,7 @@ type StageSpec struct {
 	Retry     int           // extra attempts for a failing item (for an accumulator, batch)
 	Backoff   time.Duration // delay before the first retry, doubled for each further attempt
 	Timeout   time.Duration // deadline of each attempt, through the body's ctx
-	Total     int           // producers: how many items it will emit (total(N)), for progress; 0 = unknown
+	Total     int64         // producers: how many items it declares it will emit (total(N)), for progress; 0 unknown
 
 	// ConcurrentEmit says that the body may call emit and to.x from goroutines it starts
 	// (the compiler decides it): the stage's Emitter serializes them, and refuses one after

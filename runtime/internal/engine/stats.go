@@ -14,37 +14,69 @@ import (
 // fan-out; the emits of a failed attempt are not counted. BlockedIn and BlockedOut are summed
 // over the stage's goroutines. For a stage run in worker processes the parent keeps the
 // counts: In counts an item when its outcome comes back, and latency is sampled in the
-// workers.
+// workers: it is the time in the body, without the start of a process or the trip of the item
+// to the worker and back.
+//
+// Counters are published as a stage runs (a producer's every chunk of emits, another stage's
+// every sampled item and whenever it waits), so a live snapshot (Handle.Stats) lags by at
+// most a few hundred items per goroutine. Its JSON form is the schema of stats_json.go.
 type StageStats struct {
-	Name     string
-	Kind     StageKind
-	Pos      Pos
-	Strategy Strategy
+	Name     string    `json:"name"`
+	Kind     StageKind `json:"kind"`
+	Pos      Pos       `json:"pos"`
+	Strategy Strategy  `json:"strategy"`
 
-	In, Out, Failed, Retried, DeadLettered, Dropped int64
+	In           int64 `json:"in"`
+	Out          int64 `json:"out"`
+	Failed       int64 `json:"failed"`
+	Retried      int64 `json:"retried"`
+	DeadLettered int64 `json:"dead_lettered"`
+	Dropped      int64 `json:"dropped"`
+	// Total is, for a producer, how many items it declared it will emit (total(N)); 0 unknown.
+	Total int64 `json:"total,omitempty"`
 
 	// Per-item latency (for an accumulator, per batch) from a streaming histogram of sampled
 	// items; time spent in stages fused into this one is not included. Zero for producers.
-	P50, P90, P95, P99 time.Duration
+	P50 time.Duration `json:"p50_ns"`
+	P90 time.Duration `json:"p90_ns"`
+	P95 time.Duration `json:"p95_ns"`
+	P99 time.Duration `json:"p99_ns"`
 	// Items in per second (for a producer, values out) from the stage's first item to its end.
-	Throughput float64
-	// Time spent waiting for input, and waiting for room in downstream queues.
-	BlockedIn, BlockedOut time.Duration
+	Throughput float64 `json:"items_per_second"`
+	// Time spent waiting for input, and waiting for room in downstream queues, summed over
+	// the stage's goroutines.
+	BlockedIn  time.Duration `json:"blocked_in_ns"`
+	BlockedOut time.Duration `json:"blocked_out_ns"`
 
-	// Total is what the producer declared it will emit (StageSpec.Total, total(N)); 0 when
-	// unknown or for other stages.
-	Total int64
-	// Busy estimates the time the stage spent working, summed over its goroutines (or worker
-	// process slots): the time from its first item to its end (or now) times their number,
-	// less BlockedIn, BlockedOut and the waits for input going on (a Threads goroutine waiting
-	// for another to hand out the input counts as waiting for input).
-	Busy time.Duration
-	// Workers is the number of goroutines that run the stage's bodies, or for a stage run in
-	// worker processes the number of those processes alive now.
-	Workers int
-	// QueueLen is how many items wait in the stage's input queue now; QueueCap its capacity
-	// (-1 unbounded; both 0 for producers and stages fused into their sender).
-	QueueLen, QueueCap int
+	// Elapsed is the time from the run's start to the stage's end (to now while it runs).
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// Busy is the time spent in the stage's bodies, summed over its goroutines or worker
+	// processes, estimated from the sampled latencies (each sample stands for the items since
+	// the previous one); for a producer, its elapsed time less the time it waited for room.
+	Busy time.Duration `json:"busy_ns"`
+	// BusyShare is Busy over Elapsed times the stage's concurrency (Concurrency): the share of
+	// its time each goroutine or worker process spent in bodies, from 0 to 1.
+	BusyShare float64 `json:"busy_share"`
+	// Concurrency is how many bodies of the stage may run at once: N for threads(N),
+	// processes(N), process_per_batch(max: N) and remote(N), else 1.
+	Concurrency int `json:"concurrency"`
+	// Goroutines is how many goroutines the stage runs on: 0 for a stage fused into its
+	// sender's goroutine; for a process stage, those that feed its workers and read their
+	// results. Processes is how many of its worker processes run now.
+	Goroutines int `json:"goroutines"`
+	Processes  int `json:"processes"`
+	// Workers is how many run the stage's bodies now: its goroutines (1 for an inline stage,
+	// fused or not; N for threads(N)), or for a process or remote stage its worker processes
+	// alive or connected now (the most it had, once it ended).
+	Workers int `json:"workers"`
+	// QueueLen is how many items wait in the stage's input queue now; QueueCap is its
+	// capacity in items (-1 unbounded, 0 for a stage without a queue: producers, fused stages).
+	QueueLen int `json:"queue_len"`
+	QueueCap int `json:"queue_cap"`
+	// Bottleneck marks the stage the others wait on (at most one per run; none before any
+	// stage has worked): the one whose senders wait most for room in its queue, less what it
+	// waits itself for room downstream; without such waits, the busiest stage.
+	Bottleneck bool `json:"bottleneck"`
 }
 
 // stageStats holds a stage's live counters. Workers keep their own plain counters and publish
@@ -53,7 +85,10 @@ type stageStats struct {
 	in, out, failed, retried, deadLettered, dropped atomic.Int64
 	blockedIn, blockedOut                           atomic.Int64
 	firstNs, endNs                                  atomic.Int64 // unix nanos of the first item and of the end
-	procs                                           atomic.Int64 // live worker processes (process strategies)
+	busyNs                                          atomic.Int64 // estimated time in bodies (in-process stages)
+	latAvg, latSeen                                 atomic.Int64 // moving average of the sampled latencies, and how many
+	latSum, latN                                    atomic.Int64 // sampled latencies from worker processes
+	goroutines, procs                               atomic.Int32
 	hist                                            histogram
 
 	// The goroutines waiting for input now, and the sum of the unix nanos they started at:
@@ -97,6 +132,7 @@ type workerStats struct {
 	blockedIn, blockedOut int64
 	seen                  uint64 // items seen, for sampling
 	mask                  uint64 // an item is timed when seen&mask == 0
+	sampledAt             uint64 // seen at the last timed item: a sample stands for the items since
 	sawFirst              bool
 }
 
@@ -133,6 +169,9 @@ func (ws *workerStats) sample(start time.Time, d time.Duration) {
 		ws.st.firstNs.CompareAndSwap(0, start.UnixNano())
 	}
 	ws.st.hist.record(d)
+	ws.st.recordLatency(d)
+	ws.st.busyNs.Add(int64(d) * int64(ws.seen-ws.sampledAt))
+	ws.sampledAt = ws.seen
 	switch {
 	case d < 200*time.Nanosecond:
 		ws.mask = 255
@@ -146,6 +185,17 @@ func (ws *workerStats) sample(start time.Time, d time.Duration) {
 	ws.publish()
 }
 
+// recordLatency adds a sampled latency to the stage's moving average (an approximate one:
+// goroutines that sample at once may overwrite each other's update).
+func (st *stageStats) recordLatency(d time.Duration) {
+	old := st.latAvg.Load()
+	if st.latSeen.Add(1) == 1 {
+		st.latAvg.Store(int64(d))
+		return
+	}
+	st.latAvg.Store(old + (int64(d)-old)/8)
+}
+
 // markFirst records the start of a stage's activity for throughput when no item is timed.
 func (ws *workerStats) markFirst() {
 	if !ws.sawFirst {
@@ -154,8 +204,9 @@ func (ws *workerStats) markFirst() {
 	}
 }
 
-// snapshot returns the live or final stats of st.
-func (s *stageRun) snapshot() StageStats {
+// snapshot returns the live or final stats of st at now (unix nanos) of a run that started at
+// start (Bottleneck is set by run.snapshot).
+func (s *stageRun) snapshot(start, now int64) StageStats {
 	b := s.base
 	st := &s.stats
 	out := StageStats{
@@ -171,33 +222,31 @@ func (s *stageRun) snapshot() StageStats {
 		Dropped:      st.dropped.Load(),
 		BlockedIn:    time.Duration(st.blockedIn.Load()),
 		BlockedOut:   time.Duration(st.blockedOut.Load()),
+		Concurrency:  b.concurrency(),
+		Goroutines:   int(st.goroutines.Load()),
+		Processes:    int(st.procs.Load()),
 	}
-	out.Workers = 1
-	switch {
-	case b.spec.Kind == KindProducer:
-		out.Total = int64(b.spec.Total)
-	case !b.spec.Strategy.Kind.InProcess():
-		out.Workers = int(st.procs.Load())
-	case b.spec.Kind != KindAccumulator:
-		out.Workers = b.spec.Strategy.goroutines()
+	out.Workers = out.Concurrency
+	if !b.spec.Strategy.Kind.InProcess() {
+		out.Workers = out.Processes
 	}
-	if q := s.queue.Load(); q != nil {
-		out.QueueLen, out.QueueCap = (*q).depth()
-	}
-	if b.spec.Kind != KindProducer {
+	if b.spec.Kind == KindProducer {
+		out.Total = b.spec.Total
+	} else {
 		q := st.hist.quantiles(0.50, 0.90, 0.95, 0.99)
 		out.P50, out.P90, out.P95, out.P99 = q[0], q[1], q[2], q[3]
+		if g, ok := s.gauge.Load().(queueGauge); ok {
+			out.QueueLen, out.QueueCap = g.queued(), b.queueSize()
+		}
+	}
+	end := st.endNs.Load()
+	if end == 0 {
+		end = now
+	}
+	if start != 0 {
+		out.Elapsed = time.Duration(max(end-start, 0))
 	}
 	if first := st.firstNs.Load(); first != 0 {
-		end := st.endNs.Load()
-		if end == 0 {
-			end = time.Now().UnixNano()
-		}
-		slots := 1
-		if b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator {
-			slots = max(b.spec.Strategy.N, 1)
-		}
-		out.Busy = max(time.Duration(end-first)*time.Duration(slots)-out.BlockedIn-out.BlockedOut-st.waitingNow(end), 0)
 		n := out.In
 		if b.spec.Kind == KindProducer {
 			n = out.Out
@@ -206,17 +255,89 @@ func (s *stageRun) snapshot() StageStats {
 			out.Throughput = float64(n) / secs
 		}
 	}
+	switch {
+	case b.spec.Kind == KindProducer:
+		if st.firstNs.Load() != 0 {
+			out.Busy = max(out.Elapsed-out.BlockedOut, 0)
+		}
+	case b.external():
+		if n := st.latN.Load(); n > 0 {
+			out.Busy = time.Duration(float64(st.latSum.Load()) / float64(n) * float64(out.In))
+		}
+	default:
+		out.Busy = time.Duration(st.busyNs.Load())
+	}
+	if out.Elapsed > 0 {
+		// An estimate from samples may overshoot when item costs vary: never more than the
+		// stage's time alive on each of its goroutines or processes.
+		out.Busy = min(out.Busy, out.Elapsed*time.Duration(out.Concurrency))
+		out.BusyShare = float64(out.Busy) / (float64(out.Elapsed) * float64(out.Concurrency))
+	}
 	if s.chained != nil && out.BlockedIn == 0 {
 		// A chained stage never waits on a queue: it waits while the stages before it work.
 		// Its time waiting for input is its time alive less its own time in its body.
 		if first := st.firstNs.Load(); first != 0 {
-			end := st.endNs.Load()
-			if end == 0 {
-				end = time.Now().UnixNano()
-			}
 			busy := time.Duration(out.In) * st.hist.mean()
 			out.BlockedIn = max(time.Duration(end-first)-busy, 0)
 		}
 	}
 	return out
+}
+
+// concurrency is how many bodies of the stage may run at once.
+func (b *stageBase) concurrency() int {
+	switch {
+	case b.spec.Kind == KindProducer, b.spec.Kind == KindAccumulator:
+		return 1
+	case b.spec.Strategy.Kind == Inline:
+		return 1
+	}
+	return max(b.spec.Strategy.N, 1)
+}
+
+// external reports whether the stage's bodies run in worker processes.
+func (b *stageBase) external() bool {
+	return b.spec.Kind != KindProducer && b.spec.Kind != KindAccumulator && !b.spec.Strategy.Kind.InProcess()
+}
+
+// markBottleneck marks the stage the others wait on (DESIGN 3.1), given each stage's
+// senders (ups, indexes into stages). Waiting for room downstream spreads back up a chain of
+// stages, so the bottleneck is the stage whose senders wait most for room in its queue less
+// the time it waits itself for room further down (ties: the busier). When no stage holds its
+// senders back, it is the busiest stage that is busier than it waits for room downstream: a
+// slow producer, or a slow stage whose queue never filled. A router, which only passes items
+// on, is never busier than it waits, so it is never marked.
+func markBottleneck(stages []StageStats, ups [][]int) {
+	blocked := make([]float64, len(stages))
+	for i, s := range stages {
+		if s.Elapsed > 0 {
+			blocked[i] = min(float64(s.BlockedOut)/(float64(s.Elapsed)*float64(max(s.Goroutines, 1))), 1)
+		}
+	}
+	best, bestScore := -1, 0.05 // below 5% of their time, senders are not held back
+	for i, s := range stages {
+		held := 0.0
+		for _, u := range ups[i] {
+			held = max(held, blocked[u])
+		}
+		score := held - blocked[i]
+		if score > bestScore || best >= 0 && score == bestScore && s.BusyShare > stages[best].BusyShare {
+			best, bestScore = i, score
+		}
+	}
+	if best < 0 {
+		for i, s := range stages {
+			if s.BusyShare > blocked[i] && (best < 0 || s.BusyShare > stages[best].BusyShare) {
+				best = i
+			}
+		}
+	}
+	if best >= 0 {
+		stages[best].Bottleneck = true
+	}
+}
+
+// queueGauge is a stage's input queue seen by its stats.
+type queueGauge interface {
+	queued() int
 }

@@ -172,7 +172,7 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
 	track(cmd.Process.Pid, true)
-	run.ProcessStarted()
+	run.Workers(1)
 	p.cmd, p.pid, p.ctl, p.res = cmd, cmd.Process.Pid, ctlW, resR
 	p.enc = remote.NewFrameWriter(ctlW)
 	p.dec = remote.NewFrameReader(resR, 8<<10)
@@ -237,7 +237,7 @@ func (p *proc) wait() error {
 	}
 	p.mu.Unlock()
 	track(p.pid, false)
-	p.run.ProcessEnded()
+	p.run.Workers(-1)
 	p.alive.Stop()
 	p.ctl.Close()
 	p.res.Close()

@@ -215,8 +215,11 @@ type RemoteError struct {
 	Msg   string // the error's text in the worker (or the panic value, or how the worker died)
 	Panic bool
 	Stack string // the worker's stack for a panic; the end of its stderr when it died
-	PID   int
-	Host  string // the worker's machine, when it was not this one
+	// At is the line of the .mg file that panicked, from the stack (see engine.PanicPos); the
+	// zero Pos when the failure is not a panic or the stack has no frame in a .mg file.
+	At   engine.Pos
+	PID  int
+	Host string // the worker's machine, when it was not this one
 	// WorkDir is the kept work directory of a process_per_batch(ipc: tempfile) item, for
 	// post-mortem; "" otherwise.
 	WorkDir string
@@ -228,12 +231,18 @@ func (e *RemoteError) Error() string {
 	msg := e.Msg
 	if e.Panic {
 		msg = "panic: " + msg
+		if e.At.IsValid() {
+			msg += " (panicked at " + e.At.String() + ")"
+		}
 	}
 	if e.WorkDir != "" {
 		msg += " (work dir kept: " + e.WorkDir + ")"
 	}
 	return msg
 }
+
+// PanicAt returns At: the .mg line of a panic in the worker (see engine.Failure.PanickedAt).
+func (e *RemoteError) PanicAt() engine.Pos { return e.At }
 
 // Encode encodes v with encoding/gob (parameters in generated code).
 func Encode(v any) ([]byte, error) {

@@ -348,8 +348,7 @@ func (r *stageRun[In, Out]) ShutdownTimeout() time.Duration { return r.h.Shutdow
 func (r *stageRun[In, Out]) Output() (io.Writer, io.Writer) { return r.h.WorkerOutput() }
 func (r *stageRun[In, Out]) Joined(delta []byte)            { r.h.Fold(delta) }
 func (r *stageRun[In, Out]) ReleaseProcess()                { r.h.ReleaseProcess() }
-func (r *stageRun[In, Out]) ProcessStarted()                { r.h.ProcessStarted() }
-func (r *stageRun[In, Out]) ProcessEnded()                  { r.h.ProcessEnded() }
+func (r *stageRun[In, Out]) Workers(delta int)              { r.h.Workers(delta) }
 func (r *stageRun[In, Out]) Fail(err error) {
 	var se *engine.StageError
 	var hf *HookFailure
@@ -438,7 +437,11 @@ type settledItem[In any] struct {
 
 // workerError is a failure that came from a worker.
 func workerError(e WireErr, m *FromWorker) *RemoteError {
-	return &RemoteError{Msg: e.Msg, Panic: e.Panic, Stack: e.Stack, PID: m.PID, Host: m.Host, WorkDir: m.WorkDir}
+	re := &RemoteError{Msg: e.Msg, Panic: e.Panic, Stack: e.Stack, PID: m.PID, Host: m.Host, WorkDir: m.WorkDir}
+	if e.Panic {
+		re.At = engine.PanicPos([]byte(e.Stack))
+	}
+	return re
 }
 
 // apply settles the outcomes of a results frame and holds the emits sent ahead.

@@ -101,9 +101,9 @@ type Run interface {
 	// the run was canceled meanwhile.
 	AcquireProcess(h Handler) bool
 	ReleaseProcess()
-	// ProcessStarted and ProcessEnded count the stage's live worker processes, for its stats.
-	ProcessStarted()
-	ProcessEnded()
+	// Workers counts the stage's worker processes that run now, for its stats: a transport
+	// that starts them calls it with +1 once one has started and -1 once it has ended.
+	Workers(delta int)
 	// Fail fails the run (the stage's error).
 	Fail(err error)
 }

@@ -17,7 +17,7 @@ var Names = []string{"generate_orders_from_a_source_with_a_very_long_name", "enr
 // holds the producer after half of its items until it is closed.
 func Start(n int, delay time.Duration, release <-chan struct{}) *mgrt.Handle {
 	g := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Views"})
-	src := mgrt.Producer(g, mgrt.StageSpec{Name: Names[0], Total: n}, func(w *mgrt.Emitter[int]) func(context.Context) error {
+	src := mgrt.Producer(g, mgrt.StageSpec{Name: Names[0], Total: int64(n)}, func(w *mgrt.Emitter[int]) func(context.Context) error {
 		return func(context.Context) error {
 			for i := range n {
 				if i == n/2 && release != nil {
