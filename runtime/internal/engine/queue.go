@@ -94,7 +94,6 @@ func newQueue[T any](r *run, size, senders int) *queue[T] {
 	return q
 }
 
-
 // senderDone records the end of one sending stage; the last one closes the queue.
 func (q *queue[T]) senderDone() {
 	if q.senders.Add(-1) == 0 {
