@@ -1,0 +1,48 @@
+package remote
+
+import (
+	"context"
+	"sync"
+)
+
+// The transport of remote stages (DESIGN 3.7) lives in a package of its own (runtime/nats)
+// that only programs with remote stages link: it registers itself here when it is linked,
+// and the facade gives remote stages the registered transport, or one that refuses them.
+
+var messageTransport struct {
+	mu sync.Mutex
+	t  Transport
+}
+
+// SetRemoteTransport makes t the transport of remote stages in this program.
+func SetRemoteTransport(t Transport) {
+	messageTransport.mu.Lock()
+	defer messageTransport.mu.Unlock()
+	messageTransport.t = t
+}
+
+// RemoteTransport returns the transport of remote stages, nil if the program links none.
+func RemoteTransport() Transport {
+	messageTransport.mu.Lock()
+	defer messageTransport.mu.Unlock()
+	return messageTransport.t
+}
+
+// ItemKeyer is implemented by the worker connections of transports that give each item a
+// deterministic key (ItemKey): the worker puts it in the body's context.
+type ItemKeyer interface {
+	ItemKey(id uint64) string
+}
+
+type itemKeyCtx struct{}
+
+// WithItemKey returns ctx carrying the item key k.
+func WithItemKey(ctx context.Context, k string) context.Context {
+	return context.WithValue(ctx, itemKeyCtx{}, k)
+}
+
+// ItemKey returns the item key ctx carries, "" if none.
+func ItemKey(ctx context.Context) string {
+	k, _ := ctx.Value(itemKeyCtx{}).(string)
+	return k
+}
