@@ -57,3 +57,6 @@ func (w *LineWriter) Tail() string {
 	}
 	return w.lw.tail.String()
 }
+
+// CloseOnExecAll keeps a worker's descriptors out of the programs its user code starts.
+func CloseOnExecAll() { closeOnExecAll() }

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -45,4 +46,11 @@ func WithItemKey(ctx context.Context, k string) context.Context {
 func ItemKey(ctx context.Context) string {
 	k, _ := ctx.Value(itemKeyCtx{}).(string)
 	return k
+}
+
+// ItemKeyOf is the key of item id of a stage's run: "<job>/<stage>/<chunk>/<index>", from the
+// chunk the stage made of the item and its index there, the same for every attempt and every
+// delivery of the item.
+func ItemKeyOf(job, stage string, id uint64) string {
+	return fmt.Sprintf("%s/%s/%d/%d", job, stage, id>>idIndexBits, id&maxChunkItems)
 }

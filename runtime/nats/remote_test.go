@@ -1,0 +1,63 @@
+package mgnats_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	mgrt "github.com/minigun-go/minigun/runtime"
+)
+
+// Three local workers on the embedded server: exact output and merged state.
+func TestEmbeddedSums(t *testing.T) {
+	noLeak(t)
+	const n = 200_000
+	p, g := newTP(t, tpParams{N: n, Procs: 3})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.got.Load(); got != wantSum(n) {
+		t.Errorf("sink sum %d, want %d", got, wantSum(n))
+	}
+	if p.count.Load() != n {
+		t.Errorf("sink got %d items, want %d", p.count.Load(), n)
+	}
+	if want := int(wantSum(n) / 2); p.Sum != want {
+		t.Errorf("merged Sum %d, want %d", p.Sum, want)
+	}
+	st := stage(t, res, "double")
+	if st.In != n || st.Out != n || st.Failed != 0 || st.Retried != 0 {
+		t.Errorf("double stats %+v", st)
+	}
+	t.Logf("%v, %.0f items/s", res.Duration, float64(n)/res.Duration.Seconds())
+}
+
+// A worker killed in the middle of a chunk: its chunk comes back after ack_wait to another
+// worker, the output is exact and one more attempt is counted.
+func TestWorkerKilledMidChunk(t *testing.T) {
+	noLeak(t)
+	const n = 5000
+	p, g := newTP(t, tpParams{N: n, Procs: 2, Kill: 1234, Marker: filepath.Join(t.TempDir(), "died"),
+		AckWait: 300 * time.Millisecond, Track: true})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.got.Load(); got != wantSum(n) {
+		t.Errorf("sink sum %d, want %d", got, wantSum(n))
+	}
+	for v := 1; v <= n; v++ {
+		if p.seen[v] != 1 {
+			t.Fatalf("value %d reached the sink %d times", v, p.seen[v])
+		}
+	}
+	if want := int(wantSum(n) / 2); p.Sum != want {
+		t.Errorf("merged Sum %d, want %d", p.Sum, want)
+	}
+	st := stage(t, res, "double")
+	if st.Retried != 1 || st.Failed != 0 || st.In != n {
+		t.Errorf("double stats %+v, want 1 retry", st)
+	}
+}
