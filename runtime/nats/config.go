@@ -102,7 +102,7 @@ const (
 )
 
 type names struct {
-	job, tok, stream, in, res, refused, key string
+	job, tok, stream, in, res, refused, started, key string
 }
 
 func namesOf(workerKey, job, stage string) names {
@@ -114,6 +114,7 @@ func namesOf(workerKey, job, stage string) names {
 		in:      "mg." + job + "." + tok + ".in",
 		res:     "mg." + job + "." + tok + ".res",
 		refused: "mg." + job + "." + tok + ".refused",
+		started: "mg." + job + "." + tok + ".run",
 		key:     pipelineToken(workerKey) + "." + job + "." + tok,
 	}
 }

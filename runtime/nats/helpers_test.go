@@ -96,7 +96,7 @@ func (p *tp) graph() *mgrt.Graph {
 	spec := mgrt.StageSpec{Name: "double", Pos: mgrt.Pos{File: "tp.mg", Line: 3, Col: 2},
 		Strategy: mgrt.Strategy{Kind: mgrt.Remote, N: p.P.Procs, Chunk: p.P.Chunk, AckWait: p.P.AckWait, InFlight: p.P.InFlight},
 		Retry:    p.P.Retry, Ordered: p.P.Ordered,
-		State:    mgrt.NewState(mgrt.MergeSum("Sum", &p.Sum))}
+		State: mgrt.NewState(mgrt.MergeSum("Sum", &p.Sum))}
 	type out struct {
 		V   int
 		Key string

@@ -1,6 +1,7 @@
 package mgnats
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +30,7 @@ type jobRecord struct {
 	In          string        `json:"in"`
 	Res         string        `json:"res"`
 	Refused     string        `json:"refused"`
+	Started     string        `json:"started"`
 	AckWait     time.Duration `json:"ack_wait_ns"`
 	Hello       []byte        `json:"hello"` // the hello frame: parameters, state start values, timeout
 	Host        string        `json:"host"`  // the coordinator's machine
@@ -121,20 +125,35 @@ func spawn(key, stage string, cfg Config, job string, hello []byte, stdout, stde
 	return p, nil
 }
 
-// readReady waits for the worker's ready frame: "" once it has joined, else why it could not
-// (errEnded if it ended without a word).
-func (p *proc) readReady() error {
-	fr := remote.NewFrameReader(p.status, 4<<10)
-	hdr, err := fr.Next()
-	if err != nil {
+// The status pipe (fd 4) carries lines: "ready" once the worker has joined, or "error " and
+// why it cannot serve (quoted); then "run CHUNK DELIVERY" as it starts each chunk. A pipe
+// write leaves the worker at once, so a worker that dies in its chunk has said that it
+// started it (a NATS publish may still sit in the client's buffer).
+
+// readStatus reads the worker's status lines until it ends: nil once it has joined (or ended
+// after), else why it could not (errEnded if it ended without a word); started is called
+// for each chunk it starts.
+func (p *proc) readStatus(started func(line string)) error {
+	sc := bufio.NewScanner(p.status)
+	sc.Buffer(make([]byte, 4<<10), 1<<20)
+	if !sc.Scan() {
 		return errEnded
 	}
-	var m remote.FromWorker
-	if err := m.Unmarshal(hdr); err != nil || m.Kind != remote.KindReady {
+	switch line := sc.Text(); {
+	case line == "ready":
+	case strings.HasPrefix(line, "error "):
+		msg, err := strconv.Unquote(strings.TrimPrefix(line, "error "))
+		if err != nil {
+			msg = line
+		}
+		return &remote.RemoteError{Msg: msg, PID: p.pid}
+	default:
 		return errEnded
 	}
-	if m.Err != "" {
-		return &remote.RemoteError{Msg: m.Err, PID: p.pid}
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "run "); ok && started != nil {
+			started(line)
+		}
 	}
 	return nil
 }

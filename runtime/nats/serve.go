@@ -132,7 +132,8 @@ func Serve(ctx context.Context, key, stage string, cfg WorkerConfig) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := p.readReady(); err != nil && !errors.Is(err, errEnded) {
+				err := p.readStatus(func(line string) { _ = nc.Publish(rec.Started, []byte(line)) })
+				if err != nil && !errors.Is(err, errEnded) {
 					fmt.Fprintf(stderr, "minigun worker: job %s: %v\n", rec.Job, err)
 				}
 				_ = p.wait()

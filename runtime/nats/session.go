@@ -60,11 +60,13 @@ type session struct {
 	budget  int
 	host    string
 
-	results jetstream.ConsumeContext
-	subs    []*nats.Subscription
-	events  chan event
-	quit    chan struct{}
-	done    chan struct{}
+	results   jetstream.ConsumeContext
+	subs      []*nats.Subscription
+	events    chan event
+	pubs      chan published
+	confirmed chan struct{}
+	quit      chan struct{}
+	done      chan struct{}
 
 	mu       sync.Mutex
 	cond     sync.Cond
@@ -94,6 +96,7 @@ type pchunk struct {
 	extra      int32                 // attempts to count for its first item (isolated from a chunk at max_deliver)
 	deliveries map[uint64]*delivered // result parts, by delivery
 	msgs       []jetstream.Msg       // result messages, acked once the chunk is done
+	started    map[uint64]bool       // deliveries a worker started (its start markers)
 }
 
 type delivered struct {
@@ -109,6 +112,7 @@ const (
 	evRefused
 	evExpire
 	evWarn
+	evStarted
 )
 
 type event struct {
@@ -140,7 +144,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 	s := &session{run: run, spec: spec, h: run.Handler(0), hub: hb, n: namesOf(run.WorkerKey(), run.JobID(), spec.Name),
 		chunk: chunkSize(spec.Strategy), window: window(spec.Strategy), maxDel: maxDeliver(spec),
 		ackWait: time.Duration(ackWait(spec.Strategy)), budget: hb.payload - payloadHeadroom, host: host,
-		events: make(chan event, 256), quit: make(chan struct{}), done: make(chan struct{}),
+		events: make(chan event, 256), pubs: make(chan published, 1024), confirmed: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{}),
 		pending: map[uint64]*pchunk{}, bySeq: map[uint64]uint64{}, workers: map[string]bool{},
 		refusals: map[string]bool{}, procs: map[*proc]bool{}}
 	s.cond.L = &s.mu
@@ -179,7 +183,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 		return nil, fmt.Errorf("creating the consumer of stream %s: %w", s.n.stream, err)
 	}
 	adv := "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + s.n.stream + "." + workConsumer
-	for subj, cb := range map[string]nats.MsgHandler{adv: s.onAdvisory, s.n.refused: s.onRefusal} {
+	for subj, cb := range map[string]nats.MsgHandler{adv: s.onAdvisory, s.n.refused: s.onRefusal, s.n.started: s.onStarted} {
 		sub, err := hb.nc.Subscribe(subj, cb)
 		if err != nil {
 			return nil, fmt.Errorf("subscribing to %s: %w", subj, err)
@@ -190,6 +194,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 		return nil, err
 	}
 	go s.loop()
+	go s.confirm()
 	started = true
 	s.results, err = res.Consume(func(m jetstream.Msg) { s.post(event{kind: evMsg, msg: m}) }, jetstream.PullMaxMessages(64))
 	if err != nil {
@@ -201,7 +206,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 		return nil, err
 	}
 	rec := jobRecord{Pipeline: run.WorkerKey(), Fingerprint: fingerprintOf(run.WorkerKey()), Job: s.n.job, Stage: spec.Name,
-		Stream: s.n.stream, In: s.n.in, Res: s.n.res, Refused: s.n.refused, AckWait: s.ackWait, Hello: hello, Host: host}
+		Stream: s.n.stream, In: s.n.in, Res: s.n.res, Refused: s.n.refused, Started: s.n.started, AckWait: s.ackWait, Hello: hello, Host: host}
 	if _, err = hb.kv.Put(ctx, s.n.key, rec.encode()); err != nil {
 		return nil, fmt.Errorf("registering the job's stage (KV %s): %w", bucket, err)
 	}
@@ -265,6 +270,16 @@ func (s *session) loop() {
 			s.expire()
 		case evWarn:
 			s.warnNoWorker()
+		case evStarted:
+			s.mu.Lock()
+			p := s.pending[ev.seq]
+			s.mu.Unlock()
+			if p != nil {
+				if p.started == nil {
+					p.started = map[uint64]bool{}
+				}
+				p.started[ev.deliveries] = true
+			}
 		}
 	}
 }
@@ -344,28 +359,57 @@ func (s *session) publish(c *remote.Chunk, data []byte, extra int32) {
 	m := &nats.Msg{Subject: s.n.in, Data: data, Header: nats.Header{}}
 	m.Header.Set(jetstream.MsgIDHeader, s.n.job+"."+s.n.tok+".c"+strconv.FormatUint(id, 10))
 	m.Header.Set(hChunk, strconv.FormatUint(id, 10))
-	var ack *jetstream.PubAck
-	var err error
-	for try := 0; try < 5; try++ {
-		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
-		ack, err = s.hub.js.PublishMsg(ctx, m) // again with the same id: the server drops a duplicate
-		cancel()
-		if err == nil {
-			break
-		}
-		time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
-	}
+	f, err := s.hub.js.PublishMsgAsync(m)
 	if err != nil {
-		// The run fails; its chunks out are settled at the shutdown deadline.
-		s.run.Fail(fmt.Errorf("publishing a chunk to NATS: %w", err))
-		return
+		f = nil // published again, waiting, by confirm
 	}
-	s.mu.Lock()
-	if s.pending[id] == p {
-		p.seq = ack.Sequence
-		s.bySeq[ack.Sequence] = id
+	s.pubs <- published{p: p, m: m, f: f}
+}
+
+// published is a chunk published and not confirmed yet.
+type published struct {
+	p *pchunk
+	m *nats.Msg
+	f jetstream.PubAckFuture
+}
+
+// confirm waits for the server's acknowledgement of each chunk published, in order, and
+// records its stream sequence (to find it again at max_deliver); a chunk the server did not
+// take is published again with its id (a duplicate is dropped).
+func (s *session) confirm() {
+	defer close(s.confirmed)
+	for pb := range s.pubs {
+		var ack *jetstream.PubAck
+		if pb.f != nil {
+			select {
+			case ack = <-pb.f.Ok():
+			case <-pb.f.Err():
+			}
+		}
+		for try := 0; ack == nil && try < 5; try++ {
+			ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+			a, err := s.hub.js.PublishMsg(ctx, pb.m)
+			cancel()
+			if err == nil {
+				ack = a
+				break
+			}
+			if try == 4 {
+				// The run fails; its chunks out are settled at the shutdown deadline.
+				s.run.Fail(fmt.Errorf("publishing a chunk to NATS: %w", err))
+			}
+			time.Sleep(time.Duration(try+1) * 100 * time.Millisecond)
+		}
+		if ack == nil {
+			continue
+		}
+		s.mu.Lock()
+		if s.pending[pb.p.id] == pb.p {
+			pb.p.seq = ack.Sequence
+			s.bySeq[ack.Sequence] = pb.p.id
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 }
 
 // onMsg handles a message of the results subject.
@@ -422,11 +466,13 @@ func parsePart(v string) (k, n int) {
 // apply applies the first complete result of a chunk: its frames, in order, exactly as
 // procexec applies the frames of a worker's pipe.
 func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
-	bump := int32(0)
-	if d > 1 {
-		bump = int32(d - 1)
+	// Each earlier delivery that a worker started, and that never reported, used an attempt.
+	bump := p.extra
+	for e := range p.started {
+		if e < d {
+			bump++
+		}
 	}
-	bump += p.extra
 	settled := map[uint64]bool{}
 	var failure error
 	for _, pm := range dl.parts {
@@ -581,6 +627,20 @@ func (s *session) maxDelivered(seq, deliveries uint64) {
 	}
 }
 
+// onStarted receives the start marker of an external worker, which its parent (-worker)
+// forwards: "chunk delivery".
+func (s *session) onStarted(m *nats.Msg) { s.startedLine(string(m.Data)) }
+
+// startedLine is a worker's start marker: "chunk delivery".
+func (s *session) startedLine(line string) {
+	a, b, _ := strings.Cut(line, " ")
+	id, err1 := strconv.ParseUint(a, 10, 64)
+	d, err2 := strconv.ParseUint(b, 10, 64)
+	if err1 == nil && err2 == nil {
+		s.post(event{kind: evStarted, seq: id, deliveries: d})
+	}
+}
+
 func (s *session) onRefusal(m *nats.Msg) { s.post(event{kind: evRefused, text: string(m.Data)}) }
 
 // refused reports, once per worker, a worker that refused the job.
@@ -679,6 +739,8 @@ func (s *session) teardown(started bool) {
 	close(s.quit)
 	if started {
 		<-s.done
+		close(s.pubs)
+		<-s.confirmed
 	}
 	if s.stream != nil {
 		_ = s.hub.js.DeleteStream(ctx, s.n.stream)
@@ -722,7 +784,7 @@ func (s *session) local(hello []byte) {
 			p.stop(s.run.ShutdownTimeout())
 		}
 		s.mu.Unlock()
-		readyErr := p.readReady()
+		readyErr := p.readStatus(func(line string) { s.startedLine(line) })
 		waitErr := p.wait()
 		s.mu.Lock()
 		delete(s.procs, p)

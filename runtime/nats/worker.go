@@ -61,13 +61,12 @@ func serveJob(key, stage string, build remote.BuildFunc, cfg Config, job string)
 			}
 		}
 	}()
-	st := remote.NewFrameWriter(status)
 	ready := func(e error) {
-		m := &remote.FromWorker{Kind: remote.KindReady}
+		line := "ready\n"
 		if e != nil {
-			m.Err = e.Error()
+			line = "error " + strconv.Quote(e.Error()) + "\n"
 		}
-		_ = st.Send(m, nil)
+		_, _ = status.WriteString(line)
 	}
 	nc, err := connect(cfg, "minigun worker "+stage)
 	if err != nil {
@@ -93,7 +92,7 @@ func serveJob(key, stage string, build remote.BuildFunc, cfg Config, job string)
 		ready(err)
 		return remote.ExitSetup
 	}
-	c.status = ready
+	c.status, c.statusFile = ready, status
 	var params []byte
 	if hello.HasParams {
 		params = hello.Params
@@ -121,16 +120,19 @@ var errJobOver = errors.New("the job's stage has ended")
 // next chunk once the last one's result is published and the chunk acked; Send collects a
 // chunk's results frames and publishes them when every item of the chunk is settled.
 type jobConn struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	rec    *jobRecord
-	key    string
-	msgs   jetstream.MessagesContext
-	watch  jetstream.KeyWatcher
-	budget int
-	id     string // host/pid
-	host   string
-	status func(error) // the ready frame to the parent (fd 4)
+	nc         *nats.Conn
+	js         jetstream.JetStream
+	rec        *jobRecord
+	key        string
+	msgs       jetstream.MessagesContext
+	acks       chan sentResult // results published, waiting for the server's acknowledgement
+	acked      chan struct{}
+	watch      jetstream.KeyWatcher
+	budget     int
+	id         string // host/pid
+	host       string
+	status     func(error) // the ready line to the parent (fd 4)
+	statusFile *os.File    // then the start of each chunk
 
 	idle     chan struct{} // a token while no chunk runs
 	stopping chan struct{} // closed when the stage ends
@@ -180,6 +182,7 @@ func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
 	host, _ := os.Hostname()
 	c := &jobConn{nc: nc, js: js, rec: rec, key: job, budget: int(nc.MaxPayload()) - payloadHeadroom,
 		id: host + "/" + strconv.Itoa(os.Getpid()), host: host,
+		acks: make(chan sentResult, 64), acked: make(chan struct{}),
 		idle: make(chan struct{}, 1), stopping: make(chan struct{}), hbStop: make(chan struct{}), hbDone: make(chan struct{})}
 	c.idle <- struct{}{}
 	cons, err := js.Consumer(ctx, rec.Stream, workConsumer)
@@ -189,9 +192,7 @@ func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
 		}
 		return nil, fmt.Errorf("joining job %s: %w", rec.Job, err)
 	}
-	// Two chunks at most wait in this worker: more would sit here while other workers idle
-	// (and their ack_wait runs).
-	c.msgs, err = cons.Messages(jetstream.PullMaxMessages(2))
+	c.msgs, err = cons.Messages(jetstream.PullMaxMessages(1))
 	if err != nil {
 		return nil, fmt.Errorf("joining job %s: %w", rec.Job, err)
 	}
@@ -200,6 +201,7 @@ func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
 		c.msgs.Stop()
 		return nil, fmt.Errorf("watching job %s: %w", rec.Job, err)
 	}
+	go c.confirm()
 	go c.watchJob()
 	go c.heartbeat()
 	return c, nil
@@ -246,6 +248,8 @@ func (c *jobConn) heartbeat() {
 
 func (c *jobConn) close() {
 	c.stop()
+	close(c.acks)
+	<-c.acked
 	_ = c.watch.Stop()
 	close(c.hbStop)
 	<-c.hbDone
@@ -259,17 +263,18 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 		return c.stopped()
 	}
 	for {
-		msg, err := c.msgs.Next()
+		msg, err := c.next()
 		if err != nil {
 			select {
 			case <-c.stopping:
 				return c.stopped()
 			default:
 			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+				c.stop() // the stage's stream is gone
 				return c.stopped()
 			}
-			time.Sleep(50 * time.Millisecond) // a passing error (no heartbeat, a reconnect)
+			time.Sleep(50 * time.Millisecond) // a passing error (a reconnect)
 			continue
 		}
 		fr := remote.NewFrameReader(bytes.NewReader(msg.Data()), 4<<10)
@@ -293,11 +298,25 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 			r.left[id] = true
 		}
 		r.fw = remote.NewFrameWriter(&r.buf)
+		if c.statusFile != nil {
+			_, _ = c.statusFile.WriteString("run " + strconv.FormatUint(chunk, 10) + " " + strconv.FormatUint(d, 10) + "\n")
+		}
 		c.mu.Lock()
 		c.cur = r
 		c.mu.Unlock()
 		return m, fr.Decode, nil
 	}
+}
+
+// next takes the next chunk. The worker holds one more than the one it runs (asked for
+// while it runs, so that it does not wait for the server between chunks); the session
+// counts a redelivery as an attempt only when the chunk had started (the start marker).
+func (c *jobConn) next() (jetstream.Msg, error) {
+	m, err := c.msgs.Next()
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // stopped is Recv's stop frame; after it Recv waits for the worker to exit (only the
@@ -365,13 +384,15 @@ func (r *running) seal() {
 	r.fw = remote.NewFrameWriter(&r.buf)
 }
 
-// publish publishes a finished chunk's results, waits for the server to have them, then
-// acks the chunk: a worker that dies in between leaves a chunk that is redelivered, and a
-// second result the coordinator drops.
+// publish publishes a finished chunk's results; the chunk is acked once the server has
+// them all (confirm): a worker that dies in between leaves a chunk that is redelivered, and
+// a second result that the coordinator drops. The worker goes on with the next chunk
+// meanwhile.
 func (c *jobConn) publish(r *running) error {
 	r.seal()
 	n := len(r.parts)
 	base := c.rec.Job + "." + strconv.FormatUint(r.chunk, 10) + ".d" + strconv.FormatUint(r.delivery, 10)
+	sr := sentResult{chunk: r.msg}
 	for k, part := range r.parts {
 		m := &nats.Msg{Subject: c.rec.Res, Data: part, Header: nats.Header{}}
 		m.Header.Set(jetstream.MsgIDHeader, base+".p"+strconv.Itoa(k+1))
@@ -381,11 +402,42 @@ func (c *jobConn) publish(r *running) error {
 			m.Header.Set(hPart, strconv.Itoa(k+1)+"/"+strconv.Itoa(n))
 		}
 		c.identify(m)
-		if err := c.publishMsg(m); err != nil {
-			return err
+		f, err := c.js.PublishMsgAsync(m)
+		if err != nil {
+			if err := c.publishMsg(m); err != nil {
+				return err
+			}
+			continue
 		}
+		sr.parts, sr.futs = append(sr.parts, m), append(sr.futs, f)
 	}
-	return r.msg.Ack()
+	c.acks <- sr
+	return nil
+}
+
+// sentResult is a chunk whose results were published.
+type sentResult struct {
+	chunk jetstream.Msg
+	parts []*nats.Msg
+	futs  []jetstream.PubAckFuture
+}
+
+// confirm acks each chunk once the server has acknowledged its results, in order.
+func (c *jobConn) confirm() {
+	defer close(c.acked)
+	for sr := range c.acks {
+		for i, f := range sr.futs {
+			select {
+			case <-f.Ok():
+			case <-f.Err():
+				if err := c.publishMsg(sr.parts[i]); err != nil {
+					fmt.Fprintf(os.Stderr, "minigun worker: publishing results: %v\n", err)
+					os.Exit(remote.ExitLost) // the chunk comes back to another worker
+				}
+			}
+		}
+		_ = sr.chunk.Ack()
+	}
 }
 
 func (c *jobConn) publishMsg(m *nats.Msg) error {
