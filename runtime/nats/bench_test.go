@@ -11,7 +11,7 @@ import (
 func BenchmarkRemote(b *testing.B) {
 	const n = 1_000_000
 	for b.Loop() {
-		p := &tp{P: tpParams{N: n, Procs: 3}}
+		p := &tp{P: tpParams{N: n, Procs: 3, NoState: true}}
 		g := p.graph()
 		if _, err := mgrt.Run(context.Background(), g); err != nil {
 			b.Fatal(err)

@@ -69,6 +69,7 @@ type tpParams struct {
 	Track    bool // the sink records each value and the item keys
 	Ordered  bool
 	Dead     bool
+	NoState  bool // no merge state (the benchmark)
 }
 
 var _ = mgrt.RegisterPipeline[tp](func(params []byte) (*mgrt.Graph, error) {
@@ -95,8 +96,10 @@ func (p *tp) graph() *mgrt.Graph {
 	})
 	spec := mgrt.StageSpec{Name: "double", Pos: mgrt.Pos{File: "tp.mg", Line: 3, Col: 2},
 		Strategy: mgrt.Strategy{Kind: mgrt.Remote, N: p.P.Procs, Chunk: p.P.Chunk, AckWait: p.P.AckWait, InFlight: p.P.InFlight},
-		Retry:    p.P.Retry, Ordered: p.P.Ordered,
-		State: mgrt.NewState(mgrt.MergeSum("Sum", &p.Sum))}
+		Retry:    p.P.Retry, Ordered: p.P.Ordered}
+	if !p.P.NoState {
+		spec.State = mgrt.NewState(mgrt.MergeSum("Sum", &p.Sum))
+	}
 	type out struct {
 		V   int
 		Key string
@@ -115,7 +118,9 @@ func (p *tp) graph() *mgrt.Graph {
 					os.Exit(7)
 				}
 			}
-			p.Sum += v
+			if !p.P.NoState {
+				p.Sum += v
+			}
 			o := out{V: v * 2}
 			if p.P.Track {
 				o.Key = mgrt.ItemKey(ctx)

@@ -168,3 +168,13 @@ func (h *hub) close() {
 		os.RemoveAll(h.dir)
 	}
 }
+
+// storage is where a job's streams live: in memory on the embedded server (they are the
+// job's transient work queues; the coordinator's machine going down fails the job either
+// way), in files on a server of -nats (they survive its restart).
+func (h *hub) storage() jetstream.StorageType {
+	if h.ns != nil {
+		return jetstream.MemoryStorage
+	}
+	return jetstream.FileStorage
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,12 +76,16 @@ type session struct {
 	next     uint64
 	credits  int
 	dead     error
-	perItem  int
+	perItem  int   // encoded bytes per item
+	avgNs    int64 // item cost, from the workers' samples
 	workers  map[string]bool
 	joined   bool
 	closing  bool
 	refusals map[string]bool
 	procs    map[*proc]bool
+
+	omu  sync.Mutex // the message being filled
+	open *outMsg
 
 	locals     sync.WaitGroup
 	stopCancel func() bool
@@ -91,7 +96,7 @@ type session struct {
 // pchunk is a chunk out, until its result is applied.
 type pchunk struct {
 	id         uint64
-	c          *remote.Chunk
+	subs       []*remote.Chunk       // its items, in the frames of its message
 	seq        uint64                // its stream sequence
 	extra      int32                 // attempts to count for its first item (isolated from a chunk at max_deliver)
 	deliveries map[uint64]*delivered // result parts, by delivery
@@ -113,6 +118,7 @@ const (
 	evExpire
 	evWarn
 	evStarted
+	evDrop
 )
 
 type event struct {
@@ -121,6 +127,7 @@ type event struct {
 	seq        uint64
 	deliveries uint64
 	text       string
+	p          *pchunk
 }
 
 // Headers of the messages of a stage's stream.
@@ -129,6 +136,7 @@ const (
 	hDelivery = "Mg-Delivery"
 	hPart     = "Mg-Part" // k/n
 	hKind     = "Mg-Kind" // results (default), join, leave
+	hItems    = "Mg-Items"
 	hWorker   = "Mg-Worker"
 	hHost     = "Mg-Host"
 	hPID      = "Mg-Pid"
@@ -161,7 +169,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 		Description: fmt.Sprintf("minigun: job %s, stage %s of pipeline %s", s.n.job, spec.Name, run.Pipeline()),
 		Subjects:    []string{s.n.in, s.n.res},
 		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
+		Storage:     hb.storage(),
 		Discard:     jetstream.DiscardNew,
 		MaxAge:      24 * time.Hour, // a leak guard, should a coordinator vanish
 		Duplicates:  5 * time.Minute,
@@ -270,6 +278,9 @@ func (s *session) loop() {
 			s.expire()
 		case evWarn:
 			s.warnNoWorker()
+		case evDrop:
+			s.finish(ev.p)
+			s.h.Lost(0, context.Canceled, ev.p.ids())
 		case evStarted:
 			s.mu.Lock()
 			p := s.pending[ev.seq]
@@ -284,53 +295,122 @@ func (s *session) loop() {
 	}
 }
 
-// Submit publishes the chunk, in chunks that fit a message, each once it has a credit.
+// Submit puts the chunk's items in messages: a message holds the items frames of one or
+// more of the stage's chunks, as many items as the stage's items take about msgTarget to run
+// (at most the chunk option, and what fits a message); it leaves when it is full, or
+// flushDelay after it was started. A message needs a credit: at most in_flight are out.
 func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
+	s.omu.Lock()
+	defer s.omu.Unlock()
 	for off := 0; off < c.Len(); {
-		s.mu.Lock()
-		for s.credits >= s.window && s.dead == nil {
-			s.cond.Wait()
+		if s.open == nil {
+			if err := s.takeCredit(); err != nil {
+				h.Lost(0, err, c.IDs[off:])
+				return
+			}
+			s.open = &outMsg{}
+			s.open.fw = remote.NewFrameWriter(&s.open.buf)
 		}
-		if s.dead != nil {
-			err := s.dead
-			s.mu.Unlock()
-			h.Lost(0, err, c.IDs[off:])
-			return
+		o := s.open
+		target := s.target()
+		n := min(c.Len()-off, max(target-o.items, 1))
+		if per := s.itemBytes(); per > 0 {
+			n = min(n, max((s.budget*3/4-o.buf.Len())/per, 1))
 		}
-		s.credits++
-		n := c.Len() - off
-		if s.perItem > 0 {
-			n = min(n, max(s.budget*3/4/s.perItem, 1))
-		}
-		s.mu.Unlock()
+		full := false
 		for {
 			sub := c.Sub(off, off+n)
-			data, err := encodeChunk(sub)
+			before := o.buf.Len()
+			err := o.fw.Send(sub.Frame(), sub.Values)
 			var ee remote.EncodeError
-			switch {
-			case errors.As(err, &ee) && n > 1:
-				n = 1 // find the item that cannot be encoded
-				continue
-			case err != nil:
-				s.release()
+			if errors.As(err, &ee) {
+				// The writer reset its stream (a reset frame: the reader starts afresh there).
+				if n > 1 {
+					n = 1 // find the item that cannot be encoded
+					continue
+				}
 				h.Refuse(sub.IDs[0], fmt.Errorf("cannot send the item to a remote worker: %w", err))
-			case len(data) > s.budget && n > 1:
-				n /= 2
-				continue
-			case len(data) > s.budget:
-				s.release()
-				h.Refuse(sub.IDs[0], fmt.Errorf("the item takes %d bytes encoded, more than a NATS message may carry (max_payload %d bytes, less %d for headers): raise the server's max_payload (the embedded server: -nats-max-payload or %s), or pass a reference to the data instead",
-					len(data), s.hub.payload, payloadHeadroom, EnvMaxPayload))
-			default:
-				s.mu.Lock()
-				s.perItem = max(len(data)/n, 1)
-				s.mu.Unlock()
-				s.publish(sub, data, 0)
+				off++
+				break
 			}
+			if size := o.buf.Len() - before; o.buf.Len() > s.budget {
+				o.buf.Truncate(before)
+				if len(o.subs) > 0 {
+					full = true // the message leaves; the items go in the next
+					break
+				}
+				o.buf.Reset()
+				o.fw = remote.NewFrameWriter(&o.buf)
+				if n > 1 {
+					n /= 2
+					continue
+				}
+				h.Refuse(sub.IDs[0], fmt.Errorf("the item takes %d bytes encoded, more than a NATS message may carry (max_payload %d bytes, less %d for headers): raise the server's max_payload (the embedded server's: -nats-max-payload or %s), or pass a reference to the data instead",
+					size, s.hub.payload, payloadHeadroom, EnvMaxPayload))
+				off++
+				break
+			}
+			s.noteSize(o.buf.Len()-before, n)
+			o.subs = append(o.subs, sub)
+			o.items += n
 			off += n
 			break
 		}
+		if full || o.items >= target {
+			s.open = nil
+			s.send(o)
+		}
 	}
+	if o := s.open; o != nil && o.timer == nil {
+		if o.items == 0 {
+			// Nothing went in (refused items): give the message's credit back.
+			s.open = nil
+			s.release()
+			return
+		}
+		o.timer = time.AfterFunc(flushDelay, func() { s.flushOpen(o) })
+	}
+}
+
+// outMsg is a message being filled.
+type outMsg struct {
+	buf   bytes.Buffer
+	fw    *remote.FrameWriter
+	subs  []*remote.Chunk
+	items int
+	timer *time.Timer
+}
+
+// How long a message may wait for more items, and about how long a message's items should
+// take to run: a message of cheap items is full at the chunk option, one of slow items holds
+// few, so that workers share them out evenly.
+const (
+	flushDelay = 500 * time.Microsecond
+	msgTarget  = 4 * time.Millisecond
+)
+
+// flushOpen sends the message being filled, if it is still o.
+func (s *session) flushOpen(o *outMsg) {
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	if s.open == o {
+		s.open = nil
+		s.send(o)
+	}
+}
+
+// takeCredit waits for a credit (under omu).
+func (s *session) takeCredit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.credits >= s.window && s.dead == nil {
+		s.cond.Wait()
+	}
+	if s.dead != nil {
+		return s.dead
+	}
+	s.credits++
+	return nil
 }
 
 // release gives back a credit.
@@ -341,24 +421,78 @@ func (s *session) release() {
 	s.mu.Unlock()
 }
 
-// encodeChunk encodes a chunk's items frame.
+// target is how many items a message should hold.
+func (s *session) target() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.avgNs <= 0 {
+		return min(s.chunk, 1024)
+	}
+	return min(max(int(int64(msgTarget)/s.avgNs), 1), s.chunk)
+}
+
+func (s *session) itemBytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perItem
+}
+
+func (s *session) noteSize(bytes, n int) {
+	s.mu.Lock()
+	s.perItem = max(bytes/max(n, 1), 1)
+	s.mu.Unlock()
+}
+
+// adapt learns the cost of the stage's items from the durations workers sample.
+func (s *session) adapt(lat []int64) {
+	if len(lat) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range lat {
+		if s.avgNs == 0 {
+			s.avgNs = max(d, 1)
+		} else {
+			s.avgNs += (d - s.avgNs) / 8
+		}
+	}
+	s.avgNs = max(s.avgNs, 1)
+}
+
+// encodeChunk encodes a chunk's items frame as a message.
 func encodeChunk(c *remote.Chunk) ([]byte, error) {
 	var b bytes.Buffer
 	err := remote.NewFrameWriter(&b).Send(c.Frame(), c.Values)
 	return b.Bytes(), err
 }
 
-// publish sends a chunk that holds a credit.
-func (s *session) publish(c *remote.Chunk, data []byte, extra int32) {
+// send publishes a message that holds a credit.
+func (s *session) send(o *outMsg) {
+	if o.timer != nil {
+		o.timer.Stop()
+	}
+	s.publish(o.subs, bytes.Clone(o.buf.Bytes()), o.items, 0)
+}
+
+// publish publishes the items of subs, encoded in data, as a message that holds a credit.
+func (s *session) publish(subs []*remote.Chunk, data []byte, items int, extra int32) {
 	s.mu.Lock()
 	s.next++
 	id := s.next
-	p := &pchunk{id: id, c: c, extra: extra, deliveries: map[uint64]*delivered{}}
+	p := &pchunk{id: id, subs: subs, extra: extra, deliveries: map[uint64]*delivered{}}
 	s.pending[id] = p
+	dead := s.dead
 	s.mu.Unlock()
+	if dead != nil {
+		// The run's chunks out were settled already: these are, on the loop.
+		s.post(event{kind: evDrop, p: p})
+		return
+	}
 	m := &nats.Msg{Subject: s.n.in, Data: data, Header: nats.Header{}}
 	m.Header.Set(jetstream.MsgIDHeader, s.n.job+"."+s.n.tok+".c"+strconv.FormatUint(id, 10))
 	m.Header.Set(hChunk, strconv.FormatUint(id, 10))
+	m.Header.Set(hItems, strconv.Itoa(items))
 	f, err := s.hub.js.PublishMsgAsync(m)
 	if err != nil {
 		f = nil // published again, waiting, by confirm
@@ -473,7 +607,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 			bump++
 		}
 	}
-	settled := map[uint64]bool{}
+	var settled []uint64 // only needed if a frame does not parse
 	var failure error
 	for _, pm := range dl.parts {
 		hd := pm.Headers()
@@ -500,6 +634,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 				break
 			}
 			m.PID, m.Host, m.Bytes = pid, host, fr.Payload()
+			s.adapt(m.Lat)
 			if bump > 0 {
 				for i := range m.Outcomes {
 					if o := &m.Outcomes[i]; o.Status == remote.StatusOK || o.Status == remote.StatusFailed {
@@ -515,7 +650,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 				break
 			}
 			for _, o := range m.Outcomes {
-				settled[o.ID] = true
+				settled = append(settled, o.ID)
 			}
 			apply()
 		}
@@ -526,8 +661,8 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 		_, stderr := s.run.Output()
 		fmt.Fprintf(stderr, "minigun: stage %s: a result from a remote worker could not be read (%v): its items run again\n", s.spec.Name, failure)
 		var left []uint64
-		for _, id := range p.c.IDs {
-			if !settled[id] {
+		for _, id := range p.ids() {
+			if !slices.Contains(settled, id) {
 				left = append(left, id)
 			}
 		}
@@ -604,27 +739,41 @@ func (s *session) maxDelivered(seq, deliveries uint64) {
 	_ = s.stream.DeleteMsg(ctx, seq)
 	cancel()
 	s.finish(p)
-	if p.c.Len() == 1 {
-		s.h.Lost(p.c.IDs[0], &remote.RemoteError{Host: s.host,
+	ids := p.ids()
+	if len(ids) == 1 {
+		s.h.Lost(ids[0], &remote.RemoteError{Host: s.host,
 			Msg: fmt.Sprintf("the item was delivered to workers %d times (max_deliver %d) and none reported it: its workers died or stopped answering for ack_wait (%v)", deliveries, s.maxDel, s.ackWait)}, nil)
 		return
 	}
-	for i := range p.c.Len() {
-		one := p.c.Sub(i, i+1)
-		data, err := encodeChunk(one)
-		if err != nil {
-			s.h.Refuse(one.IDs[0], fmt.Errorf("cannot send the item to a remote worker: %w", err))
-			continue
+	first := true
+	for _, sub := range p.subs {
+		for i := range sub.Len() {
+			one := sub.Sub(i, i+1)
+			data, err := encodeChunk(one)
+			if err != nil {
+				s.h.Refuse(one.IDs[0], fmt.Errorf("cannot send the item to a remote worker: %w", err))
+				continue
+			}
+			extra := int32(0)
+			if first && deliveries > 1 {
+				extra = p.extra + int32(deliveries-1)
+			}
+			first = false
+			s.mu.Lock()
+			s.credits++ // past the window: these are the items of a credit given back
+			s.mu.Unlock()
+			s.publish([]*remote.Chunk{one}, data, 1, extra)
 		}
-		extra := int32(0)
-		if i == 0 && deliveries > 1 {
-			extra = p.extra + int32(deliveries-1)
-		}
-		s.mu.Lock()
-		s.credits++ // past the window: these are the items of a credit given back
-		s.mu.Unlock()
-		s.publish(one, data, extra)
 	}
+}
+
+// ids lists the items of a message.
+func (p *pchunk) ids() []uint64 {
+	var ids []uint64
+	for _, c := range p.subs {
+		ids = append(ids, c.IDs...)
+	}
+	return ids
 }
 
 // onStarted receives the start marker of an external worker, which its parent (-worker)
@@ -693,7 +842,7 @@ func (s *session) expire() {
 	s.mu.Unlock()
 	for _, p := range ps {
 		s.finish(p)
-		s.h.Lost(0, context.Canceled, p.c.IDs)
+		s.h.Lost(0, context.Canceled, p.ids())
 	}
 }
 
@@ -702,6 +851,11 @@ func (s *session) expire() {
 func (s *session) Close() { s.teardown(true) }
 
 func (s *session) teardown(started bool) {
+	s.omu.Lock()
+	if o := s.open; o != nil && o.timer != nil {
+		o.timer.Stop()
+	}
+	s.omu.Unlock()
 	s.mu.Lock()
 	s.closing = true
 	if s.dead == nil {

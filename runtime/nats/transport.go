@@ -19,7 +19,7 @@ type transport struct{}
 
 // Defaults of remote(N) (REMOTE.md 4.2).
 const (
-	defaultChunk      = 256
+	defaultChunk      = 1024
 	defaultAckWait    = 10e9 // 10s
 	minInFlight       = 16
 	noWorkerWarning   = 10e9 // remote(0): warn after 10s without a worker

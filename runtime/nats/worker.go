@@ -140,6 +140,7 @@ type jobConn struct {
 	hbStop   chan struct{}
 	hbDone   chan struct{}
 	stopSent bool
+	frames   *remote.FrameReader // the message whose frames Recv hands over
 
 	mu  sync.Mutex
 	cur *running
@@ -150,8 +151,9 @@ type running struct {
 	msg      jetstream.Msg
 	chunk    uint64
 	delivery uint64
-	left     map[uint64]bool // items not settled yet
-	since    time.Time       // last sign of life sent
+	items    int // in the message
+	settled  int
+	since    time.Time // last sign of life sent
 	parts    [][]byte
 	buf      bytes.Buffer
 	fw       *remote.FrameWriter
@@ -192,7 +194,7 @@ func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
 		}
 		return nil, fmt.Errorf("joining job %s: %w", rec.Job, err)
 	}
-	c.msgs, err = cons.Messages(jetstream.PullMaxMessages(1))
+	c.msgs, err = cons.Messages(jetstream.PullMaxMessages(2), jetstream.PullThresholdMessages(2))
 	if err != nil {
 		return nil, fmt.Errorf("joining job %s: %w", rec.Job, err)
 	}
@@ -255,8 +257,15 @@ func (c *jobConn) close() {
 	<-c.hbDone
 }
 
-// Recv returns the next chunk's items frame, or stop once the stage has ended.
+// Recv returns the next items frame: the rest of the message being run, else, once its
+// results are out, the first of the next message; or stop once the stage has ended.
 func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
+	if fr := c.frames; fr != nil {
+		if m := itemsFrame(fr); m != nil {
+			return m, fr.Decode, nil
+		}
+		c.frames = nil
+	}
 	select {
 	case <-c.idle:
 	case <-c.stopping:
@@ -278,12 +287,9 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 			continue
 		}
 		fr := remote.NewFrameReader(bytes.NewReader(msg.Data()), 4<<10)
-		hdr, err := fr.Next()
-		m := &remote.ToWorker{}
-		if err == nil {
-			err = m.Unmarshal(hdr)
-		}
-		if err != nil || m.Kind != remote.KindItems {
+		m := itemsFrame(fr)
+		items, err := strconv.Atoi(msg.Headers().Get(hItems))
+		if m == nil || err != nil || items < len(m.IDs) {
 			_ = msg.TermWithReason("minigun: a chunk that does not parse")
 			continue
 		}
@@ -293,10 +299,7 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 			d = meta.NumDelivered
 		}
 		chunk, _ := strconv.ParseUint(msg.Headers().Get(hChunk), 10, 64)
-		r := &running{msg: msg, chunk: chunk, delivery: d, left: make(map[uint64]bool, len(m.IDs)), since: time.Now()}
-		for _, id := range m.IDs {
-			r.left[id] = true
-		}
+		r := &running{msg: msg, chunk: chunk, delivery: d, items: items, since: time.Now()}
 		r.fw = remote.NewFrameWriter(&r.buf)
 		if c.statusFile != nil {
 			_, _ = c.statusFile.WriteString("run " + strconv.FormatUint(chunk, 10) + " " + strconv.FormatUint(d, 10) + "\n")
@@ -304,8 +307,23 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 		c.mu.Lock()
 		c.cur = r
 		c.mu.Unlock()
+		c.frames = fr
 		return m, fr.Decode, nil
 	}
+}
+
+// itemsFrame reads the next items frame of a message; nil at its end (or if it does not
+// parse: the coordinator made it, so that does not happen).
+func itemsFrame(fr *remote.FrameReader) *remote.ToWorker {
+	hdr, err := fr.Next()
+	if err != nil {
+		return nil
+	}
+	m := &remote.ToWorker{}
+	if m.Unmarshal(hdr) != nil || m.Kind != remote.KindItems {
+		return nil
+	}
+	return m
 }
 
 // next takes the next chunk. The worker holds one more than the one it runs (asked for
@@ -361,10 +379,8 @@ func (c *jobConn) Send(m *remote.FromWorker, payload any) error {
 			return err
 		}
 	}
-	for _, o := range m.Outcomes {
-		delete(r.left, o.ID)
-	}
-	if len(r.left) > 0 {
+	r.settled += len(m.Outcomes)
+	if r.settled < r.items {
 		return nil
 	}
 	if err := c.publish(r); err != nil {
