@@ -107,6 +107,13 @@ func (g *gen) main() {
 		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
 		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
 	)
+	for _, f := range g.prog.Files {
+		if fileHasRemote(f) {
+			// -nats, -nats-creds, -worker STAGE: linked only by programs with remote stages.
+			app = append(app, field("Extensions", jen.Index().Add(cli("Extension")).Values(natsQ("CLI").Call())))
+			break
+		}
+	}
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
 		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(app...)))),

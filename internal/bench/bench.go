@@ -147,5 +147,27 @@ func Workloads() []Workload {
 			},
 			Refs: []Ref{{"worker pool of 8 (W2's reference)", func(b *testing.B) { sink += RefPool(b.N) }}},
 		},
+		{
+			Name:   "W5 remote(3), x*2, embedded NATS",
+			Target: ">= 0.25x W4, >= 1M items/s",
+			Run: func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW5()
+					p.N = n
+					_, err := p.Run(ctx)
+					sink += uint64(p.sum)
+					return err
+				})
+			},
+			Refs: []Ref{{"W4 processes(4), x*2", func(b *testing.B) {
+				runPipeline(b, func(n int) error {
+					p := NewW4()
+					p.N = n
+					_, err := p.Run(ctx)
+					sink += uint64(p.sum)
+					return err
+				})
+			}}},
+		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	mgnats "github.com/minigun-go/minigun/runtime/nats"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -36,7 +37,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:40
+//line pipelines_mg.go:41
 	return nil
 }
 
@@ -44,7 +45,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:16:31
 	emit(x * 2)
-//line pipelines_mg.go:48
+//line pipelines_mg.go:49
 	return nil
 }
 
@@ -52,7 +53,7 @@ func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:17:28
 	emit(x + 1)
-//line pipelines_mg.go:56
+//line pipelines_mg.go:57
 	return nil
 }
 
@@ -60,7 +61,7 @@ func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:18:25
 	p.sum += x
-//line pipelines_mg.go:64
+//line pipelines_mg.go:65
 	return nil
 }
 
@@ -146,7 +147,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:150
+//line pipelines_mg.go:151
 	return nil
 }
 
@@ -154,7 +155,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:158
+//line pipelines_mg.go:159
 	return nil
 }
 
@@ -162,7 +163,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:166
+//line pipelines_mg.go:167
 	return nil
 }
 
@@ -170,7 +171,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:174
+//line pipelines_mg.go:175
 	return nil
 }
 
@@ -259,7 +260,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:263
+//line pipelines_mg.go:264
 	return nil
 }
 
@@ -267,7 +268,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:271
+//line pipelines_mg.go:272
 	return nil
 }
 
@@ -275,7 +276,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:279
+//line pipelines_mg.go:280
 	return nil
 }
 
@@ -352,7 +353,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:356
+//line pipelines_mg.go:357
 	return nil
 }
 
@@ -364,7 +365,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 		s += v
 	}
 	emit(s)
-//line pipelines_mg.go:368
+//line pipelines_mg.go:369
 	return nil
 }
 
@@ -372,7 +373,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:376
+//line pipelines_mg.go:377
 	return nil
 }
 
@@ -486,7 +487,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 	for i := 0; i < p.N; i++ {
 		emit(i)
 	}
-//line pipelines_mg.go:490
+//line pipelines_mg.go:491
 	return nil
 }
 
@@ -494,7 +495,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:498
+//line pipelines_mg.go:499
 	return nil
 }
 
@@ -502,7 +503,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:506
+//line pipelines_mg.go:507
 	return nil
 }
 
@@ -583,6 +584,143 @@ func (p *W4) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *W4) Graph() mgrt.GraphInfo {
+	return p.mgGraph().Info()
+}
+
+// W5 is the pipeline declared at pipelines.mg:89.
+type W5 struct {
+	N int
+
+	sum int
+}
+
+// NewW5 returns a W5 with its parameters at their defaults.
+func NewW5() *W5 {
+	mgP := &W5{}
+	mgP.mgInit()
+	return mgP
+}
+
+// mgInit sets parameters to their defaults and creates nested pipelines.
+func (mgP *W5) mgInit() {
+	mgP.N = 1000000
+}
+
+// mgStageGen is stage "gen" (pipelines.mg:95).
+func (p *W5) mgStageGen(ctx context.Context, emit func(int)) error {
+//line pipelines.mg:96:2
+	for i := 0; i < p.N; i++ {
+		emit(i)
+	}
+//line pipelines_mg.go:616
+	return nil
+}
+
+// mgStageDouble is stage "double" (pipelines.mg:100).
+func (p *W5) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
+//line pipelines.mg:100:41
+	emit(x * 2)
+//line pipelines_mg.go:624
+	return nil
+}
+
+// mgStageTotal is stage "total" (pipelines.mg:101).
+func (p *W5) mgStageTotal(ctx context.Context, x int) error {
+//line pipelines.mg:101:25
+	p.sum += x
+//line pipelines_mg.go:632
+	return nil
+}
+
+// mgGraph builds the pipeline's graph on the runtime.
+func (mgP *W5) mgGraph() *mgrt.Graph {
+	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W5", Worker: mgrt.WorkerKey[W5](), Params: mgP.mgEncodeParams})
+	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
+		Name: "gen",
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 95, Col: 11},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context) error {
+			return mgP.mgStageGen(mgCtx, mgEmit)
+		}
+	})
+	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
+		Name:     "double",
+		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 100, Col: 12},
+		Strategy: mgrt.Strategy{Kind: mgrt.Remote, N: 3},
+	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn int) error {
+			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
+		}
+	})
+	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
+		Name: "total",
+		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 101, Col: 11},
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
+		return mgP.mgStageTotal
+	})
+	mgrt.Connect(mgNodeGen, mgNodeDouble)
+	mgrt.Connect(mgNodeDouble, mgNodeTotal)
+	return mgG
+}
+
+// mgParamsW5 carries W5's parameters to its worker processes.
+type mgParamsW5 struct {
+	N int
+}
+
+// mgEncodeParams encodes the parameters for a new worker process.
+func (mgP *W5) mgEncodeParams() ([]byte, error) {
+	return mgrt.Encode(mgParamsW5{
+		N: mgP.N,
+	})
+}
+
+// mgDecodeParams sets the parameters a worker process was started with.
+func (mgP *W5) mgDecodeParams(mgData []byte) error {
+	var mgV mgParamsW5
+	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
+		return mgErr
+	}
+	mgP.N = mgV.N
+	return nil
+}
+
+// The worker processes of W5 are this executable started again: registering
+// the pipeline lets the runtime build its graph there and serve one stage.
+var _ = mgrt.RegisterPipeline[W5](func(mgParams []byte) (*mgrt.Graph, error) {
+	mgP := NewW5()
+	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
+		return nil, mgErr
+	}
+	return mgP.mgGraph(), nil
+})
+
+// W5's graph fingerprint and remote stages: a worker refuses a job whose
+// fingerprint differs from its own (a program built from another version of the .mg file).
+var _ = mgnats.Register(mgrt.WorkerKey[W5](), "7333987116cddf65d5933630791a15e1", "double")
+
+// ServeRemote serves the remote stage named by its argument of W5 on this machine, for every job of
+// the NATS server cfg names whose graph matches this program's, until ctx is done; jobs
+// that start later are joined as they come (see mgnats.Serve). Built programs do the
+// same with -worker STAGE -nats URL. Remote stages of W5: double.
+func (mgP *W5) ServeRemote(mgCtx context.Context, mgStage string, mgConfig mgnats.WorkerConfig) error {
+	return mgnats.Serve(mgCtx, mgrt.WorkerKey[W5](), mgStage, mgConfig)
+}
+
+// Run runs the pipeline until every stage has ended, and returns its result.
+func (p *W5) Run(ctx context.Context) (mgrt.Result, error) {
+	return mgrt.Run(ctx, p.mgGraph())
+}
+
+// Start runs the pipeline in the background; the handle waits for it or stops it.
+func (p *W5) Start(ctx context.Context) *mgrt.Handle {
+	return mgrt.Start(ctx, p.mgGraph())
+}
+
+// Graph describes the pipeline's stages, edges, strategies and positions.
+func (p *W5) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 
