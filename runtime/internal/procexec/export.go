@@ -44,7 +44,7 @@ func NewLineWriter(dst io.Writer, stage string, cmd *exec.Cmd, tail bool) *LineW
 	return &LineWriter{lw}
 }
 
-func (w *LineWriter) Write(b []byte) (int, error)        { return w.lw.Write(b) }
+func (w *LineWriter) Write(b []byte) (int, error)         { return w.lw.Write(b) }
 func (w *LineWriter) ReadFrom(r io.Reader) (int64, error) { return w.lw.ReadFrom(r) }
 
 // Flush writes a last line that had no newline; call it after the process was waited for.
