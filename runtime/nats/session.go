@@ -426,7 +426,7 @@ func (s *session) target() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.avgNs <= 0 {
-		return min(s.chunk, 1024)
+		return min(s.chunk, 32) // until the items' cost is known
 	}
 	return min(max(int(int64(msgTarget)/s.avgNs), 1), s.chunk)
 }
