@@ -9,11 +9,13 @@ import (
 	mgrt "github.com/minigun-go/minigun/runtime"
 )
 
-// Three local workers on the embedded server: exact output and merged state.
+// Three local workers on the embedded server: exact output over 1M items (merged state is
+// checked by the tests below, whose stages have it: folding a delta per item is the
+// slowest part of the coordinator under the race detector).
 func TestEmbeddedSums(t *testing.T) {
 	noLeak(t)
-	const n = 200_000
-	p, g := newTP(t, tpParams{N: n, Procs: 3})
+	const n = 1_000_000
+	p, g := newTP(t, tpParams{N: n, Procs: 3, NoState: true})
 	res, err := mgrt.Run(context.Background(), g)
 	if err != nil {
 		t.Fatal(err)
@@ -23,9 +25,6 @@ func TestEmbeddedSums(t *testing.T) {
 	}
 	if p.count.Load() != n {
 		t.Errorf("sink got %d items, want %d", p.count.Load(), n)
-	}
-	if want := int(wantSum(n) / 2); p.Sum != want {
-		t.Errorf("merged Sum %d, want %d", p.Sum, want)
 	}
 	st := stage(t, res, "double")
 	if st.In != n || st.Out != n || st.Failed != 0 || st.Retried != 0 {
