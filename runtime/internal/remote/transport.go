@@ -142,3 +142,8 @@ type HookFailure struct {
 
 func (e *HookFailure) Error() string { return e.Hook + " hook: " + e.Err.Error() }
 func (e *HookFailure) Unwrap() error { return e.Err }
+
+// TestChunk makes a chunk of values (a []In) for a transport's tests.
+func TestChunk[In any](ids []uint64, values []In) *Chunk {
+	return &Chunk{IDs: ids, Values: values, sub: func(i, j int) any { return values[i:j] }}
+}
