@@ -701,10 +701,10 @@ var _ = mgrt.RegisterPipeline[W5](func(mgParams []byte) (*mgrt.Graph, error) {
 // fingerprint differs from its own (a program built from another version of the .mg file).
 var _ = mgnats.Register(mgrt.WorkerKey[W5](), "7333987116cddf65d5933630791a15e1", "double")
 
-// ServeRemote serves the remote stage named by its argument of W5 on this machine, for every job of
-// the NATS server cfg names whose graph matches this program's, until ctx is done; jobs
-// that start later are joined as they come (see mgnats.Serve). Built programs do the
-// same with -worker STAGE -nats URL. Remote stages of W5: double.
+// ServeRemote serves one remote stage of W5 (double) on this machine: for every
+// job on the NATS server of the config whose graph fingerprint matches this program's, it
+// starts worker processes of this executable that join it, until ctx is done (see
+// mgnats.Serve). Built programs do the same with -worker STAGE -nats URL.
 func (mgP *W5) ServeRemote(mgCtx context.Context, mgStage string, mgConfig mgnats.WorkerConfig) error {
 	return mgnats.Serve(mgCtx, mgrt.WorkerKey[W5](), mgStage, mgConfig)
 }
