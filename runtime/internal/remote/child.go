@@ -418,7 +418,7 @@ func (c *child[In, Out]) call(v In) (err error) {
 		}
 	}()
 	if c.keys != nil {
-		ctx = WithItemKey(ctx, c.keys.ItemKey(c.cur))
+		ctx = WithItemKey(ctx, c.keys, c.cur)
 	}
 	c.w.BodyStart()
 	defer c.w.BodyEnd()

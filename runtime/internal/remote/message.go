@@ -37,15 +37,23 @@ type ItemKeyer interface {
 
 type itemKeyCtx struct{}
 
-// WithItemKey returns ctx carrying the item key k.
-func WithItemKey(ctx context.Context, k string) context.Context {
-	return context.WithValue(ctx, itemKeyCtx{}, k)
+// itemKey is an item's key, made when asked for (most bodies never ask).
+type itemKey struct {
+	k  ItemKeyer
+	id uint64
+}
+
+// WithItemKey returns ctx carrying the key k gives item id.
+func WithItemKey(ctx context.Context, k ItemKeyer, id uint64) context.Context {
+	return context.WithValue(ctx, itemKeyCtx{}, itemKey{k, id})
 }
 
 // ItemKey returns the item key ctx carries, "" if none.
 func ItemKey(ctx context.Context) string {
-	k, _ := ctx.Value(itemKeyCtx{}).(string)
-	return k
+	if v, ok := ctx.Value(itemKeyCtx{}).(itemKey); ok {
+		return v.k.ItemKey(v.id)
+	}
+	return ""
 }
 
 // ItemKeyOf is the key of item id of a stage's run: "<job>/<stage>/<chunk>/<index>", from the
