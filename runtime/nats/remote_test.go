@@ -3,6 +3,7 @@ package mgnats_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,13 @@ func TestWorkerKilledMidChunk(t *testing.T) {
 	}
 	if want := int(wantSum(n) / 2); p.Sum != want {
 		t.Errorf("merged Sum %d, want %d", p.Sum, want)
+	}
+	keys := map[string]bool{}
+	for _, k := range p.keys {
+		if !strings.HasPrefix(k, res.JobID+"/double/") || keys[k] {
+			t.Fatalf("item key %q: want distinct keys %s/double/CHUNK/INDEX", k, res.JobID)
+		}
+		keys[k] = true
 	}
 	st := stage(t, res, "double")
 	if st.Retried != 1 || st.Failed != 0 || st.In != n {
