@@ -28,8 +28,11 @@ func TestEmbeddedSums(t *testing.T) {
 		t.Errorf("sink got %d items, want %d", p.count.Load(), n)
 	}
 	st := stage(t, res, "double")
-	if st.In != n || st.Out != n || st.Failed != 0 || st.Retried != 0 {
-		t.Errorf("double stats %+v", st)
+	if st.In != n || st.Out != n || st.Failed != 0 || st.Retried != 0 || st.Workers != 3 {
+		t.Errorf("double stats %+v (want 3 workers at most)", st)
+	}
+	if !strings.Contains(res.StatsTable(), "remote(3) 3w") {
+		t.Errorf("the stats table does not show the workers:\n%s", res.StatsTable())
 	}
 	t.Logf("%v, %.0f items/s", res.Duration, float64(n)/res.Duration.Seconds())
 }

@@ -555,9 +555,7 @@ func (s *session) onMsg(m jetstream.Msg) {
 		_ = m.Ack()
 		return
 	case "leave":
-		s.mu.Lock()
-		delete(s.workers, hd.Get(hWorker))
-		s.mu.Unlock()
+		s.left(hd.Get(hWorker))
 		_ = m.Ack()
 		return
 	}
@@ -713,7 +711,18 @@ func (s *session) onJoin(m jetstream.Msg) {
 	s.mu.Lock()
 	s.workers[hd.Get(hWorker)] = true
 	s.joined = true
+	n := len(s.workers)
 	s.mu.Unlock()
+	s.run.SetWorkers(n)
+}
+
+// left forgets a worker that has gone.
+func (s *session) left(worker string) {
+	s.mu.Lock()
+	delete(s.workers, worker)
+	n := len(s.workers)
+	s.mu.Unlock()
+	s.run.SetWorkers(n)
 }
 
 // onAdvisory receives the server's word that a chunk reached max_deliver.
@@ -940,6 +949,7 @@ func (s *session) local(hello []byte) {
 		s.mu.Unlock()
 		readyErr := p.readStatus(func(line string) { s.startedLine(line) })
 		waitErr := p.wait()
+		s.left(s.host + "/" + strconv.Itoa(p.pid)) // a killed worker says nothing
 		s.mu.Lock()
 		delete(s.procs, p)
 		closing = s.closing

@@ -48,6 +48,7 @@ func (r *fakeRun) Joined([]byte)                      {}
 func (r *fakeRun) Handler(int) remote.Handler         { return r.h }
 func (r *fakeRun) AcquireProcess(remote.Handler) bool { return true }
 func (r *fakeRun) ReleaseProcess()                    {}
+func (r *fakeRun) SetWorkers(int)                     {}
 func (r *fakeRun) Fail(err error)                     { r.mu.Lock(); r.fail = err; r.mu.Unlock() }
 
 // fakeHandler records what the session settles.

@@ -115,6 +115,18 @@ func (h *Host[In, Out]) WorkerOutput() (stdout, stderr io.Writer) {
 	return h.r.workerOut, h.r.workerErr
 }
 
+// SetWorkers records how many workers serve the stage now (StageStats.Workers).
+func (h *Host[In, Out]) SetWorkers(n int) {
+	st := &h.st.stats
+	st.workers.Store(int64(n))
+	for {
+		p := st.peakWorkers.Load()
+		if int64(n) <= p || st.peakWorkers.CompareAndSwap(p, int64(n)) {
+			return
+		}
+	}
+}
+
 // Begin runs the stage's Before hooks, once, before its first item.
 func (h *Host[In, Out]) Begin() { h.st.begin() }
 

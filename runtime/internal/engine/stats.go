@@ -29,6 +29,9 @@ type StageStats struct {
 	Throughput float64
 	// Time spent waiting for input, and waiting for room in downstream queues.
 	BlockedIn, BlockedOut time.Duration
+	// Workers is, for a remote stage, how many workers are connected (local and external);
+	// once the stage has ended, the most that were connected at once. 0 for other stages.
+	Workers int
 }
 
 // stageStats holds a stage's live counters. Workers keep their own plain counters and publish
@@ -37,6 +40,7 @@ type stageStats struct {
 	in, out, failed, retried, deadLettered, dropped atomic.Int64
 	blockedIn, blockedOut                           atomic.Int64
 	firstNs, endNs                                  atomic.Int64 // unix nanos of the first item and of the end
+	workers, peakWorkers                            atomic.Int64
 	hist                                            histogram
 }
 
@@ -122,6 +126,10 @@ func (s *stageRun) snapshot() StageStats {
 		Dropped:      st.dropped.Load(),
 		BlockedIn:    time.Duration(st.blockedIn.Load()),
 		BlockedOut:   time.Duration(st.blockedOut.Load()),
+		Workers:      int(st.workers.Load()),
+	}
+	if st.endNs.Load() != 0 {
+		out.Workers = int(st.peakWorkers.Load())
 	}
 	if b.spec.Kind != KindProducer {
 		q := st.hist.quantiles(0.50, 0.90, 0.95, 0.99)

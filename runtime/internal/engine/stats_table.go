@@ -16,7 +16,7 @@ func (r Result) StatsTable() string {
 	rows := [][]string{header}
 	for _, s := range r.Stages {
 		rows = append(rows, []string{
-			s.Name, s.Kind.String(), s.Strategy.String(),
+			s.Name, s.Kind.String(), strategyCell(s),
 			count(s.In), count(s.Out), count(s.Failed), count(s.Retried), count(s.DeadLettered), count(s.Dropped),
 			duration(s.P50), duration(s.P90), duration(s.P99), rate(s.Throughput),
 			duration(s.BlockedIn), duration(s.BlockedOut), s.Pos.String(),
@@ -96,4 +96,12 @@ func sig(v float64) int {
 	default:
 		return 2
 	}
+}
+
+// strategyCell is a stage's strategy, with the workers of a remote stage.
+func strategyCell(s StageStats) string {
+	if s.Workers > 0 {
+		return s.Strategy.String() + " " + strconv.Itoa(s.Workers) + "w"
+	}
+	return s.Strategy.String()
 }

@@ -348,6 +348,7 @@ func (r *stageRun[In, Out]) ShutdownTimeout() time.Duration { return r.h.Shutdow
 func (r *stageRun[In, Out]) Output() (io.Writer, io.Writer) { return r.h.WorkerOutput() }
 func (r *stageRun[In, Out]) Joined(delta []byte)            { r.h.Fold(delta) }
 func (r *stageRun[In, Out]) ReleaseProcess()                { r.h.ReleaseProcess() }
+func (r *stageRun[In, Out]) SetWorkers(n int)               { r.h.SetWorkers(n) }
 func (r *stageRun[In, Out]) Fail(err error) {
 	var se *engine.StageError
 	var hf *HookFailure

@@ -103,6 +103,8 @@ type Run interface {
 	ReleaseProcess()
 	// Fail fails the run (the stage's error).
 	Fail(err error)
+	// SetWorkers says how many workers serve the stage now, for its stats.
+	SetWorkers(n int)
 }
 
 // Handler settles the items of one transport slot. It is used by one goroutine at a time.
