@@ -53,6 +53,7 @@ type tp struct {
 	mu    sync.Mutex
 	seen  map[int]int // with Track: how often each value reached the sink
 	keys  []string
+	order []int // with Ordered: what reached the sink, in order
 }
 
 type tpParams struct {
@@ -133,6 +134,11 @@ func (p *tp) graph() *mgrt.Graph {
 		return func(_ context.Context, o out) error {
 			p.got.Add(int64(o.V))
 			p.count.Add(1)
+			if p.P.Ordered {
+				p.mu.Lock()
+				p.order = append(p.order, o.V/2)
+				p.mu.Unlock()
+			}
 			if p.P.Track {
 				p.mu.Lock()
 				if p.seen == nil {

@@ -71,3 +71,23 @@ func TestWorkerKilledMidChunk(t *testing.T) {
 		t.Errorf("double stats %+v, want 1 retry", st)
 	}
 }
+
+// ordered: the emits leave the remote stage in input order.
+func TestOrdered(t *testing.T) {
+	noLeak(t)
+	const n = 100_000
+	p, g := newTP(t, tpParams{N: n, Procs: 3, Ordered: true, NoState: true})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.order) != n {
+		t.Fatalf("%d items reached the sink, want %d", len(p.order), n)
+	}
+	for i, v := range p.order {
+		if v != i+1 {
+			t.Fatalf("item %d is %d: out of order", i, v)
+		}
+	}
+	t.Logf("%v", res.Duration)
+}

@@ -824,7 +824,7 @@ func (s *session) warnNoWorker() {
 	}
 	_, stderr := s.run.Output()
 	fmt.Fprintf(stderr, "minigun: stage %s has no worker after %v: start one with `%s%s -worker %s -nats %s`\n",
-		s.spec.Name, time.Duration(noWorkerWarning), env, os.Args[0], s.spec.Name, s.hub.workers.URL)
+		s.spec.Name, noWorkerWarning, env, os.Args[0], s.spec.Name, s.hub.workers.URL)
 }
 
 // canceled: the run stops. The chunks out may still come back until the shutdown timeout.

@@ -24,12 +24,13 @@ import (
 // by hand): duplicate and late results, max_deliver leftovers, the credit window.
 
 type fakeRun struct {
-	spec engine.StageSpec
-	dir  string
-	ctx  context.Context
-	h    *fakeHandler
-	mu   sync.Mutex
-	fail error
+	spec   engine.StageSpec
+	dir    string
+	ctx    context.Context
+	h      *fakeHandler
+	stderr io.Writer
+	mu     sync.Mutex
+	fail   error
 }
 
 func (r *fakeRun) Spec() engine.StageSpec         { return r.spec }
@@ -366,4 +367,39 @@ type refuseRecorder struct {
 func (r *refuseRecorder) Refuse(id uint64, err error) {
 	*r.err = err
 	r.fakeHandler.Refuse(id, err)
+}
+
+// A remote(0) stage without a worker says, after a while, how to start one.
+func TestSessionWarnsWithoutWorker(t *testing.T) {
+	defer func(d time.Duration) { noWorkerWarning = d }(noWorkerWarning)
+	noWorkerWarning = 20 * time.Millisecond
+	var b syncBuf
+	run := &fakeRun{spec: engine.StageSpec{Name: "st", Strategy: engine.Strategy{Kind: engine.Remote}}, dir: t.TempDir(),
+		ctx: context.Background(), h: newHandler(), stderr: &b}
+	s, err := openSession(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the warning", func() bool { return strings.Contains(b.String(), "-worker st -nats nats://127.0.0.1:") })
+	s.Close()
+	if !strings.Contains(b.String(), "stage st has no worker after 20ms") || !strings.Contains(b.String(), EnvToken+"=") {
+		t.Errorf("warning: %s", b.String())
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -3,6 +3,7 @@ package mgnats
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/minigun-go/minigun/runtime/internal/engine"
 	"github.com/minigun-go/minigun/runtime/internal/procexec"
@@ -22,10 +23,13 @@ const (
 	defaultChunk      = 1024
 	defaultAckWait    = 10e9 // 10s
 	minInFlight       = 16
-	noWorkerWarning   = 10e9 // remote(0): warn after 10s without a worker
 	payloadHeadroom   = 4 << 10
 	defaultMaxDeliver = 3 // plus retry
 )
+
+// noWorkerWarning is how long a remote(0) stage waits for a worker before it says how to
+// start one.
+var noWorkerWarning = 10 * time.Second
 
 // Check reports why the stage cannot run here.
 func (transport) Check(spec engine.StageSpec) error {
