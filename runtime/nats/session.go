@@ -227,7 +227,8 @@ func openSession(run remote.Run) (_ *session, err error) {
 		go s.local(h)
 	}
 	if spec.Strategy.N == 0 {
-		s.warn = time.AfterFunc(noWorkerWarning, func() { s.post(event{kind: evWarn}) })
+		after := noWorkerWarning
+		s.warn = time.AfterFunc(after, func() { s.post(event{kind: evWarn, text: after.String()}) })
 	}
 	s.stopCancel = context.AfterFunc(run.Context(), s.canceled)
 	return s, nil
@@ -277,7 +278,7 @@ func (s *session) loop() {
 		case evExpire:
 			s.expire()
 		case evWarn:
-			s.warnNoWorker()
+			s.warnNoWorker(ev.text)
 		case evDrop:
 			s.finish(ev.p)
 			s.h.Lost(0, context.Canceled, ev.p.ids())
@@ -811,7 +812,7 @@ func (s *session) refused(text string) {
 	fmt.Fprintf(stderr, "minigun: stage %s: %s\n", s.spec.Name, text)
 }
 
-func (s *session) warnNoWorker() {
+func (s *session) warnNoWorker(after string) {
 	s.mu.Lock()
 	joined := s.joined
 	s.mu.Unlock()
@@ -823,8 +824,8 @@ func (s *session) warnNoWorker() {
 		env = EnvToken + "=" + s.hub.workers.Token + " "
 	}
 	_, stderr := s.run.Output()
-	fmt.Fprintf(stderr, "minigun: stage %s has no worker after %v: start one with `%s%s -worker %s -nats %s`\n",
-		s.spec.Name, noWorkerWarning, env, os.Args[0], s.spec.Name, s.hub.workers.URL)
+	fmt.Fprintf(stderr, "minigun: stage %s has no worker after %s: start one with `%s%s -worker %s -nats %s`\n",
+		s.spec.Name, after, env, os.Args[0], s.spec.Name, s.hub.workers.URL)
 }
 
 // canceled: the run stops. The chunks out may still come back until the shutdown timeout.

@@ -41,7 +41,12 @@ func (r *fakeRun) WorkDir() string                { return r.dir }
 func (r *fakeRun) Context() context.Context       { return r.ctx }
 func (r *fakeRun) Canceled() bool                 { return r.ctx.Err() != nil }
 func (r *fakeRun) ShutdownTimeout() time.Duration { return time.Second }
-func (r *fakeRun) Output() (io.Writer, io.Writer) { return io.Discard, io.Discard }
+func (r *fakeRun) Output() (io.Writer, io.Writer) {
+	if r.stderr != nil {
+		return io.Discard, r.stderr
+	}
+	return io.Discard, io.Discard
+}
 func (r *fakeRun) Hello() (*remote.ToWorker, error) {
 	return &remote.ToWorker{Kind: remote.KindHello}, nil
 }
@@ -380,8 +385,8 @@ func TestSessionWarnsWithoutWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	waitFor(t, "the warning", func() bool { return strings.Contains(b.String(), "-worker st -nats nats://127.0.0.1:") })
-	s.Close()
 	if !strings.Contains(b.String(), "stage st has no worker after 20ms") || !strings.Contains(b.String(), EnvToken+"=") {
 		t.Errorf("warning: %s", b.String())
 	}
