@@ -153,10 +153,23 @@ func startNATSServer(t *testing.T) string {
 		dir := filepath.Join(cache, "minigun-test", "nats-server-v2.15.2")
 		bin = filepath.Join(dir, "nats-server")
 		if _, err := os.Stat(bin); err != nil {
+			// Installed beside, then moved in place: another test binary may be installing it.
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Skipf("nats-server is not on PATH and cannot be installed: %v", err)
+			}
+			tmp, err := os.MkdirTemp(dir, "install-")
+			if err != nil {
+				t.Skipf("nats-server is not on PATH and cannot be installed: %v", err)
+			}
+			defer os.RemoveAll(tmp)
 			cmd := exec.Command("go", "install", "github.com/nats-io/nats-server/v2@v2.15.2")
-			cmd.Env = append(os.Environ(), "GOBIN="+dir, "CGO_ENABLED=0")
+			cmd.Env = append(os.Environ(), "GOBIN="+tmp, "CGO_ENABLED=0")
+			cmd.Dir = tmp
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Skipf("nats-server is not on PATH and go install failed (offline, not in the module cache?): %v\n%s", err, out)
+			}
+			if err := os.Rename(filepath.Join(tmp, "nats-server"), bin); err != nil {
+				t.Skipf("nats-server: %v", err)
 			}
 		}
 	}

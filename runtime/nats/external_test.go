@@ -49,11 +49,20 @@ func natsServerBin(t *testing.T) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Skipf("nats-server is not on PATH and cannot be installed: %v", err)
 	}
+	// Installed beside, then moved in place: another test binary may be installing it too.
+	tmp, err := os.MkdirTemp(dir, "install-")
+	if err != nil {
+		t.Skipf("nats-server is not on PATH and cannot be installed: %v", err)
+	}
+	defer os.RemoveAll(tmp)
 	cmd := exec.Command("go", "install", natsServerModule)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
-	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "CGO_ENABLED=0")
+	cmd.Dir = tmp
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Skipf("nats-server is not on PATH and `go install %s` failed (offline, and not in the module cache?): %v\n%s", natsServerModule, err, out)
+	}
+	if err := os.Rename(filepath.Join(tmp, "nats-server"), bin); err != nil {
+		t.Skipf("nats-server: %v", err)
 	}
 	return bin
 }
