@@ -105,11 +105,18 @@ func natsServer(t *testing.T) string {
 }
 
 // worker starts `prog -worker double -nats URL` (the test binary, as TestMain serves it);
-// fp, if set, makes it a program whose graph differs. Its stderr is returned.
+// fp, if set, makes it a program whose graph differs ("env": a worker started with the
+// environment variables alone). Its stderr is returned.
 func worker(t *testing.T, url, fp string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "MGTEST_SERVE=double", "MGTEST_URL="+url)
+	if fp == "env" {
+		// A library user's worker started with environment variables alone: ServeWorker serves.
+		fp = ""
+		cmd.Env = append(os.Environ(), "MINIGUN_WORKER="+mgrt.WorkerKey[tp](), "MINIGUN_WORKER_STAGE=double",
+			"MINIGUN_WORKER_TRANSPORT=nats", mgnats.EnvURL+"="+url)
+	}
 	if fp != "" {
 		cmd.Env = append(cmd.Env, "MGTEST_FP="+fp)
 	}
@@ -181,7 +188,8 @@ func streamsLeft(t *testing.T, url string) []string {
 	return left
 }
 
-// Two workers started with -worker against a nats-server the test runs: a remote(0) stage
+// Two workers against a nats-server the test runs (one as `-worker` serves, through Serve;
+// one started with environment variables alone): a remote(0) stage
 // runs on them alone, exactly; a worker built from another graph refuses the job, saying so
 // on its side and the coordinator's; the job leaves no stream and no registry key.
 func TestExternalWorkers(t *testing.T) {
@@ -189,7 +197,7 @@ func TestExternalWorkers(t *testing.T) {
 	url := natsServer(t)
 	useServer(t, url)
 	_, errA := worker(t, url, "")
-	_, errB := worker(t, url, "")
+	_, errB := worker(t, url, "env")
 	_, errSkew := worker(t, url, "fp-other-build")
 	const n = 100_000
 	p, g := newTP(t, tpParams{N: n, Procs: 0})

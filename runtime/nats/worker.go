@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -27,7 +29,10 @@ func serveWorker(key, stage string, build remote.BuildFunc) int {
 		os.Unsetenv(v) // user code must not see them
 	}
 	if job == "" {
-		if err := Serve(context.Background(), key, stage, WorkerConfig{Config: cfg}); err != nil {
+		// Started by hand (library users): serve every job until SIGINT or SIGTERM.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := Serve(ctx, key, stage, WorkerConfig{Config: cfg}); err != nil {
 			fmt.Fprintf(os.Stderr, "minigun worker: %v\n", err)
 			return remote.ExitSetup
 		}
