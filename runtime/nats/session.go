@@ -54,6 +54,7 @@ type session struct {
 	hub     *hub
 	n       names
 	stream  jetstream.Stream
+	work    jetstream.Consumer
 	chunk   int
 	window  int
 	maxDel  int
@@ -69,20 +70,21 @@ type session struct {
 	quit      chan struct{}
 	done      chan struct{}
 
-	mu       sync.Mutex
-	cond     sync.Cond
-	pending  map[uint64]*pchunk
-	bySeq    map[uint64]uint64
-	next     uint64
-	credits  int
-	dead     error
-	perItem  int   // encoded bytes per item
-	avgNs    int64 // item cost, from the workers' samples
-	workers  map[string]bool
-	joined   bool
-	closing  bool
-	refusals map[string]bool
-	procs    map[*proc]bool
+	mu         sync.Mutex
+	cond       sync.Cond
+	pending    map[uint64]*pchunk
+	bySeq      map[uint64]uint64
+	next       uint64
+	credits    int
+	dead       error
+	perItem    int   // encoded bytes per item
+	avgNs      int64 // item cost, from the workers' samples
+	workers    map[string]bool
+	joined     bool
+	closing    bool
+	refusals   map[string]bool
+	lastResult time.Time // loop only
+	procs      map[*proc]bool
 
 	omu  sync.Mutex // the message being filled
 	open *outMsg
@@ -101,7 +103,8 @@ type pchunk struct {
 	extra      int32                 // attempts to count for its first item (isolated from a chunk at max_deliver)
 	deliveries map[uint64]*delivered // result parts, by delivery
 	msgs       []jetstream.Msg       // result messages, acked once the chunk is done
-	started    map[uint64]bool       // deliveries a worker started (its start markers)
+	sent       time.Time
+	started    map[uint64]bool // deliveries a worker started (its start markers)
 }
 
 type delivered struct {
@@ -119,6 +122,7 @@ const (
 	evWarn
 	evStarted
 	evDrop
+	evCheck
 )
 
 type event struct {
@@ -177,7 +181,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the stream %s: %w", s.n.stream, err)
 	}
-	if _, err = s.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	if s.work, err = s.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: workConsumer, FilterSubject: s.n.in, AckPolicy: jetstream.AckExplicitPolicy,
 		AckWait: s.ackWait, MaxDeliver: s.maxDel, MaxAckPending: s.window,
 	}); err != nil {
@@ -203,6 +207,7 @@ func openSession(run remote.Run) (_ *session, err error) {
 	}
 	go s.loop()
 	go s.confirm()
+	go s.watch()
 	started = true
 	s.results, err = res.Consume(func(m jetstream.Msg) { s.post(event{kind: evMsg, msg: m}) }, jetstream.PullMaxMessages(64))
 	if err != nil {
@@ -279,6 +284,8 @@ func (s *session) loop() {
 			s.expire()
 		case evWarn:
 			s.warnNoWorker(ev.text)
+		case evCheck:
+			s.quiescence()
 		case evDrop:
 			s.finish(ev.p)
 			s.h.Lost(0, context.Canceled, ev.p.ids())
@@ -481,7 +488,7 @@ func (s *session) publish(subs []*remote.Chunk, data []byte, items int, extra in
 	s.mu.Lock()
 	s.next++
 	id := s.next
-	p := &pchunk{id: id, subs: subs, extra: extra, deliveries: map[uint64]*delivered{}}
+	p := &pchunk{id: id, subs: subs, extra: extra, deliveries: map[uint64]*delivered{}, sent: time.Now()}
 	s.pending[id] = p
 	dead := s.dead
 	s.mu.Unlock()
@@ -582,6 +589,7 @@ func (s *session) onMsg(m jetstream.Msg) {
 	dl.parts[k-1] = m
 	dl.got++
 	if dl.got == n {
+		s.lastResult = time.Now()
 		s.apply(p, d, dl)
 	}
 }
@@ -784,6 +792,52 @@ func (p *pchunk) ids() []uint64 {
 		ids = append(ids, c.IDs...)
 	}
 	return ids
+}
+
+// watch asks the loop, every ack_wait (at least a second), to look for chunks the server
+// gave up on without the loop hearing of it.
+func (s *session) watch() {
+	t := time.NewTicker(max(s.ackWait, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.post(event{kind: evCheck})
+		case <-s.quit:
+			return
+		}
+	}
+}
+
+// quiescence is the backstop of the MAX_DELIVERIES advisories (core NATS messages, lost if
+// the coordinator's connection drops at the wrong time): a chunk out for longer than all its
+// deliveries could take, while no result comes and the consumer has nothing delivered or
+// waiting, can only be a chunk the server keeps at max_deliver.
+func (s *session) quiescence() {
+	limit := s.ackWait * time.Duration(s.maxDel+1)
+	if time.Since(s.lastResult) < limit {
+		return
+	}
+	s.mu.Lock()
+	var stale []uint64
+	for _, p := range s.pending {
+		if p.seq != 0 && time.Since(p.sent) > limit {
+			stale = append(stale, p.seq)
+		}
+	}
+	s.mu.Unlock()
+	if len(stale) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+	info, err := s.work.Info(ctx)
+	cancel()
+	if err != nil || info.NumAckPending > 0 || info.NumPending > 0 {
+		return
+	}
+	for _, seq := range stale {
+		s.maxDelivered(seq, uint64(s.maxDel))
+	}
 }
 
 // onStarted receives the start marker of an external worker, which its parent (-worker)

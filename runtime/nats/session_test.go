@@ -243,7 +243,20 @@ func TestSessionAppliesOnce(t *testing.T) {
 // A chunk at max_deliver is deleted from the stream (work queues keep it) and its items are
 // sent again one chunk each; a one-item chunk at max_deliver ends its item's attempt.
 func TestSessionMaxDeliver(t *testing.T) {
+	t.Run("advisory", func(t *testing.T) { testMaxDeliver(t, false) })
+	// Without the advisory (lost while the coordinator was away), the quiescence check.
+	t.Run("quiescence", func(t *testing.T) { testMaxDeliver(t, true) })
+}
+
+func testMaxDeliver(t *testing.T, noAdvisory bool) {
 	s, run := openTest(t, engine.Strategy{Kind: engine.Remote, AckWait: 50 * time.Millisecond, MaxDeliver: 2})
+	if noAdvisory {
+		for _, sub := range s.subs {
+			if strings.Contains(sub.Subject, "MAX_DELIVERIES") {
+				_ = sub.Unsubscribe()
+			}
+		}
+	}
 	w := newWorker(t, s)
 	s.Submit(chunkOf(1, 2), run.h)
 	for range 2 { // two deliveries, never reported: the worker "dies" each time
