@@ -289,6 +289,9 @@ func showProgress(w io.Writer, name string, h *mgrt.Handle) (stop func()) {
 				fmt.Fprintf(&b, "\r\033[K%s:", name)
 				for _, s := range h.Stats() {
 					fmt.Fprintf(&b, " %s %d/%d", s.Name, s.In, s.Out)
+					if s.Workers > 0 {
+						fmt.Fprintf(&b, " [%d workers]", s.Workers)
+					}
 					if s.Failed > 0 {
 						fmt.Fprintf(&b, " (%d failed)", s.Failed)
 					}
