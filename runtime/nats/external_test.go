@@ -254,3 +254,28 @@ func TestCancelLeavesNothing(t *testing.T) {
 		t.Errorf("left on the server: %v", left)
 	}
 }
+
+// A worker that starts after the job joins it: the remote(0) stage waits for it.
+func TestLateWorker(t *testing.T) {
+	noLeak(t)
+	url := natsServer(t)
+	useServer(t, url)
+	const n = 20_000
+	p, g := newTP(t, tpParams{N: n, Procs: 0})
+	h := mgrt.Start(context.Background(), g)
+	time.Sleep(300 * time.Millisecond)
+	if p.count.Load() != 0 {
+		t.Fatal("items went through a remote(0) stage before any worker ran")
+	}
+	_, stderr := worker(t, url, "")
+	res, err := h.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.got.Load(); got != wantSum(n) {
+		t.Errorf("sink sum %d, want %d\n%s", got, wantSum(n), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "joining job "+res.JobID) {
+		t.Errorf("the worker did not join:\n%s", stderr.String())
+	}
+}
