@@ -71,6 +71,8 @@ type tpParams struct {
 	Ordered  bool
 	Dead     bool
 	NoState  bool // no merge state (the benchmark)
+	Big      int  // every item emits this many bytes more (in Key)
+	Huge     int  // this item emits 2 MiB more: more than a message carries
 }
 
 var _ = mgrt.RegisterPipeline[tp](func(params []byte) (*mgrt.Graph, error) {
@@ -125,6 +127,12 @@ func (p *tp) graph() *mgrt.Graph {
 			o := out{V: v * 2}
 			if p.P.Track {
 				o.Key = mgrt.ItemKey(ctx)
+			}
+			if p.P.Big > 0 {
+				o.Key = strings.Repeat("x", p.P.Big)
+			}
+			if v == p.P.Huge {
+				o.Key = strings.Repeat("x", 2<<20)
 			}
 			w.Emit(o)
 			return nil

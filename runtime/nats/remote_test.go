@@ -120,3 +120,21 @@ func TestPoisonItem(t *testing.T) {
 		t.Errorf("failure %v: want item 777 failed after max_deliver", f)
 	}
 }
+
+// Results larger than a message go in several parts, applied together; an item whose emits
+// alone are larger than a message fails, saying what to raise.
+func TestLargeResults(t *testing.T) {
+	noLeak(t)
+	const n = 60
+	p, g := newTP(t, tpParams{N: n, Procs: 2, Big: 200 << 10, Huge: 7, NoState: true})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.got.Load(), wantSum(n)-2*7; got != want {
+		t.Errorf("sink sum %d, want %d", got, want)
+	}
+	if len(res.Failures) != 1 || res.Failures[0].Item != 7 || !strings.Contains(res.Failures[0].Err.Error(), "max_payload") {
+		t.Errorf("failures %v: want item 7 failed, naming max_payload", res.Failures)
+	}
+}

@@ -363,12 +363,14 @@ func (c *jobConn) Send(m *remote.FromWorker, payload any) error {
 	if r == nil {
 		return nil
 	}
-	before := r.buf.Len()
-	err := r.fw.Send(m, payload)
-	if err != nil {
-		return err // an EncodeError: the writer reset its stream
-	}
-	if r.buf.Len() > c.budget {
+	for {
+		before := r.buf.Len()
+		if err := r.fw.Send(m, payload); err != nil {
+			return err // an EncodeError: the writer reset its stream
+		}
+		if r.buf.Len() <= c.budget {
+			break
+		}
 		if before == 0 {
 			// One frame alone does not fit: its values fail (the worker sends them one by
 			// one and fails those that cannot cross).
@@ -380,9 +382,6 @@ func (c *jobConn) Send(m *remote.FromWorker, payload any) error {
 		// The frame starts the next part, with a fresh encoding.
 		r.buf.Truncate(before)
 		r.seal()
-		if err := r.fw.Send(m, payload); err != nil {
-			return err
-		}
 	}
 	r.settled += len(m.Outcomes)
 	if r.settled < r.items {
