@@ -54,6 +54,8 @@ type tp struct {
 	seen  map[int]int // with Track: how often each value reached the sink
 	keys  []string
 	order []int // with Ordered: what reached the sink, in order
+	tries int   // in a worker: attempts of FailOnce
+	dead  atomic.Int64
 }
 
 type tpParams struct {
@@ -73,6 +75,8 @@ type tpParams struct {
 	NoState  bool // no merge state (the benchmark)
 	Big      int  // every item emits this many bytes more (in Key)
 	Huge     int  // this item emits 2 MiB more: more than a message carries
+	FailOnce int  // this item's first attempt returns an error
+	Fail     int  // this item always returns an error
 }
 
 var _ = mgrt.RegisterPipeline[tp](func(params []byte) (*mgrt.Graph, error) {
@@ -111,6 +115,14 @@ func (p *tp) graph() *mgrt.Graph {
 		return func(ctx context.Context, v int) error {
 			if p.P.Sleep > 0 {
 				time.Sleep(p.P.Sleep)
+			}
+			if v == p.P.FailOnce {
+				if p.tries++; p.tries == 1 {
+					return errors.New("first attempt fails")
+				}
+			}
+			if v == p.P.Fail {
+				return fmt.Errorf("item %d fails", v)
 			}
 			if v == p.P.Poison {
 				os.Exit(7)
@@ -163,7 +175,12 @@ func (p *tp) graph() *mgrt.Graph {
 	mgrt.Connect(double, sink)
 	if p.P.Dead {
 		dl := mgrt.Consumer(g, mgrt.StageSpec{Name: "dead"}, func(*mgrt.Emitter[mgrt.Nothing]) func(context.Context, mgrt.Failed[int]) error {
-			return func(context.Context, mgrt.Failed[int]) error { return nil }
+			return func(_ context.Context, f mgrt.Failed[int]) error {
+				if f.Item == p.P.Fail && f.Attempts == p.P.Retry+1 && strings.Contains(f.Err.Error(), "fails") {
+					p.dead.Add(1)
+				}
+				return nil
+			}
 		})
 		mgrt.DeadLetter(double, dl)
 	}

@@ -138,3 +138,22 @@ func TestLargeResults(t *testing.T) {
 		t.Errorf("failures %v: want item 7 failed, naming max_payload", res.Failures)
 	}
 }
+
+// A body's error is retried in the worker; an item that fails for good goes to the dead
+// letter stage with its attempts and the worker's error.
+func TestRetryAndDeadLetter(t *testing.T) {
+	noLeak(t)
+	const n = 2000
+	p, g := newTP(t, tpParams{N: n, Procs: 1, Retry: 2, FailOnce: 10, Fail: 20, Dead: true})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.got.Load(), wantSum(n)-2*20; got != want {
+		t.Errorf("sink sum %d, want %d", got, want)
+	}
+	st := stage(t, res, "double")
+	if st.Retried != 3 || st.DeadLettered != 1 || st.Failed != 0 || p.dead.Load() != 1 {
+		t.Errorf("double stats %+v, dead letters seen %d: want 3 retries, 1 dead letter", st, p.dead.Load())
+	}
+}
