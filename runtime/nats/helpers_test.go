@@ -55,6 +55,8 @@ type tp struct {
 	keys  []string
 	order []int // with Ordered: what reached the sink, in order
 	tries int   // in a worker: attempts of FailOnce
+	forked     bool         // in a worker: after_fork ran
+	beforeFork atomic.Int64 // in the coordinator
 	dead  atomic.Int64
 }
 
@@ -77,6 +79,7 @@ type tpParams struct {
 	Huge     int  // this item emits 2 MiB more: more than a message carries
 	FailOnce int  // this item's first attempt returns an error
 	Fail     int  // this item always returns an error
+	Hooks    bool // before_fork counts in the coordinator; after_fork must run in each worker
 }
 
 var _ = mgrt.RegisterPipeline[tp](func(params []byte) (*mgrt.Graph, error) {
@@ -115,6 +118,9 @@ func (p *tp) graph() *mgrt.Graph {
 		return func(ctx context.Context, v int) error {
 			if p.P.Sleep > 0 {
 				time.Sleep(p.P.Sleep)
+			}
+			if p.P.Hooks && !p.forked {
+				return errors.New("after_fork did not run in this worker")
 			}
 			if v == p.P.FailOnce {
 				if p.tries++; p.tries == 1 {
@@ -171,6 +177,10 @@ func (p *tp) graph() *mgrt.Graph {
 			return nil
 		}
 	})
+	if p.P.Hooks {
+		g.BeforeFork(func(context.Context) error { p.beforeFork.Add(1); return nil })
+		double.AfterFork(func(context.Context) error { p.forked = true; return nil })
+	}
 	mgrt.Connect(src, double)
 	mgrt.Connect(double, sink)
 	if p.P.Dead {

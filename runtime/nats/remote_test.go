@@ -157,3 +157,21 @@ func TestRetryAndDeadLetter(t *testing.T) {
 		t.Errorf("double stats %+v, dead letters seen %d: want 3 retries, 1 dead letter", st, p.dead.Load())
 	}
 }
+
+// before_fork runs in the coordinator before each local worker starts; after_fork in each
+// worker before its first item.
+func TestForkHooks(t *testing.T) {
+	noLeak(t)
+	const n = 5000
+	p, g := newTP(t, tpParams{N: n, Procs: 2, Hooks: true})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.got.Load(); got != wantSum(n) || len(res.Failures) > 0 {
+		t.Errorf("sink sum %d, want %d; failures %v", got, wantSum(n), res.Failures)
+	}
+	if got := p.beforeFork.Load(); got != 2 {
+		t.Errorf("before_fork ran %d times, want 2 (one per local worker)", got)
+	}
+}
