@@ -82,19 +82,9 @@ func Generate(prog *ir.Program, opts Options) ([]File, error) {
 	return out, nil
 }
 
-// unsupported refuses, at their positions, features the generator or the
-// runtime cannot run yet: remote stages, and worker processes where
-// minigungen runs on neither Linux nor macOS.
+// unsupported refuses, at their positions, features the runtime cannot run:
+// worker processes where minigungen runs on neither Linux nor macOS.
 func unsupported(prog *ir.Program, diags *dsl.Diagnostics) {
-	for _, f := range prog.Files {
-		for _, p := range f.Pipelines {
-			for _, st := range p.Decls {
-				if st.Strategy.Kind == ir.Remote {
-					diags.Errorf(st.Strategy.Pos, "stage %q: %s is not supported yet: the generator cannot emit remote stages", st.Name, st.Strategy)
-				}
-			}
-		}
-	}
 	if goruntime.GOOS == "linux" || goruntime.GOOS == "darwin" {
 		return
 	}
@@ -143,6 +133,7 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) (content, check
 	for _, p := range extensionPaths {
 		g.f.ImportAlias(p, "mg"+path.Base(p))
 	}
+	g.f.ImportAlias(NATSPath, "mgnats")
 	g.f.Const().Id("_").Op("=").Qual(RuntimePath, guard(file, opts))
 	g.f.Line()
 	for _, gb := range file.GoBlocks {

@@ -128,11 +128,21 @@ func (g *gen) main() {
 		field("Programs", jen.Index().Add(cli("Program")).Values(programs...)),
 		field("Params", jen.Index().Add(cli("Param")).Values(flagVals...)),
 	)
+	var exts []jen.Code
 	if !g.opts.NoExtensions {
-		var exts []jen.Code
 		for _, p := range extensionPaths {
 			exts = append(exts, jen.Qual(p, "Extension").Call())
 		}
+	}
+	for _, f := range g.prog.Files {
+		if fileHasRemote(f) {
+			// -nats, -nats-creds, -worker STAGE: linked only by programs with remote stages,
+			// in both images (a worker runs the lean one).
+			exts = append(exts, natsQ("CLI").Call())
+			break
+		}
+	}
+	if len(exts) > 0 {
 		app = append(app, field("Extensions", jen.Index().Add(cli("Extension")).Add(multiline(exts...))))
 	}
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")

@@ -111,6 +111,7 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 	if hasProcessStages(p) {
 		g.workerSupport(p)
 	}
+	g.remoteSupport(p)
 
 	// Public API.
 	p0, ctx := id(ir.BodyRecv), id(ir.BodyCtx)

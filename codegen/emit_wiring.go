@@ -101,7 +101,7 @@ func (g *gen) wiring(p *ir.Pipeline) {
 // nodeValues are the option values of a stage that the generated spec reads.
 func nodeValues(st *ir.Stage) []ir.Value {
 	s := st.Strategy
-	return []ir.Value{s.N, s.Recycle, st.BatchSize, st.MaxWait, st.QueueSize, st.Retry, st.Backoff, st.Timeout, st.Total}
+	return []ir.Value{s.N, s.Recycle, s.Chunk, s.AckWait, s.InFlight, s.MaxDeliver, st.BatchSize, st.MaxWait, st.QueueSize, st.Retry, st.Backoff, st.Timeout, st.Total}
 }
 
 // value spells an option value: its literal, or the param it names, read
@@ -172,6 +172,17 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 		vals := []jen.Code{field("Kind", rt("Processes")), field("N", val(s.N))}
 		if !s.Recycle.IsZero() {
 			vals = append(vals, field("Recycle", val(s.Recycle)))
+		}
+		items = append(items, field("Strategy", rt("Strategy").Values(vals...)))
+	case ir.Remote:
+		vals := []jen.Code{field("Kind", rt("Remote")), field("N", val(s.N))}
+		for _, o := range []struct {
+			name string
+			v    ir.Value
+		}{{"Chunk", s.Chunk}, {"AckWait", s.AckWait}, {"InFlight", s.InFlight}, {"MaxDeliver", s.MaxDeliver}} {
+			if !o.v.IsZero() {
+				vals = append(vals, field(o.name, val(o.v)))
+			}
 		}
 		items = append(items, field("Strategy", rt("Strategy").Values(vals...)))
 	}

@@ -925,7 +925,7 @@ func (c *checker) strategy(pd *pipelineDecl, o *dsl.Option, declaring bool) Stra
 	case Threads, Processes, Remote:
 		s.N = args.values[""]
 	}
-	if s.Kind != Inline && s.N.IsZero() {
+	if _, given := args.values[""]; s.Kind != Inline && s.N.IsZero() && !(s.Kind == Remote && given) {
 		s.N = literal(1, pos) // reported by parseOption
 	}
 	s.Recycle = args.values["recycle"]

@@ -46,6 +46,9 @@ const RuntimePath = "github.com/minigun-go/minigun/runtime"
 // cliPath is the built-binary main that a standalone program's main calls.
 const cliPath = RuntimePath + "/cli"
 
+// NATSPath is the import path of the transport of remote stages.
+const NATSPath = RuntimePath + "/nats"
+
 // ExtensionPaths are the runtime's packages whose Extension adds flags and live views to the
 // main of a built binary (-progress, -hud, -metrics-addr).
 var ExtensionPaths = []string{RuntimePath + "/progress", RuntimePath + "/hud", RuntimePath + "/metrics"}
@@ -431,6 +434,13 @@ func (c *checker) load(prog *Program, l *layout) error {
 		wanted[cliPath], wanted["fmt"], wanted["os"] = true, true, true
 		for _, p := range ExtensionPaths {
 			wanted[p] = true
+		}
+	}
+	for _, pd := range c.order {
+		for _, st := range pd.ir.Decls {
+			if st.Strategy.Kind == Remote {
+				wanted[NATSPath] = true // generated code of remote stages links the transport
+			}
 		}
 	}
 	for _, af := range append(append([]*ast.File(nil), files...), stubs...) {

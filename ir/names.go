@@ -168,11 +168,12 @@ const (
 	RunMethod          = "Run"
 	StartMethod        = "Start"
 	GraphInfoMethod    = "Graph"
+	ServeRemoteMethod  = "ServeRemote" // pipelines with remote stages: serve one on this machine
 )
 
 // generatedMembers are the exported methods every pipeline type has: no
 // param, state field or method of a go { } block may take their names.
-var generatedMembers = []string{RunMethod, StartMethod, GraphInfoMethod}
+var generatedMembers = []string{RunMethod, StartMethod, GraphInfoMethod, ServeRemoteMethod}
 
 // Constructor is the generated constructor of a pipeline type: NewOrders.
 func Constructor(pipeline string) string { return "New" + pipeline }

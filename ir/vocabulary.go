@@ -105,7 +105,7 @@ var Vocabulary = []OptionSpec{
 		{Key: "recycle", Kind: CountArg, Min: 1},
 	}},
 	{Name: "remote", Strategy: true, Kind: Remote, Parens: true, Where: strategic, Args: []ArgSpec{
-		countArg,
+		{Kind: CountArg, Min: 0, Required: true}, // remote(0): only workers started elsewhere
 		{Key: "chunk", Kind: CountArg, Min: 1},
 		{Key: "ack_wait", Kind: DurationArg, Min: 1},
 		{Key: "in_flight", Kind: CountArg, Min: 1},

@@ -7,6 +7,10 @@
 //	runtime/internal/remote    the transport-neutral worker stage: items with ids, emits held
 //	                           until their item succeeds, retries and settlement, merge state
 //	runtime/internal/procexec  the os/exec transport: worker processes of this executable
+//	runtime/nats               the NATS JetStream transport of remote stages, which generated
+//	                           code imports only for files that have them; it registers
+//	                           itself (remote.SetRemoteTransport), and a program that does
+//	                           not link it refuses remote stages
 //	runtime/cli                the main of built programs and its flags
 //
 // A generated pipeline builds a Graph with NewGraph, adds one stage per .mg stage (Producer,

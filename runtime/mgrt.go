@@ -202,17 +202,30 @@ func withRunner[In, Out any](n *Node[In, Out]) *Node[In, Out] {
 	case ProcessPerBatch, Processes:
 		remote.New(n, procexec.Transport)
 	case Remote:
-		remote.New(n, noRemoteTransport{})
+		t := remote.RemoteTransport()
+		if t == nil {
+			t = noRemoteTransport{}
+		}
+		remote.New(n, t)
 	}
 	return n
 }
 
-// noRemoteTransport refuses remote stages in a program that has no message-engine transport.
+// ItemKey returns a deterministic key of the item a body runs, "<job>/<stage>/<chunk>/<index>",
+// in the body's ctx in the workers of a remote stage, and "" elsewhere. The body of a remote
+// stage runs at least once per item and may run again after a worker died (its effects in the
+// pipeline happen once): a side effect keyed by ItemKey (an upsert, a conditional write) is
+// idempotent across those runs.
+func ItemKey(ctx context.Context) string { return remote.ItemKey(ctx) }
+
+// noRemoteTransport refuses remote stages in a program that does not link the transport of
+// remote stages (runtime/nats registers itself with remote.SetRemoteTransport; generated code
+// imports it for pipelines that have remote stages).
 type noRemoteTransport struct{}
 
 func (noRemoteTransport) Slots(StageSpec) int { return 1 }
 func (noRemoteTransport) Check(StageSpec) error {
-	return fmt.Errorf("remote stages need a transport this program does not include")
+	return fmt.Errorf("remote stages need the NATS transport, which this program does not link (import github.com/minigun-go/minigun/runtime/nats)")
 }
 func (noRemoteTransport) Open(remote.Run) (remote.Session, error) {
 	return nil, fmt.Errorf("remote stages need a transport this program does not include")

@@ -59,6 +59,7 @@ func TestBuiltProgramSignals(t *testing.T) {
 		{"sigterm-threads", "threads(2)", syscall.SIGTERM, 143},
 		{"sigint-processes", "processes(2)", syscall.SIGINT, 130},
 		{"sigterm-per-batch", "process_per_batch(max: 2)", syscall.SIGTERM, 143},
+		{"sigterm-remote", "remote(2)", syscall.SIGTERM, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -86,7 +87,7 @@ func TestBuiltProgramSignals(t *testing.T) {
 				t.Fatalf("no first item: %q\n%s", lines.Text(), stderr.String())
 			}
 			workers := childrenOf(cmd.Process.Pid)
-			if strings.HasPrefix(tc.strategy, "processes") && len(workers) == 0 {
+			if (strings.HasPrefix(tc.strategy, "processes") || strings.HasPrefix(tc.strategy, "remote")) && len(workers) == 0 {
 				t.Fatalf("no worker process running under %d", cmd.Process.Pid)
 			}
 			if err := cmd.Process.Signal(tc.sig); err != nil {

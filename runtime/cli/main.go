@@ -67,6 +67,13 @@ type Extension interface {
 	Watch(pipeline string, h *mgrt.Handle, stderr io.Writer) (stop func())
 }
 
+// Server is an Extension that may serve instead of running the pipelines (the workers of
+// remote stages: -worker STAGE). Serve is called once the flags are parsed, with the value
+// of -pipeline; when served is true the program exits with status.
+type Server interface {
+	Serve(pipeline string, stderr io.Writer) (status int, served bool)
+}
+
 // Exit statuses of built binaries (DESIGN 3.5).
 const (
 	ExitOK           = 0   // every run succeeded (items may have failed within a failure budget)
@@ -155,6 +162,13 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 	if *keep < 0 {
 		fmt.Fprintf(stderr, "%s: -keep-failures must be 0 or more\n", name)
 		return ExitUsage
+	}
+	for _, x := range app.Extensions {
+		if sv, ok := x.(Server); ok {
+			if status, served := sv.Serve(*pipeline, stderr); served {
+				return status
+			}
+		}
 	}
 	var selected []Program
 	for _, p := range programs {

@@ -119,6 +119,18 @@ func (h *Host[In, Out]) WorkerOutput() (stdout, stderr io.Writer) {
 // started, -1 when it has ended.
 func (h *Host[In, Out]) Workers(delta int) { h.st.stats.procs.Add(int32(delta)) }
 
+// SetWorkers records how many workers serve the stage now (StageStats.Workers).
+func (h *Host[In, Out]) SetWorkers(n int) {
+	st := &h.st.stats
+	st.remoteWorkers.Store(int64(n))
+	for {
+		p := st.peakWorkers.Load()
+		if int64(n) <= p || st.peakWorkers.CompareAndSwap(p, int64(n)) {
+			return
+		}
+	}
+}
+
 // Begin runs the stage's Before hooks, once, before its first item.
 func (h *Host[In, Out]) Begin() { h.st.begin() }
 

@@ -66,8 +66,9 @@ type StageStats struct {
 	Goroutines int `json:"goroutines"`
 	Processes  int `json:"processes"`
 	// Workers is how many run the stage's bodies now: its goroutines (1 for an inline stage,
-	// fused or not; N for threads(N)), or for a process or remote stage its worker processes
-	// alive or connected now (the most it had, once it ended).
+	// fused or not; N for threads(N)), for a process stage its worker processes alive now, for
+	// a remote stage its workers connected now (local and external; once the stage has
+	// ended, the most that were connected at once).
 	Workers int `json:"workers"`
 	// QueueLen is how many items wait in the stage's input queue now; QueueCap is its
 	// capacity in items (-1 unbounded, 0 for a stage without a queue: producers, fused stages).
@@ -89,6 +90,7 @@ type stageStats struct {
 	latAvg, latSeen                                 atomic.Int64 // moving average of the sampled latencies, and how many
 	latSum, latN                                    atomic.Int64 // sampled latencies from worker processes
 	goroutines, procs                               atomic.Int32
+	remoteWorkers, peakWorkers                      atomic.Int64 // remote stages: workers connected now, and the most at once
 	hist                                            histogram
 
 	// The goroutines waiting for input now, and the sum of the unix nanos they started at:
@@ -226,9 +228,16 @@ func (s *stageRun) snapshot(start, now int64) StageStats {
 		Goroutines:   int(st.goroutines.Load()),
 		Processes:    int(st.procs.Load()),
 	}
-	out.Workers = out.Concurrency
-	if !b.spec.Strategy.Kind.InProcess() {
+	switch {
+	case b.spec.Strategy.Kind == Remote:
+		out.Workers = int(st.remoteWorkers.Load())
+		if st.endNs.Load() != 0 {
+			out.Workers = int(st.peakWorkers.Load())
+		}
+	case !b.spec.Strategy.Kind.InProcess():
 		out.Workers = out.Processes
+	default:
+		out.Workers = out.Concurrency
 	}
 	if b.spec.Kind == KindProducer {
 		out.Total = b.spec.Total

@@ -236,6 +236,9 @@ func strategyCell(s StageStats) string {
 	case Processes:
 		return "processes(" + n + ")"
 	case Remote:
+		if s.Workers > 0 { // the workers connected (the most at once, once it ended)
+			return "remote(" + n + ") " + strconv.Itoa(s.Workers) + "w"
+		}
 		return "remote(" + n + ")"
 	}
 	return s.Strategy.Kind.String()

@@ -43,6 +43,7 @@ func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 		return failReady(conn, "", fmt.Errorf("stage %q is a %s: it cannot run in a worker", spec.Name, spec.Kind))
 	}
 	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: maxEmitsPerMessage}
+	c.keys, _ = conn.(ItemKeyer)
 	c.cond.L = &c.mu
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	defer c.cancel()
@@ -58,6 +59,7 @@ func failReady(conn ChildConn, hook string, err error) int {
 type child[In, Out any] struct {
 	s      *Stage[In, Out]
 	conn   ChildConn
+	keys   ItemKeyer // the transport's item keys (ItemKey), if it has them
 	spec   engine.StageSpec
 	state  *engine.StateSpec
 	once   bool
@@ -415,6 +417,9 @@ func (c *child[In, Out]) call(v In) (err error) {
 			err = &engine.PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
+	if c.keys != nil {
+		ctx = WithItemKey(ctx, c.keys, c.cur)
+	}
 	c.w.BodyStart()
 	defer c.w.BodyEnd()
 	return c.fn(ctx, v)

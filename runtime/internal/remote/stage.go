@@ -349,6 +349,7 @@ func (r *stageRun[In, Out]) Output() (io.Writer, io.Writer) { return r.h.WorkerO
 func (r *stageRun[In, Out]) Joined(delta []byte)            { r.h.Fold(delta) }
 func (r *stageRun[In, Out]) ReleaseProcess()                { r.h.ReleaseProcess() }
 func (r *stageRun[In, Out]) Workers(delta int)              { r.h.Workers(delta) }
+func (r *stageRun[In, Out]) SetWorkers(n int)               { r.h.SetWorkers(n) }
 func (r *stageRun[In, Out]) Fail(err error) {
 	var se *engine.StageError
 	var hf *HookFailure

@@ -106,6 +106,8 @@ type Run interface {
 	Workers(delta int)
 	// Fail fails the run (the stage's error).
 	Fail(err error)
+	// SetWorkers says how many workers serve the stage now, for its stats.
+	SetWorkers(n int)
 }
 
 // Handler settles the items of one transport slot. It is used by one goroutine at a time.
@@ -145,3 +147,8 @@ type HookFailure struct {
 
 func (e *HookFailure) Error() string { return e.Hook + " hook: " + e.Err.Error() }
 func (e *HookFailure) Unwrap() error { return e.Err }
+
+// TestChunk makes a chunk of values (a []In) for a transport's tests.
+func TestChunk[In any](ids []uint64, values []In) *Chunk {
+	return &Chunk{IDs: ids, Values: values, sub: func(i, j int) any { return values[i:j] }}
+}
