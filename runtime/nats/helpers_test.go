@@ -48,16 +48,16 @@ type tp struct {
 	P   tpParams
 	Sum int // merge(sum)
 
-	got   atomic.Int64 // the sink's sum of what double emitted
-	count atomic.Int64
-	mu    sync.Mutex
-	seen  map[int]int // with Track: how often each value reached the sink
-	keys  []string
-	order []int // with Ordered: what reached the sink, in order
-	tries int   // in a worker: attempts of FailOnce
+	got        atomic.Int64 // the sink's sum of what double emitted
+	count      atomic.Int64
+	mu         sync.Mutex
+	seen       map[int]int // with Track: how often each value reached the sink
+	keys       []string
+	order      []int        // with Ordered: what reached the sink, in order
+	tries      int          // in a worker: attempts of FailOnce
 	forked     bool         // in a worker: after_fork ran
 	beforeFork atomic.Int64 // in the coordinator
-	dead  atomic.Int64
+	dead       atomic.Int64
 }
 
 type tpParams struct {
