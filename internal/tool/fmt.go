@@ -13,22 +13,28 @@ import (
 	"github.com/minigun-go/minigun/ir"
 )
 
-// cmdFmt rewrites the Ruby spellings of strategies to their names in the
-// language (DESIGN 2.4), as ir.Aliases lists them: thread_pool(N) →
-// threads(N), cow_fork(N) → process_per_batch(max: N), ipc_fork(N) →
-// processes(N). Everything else is kept as written.
-func cmdFmt(args []string, env Env) int {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	write := fs.Bool("w", false, "write the result to the file instead of standard output")
-	list := fs.Bool("l", false, "list the files whose spelling would change")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+var fmtCommand = &command{
+	name:     "fmt",
+	synopsis: "fmt [-l] [-w] FILES|DIRS",
+	short:    "rewrite Ruby spellings (thread_pool, cow_fork, ipc_fork)",
+	doc: `fmt rewrites the Ruby spellings of strategies to their names in the
+language (DESIGN 2.4): thread_pool(N) becomes threads(N), cow_fork(N)
+process_per_batch(max: N), ipc_fork(N) processes(N). Everything else is kept
+as written.`,
+	example:     "minigungen fmt -w ./...",
+	interleaved: true,
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		write := fs.Bool("w", false, "write the result to the file instead of standard output")
+		list := fs.Bool("l", false, "list the files whose spelling would change")
+		return func(args []string, env Env) int { return rewriteSpellings(args, env, *list, *write) }
+	},
+}
+
+func rewriteSpellings(args []string, env Env, list, write bool) int {
+	if len(args) == 0 {
+		return usageError(env, "needs .mg files or directories")
 	}
-	if fs.NArg() == 0 {
-		return usageError(env, "fmt needs .mg files or directories")
-	}
-	pkgs, err := collect(fs.Args(), env)
+	pkgs, err := collect(args, env)
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
@@ -52,11 +58,11 @@ func cmdFmt(args []string, env Env) int {
 			out := canonicalSpelling(f)
 			changed := !bytes.Equal(out, src)
 			switch {
-			case *list:
+			case list:
 				if changed {
 					fmt.Fprintln(env.Stdout, filepath.ToSlash(name))
 				}
-			case *write:
+			case write:
 				if changed {
 					if err := os.WriteFile(resolve(env, name), out, 0o644); err != nil {
 						fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)

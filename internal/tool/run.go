@@ -2,6 +2,7 @@ package tool
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,9 +13,28 @@ import (
 	"syscall"
 )
 
-func cmdRun(args []string, env Env) int {
+var runCommand = &command{
+	name:     "run",
+	synopsis: "run FILE.mg [-- ARGS]",
+	short:    "build a .mg file into a cached program and run it",
+	doc: `run builds a .mg file as build does and runs the program with ARGS (the
+program's flags: -count 1000 -stats), passing its exit status through. A
+SIGINT or SIGTERM sent to run alone is passed on to the program.
+
+The program is cached in the user's cache directory, under minigungen/run,
+by the generated code, minigungen's version and the Go toolchain: running
+the same file again starts at once. A file inside a Go module may import the
+module's packages, which the key does not cover: it is built afresh each
+time (the go command's build cache keeps that quick).`,
+	example: "minigungen run orders.mg -- -count 1000 -stats",
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		return runFile
+	},
+}
+
+func runFile(args []string, env Env) int {
 	if len(args) == 0 || !strings.HasSuffix(args[0], ".mg") {
-		return usageError(env, "run needs a .mg file: minigungen run FILE.mg [-- ARGS]")
+		return usageError(env, "needs a .mg file")
 	}
 	file := filepath.ToSlash(args[0])
 	progArgs := args[1:]
