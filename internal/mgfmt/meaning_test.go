@@ -53,6 +53,7 @@ func TestMeaningKept(t *testing.T) {
 		}
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			sameMeaning(t, "", map[string][]byte{"in.mg": in}, map[string][]byte{"in.mg": out})
 		})
 	}
@@ -84,6 +85,7 @@ func TestMeaningKept(t *testing.T) {
 	}
 	for _, u := range units {
 		t.Run(u.name, func(t *testing.T) {
+			t.Parallel()
 			formatted := map[string][]byte{}
 			squashed := map[string][]byte{}
 			for name, src := range u.files {

@@ -219,6 +219,7 @@ func TestCorpusCanonical(t *testing.T) {
 		}
 		name := filepath.ToSlash(path)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			out, diags := Source(name, src)
 			if out == nil {
 				if f, _ := dsl.Parse(name, src); f != nil {
