@@ -26,13 +26,18 @@ type Ident struct {
 
 // Import is one Go import spec.
 type Import struct {
-	Pos   lexer.Position
+	Pos    lexer.Position
+	EndPos lexer.Position // just past its last token
+
 	Alias string `parser:"( @Ident | @\".\" )?"`
 	Path  string `parser:"@String"`
 }
 
 // TopDecl is a top-level go { } block or a pipeline.
 type TopDecl struct {
+	Pos    lexer.Position
+	EndPos lexer.Position // just past its last token
+
 	Go       *GoBlock  `parser:"\"go\" @@"`
 	Pipeline *Pipeline `parser:"| @@"`
 }
@@ -56,6 +61,9 @@ type Pipeline struct {
 
 // Member is one declaration inside a pipeline or a strategy block.
 type Member struct {
+	Pos    lexer.Position
+	EndPos lexer.Position // just past its last token
+
 	Param     *Param       `parser:"@@"`
 	State     *State       `parser:"| @@"`
 	Execution *Execution   `parser:"| @@"`
@@ -85,11 +93,15 @@ type Param struct {
 type State struct {
 	Pos    lexer.Position
 	Fields []*Field `parser:"\"state\" \"{\" @@* \"}\""`
+
+	EndPos lexer.Position // just past its "}"
 }
 
 // Field is one state field line: names, a type and an optional merge rule.
 type Field struct {
-	Pos   lexer.Position
+	Pos    lexer.Position
+	EndPos lexer.Position // just past its last token
+
 	Names []*Ident `parser:"@@ ( \",\" @@ )*"`
 	Type  *GoType  `parser:"@@"`
 	Merge *Merge   `parser:"@@?"`
@@ -205,6 +217,8 @@ type Block struct {
 	Pos      lexer.Position
 	Strategy *BlockOption `parser:"@@"`
 	Members  []*Member    `parser:"\"{\" @@* \"}\""`
+
+	EndPos lexer.Position // just past its "}"
 }
 
 // QName is a possibly qualified name: `parse`, `ingest.parse`.

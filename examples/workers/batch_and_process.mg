@@ -9,8 +9,8 @@ pipeline BatchAndProcess {
 	param Count int = 250
 
 	state {
-		batches int merge(sum)
-		items   int merge(sum)
+		batches int   merge(sum)
+		items   int   merge(sum)
 		sizes   []int merge(append)
 		total   int
 	}

@@ -25,49 +25,37 @@ import (
 	"github.com/minigun-go/minigun/ir"
 )
 
-// parseInterleaved parses flags that may come before or after positional
-// arguments (minigungen build x.mg -o out).
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+var buildCommand = &command{
+	name:     "build",
+	synopsis: "build [-o OUT] [-v] FILE.mg",
+	short:    "build a standalone program from a .mg file",
+	doc: `build checks a .mg file as package main and compiles it into a program that
+runs its pipelines, with a flag per param, -pipeline, -stats, -progress and
+the others (run the program with -h). The build is reproducible and works
+for a file outside any Go module: the runtime's source travels inside
+minigungen. Flags may follow the file.`,
+	example:     "minigungen build orders.mg -o bin/orders && bin/orders -count 1000 -stats",
+	interleaved: true,
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		out := fs.String("o", "", "output file (default: the .mg file's name without .mg)")
+		verbose := fs.Bool("v", false, "show the source line of each diagnostic, and the go build command")
+		return func(pos []string, env Env) int {
+			if len(pos) != 1 || !strings.HasSuffix(pos[0], ".mg") {
+				return usageError(env, "needs one .mg file")
+			}
+			file := filepath.ToSlash(pos[0])
+			if *out == "" {
+				*out = strings.TrimSuffix(path.Base(file), ".mg")
+			}
+			if err := build(file, resolve(env, *out), env, *verbose); err != nil {
+				if !errors.Is(err, errReported) {
+					fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+				}
+				return ExitDiag
+			}
+			return ExitOK
 		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		rest := fs.Args()
-		if rest[0] == "--" {
-			return append(pos, rest[1:]...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-func cmdBuild(args []string, env Env) int {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	out := fs.String("o", "", "output file (default: the .mg file's name without .mg)")
-	verbose := fs.Bool("v", false, "show the source line of each diagnostic, and the go build command")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return ExitUsage
-	}
-	if len(pos) != 1 || !strings.HasSuffix(pos[0], ".mg") {
-		return usageError(env, "build needs one .mg file: minigungen build FILE.mg [-o OUT]")
-	}
-	file := filepath.ToSlash(pos[0])
-	if *out == "" {
-		*out = strings.TrimSuffix(path.Base(file), ".mg")
-	}
-	if err := build(file, resolve(env, *out), env, *verbose); err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
-		}
-		return ExitDiag
-	}
-	return ExitOK
+	},
 }
 
 // errReported means the problem was already printed.

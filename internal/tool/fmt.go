@@ -4,31 +4,56 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
-	"github.com/minigun-go/minigun/dsl"
-	"github.com/minigun-go/minigun/ir"
+	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/minigun-go/minigun/internal/mgfmt"
 )
 
-// cmdFmt rewrites the Ruby spellings of strategies to their names in the
-// language (DESIGN 2.4), as ir.Aliases lists them: thread_pool(N) →
-// threads(N), cow_fork(N) → process_per_batch(max: N), ipc_fork(N) →
-// processes(N). Everything else is kept as written.
-func cmdFmt(args []string, env Env) int {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	write := fs.Bool("w", false, "write the result to the file instead of standard output")
-	list := fs.Bool("l", false, "list the files whose spelling would change")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+var fmtCommand = &command{
+	name:     "fmt",
+	synopsis: "fmt [-l] [-w] [-d] [FILES|DIRS|DIR/...]",
+	short:    "format .mg files",
+	doc: `fmt formats .mg files in the canonical layout: tab indentation, single
+blanks, one declaration a line, a stage's options in one order (max_size,
+max_wait, total, the strategy, ordered, from, to, routing, queue_size,
+retry, timeout, dead_letter, await), imports sorted, Ruby spellings of
+strategies (thread_pool, cow_fork, ipc_fork) rewritten, state
+fields and trailing comments aligned, and Go bodies, go { } blocks, types
+and expressions formatted by gofmt at their indentation. Comments and
+blank-line groups are kept; what the file means never changes. The README
+describes every rule.
+
+Without -l, -w or -d it prints the formatted files; with no file it reads
+standard input. A file that does not parse is reported, file:line:col, with
+exit status 1; a Go body that is not valid Go is left as written, with a
+warning.`,
+	example:     "minigungen fmt -l ./...   # list the files whose formatting differs",
+	interleaved: true,
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		list := fs.Bool("l", false, "list the files whose formatting differs from fmt's")
+		write := fs.Bool("w", false, "write the result to the file, when it differs, instead of standard output")
+		showDiff := fs.Bool("d", false, "print a unified diff of the changes instead of the result")
+		return func(args []string, env Env) int { return formatFiles(args, env, *list, *write, *showDiff) }
+	},
+}
+
+func formatFiles(args []string, env Env, list, write, showDiff bool) int {
+	if len(args) == 0 {
+		if write {
+			return usageError(env, "-w needs files or directories")
+		}
+		src, err := io.ReadAll(env.Stdin)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+			return ExitDiag
+		}
+		return formatOne("<standard input>", src, env, list, false, showDiff)
 	}
-	if fs.NArg() == 0 {
-		return usageError(env, "fmt needs .mg files or directories")
-	}
-	pkgs, err := collect(fs.Args(), env)
+	pkgs, err := collect(args, env)
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
@@ -41,95 +66,45 @@ func cmdFmt(args []string, env Env) int {
 				status = ExitDiag
 				continue
 			}
-			f, diags := dsl.Parse(name, src)
-			if f == nil {
-				for _, d := range diags {
-					fmt.Fprintln(env.Stderr, d.String())
-				}
-				status = ExitDiag
-				continue
-			}
-			out := canonicalSpelling(f)
-			changed := !bytes.Equal(out, src)
-			switch {
-			case *list:
-				if changed {
-					fmt.Fprintln(env.Stdout, filepath.ToSlash(name))
-				}
-			case *write:
-				if changed {
-					if err := os.WriteFile(resolve(env, name), out, 0o644); err != nil {
-						fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
-						status = ExitDiag
-					}
-				}
-			default:
-				env.Stdout.Write(out)
+			if code := formatOne(name, src, env, list, write, showDiff); code != ExitOK {
+				status = code
 			}
 		}
 	}
 	return status
 }
 
-type edit struct {
-	start, end int
-	text       string
-}
-
-// canonicalSpelling returns the file's source with every aliased option
-// rewritten.
-func canonicalSpelling(f *dsl.File) []byte {
-	var edits []edit
-	option := func(o *dsl.Option) {
-		alias, ok := ir.LookupAlias(o.Name) // the language's vocabulary
-		if !ok || !o.Parens {
-			return
-		}
-		start := o.Pos.Offset
-		open := bytes.IndexByte(f.Src[start:], '(')
-		if open < 0 {
-			return
-		}
-		end := bytes.IndexByte(f.Src[start+open:], ')')
-		if end < 0 {
-			return
-		}
-		args := strings.TrimSpace(string(f.Src[start+open+1 : start+open+end]))
-		edits = append(edits, edit{start, start + open + end + 1, alias.Rewrite(args)})
+// formatOne formats one file and does with it what the flags say.
+func formatOne(name string, src []byte, env Env, list, write, showDiff bool) int {
+	out, diags := mgfmt.Source(name, src)
+	for _, d := range diags {
+		fmt.Fprintln(env.Stderr, d.String())
 	}
-	var members func([]*dsl.Member)
-	members = func(ms []*dsl.Member) {
-		for _, m := range ms {
-			switch {
-			case m.Stage != nil:
-				for _, o := range m.Stage.Options {
-					option(o)
-				}
-			case m.Batch != nil:
-				for _, o := range m.Batch.Options {
-					option(o)
-				}
-			case m.Execution != nil:
-				option(m.Execution.Strategy)
-			case m.Context != nil:
-				option(m.Context.Strategy)
-			case m.Block != nil:
-				option(&m.Block.Strategy.Option)
-				members(m.Block.Members)
-			case m.Sub != nil:
-				members(m.Sub.Members)
-			}
+	if out == nil {
+		return ExitDiag
+	}
+	changed := !bytes.Equal(out, src)
+	slash := filepath.ToSlash(name)
+	if list && changed {
+		fmt.Fprintln(env.Stdout, slash)
+	}
+	if write && changed {
+		// The file's mode is kept; only its bytes change.
+		path := resolve(env, name)
+		mode := os.FileMode(0o644)
+		if st, err := os.Stat(path); err == nil {
+			mode = st.Mode().Perm()
+		}
+		if err := os.WriteFile(path, out, mode); err != nil {
+			fmt.Fprintf(env.Stderr, "minigungen: %v\n", err)
+			return ExitDiag
 		}
 	}
-	for _, d := range f.Decls {
-		if d.Pipeline != nil {
-			members(d.Pipeline.Members)
-		}
+	if showDiff && changed {
+		env.Stdout.Write(diff.Diff(slash+".orig", src, slash, out))
 	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
-	out := append([]byte(nil), f.Src...)
-	for _, e := range edits {
-		out = append(out[:e.start], append([]byte(e.text), out[e.end:]...)...)
+	if !list && !write && !showDiff {
+		env.Stdout.Write(out)
 	}
-	return out
+	return ExitOK
 }

@@ -12,16 +12,28 @@ import (
 	"github.com/minigun-go/minigun/ir"
 )
 
-func cmdGenerate(args []string, env Env) int {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	checkOnly := fs.Bool("check", false, "write nothing; exit 1 listing stale generated files")
-	verbose := fs.Bool("v", false, "show the source line of each diagnostic")
-	fast := fs.Bool("fast", false, "skip Go type loading and the type check of the generated code")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
-	}
-	pkgs, err := collect(fs.Args(), env)
+var generateCommand = &command{
+	name:     "generate",
+	synopsis: "generate [-check] [-fast] [-v] [FILES|DIRS|DIR/...]",
+	short:    "write NAME_mg.go beside each NAME.mg",
+	doc: `generate checks the .mg files of each package named (a file, a directory, or
+DIR/... for a tree; the current directory by default) and writes NAME_mg.go
+beside each NAME.mg, only when its bytes change. Generated files whose .mg
+is gone are removed. The generated code is type-checked with the package's
+Go files, and Go errors are reported at their .mg positions. With -check
+nothing is written, and stale generated files are listed with exit 1.`,
+	example:     "minigungen generate -check ./...   # in CI: fail when a _mg.go is stale",
+	interleaved: true,
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		checkOnly := fs.Bool("check", false, "write nothing; exit 1 listing stale generated files")
+		verbose := fs.Bool("v", false, "show the source line of each diagnostic")
+		fast := fs.Bool("fast", false, "skip Go type loading and the type check of the generated code")
+		return func(args []string, env Env) int { return generate(args, env, *checkOnly, *verbose, *fast) }
+	},
+}
+
+func generate(args []string, env Env, checkOnly, verbose, fast bool) int {
+	pkgs, err := collect(args, env)
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
@@ -31,8 +43,8 @@ func cmdGenerate(args []string, env Env) int {
 		var files []codegen.File
 		if len(pf.files) > 0 {
 			var l loaded
-			l, files = generatePackage(pf, env, *fast)
-			report(env.Stderr, l, *verbose)
+			l, files = generatePackage(pf, env, fast)
+			report(env.Stderr, l, verbose)
 			if l.diags.HasErrors() || l.internal != nil {
 				status = ExitDiag
 				continue
@@ -44,7 +56,7 @@ func cmdGenerate(args []string, env Env) int {
 			if err == nil && bytes.Equal(old, f.Content) {
 				continue
 			}
-			if *checkOnly {
+			if checkOnly {
 				stale = append(stale, f.Name)
 				continue
 			}
@@ -55,7 +67,7 @@ func cmdGenerate(args []string, env Env) int {
 		}
 		// Generated files whose .mg is gone.
 		for _, orphan := range orphans(resolve(env, pf.dir), pf.dir) {
-			if *checkOnly {
+			if checkOnly {
 				stale = append(stale, orphan)
 				continue
 			}
@@ -108,18 +120,29 @@ func generatePackage(pf pkgFiles, env Env, fast bool) (l loaded, files []codegen
 	return l, l.generate(codegen.Options{DefaultPackage: pkg}, !fast)
 }
 
-func cmdCheck(args []string, env Env) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	verbose := fs.Bool("v", false, "show the source line of each diagnostic")
-	fast := fs.Bool("fast", false, "skip Go type loading: no binding, merge(FUNC), gob or Go type check")
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+var checkCommand = &command{
+	name:     "check",
+	synopsis: "check [-fast] [-v] FILES|DIRS",
+	short:    "report diagnostics, write nothing",
+	doc: `check reports the diagnostics of .mg files, Go type errors in bodies
+included (at their .mg positions), sorted, one per line, and writes nothing.
+A directory is one package, checked together; files named one by one are
+checked one by one. -fast skips Go type loading (see the README for what it
+does not check).`,
+	example:     "minigungen check -v orders.mg   # each diagnostic with its source line",
+	interleaved: true,
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		verbose := fs.Bool("v", false, "show the source line of each diagnostic")
+		fast := fs.Bool("fast", false, "skip Go type loading: no binding, merge(FUNC), gob or Go type check")
+		return func(args []string, env Env) int { return check(args, env, *verbose, *fast) }
+	},
+}
+
+func check(args []string, env Env, verbose, fast bool) int {
+	if len(args) == 0 {
+		return usageError(env, "needs .mg files or directories")
 	}
-	if fs.NArg() == 0 {
-		return usageError(env, "check needs .mg files or directories")
-	}
-	pkgs, err := collect(fs.Args(), env)
+	pkgs, err := collect(args, env)
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
@@ -130,7 +153,7 @@ func cmdCheck(args []string, env Env) int {
 		}
 		// Files named one by one are checked one by one: each is its own program.
 		groups := [][]string{pf.files}
-		if allNamed(fs.Args(), pf.files) {
+		if allNamed(args, pf.files) {
 			groups = nil
 			for _, f := range pf.files {
 				groups = append(groups, []string{f})
@@ -138,12 +161,12 @@ func cmdCheck(args []string, env Env) int {
 		}
 		for _, g := range groups {
 			var l loaded
-			if *fast {
+			if fast {
 				l = load(pkgFiles{dir: pf.dir, files: g}, env, ir.Options{NoTypes: true})
 			} else {
 				l, _ = generatePackage(pkgFiles{dir: pf.dir, files: g}, env, false)
 			}
-			report(env.Stderr, l, *verbose)
+			report(env.Stderr, l, verbose)
 			if l.diags.HasErrors() || l.internal != nil {
 				status = ExitDiag
 			}

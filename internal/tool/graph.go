@@ -17,22 +17,30 @@ import (
 // letters dashed and labelled, sub-pipelines and nested pipelines as clusters
 // in source order. The output is deterministic: same files, same bytes.
 
-const graphUsage = "minigungen graph [-format dot|mermaid] [-pipeline NAME] [-fast] FILE.mg|DIR"
+var graphCommand = &command{
+	name:     "graph",
+	synopsis: "graph [-format dot|mermaid] [-pipeline NAME] [-fast] FILES|DIR",
+	short:    "draw the run graphs of a package's pipelines",
+	doc: `graph writes the run graphs of a package's pipelines (one file, several, or a
+directory; the pipelines of each file in source order) as Graphviz DOT or
+Mermaid. Each stage shows its name, kind and strategy; every edge the type
+of its items; the body's to.NAME routes and dead letters are dashed. -fast
+skips loading Go types: edges from bound Go functions are then unlabelled.`,
+	example:     "minigungen graph orders.mg | dot -Tsvg -o orders.svg",
+	interleaved: true,
+	setup: func(fs *flag.FlagSet) func([]string, Env) int {
+		format := fs.String("format", "dot", "output format: dot (Graphviz) or mermaid")
+		only := fs.String("pipeline", "", "draw only this pipeline")
+		fast := fs.Bool("fast", false, "skip loading Go types: edges from bound Go functions carry no type")
+		return func(pos []string, env Env) int { return graph(pos, env, *format, *only, *fast) }
+	},
+}
 
-func cmdGraph(args []string, env Env) int {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	format := fs.String("format", "dot", "output format: dot (Graphviz) or mermaid")
-	only := fs.String("pipeline", "", "draw only this pipeline")
-	fast := fs.Bool("fast", false, "skip loading Go types: edges from bound Go functions carry no type")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return ExitUsage
-	}
+func graph(pos []string, env Env, format, only string, fast bool) int {
 	if len(pos) == 0 {
-		return usageError(env, "graph needs .mg files or a directory of one package: %s", graphUsage)
+		return usageError(env, "needs .mg files or a directory of one package")
 	}
-	if *format != "dot" && *format != "mermaid" {
+	if format != "dot" && format != "mermaid" {
 		return usageError(env, "-format must be dot or mermaid")
 	}
 	pkgs, err := collect(pos, env)
@@ -45,7 +53,7 @@ func cmdGraph(args []string, env Env) int {
 			continue
 		}
 		if len(pf.files) > 0 {
-			return usageError(env, "graph draws one package: %s and %s are different directories", pf.dir, p.dir)
+			return usageError(env, "draws one package: %s and %s are different directories", pf.dir, p.dir)
 		}
 		pf = p
 	}
@@ -55,7 +63,7 @@ func cmdGraph(args []string, env Env) int {
 	}
 	// Files named on the command line keep their order; a directory's are by name.
 	slices.SortStableFunc(pf.files, func(a, b string) int { return argIndex(pos, a) - argIndex(pos, b) })
-	l := load(pf, env, ir.Options{NoTypes: *fast})
+	l := load(pf, env, ir.Options{NoTypes: fast})
 	report(env.Stderr, l, false)
 	if l.diags.HasErrors() {
 		return ExitDiag
@@ -65,7 +73,7 @@ func cmdGraph(args []string, env Env) int {
 	for _, f := range l.prog.Files {
 		for _, p := range f.Pipelines {
 			names = append(names, p.Name)
-			if *only == "" || p.Name == *only {
+			if only == "" || p.Name == only {
 				pipelines = append(pipelines, p)
 			}
 		}
@@ -74,10 +82,10 @@ func cmdGraph(args []string, env Env) int {
 	case len(names) == 0:
 		return usageError(env, "no pipeline in %s", where)
 	case len(pipelines) == 0:
-		return usageError(env, "no pipeline %q in %s (have %s)", *only, where, strings.Join(names, ", "))
+		return usageError(env, "no pipeline %q in %s (have %s)", only, where, strings.Join(names, ", "))
 	}
-	d := draw(pipelines, *fast)
-	if *format == "dot" {
+	d := draw(pipelines, fast)
+	if format == "dot" {
 		d.writeDOT(env.Stdout)
 	} else {
 		d.writeMermaid(env.Stdout)

@@ -152,7 +152,7 @@ pipeline Alpha {
 		t.Errorf("graph -pipeline Alpha: exit %d\n%s%s", code, out, stderr)
 	}
 	code, out, stderr = runTool(t, dir, "graph", "-pipeline", "Nope", "flow.mg")
-	if want := "minigungen: no pipeline \"Nope\" in flow.mg (have Flow, Alpha)\n"; code != ExitUsage || out != "" || stderr != want {
+	if want := "minigungen graph: no pipeline \"Nope\" in flow.mg (have Flow, Alpha) (see minigungen help graph)\n"; code != ExitUsage || out != "" || stderr != want {
 		t.Errorf("graph -pipeline Nope: exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, stderr, ExitUsage, want)
 	}
 	for _, args := range [][]string{
@@ -160,7 +160,7 @@ pipeline Alpha {
 		{"graph", "-format", "png", "flow.mg"},
 		{"graph", "missing.mg"},
 	} {
-		if code, _, stderr := runTool(t, dir, args...); code != ExitUsage || !strings.HasPrefix(stderr, "minigungen: ") {
+		if code, _, stderr := runTool(t, dir, args...); code != ExitUsage || !strings.HasPrefix(stderr, "minigungen graph: ") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%s: exit %d, stderr %q; want exit %d", strings.Join(args, " "), code, stderr, ExitUsage)
 		}
 	}
