@@ -44,9 +44,9 @@ func TestETL(t *testing.T) {
 
 		// Each part's stages, named after the part.
 		for _, w := range []struct {
-			name           string
+			name          string
 			in, out, dead int64
-			strategy       string
+			strategy      string
 		}{
 			{"extract.read", 0, 11, 0, "inline"},
 			{"transform.check", 11, 9, 2, "threads(2)"},

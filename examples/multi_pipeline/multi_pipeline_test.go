@@ -19,7 +19,7 @@ func checkNormalize(t *testing.T, res mgrt.Result) {
 		t.Errorf("%s: status %s, failures %v", res.Pipeline, res.Status, res.Failures)
 	}
 	for _, w := range []struct {
-		name           string
+		name          string
 		in, out, dead int64
 	}{
 		{"normalize.parse", 10, 9, 1},
