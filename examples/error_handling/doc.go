@@ -7,8 +7,8 @@
 // nor dead letter, so its failed items, errors and panics alike, fail for
 // good: the run's Result lists them with their stage, .mg position, item,
 // error and attempts, the on_error hook sees each, and the stats count them.
-// The run itself still succeeds: item failures do not fail a run without
-// fail_fast.
+// Run returns no error and the run is not failed: item failures fail a run
+// only with fail_fast (or past a failure budget).
 package error_handling
 
 //go:generate go run github.com/minigun-go/minigun/cmd/minigungen generate
