@@ -315,6 +315,7 @@ func (pl *pool) fail(err error) {
 func (sl *poolSlot) read(p *proc) error {
 	pl := sl.pl
 	defer p.eof.Store(true)
+	m := &remote.FromWorker{} // reused: each frame is applied before the next is read
 	for {
 		if !p.dec.Buffered() {
 			sl.h.Idle() // about to wait: flush what is buffered for downstream
@@ -323,7 +324,6 @@ func (sl *poolSlot) read(p *proc) error {
 		if err != nil {
 			return err
 		}
-		m := &remote.FromWorker{}
 		if err := m.Unmarshal(hdr); err != nil {
 			return err
 		}

@@ -42,6 +42,9 @@ func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 	default:
 		return failReady(conn, "", fmt.Errorf("stage %q is a %s: it cannot run in a worker", spec.Name, spec.Kind))
 	}
+	if hello.Version != WireVersion {
+		return failReady(conn, "", fmt.Errorf("the stage speaks version %d of the wire format, this worker version %d (they were built from different sources)", hello.Version, WireVersion))
+	}
 	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: maxEmitsPerMessage}
 	c.cond.L = &c.mu
 	c.ctx, c.cancel = context.WithCancel(context.Background())

@@ -397,14 +397,22 @@ func (r *stageRun[In, Out]) Handler(slot int) Handler { return r.handlers[slot] 
 type handler[In, Out any] struct {
 	r    *stageRun[In, Out]
 	lane *engine.Lane[In, Out]
+	// buffers of the last frame, given back when it was applied (a transport may decode
+	// several frames before it applies them: those get buffers of their own)
+	emits   []Out
+	settled []settledItem[In]
 }
 
 func (hd *handler[In, Out]) Idle() { hd.lane.Idle() }
 
 // Results decodes a results frame and checks it against the items in flight.
 func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func(), error) {
-	var emits []Out
+	emits, settled := hd.emits, hd.settled
+	hd.emits, hd.settled = nil, nil
 	if m.NEmit > 0 {
+		// Fresh values, in the last frame's buffer if it was given back.
+		clear(emits[:cap(emits)])
+		emits = emits[:0]
 		if err := decode(&emits); err != nil {
 			return nil, err
 		}
@@ -413,18 +421,32 @@ func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func
 		}
 	}
 	r := hd.r
-	settled := make([]settledItem[In], len(m.Outcomes))
+	if cap(settled) < len(m.Outcomes) {
+		settled = make([]settledItem[In], len(m.Outcomes))
+	}
+	settled = settled[:len(m.Outcomes)]
 	r.mu.Lock()
-	for i, o := range m.Outcomes {
-		rec, k := r.lookup(o.ID)
+	var last *chunkRec[In]
+	lastC := uint64(0)
+	for i := range m.Outcomes {
+		id := m.Outcomes[i].ID
+		rec, k := last, int(id&maxChunkItems)
+		if c := id >> idIndexBits; c != lastC || rec == nil || k >= len(rec.vals) {
+			rec, k = r.lookup(id)
+			last, lastC = rec, c
+		}
 		if rec == nil {
 			r.mu.Unlock()
-			return nil, fmt.Errorf("a result for item %d, which is not in flight", o.ID)
+			return nil, fmt.Errorf("a result for item %d, which is not in flight", id)
 		}
 		settled[i] = settledItem[In]{rec: rec, k: k}
 	}
 	r.mu.Unlock()
-	return func() { hd.apply(m, emits, settled) }, nil
+	return func() {
+		hd.apply(m, emits, settled)
+		clear(settled)
+		hd.emits, hd.settled = emits[:0], settled[:0]
+	}, nil
 }
 
 // settledItem is an item a results frame names: the worker that reported it is the only one
