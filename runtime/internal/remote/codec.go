@@ -41,7 +41,7 @@ const (
 type rawCodec struct {
 	t    reflect.Type
 	size uintptr
-	hash uint32
+	hash uint32 // of the shape of t (codecs returned by rawCodecFor)
 	enc  func(b []byte, p unsafe.Pointer) []byte
 	dec  func(d *rawReader, p unsafe.Pointer) // p points to a zero value
 	// kind is the value's kind, with int, uint and uintptr as the sized kind of their width:
@@ -52,17 +52,27 @@ type rawCodec struct {
 
 var rawCodecs sync.Map // reflect.Type -> *rawCodec (nil: not raw)
 
-// rawCodecFor returns the codec of the slice type t, or nil when its values go through gob.
+// rawCodecFor returns the codec of t, or nil when its values go through gob.
 func rawCodecFor(t reflect.Type) *rawCodec {
 	if c, ok := rawCodecs.Load(t); ok {
 		return c.(*rawCodec)
 	}
-	var c *rawCodec
-	if t.Kind() == reflect.Slice {
-		c = buildRaw(t, 0)
+	c := buildRaw(t, 0)
+	if c != nil {
+		h := fnv.New32a()
+		shape(h, t)
+		c.hash = h.Sum32()
 	}
 	rawCodecs.Store(t, c)
 	return c
+}
+
+// rawSliceCodec returns the codec of t if it is a slice type of plain values.
+func rawSliceCodec(t reflect.Type) *rawCodec {
+	if t.Kind() != reflect.Slice {
+		return nil
+	}
+	return rawCodecFor(t)
 }
 
 var (
@@ -76,8 +86,15 @@ var (
 
 // customEncoding reports whether gob would encode t through its methods.
 func customEncoding(t reflect.Type) bool {
+	if t.Name() == "" && t.Kind() != reflect.Struct {
+		return false // an unnamed type other than a struct has no methods
+	}
+	pt := reflect.PointerTo(t)
+	if pt.NumMethod() == 0 {
+		return false // the pointer's method set includes the value's
+	}
 	for _, i := range []reflect.Type{gobEncoderType, gobDecoderType, binMarshalType, binUnmarshalType, textMarshalType, textUnmarshaler} {
-		if t.Implements(i) || reflect.PointerTo(t).Implements(i) {
+		if pt.Implements(i) {
 			return true
 		}
 	}
@@ -90,9 +107,6 @@ func buildRaw(t reflect.Type, depth int) *rawCodec {
 		return nil
 	}
 	c := &rawCodec{t: t, size: t.Size()}
-	h := fnv.New32a()
-	shape(h, t)
-	c.hash = h.Sum32()
 	k := sizedKind(t)
 	c.kind = k
 	switch k {
@@ -494,7 +508,7 @@ func decodeRaw(b []byte, v any) error {
 		return fmt.Errorf("cannot decode a batch into %T", v)
 	}
 	t := rv.Type().Elem()
-	c := rawCodecFor(t)
+	c := rawSliceCodec(t)
 	if c == nil {
 		return fmt.Errorf("a batch of plain values cannot be decoded into %v", t)
 	}
@@ -517,6 +531,46 @@ func decodeRaw(b []byte, v any) error {
 		c.elem.readElems(&d, data, n)
 		*sp = sliceHeader{data, n, n}
 	}
+	if d.bad || len(d.b) != 0 {
+		return ErrMalformed
+	}
+	return nil
+}
+
+// A value encoded by Encode (the parameters of a pipeline for its workers) is plain values in
+// the raw codec when it can be, after a zero byte (which never starts a gob stream) and the
+// hash of its type's shape; else gob.
+
+// encodeRawValue encodes v in the raw codec, or returns false.
+func encodeRawValue(v any) ([]byte, bool) {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return nil, false
+	}
+	c := rawCodecFor(t)
+	if c == nil {
+		return nil, false
+	}
+	pv := reflect.New(t)
+	pv.Elem().Set(reflect.ValueOf(v))
+	b := binary.LittleEndian.AppendUint32([]byte{0}, c.hash)
+	return c.enc(b, pv.UnsafePointer()), true
+}
+
+// decodeRawValue decodes what encodeRawValue made into v, a pointer, which gets a fresh value.
+func decodeRawValue(data []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("cannot decode into %T", v)
+	}
+	t := rv.Type().Elem()
+	c := rawCodecFor(t)
+	if c == nil || len(data) < 5 || binary.LittleEndian.Uint32(data[1:]) != c.hash {
+		return fmt.Errorf("the data was encoded from another type than %v", t)
+	}
+	rv.Elem().SetZero()
+	d := rawReader{b: data[5:]}
+	c.dec(&d, rv.UnsafePointer())
 	if d.bad || len(d.b) != 0 {
 		return ErrMalformed
 	}
