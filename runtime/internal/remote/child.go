@@ -34,6 +34,10 @@ const (
 	flushAfter = time.Millisecond
 )
 
+// onceWatchAfter is how long a worker that serves one batch runs it before it starts to watch
+// its connection for a stop.
+const onceWatchAfter = 2 * time.Millisecond
+
 // ServeChild runs the stage in this worker over conn and returns the worker's exit status.
 func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 	spec := s.n.Spec()
@@ -73,6 +77,7 @@ type child[In, Out any] struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	queue   []childItem[In]
+	items   []In // the reader's decoding buffer
 	eof     bool
 	served  bool // one batch (process_per_batch): it was taken
 	local   []childItem[In]
@@ -133,12 +138,19 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 	if err := callHook(func() error { c.fn = bind(c.w); return nil }); err != nil {
 		return failReady(c.conn, "", err)
 	}
-	c.timer = time.AfterFunc(time.Hour, c.timerFlush)
-	c.timer.Stop()
 	if err := c.conn.Send(&FromWorker{Kind: KindReady, Delta: delta}, nil); err != nil {
 		return ExitLost
 	}
-	go c.read()
+	if c.once {
+		// One batch: take it now. Then the reader only has to watch for a stop (or the stage
+		// going away) while the batch runs, which is usually over before it would start:
+		// starting it costs a thread.
+		c.readOne()
+		watch := time.AfterFunc(onceWatchAfter, c.read)
+		defer watch.Stop()
+	} else {
+		go c.read()
+	}
 	for {
 		it, ok := c.next()
 		if !ok {
@@ -147,7 +159,9 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 		c.runItem(it)
 	}
 	c.out.Lock()
-	c.timer.Stop()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	err := c.flushLocked()
 	c.out.Unlock()
 	if err != nil {
@@ -160,39 +174,48 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 // whatever its body is doing (a worker never outlives its stage).
 func (c *child[In, Out]) read() {
 	for {
-		m, decode, err := c.conn.Recv()
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
-				fmt.Fprintf(os.Stderr, "minigun worker: %v\n", err)
+		c.readOne()
+	}
+}
+
+// readOne receives one frame and does what it says.
+func (c *child[In, Out]) readOne() {
+	m, decode, err := c.conn.Recv()
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
+			fmt.Fprintf(os.Stderr, "minigun worker: %v\n", err)
+			os.Exit(ExitProtocol)
+		}
+		os.Exit(ExitLost)
+	}
+	switch m.Kind {
+	case KindItems:
+		items := c.items
+		if len(m.IDs) > 0 {
+			clear(items[:cap(items)])
+			items = items[:0]
+			if err := decode(&items); err != nil || len(items) != len(m.IDs) {
+				fmt.Fprintf(os.Stderr, "minigun worker: reading items: %v\n", errors.Join(err, ErrMalformed))
 				os.Exit(ExitProtocol)
 			}
-			os.Exit(ExitLost)
 		}
-		switch m.Kind {
-		case KindItems:
-			var items []In
-			if len(m.IDs) > 0 {
-				if err := decode(&items); err != nil || len(items) != len(m.IDs) {
-					fmt.Fprintf(os.Stderr, "minigun worker: reading items: %v\n", errors.Join(err, ErrMalformed))
-					os.Exit(ExitProtocol)
-				}
+		c.mu.Lock()
+		for i, v := range items {
+			a := int32(1)
+			if m.Attempts != nil {
+				a = m.Attempts[i]
 			}
-			c.mu.Lock()
-			for i, v := range items {
-				a := int32(1)
-				if m.Attempts != nil {
-					a = m.Attempts[i]
-				}
-				c.queue = append(c.queue, childItem[In]{id: m.IDs[i], attempt: a, v: v})
-			}
-			c.queued.Add(int64(len(items)))
-			c.mu.Unlock()
-			c.cond.Signal()
-		case KindRevoke:
-			c.revoke(m.IDs)
-		case KindStop:
-			c.stop()
+			c.queue = append(c.queue, childItem[In]{id: m.IDs[i], attempt: a, v: v})
 		}
+		c.queued.Add(int64(len(items)))
+		c.mu.Unlock()
+		c.cond.Signal()
+		clear(items)
+		c.items = items[:0] // the values are in the queue: the buffer serves the next frame
+	case KindRevoke:
+		c.revoke(m.IDs)
+	case KindStop:
+		c.stop()
 	}
 }
 
@@ -399,7 +422,11 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 		}
 	case !c.armed:
 		c.armed = true
-		c.timer.Reset(flushAfter)
+		if c.timer == nil {
+			c.timer = time.AfterFunc(flushAfter, c.timerFlush)
+		} else {
+			c.timer.Reset(flushAfter)
+		}
 	}
 }
 
