@@ -87,6 +87,7 @@ type wpParams struct {
 type wpOut struct {
 	V, PID, Graph, Stage int
 	Order                string
+	T0, T1               int64 // scenario "batches": when the batch's body started and ended (unix ns)
 }
 
 var _ = RegisterPipeline[wp](func(params []byte) (*Graph, error) {
@@ -106,6 +107,7 @@ func init() {
 		"big":     wpBig,
 		"state":   wpStateScenario,
 		"route":   wpRoute,
+		"chain":   wpChain,
 	}
 }
 
@@ -313,13 +315,17 @@ func wpBatches(p *wp, g *Graph) {
 	b := Batch[int](g, spec("batch"), p.P.Batch, 0)
 	work := Processor(g, p.workSpec(), func(w *Emitter[wpOut]) func(context.Context, []int) error {
 		return func(ctx context.Context, batch []int) error {
+			t0 := time.Now().UnixNano()
 			for _, v := range batch {
 				if err := p.item(ctx, v); err != nil {
 					return err
 				}
 			}
+			t1 := time.Now().UnixNano()
 			for _, v := range batch {
-				w.Emit(p.out(v))
+				o := p.out(v)
+				o.T0, o.T1 = t0, t1
+				w.Emit(o)
 			}
 			return nil
 		}
@@ -329,6 +335,39 @@ func wpBatches(p *wp, g *Graph) {
 	Connect(src, b)
 	Connect(b, work)
 	Connect(work, sink)
+}
+
+// wpChain: src 1..N -> work (process stage, emits Mult copies of each item) -> again (a
+// process stage of the same strategy) -> sink: process stages that feed each other.
+func wpChain(p *wp, g *Graph) {
+	src := p.producer(g)
+	work := Processor(g, p.workSpec(), func(w *Emitter[int]) func(context.Context, int) error {
+		return func(ctx context.Context, v int) error {
+			if err := p.item(ctx, v); err != nil {
+				return err
+			}
+			for range max(p.P.Mult, 1) {
+				w.Emit(v)
+			}
+			return nil
+		}
+	})
+	s := p.workSpec()
+	s.Name = "again"
+	s.QueueSize = 4 // "work" blocks on it soon
+	again := Processor(g, s, func(w *Emitter[wpOut]) func(context.Context, int) error {
+		return func(ctx context.Context, v int) error {
+			if err := p.item(ctx, v); err != nil {
+				return err
+			}
+			w.Emit(wpOut{V: v, PID: os.Getpid()})
+			return nil
+		}
+	})
+	sink := p.consumer(g)
+	Connect(src, work)
+	Connect(work, again)
+	Connect(again, sink)
 }
 
 // wpBig: one item, for which the worker emits N strings of Size bytes (each starts with its

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -540,6 +541,7 @@ func TestWorkerCancel(t *testing.T) {
 			if d := time.Since(t0); d > c.budget {
 				t.Errorf("Run took %v after cancellation", d)
 			}
+			noChildNow(t)
 			if !errors.Is(err, context.Canceled) || res.Status != StatusCanceled {
 				t.Fatalf("err %v status %s", err, res.Status)
 			}
@@ -682,6 +684,12 @@ func TestWorkerKeys(t *testing.T) {
 		if got := remote.FuncPackage(fn); got != pkg {
 			t.Errorf("funcPackage(%q) = %q, want %q", fn, got, pkg)
 		}
+	}
+	// ServeWorker finds its caller's package from a program counter, only when it needs it.
+	var pc [1]uintptr
+	runtime.Callers(1, pc[:])
+	if got := remote.FramePackage(pc[0]); got != "github.com/minigun-go/minigun/runtime" {
+		t.Errorf("FramePackage = %q", got)
 	}
 }
 

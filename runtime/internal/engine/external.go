@@ -190,6 +190,20 @@ func (h *Host[In, Out]) AcquireProcess(l *Lane[In, Out]) bool {
 	}
 }
 
+// TryAcquireProcess takes a process slot of the run's max_processes budget if one is free
+// now, without waiting; without a budget it returns true.
+func (h *Host[In, Out]) TryAcquireProcess() bool {
+	if h.r.procSlots == nil {
+		return true
+	}
+	select {
+	case h.r.procSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
 // ReleaseProcess gives back a process slot taken with AcquireProcess.
 func (h *Host[In, Out]) ReleaseProcess() {
 	if h.r.procSlots != nil {

@@ -53,10 +53,14 @@ func serve(key, stage string, build remote.BuildFunc) int {
 		return remote.ExitLost
 	}
 	if hello.Once && hello.ItemPath == "" {
-		// Take the one batch off the pipe before anything is written back (after_fork may
-		// leave a large state delta): the parent writes it before it reads.
+		// Wait for the one batch: a worker may be started ahead of need, and stopped without
+		// one. Take it off the pipe before anything is written back (after_fork may leave a
+		// large state delta): the parent writes it before it reads.
 		if err := c.in.Prefetch(); err != nil {
 			return remote.ExitLost
+		}
+		if hdr := c.in.Pending(); len(hdr) > 0 && hdr[0] == remote.KindStop {
+			return 0
 		}
 	}
 	if hello.ItemPath != "" {

@@ -298,7 +298,21 @@ func (p *proc) startError(readErr, waitErr error) error {
 	return e
 }
 
-// readHello reads a worker's first frames: alive, then ready (or its setup error). false when
+// readAlive reads the first frame of a worker, which says it started; false if it did not.
+func (p *proc) readAlive() bool {
+	hdr, err := p.dec.Next()
+	if err != nil {
+		return false
+	}
+	var m remote.FromWorker
+	if m.Unmarshal(hdr) != nil || m.Kind != remote.KindAlive {
+		return false
+	}
+	p.alive.Stop()
+	return true
+}
+
+// readHello reads a worker's first frames (the first one may have been read by readAlive): alive, then ready (or its setup error). false when
 // the worker cannot serve.
 func (p *proc) readHello() bool {
 	for {

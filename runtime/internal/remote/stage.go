@@ -91,6 +91,7 @@ type stageRun[In, Out any] struct {
 	inflight  int      // items submitted and not settled
 	resend    []resent // items to submit again
 	held      map[uint64]*held[Out]
+	budget    *budget // the run's process budget, shared with its other stages
 }
 
 // chunkRec is a chunk of items the stage submitted, kept until each is settled.
@@ -113,6 +114,8 @@ func (r *stageRun[In, Out]) feed() {
 	h := r.h
 	lane := r.feeder
 	own := &handler[In, Out]{r: r, lane: lane}
+	r.budget = openBudget(h.JobID())
+	defer closeBudget(h.JobID(), r.budget)
 	sess, err := r.s.t.Open(r)
 	if err != nil {
 		h.FailRun(h.StageError("", err))
@@ -362,12 +365,25 @@ func (r *stageRun[In, Out]) Fail(err error) {
 }
 
 func (r *stageRun[In, Out]) AcquireProcess(hd Handler) bool {
+	if r.h.TryAcquireProcess() {
+		return true
+	}
 	var lane *engine.Lane[In, Out]
 	if x, ok := hd.(*handler[In, Out]); ok {
 		lane = x.lane
 	}
+	if ip := r.budget.waitStart(); ip != nil {
+		ip.reclaim()
+	}
+	defer r.budget.waitEnd()
 	return r.h.AcquireProcess(lane)
 }
+
+func (r *stageRun[In, Out]) TryAcquireProcess() bool {
+	return !r.budget.someoneWaits() && r.h.TryAcquireProcess()
+}
+
+func (r *stageRun[In, Out]) IdleProcess(reclaim func()) func() bool { return r.budget.hold(reclaim) }
 
 // Hello runs the before_fork hooks, then encodes the parameters and the state's start values.
 func (r *stageRun[In, Out]) Hello() (*ToWorker, error) {

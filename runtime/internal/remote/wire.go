@@ -620,7 +620,7 @@ func (f *FrameWriter) Send(m Marshaler, payload any) error {
 func (f *FrameWriter) codec(payload any) *rawCodec {
 	t := reflect.TypeOf(payload)
 	if t != f.rawT {
-		f.rawT, f.rawC = t, rawCodecFor(t)
+		f.rawT, f.rawC = t, rawSliceCodec(t)
 	}
 	return f.rawC
 }
@@ -669,6 +669,10 @@ func (f *FrameReader) Prefetch() error {
 	f.pending = hdr
 	return err
 }
+
+// Pending returns the header of the frame read ahead by Prefetch and not returned by Next yet
+// (nil if none).
+func (f *FrameReader) Pending() []byte { return f.pending }
 
 // Next reads the next frame and returns its header bytes; its payload is ready to decode. A
 // reset frame is handled here.
