@@ -11,11 +11,11 @@ import (
 )
 
 // A status page is a small file mapped into the memory of the parent and of a worker: the
-// worker stores there the id of the item it runs and the number of the attempt, with a few
-// atomic writes per item and no system call nor clock read. When a worker dies, the parent
-// reads which item it was running (that item used an attempt; the others did not); while it
-// lives, the parent's watchdog sees how long an attempt has run from when it first saw it
-// (timeout(D), and items stuck behind a slow one).
+// worker stores there the id of the item it runs and, for another attempt of the same item, a
+// count of attempts: an atomic write or two per item, no system call nor clock read. When a
+// worker dies, the parent reads which item it was running (that item used an attempt; the
+// others did not); while it lives, the parent's watchdog sees how long an attempt has run
+// from when it first saw it (timeout(D), and items stuck behind a slow one).
 
 const pageSize = 64
 
@@ -23,6 +23,7 @@ const pageSize = 64
 type page struct {
 	file *os.File // the parent's; passed to each worker as fd 5
 	mem  []byte
+	last uint64 // worker side: the item set last
 }
 
 // newPage makes a status page, or returns nil when the system does not let it.
@@ -57,12 +58,16 @@ func (p *page) word(i int) *atomic.Uint64 {
 	return (*atomic.Uint64)(unsafe.Pointer(&p.mem[i*8]))
 }
 
-// set records that an attempt of item id starts (worker side).
+// set records that an attempt of item id starts (worker side). Another attempt of the same
+// item counts in the second word, so that the parent sees it is a new one.
 func (p *page) set(id uint64) {
 	if p == nil {
 		return
 	}
-	p.word(1).Add(1)
+	if id == p.last {
+		p.word(1).Add(1)
+	}
+	p.last = id
 	p.word(0).Store(id)
 }
 

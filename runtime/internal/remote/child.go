@@ -51,6 +51,8 @@ func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 	}
 	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: maxEmitsPerMessage}
 	c.cond.L = &c.mu
+	c.fullAt.Store(maxEmitsPerMessage)
+	c.setFullAt = maxEmitsPerMessage
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	defer c.cancel()
 	return c.serve(hello)
@@ -83,7 +85,7 @@ type child[In, Out any] struct {
 	local   []childItem[In]
 	marks   []atomic.Uint32 // of local's items: taken (to run or drop) or revoked, once
 	li      int
-	queued  atomic.Int64 // items received and not started
+	queued  atomic.Int64 // items in queue (received, not taken by the run loop)
 	stopped atomic.Bool  // told to stop: what has not started is dropped
 
 	// the results frame being built; under out (the body's emits flush it, and so does a
@@ -99,11 +101,14 @@ type child[In, Out any] struct {
 	timer     *time.Timer
 	armed     bool
 	emitCap   int
+	fullAt    atomic.Int32 // emitCap, for the body goroutine
 
 	// the running attempt (body goroutine)
-	cur      uint64
-	streamed bool  // the current attempt sent emits ahead of its outcome
-	emitErr  error // an emit of the current attempt could not be sent
+	running   bool // the transport was told an item started, and not that it finished
+	setFullAt int  // the Emitter's full mark (fullAt, as the body goroutine last set it)
+	cur       uint64
+	streamed  bool  // the current attempt sent emits ahead of its outcome
+	emitErr   error // an emit of the current attempt could not be sent
 
 	seen, mask uint64 // latency sampling, as the engine's stats do
 }
@@ -248,6 +253,7 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 	}
 	clear(c.queue[len(keep):])
 	c.queue = keep
+	c.queued.Add(-int64(len(back)))
 	// The others may be taken by the run loop already: those it has not started are given
 	// back too (whoever marks an item first has it).
 	for i := range c.local {
@@ -255,7 +261,6 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 			back = append(back, c.local[i].id)
 		}
 	}
-	c.queued.Add(-int64(len(back)))
 	c.mu.Unlock()
 	if len(back) == 0 {
 		return
@@ -273,15 +278,17 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 // is skipped, one that comes after the worker was told to stop is reported as dropped.
 func (c *child[In, Out]) next() (childItem[In], bool) {
 	for {
-		if c.li == len(c.local) && !c.refill() {
-			return childItem[In]{}, false
+		if c.li == len(c.local) {
+			c.finished()
+			if !c.refill() {
+				return childItem[In]{}, false
+			}
 		}
 		i := c.li
 		c.li++
 		if !c.marks[i].CompareAndSwap(itemWaiting, itemTaken) {
 			continue // revoked: the reader reported it
 		}
-		c.queued.Add(-1)
 		it := c.local[i]
 		if !c.stopped.Load() {
 			return it, true
@@ -322,6 +329,7 @@ func (c *child[In, Out]) refill() bool {
 	}
 	clear(c.local)
 	c.local, c.queue, c.li = c.queue, c.local[:0], 0
+	c.queued.Add(-int64(len(c.local)))
 	if cap(c.marks) < len(c.local) {
 		c.marks = make([]atomic.Uint32, len(c.local), cap(c.local))
 	}
@@ -348,9 +356,11 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 	}
 	c.cur = it.id
 	attempt := it.attempt
-	c.out.Lock()
-	c.w.SetFullAt(c.emitCap) // the Emitter is the body's: set from this goroutine
-	c.out.Unlock()
+	if n := int(c.fullAt.Load()); n != c.setFullAt {
+		c.w.SetFullAt(n) // the Emitter is the body's: set from this goroutine
+		c.setFullAt = n
+	}
+	c.running = true
 	var o Outcome
 	for {
 		c.streamed, c.emitErr = false, nil
@@ -386,7 +396,6 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 		}
 		attempt++
 	}
-	c.conn.Finished()
 	c.cur = 0
 	var d time.Duration
 	if timed {
@@ -402,9 +411,8 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 			c.mask = 0
 		}
 	}
-	idle := c.queued.Load() == 0
+	idle := c.li == len(c.local) && c.queued.Load() == 0
 	c.out.Lock()
-	defer c.out.Unlock()
 	if o.Status == StatusOK {
 		c.takePend()
 		o.NEmit = int32(len(c.emits) - c.doneEmits)
@@ -417,6 +425,7 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 	}
 	switch {
 	case idle, len(c.outcomes) >= maxDonePerMessage, len(c.emits) >= c.emitCap:
+		c.finished() // sending may wait for the stage: no item runs meanwhile
 		if err := c.flushLocked(); err != nil {
 			os.Exit(ExitLost)
 		}
@@ -427,6 +436,16 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 		} else {
 			c.timer.Reset(flushAfter)
 		}
+	}
+	c.out.Unlock()
+}
+
+// finished tells the transport that no item runs, if one ran since it last did. Between two
+// items that follow each other at once the next one's start says it.
+func (c *child[In, Out]) finished() {
+	if c.running {
+		c.running = false
+		c.conn.Finished()
 	}
 }
 
@@ -621,4 +640,5 @@ func (c *child[In, Out]) adaptEmitCap(n int) {
 		per = max(sz.LastPayload()/n, 1)
 	}
 	c.emitCap = min(max(targetMessageBytes/per, 16), maxEmitsPerMessage)
+	c.fullAt.Store(int32(c.emitCap))
 }
