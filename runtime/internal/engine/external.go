@@ -269,8 +269,8 @@ func (l *Lane[In, Out]) Claim(limit int, mode ClaimMode, timeout time.Duration) 
 	if l.h.ord != nil {
 		ow = l.h.ord
 	}
-	if cap(l.buf) < limit {
-		l.buf = make([]In, 0, min(limit, maxChunk))
+	if n := min(limit, maxChunk); cap(l.buf) < n {
+		l.buf = make([]In, 0, n)
 	}
 	clear(l.buf[:cap(l.buf)])
 	items, seq, ok = l.h.in.claimUpTo(l.rn, &l.w.ws, l.buf, limit, ow, mode == ClaimWait, timeout)
