@@ -49,7 +49,8 @@ type poolSlot struct {
 	page     *page
 	p        *proc    // the current worker; nil while none runs
 	ready    bool     // p serves
-	inflight []uint64 // ids sent to p, in order, not settled
+	inflight []uint64 // ids sent to p, in order, not settled: a window into inbuf
+	inbuf    []uint64 // the array of inflight, from its start
 	sent     int      // items sent to p (recycle)
 	revoked  bool     // a revoke is pending for p
 	watch    watch    // what p runs, for the watchdog
@@ -135,7 +136,7 @@ func (pl *pool) Submit(c *remote.Chunk, h remote.Handler) {
 		}
 		k := min(best.room(), c.Len()-off, maxFrame)
 		sub := c.Sub(off, off+k)
-		best.inflight = append(best.inflight, sub.IDs...)
+		best.addInflight(sub.IDs)
 		best.sent += k
 		p := best.p
 		pl.mu.Unlock()
@@ -183,6 +184,21 @@ func (sl *poolSlot) sendOneByOne(p *proc, c *remote.Chunk, h remote.Handler) {
 			sl.pl.mu.Unlock()
 			h.Refuse(one.IDs[0], fmt.Errorf("cannot send the item to a worker process: %w", ee.Err))
 		}
+	}
+}
+
+// addInflight appends ids to the slot's items in flight (under pl.mu), in the room that
+// settled ones left at the front of the array when the end has none: items settle from the
+// front, so the window slides along its array rather than growing a new one.
+func (sl *poolSlot) addInflight(ids []uint64) {
+	n := len(sl.inflight)
+	if n+len(ids) > cap(sl.inflight) && n+len(ids) <= cap(sl.inbuf) {
+		copy(sl.inbuf[:n], sl.inflight)
+		sl.inflight = sl.inbuf[:n]
+	}
+	sl.inflight = append(sl.inflight, ids...)
+	if cap(sl.inflight) > cap(sl.inbuf) {
+		sl.inbuf = sl.inflight[:0] // grown: a new array, the window at its start
 	}
 }
 
@@ -377,7 +393,7 @@ func (sl *poolSlot) ended(p *proc, readErr, waitErr error) {
 	pl := sl.pl
 	pl.mu.Lock()
 	left := sl.inflight
-	sl.inflight, sl.p, sl.ready = nil, nil, false
+	sl.inflight, sl.inbuf, sl.p, sl.ready = nil, nil, nil, false
 	pl.cond.Broadcast()
 	pl.mu.Unlock()
 	if len(left) == 0 {

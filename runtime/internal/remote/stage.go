@@ -92,6 +92,7 @@ type stageRun[In, Out any] struct {
 	resend    []resent // items to submit again
 	held      map[uint64]*held[Out]
 	budget    *budget // the run's process budget, shared with its other stages
+	scratch   []In    // the feeder's: items claimed for the next chunk
 }
 
 // chunkRec is a chunk of items the stage submitted, kept until each is settled.
@@ -162,15 +163,46 @@ func (r *stageRun[In, Out]) feed() {
 			if len(items) == 0 {
 				continue
 			}
+			var extra []In // claimed out of order, for a chunk of their own
+			var extraSeq uint64
+			if len(items) < limit {
+				// Take what else is there already: a larger chunk makes fewer, larger frames.
+				r.scratch = append(r.scratch[:0], items...)
+				for len(r.scratch) < limit {
+					more, next, ok := lane.Claim(limit-len(r.scratch), engine.ClaimNow, 0)
+					if !ok {
+						inputDone = true
+						break
+					}
+					if len(more) == 0 {
+						break
+					}
+					if next != seq+uint64(len(r.scratch)) {
+						// Not next in input order (only the feeder claims, so it never is).
+						extra, extraSeq = append([]In(nil), more...), next
+						break
+					}
+					r.scratch = append(r.scratch, more...)
+				}
+				items = r.scratch
+			}
 			if h.Canceled() {
 				for i := range items {
 					lane.Drop(seq + uint64(i))
+				}
+				for i := range extra {
+					lane.Drop(extraSeq + uint64(i))
 				}
 				continue
 			}
 			h.Begin()
 			lane.Started()
-			sess.Submit(r.newChunk(items, seq), own)
+			c := r.newChunk(items, seq)
+			clear(r.scratch)
+			sess.Submit(c, own)
+			if extra != nil {
+				sess.Submit(r.newChunk(extra, extraSeq), own)
+			}
 		}
 	}
 	sess.Close()
