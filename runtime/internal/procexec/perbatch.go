@@ -278,7 +278,7 @@ func (pb *perBatch) worker(h remote.Handler) (*proc, *page, error) {
 	pb.waiting++
 	pb.refillLocked()
 	for {
-		if len(pb.ready) > 0 {
+		if pb.failed == nil && !pb.run.Canceled() && len(pb.ready) > 0 {
 			w := pb.ready[0]
 			pb.ready[0] = nil
 			pb.ready = pb.ready[1:]
