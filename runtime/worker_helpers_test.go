@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,6 +82,7 @@ type wpParams struct {
 	Timeout   time.Duration
 	SlowAt    int // this item sleeps SlowFor
 	SlowFor   time.Duration
+	Spawn     string // item 1 starts "sleep 60" on the worker's stdout and writes its pid here
 }
 
 // wpOut is what the test stages emit.
@@ -210,6 +212,14 @@ func (p *wp) item(ctx context.Context, v int) error {
 	}
 	if v == p.P.SlowAt {
 		time.Sleep(p.P.SlowFor)
+	}
+	if v == 1 && p.P.Spawn != "" {
+		cmd := exec.Command("sleep", "60")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		_ = os.WriteFile(p.P.Spawn, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 	}
 	if p.P.Print {
 		fmt.Printf("out %d\n", v)

@@ -902,3 +902,25 @@ func TestPerBatchOrdered(t *testing.T) {
 		t.Fatalf("out of order: %v", got)
 	}
 }
+
+// A program a worker starts may keep the worker's stdout and stderr open after the worker
+// exited: the parent reads them for a while (waitDelay), then lets go, and the run ends with
+// every item.
+func TestWorkerChildHoldsOutput(t *testing.T) {
+	noLeak(t)
+	for _, kind := range []string{"ppb", "pool"} {
+		t.Run(kind, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			p, g := newWP(t, wpParams{Scenario: "items", Kind: kind, Procs: 2, N: 6, Spawn: pidFile})
+			t.Cleanup(func() {
+				if b, err := os.ReadFile(pidFile); err == nil {
+					if pid, err := strconv.Atoi(string(b)); err == nil {
+						_ = syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			})
+			mustRun(t, g)
+			checkExactlyOnce(t, p.got.get(), seq(1, 7, func(i int) int { return i }))
+		})
+	}
+}
