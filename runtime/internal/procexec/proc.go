@@ -53,8 +53,25 @@ var baseEnv = sync.OnceValue(func() []string {
 	}
 	// A binary built with -race sleeps a second at exit unless told otherwise: once per
 	// process_per_batch item. (Other binaries ignore GORACE.)
-	return append(env, "GORACE="+race)
+	return dedupEnv(append(env, "GORACE="+race))
 })
+
+// dedupEnv keeps the last of the entries that set the same variable, as os/exec does.
+func dedupEnv(env []string) []string {
+	last := make(map[string]int, len(env))
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		last[k] = i
+	}
+	out := env[:0]
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if last[k] == i {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
 
 // live holds the worker processes running now, for KillAll.
 var live struct {
