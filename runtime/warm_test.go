@@ -5,9 +5,12 @@ package mgrt
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -221,5 +224,59 @@ func TestPerBatchCancelWithWarmWorkers(t *testing.T) {
 	}
 	if n := p.beforeFork.Load(); n > st.In+4 {
 		t.Errorf("%d processes started for %d batches processed", n, st.In)
+	}
+}
+
+// A warm worker killed while it waits for its item (by someone else: it does nothing then)
+// costs no attempt and does not fail the run: the item runs in another process.
+func TestPerBatchWarmWorkerKilledWhileIdle(t *testing.T) {
+	noProcLeak(t)
+	noLeak(t)
+	dir := t.TempDir()
+	p, g := newWP(t, wpParams{Scenario: "batches", Kind: "ppb", Procs: 1, N: 4, Batch: 1, Sleep: 300 * time.Millisecond, PIDDir: dir})
+	killed := make(chan int, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(killed)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			running := map[int]bool{}
+			ents, _ := os.ReadDir(dir)
+			for _, e := range ents {
+				if pid, err := strconv.Atoi(e.Name()); err == nil {
+					running[pid] = true
+				}
+			}
+			if len(running) == 0 {
+				continue
+			}
+			for _, kid := range childPIDs() {
+				if !running[kid] {
+					_ = syscall.Kill(kid, syscall.SIGKILL)
+					killed <- kid
+					return
+				}
+			}
+		}
+	}()
+	res := mustRun(t, g)
+	close(stop)
+	victim, ok := <-killed
+	if !ok {
+		t.Fatal("no warm worker to kill")
+	}
+	outs := p.got.get()
+	checkExactlyOnce(t, outs, []int{1, 2, 3, 4})
+	for _, o := range outs {
+		if o.PID == victim {
+			t.Errorf("the killed worker %d ran item %d", victim, o.V)
+		}
+	}
+	if st := stats(t, res, "work"); st.Failed != 0 || st.Retried != 0 {
+		t.Errorf("stats %+v", st)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,6 +84,7 @@ type wpParams struct {
 	SlowAt    int // this item sleeps SlowFor
 	SlowFor   time.Duration
 	Spawn     string // item 1 starts "sleep 60" on the worker's stdout and writes its pid here
+	PIDDir    string // scenario "batches": a batch's worker makes a file named by its pid here
 }
 
 // wpOut is what the test stages emit.
@@ -325,6 +327,9 @@ func wpBatches(p *wp, g *Graph) {
 	b := Batch[int](g, spec("batch"), p.P.Batch, 0)
 	work := Processor(g, p.workSpec(), func(w *Emitter[wpOut]) func(context.Context, []int) error {
 		return func(ctx context.Context, batch []int) error {
+			if p.P.PIDDir != "" {
+				_ = os.WriteFile(filepath.Join(p.P.PIDDir, strconv.Itoa(os.Getpid())), nil, 0o600)
+			}
 			t0 := time.Now().UnixNano()
 			for _, v := range batch {
 				if err := p.item(ctx, v); err != nil {

@@ -271,9 +271,10 @@ func (pb *perBatch) fail(err error) {
 	pb.run.Fail(err)
 }
 
-// worker returns a ready worker for a slot's item, waiting for one being started, or starts
-// one itself when none is coming; nil (with why) when none can start.
-func (pb *perBatch) worker(h remote.Handler) (*proc, *page, error) {
+// worker returns a ready worker for a slot's item (warm: it answered already), waiting for
+// one being started, or starts one itself when none is coming; nil (with why) when none can
+// start.
+func (pb *perBatch) worker(h remote.Handler) (p *proc, pg *page, warm bool, err error) {
 	pb.mu.Lock()
 	pb.waiting++
 	pb.refillLocked()
@@ -286,7 +287,7 @@ func (pb *perBatch) worker(h remote.Handler) (*proc, *page, error) {
 			pb.refillLocked()
 			pb.mu.Unlock()
 			if w.claim() {
-				return w.p, w.page, nil
+				return w.p, w.page, true, nil
 			}
 			pb.mu.Lock() // reclaimed meanwhile: it is being stopped; wait for another
 			pb.waiting++
@@ -295,19 +296,20 @@ func (pb *perBatch) worker(h remote.Handler) (*proc, *page, error) {
 		if err := pb.failed; err != nil {
 			pb.waiting--
 			pb.mu.Unlock()
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if pb.run.Canceled() {
 			pb.waiting--
 			pb.mu.Unlock()
-			return nil, nil, context.Canceled
+			return nil, nil, false, context.Canceled
 		}
 		if pb.starting < pb.waiting {
 			// Nothing is coming for this slot (the budget is short, or ipc: tempfile): start
 			// one now, waiting for a budget slot.
 			pb.waiting--
 			pb.mu.Unlock()
-			return pb.startCold(h, nil)
+			p, pg, err := pb.startCold(h, nil)
+			return p, pg, false, err
 		}
 		pb.cond.Wait()
 	}
@@ -389,6 +391,7 @@ func (sl *batchSlot) runItem(c *remote.Chunk) {
 	var pg *page
 	var err error
 	var dir string
+	warm := false
 	if pb.tempfile {
 		if dir, err = pb.workDir(id); err == nil {
 			err = writeItemFile(filepath.Join(dir, "item.gob"), c)
@@ -401,7 +404,7 @@ func (sl *batchSlot) runItem(c *remote.Chunk) {
 			m.Once, m.ItemPath, m.ResultPath = true, filepath.Join(dir, "item.gob"), filepath.Join(dir, "results.gob")
 		})
 	} else {
-		p, pg, err = pb.worker(sl.h)
+		p, pg, warm, err = pb.worker(sl.h)
 	}
 	if p == nil {
 		sl.h.Lost(0, err, c.IDs)
@@ -420,6 +423,15 @@ func (sl *batchSlot) runItem(c *remote.Chunk) {
 			p.killWith(errors.New("the item could not be sent"))
 			sl.h.Refuse(id, fmt.Errorf("cannot send the item to a worker process: %w", ee.Err))
 			sl.finish(p, pg, stopWatch, timer)
+			return
+		}
+		if err != nil && warm {
+			// A warm worker that is gone already (something killed it while it waited): the
+			// item never reached it and runs again, in another process.
+			p.killWith(errors.New("the worker ended before its item came"))
+			p.drain()
+			sl.finish(p, pg, stopWatch, timer)
+			sl.h.Lost(0, nil, c.IDs)
 			return
 		}
 	}

@@ -354,6 +354,15 @@ func (p *proc) startError(readErr, waitErr error) error {
 	return e
 }
 
+// drain reads and drops what the worker sends until it ends.
+func (p *proc) drain() {
+	for {
+		if _, err := p.dec.Next(); err != nil {
+			return
+		}
+	}
+}
+
 // readAlive reads the first frame of a worker, which says it started; false if it did not.
 func (p *proc) readAlive() bool {
 	hdr, err := p.dec.Next()
