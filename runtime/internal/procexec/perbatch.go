@@ -20,17 +20,17 @@ import (
 // N at once (N slots), and at most what max_processes leaves for the run's short-lived
 // workers.
 //
-// Processes are started ahead of need: the stage takes a few items ahead from its input
-// (ahead of them, at most warmAhead), and for each item waiting, and each slot waiting for a
-// process, a process is started and made ready (the Go runtime, package initialisation, the
-// pipeline's graph built with the parameters): a warm worker, idle until a slot gives it its
-// item. So a stage has at most N processes running items and at most warmAhead more, warm,
-// and never starts one for an item that does not exist: once the input has ended, no process
-// is started. A warm worker runs the after_fork hooks when its item comes, like any worker.
-// Each process holds a slot of the max_processes budget from its start to its exit; an idle
-// warm worker gives its slot up when another stage waits for one (Run.IdleProcess), and none
-// is started ahead of need while a stage waits. With ipc: tempfile a process is started when
-// its item comes (its hello names the item's files).
+// Processes are started ahead of need. The stage takes up to min(N, warmAhead) items from its
+// input ahead of its slots, and for each of them, and each slot waiting for a process, starts
+// one at once: a warm worker, which starts the Go runtime, initialises the packages, connects
+// and takes its hello, then waits, idle, until a slot hands it its item; only then does it
+// build the graph and run the after_fork hooks, like any worker. So a stage has at most N
+// processes running items and at most min(N, warmAhead) more, warm, and never starts one for
+// an item it does not hold: none once the input has ended. Each process holds a slot of the
+// max_processes budget from its start to its exit; an idle warm worker gives its slot up when
+// another stage waits for one (Run.IdleProcess), and none is started ahead of need while a
+// stage waits. With ipc: tempfile a process is started when its item comes (its hello names
+// the item's files).
 //
 // The process's slot of the max_processes budget is given back as soon as it has exited,
 // before its results are released downstream (which may wait for room): two such stages in a
@@ -54,8 +54,8 @@ type perBatch struct {
 	failed   error           // a worker could not start: the run fails, items are settled with it
 	pages    []*page         // status pages free for the next worker
 
+	bg       int            // goroutines starting or dismissing warm workers (pb.goLocked)
 	wg       sync.WaitGroup // slots
-	starts   sync.WaitGroup // goroutines starting and dismissing warm workers
 	stopWait func() bool
 	dirsMu   sync.Mutex
 	dirs     map[uint64]string // ipc: tempfile: the work directory of an item, kept across attempts
@@ -111,7 +111,7 @@ func (pb *perBatch) Submit(c *remote.Chunk, h remote.Handler) {
 	}
 }
 
-// Close waits for the slots to end, then for the workers started ahead.
+// Close waits for the slots to end, then for the workers started ahead to be gone.
 func (pb *perBatch) Close() {
 	pb.mu.Lock()
 	pb.closed = true
@@ -119,9 +119,15 @@ func (pb *perBatch) Close() {
 	pb.mu.Unlock()
 	pb.wg.Wait()
 	pb.stopWait()
-	pb.dismissReady()
-	pb.starts.Wait()
-	pb.dismissReady() // those that became ready meanwhile
+	pb.mu.Lock()
+	for {
+		pb.dismissReadyLocked()
+		if pb.bg == 0 {
+			break
+		}
+		pb.cond.Wait()
+	}
+	pb.mu.Unlock()
 	for _, pg := range pb.pages {
 		pg.close()
 	}
@@ -130,22 +136,32 @@ func (pb *perBatch) Close() {
 // cancel: the run stops; warm workers are not needed anymore.
 func (pb *perBatch) cancel() {
 	pb.mu.Lock()
+	pb.dismissReadyLocked()
 	pb.cond.Broadcast()
 	pb.mu.Unlock()
-	pb.dismissReady()
 }
 
-// dismissReady stops the warm workers that wait for an item.
-func (pb *perBatch) dismissReady() {
-	pb.mu.Lock()
-	ws := pb.ready
-	pb.ready = nil
-	pb.mu.Unlock()
-	for _, w := range ws {
+// dismissReadyLocked stops the warm workers that wait for an item (under pb.mu).
+func (pb *perBatch) dismissReadyLocked() {
+	for _, w := range pb.ready {
 		if w.claim() {
-			pb.dismiss(w)
+			pb.dismissLocked(w)
 		} // else it was reclaimed: that dismisses it
 	}
+	clear(pb.ready)
+	pb.ready = pb.ready[:0]
+}
+
+// goLocked runs f on a goroutine that Close waits for (under pb.mu).
+func (pb *perBatch) goLocked(f func()) {
+	pb.bg++
+	go func() {
+		f()
+		pb.mu.Lock()
+		pb.bg--
+		pb.cond.Broadcast()
+		pb.mu.Unlock()
+	}()
 }
 
 // next returns the next item for a slot, waiting for one; nil once the input has ended.
@@ -178,14 +194,12 @@ func (pb *perBatch) refillLocked() {
 	}
 	for want := pb.waiting + min(len(pb.queue), pb.ahead); len(pb.ready)+pb.starting < want && !pb.stopping(); {
 		pb.starting++
-		pb.starts.Add(1)
-		go pb.startWarm()
+		pb.goLocked(pb.startWarm)
 	}
 }
 
 // startWarm starts a worker ahead of need and makes it ready for an item.
 func (pb *perBatch) startWarm() {
-	defer pb.starts.Done()
 	run := pb.run
 	if !run.TryAcquireProcess() {
 		pb.mu.Lock()
@@ -220,35 +234,33 @@ func (pb *perBatch) startWarm() {
 	w := &warmProc{p: p, page: pg}
 	w.claim = run.IdleProcess(func() { pb.reclaim(w) })
 	pb.mu.Lock()
+	defer pb.mu.Unlock()
 	pb.starting--
 	if pb.stopping() && pb.waiting == 0 {
-		pb.mu.Unlock()
 		if w.claim() {
-			pb.dismiss(w)
+			pb.dismissLocked(w)
 		}
 		return
 	}
 	pb.ready = append(pb.ready, w)
 	pb.cond.Broadcast()
-	pb.mu.Unlock()
 }
 
 // reclaim stops a warm worker whose budget slot another stage needs.
 func (pb *perBatch) reclaim(w *warmProc) {
 	pb.mu.Lock()
+	defer pb.mu.Unlock()
 	if i := slices.Index(pb.ready, w); i >= 0 {
 		pb.ready = slices.Delete(pb.ready, i, i+1)
 	}
+	pb.dismissLocked(w)
 	pb.cond.Broadcast()
-	pb.mu.Unlock()
-	pb.dismiss(w)
 }
 
-// dismiss stops a warm worker that will get no item, and gives back its slot once it exited.
-func (pb *perBatch) dismiss(w *warmProc) {
-	pb.starts.Add(1)
-	go func() {
-		defer pb.starts.Done()
+// dismissLocked stops a warm worker that will get no item, and gives back its slot once it
+// exited (under pb.mu).
+func (pb *perBatch) dismissLocked(w *warmProc) {
+	pb.goLocked(func() {
 		w.p.stop() // it exits as soon as it reads that (its hello needs no answer)
 		_ = w.p.wait()
 		pb.run.ReleaseProcess()
@@ -257,7 +269,7 @@ func (pb *perBatch) dismiss(w *warmProc) {
 		pb.blocked = false
 		pb.refillLocked()
 		pb.mu.Unlock()
-	}()
+	})
 }
 
 // fail records that a worker could not start: the run fails.
