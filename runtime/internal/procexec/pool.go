@@ -476,6 +476,26 @@ func (pl *pool) check(now time.Time) {
 	}
 }
 
+// watch remembers when an attempt was first seen running, to time it.
+type watch struct {
+	id, attempt uint64
+	since       time.Time
+}
+
+// see returns how long the page's current attempt has been running, as far as the calls to
+// see tell (0 when none runs).
+func (w *watch) see(p *page, now time.Time) (uint64, time.Duration) {
+	id, a := p.running()
+	if id == 0 {
+		*w = watch{}
+		return 0, 0
+	}
+	if id != w.id || a != w.attempt {
+		*w = watch{id: id, attempt: a, since: now}
+	}
+	return id, now.Sub(w.since)
+}
+
 // grace is how long past its timeout an item may run before its worker is killed: time for
 // a body that watches its ctx to notice.
 func grace(timeout time.Duration) time.Duration {

@@ -150,11 +150,11 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	if err != nil {
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
-	ctlR, ctlW, err := os.Pipe()
+	ctlW, ctlR, err := workerPipe(false)
 	if err != nil {
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
-	resR, resW, err := os.Pipe()
+	resR, resW, err := workerPipe(true)
 	if err != nil {
 		ctlR.Close()
 		ctlW.Close()
@@ -168,8 +168,8 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	// line), fd 3, fd 4, and fd 5 (the status page) if there is one. Nothing else is
 	// inherited: Go opens every descriptor close-on-exec.
 	var outR, outW, errR, errW, null *os.File
-	if outR, outW, err = os.Pipe(); err == nil {
-		if errR, errW, err = os.Pipe(); err == nil {
+	if outR, outW, err = workerPipe(true); err == nil {
+		if errR, errW, err = workerPipe(true); err == nil {
 			null, err = os.Open(os.DevNull)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
-	"time"
 	"unsafe"
 )
 
@@ -89,26 +88,6 @@ func (p *page) running() (id, attempt uint64) {
 		return 0, 0
 	}
 	return id, p.word(1).Load()
-}
-
-// watch remembers when an attempt was first seen running, to time it.
-type watch struct {
-	id, attempt uint64
-	since       time.Time
-}
-
-// see returns how long the page's current attempt has been running, as far as the calls to
-// see tell (0 when none runs).
-func (w *watch) see(p *page, now time.Time) (uint64, time.Duration) {
-	id, a := p.running()
-	if id == 0 {
-		*w = watch{}
-		return 0, 0
-	}
-	if id != w.id || a != w.attempt {
-		*w = watch{id: id, attempt: a, since: now}
-	}
-	return id, now.Sub(w.since)
 }
 
 // reset clears the page for the next worker of a slot (parent side).
