@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/minigun-go/minigun/runtime/internal/engine"
@@ -245,14 +246,24 @@ func WorkerKey[P any]() string { return remote.WorkerKey[P]() }
 
 // ServeWorker turns this process into a worker if it was started as one: it serves the stage
 // and exits. Generated code calls it from an init function; outside a worker it returns at
-// once.
-func ServeWorker() { remote.ServeWorker(remote.CallerPackage(1)) }
+// once. It is not inlined: the frame runtime.Callers skips to is its caller's.
+//
+//go:noinline
+func ServeWorker() {
+	if !remote.StartedAsWorker() {
+		return
+	}
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	remote.ServeWorkerFrom(func() string { return remote.FramePackage(pc[0]) })
+}
 
 // KillWorkers kills every worker process this process started that still runs. A program
 // that must exit at once calls it first, so that no worker outlives it.
 func KillWorkers() { procexec.KillAll() }
 
-// Encode encodes v with encoding/gob (parameters in generated code).
+// Encode encodes v for a worker process (parameters in generated code): plain values in a
+// compact encoding of the runtime's, anything else with encoding/gob.
 func Encode(v any) ([]byte, error) { return remote.Encode(v) }
 
 // Decode decodes data, made by Encode, into v (a pointer). Empty data leaves v unchanged.

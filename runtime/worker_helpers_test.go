@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,7 +74,7 @@ type wpParams struct {
 	IgnoreCtx bool   // sleeping items ignore cancellation
 	Size      int    // scenario "big": bytes per string
 	Exit      int    // the item whose worker exits (os.Exit(3)) the first time
-	Marker    string // a file that says the worker for Exit died already
+	Marker    string // a file that says the worker for Exit died already; with IgnoreCtx, that an item sleeps
 	DeadLet   bool   // failed items go to a dead-letter stage
 	Print     bool   // items print to stdout and stderr
 	ForkErr   bool   // the after_fork hook fails
@@ -81,12 +83,15 @@ type wpParams struct {
 	Timeout   time.Duration
 	SlowAt    int // this item sleeps SlowFor
 	SlowFor   time.Duration
+	Spawn     string // item 1 starts "sleep 60" on the worker's stdout and writes its pid here
+	PIDDir    string // scenario "batches": a batch's worker makes a file named by its pid here
 }
 
 // wpOut is what the test stages emit.
 type wpOut struct {
 	V, PID, Graph, Stage int
 	Order                string
+	T0, T1               int64 // scenario "batches": when the batch's body started and ended (unix ns)
 }
 
 var _ = RegisterPipeline[wp](func(params []byte) (*Graph, error) {
@@ -106,6 +111,7 @@ func init() {
 		"big":     wpBig,
 		"state":   wpStateScenario,
 		"route":   wpRoute,
+		"chain":   wpChain,
 	}
 }
 
@@ -201,6 +207,9 @@ func (p *wp) item(ctx context.Context, v int) error {
 	}
 	if p.P.Sleep > 0 {
 		if p.P.IgnoreCtx {
+			if p.P.Marker != "" {
+				_ = os.WriteFile(p.P.Marker, nil, 0o600) // a worker holds an item
+			}
 			time.Sleep(p.P.Sleep)
 		} else if !sleepCtx(ctx, p.P.Sleep) {
 			return ctx.Err()
@@ -208,6 +217,14 @@ func (p *wp) item(ctx context.Context, v int) error {
 	}
 	if v == p.P.SlowAt {
 		time.Sleep(p.P.SlowFor)
+	}
+	if v == 1 && p.P.Spawn != "" {
+		cmd := exec.Command("sleep", "60")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		_ = os.WriteFile(p.P.Spawn, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 	}
 	if p.P.Print {
 		fmt.Printf("out %d\n", v)
@@ -313,13 +330,20 @@ func wpBatches(p *wp, g *Graph) {
 	b := Batch[int](g, spec("batch"), p.P.Batch, 0)
 	work := Processor(g, p.workSpec(), func(w *Emitter[wpOut]) func(context.Context, []int) error {
 		return func(ctx context.Context, batch []int) error {
+			if p.P.PIDDir != "" {
+				_ = os.WriteFile(filepath.Join(p.P.PIDDir, strconv.Itoa(os.Getpid())), nil, 0o600)
+			}
+			t0 := time.Now().UnixNano()
 			for _, v := range batch {
 				if err := p.item(ctx, v); err != nil {
 					return err
 				}
 			}
+			t1 := time.Now().UnixNano()
 			for _, v := range batch {
-				w.Emit(p.out(v))
+				o := p.out(v)
+				o.T0, o.T1 = t0, t1
+				w.Emit(o)
 			}
 			return nil
 		}
@@ -329,6 +353,39 @@ func wpBatches(p *wp, g *Graph) {
 	Connect(src, b)
 	Connect(b, work)
 	Connect(work, sink)
+}
+
+// wpChain: src 1..N -> work (process stage, emits Mult copies of each item) -> again (a
+// process stage of the same strategy) -> sink: process stages that feed each other.
+func wpChain(p *wp, g *Graph) {
+	src := p.producer(g)
+	work := Processor(g, p.workSpec(), func(w *Emitter[int]) func(context.Context, int) error {
+		return func(ctx context.Context, v int) error {
+			if err := p.item(ctx, v); err != nil {
+				return err
+			}
+			for range max(p.P.Mult, 1) {
+				w.Emit(v)
+			}
+			return nil
+		}
+	})
+	s := p.workSpec()
+	s.Name = "again"
+	s.QueueSize = 4 // "work" blocks on it soon
+	again := Processor(g, s, func(w *Emitter[wpOut]) func(context.Context, int) error {
+		return func(ctx context.Context, v int) error {
+			if err := p.item(ctx, v); err != nil {
+				return err
+			}
+			w.Emit(wpOut{V: v, PID: os.Getpid()})
+			return nil
+		}
+	})
+	sink := p.consumer(g)
+	Connect(src, work)
+	Connect(work, again)
+	Connect(again, sink)
 }
 
 // wpBig: one item, for which the worker emits N strings of Size bytes (each starts with its

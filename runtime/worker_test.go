@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -519,6 +520,9 @@ func TestWorkerCancel(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.prm.Scenario, c.prm.N = "items", 100000
+			if c.prm.IgnoreCtx {
+				c.prm.Marker = filepath.Join(t.TempDir(), "sleeping")
+			}
 			p, g := newWP(t, c.prm)
 			setConfig(g, func(c *GraphConfig) { c.ShutdownTimeout = 300 * time.Millisecond })
 			ctx, cancel := context.WithCancel(context.Background())
@@ -533,13 +537,22 @@ func TestWorkerCancel(t *testing.T) {
 				}
 			}
 			if c.prm.IgnoreCtx {
-				time.AfterFunc(300*time.Millisecond, cancel)
+				// Cancel once a worker sleeps on an item, however long workers take to start.
+				go func() {
+					for ctx.Err() == nil {
+						if _, err := os.Stat(c.prm.Marker); err == nil {
+							cancel()
+						}
+						time.Sleep(5 * time.Millisecond)
+					}
+				}()
 			}
 			t0 := time.Now()
 			res, err := Run(ctx, g)
 			if d := time.Since(t0); d > c.budget {
 				t.Errorf("Run took %v after cancellation", d)
 			}
+			noChildNow(t)
 			if !errors.Is(err, context.Canceled) || res.Status != StatusCanceled {
 				t.Fatalf("err %v status %s", err, res.Status)
 			}
@@ -682,6 +695,12 @@ func TestWorkerKeys(t *testing.T) {
 		if got := remote.FuncPackage(fn); got != pkg {
 			t.Errorf("funcPackage(%q) = %q, want %q", fn, got, pkg)
 		}
+	}
+	// ServeWorker finds its caller's package from a program counter, only when it needs it.
+	var pc [1]uintptr
+	runtime.Callers(1, pc[:])
+	if got := remote.FramePackage(pc[0]); got != "github.com/minigun-go/minigun/runtime" {
+		t.Errorf("FramePackage = %q", got)
 	}
 }
 
@@ -921,5 +940,27 @@ func TestWorkerStats(t *testing.T) {
 	}
 	if w := stats(t, res, "work"); w.Processes != 0 || w.Concurrency != 2 || w.Busy <= 0 || w.BusyShare <= 0 {
 		t.Errorf("work %+v", w)
+	}
+}
+
+// A program a worker starts may keep the worker's stdout and stderr open after the worker
+// exited: the parent reads them for a while (waitDelay), then lets go, and the run ends with
+// every item.
+func TestWorkerChildHoldsOutput(t *testing.T) {
+	noLeak(t)
+	for _, kind := range []string{"ppb", "pool"} {
+		t.Run(kind, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			p, g := newWP(t, wpParams{Scenario: "items", Kind: kind, Procs: 2, N: 6, Spawn: pidFile})
+			t.Cleanup(func() {
+				if b, err := os.ReadFile(pidFile); err == nil {
+					if pid, err := strconv.Atoi(string(b)); err == nil {
+						_ = syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			})
+			mustRun(t, g)
+			checkExactlyOnce(t, p.got.get(), seq(1, 7, func(i int) int { return i }))
+		})
 	}
 }

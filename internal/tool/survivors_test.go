@@ -394,3 +394,52 @@ func TestPoolShutdownKillKeepsFinishedItems(t *testing.T) {
 		t.Logf("stats of work: %+v\nstderr:\n%s", res.stats, res.stderr)
 	}
 }
+
+// A process_per_batch stage starts the processes of the items it holds ahead of need (warm
+// workers waiting for a slot). They die with the parent too: after kill -9, after a second
+// SIGINT, and after one SIGINT they are stopped before the program exits.
+func TestWarmWorkersDieWithParent(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(strings.Replace(busySrc, "STRATEGY", "process_per_batch(max: 2)", 1), "BODY", "time.Sleep(time.Hour)", 1)
+	src = strings.Replace(src, "i < 4", "i < 8", 1)
+	bin := buildSource(t, "warm", src)
+	for _, mode := range []string{"KILL", "INT2", "INT"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			s, lr := startWithStderr(t, bin, nil, "-shutdown-timeout", "300ms")
+			if !lr.waitFor(regexp.MustCompile(`^\[work \d+\] busy \d+$`), 2, 10*time.Second) {
+				t.Fatalf("the workers did not start their items within 10 s\nstderr:\n%s", lr.text())
+			}
+			// Two items run; two more wait in the stage, each with its warm worker.
+			deadline := time.Now().Add(10 * time.Second)
+			for len(taggedWorkers(s.tag)) < 4 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			before := taggedWorkers(s.tag)
+			if len(before) < 4 {
+				t.Fatalf("%d worker processes, want 4 (2 running, 2 warm): %v", len(before), before)
+			}
+			switch mode {
+			case "KILL":
+				_ = s.cmd.Process.Signal(syscall.SIGKILL)
+			case "INT2":
+				_ = s.cmd.Process.Signal(syscall.SIGINT)
+				time.Sleep(200 * time.Millisecond)
+				_ = s.cmd.Process.Signal(syscall.SIGINT)
+			case "INT":
+				_ = s.cmd.Process.Signal(syscall.SIGINT)
+			}
+			if !s.wait(5 * time.Second) {
+				t.Fatalf("the parent did not exit within 5 s (%s)\nstderr:\n%s", mode, lr.text())
+			}
+			if mode == "INT" {
+				if left := taggedWorkers(s.tag); len(left) > 0 {
+					t.Errorf("%d worker processes alive when the parent exited after SIGINT: %v", len(left), left)
+				}
+			}
+			if left := survivorsAfter(s.tag, 2*time.Second); len(left) > 0 {
+				t.Errorf("%d of %d worker processes still alive 2 s after the parent ended (%s): %v", len(left), len(before), mode, left)
+			}
+		})
+	}
+}

@@ -56,6 +56,8 @@ func (r *fakeRun) AcquireProcess(remote.Handler) bool { return true }
 func (r *fakeRun) ReleaseProcess()                    {}
 func (r *fakeRun) SetWorkers(int)                     {}
 func (r *fakeRun) Workers(int)                        {}
+func (r *fakeRun) TryAcquireProcess() bool            { return false }
+func (r *fakeRun) IdleProcess(func()) func() bool     { return func() bool { return true } }
 func (r *fakeRun) Fail(err error)                     { r.mu.Lock(); r.fail = err; r.mu.Unlock() }
 
 // fakeHandler records what the session settles.

@@ -206,6 +206,20 @@ func (h *Host[In, Out]) AcquireProcess(l *Lane[In, Out]) bool {
 	}
 }
 
+// TryAcquireProcess takes a process slot of the run's max_processes budget if one is free
+// now, without waiting; without a budget it returns true.
+func (h *Host[In, Out]) TryAcquireProcess() bool {
+	if h.r.procSlots == nil {
+		return true
+	}
+	select {
+	case h.r.procSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
 // ReleaseProcess gives back a process slot taken with AcquireProcess.
 func (h *Host[In, Out]) ReleaseProcess() {
 	if h.r.procSlots != nil {
@@ -271,8 +285,8 @@ func (l *Lane[In, Out]) Claim(limit int, mode ClaimMode, timeout time.Duration) 
 	if l.h.ord != nil {
 		ow = l.h.ord
 	}
-	if cap(l.buf) < limit {
-		l.buf = make([]In, 0, min(limit, maxChunk))
+	if n := min(limit, maxChunk); cap(l.buf) < n {
+		l.buf = make([]In, 0, n)
 	}
 	clear(l.buf[:cap(l.buf)])
 	items, seq, ok = l.h.in.claimUpTo(l.rn, &l.w.ws, l.buf, limit, ow, mode == ClaimWait, timeout)

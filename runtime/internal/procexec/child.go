@@ -40,7 +40,7 @@ func serve(key, stage string, build remote.BuildFunc) int {
 		fmt.Fprintln(os.Stderr, "minigun worker: started without its pipes")
 		return remote.ExitSetup
 	}
-	c := &childConn{out: remote.NewFrameWriter(out), in: remote.NewFrameReader(in, 8<<10), page: mapPage(fdPage)}
+	c := &childConn{out: remote.NewFrameWriter(out), in: remote.NewFrameReader(in, 8<<10)}
 	if err := c.out.Send(&remote.FromWorker{Kind: remote.KindAlive, PID: os.Getpid()}, nil); err != nil {
 		return remote.ExitLost
 	}
@@ -52,11 +52,18 @@ func serve(key, stage string, build remote.BuildFunc) int {
 	if err != nil || hello.Kind != remote.KindHello {
 		return remote.ExitLost
 	}
+	if !hello.Once || hello.Timeout > 0 {
+		c.page = mapPage(fdPage) // a one-batch worker has one only to time its attempts
+	}
 	if hello.Once && hello.ItemPath == "" {
-		// Take the one batch off the pipe before anything is written back (after_fork may
-		// leave a large state delta): the parent writes it before it reads.
+		// Wait for the one batch: a worker may be started ahead of need, and stopped without
+		// one. Take it off the pipe before anything is written back (after_fork may leave a
+		// large state delta): the parent writes it before it reads.
 		if err := c.in.Prefetch(); err != nil {
 			return remote.ExitLost
+		}
+		if hdr := c.in.Pending(); len(hdr) > 0 && hdr[0] == remote.KindStop {
+			return 0
 		}
 	}
 	if hello.ItemPath != "" {

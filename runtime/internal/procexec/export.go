@@ -32,20 +32,32 @@ func KillGroup(pid int) { killGroup(pid) }
 func Track(pid int, on bool) { track(pid, on) }
 
 // LineWriter forwards a worker's output line by line, each line prefixed "[stage pid] ".
-type LineWriter struct{ lw *lineWriter }
+type LineWriter struct {
+	lw  *lineWriter
+	cmd *exec.Cmd
+}
 
 // NewLineWriter returns the forwarder of cmd's output to dst; with tail it keeps the end of
 // what passed (Tail), for the error of a worker that died.
 func NewLineWriter(dst io.Writer, stage string, cmd *exec.Cmd, tail bool) *LineWriter {
-	lw := &lineWriter{dst: dst, stage: stage, cmd: cmd}
+	lw := &lineWriter{dst: dst, stage: stage}
 	if tail {
 		lw.tail = new(tailBuffer)
 	}
-	return &LineWriter{lw}
+	return &LineWriter{lw: lw, cmd: cmd}
 }
 
-func (w *LineWriter) Write(b []byte) (int, error)         { return w.lw.Write(b) }
-func (w *LineWriter) ReadFrom(r io.Reader) (int64, error) { return w.lw.ReadFrom(r) }
+// setPid takes the worker's pid before its first line: exec.Cmd starts copying its output
+// only once the process has started.
+func (w *LineWriter) setPid() {
+	if w.lw.pid == 0 && w.cmd.Process != nil {
+		w.lw.pid = w.cmd.Process.Pid
+	}
+}
+
+func (w *LineWriter) Write(b []byte) (int, error) { w.setPid(); return w.lw.Write(b) }
+
+func (w *LineWriter) ReadFrom(r io.Reader) (int64, error) { w.setPid(); return w.lw.ReadFrom(r) }
 
 // Flush writes a last line that had no newline; call it after the process was waited for.
 func (w *LineWriter) Flush() { w.lw.flush() }

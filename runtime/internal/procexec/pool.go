@@ -49,7 +49,8 @@ type poolSlot struct {
 	page     *page
 	p        *proc    // the current worker; nil while none runs
 	ready    bool     // p serves
-	inflight []uint64 // ids sent to p, in order, not settled
+	inflight []uint64 // ids sent to p, in order, not settled: a window into inbuf
+	inbuf    []uint64 // the array of inflight, from its start
 	sent     int      // items sent to p (recycle)
 	revoked  bool     // a revoke is pending for p
 	watch    watch    // what p runs, for the watchdog
@@ -135,7 +136,7 @@ func (pl *pool) Submit(c *remote.Chunk, h remote.Handler) {
 		}
 		k := min(best.room(), c.Len()-off, maxFrame)
 		sub := c.Sub(off, off+k)
-		best.inflight = append(best.inflight, sub.IDs...)
+		best.addInflight(sub.IDs)
 		best.sent += k
 		p := best.p
 		pl.mu.Unlock()
@@ -183,6 +184,21 @@ func (sl *poolSlot) sendOneByOne(p *proc, c *remote.Chunk, h remote.Handler) {
 			sl.pl.mu.Unlock()
 			h.Refuse(one.IDs[0], fmt.Errorf("cannot send the item to a worker process: %w", ee.Err))
 		}
+	}
+}
+
+// addInflight appends ids to the slot's items in flight (under pl.mu), in the room that
+// settled ones left at the front of the array when the end has none: items settle from the
+// front, so the window slides along its array rather than growing a new one.
+func (sl *poolSlot) addInflight(ids []uint64) {
+	n := len(sl.inflight)
+	if n+len(ids) > cap(sl.inflight) && n+len(ids) <= cap(sl.inbuf) {
+		copy(sl.inbuf[:n], sl.inflight)
+		sl.inflight = sl.inbuf[:n]
+	}
+	sl.inflight = append(sl.inflight, ids...)
+	if cap(sl.inflight) > cap(sl.inbuf) {
+		sl.inbuf = sl.inflight[:0] // grown: a new array, the window at its start
 	}
 }
 
@@ -315,6 +331,7 @@ func (pl *pool) fail(err error) {
 func (sl *poolSlot) read(p *proc) error {
 	pl := sl.pl
 	defer p.eof.Store(true)
+	m := &remote.FromWorker{} // reused: each frame is applied before the next is read
 	for {
 		if !p.dec.Buffered() {
 			sl.h.Idle() // about to wait: flush what is buffered for downstream
@@ -323,7 +340,6 @@ func (sl *poolSlot) read(p *proc) error {
 		if err != nil {
 			return err
 		}
-		m := &remote.FromWorker{}
 		if err := m.Unmarshal(hdr); err != nil {
 			return err
 		}
@@ -377,7 +393,7 @@ func (sl *poolSlot) ended(p *proc, readErr, waitErr error) {
 	pl := sl.pl
 	pl.mu.Lock()
 	left := sl.inflight
-	sl.inflight, sl.p, sl.ready = nil, nil, false
+	sl.inflight, sl.inbuf, sl.p, sl.ready = nil, nil, nil, false
 	pl.cond.Broadcast()
 	pl.mu.Unlock()
 	if len(left) == 0 {
@@ -458,6 +474,26 @@ func (pl *pool) check(now time.Time) {
 	for _, r := range revokes {
 		_ = r.p.send(&remote.ToWorker{Kind: remote.KindRevoke, IDs: r.ids}, nil)
 	}
+}
+
+// watch remembers when an attempt was first seen running, to time it.
+type watch struct {
+	id, attempt uint64
+	since       time.Time
+}
+
+// see returns how long the page's current attempt has been running, as far as the calls to
+// see tell (0 when none runs).
+func (w *watch) see(p *page, now time.Time) (uint64, time.Duration) {
+	id, a := p.running()
+	if id == 0 {
+		*w = watch{}
+		return 0, 0
+	}
+	if id != w.id || a != w.attempt {
+		*w = watch{id: id, attempt: a, since: now}
+	}
+	return id, now.Sub(w.since)
 }
 
 // grace is how long past its timeout an item may run before its worker is killed: time for

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,8 +53,25 @@ var baseEnv = sync.OnceValue(func() []string {
 	}
 	// A binary built with -race sleeps a second at exit unless told otherwise: once per
 	// process_per_batch item. (Other binaries ignore GORACE.)
-	return append(env, "GORACE="+race)
+	return dedupEnv(append(env, "GORACE="+race))
 })
+
+// dedupEnv keeps the last of the entries that set the same variable, as os/exec does.
+func dedupEnv(env []string) []string {
+	last := make(map[string]int, len(env))
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		last[k] = i
+	}
+	out := env[:0]
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if last[k] == i {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
 
 // live holds the worker processes running now, for KillAll.
 var live struct {
@@ -89,18 +105,21 @@ func track(pid int, on bool) {
 
 // proc is one worker process, seen by the parent.
 type proc struct {
-	run   remote.Run
-	cmd   *exec.Cmd
-	pid   int
-	ctl   *os.File // the parent's end of the worker's fd 3: frames to it; closing it kills it
-	res   *os.File // the parent's end of the worker's fd 4
-	encMu sync.Mutex
-	enc   *remote.FrameWriter
-	dec   *remote.FrameReader
-	out   *lineWriter
-	errw  *lineWriter
-	page  *page
-	alive *time.Timer // kills a worker that does not answer within StartTimeout
+	run     remote.Run
+	process *os.Process
+	pid     int
+	ctl     *os.File // the parent's end of the worker's fd 3: frames to it; closing it kills it
+	res     *os.File // the parent's end of the worker's fd 4
+	encMu   sync.Mutex
+	enc     *remote.FrameWriter
+	dec     *remote.FrameReader
+	out     *lineWriter
+	errw    *lineWriter
+	outR    *os.File // the parent's ends of the worker's stdout and stderr
+	errR    *os.File
+	copies  sync.WaitGroup // the goroutines that forward them
+	page    *page
+	alive   *time.Timer // kills a worker that does not answer within StartTimeout
 
 	ready    bool  // it said it serves (reader goroutine)
 	readyErr error // it said it cannot
@@ -131,11 +150,11 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	if err != nil {
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
-	ctlR, ctlW, err := os.Pipe()
+	ctlW, ctlR, err := workerPipe(false)
 	if err != nil {
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
-	resR, resW, err := os.Pipe()
+	resR, resW, err := workerPipe(true)
 	if err != nil {
 		ctlR.Close()
 		ctlW.Close()
@@ -145,35 +164,39 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	p := &proc{run: run, page: pg}
 	p.out = &lineWriter{dst: stdout, stage: spec.Name}
 	p.errw = &lineWriter{dst: stderr, stage: spec.Name, tail: new(tailBuffer)}
-	files := []*os.File{ctlR, resW} // fd 3 and fd 4
+	// The child's descriptors: stdin (/dev/null), stdout and stderr (pipes read here, line by
+	// line), fd 3, fd 4, and fd 5 (the status page) if there is one. Nothing else is
+	// inherited: Go opens every descriptor close-on-exec.
+	var outR, outW, errR, errW, null *os.File
+	if outR, outW, err = workerPipe(true); err == nil {
+		if errR, errW, err = workerPipe(true); err == nil {
+			null, err = os.Open(os.DevNull)
+		}
+	}
+	if err != nil {
+		closeFiles(ctlR, ctlW, resR, resW, outR, outW, errR, errW)
+		return nil, fmt.Errorf("starting a worker process: %w", err)
+	}
+	files := []*os.File{null, outW, errW, ctlR, resW}
 	if pg != nil {
 		pg.reset()
-		files = append(files, pg.file) // fd 5
+		files = append(files, pg.file)
 	}
 	env := append(append([]string(nil), baseEnv()...),
 		remote.EnvWorker+"="+run.WorkerKey(), remote.EnvWorkerStage+"="+spec.Name, remote.EnvWorkerTransport+"=exec")
-	cmd := &exec.Cmd{
-		Path:        exe,
-		Args:        []string{os.Args[0]},
-		Env:         env,
-		ExtraFiles:  files, // nothing else is inherited: Go opens every descriptor close-on-exec
-		Stdout:      p.out,
-		Stderr:      p.errw,
-		WaitDelay:   waitDelay,
-		SysProcAttr: workerAttr(),
-	}
-	p.out.cmd, p.errw.cmd = cmd, cmd
-	err = cmd.Start()
-	ctlR.Close()
-	resW.Close()
+	process, err := os.StartProcess(exe, []string{os.Args[0]}, &os.ProcAttr{Env: env, Files: files, Sys: workerAttr()})
+	closeFiles(null, outW, errW, ctlR, resW)
 	if err != nil {
-		ctlW.Close()
-		resR.Close()
+		closeFiles(ctlW, resR, outR, errR)
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
-	track(cmd.Process.Pid, true)
+	track(process.Pid, true)
 	run.Workers(1)
-	p.cmd, p.pid, p.ctl, p.res = cmd, cmd.Process.Pid, ctlW, resR
+	p.process, p.pid, p.ctl, p.res, p.outR, p.errR = process, process.Pid, ctlW, resR, outR, errR
+	p.out.pid, p.errw.pid = p.pid, p.pid
+	p.copies.Add(2)
+	go p.copy(p.out, outR)
+	go p.copy(p.errw, errR)
 	p.enc = remote.NewFrameWriter(ctlW)
 	p.dec = remote.NewFrameReader(resR, 8<<10)
 	p.alive = time.AfterFunc(StartTimeout, func() {
@@ -184,6 +207,26 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	_ = p.send(hello, nil)
 	return p, nil
 }
+
+// copy forwards one of the worker's output streams until it ends.
+func (p *proc) copy(lw *lineWriter, r *os.File) {
+	defer p.copies.Done()
+	_, _ = lw.ReadFrom(r)
+}
+
+func closeFiles(fs ...*os.File) {
+	for _, f := range fs {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// exitStatus is how a worker ended when it was not a success: "exit status 3", "signal:
+// killed".
+type exitStatus struct{ state *os.ProcessState }
+
+func (e exitStatus) Error() string { return e.state.String() }
 
 // send writes a frame to the worker.
 func (p *proc) send(m *remote.ToWorker, payload any) error {
@@ -228,7 +271,20 @@ func (p *proc) killWith(cause error) {
 // wait waits for the worker to end, and releases what the parent held for it. Its results
 // must have been read to the end first.
 func (p *proc) wait() error {
-	err := p.cmd.Wait()
+	state, err := p.process.Wait()
+	if err == nil && !state.Success() {
+		err = exitStatus{state}
+	}
+	// Its stdout and stderr end with it, unless a program it started holds them: they are
+	// read to their end, for at most waitDelay.
+	cut := time.AfterFunc(waitDelay, func() {
+		p.outR.Close()
+		p.errR.Close()
+	})
+	p.copies.Wait()
+	cut.Stop()
+	p.outR.Close()
+	p.errR.Close()
 	p.eof.Store(true)
 	p.mu.Lock()
 	p.waited = true
@@ -300,7 +356,30 @@ func (p *proc) startError(readErr, waitErr error) error {
 	return e
 }
 
-// readHello reads a worker's first frames: alive, then ready (or its setup error). false when
+// drain reads and drops what the worker sends until it ends.
+func (p *proc) drain() {
+	for {
+		if _, err := p.dec.Next(); err != nil {
+			return
+		}
+	}
+}
+
+// readAlive reads the first frame of a worker, which says it started; false if it did not.
+func (p *proc) readAlive() bool {
+	hdr, err := p.dec.Next()
+	if err != nil {
+		return false
+	}
+	var m remote.FromWorker
+	if m.Unmarshal(hdr) != nil || m.Kind != remote.KindAlive {
+		return false
+	}
+	p.alive.Stop()
+	return true
+}
+
+// readHello reads a worker's first frames (the first one may have been read by readAlive): alive, then ready (or its setup error). false when
 // the worker cannot serve.
 func (p *proc) readHello() bool {
 	for {
@@ -336,12 +415,12 @@ func (p *proc) readHello() bool {
 }
 
 // lineWriter forwards a worker's stdout or stderr line by line, each line prefixed with
-// "[stage pid] ". exec.Cmd writes to it from one goroutine; flush runs after Wait. A line
+// "[stage pid] ". One goroutine writes to it (proc.copy); flush runs after it ended. A line
 // longer than maxLine is cut there, with a marker, and the rest of it dropped.
 type lineWriter struct {
 	dst    io.Writer
 	stage  string
-	cmd    *exec.Cmd
+	pid    int
 	prefix []byte
 	part   []byte
 	line   []byte
@@ -390,8 +469,7 @@ func (lw *lineWriter) add(b []byte) {
 	lw.part = append(lw.part, b...)
 }
 
-// ReadFrom copies the worker's output with a small pooled buffer (exec.Cmd would use a new
-// 32 KB one per stream and process).
+// ReadFrom copies the worker's output with a small pooled buffer, until it ends or is closed.
 func (lw *lineWriter) ReadFrom(r io.Reader) (int64, error) {
 	bp := lineBufs.Get().(*[]byte)
 	defer lineBufs.Put(bp)
@@ -416,8 +494,7 @@ var lineBufs = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }
 // emit writes the line built so far as one prefixed line.
 func (lw *lineWriter) emit() {
 	if lw.prefix == nil {
-		// exec.Cmd sets Process before it starts the goroutine that calls Write.
-		lw.prefix = fmt.Appendf(nil, "[%s %d] ", lw.stage, lw.cmd.Process.Pid)
+		lw.prefix = fmt.Appendf(nil, "[%s %d] ", lw.stage, lw.pid)
 	}
 	lw.line = append(append(append(lw.line[:0], lw.prefix...), lw.part...), '\n')
 	_, _ = lw.dst.Write(lw.line)

@@ -6,16 +6,15 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
-	"time"
 	"unsafe"
 )
 
 // A status page is a small file mapped into the memory of the parent and of a worker: the
-// worker stores there the id of the item it runs and the number of the attempt, with a few
-// atomic writes per item and no system call nor clock read. When a worker dies, the parent
-// reads which item it was running (that item used an attempt; the others did not); while it
-// lives, the parent's watchdog sees how long an attempt has run from when it first saw it
-// (timeout(D), and items stuck behind a slow one).
+// worker stores there the id of the item it runs and, for another attempt of the same item, a
+// count of attempts: an atomic write or two per item, no system call nor clock read. When a
+// worker dies, the parent reads which item it was running (that item used an attempt; the
+// others did not); while it lives, the parent's watchdog sees how long an attempt has run
+// from when it first saw it (timeout(D), and items stuck behind a slow one).
 
 const pageSize = 64
 
@@ -23,6 +22,7 @@ const pageSize = 64
 type page struct {
 	file *os.File // the parent's; passed to each worker as fd 5
 	mem  []byte
+	last uint64 // worker side: the item set last
 }
 
 // newPage makes a status page, or returns nil when the system does not let it.
@@ -57,12 +57,16 @@ func (p *page) word(i int) *atomic.Uint64 {
 	return (*atomic.Uint64)(unsafe.Pointer(&p.mem[i*8]))
 }
 
-// set records that an attempt of item id starts (worker side).
+// set records that an attempt of item id starts (worker side). Another attempt of the same
+// item counts in the second word, so that the parent sees it is a new one.
 func (p *page) set(id uint64) {
 	if p == nil {
 		return
 	}
-	p.word(1).Add(1)
+	if id == p.last {
+		p.word(1).Add(1)
+	}
+	p.last = id
 	p.word(0).Store(id)
 }
 
@@ -84,26 +88,6 @@ func (p *page) running() (id, attempt uint64) {
 		return 0, 0
 	}
 	return id, p.word(1).Load()
-}
-
-// watch remembers when an attempt was first seen running, to time it.
-type watch struct {
-	id, attempt uint64
-	since       time.Time
-}
-
-// see returns how long the page's current attempt has been running, as far as the calls to
-// see tell (0 when none runs).
-func (w *watch) see(p *page, now time.Time) (uint64, time.Duration) {
-	id, a := p.running()
-	if id == 0 {
-		*w = watch{}
-		return 0, 0
-	}
-	if id != w.id || a != w.attempt {
-		*w = watch{id: id, attempt: a, since: now}
-	}
-	return id, now.Sub(w.since)
 }
 
 // reset clears the page for the next worker of a slot (parent side).

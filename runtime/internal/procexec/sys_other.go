@@ -6,8 +6,9 @@ import (
 	"errors"
 	"os"
 	"syscall"
-	"time"
 )
+
+func workerPipe(bool) (*os.File, *os.File, error) { return nil, nil, processSupport() }
 
 func processSupport() error {
 	return errors.New("worker processes are supported on Linux and macOS only")
@@ -23,10 +24,10 @@ func killGroup(int) {}
 
 type page struct{ file *os.File }
 
-func newPage(string) *page                   { return nil }
-func mapPage(int) *page                      { return nil }
-func (p *page) set(uint64)                   {}
-func (p *page) clear()                       {}
-func (p *page) running() (uint64, time.Time) { return 0, time.Time{} }
-func (p *page) reset()                       {}
-func (p *page) close()                       {}
+func newPage(string) *page                { return nil }
+func mapPage(int) *page                   { return nil }
+func (p *page) set(uint64)                {}
+func (p *page) clear()                    {}
+func (p *page) running() (uint64, uint64) { return 0, 0 }
+func (p *page) reset()                    {}
+func (p *page) close()                    {}

@@ -15,11 +15,11 @@ func processSupport() error { return nil }
 // pipes reach it without the close-on-exec flag (a grandchild holding them would keep the
 // parent from seeing the worker end), as may descriptors the parent itself inherited.
 func closeOnExecAll() {
-	for fd := fdIn; fd <= fdPage; fd++ {
-		syscall.CloseOnExec(fd)
-	}
 	if cloexecRange() {
 		return
+	}
+	for fd := fdIn; fd <= fdPage; fd++ {
+		syscall.CloseOnExec(fd)
 	}
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {

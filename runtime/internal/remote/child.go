@@ -34,6 +34,10 @@ const (
 	flushAfter = time.Millisecond
 )
 
+// onceWatchAfter is how long a worker that serves one batch runs it before it starts to watch
+// its connection for a stop.
+const onceWatchAfter = 2 * time.Millisecond
+
 // ServeChild runs the stage in this worker over conn and returns the worker's exit status.
 func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 	spec := s.n.Spec()
@@ -42,9 +46,14 @@ func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 	default:
 		return failReady(conn, "", fmt.Errorf("stage %q is a %s: it cannot run in a worker", spec.Name, spec.Kind))
 	}
+	if hello.Version != WireVersion {
+		return failReady(conn, "", fmt.Errorf("the stage speaks version %d of the wire format, this worker version %d (they were built from different sources)", hello.Version, WireVersion))
+	}
 	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: maxEmitsPerMessage}
 	c.keys, _ = conn.(ItemKeyer)
 	c.cond.L = &c.mu
+	c.fullAt.Store(maxEmitsPerMessage)
+	c.setFullAt = maxEmitsPerMessage
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	defer c.cancel()
 	return c.serve(hello)
@@ -72,12 +81,13 @@ type child[In, Out any] struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	queue   []childItem[In]
+	items   []In // the reader's decoding buffer
 	eof     bool
 	served  bool // one batch (process_per_batch): it was taken
 	local   []childItem[In]
 	marks   []atomic.Uint32 // of local's items: taken (to run or drop) or revoked, once
 	li      int
-	queued  atomic.Int64 // items received and not started
+	queued  atomic.Int64 // items in queue (received, not taken by the run loop)
 	stopped atomic.Bool  // told to stop: what has not started is dropped
 
 	// the results frame being built; under out (the body's emits flush it, and so does a
@@ -93,11 +103,14 @@ type child[In, Out any] struct {
 	timer     *time.Timer
 	armed     bool
 	emitCap   int
+	fullAt    atomic.Int32 // emitCap, for the body goroutine
 
 	// the running attempt (body goroutine)
-	cur      uint64
-	streamed bool  // the current attempt sent emits ahead of its outcome
-	emitErr  error // an emit of the current attempt could not be sent
+	running   bool // the transport was told an item started, and not that it finished
+	setFullAt int  // the Emitter's full mark (fullAt, as the body goroutine last set it)
+	cur       uint64
+	streamed  bool  // the current attempt sent emits ahead of its outcome
+	emitErr   error // an emit of the current attempt could not be sent
 
 	seen, mask uint64 // latency sampling, as the engine's stats do
 }
@@ -132,12 +145,19 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 	if err := callHook(func() error { c.fn = bind(c.w); return nil }); err != nil {
 		return failReady(c.conn, "", err)
 	}
-	c.timer = time.AfterFunc(time.Hour, c.timerFlush)
-	c.timer.Stop()
 	if err := c.conn.Send(&FromWorker{Kind: KindReady, Delta: delta}, nil); err != nil {
 		return ExitLost
 	}
-	go c.read()
+	if c.once {
+		// One batch: take it now. Then the reader only has to watch for a stop (or the stage
+		// going away) while the batch runs, which is usually over before it would start:
+		// starting it costs a thread.
+		c.readOne()
+		watch := time.AfterFunc(onceWatchAfter, c.read)
+		defer watch.Stop()
+	} else {
+		go c.read()
+	}
 	for {
 		it, ok := c.next()
 		if !ok {
@@ -146,7 +166,9 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 		c.runItem(it)
 	}
 	c.out.Lock()
-	c.timer.Stop()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	err := c.flushLocked()
 	c.out.Unlock()
 	if err != nil {
@@ -159,39 +181,48 @@ func (c *child[In, Out]) serve(hello *ToWorker) int {
 // whatever its body is doing (a worker never outlives its stage).
 func (c *child[In, Out]) read() {
 	for {
-		m, decode, err := c.conn.Recv()
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
-				fmt.Fprintf(os.Stderr, "minigun worker: %v\n", err)
+		c.readOne()
+	}
+}
+
+// readOne receives one frame and does what it says.
+func (c *child[In, Out]) readOne() {
+	m, decode, err := c.conn.Recv()
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
+			fmt.Fprintf(os.Stderr, "minigun worker: %v\n", err)
+			os.Exit(ExitProtocol)
+		}
+		os.Exit(ExitLost)
+	}
+	switch m.Kind {
+	case KindItems:
+		items := c.items
+		if len(m.IDs) > 0 {
+			clear(items[:cap(items)])
+			items = items[:0]
+			if err := decode(&items); err != nil || len(items) != len(m.IDs) {
+				fmt.Fprintf(os.Stderr, "minigun worker: reading items: %v\n", errors.Join(err, ErrMalformed))
 				os.Exit(ExitProtocol)
 			}
-			os.Exit(ExitLost)
 		}
-		switch m.Kind {
-		case KindItems:
-			var items []In
-			if len(m.IDs) > 0 {
-				if err := decode(&items); err != nil || len(items) != len(m.IDs) {
-					fmt.Fprintf(os.Stderr, "minigun worker: reading items: %v\n", errors.Join(err, ErrMalformed))
-					os.Exit(ExitProtocol)
-				}
+		c.mu.Lock()
+		for i, v := range items {
+			a := int32(1)
+			if m.Attempts != nil {
+				a = m.Attempts[i]
 			}
-			c.mu.Lock()
-			for i, v := range items {
-				a := int32(1)
-				if m.Attempts != nil {
-					a = m.Attempts[i]
-				}
-				c.queue = append(c.queue, childItem[In]{id: m.IDs[i], attempt: a, v: v})
-			}
-			c.queued.Add(int64(len(items)))
-			c.mu.Unlock()
-			c.cond.Signal()
-		case KindRevoke:
-			c.revoke(m.IDs)
-		case KindStop:
-			c.stop()
+			c.queue = append(c.queue, childItem[In]{id: m.IDs[i], attempt: a, v: v})
 		}
+		c.queued.Add(int64(len(items)))
+		c.mu.Unlock()
+		c.cond.Signal()
+		clear(items)
+		c.items = items[:0] // the values are in the queue: the buffer serves the next frame
+	case KindRevoke:
+		c.revoke(m.IDs)
+	case KindStop:
+		c.stop()
 	}
 }
 
@@ -224,6 +255,7 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 	}
 	clear(c.queue[len(keep):])
 	c.queue = keep
+	c.queued.Add(-int64(len(back)))
 	// The others may be taken by the run loop already: those it has not started are given
 	// back too (whoever marks an item first has it).
 	for i := range c.local {
@@ -231,7 +263,6 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 			back = append(back, c.local[i].id)
 		}
 	}
-	c.queued.Add(-int64(len(back)))
 	c.mu.Unlock()
 	if len(back) == 0 {
 		return
@@ -249,15 +280,17 @@ func (c *child[In, Out]) revoke(ids []uint64) {
 // is skipped, one that comes after the worker was told to stop is reported as dropped.
 func (c *child[In, Out]) next() (childItem[In], bool) {
 	for {
-		if c.li == len(c.local) && !c.refill() {
-			return childItem[In]{}, false
+		if c.li == len(c.local) {
+			c.finished()
+			if !c.refill() {
+				return childItem[In]{}, false
+			}
 		}
 		i := c.li
 		c.li++
 		if !c.marks[i].CompareAndSwap(itemWaiting, itemTaken) {
 			continue // revoked: the reader reported it
 		}
-		c.queued.Add(-1)
 		it := c.local[i]
 		if !c.stopped.Load() {
 			return it, true
@@ -298,6 +331,7 @@ func (c *child[In, Out]) refill() bool {
 	}
 	clear(c.local)
 	c.local, c.queue, c.li = c.queue, c.local[:0], 0
+	c.queued.Add(-int64(len(c.local)))
 	if cap(c.marks) < len(c.local) {
 		c.marks = make([]atomic.Uint32, len(c.local), cap(c.local))
 	}
@@ -324,9 +358,11 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 	}
 	c.cur = it.id
 	attempt := it.attempt
-	c.out.Lock()
-	c.w.SetFullAt(c.emitCap) // the Emitter is the body's: set from this goroutine
-	c.out.Unlock()
+	if n := int(c.fullAt.Load()); n != c.setFullAt {
+		c.w.SetFullAt(n) // the Emitter is the body's: set from this goroutine
+		c.setFullAt = n
+	}
+	c.running = true
 	var o Outcome
 	for {
 		c.streamed, c.emitErr = false, nil
@@ -362,7 +398,6 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 		}
 		attempt++
 	}
-	c.conn.Finished()
 	c.cur = 0
 	var d time.Duration
 	if timed {
@@ -378,9 +413,8 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 			c.mask = 0
 		}
 	}
-	idle := c.queued.Load() == 0
+	idle := c.li == len(c.local) && c.queued.Load() == 0
 	c.out.Lock()
-	defer c.out.Unlock()
 	if o.Status == StatusOK {
 		c.takePend()
 		o.NEmit = int32(len(c.emits) - c.doneEmits)
@@ -393,12 +427,27 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 	}
 	switch {
 	case idle, len(c.outcomes) >= maxDonePerMessage, len(c.emits) >= c.emitCap:
+		c.finished() // sending may wait for the stage: no item runs meanwhile
 		if err := c.flushLocked(); err != nil {
 			os.Exit(ExitLost)
 		}
 	case !c.armed:
 		c.armed = true
-		c.timer.Reset(flushAfter)
+		if c.timer == nil {
+			c.timer = time.AfterFunc(flushAfter, c.timerFlush)
+		} else {
+			c.timer.Reset(flushAfter)
+		}
+	}
+	c.out.Unlock()
+}
+
+// finished tells the transport that no item runs, if one ran since it last did. Between two
+// items that follow each other at once the next one's start says it.
+func (c *child[In, Out]) finished() {
+	if c.running {
+		c.running = false
+		c.conn.Finished()
 	}
 }
 
@@ -596,4 +645,5 @@ func (c *child[In, Out]) adaptEmitCap(n int) {
 		per = max(sz.LastPayload()/n, 1)
 	}
 	c.emitCap = min(max(targetMessageBytes/per, 16), maxEmitsPerMessage)
+	c.fullAt.Store(int32(c.emitCap))
 }

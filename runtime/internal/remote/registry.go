@@ -125,13 +125,18 @@ func FuncPackage(name string) string {
 // package, it exits with an error rather than let a worker fall through to main. Outside a
 // worker it returns at once.
 func ServeWorker(callerPkg string) {
+	ServeWorkerFrom(func() string { return callerPkg })
+}
+
+// ServeWorkerFrom is ServeWorker with the caller's package found only if it is needed.
+func ServeWorkerFrom(callerPkg func() string) {
 	key := os.Getenv(EnvWorker)
 	if key == "" {
 		return
 	}
 	build := registered(key)
 	if build == nil {
-		if callerPkg != KeyPackage(key) {
+		if callerPkg() != KeyPackage(key) {
 			return
 		}
 		fmt.Fprintf(os.Stderr, "minigun worker: pipeline %s is not registered (RegisterPipeline)\n", key)
@@ -154,6 +159,17 @@ func ServeWorker(callerPkg string) {
 		os.Exit(ExitSetup)
 	}
 	os.Exit(serve(key, stage, build))
+}
+
+// StartedAsWorker reports whether the environment says this process is a worker (which
+// ServeWorker then checks).
+func StartedAsWorker() bool { return os.Getenv(EnvWorker) != "" }
+
+// FramePackage returns the package path of the function of a program counter returned by
+// runtime.Callers.
+func FramePackage(pc uintptr) string {
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	return FuncPackage(f.Function)
 }
 
 // CallerPackage returns the package path of the function skip frames above its caller.
@@ -244,8 +260,13 @@ func (e *RemoteError) Error() string {
 // PanicAt returns At: the .mg line of a panic in the worker (see engine.Failure.PanickedAt).
 func (e *RemoteError) PanicAt() engine.Pos { return e.At }
 
-// Encode encodes v with encoding/gob (parameters in generated code).
+// Encode encodes v (parameters in generated code): plain values (numbers, strings, and
+// arrays, slices and structs of them) in the raw codec of codec.go, anything else with
+// encoding/gob.
 func Encode(v any) ([]byte, error) {
+	if b, ok := encodeRawValue(v); ok {
+		return b, nil
+	}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(v); err != nil {
 		return nil, err
@@ -257,6 +278,9 @@ func Encode(v any) ([]byte, error) {
 func Decode(data []byte, v any) error {
 	if len(data) == 0 {
 		return nil
+	}
+	if data[0] == 0 {
+		return decodeRawValue(data, v)
 	}
 	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
 }

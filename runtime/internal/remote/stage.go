@@ -91,6 +91,8 @@ type stageRun[In, Out any] struct {
 	inflight  int      // items submitted and not settled
 	resend    []resent // items to submit again
 	held      map[uint64]*held[Out]
+	budget    *budget // the run's process budget, shared with its other stages
+	scratch   []In    // the feeder's: items claimed for the next chunk
 }
 
 // chunkRec is a chunk of items the stage submitted, kept until each is settled.
@@ -113,6 +115,8 @@ func (r *stageRun[In, Out]) feed() {
 	h := r.h
 	lane := r.feeder
 	own := &handler[In, Out]{r: r, lane: lane}
+	r.budget = openBudget(h.JobID())
+	defer closeBudget(h.JobID(), r.budget)
 	sess, err := r.s.t.Open(r)
 	if err != nil {
 		h.FailRun(h.StageError("", err))
@@ -159,15 +163,46 @@ func (r *stageRun[In, Out]) feed() {
 			if len(items) == 0 {
 				continue
 			}
+			var extra []In // claimed out of order, for a chunk of their own
+			var extraSeq uint64
+			if len(items) < limit {
+				// Take what else is there already: a larger chunk makes fewer, larger frames.
+				r.scratch = append(r.scratch[:0], items...)
+				for len(r.scratch) < limit {
+					more, next, ok := lane.Claim(limit-len(r.scratch), engine.ClaimNow, 0)
+					if !ok {
+						inputDone = true
+						break
+					}
+					if len(more) == 0 {
+						break
+					}
+					if next != seq+uint64(len(r.scratch)) {
+						// Not next in input order (only the feeder claims, so it never is).
+						extra, extraSeq = append([]In(nil), more...), next
+						break
+					}
+					r.scratch = append(r.scratch, more...)
+				}
+				items = r.scratch
+			}
 			if h.Canceled() {
 				for i := range items {
 					lane.Drop(seq + uint64(i))
+				}
+				for i := range extra {
+					lane.Drop(extraSeq + uint64(i))
 				}
 				continue
 			}
 			h.Begin()
 			lane.Started()
-			sess.Submit(r.newChunk(items, seq), own)
+			c := r.newChunk(items, seq)
+			clear(r.scratch)
+			sess.Submit(c, own)
+			if extra != nil {
+				sess.Submit(r.newChunk(extra, extraSeq), own)
+			}
 		}
 	}
 	sess.Close()
@@ -364,12 +399,25 @@ func (r *stageRun[In, Out]) Fail(err error) {
 }
 
 func (r *stageRun[In, Out]) AcquireProcess(hd Handler) bool {
+	if r.h.TryAcquireProcess() {
+		return true
+	}
 	var lane *engine.Lane[In, Out]
 	if x, ok := hd.(*handler[In, Out]); ok {
 		lane = x.lane
 	}
+	if ip := r.budget.waitStart(); ip != nil {
+		ip.reclaim()
+	}
+	defer r.budget.waitEnd()
 	return r.h.AcquireProcess(lane)
 }
+
+func (r *stageRun[In, Out]) TryAcquireProcess() bool {
+	return !r.budget.someoneWaits() && r.h.TryAcquireProcess()
+}
+
+func (r *stageRun[In, Out]) IdleProcess(reclaim func()) func() bool { return r.budget.hold(reclaim) }
 
 // Hello runs the before_fork hooks, then encodes the parameters and the state's start values.
 func (r *stageRun[In, Out]) Hello() (*ToWorker, error) {
@@ -399,14 +447,22 @@ func (r *stageRun[In, Out]) Handler(slot int) Handler { return r.handlers[slot] 
 type handler[In, Out any] struct {
 	r    *stageRun[In, Out]
 	lane *engine.Lane[In, Out]
+	// buffers of the last frame, given back when it was applied (a transport may decode
+	// several frames before it applies them: those get buffers of their own)
+	emits   []Out
+	settled []settledItem[In]
 }
 
 func (hd *handler[In, Out]) Idle() { hd.lane.Idle() }
 
 // Results decodes a results frame and checks it against the items in flight.
 func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func(), error) {
-	var emits []Out
+	emits, settled := hd.emits, hd.settled
+	hd.emits, hd.settled = nil, nil
 	if m.NEmit > 0 {
+		// Fresh values, in the last frame's buffer if it was given back.
+		clear(emits[:cap(emits)])
+		emits = emits[:0]
 		if err := decode(&emits); err != nil {
 			return nil, err
 		}
@@ -415,18 +471,32 @@ func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func
 		}
 	}
 	r := hd.r
-	settled := make([]settledItem[In], len(m.Outcomes))
+	if cap(settled) < len(m.Outcomes) {
+		settled = make([]settledItem[In], len(m.Outcomes))
+	}
+	settled = settled[:len(m.Outcomes)]
 	r.mu.Lock()
-	for i, o := range m.Outcomes {
-		rec, k := r.lookup(o.ID)
+	var last *chunkRec[In]
+	lastC := uint64(0)
+	for i := range m.Outcomes {
+		id := m.Outcomes[i].ID
+		rec, k := last, int(id&maxChunkItems)
+		if c := id >> idIndexBits; c != lastC || rec == nil || k >= len(rec.vals) {
+			rec, k = r.lookup(id)
+			last, lastC = rec, c
+		}
 		if rec == nil {
 			r.mu.Unlock()
-			return nil, fmt.Errorf("a result for item %d, which is not in flight", o.ID)
+			return nil, fmt.Errorf("a result for item %d, which is not in flight", id)
 		}
 		settled[i] = settledItem[In]{rec: rec, k: k}
 	}
 	r.mu.Unlock()
-	return func() { hd.apply(m, emits, settled) }, nil
+	return func() {
+		hd.apply(m, emits, settled)
+		clear(settled)
+		hd.emits, hd.settled = emits[:0], settled[:0]
+	}, nil
 }
 
 // settledItem is an item a results frame names: the worker that reported it is the only one

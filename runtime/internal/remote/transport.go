@@ -98,12 +98,21 @@ type Run interface {
 	Handler(slot int) Handler
 	// AcquireProcess and ReleaseProcess take and give back a slot of the run's
 	// max_processes budget around a short-lived worker; AcquireProcess returns false when
-	// the run was canceled meanwhile.
+	// the run was canceled meanwhile. While it waits, it reclaims a process that holds a slot
+	// idle (IdleProcess).
 	AcquireProcess(h Handler) bool
 	ReleaseProcess()
 	// Workers counts the stage's worker processes that run now, for its stats: a transport
 	// that starts them calls it with +1 once one has started and -1 once it has ended.
 	Workers(delta int)
+	// TryAcquireProcess takes a slot for a process started ahead of need: only if one is free
+	// now and no stage waits for one (see budget.go).
+	TryAcquireProcess() bool
+	// IdleProcess registers a process that holds a slot while it waits for work. reclaim is
+	// called, at most once and from any goroutine, when a stage needs the slot: the process
+	// must then end and its slot be given back. claim takes the process off the list when it
+	// gets work; it returns false if the process was reclaimed (or is being).
+	IdleProcess(reclaim func()) (claim func() bool)
 	// Fail fails the run (the stage's error).
 	Fail(err error)
 	// SetWorkers says how many workers serve the stage now, for its stats.

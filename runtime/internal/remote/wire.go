@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 )
 
 // The wire format between a stage and its workers, the same whatever carries it (the pipes of
@@ -20,9 +21,15 @@ import (
 //
 // The header (ToWorker or FromWorker) is a small hand-made binary encoding: encoding a fixed
 // struct with gob costs about 100µs per process the first time, which a process per item pays
-// on every item. The payload, when the header announces one, is a batch of items ([]In) or of
-// emitted values ([]Out) encoded with one gob.Encoder for the life of the stream, so type
-// information crosses once; a frame and its payload leave in one write.
+// on every item. Item ids travel as runs of consecutive ids, and outcomes as runs of
+// consecutive items that ended alike, so that a frame of a thousand cheap items costs a few
+// bytes of header. The payload, when the header announces one, is a batch of items ([]In) or
+// of emitted values ([]Out): in the raw codec of codec.go when they are plain values, else
+// encoded with one gob.Encoder for the life of the stream, so type information crosses once.
+// A frame and its payload leave in one write.
+//
+// The hello carries the version of this format (WireVersion); a worker refuses a stage that
+// speaks another.
 //
 // Every item carries an id, unique in the run of its stage; results name the items they
 // settle, so a result is never matched by its position. A worker runs its items one at a time,
@@ -52,6 +59,13 @@ const (
 // MaxFrameBytes bounds a frame: a larger one is a protocol error.
 const MaxFrameBytes = 1 << 30
 
+// WireVersion is the version of the wire format. 1 had gob payloads only, ids one by one.
+const WireVersion = 2
+
+// maxFrameItems bounds the ids or outcomes of one frame: a frame that claims more is malformed
+// (a run of consecutive ids is short, but it must not make the reader allocate without bound).
+const maxFrameItems = 1 << 20
+
 // ErrMalformed is a frame that does not parse.
 var ErrMalformed = errors.New("malformed frame")
 
@@ -66,6 +80,7 @@ type ToWorker struct {
 	ItemPath   string // ipc: tempfile: read the items from this file
 	ResultPath string // ipc: tempfile: write the results to this file
 	Timeout    int64  // the stage's per-attempt timeout in nanoseconds, 0 = none
+	Version    int    // the sender's WireVersion (set by Unmarshal; Marshal writes WireVersion)
 	// KindItems: len(IDs) items follow in the payload; Attempts[i] is the attempt number of
 	// item i (nil: all 1). KindRevoke: the items to give back.
 	IDs      []uint64
@@ -159,13 +174,20 @@ func (h *hdrBuf) int32s(v []int32) {
 	}
 }
 
-// ids writes ids as deltas from the previous one.
+// ids writes ids as runs of consecutive ids: the count, then for each run the distance of
+// its first id from the end of the previous run, and its length.
 func (h *hdrBuf) ids(v []uint64) {
 	h.uint(uint64(len(v)))
-	prev := uint64(0)
-	for _, x := range v {
-		h.int(int64(x - prev))
-		prev = x
+	next := uint64(0)
+	for i := 0; i < len(v); {
+		j := i + 1
+		for j < len(v) && v[j] == v[j-1]+1 {
+			j++
+		}
+		h.int(int64(v[i] - next))
+		h.uint(uint64(j - i))
+		next = v[j-1] + 1
+		i = j
 	}
 }
 
@@ -236,7 +258,10 @@ func (r *hdrReader) int32() int32 {
 	return int32(x)
 }
 
-func (r *hdrReader) int32s() []int32 {
+func (r *hdrReader) int32s() []int32 { return r.int32sInto(nil) }
+
+// int32sInto reads what hdrBuf.int32s wrote, into v's backing array when it is large enough.
+func (r *hdrReader) int32sInto(v []int32) []int32 {
 	n := r.uint()
 	if n == 0 || r.err != nil {
 		return nil
@@ -245,23 +270,45 @@ func (r *hdrReader) int32s() []int32 {
 		r.fail()
 		return nil
 	}
-	v := make([]int32, n-1)
+	if uint64(cap(v)) < n-1 {
+		v = make([]int32, n-1)
+	}
+	v = v[:n-1]
 	for i := range v {
 		v[i] = r.int32()
 	}
 	return v
 }
 
-func (r *hdrReader) ids() []uint64 {
-	n := r.count()
-	if n == 0 {
+// ids reads what hdrBuf.ids wrote, into v's backing array when it is large enough.
+func (r *hdrReader) ids(v []uint64) []uint64 {
+	n := r.uint()
+	if n == 0 || r.err != nil {
 		return nil
 	}
-	v := make([]uint64, n)
-	prev := uint64(0)
-	for i := range v {
-		prev += uint64(r.int())
-		v[i] = prev
+	if n > maxFrameItems {
+		r.fail()
+		return nil
+	}
+	if uint64(cap(v)) < n {
+		v = make([]uint64, 0, n)
+	}
+	v = v[:0]
+	next := uint64(0)
+	for uint64(len(v)) < n && r.err == nil {
+		first := next + uint64(r.int())
+		k := r.uint()
+		if k == 0 || k > n-uint64(len(v)) {
+			r.fail()
+			break
+		}
+		for x := range k {
+			v = append(v, first+x)
+		}
+		next = first + k
+	}
+	if r.err != nil {
+		return nil
 	}
 	return v
 }
@@ -287,6 +334,7 @@ func (m *ToWorker) marshal(h *hdrBuf) {
 		h.str(m.ItemPath)
 		h.str(m.ResultPath)
 		h.int(m.Timeout)
+		h.uint(WireVersion)
 	case KindItems:
 		h.ids(m.IDs)
 		h.int32s(m.Attempts)
@@ -295,12 +343,14 @@ func (m *ToWorker) marshal(h *hdrBuf) {
 	}
 }
 
-// Unmarshal parses a header made by a FrameWriter.
+// Unmarshal parses a header made by a FrameWriter. The slices of m (IDs, Attempts) are reused
+// when they are large enough: a caller that keeps them passes a fresh m.
 func (m *ToWorker) Unmarshal(b []byte) error {
 	if len(b) == 0 {
 		return ErrMalformed
 	}
-	m.Kind = int(b[0])
+	ids, att := m.IDs, m.Attempts
+	*m = ToWorker{Kind: int(b[0])}
 	r := hdrReader{b: b[1:]}
 	switch m.Kind {
 	case KindHello:
@@ -311,14 +361,18 @@ func (m *ToWorker) Unmarshal(b []byte) error {
 		m.ItemPath = r.str()
 		m.ResultPath = r.str()
 		m.Timeout = r.int()
+		m.Version = 1
+		if len(r.b) > 0 {
+			m.Version = int(r.uint())
+		}
 	case KindItems:
-		m.IDs = r.ids()
-		m.Attempts = r.int32s()
+		m.IDs = r.ids(ids)
+		m.Attempts = r.int32sInto(att)
 		if m.Attempts != nil && len(m.Attempts) != len(m.IDs) {
 			r.fail()
 		}
 	case KindRevoke:
-		m.IDs = r.ids()
+		m.IDs = r.ids(ids)
 	case KindStop, KindReset:
 	default:
 		r.fail()
@@ -338,18 +392,29 @@ func (m *FromWorker) marshal(h *hdrBuf) {
 	case KindResults:
 		h.uint(m.Reset)
 		h.bool(m.HasState)
+		// The outcomes as runs: items of consecutive ids that ended alike (ok with the same
+		// attempt and number of emits, dropped, revoked) share one entry; a failure has its own.
 		h.uint(uint64(len(m.Outcomes)))
-		prev := uint64(0)
-		for _, o := range m.Outcomes {
-			h.int(int64(o.ID - prev))
-			prev = o.ID
+		next := uint64(0)
+		for i := 0; i < len(m.Outcomes); {
+			o := &m.Outcomes[i]
+			j := i + 1
+			if o.Status != StatusFailed {
+				for j < len(m.Outcomes) && j-i < maxRun && sameRun(o, &m.Outcomes[j], j-i) {
+					j++
+				}
+			}
+			h.int(int64(o.ID - next))
 			*h = append(*h, o.Status)
+			h.uint(uint64(j - i))
 			switch o.Status {
 			case StatusOK:
 				h.int(int64(o.Attempt))
 				h.uint(uint64(o.NEmit))
 				if m.HasState {
-					h.bytes(o.Delta)
+					for k := i; k < j; k++ {
+						h.bytes(m.Outcomes[k].Delta)
+					}
 				}
 			case StatusFailed:
 				h.int(int64(o.Attempt))
@@ -357,6 +422,8 @@ func (m *FromWorker) marshal(h *hdrBuf) {
 				h.bool(o.Err.Panic)
 				h.str(o.Err.Stack)
 			}
+			next = m.Outcomes[j-1].ID + 1
+			i = j
 		}
 		h.uint(m.Partial)
 		h.uint(uint64(m.NEmit))
@@ -368,12 +435,22 @@ func (m *FromWorker) marshal(h *hdrBuf) {
 	}
 }
 
-// Unmarshal parses a header made by a FrameWriter.
+// maxRun bounds a run of outcomes (ids of one chunk are consecutive, at most maxChunkItems).
+const maxRun = 1 << 16
+
+// sameRun reports whether outcome o2 continues the run that o starts, k items after it.
+func sameRun(o, o2 *Outcome, k int) bool {
+	return o2.ID == o.ID+uint64(k) && o2.Status == o.Status && o2.Attempt == o.Attempt && o2.NEmit == o.NEmit
+}
+
+// Unmarshal parses a header made by a FrameWriter. The slices of m (Outcomes, To, Lat) are
+// reused when they are large enough: a caller that keeps them passes a fresh m.
 func (m *FromWorker) Unmarshal(b []byte) error {
 	if len(b) == 0 {
 		return ErrMalformed
 	}
-	m.Kind = int(b[0])
+	outs, to, lat := m.Outcomes[:0], m.To, m.Lat[:0]
+	*m = FromWorker{Kind: int(b[0])}
 	r := hdrReader{b: b[1:]}
 	switch m.Kind {
 	case KindAlive:
@@ -385,25 +462,36 @@ func (m *FromWorker) Unmarshal(b []byte) error {
 	case KindResults:
 		m.Reset = r.uint()
 		m.HasState = r.bool()
-		if n := r.count(); n > 0 {
-			m.Outcomes = make([]Outcome, n)
-			prev := uint64(0)
-			for i := range m.Outcomes {
-				o := &m.Outcomes[i]
-				prev += uint64(r.int())
-				o.ID = prev
+		n := r.uint()
+		if n > maxFrameItems {
+			r.fail()
+		}
+		if n > 0 && r.err == nil {
+			if uint64(cap(outs)) < n {
+				outs = make([]Outcome, 0, n)
+			}
+			next := uint64(0)
+			for uint64(len(outs)) < n && r.err == nil {
+				id := next + uint64(r.int())
 				if len(r.b) == 0 {
 					r.fail()
 					break
 				}
-				o.Status = r.b[0]
+				st := r.b[0]
 				r.b = r.b[1:]
-				switch o.Status {
+				k := r.uint()
+				if k == 0 || k > n-uint64(len(outs)) || k > maxRun || k > 1 && st == StatusFailed {
+					r.fail()
+					break
+				}
+				o := Outcome{ID: id, Status: st}
+				switch st {
 				case StatusOK:
 					o.Attempt = r.int32()
-					o.NEmit = int32(r.uint())
-					if m.HasState {
-						o.Delta = r.bytes()
+					if e := r.uint(); e <= math.MaxInt32 {
+						o.NEmit = int32(e)
+					} else {
+						r.fail()
 					}
 				case StatusFailed:
 					o.Attempt = r.int32()
@@ -412,26 +500,35 @@ func (m *FromWorker) Unmarshal(b []byte) error {
 				default:
 					r.fail()
 				}
+				for x := range k {
+					o.ID = id + x
+					if st == StatusOK && m.HasState {
+						o.Delta = r.bytes()
+					}
+					outs = append(outs, o)
+				}
+				next = id + k
 			}
+			m.Outcomes = outs
 		}
 		m.Partial = r.uint()
 		m.NEmit = int(r.uint())
-		m.To = r.int32s()
+		m.To = r.int32sInto(to)
 		if n := r.count(); n > 0 {
-			m.Lat = make([]int64, n)
-			for i := range m.Lat {
-				m.Lat[i] = r.int()
+			if cap(lat) < n {
+				lat = make([]int64, 0, n)
 			}
+			for range n {
+				lat = append(lat, r.int())
+			}
+			m.Lat = lat
 		}
 		if m.NEmit < 0 || m.NEmit > MaxFrameBytes || m.To != nil && len(m.To) != m.NEmit {
 			r.fail()
 		}
 		total := 0
-		for _, o := range m.Outcomes {
-			if o.NEmit < 0 {
-				r.fail()
-			}
-			total += int(o.NEmit)
+		for i := range m.Outcomes {
+			total += int(m.Outcomes[i].NEmit)
 		}
 		if total > m.NEmit || m.Partial == 0 && total != m.NEmit {
 			r.fail()
@@ -443,21 +540,23 @@ func (m *FromWorker) Unmarshal(b []byte) error {
 	return r.err
 }
 
-// FrameWriter writes frames to w: a header and, optionally, a gob payload from the stream's
-// one encoder.
+// FrameWriter writes frames to w: a header and, optionally, a payload: raw (codec.go) or
+// from the stream's one gob encoder.
 type FrameWriter struct {
 	w    io.Writer
-	buf  bytes.Buffer // the frame being built; the gob encoder appends the payload to it
+	out  []byte       // the frame being built
+	gbuf bytes.Buffer // what the gob encoder writes
 	enc  *gob.Encoder
 	hdr  hdrBuf
 	last int // payload bytes of the last frame
+
+	rawT reflect.Type // the last payload's type, and its raw codec (nil: gob)
+	rawC *rawCodec
 }
 
 // NewFrameWriter returns a writer of frames to w.
 func NewFrameWriter(w io.Writer) *FrameWriter {
-	f := &FrameWriter{w: w}
-	f.enc = gob.NewEncoder(&f.buf)
-	return f
+	return &FrameWriter{w: w}
 }
 
 // EncodeError is a payload that could not be encoded; the stream was reset and is usable.
@@ -466,29 +565,43 @@ type EncodeError struct{ Err error }
 func (e EncodeError) Error() string { return e.Err.Error() }
 func (e EncodeError) Unwrap() error { return e.Err }
 
-// Send writes one frame: the header m, then payload (if not nil). If the payload cannot be
-// encoded, nothing of the frame is written, the stream is reset, and an EncodeError is
-// returned; other errors are the writer's.
+// Send writes one frame: the header m, then payload (if not nil), in one write. If the
+// payload cannot be encoded, nothing of the frame is written, the stream is reset, and an
+// EncodeError is returned; other errors are the writer's.
 func (f *FrameWriter) Send(m Marshaler, payload any) error {
 	f.hdr = f.hdr[:0]
 	m.marshal(&f.hdr)
-	f.buf.Reset()
-	var pre [4 + binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(pre[4:], uint64(len(f.hdr)))
-	f.buf.Write(pre[:4+n])
-	f.buf.Write(f.hdr)
-	start := f.buf.Len()
+	b := append(f.out[:0], 0, 0, 0, 0)
+	b = binary.AppendUvarint(b, uint64(len(f.hdr)))
+	b = append(b, f.hdr...)
+	start := len(b)
 	if payload != nil {
-		if err := f.encode(payload); err != nil {
-			if rerr := f.reset(); rerr != nil {
-				return rerr
+		if c := f.codec(payload); c != nil {
+			b = appendRaw(b, c, payload)
+		} else {
+			if f.enc == nil {
+				f.enc = gob.NewEncoder(&f.gbuf)
 			}
-			return EncodeError{err}
+			f.gbuf.Reset()
+			if err := f.encode(payload); err != nil {
+				f.out = b[:0]
+				if rerr := f.reset(); rerr != nil {
+					return rerr
+				}
+				return EncodeError{err}
+			}
+			b = append(b, payloadGob)
+			b = append(b, f.gbuf.Bytes()...)
+			if f.gbuf.Cap() > 4<<20 {
+				// Not kept for the life of the process. The encoder writes to f.gbuf by
+				// address, so it carries on into the new, empty one.
+				f.gbuf = bytes.Buffer{}
+			}
 		}
 	}
-	f.last = f.buf.Len() - start
-	b := f.buf.Bytes()
+	f.last = len(b) - start
 	if len(b)-4 > MaxFrameBytes {
+		f.out = b[:0]
 		if rerr := f.reset(); rerr != nil {
 			return rerr
 		}
@@ -496,12 +609,20 @@ func (f *FrameWriter) Send(m Marshaler, payload any) error {
 	}
 	binary.LittleEndian.PutUint32(b, uint32(len(b)-4))
 	_, err := f.w.Write(b)
-	if f.buf.Cap() > 4<<20 {
-		// Drop a large buffer rather than keep it for the life of the process. The encoder
-		// writes to f.buf by address, so it carries on into the new, empty one.
-		f.buf = bytes.Buffer{}
+	f.out = b[:0]
+	if cap(b) > 4<<20 {
+		f.out = nil // not kept for the life of the process
 	}
 	return err
+}
+
+// codec returns the raw codec of the payload's type, nil if it goes through gob.
+func (f *FrameWriter) codec(payload any) *rawCodec {
+	t := reflect.TypeOf(payload)
+	if t != f.rawT {
+		f.rawT, f.rawC = t, rawSliceCodec(t)
+	}
+	return f.rawC
 }
 
 // LastPayload is the size in bytes of the last frame's payload.
@@ -509,8 +630,8 @@ func (f *FrameWriter) LastPayload() int { return f.last }
 
 // reset sends a reset frame and starts a fresh gob encoder.
 func (f *FrameWriter) reset() error {
-	f.buf = bytes.Buffer{}
-	f.enc = gob.NewEncoder(&f.buf)
+	f.gbuf = bytes.Buffer{}
+	f.enc = gob.NewEncoder(&f.gbuf)
 	_, err := f.w.Write([]byte{2, 0, 0, 0, 1, KindReset})
 	return err
 }
@@ -525,7 +646,7 @@ func (f *FrameWriter) encode(v any) (err error) {
 	return f.enc.Encode(v)
 }
 
-// FrameReader reads frames: Next returns a frame's header, Decode its payload with the
+// FrameReader reads frames: Next returns a frame's header, Decode its payload, raw or with the
 // stream's one gob decoder, which reads exactly the payload (gob reads whole messages from an
 // io.ByteReader and nothing more).
 type FrameReader struct {
@@ -539,9 +660,7 @@ type FrameReader struct {
 
 // NewFrameReader returns a reader of the frames of r, buffered by size bytes.
 func NewFrameReader(r io.Reader, size int) *FrameReader {
-	f := &FrameReader{r: bufio.NewReaderSize(r, size)}
-	f.dec = gob.NewDecoder(&f.pr)
-	return f
+	return &FrameReader{r: bufio.NewReaderSize(r, size)}
 }
 
 // Prefetch reads the next frame now; Next returns it.
@@ -550,6 +669,10 @@ func (f *FrameReader) Prefetch() error {
 	f.pending = hdr
 	return err
 }
+
+// Pending returns the header of the frame read ahead by Prefetch and not returned by Next yet
+// (nil if none).
+func (f *FrameReader) Pending() []byte { return f.pending }
 
 // Next reads the next frame and returns its header bytes; its payload is ready to decode. A
 // reset frame is handled here.
@@ -586,15 +709,33 @@ func (f *FrameReader) Next() ([]byte, error) {
 		hdr := body[k : k+int(h)]
 		f.pr.b = body[k+int(h):]
 		if hdr[0] == KindReset {
-			f.dec = gob.NewDecoder(&f.pr)
+			f.dec = nil // a fresh gob stream
 			continue
 		}
 		return hdr, nil
 	}
 }
 
-// Decode decodes the current frame's payload into v.
+// Decode decodes the current frame's payload into v, a pointer to a slice that gets fresh
+// values. A raw payload reuses the slice's backing array when it is large enough; a gob one
+// wants a nil slice.
 func (f *FrameReader) Decode(v any) error {
+	if len(f.pr.b) == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	switch f.pr.b[0] {
+	case payloadRaw:
+		b := f.pr.b
+		f.pr.b = nil
+		return decodeRaw(b, v)
+	case payloadGob:
+		f.pr.b = f.pr.b[1:]
+	default:
+		return ErrMalformed
+	}
+	if f.dec == nil {
+		f.dec = gob.NewDecoder(&f.pr)
+	}
 	if err := f.dec.Decode(v); err != nil {
 		return err
 	}
