@@ -658,6 +658,15 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 		st.Ref = &Binding{Expr: s.Ref.Text, Pos: c.pos(f, s.Ref.Pos)}
 		st.ConcurrentEmit = kind != Nested && kind != Consumer // until its shape is known
 		if kind == Nested {
+			if name, rest, ok := strings.Cut(strings.TrimSpace(s.Ref.Text), " "); ok {
+				// Options written after the pipeline's name: nested t = T to(sink).
+				if _, known := c.pipelines[name]; known {
+					c.diags.Errorf(st.Ref.Pos, "options of a nested pipeline go before the =: nested %s %s = %s", st.Name, strings.TrimSpace(rest), name)
+				} else {
+					c.diags.Errorf(st.Ref.Pos, "nested %s = ...: want the name of a pipeline after the =, got %q", st.Name, strings.TrimSpace(s.Ref.Text))
+				}
+				return nil
+			}
 			nested, ok := c.pipelines[s.Ref.Text]
 			if !ok {
 				c.unknownPipeline(f, &dsl.Ident{Pos: s.Ref.Pos, Name: s.Ref.Text})

@@ -34,9 +34,11 @@ const (
 	InExecution         // execution STRATEGY, context NAME = STRATEGY
 	Setting             // a pipeline setting: max_threads N, queue_size N, ...
 
-	onStages  = OnProducer | OnProcessor | OnConsumer | OnAccumulator | OnCustom | OnNested
-	onWorkers = OnProcessor | OnConsumer | OnCustom // stages whose bodies a strategy runs
-	strategic = onWorkers | InBlock | InExecution
+	onStages   = OnProducer | OnProcessor | OnConsumer | OnAccumulator | OnCustom | OnNested
+	onWorkers  = OnProcessor | OnConsumer | OnCustom                 // stages whose bodies a strategy runs
+	withInput  = OnProcessor | OnConsumer | OnAccumulator | OnCustom // stages that take items
+	withOutput = OnProducer | OnProcessor | OnAccumulator | OnCustom // stages that send items
+	strategic  = onWorkers | InBlock | InExecution
 )
 
 // ArgKind is what an option argument holds.
@@ -91,6 +93,9 @@ func (a Alias) Rewrite(args string) string {
 
 var countArg = ArgSpec{Kind: CountArg, Min: 1, Required: true}
 
+// itemStages says where the options of per-item failure handling belong.
+const itemStages = "stages that process items (not producers or nested pipelines)"
+
 // Vocabulary lists every option and setting in canonical spelling.
 var Vocabulary = []OptionSpec{
 	// Strategies.
@@ -102,7 +107,7 @@ var Vocabulary = []OptionSpec{
 	}},
 	{Name: "processes", Strategy: true, Kind: Processes, Parens: true, Where: strategic, Args: []ArgSpec{
 		countArg,
-		{Key: "recycle", Kind: CountArg, Min: 1},
+		{Key: "recycle", Kind: CountArg, Min: 0}, // 0: never replaced
 	}},
 	{Name: "remote", Strategy: true, Kind: Remote, Parens: true, Where: strategic, Args: []ArgSpec{
 		{Kind: CountArg, Min: 0, Required: true}, // remote(0): only workers started elsewhere
@@ -116,15 +121,15 @@ var Vocabulary = []OptionSpec{
 	// Stage options.
 	{Name: "to", Parens: true, Where: onStages | OnQueue, Args: []ArgSpec{{Kind: NameArg, Required: true, Many: true}}},
 	{Name: "from", Parens: true, Where: onStages, Args: []ArgSpec{{Kind: NameArg, Required: true, Many: true}}},
-	{Name: "routing", Parens: true, Where: onStages, Args: []ArgSpec{{Kind: WordArg, Required: true, Words: []string{"broadcast", "round_robin"}}}},
-	{Name: "queue_size", Parens: true, Where: onStages | OnQueue | Setting, Args: []ArgSpec{{Kind: CountArg, Min: 1, Required: true, Words: []string{"unbounded"}}}},
-	{Name: "ordered", Where: onStages},
-	{Name: "retry", Parens: true, Where: onStages, Args: []ArgSpec{
-		{Kind: CountArg, Min: 1, Required: true},
+	{Name: "routing", Parens: true, Where: withOutput | OnConsumer, Belongs: "stages that send items (not nested pipelines)", Args: []ArgSpec{{Kind: WordArg, Required: true, Words: []string{"broadcast", "round_robin"}}}},
+	{Name: "queue_size", Parens: true, Where: withInput | OnQueue | Setting, Belongs: "stages with an input queue (not producers or nested pipelines)", Args: []ArgSpec{{Kind: CountArg, Min: 1, Required: true, Words: []string{"unbounded"}}}},
+	{Name: "ordered", Where: onWorkers, Belongs: "processors, consumers and custom stages"},
+	{Name: "retry", Parens: true, Where: withInput, Belongs: itemStages, Args: []ArgSpec{
+		{Kind: CountArg, Min: 0, Required: true}, // 0: no retry (from a param: -retries 0)
 		{Key: "backoff", Kind: DurationArg, Min: 1},
 	}},
-	{Name: "dead_letter", Parens: true, Where: onStages, Args: []ArgSpec{{Kind: NameArg, Required: true}}},
-	{Name: "timeout", Parens: true, Where: onStages, Args: []ArgSpec{{Kind: DurationArg, Min: 1, Required: true}}},
+	{Name: "dead_letter", Parens: true, Where: withInput, Belongs: itemStages, Args: []ArgSpec{{Kind: NameArg, Required: true}}},
+	{Name: "timeout", Parens: true, Where: withInput, Belongs: itemStages, Args: []ArgSpec{{Kind: DurationArg, Min: 1, Required: true}}},
 	{Name: "await", Where: onStages, Args: []ArgSpec{{Kind: DurationArg, Min: 1}}},
 	{Name: "max_size", Parens: true, Where: OnAccumulator, Belongs: "accumulators", Args: []ArgSpec{countArg}},
 	{Name: "max_wait", Parens: true, Where: OnAccumulator, Belongs: "accumulators", Args: []ArgSpec{{Kind: DurationArg, Min: 1, Required: true}}},

@@ -180,6 +180,11 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 		fmt.Fprintf(stderr, "%s: unknown pipeline %q (have %s)\n", name, *pipeline, strings.Join(names, ", "))
 		return ExitUsage
 	}
+	if len(selected) == 1 && !selected[0].Runs {
+		// Named with -pipeline, it has nothing to start it: it runs nested in another.
+		fmt.Fprintf(stderr, "%s: pipeline %q has no producer: it runs only nested in another pipeline\n", name, *pipeline)
+		return ExitUsage
+	}
 	lg := newLogger(stderr, *logFormat, level)
 
 	ctx, cancel := context.WithCancel(context.Background())
