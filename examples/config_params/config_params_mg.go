@@ -221,14 +221,14 @@ func (mgP *Backup) mgGraph() *mgrt.Graph {
 			Want:   "at least 1",
 		})
 	}
-	if mgP.Retries < 1 {
+	if mgP.Retries < 0 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Retries",
 			Value:  mgP.Retries,
 			Stage:  "upload",
 			Pos:    mgrt.Pos{File: "config_params.mg", Line: 96, Col: 36},
 			Option: "retry(Retries, backoff: Backoff)",
-			Want:   "at least 1",
+			Want:   "at least 0",
 		})
 	}
 	if mgP.Backoff <= 0 {

@@ -233,14 +233,14 @@ func (mgP *Primes) mgGraph() *mgrt.Graph {
 			Want:   "at least 1",
 		})
 	}
-	if mgP.Recycle < 1 {
+	if mgP.Recycle < 0 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Recycle",
 			Value:  mgP.Recycle,
 			Stage:  "lookup",
 			Pos:    mgrt.Pos{File: "process_pool_setup.mg", Line: 97, Col: 52},
 			Option: "processes(Workers, recycle: Recycle)",
-			Want:   "at least 1",
+			Want:   "at least 0",
 		})
 	}
 	mgNodeNumbers := mgrt.Producer(mgG, mgrt.StageSpec{
