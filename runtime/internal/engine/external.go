@@ -167,10 +167,10 @@ func (h *Host[In, Out]) Params() ([]byte, error) {
 }
 
 // Fold folds a delta of the stage's merge state from a worker, never concurrently with
-// another fold of the same state; an error fails the run.
+// another fold of the same state; an error fails the run. An empty delta changed nothing.
 func (h *Host[In, Out]) Fold(delta []byte) {
 	st := h.n.spec.State
-	if st == nil || st.Fold == nil {
+	if st == nil || st.Fold == nil || len(delta) == 0 {
 		return
 	}
 	mu := h.r.foldMu[st]
@@ -479,7 +479,7 @@ type StateSpec struct {
 	// Undo runs in the worker after a failed attempt: back to the state of the last Take.
 	Undo func()
 	// Take runs in the worker after the after_fork hooks and after each successful item:
-	// encode what changed since the last Take.
+	// encode what changed since the last Take (nil: nothing).
 	Take func() ([]byte, error)
 	// Fold runs in the parent: fold one delta into the pending merge. Never called
 	// concurrently for one StateSpec.

@@ -3,9 +3,12 @@ package remote
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 
 	"github.com/minigun-go/minigun/runtime/internal/engine"
@@ -42,18 +45,18 @@ type Number interface {
 type MergeField interface {
 	fieldName() string
 	// worker side
-	start(enc *gob.Encoder) error // parent: encode the start value (max, min, union)
-	init(dec *gob.Decoder) error  // worker: set the start value (or empty the field)
-	take(enc *gob.Encoder) error  // worker: encode the change since the last take
-	undo()                        // worker: back to the value at the last take
+	start(enc *gob.Encoder) error  // parent: encode the start value (max, min, union)
+	init(dec *gob.Decoder) error   // worker: set the start value (or empty the field)
+	take(b []byte) ([]byte, error) // worker: append the change since the last take (nothing: none)
+	undo()                         // worker: back to the value at the last take
 	// parent side
-	fold(dec *gob.Decoder) error // decode one delta into the pending value
-	apply()                      // merge the pending value into the field
+	fold(data []byte) error // fold one change that take wrote into the pending value
+	apply()                 // merge the pending value into the field
 }
 
 // MergeSum is merge(sum): the values workers add are added to the parent's field.
 func MergeSum[T Number](name string, field *T) MergeField {
-	return &sumField[T]{name: name, ptr: field}
+	return &sumField[T]{name: name, ptr: field, enc: scalarOf[T]()}
 }
 
 // MergeAppend is merge(append): the elements workers append are appended to the parent's field,
@@ -65,17 +68,22 @@ func MergeAppend[S ~[]E, E any](name string, field *S) MergeField {
 // MergeUnion is merge(union): the keys workers set (with their values) are set in the parent's
 // map. A worker starts with a copy of the parent's map.
 func MergeUnion[M ~map[K]V, K comparable, V any](name string, field *M) MergeField {
-	return &unionField[M, K, V]{name: name, ptr: field}
+	// == says equal less often than DeepEqual (pointers, NaN): at worst an entry is sent again.
+	same := func(a, b V) bool { return reflect.DeepEqual(a, b) }
+	if t := reflect.TypeFor[V](); t.Kind() != reflect.Interface && t.Comparable() {
+		same = func(a, b V) bool { return any(a) == any(b) }
+	}
+	return &unionField[M, K, V]{name: name, ptr: field, same: same}
 }
 
 // MergeMax is merge(max): the parent's field becomes the largest value any worker held.
 func MergeMax[T cmp.Ordered](name string, field *T) MergeField {
-	return &extremeField[T]{name: name, ptr: field, better: func(a, b T) bool { return a > b }}
+	return &extremeField[T]{name: name, ptr: field, better: func(a, b T) bool { return a > b }, enc: scalarOf[T]()}
 }
 
 // MergeMin is merge(min): the parent's field becomes the smallest value any worker held.
 func MergeMin[T cmp.Ordered](name string, field *T) MergeField {
-	return &extremeField[T]{name: name, ptr: field, better: func(a, b T) bool { return a < b }}
+	return &extremeField[T]{name: name, ptr: field, better: func(a, b T) bool { return a < b }, enc: scalarOf[T]()}
 }
 
 // MergeFunc is merge(FUNC): each worker's additions (the field starts empty in a worker) are
@@ -100,10 +108,10 @@ func NewState(fields ...MergeField) *engine.StateSpec {
 			}
 		},
 		Take: func() ([]byte, error) {
-			return encodeFields(fields, MergeField.take)
+			return takeFields(fields)
 		},
 		Fold: func(delta []byte) error {
-			return decodeFields(fields, delta, MergeField.fold)
+			return foldFields(fields, delta)
 		},
 		Apply: func() {
 			for _, f := range fields {
@@ -140,6 +148,121 @@ func decodeFields(fields []MergeField, data []byte, f func(MergeField, *gob.Deco
 	return nil
 }
 
+// A delta is one segment per field, in order: its length (uvarint), then what the field's
+// take wrote. An empty segment is a field that did not change, and a delta of fields none of
+// which changed is nil: an item that leaves the state alone costs nothing on the wire, and
+// numbers cost a few bytes, not a gob stream.
+
+// takeFields returns the delta of every field since the last take, nil if none changed.
+func takeFields(fields []MergeField) ([]byte, error) {
+	var b []byte
+	changed := false
+	for _, fl := range fields {
+		at := len(b)
+		b = append(b, 0, 0, 0, 0, 0) // room for the length; moved down below
+		var err error
+		if b, err = fl.take(b); err != nil {
+			return nil, fmt.Errorf("state field %q: %w", fl.fieldName(), err)
+		}
+		n := len(b) - at - 5
+		changed = changed || n > 0
+		var size [binary.MaxVarintLen32]byte
+		k := binary.PutUvarint(size[:], uint64(n))
+		copy(b[at:], size[:k])
+		b = append(b[:at+k], b[at+5:]...)
+	}
+	if !changed {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// foldFields folds what takeFields wrote.
+func foldFields(fields []MergeField, delta []byte) error {
+	if len(delta) == 0 {
+		return nil
+	}
+	for _, fl := range fields {
+		n, k := binary.Uvarint(delta)
+		if k <= 0 || n > uint64(len(delta)-k) {
+			return fmt.Errorf("state field %q: a truncated delta", fl.fieldName())
+		}
+		seg := delta[k : k+int(n)]
+		delta = delta[k+int(n):]
+		if len(seg) == 0 {
+			continue
+		}
+		if err := fl.fold(seg); err != nil {
+			return fmt.Errorf("state field %q: %w", fl.fieldName(), err)
+		}
+	}
+	return nil
+}
+
+// appendGob appends v in a gob stream of its own.
+func appendGob(b []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(b)
+	err := gob.NewEncoder(buf).Encode(v)
+	return buf.Bytes(), err
+}
+
+// readGob decodes what appendGob wrote into a fresh T.
+func readGob[T any](data []byte) (T, error) {
+	var v T
+	err := gob.NewDecoder(bytes.NewReader(data)).Decode(&v)
+	return v, err
+}
+
+// scalar encodes the numbers and strings of sum, max and min fields without gob: a varint for
+// an integer, the IEEE bits for a float, the bytes of a string.
+type scalar[T any] struct{ kind reflect.Kind }
+
+func scalarOf[T any]() scalar[T] { return scalar[T]{reflect.TypeFor[T]().Kind()} }
+
+func (s scalar[T]) append(b []byte, v T) []byte {
+	rv := reflect.ValueOf(&v).Elem()
+	switch s.kind {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return binary.AppendVarint(b, rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return binary.AppendUvarint(b, rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(rv.Float()))
+	default: // string, after a byte: an empty string is still a change
+		return append(append(b, 's'), rv.String()...)
+	}
+}
+
+func (s scalar[T]) read(data []byte) (T, error) {
+	var v T
+	rv := reflect.ValueOf(&v).Elem()
+	switch s.kind {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		x, k := binary.Varint(data)
+		if k != len(data) {
+			return v, errors.New("a bad number")
+		}
+		rv.SetInt(x)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		x, k := binary.Uvarint(data)
+		if k != len(data) {
+			return v, errors.New("a bad number")
+		}
+		rv.SetUint(x)
+	case reflect.Float32, reflect.Float64:
+		if len(data) != 8 {
+			return v, errors.New("a bad number")
+		}
+		rv.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(data)))
+	default:
+		if len(data) == 0 {
+			return v, errors.New("a bad string")
+		}
+		rv.SetString(string(data[1:]))
+	}
+	return v, nil
+}
+
 // decodeValue decodes the next value of the stream into a fresh T; a nil decoder gives the zero
 // value.
 func decodeValue[T any](dec *gob.Decoder) (T, error) {
@@ -171,6 +294,7 @@ type sumField[T Number] struct {
 	name    string
 	ptr     *T
 	pending T
+	enc     scalar[T]
 }
 
 func (f *sumField[T]) fieldName() string { return f.name }
@@ -178,14 +302,17 @@ func (f *sumField[T]) init(*gob.Decoder) error {
 	*f.ptr = 0
 	return nil
 }
-func (f *sumField[T]) take(enc *gob.Encoder) error {
-	err := enc.Encode(*f.ptr)
+func (f *sumField[T]) take(b []byte) ([]byte, error) {
+	if *f.ptr == 0 {
+		return b, nil
+	}
+	b = f.enc.append(b, *f.ptr)
 	*f.ptr = 0
-	return err
+	return b, nil
 }
 func (f *sumField[T]) undo() { *f.ptr = 0 }
-func (f *sumField[T]) fold(dec *gob.Decoder) error {
-	v, err := decodeValue[T](dec)
+func (f *sumField[T]) fold(data []byte) error {
+	v, err := f.enc.read(data)
 	f.pending += v
 	return err
 }
@@ -206,15 +333,18 @@ func (f *appendField[S, E]) init(*gob.Decoder) error {
 	*f.ptr = nil
 	return nil
 }
-func (f *appendField[S, E]) take(enc *gob.Encoder) error {
-	// gob sends a slice as its elements: an empty one costs a few bytes.
-	err := enc.Encode([]E(*f.ptr))
+func (f *appendField[S, E]) take(b []byte) ([]byte, error) {
+	if len(*f.ptr) == 0 {
+		*f.ptr = nil
+		return b, nil
+	}
+	b, err := appendGob(b, []E(*f.ptr))
 	*f.ptr = nil
-	return err
+	return b, err
 }
 func (f *appendField[S, E]) undo() { *f.ptr = nil }
-func (f *appendField[S, E]) fold(dec *gob.Decoder) error {
-	v, err := decodeValue[[]E](dec)
+func (f *appendField[S, E]) fold(data []byte) error {
+	v, err := readGob[[]E](data)
 	f.pending = append(f.pending, v...)
 	return err
 }
@@ -232,6 +362,7 @@ type unionField[M ~map[K]V, K comparable, V any] struct {
 	ptr     *M
 	base    map[K]V // worker: the map as of the last take
 	pending map[K]V // parent
+	same    func(a, b V) bool
 }
 
 func (f *unionField[M, K, V]) fieldName() string { return f.name }
@@ -251,26 +382,32 @@ func (f *unionField[M, K, V]) init(dec *gob.Decoder) error {
 	f.base = maps.Clone(m)
 	return err
 }
-func (f *unionField[M, K, V]) take(enc *gob.Encoder) error {
+func (f *unionField[M, K, V]) take(b []byte) ([]byte, error) {
 	cur := map[K]V(*f.ptr)
 	if cur == nil {
 		cur = map[K]V{}
 		*f.ptr = M(cur)
 	}
-	delta := map[K]V{}
+	var delta map[K]V
 	for k, v := range cur {
-		if old, ok := f.base[k]; !ok || !reflect.DeepEqual(old, v) {
+		if old, ok := f.base[k]; !ok || !f.same(old, v) {
+			if delta == nil {
+				delta = map[K]V{}
+			}
 			delta[k] = v
 		}
+	}
+	if delta == nil {
+		return b, nil
 	}
 	for k, v := range delta {
 		f.base[k] = v
 	}
-	return enc.Encode(delta)
+	return appendGob(b, delta)
 }
 func (f *unionField[M, K, V]) undo() { *f.ptr = M(maps.Clone(f.base)) }
-func (f *unionField[M, K, V]) fold(dec *gob.Decoder) error {
-	v, err := decodeValue[map[K]V](dec)
+func (f *unionField[M, K, V]) fold(data []byte) error {
+	v, err := readGob[map[K]V](data)
 	if f.pending == nil {
 		f.pending = map[K]V{}
 	}
@@ -297,6 +434,8 @@ type extremeField[T cmp.Ordered] struct {
 	base    T // worker: the value as of the last take
 	pending T // parent
 	has     bool
+	sent    bool // worker: a take has sent base
+	enc     scalar[T]
 }
 
 func (f *extremeField[T]) fieldName() string { return f.name }
@@ -308,13 +447,16 @@ func (f *extremeField[T]) init(dec *gob.Decoder) error {
 	*f.ptr, f.base = v, v
 	return err
 }
-func (f *extremeField[T]) take(enc *gob.Encoder) error {
-	f.base = *f.ptr
-	return enc.Encode(*f.ptr)
+func (f *extremeField[T]) take(b []byte) ([]byte, error) {
+	if *f.ptr == f.base && f.sent {
+		return b, nil
+	}
+	f.base, f.sent = *f.ptr, true
+	return f.enc.append(b, *f.ptr), nil
 }
 func (f *extremeField[T]) undo() { *f.ptr = f.base }
-func (f *extremeField[T]) fold(dec *gob.Decoder) error {
-	v, err := decodeValue[T](dec)
+func (f *extremeField[T]) fold(data []byte) error {
+	v, err := f.enc.read(data)
 	if err == nil && (!f.has || f.better(v, f.pending)) {
 		f.pending, f.has = v, true
 	}
@@ -342,14 +484,18 @@ func (f *funcField[T]) init(*gob.Decoder) error {
 	*f.ptr = emptyValue[T]()
 	return nil
 }
-func (f *funcField[T]) take(enc *gob.Encoder) error {
-	err := enc.Encode(*f.ptr)
-	*f.ptr = emptyValue[T]()
-	return err
+func (f *funcField[T]) take(b []byte) ([]byte, error) {
+	empty := emptyValue[T]()
+	if reflect.DeepEqual(*f.ptr, empty) {
+		return b, nil // nothing added: no delta to combine
+	}
+	b, err := appendGob(b, *f.ptr)
+	*f.ptr = empty
+	return b, err
 }
 func (f *funcField[T]) undo() { *f.ptr = emptyValue[T]() }
-func (f *funcField[T]) fold(dec *gob.Decoder) error {
-	v, err := decodeValue[T](dec)
+func (f *funcField[T]) fold(data []byte) error {
+	v, err := readGob[T](data)
 	if err != nil {
 		return err
 	}
