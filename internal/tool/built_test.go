@@ -174,7 +174,7 @@ func TestBuiltExitStatuses(t *testing.T) {
 			`level=ERROR msg="pipeline Outcomes failed: outcomes\.mg:\d+:\d+: stage \\"gen\\": the source broke" job=[0-9a-f]{16} `},
 		{"within -max-failures", []string{"-pipeline", "Outcomes", "-fail", "3", "-max-failures", "3"}, 0, `^status=succeeded done=97 failed=3 `, `msg="item failed"`},
 		{"-max-failures exceeded", []string{"-pipeline", "Outcomes", "-fail", "3", "-max-failures", "2"}, 1, `^status=failed `,
-			`level=ERROR msg="pipeline Outcomes failed: pipeline \\"Outcomes\\": 3 items failed for good, more than max_failures 2 allows; the last: .*; 3 items failed for good \(check 3\)"`},
+			`level=ERROR msg="pipeline Outcomes failed: 3 items failed for good, more than max_failures 2 allows; the last: .*; 3 items failed for good \(check 3\)"`},
 		{"-max-failures 0 is fail_fast", []string{"-pipeline", "Outcomes", "-fail", "1", "-max-failures", "0"}, 1, `^status=failed `, `an item failed for good and max_failures is 0`},
 		{"-keep-failures", []string{"-pipeline", "Outcomes", "-fail", "50", "-keep-failures", "10", "-log-level", "error"}, 3, `^status=completed_with_failures done=50 failed=50 kept=10 `, ""},
 		{"a usage error", []string{"-count", "many"}, 2, `^$`, `^Run outcomes -h for the flags\.$`},

@@ -172,7 +172,9 @@ func summarize(res mgrt.Result, sig string) (summary, bool) {
 	}
 	switch res.Status {
 	case mgrt.StatusFailed:
-		msg := fmt.Sprintf("pipeline %s failed: %v", res.Pipeline, res.Err)
+		// The run's error names its pipeline for Go callers; the line names it already.
+		why := strings.TrimPrefix(fmt.Sprint(res.Err), fmt.Sprintf("pipeline %q: ", res.Pipeline))
+		msg := fmt.Sprintf("pipeline %s failed: %s", res.Pipeline, why)
 		if failed != "" {
 			msg += "; " + failed
 		}
