@@ -23,11 +23,11 @@ vet:
 
 # Regenerate every committed _mg.go from its .mg.
 generate: build
-	$(GEN) generate ./examples/... ./internal/bench ./internal/behavior
+	$(GEN) generate ./examples/... ./internal/bench ./internal/bench/natsbench ./internal/behavior
 
 # Regenerate, then fail if anything changed.
 check-generated: build
-	$(GEN) generate -check ./examples/... ./internal/bench ./internal/behavior
+	$(GEN) generate -check ./examples/... ./internal/bench ./internal/bench/natsbench ./internal/behavior
 
 # Benchmarks against hand-written Go baselines, printed as a table of ratios.
 bench:

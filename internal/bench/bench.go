@@ -142,32 +142,12 @@ func Workloads() []Workload {
 			},
 			Scale: 10_000_000,
 		},
-		{
-			Name:    "W5 remote(3), x*2, embedded NATS",
-			MinRate: 1e6,
-			Pipeline: func(n int) error {
-				p := NewW5()
-				p.N = n
-				_, err := p.Run(ctx)
-				sink += uint64(p.sum)
-				return err
-			},
-			Refs: []Ref{{Name: "W4 processes(4), x*2", Run: func(b *testing.B) {
-				b.ReportAllocs()
-				p := NewW4()
-				p.N = b.N
-				if _, err := p.Run(ctx); err != nil {
-					b.Fatal(err)
-				}
-				sink += uint64(p.sum)
-			}, Min: 0.25}},
-		},
 	}
 }
 
-// Find returns the workload called name.
-func Find(name string) (Workload, bool) {
-	for _, w := range Workloads() {
+// Find returns the workload called name among ws.
+func Find(ws []Workload, name string) (Workload, bool) {
+	for _, w := range ws {
 		if w.Name == name {
 			return w, true
 		}

@@ -85,18 +85,3 @@ pipeline W4 {
 	processor double(x int) int processes(4) { emit(x * 2) }
 	consumer total(x int) { p.sum += x }
 }
-
-pipeline W5 {
-	param N int = 1000000
-	state {
-		sum int
-	}
-
-	producer gen() int {
-		for i := 0; i < p.N; i++ {
-			emit(i)
-		}
-	}
-	processor double(x int) int remote(3) { emit(x * 2) }
-	consumer total(x int) { p.sum += x }
-}

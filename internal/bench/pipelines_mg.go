@@ -7,7 +7,6 @@ import (
 	"context"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
-	mgnats "github.com/minigun-go/minigun/runtime/nats"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -39,7 +38,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:14:2
 	}
-//line pipelines_mg.go:43:1
+//line pipelines_mg.go:42:1
 	return nil
 }
 
@@ -47,7 +46,7 @@ func (p *W1a) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:16:31
 	emit(x * 2)
-//line pipelines_mg.go:51:1
+//line pipelines_mg.go:50:1
 	return nil
 }
 
@@ -55,7 +54,7 @@ func (p *W1a) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:17:28
 	emit(x + 1)
-//line pipelines_mg.go:59:1
+//line pipelines_mg.go:58:1
 	return nil
 }
 
@@ -63,7 +62,7 @@ func (p *W1a) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1a) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:18:25
 	p.sum += x
-//line pipelines_mg.go:67:1
+//line pipelines_mg.go:66:1
 	return nil
 }
 
@@ -247,7 +246,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:30:2
 	}
-//line pipelines_mg.go:251:1
+//line pipelines_mg.go:250:1
 	return nil
 }
 
@@ -255,7 +254,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:259:1
+//line pipelines_mg.go:258:1
 	return nil
 }
 
@@ -263,7 +262,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:267:1
+//line pipelines_mg.go:266:1
 	return nil
 }
 
@@ -271,7 +270,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:275:1
+//line pipelines_mg.go:274:1
 	return nil
 }
 
@@ -362,7 +361,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:46:2
 	}
-//line pipelines_mg.go:366:1
+//line pipelines_mg.go:365:1
 	return nil
 }
 
@@ -370,7 +369,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:374:1
+//line pipelines_mg.go:373:1
 	return nil
 }
 
@@ -378,7 +377,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:382:1
+//line pipelines_mg.go:381:1
 	return nil
 }
 
@@ -457,7 +456,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:61:2
 	}
-//line pipelines_mg.go:461:1
+//line pipelines_mg.go:460:1
 	return nil
 }
 
@@ -473,7 +472,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 	}
 //line pipelines.mg:69:2
 	emit(s)
-//line pipelines_mg.go:477:1
+//line pipelines_mg.go:476:1
 	return nil
 }
 
@@ -481,7 +480,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:485:1
+//line pipelines_mg.go:484:1
 	return nil
 }
 
@@ -597,7 +596,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:83:2
 	}
-//line pipelines_mg.go:601:1
+//line pipelines_mg.go:600:1
 	return nil
 }
 
@@ -605,7 +604,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:609:1
+//line pipelines_mg.go:608:1
 	return nil
 }
 
@@ -613,7 +612,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:617:1
+//line pipelines_mg.go:616:1
 	return nil
 }
 
@@ -694,145 +693,6 @@ func (p *W4) Start(ctx context.Context) *mgrt.Handle {
 
 // Graph describes the pipeline's stages, edges, strategies and positions.
 func (p *W4) Graph() mgrt.GraphInfo {
-	return p.mgGraph().Info()
-}
-
-// W5 is the pipeline declared at pipelines.mg:89.
-type W5 struct {
-	N int
-
-	sum int
-}
-
-// NewW5 returns a W5 with its parameters at their defaults.
-func NewW5() *W5 {
-	mgP := &W5{}
-	mgP.mgInit()
-	return mgP
-}
-
-// mgInit sets parameters to their defaults and creates nested pipelines.
-func (mgP *W5) mgInit() {
-	mgP.N = 1000000
-}
-
-// mgStageGen is stage "gen" (pipelines.mg:95).
-func (p *W5) mgStageGen(ctx context.Context, emit func(int)) error {
-//line pipelines.mg:96:2
-	for i := 0; i < p.N; i++ {
-//line pipelines.mg:97:2
-		emit(i)
-//line pipelines.mg:98:2
-	}
-//line pipelines_mg.go:728:1
-	return nil
-}
-
-// mgStageDouble is stage "double" (pipelines.mg:100).
-func (p *W5) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
-//line pipelines.mg:100:41
-	emit(x * 2)
-//line pipelines_mg.go:736:1
-	return nil
-}
-
-// mgStageTotal is stage "total" (pipelines.mg:101).
-func (p *W5) mgStageTotal(ctx context.Context, x int) error {
-//line pipelines.mg:101:25
-	p.sum += x
-//line pipelines_mg.go:744:1
-	return nil
-}
-
-// mgGraph builds the pipeline's graph on the runtime.
-func (mgP *W5) mgGraph() *mgrt.Graph {
-	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "W5", Worker: mgrt.WorkerKey[W5](), Params: mgP.mgEncodeParams})
-	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
-		Name: "gen",
-		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 95, Col: 11},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context) error {
-			return mgP.mgStageGen(mgCtx, mgEmit)
-		}
-	})
-	mgNodeDouble := mgrt.Processor(mgG, mgrt.StageSpec{
-		Name:     "double",
-		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 100, Col: 12},
-		Strategy: mgrt.Strategy{Kind: mgrt.Remote, N: 3},
-	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgEmit := mgW.Emit
-		return func(mgCtx context.Context, mgIn int) error {
-			return mgP.mgStageDouble(mgCtx, mgIn, mgEmit)
-		}
-	})
-	mgNodeTotal := mgrt.Consumer(mgG, mgrt.StageSpec{
-		Name: "total",
-		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 101, Col: 11},
-	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn int) error {
-		return mgP.mgStageTotal
-	})
-	mgrt.Connect(mgNodeGen, mgNodeDouble)
-	mgrt.Connect(mgNodeDouble, mgNodeTotal)
-	return mgG
-}
-
-// mgParamsW5 carries W5's parameters to its worker processes.
-type mgParamsW5 struct {
-	N int
-}
-
-// mgEncodeParams encodes the parameters for a new worker process.
-func (mgP *W5) mgEncodeParams() ([]byte, error) {
-	return mgrt.Encode(mgParamsW5{
-		N: mgP.N,
-	})
-}
-
-// mgDecodeParams sets the parameters a worker process was started with.
-func (mgP *W5) mgDecodeParams(mgData []byte) error {
-	var mgV mgParamsW5
-	if mgErr := mgrt.Decode(mgData, &mgV); mgErr != nil {
-		return mgErr
-	}
-	mgP.N = mgV.N
-	return nil
-}
-
-// The worker processes of W5 are this executable started again: registering
-// the pipeline lets the runtime build its graph there and serve one stage.
-var _ = mgrt.RegisterPipeline[W5](func(mgParams []byte) (*mgrt.Graph, error) {
-	mgP := NewW5()
-	if mgErr := mgP.mgDecodeParams(mgParams); mgErr != nil {
-		return nil, mgErr
-	}
-	return mgP.mgGraph(), nil
-})
-
-// W5's graph fingerprint and remote stages: a worker refuses a job whose
-// fingerprint differs from its own (a program built from another version of the .mg file).
-var _ = mgnats.Register(mgrt.WorkerKey[W5](), "7333987116cddf65d5933630791a15e1", "double")
-
-// ServeRemote serves one remote stage of W5 (double) on this machine: for every
-// job on the NATS server of the config whose graph fingerprint matches this program's, it
-// starts worker processes of this executable that join it, until ctx is done (see
-// mgnats.Serve). Built programs do the same with -worker STAGE -nats URL.
-func (mgP *W5) ServeRemote(mgCtx context.Context, mgStage string, mgConfig mgnats.WorkerConfig) error {
-	return mgnats.Serve(mgCtx, mgrt.WorkerKey[W5](), mgStage, mgConfig)
-}
-
-// Run runs the pipeline until every stage has ended, and returns its result.
-func (p *W5) Run(ctx context.Context) (mgrt.Result, error) {
-	return mgrt.Run(ctx, p.mgGraph())
-}
-
-// Start runs the pipeline in the background; the handle waits for it or stops it.
-func (p *W5) Start(ctx context.Context) *mgrt.Handle {
-	return mgrt.Start(ctx, p.mgGraph())
-}
-
-// Graph describes the pipeline's stages, edges, strategies and positions.
-func (p *W5) Graph() mgrt.GraphInfo {
 	return p.mgGraph().Info()
 }
 

@@ -3,8 +3,9 @@
 // reference in the same run and whether the target is met; then the generation time of a
 // 200-stage file and the memory of long runs.
 //
-// Each workload and each reference runs in a process of its own (this program, run again
-// with -one), so that its peak RSS is its own. A ratio is reference time per unit over
+// Each workload and each reference runs in a process of its own (./internal/bench/runner, or
+// this program run again with -one for the workloads that link NATS), so that its peak RSS is
+// its own and its worker processes start as a user's program's do. A ratio is reference time per unit over
 // pipeline time per unit: above 1 the pipeline is faster.
 package main
 
@@ -26,16 +27,9 @@ import (
 	"time"
 
 	"github.com/minigun-go/minigun/internal/bench"
+	"github.com/minigun-go/minigun/internal/bench/natsbench"
 	"github.com/minigun-go/minigun/internal/tool"
 )
-
-// measure is what one process reports about one benchmark.
-type measure struct {
-	N           int
-	NsPerUnit   float64
-	AllocsPerOp float64
-	PeakRSS     int64 // bytes, filled in by the parent
-}
 
 func main() {
 	one := flag.String("one", "", "run one workload (NAME) or reference (NAME/INDEX) in this process and print its measure as JSON")
@@ -44,9 +38,19 @@ func main() {
 	flag.Parse()
 	testing.Init()
 	if *one != "" {
-		os.Exit(runOne(*one, *runs))
+		os.Exit(bench.One(natsbench.Workloads(), *one, *runs))
 	}
 	defer bench.Cleanup()
+	dir, err := os.MkdirTemp("", "minigun-bench-runner-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "table:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(dir)
+	if err := buildRunner(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "table:", err)
+		os.Exit(1)
+	}
 
 	start := time.Now()
 	fmt.Printf("minigun-go benchmarks: %s\n", machine())
@@ -54,7 +58,7 @@ func main() {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "workload\tns/unit\tallocs/unit\tpeak RSS\treference\tref ns/unit\tratio\ttarget\tmet")
 	failed := 0
-	for _, w := range bench.Workloads() {
+	for _, w := range workloads() {
 		if !strings.Contains(w.Name, *only) {
 			continue
 		}
@@ -119,62 +123,46 @@ func main() {
 	}
 }
 
-// runOne is the -one mode: benchmark one workload or reference and print its measure.
-func runOne(name string, n int) int {
-	wname, ref := name, -1
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		if _, err := fmt.Sscanf(name[i+1:], "%d", &ref); err == nil {
-			wname = name[:i]
-		}
+// workloads lists the workloads in table order.
+func workloads() []bench.Workload { return append(bench.Workloads(), natsbench.Workloads()...) }
+
+// runner is the program that runs the workloads of package bench: it links the runtime and
+// the workloads only, as a user's program does, so that each of its worker processes starts
+// as theirs do (this program also links minigungen, for the generation times, and NATS).
+var runner string
+
+// buildRunner builds ./internal/bench/runner into dir.
+func buildRunner(dir string) error {
+	runner = filepath.Join(dir, "runner")
+	out, err := exec.Command("go", "build", "-o", runner, "github.com/minigun-go/minigun/internal/bench/runner").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("building the runner: %v: %s", err, out)
 	}
-	w, ok := bench.Find(wname)
-	if !ok || ref >= len(w.Refs) {
-		fmt.Fprintf(os.Stderr, "table: no workload %q\n", name)
-		return 2
-	}
-	defer bench.Cleanup()
-	var m measure
-	switch {
-	case n > 0 && ref < 0:
-		// One run over n units, as the memory check needs.
-		t0 := time.Now()
-		if err := w.Pipeline(n); err != nil {
-			fmt.Fprintf(os.Stderr, "table: %s: %v\n", name, err)
-			return 1
-		}
-		m = measure{N: n, NsPerUnit: float64(time.Since(t0).Nanoseconds()) / float64(n)}
-	default:
-		run := w.Run
-		if ref >= 0 {
-			run = w.Refs[ref].Run
-		}
-		r := testing.Benchmark(run)
-		if r.N == 0 {
-			fmt.Fprintf(os.Stderr, "table: %s did not run\n", name)
-			return 1
-		}
-		m = measure{N: r.N, NsPerUnit: float64(r.T.Nanoseconds()) / float64(r.N), AllocsPerOp: float64(r.MemAllocs) / float64(r.N)}
-	}
-	json.NewEncoder(os.Stdout).Encode(m)
-	return 0
+	return nil
 }
 
-// child runs this program with -one name in a process of its own and returns its measure
-// with its peak RSS.
-func child(name string, n int) (measure, error) {
+// child runs name (a workload, or NAME/INDEX for a reference) with -one in a process of its
+// own, the runner's or this program's, and returns its measure with its peak RSS.
+func child(name string, n int) (bench.Measure, error) {
 	args := []string{"-one", name}
 	if n > 0 {
 		args = append(args, "-n", fmt.Sprint(n))
 	}
-	cmd := exec.Command(os.Args[0], args...)
+	prog := os.Args[0]
+	for _, w := range bench.Workloads() {
+		if name == w.Name || strings.HasPrefix(name, w.Name+"/") {
+			prog = runner
+		}
+	}
+	cmd := exec.Command(prog, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return measure{}, fmt.Errorf("%v: %s", err, strings.TrimSpace(lastLine(errb.String())))
+		return bench.Measure{}, fmt.Errorf("%v: %s", err, strings.TrimSpace(lastLine(errb.String())))
 	}
-	var m measure
+	var m bench.Measure
 	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-		return measure{}, fmt.Errorf("reading its measure: %v", err)
+		return bench.Measure{}, fmt.Errorf("reading its measure: %v", err)
 	}
 	m.PeakRSS = peakRSS(cmd.ProcessState)
 	return m, nil
@@ -252,7 +240,7 @@ func memory() int {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "memory over a long run\titems\tpeak RSS\titems\tpeak RSS\tgrowth\ttarget\tmet")
 	failed := 0
-	for _, w := range bench.Workloads() {
+	for _, w := range workloads() {
 		if w.Scale == 0 {
 			continue
 		}
