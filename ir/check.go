@@ -651,7 +651,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 				c.diags.Errorf(st.Pos, "%s %q needs a signature: %s(name Type) ... { ... }", kind, st.Name, st.Name)
 			}
 		}
-		if (kind == Producer || kind == Processor) && st.Out.IsZero() {
+		if (kind == Producer || kind == Processor) && st.Out.IsZero() && s.Params != nil {
 			c.diags.Errorf(st.Pos, "%s %q needs an output type: %s(...) Type { ... }", kind, st.Name, st.Name)
 		}
 	case s.Ref != nil:
