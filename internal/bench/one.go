@@ -14,7 +14,10 @@ type Measure struct {
 	N           int
 	NsPerUnit   float64
 	AllocsPerOp float64
-	PeakRSS     int64 // bytes, filled in by the parent
+	// PeakRSS is the process's own peak resident memory in bytes (VmHWM on Linux, reset at
+	// exec). The parent's rusage of a child is not: a child started with vfork reports the
+	// parent's resident memory from before its exec.
+	PeakRSS int64
 }
 
 // One is the -one mode of the bench programs: benchmark one workload of ws (NAME) or one of
@@ -55,6 +58,24 @@ func One(ws []Workload, name string, n int) int {
 		}
 		m = Measure{N: r.N, NsPerUnit: float64(r.T.Nanoseconds()) / float64(r.N), AllocsPerOp: float64(r.MemAllocs) / float64(r.N)}
 	}
+	m.PeakRSS = peakRSS()
 	json.NewEncoder(os.Stdout).Encode(m)
+	return 0
+}
+
+// peakRSS reads this process's VmHWM from /proc (0 where there is none).
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
 	return 0
 }
