@@ -18,8 +18,11 @@ test: vet
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) --no-print-directory check-generated
 
+# go vet, and every Go file gofmt'd.
 vet:
 	$(GO) vet $(PKGS)
+	@out=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "not gofmt'd (run gofmt -w):"; echo "$$out"; exit 1; fi
 
 # Regenerate every committed _mg.go from its .mg.
 generate: build

@@ -72,6 +72,11 @@ func (g *gen) pipeline(p *ir.Pipeline) {
 		mgP().Dot(ir.InitMethod).Call(),
 		jen.Return(mgP()),
 	)
+	for _, n := range p.Nested {
+		f.Commentf("%s returns the copy of %s that runs as stage %q (%s:%d): set its", n.Accessor, n.Type.Name, n.Stage.QName, path.Base(g.base), n.Stage.Pos.Line)
+		f.Comment("parameters before Run; its state holds what its stages left once Run returns.")
+		f.Func().Params(mgRecv()).Id(n.Accessor).Params().Op("*").Id(n.Type.Name).Block(jen.Return(mgP().Dot(n.Field)))
+	}
 	f.Commentf("%s sets parameters to their defaults and creates nested pipelines.", ir.InitMethod)
 	f.Func().Params(mgRecv()).Id(ir.InitMethod).Params().BlockFunc(func(b *jen.Group) {
 		if p.Extends != nil {

@@ -10,7 +10,7 @@ import "github.com/alecthomas/participle/v2/lexer"
 type File struct {
 	Pos     lexer.Position
 	Package *Ident     `parser:"( \"package\" @@ )?"`
-	Imports []*Import  `parser:"( \"import\" ( \"(\" @@* \")\" | @@ ) )*"`
+	Imports []*Import  `parser:"( \"import\" ( \"(\" ( @@ \";\"? )* \")\" | @@ ) )*"`
 	Decls   []*TopDecl `parser:"@@*"`
 
 	// Name is the file name given to Parse; Src its content.
@@ -92,7 +92,7 @@ type Param struct {
 // State is a `state { ... }` block of Go fields.
 type State struct {
 	Pos    lexer.Position
-	Fields []*Field `parser:"\"state\" \"{\" @@* \"}\""`
+	Fields []*Field `parser:"\"state\" \"{\" ( @@ \";\"? )* \"}\""`
 
 	EndPos lexer.Position // just past its "}"
 }

@@ -677,7 +677,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 				return nil
 			}
 			st.NestedOf = nested.ir
-			pd.ir.Nested = append(pd.ir.Nested, &NestedField{Field: nestedField(st.QName), Type: nested.ir, Stage: st})
+			pd.ir.Nested = append(pd.ir.Nested, &NestedField{Field: nestedField(st.QName), Accessor: NestedAccessor(st.QName), Type: nested.ir, Stage: st})
 		} else {
 			if s.Params != nil || s.Out != nil {
 				c.diags.Errorf(st.Pos, "%s %q is bound with =: its types come from the Go function, write no signature", kind, st.Name)

@@ -47,7 +47,7 @@ func (c *checker) checkNames() {
 			if prm.Owner != p || prm.DefaultFrom != p {
 				continue
 			}
-			for _, m := range generatedMembers {
+			for _, m := range members(p) {
 				if prm.Name == m {
 					c.diags.Errorf(prm.Pos, "parameter %q collides with the generated method %q of pipeline %q: choose another name", prm.Decl, m, p.Name)
 				}
@@ -60,7 +60,7 @@ func (c *checker) checkNames() {
 			case p.Extends != nil && s.Name == p.Extends.Name:
 				c.diags.Errorf(s.Pos, "state field %q collides with the parent pipeline that %q embeds", s.Name, p.Name)
 			}
-			for _, m := range generatedMembers {
+			for _, m := range members(p) {
 				if s.Name == m {
 					c.diags.Errorf(s.Pos, "state field %q collides with the generated method %q of pipeline %q: choose another name", s.Name, m, p.Name)
 				}
@@ -124,7 +124,7 @@ func (c *checker) checkMethodName(gb *goBlockSrc, id *ast.Ident, p *Pipeline) {
 		c.diags.Errorf(pos, "method %q starts with %q, which is reserved for generated names", name, Reserved)
 		return
 	}
-	for _, m := range generatedMembers {
+	for _, m := range members(p) {
 		if name == m {
 			c.diags.Errorf(pos, "method %q of %q collides with the generated method %q", name, p.Name, m)
 			return
@@ -143,4 +143,14 @@ func (c *checker) checkMethodName(gb *goBlockSrc, id *ast.Ident, p *Pipeline) {
 	if what, ok := fields[name]; ok {
 		c.diags.Errorf(pos, "method %q of %q collides with its %s %q", name, p.Name, what, name)
 	}
+}
+
+// members are the exported methods generated for p: those of every pipeline and the
+// accessors of its nested copies.
+func members(p *Pipeline) []string {
+	ms := generatedMembers
+	for _, n := range p.Nested {
+		ms = append(ms[:len(ms):len(ms)], n.Accessor)
+	}
+	return ms
 }

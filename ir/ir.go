@@ -186,9 +186,10 @@ type StateField struct {
 
 // NestedField is a nested pipeline value held by its embedding pipeline.
 type NestedField struct {
-	Field string    // Go field name, e.g. "mgNestedTransform"
-	Type  *Pipeline // the nested pipeline
-	Stage *Stage    // the `nested` declaration
+	Field    string    // Go field name, e.g. "mgNestedTransform"
+	Accessor string    // the exported method that returns it, e.g. "NestedTransform"
+	Type     *Pipeline // the nested pipeline
+	Stage    *Stage    // the `nested` declaration
 }
 
 // StageKind is the kind of a stage declaration.

@@ -195,6 +195,9 @@ func hookMethod(kind, target, sub string) string {
 
 func nestedField(qname string) string { return Reserved + "Nested" + Exported(qname) }
 
+// NestedAccessor is the method through which Go code reaches a nested copy: NestedTransform.
+func NestedAccessor(qname string) string { return "Nested" + Exported(qname) }
+
 func toType(pipeline, method string) string {
 	return Reserved + "To" + pipeline + "_" + strings.TrimPrefix(method, Reserved+"Stage")
 }

@@ -91,7 +91,7 @@ func TestShipperSmall(t *testing.T) {
 	// services: i*i%4 is 0 for even i ("api"), 1 for odd i ("auth");
 	// lengths 40+37i%200: 40, 77, 114, 151, 188, 225, 62, 99
 	want := map[string][][]int{
-		"api":  {{0, 2, 4}, {6}},  // 40+114+188 = 342, +62 > 350
+		"api":  {{0, 2, 4}, {6}}, // 40+114+188 = 342, +62 > 350
 		"auth": {{1, 3}, {5, 7}}, // 77+151 = 228, +225 > 350; 225+99 = 324
 	}
 	for svc, w := range want {

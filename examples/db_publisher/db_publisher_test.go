@@ -46,7 +46,9 @@ func TestPublisher(t *testing.T) {
 
 	// the broker got each unpublished event once
 	for topic, keys := range broker.Topics {
-		sort.Slice(keys, func(i, j int) bool { return len(keys[i]) < len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j] })
+		sort.Slice(keys, func(i, j int) bool {
+			return len(keys[i]) < len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j]
+		})
 		if !slices.Equal(keys, want[topic]) {
 			t.Errorf("topic %s: published %d keys, want %d", topic, len(keys), len(want[topic]))
 		}

@@ -261,6 +261,12 @@ func NewETL() *ETL {
 	return mgP
 }
 
+// NestedTransform returns the copy of Transform that runs as stage "transform" (etl.mg:153): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *ETL) NestedTransform() *Transform {
+	return mgP.mgNestedTransform
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *ETL) mgInit() {
 	mgP.BatchSize = 4
@@ -301,7 +307,7 @@ func (p *ETL) mgStageExtractRead(ctx context.Context, emit func(Record)) error {
 		}
 //line etl.mg:149:3
 	}
-//line etl_mg.go:305:1
+//line etl_mg.go:311:1
 }
 
 // mgStageLoadInsert is stage "load.insert" (etl.mg:158).
@@ -314,7 +320,7 @@ func (p *ETL) mgStageLoadInsert(ctx context.Context, rows []Sale) error {
 	p.table = append(p.table, rows...)
 //line etl.mg:162:3
 	p.inserts++
-//line etl_mg.go:318:1
+//line etl_mg.go:324:1
 	return nil
 }
 
@@ -322,7 +328,7 @@ func (p *ETL) mgStageLoadInsert(ctx context.Context, rows []Sale) error {
 func (p *ETL) mgHookBeforeRun(ctx context.Context) error {
 //line etl.mg:129:2
 	p.table, p.inserts = nil, 0
-//line etl_mg.go:326:1
+//line etl_mg.go:332:1
 	return nil
 }
 
@@ -354,7 +360,7 @@ func (p *ETL) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 	}
 //line etl.mg:179:2
 	fmt.Printf("%d sales loaded in %d inserts\n", len(p.table), p.inserts)
-//line etl_mg.go:358:1
+//line etl_mg.go:364:1
 	return nil
 }
 

@@ -210,6 +210,12 @@ func NewInventory() *Inventory {
 	return mgP
 }
 
+// NestedNormalize returns the copy of Normalize that runs as stage "normalize" (multi_pipeline.mg:96): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *Inventory) NestedNormalize() *Normalize {
+	return mgP.mgNestedNormalize
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *Inventory) mgInit() {
 	mgP.mgNestedNormalize = NewNormalize()
@@ -219,7 +225,7 @@ func (mgP *Inventory) mgInit() {
 func (p *Inventory) mgStageRows(ctx context.Context, emit func(string)) error {
 //line multi_pipeline.mg:93:2
 	readExport(emit)
-//line multi_pipeline_mg.go:223:1
+//line multi_pipeline_mg.go:229:1
 	return nil
 }
 
@@ -227,7 +233,7 @@ func (p *Inventory) mgStageRows(ctx context.Context, emit func(string)) error {
 func (p *Inventory) mgStageTotal(ctx context.Context, s Stock) error {
 //line multi_pipeline.mg:99:2
 	p.units[s.SKU] += s.Units
-//line multi_pipeline_mg.go:231:1
+//line multi_pipeline_mg.go:237:1
 	return nil
 }
 
@@ -235,7 +241,7 @@ func (p *Inventory) mgStageTotal(ctx context.Context, s Stock) error {
 func (p *Inventory) mgHookBeforeRun(ctx context.Context) error {
 //line multi_pipeline.mg:89:2
 	p.units = map[string]int{}
-//line multi_pipeline_mg.go:239:1
+//line multi_pipeline_mg.go:245:1
 	return nil
 }
 
@@ -257,7 +263,7 @@ func (p *Inventory) mgHookAfterRun(ctx context.Context, result *mgrt.Result) err
 		fmt.Printf("inventory %s %d\n", sku, p.units[sku])
 //line multi_pipeline.mg:110:2
 	}
-//line multi_pipeline_mg.go:261:1
+//line multi_pipeline_mg.go:267:1
 	return nil
 }
 
@@ -369,6 +375,12 @@ func NewReorder() *Reorder {
 	return mgP
 }
 
+// NestedNormalize returns the copy of Normalize that runs as stage "normalize" (multi_pipeline.mg:129): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *Reorder) NestedNormalize() *Normalize {
+	return mgP.mgNestedNormalize
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *Reorder) mgInit() {
 	mgP.LinesPerOrder = 3
@@ -379,7 +391,7 @@ func (mgP *Reorder) mgInit() {
 func (p *Reorder) mgStageRows(ctx context.Context, emit func(string)) error {
 //line multi_pipeline.mg:126:2
 	readExport(emit)
-//line multi_pipeline_mg.go:383:1
+//line multi_pipeline_mg.go:395:1
 	return nil
 }
 
@@ -391,7 +403,7 @@ func (p *Reorder) mgStageLow(ctx context.Context, s Stock, emit func(string)) er
 		emit(fmt.Sprintf("%s/%s x%d", s.Warehouse, s.SKU, 2*s.Reorder-s.Units))
 //line multi_pipeline.mg:134:2
 	}
-//line multi_pipeline_mg.go:395:1
+//line multi_pipeline_mg.go:407:1
 	return nil
 }
 
@@ -403,7 +415,7 @@ func (p *Reorder) mgStageOrder(ctx context.Context, lines []string) error {
 	defer p.mu.Unlock()
 //line multi_pipeline.mg:142:2
 	p.orders = append(p.orders, PurchaseOrder{Lines: lines})
-//line multi_pipeline_mg.go:407:1
+//line multi_pipeline_mg.go:419:1
 	return nil
 }
 
@@ -415,7 +427,7 @@ func (p *Reorder) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error
 		fmt.Printf("purchase order %d: %s\n", i+1, strings.Join(o.Lines, ", "))
 //line multi_pipeline.mg:148:2
 	}
-//line multi_pipeline_mg.go:419:1
+//line multi_pipeline_mg.go:431:1
 	return nil
 }
 

@@ -297,6 +297,18 @@ func NewPreview() *Preview {
 	return mgP
 }
 
+// NestedHalf returns the copy of Downscale that runs as stage "half" (nested.mg:97): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *Preview) NestedHalf() *Downscale {
+	return mgP.mgNestedHalf
+}
+
+// NestedMark returns the copy of Watermark that runs as stage "mark" (nested.mg:98): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *Preview) NestedMark() *Watermark {
+	return mgP.mgNestedMark
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *Preview) mgInit() {
 	mgP.mgNestedHalf = NewDownscale()
@@ -383,6 +395,18 @@ func NewGallery() *Gallery {
 	return mgP
 }
 
+// NestedThumb returns the copy of Thumbnail that runs as stage "thumb" (nested.mg:117): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *Gallery) NestedThumb() *Thumbnail {
+	return mgP.mgNestedThumb
+}
+
+// NestedPreview returns the copy of Preview that runs as stage "preview" (nested.mg:118): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *Gallery) NestedPreview() *Preview {
+	return mgP.mgNestedPreview
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *Gallery) mgInit() {
 	mgP.Count = 3
@@ -404,7 +428,7 @@ func (p *Gallery) mgStageUploads(ctx context.Context, emit func(Image), to mgToG
 		emit(upload(i))
 //line nested.mg:114:2
 	}
-//line nested_mg.go:408:1
+//line nested_mg.go:432:1
 	return nil
 }
 
@@ -416,7 +440,7 @@ func (p *Gallery) mgStageSave(ctx context.Context, img Image) error {
 	defer p.mu.Unlock()
 //line nested.mg:123:2
 	p.saved = append(p.saved, img)
-//line nested_mg.go:420:1
+//line nested_mg.go:444:1
 	return nil
 }
 
@@ -428,7 +452,7 @@ func (p *Gallery) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error
 		fmt.Printf("%s %-5s #%d %dx%d marked=%v\n", img.Name, img.Variant, img.Seq, img.W, img.H, img.Marked)
 //line nested.mg:129:2
 	}
-//line nested_mg.go:432:1
+//line nested_mg.go:456:1
 	return nil
 }
 

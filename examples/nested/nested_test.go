@@ -3,6 +3,7 @@ package nested
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -91,5 +92,28 @@ func TestNested(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	if d, th := NewDownscale(), NewThumbnail(); d.Factor != 2 || d.Variant != "half" || th.Factor != 4 || th.Variant != "thumb" {
 		t.Errorf("Downscale %d %q, Thumbnail %d %q", d.Factor, d.Variant, th.Factor, th.Variant)
+	}
+}
+
+// Go code reaches each nested copy through its accessor: parameters set before Run are the
+// ones its stages see, and its state holds what they did.
+func TestNestedFromGo(t *testing.T) {
+	p := NewGallery()
+	p.Count = 2
+	p.NestedThumb().Factor = 8
+	p.NestedThumb().Variant = "tiny"
+	p.NestedPreview().NestedHalf().Factor = 16
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	sizes := map[string]int{}
+	for _, img := range p.saved {
+		sizes[img.Variant] = img.W
+	}
+	if want := map[string]int{"tiny": 4, "half": 2}; !maps.Equal(sizes, want) {
+		t.Errorf("sizes by variant %v, want %v", sizes, want)
+	}
+	if th, half := p.NestedThumb().made, p.NestedPreview().NestedHalf().made; th != 2 || half != 2 {
+		t.Errorf("made: thumb %d, half %d, want 2 each", th, half)
 	}
 }

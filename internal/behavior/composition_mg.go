@@ -139,6 +139,18 @@ func NewUsesNested() *UsesNested {
 	return mgP
 }
 
+// NestedFirst returns the copy of Scale that runs as stage "first" (composition.mg:40): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *UsesNested) NestedFirst() *Scale {
+	return mgP.mgNestedFirst
+}
+
+// NestedSecond returns the copy of Scale that runs as stage "second" (composition.mg:41): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *UsesNested) NestedSecond() *Scale {
+	return mgP.mgNestedSecond
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *UsesNested) mgInit() {
 	mgP.Factor = 100
@@ -154,7 +166,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:38:2
 	}
-//line composition_mg.go:158:1
+//line composition_mg.go:170:1
 	return nil
 }
 
@@ -162,7 +174,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:166:1
+//line composition_mg.go:178:1
 	return nil
 }
 
@@ -429,7 +441,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:61:3
 	}
-//line composition_mg.go:433:1
+//line composition_mg.go:445:1
 	return nil
 }
 
@@ -437,7 +449,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:441:1
+//line composition_mg.go:453:1
 	return nil
 }
 
@@ -445,7 +457,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:449:1
+//line composition_mg.go:461:1
 	return nil
 }
 
@@ -455,7 +467,7 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 	p.fast.Add(n)
 //line composition.mg:71:3
 	emit(n)
-//line composition_mg.go:459:1
+//line composition_mg.go:471:1
 	return nil
 }
 
@@ -465,7 +477,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 	p.slow.Add(n)
 //line composition.mg:77:3
 	emit(n + 100)
-//line composition_mg.go:469:1
+//line composition_mg.go:481:1
 	return nil
 }
 
@@ -473,7 +485,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:477:1
+//line composition_mg.go:489:1
 	return nil
 }
 
@@ -645,7 +657,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:95:3
 	}
-//line composition_mg.go:649:1
+//line composition_mg.go:661:1
 	return nil
 }
 
@@ -667,7 +679,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 		to.large(n)
 //line composition.mg:104:3
 	}
-//line composition_mg.go:671:1
+//line composition_mg.go:683:1
 	return nil
 }
 
@@ -675,7 +687,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:679:1
+//line composition_mg.go:691:1
 	return nil
 }
 
@@ -683,7 +695,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:687:1
+//line composition_mg.go:699:1
 	return nil
 }
 
@@ -789,7 +801,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:127:3
 	}
-//line composition_mg.go:793:1
+//line composition_mg.go:805:1
 	return nil
 }
 
@@ -805,7 +817,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	p.log.Add("emit")
 //line composition.mg:136:3
 	emit(101)
-//line composition_mg.go:809:1
+//line composition_mg.go:821:1
 	return nil
 }
 
@@ -813,7 +825,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:817:1
+//line composition_mg.go:829:1
 	return nil
 }
 
@@ -821,7 +833,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:825:1
+//line composition_mg.go:837:1
 	return nil
 }
 
@@ -829,7 +841,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:833:1
+//line composition_mg.go:845:1
 	return nil
 }
 
@@ -943,7 +955,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:158:2
 	}
-//line composition_mg.go:947:1
+//line composition_mg.go:959:1
 	return nil
 }
 
@@ -951,7 +963,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:955:1
+//line composition_mg.go:967:1
 	return nil
 }
 
@@ -959,7 +971,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:963:1
+//line composition_mg.go:975:1
 	return nil
 }
 
@@ -967,7 +979,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:971:1
+//line composition_mg.go:983:1
 	return nil
 }
 
@@ -975,7 +987,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:979:1
+//line composition_mg.go:991:1
 	return nil
 }
 
@@ -1118,7 +1130,7 @@ func (mgP *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:1122:1
+//line composition_mg.go:1134:1
 	return nil
 }
 
@@ -1126,7 +1138,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:1130:1
+//line composition_mg.go:1142:1
 	return nil
 }
 
@@ -1134,7 +1146,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:1138:1
+//line composition_mg.go:1150:1
 	return nil
 }
 
@@ -1317,7 +1329,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:192:2
 	}
-//line composition_mg.go:1321:1
+//line composition_mg.go:1333:1
 	return nil
 }
 
@@ -1325,7 +1337,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:1329:1
+//line composition_mg.go:1341:1
 	return nil
 }
 
@@ -1333,7 +1345,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:1337:1
+//line composition_mg.go:1349:1
 	return nil
 }
 
@@ -1341,7 +1353,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:1345:1
+//line composition_mg.go:1357:1
 	return nil
 }
 
@@ -1349,7 +1361,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:1353:1
+//line composition_mg.go:1365:1
 	return nil
 }
 
@@ -1817,7 +1829,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:219:3
 	}
-//line composition_mg.go:1821:1
+//line composition_mg.go:1833:1
 	return nil
 }
 
@@ -1831,7 +1843,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1835:1
+//line composition_mg.go:1847:1
 	return nil
 }
 
@@ -1839,7 +1851,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1843:1
+//line composition_mg.go:1855:1
 	return nil
 }
 
@@ -1847,7 +1859,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1851:1
+//line composition_mg.go:1863:1
 	return nil
 }
 
@@ -1855,7 +1867,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1859:1
+//line composition_mg.go:1871:1
 	return nil
 }
 

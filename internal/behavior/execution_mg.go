@@ -1687,6 +1687,12 @@ func NewCappedHost() *CappedHost {
 	return mgP
 }
 
+// NestedInner returns the copy of CappedInner that runs as stage "inner" (execution.mg:381): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *CappedHost) NestedInner() *CappedInner {
+	return mgP.mgNestedInner
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *CappedHost) mgInit() {
 	mgP.mgNestedInner = NewCappedInner()
@@ -1700,7 +1706,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:379:2
 	}
-//line execution_mg.go:1704:1
+//line execution_mg.go:1710:1
 	return nil
 }
 
@@ -1714,7 +1720,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:386:2
 	emit(n)
-//line execution_mg.go:1718:1
+//line execution_mg.go:1724:1
 	return nil
 }
 
@@ -1727,7 +1733,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1731:1
+//line execution_mg.go:1737:1
 	return nil
 }
 
@@ -1841,7 +1847,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:407:2
 	}
-//line execution_mg.go:1845:1
+//line execution_mg.go:1851:1
 	return nil
 }
 
@@ -1849,7 +1855,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:409:78
 	emit(n)
-//line execution_mg.go:1853:1
+//line execution_mg.go:1859:1
 	return nil
 }
 
@@ -1861,7 +1867,7 @@ func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 	p.batches++
 //line execution.mg:414:2
 	p.mu.Unlock()
-//line execution_mg.go:1865:1
+//line execution_mg.go:1871:1
 	return nil
 }
 
@@ -2004,6 +2010,12 @@ func NewNestedParamOptions() *NestedParamOptions {
 	return mgP
 }
 
+// NestedInner returns the copy of ParamInner that runs as stage "inner" (execution.mg:425): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *NestedParamOptions) NestedInner() *ParamInner {
+	return mgP.mgNestedInner
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *NestedParamOptions) mgInit() {
 	mgP.mgNestedInner = NewParamInner()
@@ -2017,7 +2029,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 		emit(i)
 //line execution.mg:423:2
 	}
-//line execution_mg.go:2021:1
+//line execution_mg.go:2033:1
 	return nil
 }
 

@@ -382,6 +382,12 @@ func NewHookedLevels() *HookedLevels {
 	return mgP
 }
 
+// NestedInner returns the copy of HookedInner that runs as stage "inner" (hooks.mg:90): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *HookedLevels) NestedInner() *HookedInner {
+	return mgP.mgNestedInner
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *HookedLevels) mgInit() {
 	mgP.mgNestedInner = NewHookedInner()
@@ -395,7 +401,7 @@ func (p *HookedLevels) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:88:2
 	}
-//line hooks_mg.go:399:1
+//line hooks_mg.go:405:1
 	return nil
 }
 
@@ -405,7 +411,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 	p.log.Add("item step")
 //line hooks.mg:94:3
 	emit(n + 1)
-//line hooks_mg.go:409:1
+//line hooks_mg.go:415:1
 	return nil
 }
 
@@ -413,7 +419,7 @@ func (p *HookedLevels) mgStageSubStep(ctx context.Context, n int, emit func(int)
 func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 //line hooks.mg:99:39
 	p.got.Add(n)
-//line hooks_mg.go:417:1
+//line hooks_mg.go:423:1
 	return nil
 }
 
@@ -421,7 +427,7 @@ func (p *HookedLevels) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 //line hooks.mg:96:17
 	p.log.Add("sub before(step)")
-//line hooks_mg.go:425:1
+//line hooks_mg.go:431:1
 	return nil
 }
 
@@ -429,7 +435,7 @@ func (p *HookedLevels) mgHookBeforeStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 //line hooks.mg:97:16
 	p.log.Add("sub after(step)")
-//line hooks_mg.go:433:1
+//line hooks_mg.go:439:1
 	return nil
 }
 
@@ -437,7 +443,7 @@ func (p *HookedLevels) mgHookAfterStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 //line hooks.mg:101:20
 	p.log.Add("root before(sub.step)")
-//line hooks_mg.go:441:1
+//line hooks_mg.go:447:1
 	return nil
 }
 
@@ -445,7 +451,7 @@ func (p *HookedLevels) mgHookBeforeSubStep(ctx context.Context) error {
 func (p *HookedLevels) mgHookAfterInnerTwice(ctx context.Context) error {
 //line hooks.mg:102:22
 	p.log.Add("root after(inner.twice)")
-//line hooks_mg.go:449:1
+//line hooks_mg.go:455:1
 	return nil
 }
 
@@ -560,7 +566,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line hooks.mg:121:2
 	return errors.New("producer gave up")
-//line hooks_mg.go:564:1
+//line hooks_mg.go:570:1
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -575,7 +581,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 	}
 //line hooks.mg:128:2
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:579:1
+//line hooks_mg.go:585:1
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -587,7 +593,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:591:1
+//line hooks_mg.go:597:1
 	return nil
 }
 
@@ -595,7 +601,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:599:1
+//line hooks_mg.go:605:1
 	return nil
 }
 
@@ -603,7 +609,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:607:1
+//line hooks_mg.go:613:1
 	return nil
 }
 
@@ -611,7 +617,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:615:1
+//line hooks_mg.go:621:1
 	return nil
 }
 
@@ -693,7 +699,7 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:155:2
 	}
-//line hooks_mg.go:697:1
+//line hooks_mg.go:703:1
 	return nil
 }
 
@@ -707,7 +713,7 @@ func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error
 	}
 //line hooks.mg:161:2
 	emit(n)
-//line hooks_mg.go:711:1
+//line hooks_mg.go:717:1
 	return nil
 }
 
@@ -722,7 +728,7 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 	p.errs.Add(err.Error())
 //line hooks.mg:167:2
 	p.items.Add(item.(int))
-//line hooks_mg.go:726:1
+//line hooks_mg.go:732:1
 	return nil
 }
 
@@ -810,7 +816,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 		emit(i)
 //line hooks.mg:183:2
 	}
-//line hooks_mg.go:814:1
+//line hooks_mg.go:820:1
 	return nil
 }
 
@@ -824,7 +830,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 	}
 //line hooks.mg:189:2
 	emit(n)
-//line hooks_mg.go:828:1
+//line hooks_mg.go:834:1
 	return nil
 }
 
@@ -832,7 +838,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:836:1
+//line hooks_mg.go:842:1
 	return nil
 }
 
@@ -840,7 +846,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:844:1
+//line hooks_mg.go:850:1
 	return nil
 }
 
@@ -853,7 +859,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:857:1
+//line hooks_mg.go:863:1
 	return nil
 }
 
@@ -861,7 +867,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:865:1
+//line hooks_mg.go:871:1
 	return nil
 }
 
@@ -869,7 +875,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:873:1
+//line hooks_mg.go:879:1
 	return nil
 }
 
@@ -877,7 +883,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:881:1
+//line hooks_mg.go:887:1
 	return nil
 }
 
@@ -885,7 +891,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:889:1
+//line hooks_mg.go:895:1
 	return nil
 }
 
@@ -893,7 +899,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:897:1
+//line hooks_mg.go:903:1
 	return nil
 }
 
@@ -901,7 +907,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:905:1
+//line hooks_mg.go:911:1
 	return nil
 }
 
@@ -909,7 +915,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:913:1
+//line hooks_mg.go:919:1
 	return nil
 }
 
@@ -917,7 +923,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:921:1
+//line hooks_mg.go:927:1
 	return nil
 }
 
@@ -925,7 +931,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:929:1
+//line hooks_mg.go:935:1
 	return nil
 }
 
@@ -1034,7 +1040,7 @@ func (mgP *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:1038:1
+//line hooks_mg.go:1044:1
 	return nil
 }
 
@@ -1042,7 +1048,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1046:1
+//line hooks_mg.go:1052:1
 	return nil
 }
 
@@ -1050,7 +1056,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1054:1
+//line hooks_mg.go:1060:1
 	return nil
 }
 
@@ -1100,6 +1106,12 @@ func NewRunHooksOuter() *RunHooksOuter {
 	return mgP
 }
 
+// NestedInner returns the copy of RunHooksInner that runs as stage "inner" (hooks.mg:238): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *RunHooksOuter) NestedInner() *RunHooksInner {
+	return mgP.mgNestedInner
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *RunHooksOuter) mgInit() {
 	mgP.mgNestedInner = NewRunHooksInner()
@@ -1113,7 +1125,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:236:2
 	}
-//line hooks_mg.go:1117:1
+//line hooks_mg.go:1129:1
 	return nil
 }
 
@@ -1126,7 +1138,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1130:1
+//line hooks_mg.go:1142:1
 	return nil
 }
 
@@ -1134,7 +1146,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1138:1
+//line hooks_mg.go:1150:1
 	return nil
 }
 
@@ -1142,7 +1154,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1146:1
+//line hooks_mg.go:1158:1
 	return nil
 }
 
@@ -1150,7 +1162,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1154:1
+//line hooks_mg.go:1166:1
 	return nil
 }
 

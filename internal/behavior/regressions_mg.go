@@ -1197,6 +1197,12 @@ func NewAuditedBase() *AuditedBase {
 	return mgP
 }
 
+// NestedAudit returns the copy of Audit that runs as stage "audit" (regressions.mg:187): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *AuditedBase) NestedAudit() *Audit {
+	return mgP.mgNestedAudit
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *AuditedBase) mgInit() {
 	mgP.mgNestedAudit = NewAudit()
@@ -1212,7 +1218,7 @@ type mgToAuditedBase_Gen struct {
 func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
 //line regressions.mg:185:2
 	emit(1)
-//line regressions_mg.go:1216:1
+//line regressions_mg.go:1222:1
 	return nil
 }
 
@@ -1220,7 +1226,7 @@ func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAud
 func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:188:24
 	p.got = append(p.got, n)
-//line regressions_mg.go:1224:1
+//line regressions_mg.go:1230:1
 	return nil
 }
 
@@ -1379,7 +1385,7 @@ func (mgP *Batcher) mgInit() {}
 func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
 //line regressions.mg:202:26
 	p.batches = append(p.batches, b)
-//line regressions_mg.go:1383:1
+//line regressions_mg.go:1389:1
 	return nil
 }
 
@@ -1427,6 +1433,12 @@ func NewBatchedHost() *BatchedHost {
 	return mgP
 }
 
+// NestedBatcher returns the copy of Batcher that runs as stage "batcher" (regressions.mg:211): set its
+// parameters before Run; its state holds what its stages left once Run returns.
+func (mgP *BatchedHost) NestedBatcher() *Batcher {
+	return mgP.mgNestedBatcher
+}
+
 // mgInit sets parameters to their defaults and creates nested pipelines.
 func (mgP *BatchedHost) mgInit() {
 	mgP.mgNestedBatcher = NewBatcher()
@@ -1440,7 +1452,7 @@ func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:209:2
 	}
-//line regressions_mg.go:1444:1
+//line regressions_mg.go:1456:1
 	return nil
 }
 
@@ -1515,7 +1527,7 @@ func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:226:2
 	}
-//line regressions_mg.go:1519:1
+//line regressions_mg.go:1531:1
 	return nil
 }
 
@@ -1523,7 +1535,7 @@ func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ChainPanics) mgStageA(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:228:26
 	emit(x * 10)
-//line regressions_mg.go:1527:1
+//line regressions_mg.go:1539:1
 	return nil
 }
 
@@ -1537,7 +1549,7 @@ func (p *ChainPanics) mgStageB(ctx context.Context, x int, emit func(int)) error
 	}
 //line regressions.mg:233:2
 	emit(x / 10)
-//line regressions_mg.go:1541:1
+//line regressions_mg.go:1553:1
 	return nil
 }
 
@@ -1553,7 +1565,7 @@ func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error
 		panic("c after emit")
 //line regressions.mg:240:2
 	}
-//line regressions_mg.go:1557:1
+//line regressions_mg.go:1569:1
 	return nil
 }
 
@@ -1561,7 +1573,7 @@ func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error
 func (p *ChainPanics) mgStageD(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:242:26
 	emit(x)
-//line regressions_mg.go:1565:1
+//line regressions_mg.go:1577:1
 	return nil
 }
 
@@ -1575,7 +1587,7 @@ func (p *ChainPanics) mgStageE(ctx context.Context, x int) error {
 	}
 //line regressions.mg:247:2
 	p.got = append(p.got, x)
-//line regressions_mg.go:1579:1
+//line regressions_mg.go:1591:1
 	return nil
 }
 
