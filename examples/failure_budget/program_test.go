@@ -112,7 +112,8 @@ func TestImportProgram(t *testing.T) {
 		out, errLines, code = run(tc.args...)
 		last := errLines[len(errLines)-1]
 		if code != 1 || !strings.HasPrefix(out, "failed: ") ||
-			!strings.Contains(last, `level=ERROR msg="pipeline Import failed: pipeline \"Import\": `+tc.want+`; the last: failure_budget.mg:`) ||
+			!strings.Contains(last, `level=ERROR msg="pipeline Import failed: `) ||
+			!strings.Contains(last, tc.want+`; the last: failure_budget.mg:`) ||
 			!strings.Contains(last, "status=failed") {
 			t.Errorf("%v: exit %d, stdout %q, last line of stderr %q", tc.args, code, out, last)
 		}
