@@ -145,6 +145,9 @@ func (g *gen) main() {
 	if len(exts) > 0 {
 		app = append(app, field("Extensions", jen.Index().Add(cli("Extension")).Add(multiline(exts...))))
 	}
+	if g.opts.NoExtensions {
+		app = append(app, field("Lean", jen.True()))
+	}
 	g.f.Comment("main runs the file's pipelines; see minigungen build.")
 	g.f.Func().Id("main").Params().Block(
 		jen.Qual("os", "Exit").Call(cli("Main").Call(cli("App").Add(multiline(app...)))),

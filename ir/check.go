@@ -7,6 +7,7 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -285,7 +286,11 @@ func (c *checker) param(pd *pipelineDecl, prm *dsl.Param) {
 		replaced = true
 	}
 	if !replaced {
-		p.Params = append(p.Params, &Param{Name: field, Decl: name, Doc: prm.Doc, Flag: flagName(name), Type: typ, Default: def, DefaultPos: defPos, Pos: pos, Owner: p, DefaultFrom: p})
+		flag := flagName(name)
+		if slices.Contains(BuiltinFlags, flag) {
+			c.diags.Errorf(pos, "parameter %q would be the flag -%s, which every built program has already: choose another name", name, flag)
+		}
+		p.Params = append(p.Params, &Param{Name: field, Decl: name, Doc: prm.Doc, Flag: flag, Type: typ, Default: def, DefaultPos: defPos, Pos: pos, Owner: p, DefaultFrom: p})
 	}
 }
 
@@ -654,6 +659,10 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 		if (kind == Producer || kind == Processor) && st.Out.IsZero() && s.Params != nil {
 			c.diags.Errorf(st.Pos, "%s %q needs an output type: %s(...) Type { ... }", kind, st.Name, st.Name)
 		}
+		if kind == Accumulator && st.Out.IsZero() && s.Params != nil {
+			// Without a body it sends each batch on; a body emits values of its OUT type.
+			c.diags.Errorf(st.Pos, "accumulator %q has a body, so it needs an output type: %s(b []T) Type max_size(N) { ... }", st.Name, st.Name)
+		}
 	case s.Ref != nil:
 		st.Ref = &Binding{Expr: s.Ref.Text, Pos: c.pos(f, s.Ref.Pos)}
 		st.ConcurrentEmit = kind != Nested && kind != Consumer // until its shape is known
@@ -813,9 +822,9 @@ func (c *checker) options(pd *pipelineDecl, st *Stage, opts []*dsl.Option, block
 		args := c.parseOption(f, spec, alias, o, pd.ir.Params)
 		switch spec.Name {
 		case "to":
-			st.To = append(st.To, args.names[""]...)
+			st.To = addRefs(st.To, args.names[""])
 		case "from":
-			st.From = append(st.From, args.names[""]...)
+			st.From = addRefs(st.From, args.names[""])
 		case "routing":
 			if args.words[""] == "round_robin" {
 				st.Routing = RoundRobin
@@ -984,4 +993,15 @@ func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
 	name := uniqueName(pd.ir, hookMethod(h.Kind, target, sc.name))
 	hk.Method = name
 	pd.ir.Hooks = append(pd.ir.Hooks, hk)
+}
+
+// addRefs adds the names of refs that list does not hold yet: edges are a set, so to(c, c)
+// or to(c) to(c) is one edge (DESIGN 2.6).
+func addRefs(list, refs []NameRef) []NameRef {
+	for _, r := range refs {
+		if !slices.ContainsFunc(list, func(l NameRef) bool { return l.Name == r.Name }) {
+			list = append(list, r)
+		}
+	}
+	return list
 }

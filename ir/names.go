@@ -54,6 +54,15 @@ func itoa(i int) string {
 	return itoa(i/10) + string(rune('0'+i%10))
 }
 
+// BuiltinFlags are the flags every built program has (runtime/cli, and runtime/nats for the
+// programs with remote stages): no parameter's flag may take one of their names. A test of
+// built programs checks the list against their -h.
+var BuiltinFlags = []string{
+	"h", "help", "hud", "keep-failures", "log-format", "log-level", "max-failures",
+	"metrics-addr", "nats", "nats-creds", "nats-max-payload", "pipeline", "progress", "shutdown-timeout", "stats", "stats-json",
+	"version", "worker", "worker-concurrency",
+}
+
 // flagName turns a parameter name into a flag: Count → count, MaxItems → max-items.
 func flagName(name string) string {
 	rs := []rune(name)

@@ -7,11 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minigun-go/minigun/ir"
 )
 
 const remoteSrc = `package main
@@ -197,5 +201,28 @@ func startNATSServer(t *testing.T) string {
 			t.Fatalf("nats-server did not start: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The flags of a built program that are not its parameters' are the ones ir.BuiltinFlags
+// reserves: the checker refuses a parameter named like one of them, so the list must hold
+// every flag the runtime defines (a program with remote stages has them all).
+func TestBuiltinFlagsReserved(t *testing.T) {
+	bin := buildRemoteProgram(t, "sums", strings.Replace(remoteSrc, "STRATEGY", "remote(1)", 1))
+	out, _ := exec.Command(bin, "-h").CombinedOutput()
+	got := map[string]bool{"h": true, "help": true} // the flag package's own
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z][a-z0-9-]*)`).FindAllStringSubmatch(string(out), -1) {
+		got[m[1]] = true
+	}
+	delete(got, "count") // the parameter
+	for f := range got {
+		if !slices.Contains(ir.BuiltinFlags, f) {
+			t.Errorf("-%s is a flag of built programs that ir.BuiltinFlags does not reserve", f)
+		}
+	}
+	for _, f := range ir.BuiltinFlags {
+		if !got[f] {
+			t.Errorf("ir.BuiltinFlags reserves -%s, which built programs do not have", f)
+		}
 	}
 }

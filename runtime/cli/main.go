@@ -33,6 +33,9 @@ type App struct {
 	Programs   []Program
 	Params     []Param
 	Extensions []Extension // optional flags and live views
+	// Lean says this is the lean image of a built program: asked for a view flag (-progress,
+	// -hud, -metrics-addr, -h), it runs the full image carried after it (views.go).
+	Lean bool
 }
 
 // Program is one pipeline a built binary can run.

@@ -71,7 +71,7 @@ func viewsImage(f *os.File) (*io.SectionReader, error) {
 // for a view. It returns only if it could not (no image: a main built otherwise), with the
 // reason; the program then goes on without the views.
 func runViews(args []string, app App) error {
-	if len(app.Extensions) > 0 || !wantsViews(args) {
+	if !app.Lean || !wantsViews(args) {
 		return nil
 	}
 	exe, err := os.Executable()
