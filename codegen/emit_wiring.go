@@ -127,9 +127,10 @@ func (g *gen) checkParam(b *jen.Group, v ir.Value, recv, stage string) {
 		return
 	}
 	unsigned := strings.HasPrefix(v.Param.Type.Go, "uint") || v.Param.Type.Go == "byte"
-	if v.Min <= 0 && unsigned {
+	if v.Min <= 0 && unsigned && v.Max == 0 {
 		return // no value is out of range
 	}
+	val := jen.Id(recv).Dot(v.Param.Name)
 	limit, op := jen.Lit(int(v.Min)), "<"
 	if v.Duration {
 		limit = jen.Lit(0)
@@ -137,13 +138,29 @@ func (g *gen) checkParam(b *jen.Group, v ir.Value, recv, stage string) {
 			op = "<="
 		}
 	}
-	val := jen.Id(recv).Dot(v.Param.Name)
+	cond := val.Clone().Op(op).Add(limit)
+	if v.Min <= 0 && unsigned {
+		cond = nil
+	}
+	if v.Max > 0 {
+		// Converted, so that a narrow type compares with a bound it cannot hold.
+		wide := jen.Int64().Call(val.Clone())
+		if unsigned {
+			wide = jen.Uint64().Call(val.Clone())
+		}
+		over := wide.Op(">").Lit(int(v.Max))
+		if cond == nil {
+			cond = over
+		} else {
+			cond = cond.Op("||").Add(over)
+		}
+	}
 	items := []jen.Code{field("Param", jen.Lit(v.Param.Decl)), field("Value", val.Clone())}
 	if stage != "" {
 		items = append(items, field("Stage", jen.Lit(stage)))
 	}
 	items = append(items, field("Pos", g.pos(v.Pos)), field("Option", jen.Lit(v.Option)), field("Want", jen.Lit(v.Want())))
-	b.If(val.Clone().Op(op).Add(limit)).Block(
+	b.If(cond).Block(
 		id(ir.GraphVar).Dot("Invalid").Call(jen.Op("&").Add(rt("ParamError")).Add(multiline(items...))),
 	)
 }

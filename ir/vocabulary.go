@@ -57,6 +57,7 @@ type ArgSpec struct {
 	Key      string // "" for the positional argument, else the key: process_per_batch(max: N)
 	Kind     ArgKind
 	Min      int64    // CountArg, DurationArg: the smallest accepted value
+	Max      int64    // CountArg: the largest accepted value (0: no bound)
 	Required bool     // the option needs it
 	Many     bool     // NameArg: one name or more
 	Words    []string // WordArg: the accepted words; CountArg: words accepted instead of a number
@@ -93,6 +94,20 @@ func (a Alias) Rewrite(args string) string {
 
 var countArg = ArgSpec{Kind: CountArg, Min: 1, Required: true}
 
+// Bounds of counts that size what a run makes: goroutines, processes, buffers. Past them a
+// run would run out of memory, descriptors or process slots before doing anything.
+const (
+	maxGoroutines = 1 << 16 // threads(N), max_threads
+	maxProcesses  = 1 << 10 // processes(N), process_per_batch(max: N), remote(N), max_processes
+	maxBuffer     = 1 << 24 // queue_size(N), max_size(N), batch N: items held at once
+)
+
+var (
+	goroutinesArg = ArgSpec{Kind: CountArg, Min: 1, Max: maxGoroutines, Required: true}
+	processesArg  = ArgSpec{Kind: CountArg, Min: 1, Max: maxProcesses, Required: true}
+	bufferArg     = ArgSpec{Kind: CountArg, Min: 1, Max: maxBuffer, Required: true}
+)
+
 // itemStages says where the options of per-item failure handling belong.
 const itemStages = "stages that process items (not producers or nested pipelines)"
 
@@ -100,17 +115,17 @@ const itemStages = "stages that process items (not producers or nested pipelines
 var Vocabulary = []OptionSpec{
 	// Strategies.
 	{Name: "inline", Strategy: true, Kind: Inline, Where: strategic},
-	{Name: "threads", Strategy: true, Kind: Threads, Parens: true, Where: strategic, Args: []ArgSpec{countArg}},
+	{Name: "threads", Strategy: true, Kind: Threads, Parens: true, Where: strategic, Args: []ArgSpec{goroutinesArg}},
 	{Name: "process_per_batch", Strategy: true, Kind: ProcessPerBatch, Parens: true, Where: strategic, Args: []ArgSpec{
-		{Key: "max", Kind: CountArg, Min: 1, Required: true},
+		{Key: "max", Kind: CountArg, Min: 1, Max: maxProcesses, Required: true},
 		{Key: "ipc", Kind: WordArg, Words: []string{"pipe", "tempfile"}},
 	}},
 	{Name: "processes", Strategy: true, Kind: Processes, Parens: true, Where: strategic, Args: []ArgSpec{
-		countArg,
+		processesArg,
 		{Key: "recycle", Kind: CountArg, Min: 0}, // 0: never replaced
 	}},
 	{Name: "remote", Strategy: true, Kind: Remote, Parens: true, Where: strategic, Args: []ArgSpec{
-		{Kind: CountArg, Min: 0, Required: true}, // remote(0): only workers started elsewhere
+		{Kind: CountArg, Min: 0, Max: maxProcesses, Required: true}, // remote(0): only workers started elsewhere
 		{Key: "chunk", Kind: CountArg, Min: 1},
 		{Key: "ack_wait", Kind: DurationArg, Min: 1},
 		{Key: "in_flight", Kind: CountArg, Min: 1},
@@ -122,7 +137,7 @@ var Vocabulary = []OptionSpec{
 	{Name: "to", Parens: true, Where: onStages | OnQueue, Args: []ArgSpec{{Kind: NameArg, Required: true, Many: true}}},
 	{Name: "from", Parens: true, Where: onStages, Args: []ArgSpec{{Kind: NameArg, Required: true, Many: true}}},
 	{Name: "routing", Parens: true, Where: withOutput | OnConsumer, Belongs: "stages that send items (not nested pipelines)", Args: []ArgSpec{{Kind: WordArg, Required: true, Words: []string{"broadcast", "round_robin"}}}},
-	{Name: "queue_size", Parens: true, Where: withInput | OnQueue | Setting, Belongs: "stages with an input queue (not producers or nested pipelines)", Args: []ArgSpec{{Kind: CountArg, Min: 1, Required: true, Words: []string{"unbounded"}}}},
+	{Name: "queue_size", Parens: true, Where: withInput | OnQueue | Setting, Belongs: "stages with an input queue (not producers or nested pipelines)", Args: []ArgSpec{{Kind: CountArg, Min: 1, Max: maxBuffer, Required: true, Words: []string{"unbounded"}}}},
 	{Name: "ordered", Where: onWorkers, Belongs: "processors, consumers and custom stages"},
 	{Name: "retry", Parens: true, Where: withInput, Belongs: itemStages, Args: []ArgSpec{
 		{Kind: CountArg, Min: 0, Required: true}, // 0: no retry (from a param: -retries 0)
@@ -131,16 +146,16 @@ var Vocabulary = []OptionSpec{
 	{Name: "dead_letter", Parens: true, Where: withInput, Belongs: itemStages, Args: []ArgSpec{{Kind: NameArg, Required: true}}},
 	{Name: "timeout", Parens: true, Where: withInput, Belongs: itemStages, Args: []ArgSpec{{Kind: DurationArg, Min: 1, Required: true}}},
 	{Name: "await", Where: onStages, Args: []ArgSpec{{Kind: DurationArg, Min: 1}}},
-	{Name: "max_size", Parens: true, Where: OnAccumulator, Belongs: "accumulators", Args: []ArgSpec{countArg}},
+	{Name: "max_size", Parens: true, Where: OnAccumulator, Belongs: "accumulators", Args: []ArgSpec{bufferArg}},
 	{Name: "max_wait", Parens: true, Where: OnAccumulator, Belongs: "accumulators", Args: []ArgSpec{{Kind: DurationArg, Min: 1, Required: true}}},
 	{Name: "total", Parens: true, Where: OnProducer, Belongs: "producers", Args: []ArgSpec{{Kind: CountArg, Min: 0, Required: true}}},
 
 	// Pipeline settings and the words of `batch N every D`.
-	{Name: "max_threads", Where: Setting, Args: []ArgSpec{countArg}},
-	{Name: "max_processes", Where: Setting, Args: []ArgSpec{countArg}},
+	{Name: "max_threads", Where: Setting, Args: []ArgSpec{goroutinesArg}},
+	{Name: "max_processes", Where: Setting, Args: []ArgSpec{processesArg}},
 	{Name: "max_failures", Where: Setting, Args: []ArgSpec{{Kind: CountArg, Min: 0, Required: true}}},
 	{Name: "fail_fast", Where: Setting},
-	{Name: "batch", Where: Setting, Args: []ArgSpec{countArg}},
+	{Name: "batch", Where: Setting, Args: []ArgSpec{bufferArg}},
 	{Name: "every", Where: Setting, Args: []ArgSpec{{Kind: DurationArg, Min: 1, Required: true}}},
 }
 
@@ -261,6 +276,7 @@ type Value struct {
 	Param    *Param // the param named instead of a literal, or nil
 	Duration bool   // a duration rather than a count
 	Min      int64  // the smallest value the option accepts
+	Max      int64  // the largest (0: no bound)
 	Pos      dsl.Pos
 	Option   string // the option as written, for run errors: "threads(Workers)"
 }
@@ -295,6 +311,9 @@ func (v Value) Want() string {
 			return "more than 0s"
 		}
 		return "at least 0s"
+	}
+	if v.Max > 0 {
+		return fmt.Sprintf("from %d to %d", v.Min, v.Max)
 	}
 	return fmt.Sprintf("at least %d", v.Min)
 }
@@ -448,7 +467,7 @@ func usageOf(spec *OptionSpec, alias *Alias) string {
 func (c *checker) value(f *dsl.File, as ArgSpec, a *dsl.Arg, o *dsl.Option, params []*Param) (Value, bool) {
 	apos := c.pos(f, a.Pos)
 	dur := as.Kind == DurationArg
-	v := Value{Duration: dur, Min: as.Min, Pos: apos, Option: optionText(o)}
+	v := Value{Duration: dur, Min: as.Min, Max: as.Max, Pos: apos, Option: optionText(o)}
 	if a.Kind == dsl.ArgName {
 		prm := c.lookupParam(a.Value, apos, params)
 		if prm == nil {
@@ -479,6 +498,11 @@ func (c *checker) value(f *dsl.File, as ArgSpec, a *dsl.Arg, o *dsl.Option, para
 		return v, false
 	}
 	n, ok := c.count(f, a.Pos, o.Name, a.Value, as.Min)
+	if ok && as.Max > 0 && n > as.Max {
+		// Reported; the bound stands in for it, so that nothing else is reported of it.
+		c.diags.Errorf(apos, "%s takes at most %d, found %s", o.Name, as.Max, a.Value)
+		n = as.Max
+	}
 	v.N = n
 	return v, ok
 }
@@ -502,7 +526,7 @@ func (c *checker) count(f *dsl.File, pos lexerPos, what, s string, min int64) (i
 func (c *checker) settingValue(f *dsl.File, name string, pos lexerPos, text string, params []*Param) Value {
 	spec, _ := LookupOption(name)
 	as := spec.Args[0]
-	v := Value{Duration: as.Kind == DurationArg, Min: as.Min, Pos: c.pos(f, pos), Option: name + " " + text}
+	v := Value{Duration: as.Kind == DurationArg, Min: as.Min, Max: as.Max, Pos: c.pos(f, pos), Option: name + " " + text}
 	a := &dsl.Arg{Pos: pos, Value: text, Kind: dsl.ArgNumber}
 	switch {
 	case isIdent(text):

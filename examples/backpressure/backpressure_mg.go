@@ -109,14 +109,14 @@ func (p *Frames) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Frames) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Frames"})
-	if mgP.Queue < 1 {
+	if mgP.Queue < 1 || int64(mgP.Queue) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Queue",
 			Value:  mgP.Queue,
 			Stage:  "encode",
 			Pos:    mgrt.Pos{File: "backpressure.mg", Line: 49, Col: 38},
 			Option: "queue_size(Queue)",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	mgNodeCamera := mgrt.Producer(mgG, mgrt.StageSpec{

@@ -201,24 +201,24 @@ func (p *Backup) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Backup) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Backup"})
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "hash",
 			Pos:    mgrt.Pos{File: "config_params.mg", Line: 79, Col: 41},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
-	if mgP.Size < 1 {
+	if mgP.Size < 1 || int64(mgP.Size) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Size",
 			Value:  mgP.Size,
 			Stage:  "batch",
 			Pos:    mgrt.Pos{File: "config_params.mg", Line: 94, Col: 2},
 			Option: "batch Size",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	if mgP.Retries < 0 {

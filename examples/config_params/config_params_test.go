@@ -141,7 +141,7 @@ func TestBackupBuiltProgram(t *testing.T) {
 	check("workers=1 size=30: 60 chunks, 2 uploads in 3 attempts, 0 failed", 1, "-workers", "1", "-size", "30", "-files", "3", "-busy-every", "2")
 	check("workers=16 size=7: 40 chunks, 6 uploads in 6 attempts, 0 failed", 16, "-workers=16", "-size=7", "-files=2", "-hash-time=0s")
 	_, errOut, code := run("-workers", "0")
-	if code != 1 || !strings.Contains(errOut, `stage \"hash\": threads(Workers): parameter Workers is 0, want at least 1`) {
+	if code != 1 || !strings.Contains(errOut, `stage \"hash\": threads(Workers): parameter Workers is 0, want from 1 to 65536`) {
 		t.Errorf("-workers 0: exit %d, stderr %q", code, errOut)
 	}
 	_, errOut, code = run("-h")

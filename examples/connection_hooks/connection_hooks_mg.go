@@ -170,14 +170,14 @@ func (p *ConnectionHooks) mgHookAfterRun(ctx context.Context, result *mgrt.Resul
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *ConnectionHooks) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ConnectionHooks", Worker: mgrt.WorkerKey[ConnectionHooks](), Params: mgP.mgEncodeParams})
-	if mgP.BatchSize < 1 {
+	if mgP.BatchSize < 1 || int64(mgP.BatchSize) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "BatchSize",
 			Value:  mgP.BatchSize,
 			Stage:  "batch",
 			Pos:    mgrt.Pos{File: "connection_hooks.mg", Line: 67, Col: 2},
 			Option: "batch BatchSize",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	mgNodeRows := mgrt.Producer(mgG, mgrt.StageSpec{

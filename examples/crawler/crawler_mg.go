@@ -463,23 +463,23 @@ func (p *Crawler) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Crawler) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Crawler", MaxThreads: mgP.Workers})
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Pos:    mgrt.Pos{File: "crawler.mg", Line: 131, Col: 2},
 			Option: "max_threads Workers",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "hop0",
 			Pos:    mgrt.Pos{File: "crawler.mg", Line: 160, Col: 38},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	if mgP.Timeout <= 0 {
@@ -492,14 +492,14 @@ func (mgP *Crawler) mgGraph() *mgrt.Graph {
 			Want:   "more than 0s",
 		})
 	}
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "hop1",
 			Pos:    mgrt.Pos{File: "crawler.mg", Line: 161, Col: 38},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	if mgP.Timeout <= 0 {
@@ -512,14 +512,14 @@ func (mgP *Crawler) mgGraph() *mgrt.Graph {
 			Want:   "more than 0s",
 		})
 	}
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "hop2",
 			Pos:    mgrt.Pos{File: "crawler.mg", Line: 162, Col: 32},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	if mgP.Timeout <= 0 {

@@ -538,14 +538,14 @@ func (p *ETL) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *ETL) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ETL"})
-	if mgP.Batch < 1 {
+	if mgP.Batch < 1 || int64(mgP.Batch) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Batch",
 			Value:  mgP.Batch,
 			Stage:  "batch",
 			Pos:    mgrt.Pos{File: "db_etl.mg", Line: 201, Col: 2},
 			Option: "batch Batch",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	mgNodeExtract := mgrt.Producer(mgG, mgrt.StageSpec{

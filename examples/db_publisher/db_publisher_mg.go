@@ -430,14 +430,14 @@ func (p *Publisher) mgHookAfterRun(ctx context.Context, result *mgrt.Result) err
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Publisher) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Publisher"})
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "publish",
 			Pos:    mgrt.Pos{File: "db_publisher.mg", Line: 180, Col: 43},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	mgNodeRead := mgrt.Producer(mgG, mgrt.StageSpec{

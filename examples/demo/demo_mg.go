@@ -240,14 +240,14 @@ func (mgP *Demo) mgGraph() *mgrt.Graph {
 			Want:   "at least 0",
 		})
 	}
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "lookup",
 			Pos:    mgrt.Pos{File: "demo.mg", Line: 60, Col: 42},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	mgNodeOrders := mgrt.Producer(mgG, mgrt.StageSpec{

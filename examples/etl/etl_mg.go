@@ -367,14 +367,14 @@ func (p *ETL) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *ETL) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ETL"})
-	if mgP.BatchSize < 1 {
+	if mgP.BatchSize < 1 || int64(mgP.BatchSize) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "BatchSize",
 			Value:  mgP.BatchSize,
 			Stage:  "load.batch",
 			Pos:    mgrt.Pos{File: "etl.mg", Line: 156, Col: 3},
 			Option: "batch BatchSize",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	mgNodeExtractRead := mgrt.Producer(mgG, mgrt.StageSpec{

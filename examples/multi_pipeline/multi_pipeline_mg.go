@@ -434,14 +434,14 @@ func (p *Reorder) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Reorder) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Reorder"})
-	if mgP.LinesPerOrder < 1 {
+	if mgP.LinesPerOrder < 1 || int64(mgP.LinesPerOrder) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "LinesPerOrder",
 			Value:  mgP.LinesPerOrder,
 			Stage:  "batch",
 			Pos:    mgrt.Pos{File: "multi_pipeline.mg", Line: 137, Col: 2},
 			Option: "batch LinesPerOrder",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	mgNodeRows := mgrt.Producer(mgG, mgrt.StageSpec{

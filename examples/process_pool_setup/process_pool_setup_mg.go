@@ -223,14 +223,14 @@ func (p *Primes) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error 
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *Primes) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "Primes", Worker: mgrt.WorkerKey[Primes](), Params: mgP.mgEncodeParams})
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 1024 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "lookup",
 			Pos:    mgrt.Pos{File: "process_pool_setup.mg", Line: 97, Col: 43},
 			Option: "processes(Workers, recycle: Recycle)",
-			Want:   "at least 1",
+			Want:   "from 1 to 1024",
 		})
 	}
 	if mgP.Recycle < 0 {

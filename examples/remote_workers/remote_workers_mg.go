@@ -265,14 +265,14 @@ func (mgP *Thumbnails) mgGraph() *mgrt.Graph {
 			Want:   "at least 0",
 		})
 	}
-	if mgP.Workers < 0 {
+	if mgP.Workers < 0 || int64(mgP.Workers) > 1024 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "thumbnail",
 			Pos:    mgrt.Pos{File: "remote_workers.mg", Line: 125, Col: 46},
 			Option: "remote(Workers, chunk: 16)",
-			Want:   "at least 0",
+			Want:   "from 0 to 1024",
 		})
 	}
 	mgNodeImages := mgrt.Producer(mgG, mgrt.StageSpec{

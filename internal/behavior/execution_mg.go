@@ -1874,13 +1874,13 @@ func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamOptions", MaxThreads: mgP.Workers})
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Pos:    mgrt.Pos{File: "execution.mg", Line: 397, Col: 2},
 			Option: "max_threads Workers",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	if mgP.Size < 0 {
@@ -1893,24 +1893,24 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 			Want:   "at least 0",
 		})
 	}
-	if mgP.Workers < 1 {
+	if mgP.Workers < 1 || int64(mgP.Workers) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Workers",
 			Value:  mgP.Workers,
 			Stage:  "work",
 			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 36},
 			Option: "threads(Workers)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
-	if mgP.Queue < 1 {
+	if mgP.Queue < 1 || int64(mgP.Queue) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Queue",
 			Value:  mgP.Queue,
 			Stage:  "work",
 			Pos:    mgrt.Pos{File: "execution.mg", Line: 409, Col: 56},
 			Option: "queue_size(Queue)",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	if mgP.Wait <= 0 {
@@ -1923,14 +1923,14 @@ func (mgP *ParamOptions) mgGraph() *mgrt.Graph {
 			Want:   "more than 0s",
 		})
 	}
-	if mgP.Size < 1 {
+	if mgP.Size < 1 || int64(mgP.Size) > 16777216 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "Size",
 			Value:  mgP.Size,
 			Stage:  "batch",
 			Pos:    mgrt.Pos{File: "execution.mg", Line: 410, Col: 2},
 			Option: "batch Size",
-			Want:   "at least 1",
+			Want:   "from 1 to 16777216",
 		})
 	}
 	if mgP.Wait <= 0 {
@@ -2036,14 +2036,14 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *NestedParamOptions) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "NestedParamOptions"})
-	if mgP.mgNestedInner.K < 1 {
+	if mgP.mgNestedInner.K < 1 || int64(mgP.mgNestedInner.K) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "K",
 			Value:  mgP.mgNestedInner.K,
 			Stage:  "inner.sink",
 			Pos:    mgrt.Pos{File: "execution.mg", Line: 430, Col: 31},
 			Option: "threads(K)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	mgNodeGen := mgrt.Producer(mgG, mgrt.StageSpec{
@@ -2106,14 +2106,14 @@ func (p *ParamInner) mgStageSink(ctx context.Context, n int) error {
 // mgGraph builds the pipeline's graph on the runtime.
 func (mgP *ParamInner) mgGraph() *mgrt.Graph {
 	mgG := mgrt.NewGraph(mgrt.GraphConfig{Pipeline: "ParamInner"})
-	if mgP.K < 1 {
+	if mgP.K < 1 || int64(mgP.K) > 65536 {
 		mgG.Invalid(&mgrt.ParamError{
 			Param:  "K",
 			Value:  mgP.K,
 			Stage:  "sink",
 			Pos:    mgrt.Pos{File: "execution.mg", Line: 430, Col: 31},
 			Option: "threads(K)",
-			Want:   "at least 1",
+			Want:   "from 1 to 65536",
 		})
 	}
 	_ = mgrt.Consumer(mgG, mgrt.StageSpec{

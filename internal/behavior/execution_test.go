@@ -340,7 +340,7 @@ func TestExecution_ParamOutOfRangeFailsBeforeAnyStage(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("Run: %v, want a *mgrt.ParamError", err)
 	}
-	if pe.Param != "Workers" || pe.Option != "max_threads Workers" || pe.Want != "at least 1" || pe.Pos.Line == 0 {
+	if pe.Param != "Workers" || pe.Option != "max_threads Workers" || pe.Want != "from 1 to 65536" || pe.Pos.Line == 0 {
 		t.Errorf("error %+v, want the first use of Workers (max_threads Workers) at its position", pe)
 	}
 	if p.produced != 0 {

@@ -43,7 +43,9 @@ func (bw *batchWorker[In, Out]) loop(q *queue[In], size int, maxWait time.Durati
 		timer = time.NewTimer(maxWait)
 		timer.Stop()
 	}
-	batch := make([]In, 0, size)
+	// A batch grows to its size: a large max_size is not held in full for a trickle of items,
+	// and after a full batch the next starts at the size the last one reached.
+	batch := make([]In, 0, min(size, 4096))
 	flush := func() {
 		if len(batch) == 0 {
 			return
@@ -52,7 +54,7 @@ func (bw *batchWorker[In, Out]) loop(q *queue[In], size int, maxWait time.Durati
 			timer.Stop()
 		}
 		b := batch
-		batch = make([]In, 0, size)
+		batch = make([]In, 0, min(size, cap(b)))
 		bw.timedProcess(b)
 		r.afterItems()
 	}
