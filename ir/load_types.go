@@ -11,6 +11,7 @@ import (
 	"go/types"
 	"os"
 	"path"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	goruntime "runtime"
@@ -470,6 +471,11 @@ func (c *checker) load(prog *Program, l *layout) error {
 	}, patterns...)
 	if err != nil {
 		return err
+	}
+	if len(pkgs) == 0 && len(patterns) > 0 {
+		// The go command refused the module as a whole (go.mod or go.sum out of date): it
+		// says why, and packages.Load says nothing.
+		return goListError(l, patterns)
 	}
 	gp.imports = map[string]*types.Package{}
 	var reach func(p *types.Package)
@@ -981,4 +987,16 @@ func (gp *goPackage) clean(msg string) string {
 		msg = strings.ReplaceAll(msg, gp.pkgDir+string(filepath.Separator), prefix)
 	}
 	return msg
+}
+
+// goListError runs go list on patterns to say why none of them loaded.
+func goListError(l *layout, patterns []string) error {
+	cmd := exec.Command("go", append([]string{"list", "-e"}, patterns...)...)
+	cmd.Dir, cmd.Env = l.dir, l.env
+	out, _ := cmd.CombinedOutput()
+	msg := strings.Join(strings.Fields(strings.TrimSpace(string(out))), " ")
+	if msg == "" {
+		msg = "the go command loaded none of them"
+	}
+	return fmt.Errorf("the packages the file imports do not load in %s: %s", l.dir, msg)
 }

@@ -41,6 +41,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, ".home"))
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("GOFLAGS", "-mod=mod")
+			root, err := filepath.Abs(filepath.Join("..", ".."))
+			if err != nil {
+				return err
+			}
+			env.Setenv("MGROOT", root) // this checkout, for a go.mod's replace
 			env.Values[snapshotsKey{}] = map[string]string{}
 			return nil
 		},
