@@ -6,53 +6,23 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/minigun-go/minigun/internal/exampletest"
 )
 
-// The program built from failure_budget.mg, made once per test binary (go test
-// -count=N runs the tests N times in one process) in a directory TestMain removes.
-var program struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
+// program is failure_budget.mg built, once per test binary.
+var program = &exampletest.Program{MG: "failure_budget.mg", Name: "import"}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if program.dir != "" {
-		os.RemoveAll(program.dir)
-	}
+	program.Remove()
 	os.Exit(code)
 }
 
 // builtProgram builds minigungen, then failure_budget.mg with it.
-func builtProgram(t *testing.T) string {
-	t.Helper()
-	program.once.Do(func() {
-		if program.dir, program.err = os.MkdirTemp("", "failure-budget-"); program.err != nil {
-			return
-		}
-		gen := filepath.Join(program.dir, "minigungen")
-		if out, err := exec.Command("go", "build", "-o", gen, "github.com/minigun-go/minigun/cmd/minigungen").CombinedOutput(); err != nil {
-			program.err = fmt.Errorf("building minigungen: %v\n%s", err, out)
-			return
-		}
-		bin := filepath.Join(program.dir, "import")
-		if out, err := exec.Command(gen, "build", "-o", bin, "failure_budget.mg").CombinedOutput(); err != nil {
-			program.err = fmt.Errorf("minigungen build: %v\n%s", err, out)
-			return
-		}
-		program.bin = bin
-	})
-	if program.err != nil {
-		t.Fatal(program.err)
-	}
-	return program.bin
-}
+func builtProgram(t *testing.T) string { return program.Path(t) }
 
 // The exit statuses of the built program: 0 within the budget (failures and
 // all), 1 past it (the file's budget, a -budget param or -max-failures), 3

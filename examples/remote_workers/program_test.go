@@ -11,52 +11,24 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/minigun-go/minigun/internal/exampletest"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// The program built from remote_workers.mg, made once per test binary (go test
-// -count=N runs the tests N times in one process) in a directory TestMain removes.
-var program struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
+// program is remote_workers.mg built, once per test binary.
+var program = &exampletest.Program{MG: "remote_workers.mg", Name: "thumbnails"}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if program.dir != "" {
-		os.RemoveAll(program.dir)
-	}
+	program.Remove()
 	os.Exit(code)
 }
 
 // builtProgram builds minigungen, then remote_workers.mg with it.
-func builtProgram(t *testing.T) string {
-	t.Helper()
-	program.once.Do(func() {
-		if program.dir, program.err = os.MkdirTemp("", "remote-workers-"); program.err != nil {
-			return
-		}
-		gen := filepath.Join(program.dir, "minigungen")
-		if out, err := exec.Command("go", "build", "-o", gen, "github.com/minigun-go/minigun/cmd/minigungen").CombinedOutput(); err != nil {
-			program.err = fmt.Errorf("building minigungen: %v\n%s", err, out)
-			return
-		}
-		bin := filepath.Join(program.dir, "thumbnails")
-		if out, err := exec.Command(gen, "build", "-o", bin, "remote_workers.mg").CombinedOutput(); err != nil {
-			program.err = fmt.Errorf("minigungen build: %v\n%s", err, out)
-			return
-		}
-		program.bin = bin
-	})
-	if program.err != nil {
-		t.Fatal(program.err)
-	}
-	return program.bin
-}
+func builtProgram(t *testing.T) string { return program.Path(t) }
 
 // natsServer runs a NATS server with JetStream on a free loopback port, as
 // the shared server of a deployment would be, and returns its URL.
