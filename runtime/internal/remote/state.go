@@ -70,7 +70,7 @@ func MergeAppend[S ~[]E, E any](name string, field *S) MergeField {
 func MergeUnion[M ~map[K]V, K comparable, V any](name string, field *M) MergeField {
 	// == says equal less often than DeepEqual (pointers, NaN): at worst an entry is sent again.
 	same := func(a, b V) bool { return reflect.DeepEqual(a, b) }
-	if t := reflect.TypeFor[V](); t.Kind() != reflect.Interface && t.Comparable() {
+	if t := reflect.TypeFor[V](); t.Comparable() && !holdsInterface(t) {
 		same = func(a, b V) bool { return any(a) == any(b) }
 	}
 	return &unionField[M, K, V]{name: name, ptr: field, same: same}
@@ -512,4 +512,22 @@ func (f *funcField[T]) apply() {
 	}
 	var zero T
 	f.pending, f.has = zero, false
+}
+
+// holdsInterface reports whether t is or holds an interface, whose == panics on a value of an
+// uncomparable dynamic type.
+func holdsInterface(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Array:
+		return holdsInterface(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsInterface(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -144,3 +144,23 @@ func TestStateDeltaErrors(t *testing.T) {
 		}
 	}
 }
+
+// A union whose values hold an interface compares them with DeepEqual: == would panic on a
+// slice inside.
+func TestStateUnionInterfaceValues(t *testing.T) {
+	type tagged struct{ V any }
+	var m map[string]tagged
+	ws := NewState(MergeUnion("m", &m))
+	if err := ws.Init(nil); err != nil {
+		t.Fatal(err)
+	}
+	m["a"] = tagged{V: []int{1}}
+	if _, err := ws.Take(); err != nil {
+		t.Fatal(err)
+	}
+	m["b"] = tagged{V: []int{2}}
+	d, err := ws.Take() // compares a's value with itself
+	if err != nil || len(d) == 0 {
+		t.Fatalf("delta %v, %v", d, err)
+	}
+}
