@@ -48,6 +48,7 @@ type perBatch struct {
 	queue    []*remote.Chunk // items (one each) not taken by a slot yet
 	ready    []*warmProc     // warm workers, oldest first
 	starting int             // warm workers being started
+	killed   int             // warm workers killed by a signal while starting, in a row
 	waiting  int             // slots that have an item and wait for a worker
 	blocked  bool            // the budget had no slot for a warm worker: none until one exits
 	closed   bool            // no item comes anymore
@@ -214,6 +215,17 @@ func (pb *perBatch) startWarm() {
 	if err == nil && !p.readAlive() {
 		waitErr := p.wait()
 		err = p.startError(nil, waitErr)
+		if err != nil && killedBySignal(waitErr) && p.readyErr == nil {
+			// Killed from outside before it held an item (the OOM killer, an operator): it
+			// cost nothing, and another starts, unless this keeps happening.
+			pb.mu.Lock()
+			pb.killed++
+			again := pb.killed <= maxWarmKills
+			pb.mu.Unlock()
+			if again {
+				err = nil
+			}
+		}
 		p = nil
 	}
 	if err != nil || p == nil {
@@ -236,6 +248,7 @@ func (pb *perBatch) startWarm() {
 	pb.mu.Lock()
 	defer pb.mu.Unlock()
 	pb.starting--
+	pb.killed = 0
 	if pb.stopping() && pb.waiting == 0 {
 		if w.claim() {
 			pb.dismissLocked(w)
@@ -244,6 +257,16 @@ func (pb *perBatch) startWarm() {
 	}
 	pb.ready = append(pb.ready, w)
 	pb.cond.Broadcast()
+}
+
+// maxWarmKills is how many warm workers in a row may be killed by a signal while they start
+// before the stage fails with the last one's error.
+const maxWarmKills = 3
+
+// killedBySignal reports whether a worker's wait error says a signal ended it.
+func killedBySignal(err error) bool {
+	var es exitStatus
+	return errors.As(err, &es) && signaled(es.state)
 }
 
 // reclaim stops a warm worker whose budget slot another stage needs.

@@ -31,3 +31,6 @@ func (p *page) clear()                    {}
 func (p *page) running() (uint64, uint64) { return 0, 0 }
 func (p *page) reset()                    {}
 func (p *page) close()                    {}
+
+// signaled: process strategies run on unix only.
+func signaled(*os.ProcessState) bool { return false }

@@ -42,3 +42,9 @@ func killGroup(pid int) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
+
+// signaled reports whether a signal ended the process.
+func signaled(st *os.ProcessState) bool {
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
+}
