@@ -121,6 +121,9 @@ func compileProgram(file string, p program, out string, env Env, verbose bool) e
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil { // -o bin/prog makes bin
+		return err
+	}
 	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
 	if err != nil {
 		return err
