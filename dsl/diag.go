@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -37,16 +38,24 @@ type Diagnostic struct {
 	Msg      string
 }
 
-// String formats the diagnostic as file:line:col: message (warnings say so).
+// String formats the diagnostic as file:line:col: message (warnings say so), on one line: a
+// message that quotes source text spanning lines has each line break and the indentation
+// after it folded to one space.
 func (d Diagnostic) String() string {
+	msg := d.Msg
+	if strings.ContainsRune(msg, '\n') {
+		msg = lineBreaks.ReplaceAllString(msg, " ")
+	}
 	switch d.Severity {
 	case Warning:
-		return fmt.Sprintf("%s: warning: %s", d.Pos, d.Msg)
+		return fmt.Sprintf("%s: warning: %s", d.Pos, msg)
 	case Note:
-		return fmt.Sprintf("%s: note: %s", d.Pos, d.Msg)
+		return fmt.Sprintf("%s: note: %s", d.Pos, msg)
 	}
-	return fmt.Sprintf("%s: %s", d.Pos, d.Msg)
+	return fmt.Sprintf("%s: %s", d.Pos, msg)
 }
+
+var lineBreaks = regexp.MustCompile(`[ \t]*\r?\n\s*`)
 
 // Diagnostics is a list of diagnostics.
 type Diagnostics []Diagnostic
