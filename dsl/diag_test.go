@@ -143,6 +143,7 @@ func TestDiagnosticVerbose(t *testing.T) {
 		t.Errorf("caret not under the error:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
 // A diagnostic prints on one line, even when its message quotes source text over several.
 func TestDiagnosticOneLine(t *testing.T) {
 	d := Diagnostic{Pos: Pos{File: "a.mg", Line: 3, Col: 7}, Msg: "invalid Go reference (x int) {\n\t\tp.mu.Lock()\n\t}: expected ')'"}
