@@ -56,7 +56,7 @@ type MergeField interface {
 
 // MergeSum is merge(sum): the values workers add are added to the parent's field.
 func MergeSum[T Number](name string, field *T) MergeField {
-	return &sumField[T]{name: name, ptr: field, enc: scalarOf[T]()}
+	return &sumField[T]{name: name, ptr: field, kind: reflect.TypeFor[T]().Kind()}
 }
 
 // MergeAppend is merge(append): the elements workers append are appended to the parent's field,
@@ -155,21 +155,15 @@ func decodeFields(fields []MergeField, data []byte, f func(MergeField, *gob.Deco
 
 // takeFields returns the delta of every field since the last take, nil if none changed.
 func takeFields(fields []MergeField) ([]byte, error) {
-	var b []byte
+	var b, seg []byte
 	changed := false
 	for _, fl := range fields {
-		at := len(b)
-		b = append(b, 0, 0, 0, 0, 0) // room for the length; moved down below
 		var err error
-		if b, err = fl.take(b); err != nil {
+		if seg, err = fl.take(seg[:0]); err != nil {
 			return nil, fmt.Errorf("state field %q: %w", fl.fieldName(), err)
 		}
-		n := len(b) - at - 5
-		changed = changed || n > 0
-		var size [binary.MaxVarintLen32]byte
-		k := binary.PutUvarint(size[:], uint64(n))
-		copy(b[at:], size[:k])
-		b = append(b[:at+k], b[at+5:]...)
+		changed = changed || len(seg) > 0
+		b = append(binary.AppendUvarint(b, uint64(len(seg))), seg...)
 	}
 	if !changed {
 		return nil, nil
@@ -213,7 +207,41 @@ func readGob[T any](data []byte) (T, error) {
 	return v, err
 }
 
-// scalar encodes the numbers and strings of sum, max and min fields without gob: a varint for
+// appendNumber writes a number as scalar does, without reflection: the per-item path of a
+// merge(sum) counter.
+func appendNumber[T Number](b []byte, kind reflect.Kind, v T) []byte {
+	switch kind {
+	case reflect.Float32, reflect.Float64:
+		return binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(v)))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return binary.AppendUvarint(b, uint64(v))
+	}
+	return binary.AppendVarint(b, int64(v))
+}
+
+// readNumber reads what appendNumber wrote.
+func readNumber[T Number](data []byte, kind reflect.Kind) (T, error) {
+	switch kind {
+	case reflect.Float32, reflect.Float64:
+		if len(data) != 8 {
+			return 0, errors.New("a bad number")
+		}
+		return T(math.Float64frombits(binary.LittleEndian.Uint64(data))), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		x, k := binary.Uvarint(data)
+		if k != len(data) {
+			return 0, errors.New("a bad number")
+		}
+		return T(x), nil
+	}
+	x, k := binary.Varint(data)
+	if k != len(data) {
+		return 0, errors.New("a bad number")
+	}
+	return T(x), nil
+}
+
+// scalar encodes the numbers and strings of max and min fields without gob: a varint for
 // an integer, the IEEE bits for a float, the bytes of a string.
 type scalar[T any] struct{ kind reflect.Kind }
 
@@ -294,7 +322,7 @@ type sumField[T Number] struct {
 	name    string
 	ptr     *T
 	pending T
-	enc     scalar[T]
+	kind    reflect.Kind // of T: how its values are written (appendNumber)
 }
 
 func (f *sumField[T]) fieldName() string { return f.name }
@@ -306,13 +334,13 @@ func (f *sumField[T]) take(b []byte) ([]byte, error) {
 	if *f.ptr == 0 {
 		return b, nil
 	}
-	b = f.enc.append(b, *f.ptr)
+	b = appendNumber(b, f.kind, *f.ptr)
 	*f.ptr = 0
 	return b, nil
 }
 func (f *sumField[T]) undo() { *f.ptr = 0 }
 func (f *sumField[T]) fold(data []byte) error {
-	v, err := f.enc.read(data)
+	v, err := readNumber[T](data, f.kind)
 	f.pending += v
 	return err
 }
