@@ -489,7 +489,7 @@ func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func
 			r.mu.Unlock()
 			return nil, fmt.Errorf("a result for item %d, which is not in flight", id)
 		}
-		settled[i] = settledItem[In]{rec: rec, k: k}
+		settled[i] = settledItem[In]{rec: rec, k: k, sent: rec.attempt(k)}
 	}
 	r.mu.Unlock()
 	return func() {
@@ -502,8 +502,9 @@ func (hd *handler[In, Out]) Results(m *FromWorker, decode func(any) error) (func
 // settledItem is an item a results frame names: the worker that reported it is the only one
 // that holds it, so its record stays valid until the frame is applied.
 type settledItem[In any] struct {
-	rec *chunkRec[In]
-	k   int
+	rec  *chunkRec[In]
+	k    int
+	sent int32 // the attempt the item was sent with, read under r.mu: another slot's Lost may start the chunk's attempts meanwhile
 }
 
 // workerError is a failure that came from a worker.
@@ -525,7 +526,7 @@ func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out, items []settledIte
 	at := 0
 	for i, o := range m.Outcomes {
 		rec, k := items[i].rec, items[i].k
-		seq, sent, v := rec.seq+uint64(k), rec.attempt(k), rec.vals[k]
+		seq, sent, v := rec.seq+uint64(k), items[i].sent, rec.vals[k]
 		n := int(o.NEmit)
 		switch o.Status {
 		case StatusOK:
