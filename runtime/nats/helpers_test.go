@@ -37,7 +37,17 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	// A temporary directory of its own: the tests look for store directories left in it,
+	// which other test processes (examples with remote stages) also make.
+	tmp, err := os.MkdirTemp("", "mgnats-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("TMPDIR", tmp)
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 // The fingerprint of the test pipeline: MGTEST_FP makes a worker that differs.

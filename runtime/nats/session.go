@@ -105,6 +105,7 @@ type pchunk struct {
 	msgs       []jetstream.Msg       // result messages, acked once the chunk is done
 	sent       time.Time
 	started    map[uint64]bool // deliveries a worker started (its start markers)
+	unstarted  int             // times it reached max_deliver without a worker starting it
 }
 
 type delivered struct {
@@ -480,15 +481,15 @@ func (s *session) send(o *outMsg) {
 	if o.timer != nil {
 		o.timer.Stop()
 	}
-	s.publish(o.subs, bytes.Clone(o.buf.Bytes()), o.items, 0)
+	s.publish(o.subs, bytes.Clone(o.buf.Bytes()), o.items, 0, 0)
 }
 
 // publish publishes the items of subs, encoded in data, as a message that holds a credit.
-func (s *session) publish(subs []*remote.Chunk, data []byte, items int, extra int32) {
+func (s *session) publish(subs []*remote.Chunk, data []byte, items int, extra int32, unstarted int) {
 	s.mu.Lock()
 	s.next++
 	id := s.next
-	p := &pchunk{id: id, subs: subs, extra: extra, deliveries: map[uint64]*delivered{}, sent: time.Now()}
+	p := &pchunk{id: id, subs: subs, extra: extra, unstarted: unstarted, deliveries: map[uint64]*delivered{}, sent: time.Now()}
 	s.pending[id] = p
 	dead := s.dead
 	s.mu.Unlock()
@@ -758,6 +759,21 @@ func (s *session) maxDelivered(seq, deliveries uint64) {
 	cancel()
 	s.finish(p)
 	ids := p.ids()
+	if len(ids) == 1 && len(p.started) == 0 && p.unstarted < maxUnstarted {
+		// No worker started it: each took it as the one it holds besides the chunk it ran,
+		// and died running that one (an item that kills its workers, sent just before).
+		s.mu.Lock()
+		s.credits++
+		s.mu.Unlock()
+		one := p.subs[0]
+		data, err := encodeChunk(one)
+		if err != nil {
+			s.h.Refuse(ids[0], fmt.Errorf("cannot send the item to a remote worker: %w", err))
+			return
+		}
+		s.publish([]*remote.Chunk{one}, data, 1, p.extra, p.unstarted+1)
+		return
+	}
 	if len(ids) == 1 {
 		s.h.Lost(ids[0], &remote.RemoteError{Host: s.host,
 			Msg: fmt.Sprintf("the item was delivered to workers %d times (max_deliver %d) and none reported it: its workers died or stopped answering for ack_wait (%v)", deliveries, s.maxDel, s.ackWait)}, nil)
@@ -773,17 +789,23 @@ func (s *session) maxDelivered(seq, deliveries uint64) {
 				continue
 			}
 			extra := int32(0)
-			if first && deliveries > 1 {
-				extra = p.extra + int32(deliveries-1)
+			if first {
+				// the deliveries that started used attempts
+				extra = p.extra + int32(min(int(deliveries)-1, len(p.started)))
 			}
 			first = false
 			s.mu.Lock()
 			s.credits++ // past the window: these are the items of a credit given back
 			s.mu.Unlock()
-			s.publish([]*remote.Chunk{one}, data, 1, extra)
+			s.publish([]*remote.Chunk{one}, data, 1, extra, 0)
 		}
 	}
 }
+
+// maxUnstarted is how many times an item alone in its message may reach max_deliver with no
+// worker starting it before it fails: a bound, should the start markers of external workers
+// be lost.
+const maxUnstarted = 3
 
 // ids lists the items of a message.
 func (p *pchunk) ids() []uint64 {

@@ -156,8 +156,21 @@ func newWorker(t *testing.T, s *session) *fakeWorker {
 	return &fakeWorker{t: t, s: s, js: js, cons: cons}
 }
 
-// take pulls one chunk and returns it with its item ids.
+// take pulls one chunk, says it started it (as a worker's start marker does) and returns it
+// with its item ids.
 func (w *fakeWorker) take() (jetstream.Msg, []uint64) {
+	w.t.Helper()
+	m, ids := w.hold()
+	meta, err := m.Metadata()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.s.startedLine(m.Headers().Get(hChunk) + " " + strconv.FormatUint(meta.NumDelivered, 10))
+	return m, ids
+}
+
+// hold pulls one chunk without starting it (the one a worker holds besides the one it runs).
+func (w *fakeWorker) hold() (jetstream.Msg, []uint64) {
 	w.t.Helper()
 	m, err := w.cons.Next(jetstream.FetchMaxWait(5 * time.Second))
 	if err != nil {
@@ -312,6 +325,38 @@ func testMaxDeliver(t *testing.T, noAdvisory bool) {
 	s.Close()
 	if info.State.Msgs != 0 {
 		t.Errorf("the stream still holds %d messages (max-delivered leftovers)", info.State.Msgs)
+	}
+}
+
+// A one-item chunk that reaches max_deliver with no worker starting it (each took it besides
+// the chunk it ran, and died) is sent again, up to maxUnstarted times; then its item fails.
+func TestSessionMaxDeliverUnstarted(t *testing.T) {
+	s, run := openTest(t, engine.Strategy{Kind: engine.Remote, AckWait: 50 * time.Millisecond, MaxDeliver: 2})
+	w := newWorker(t, s)
+	s.Submit(chunkOf(1), run.h)
+	s.Submit(chunkOf(2), run.h)
+	for range 2 * (maxUnstarted + 1) {
+		m, ids := w.hold()
+		if ids[0] == 1 {
+			continue // never started, every time
+		}
+		if meta, _ := m.Metadata(); meta.NumDelivered == 1 {
+			w.s.startedLine(m.Headers().Get(hChunk) + " 1")
+			w.result(m, ids, 1)
+			_ = m.Ack()
+		}
+	}
+	waitFor(t, "item 1 to fail", func() bool {
+		_, _ = w.cons.Next(jetstream.FetchMaxWait(20 * time.Millisecond))
+		run.h.mu.Lock()
+		defer run.h.mu.Unlock()
+		return len(run.h.lost) == 1
+	})
+	s.Close()
+	run.h.mu.Lock()
+	defer run.h.mu.Unlock()
+	if run.h.lost[0] != 1 || run.h.ok[2] != 1 || run.h.ok[1] != 0 {
+		t.Errorf("lost %v, ok %v: want item 1 lost after its resends, item 2 ok", run.h.lost, run.h.ok)
 	}
 }
 
