@@ -107,6 +107,7 @@ type gen struct {
 	base    string     // .mg file name as positions show it
 	genName string     // generated file name, for //line directives that restore positions
 	texts   []userText // user Go text, by placeholder number (emit_typecheck.go)
+	chains  []jen.Code // the chain types of the pipeline being written, after its mgGraph
 }
 
 func generateFile(prog *ir.Program, file *ir.File, opts Options) (content, check []byte, err error) {

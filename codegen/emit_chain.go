@@ -1,6 +1,14 @@
 package codegen
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path"
+	"strconv"
+	"strings"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/minigun-go/minigun/ir"
@@ -36,142 +44,246 @@ func (g *gen) chainMember(b *jen.Group, v *jen.Statement, n *ir.Node) {
 	}
 }
 
-// chainBind is the bind function of the first stage of a chain. params are the parameters
-// of the function it returns (ctx, and the item for a stage with an input).
-//
-// Each stage's function recovers a panic of its body as that item's failure in that stage.
-// A stage whose predecessor's body ends in its only emit (ir.Stage.TailEmit) is covered:
-// its function has no recovery of its own on the common path, and a panic of its body
-// unwinds the predecessor's body, which had nothing left to run, to the recovery of a stage
-// before it. mgCur says whose code runs, mgItemN the item of covered stage N, so that the
-// recovery records the panic in the stage it happened in, on its item.
-func (g *gen) chainBind(n *ir.Node, params []jen.Code) *jen.Statement {
+// chainBind is the bind function of the first stage of a chain, p's stage n; params are the
+// parameters of the function it returns (ctx, and the item for a stage with an input). It
+// makes the chain's value, whose type (chainType) holds the code that runs it.
+func (g *gen) chainBind(p *ir.Pipeline, n *ir.Node, params []jen.Code) *jen.Statement {
 	nodes := n.Chain.Nodes
 	last := nodes[len(nodes)-1]
-	covered := func(i int) bool { return i >= 2 && nodes[i-1].Decl.TailEmit }
-	anyCovered := false
-	for i := range nodes {
-		anyCovered = anyCovered || covered(i)
-	}
-	mgW, mgCtx, mgIn := id(ir.WorkerVar), id(ir.CtxVar), id(ir.InVar)
+	name := ir.ChainType(p.Name, n.Var)
+	g.chains = append(g.chains, g.chainType(p, n, name))
+	mgW, mgCtx, mgIn, c := id(ir.WorkerVar), id(ir.CtxVar), id(ir.InVar), id(ir.ChainRecv)
 	return jen.Func().Params(mgW.Clone().Op("*").Add(rt("Emitter")).Index(typ(n.Out))).Func().Params(params...).Error().BlockFunc(func(b *jen.Group) {
-		b.Var().Id(ir.ChainCtxVar).Add(ctxType())
-		if anyCovered {
-			b.Var().Id(ir.ChainCurVar).Int()
-			for i := range nodes {
-				if covered(i) {
-					b.Var().Id(ir.ChainItemVar(i)).Add(typ(nodes[i].In))
-				}
-			}
-		}
-		b.ListFunc(func(l *jen.Group) {
+		b.Add(c).Op(":=").Op("&").Id(name).ValuesFunc(func(vg *jen.Group) {
+			vg.Id(ir.RecvVar).Op(":").Id(ir.RecvVar)
 			for i := range nodes[1:] {
-				l.Id(ir.FusedVar(i + 1))
-			}
-		}).Op(":=").ListFunc(func(l *jen.Group) {
-			for i := range nodes[1:] {
-				l.Add(mgW).Dot("Chained").Call(jen.Lit(i + 1))
+				vg.Id(ir.FusedVar(i + 1)).Op(":").Add(mgW).Dot("Chained").Call(jen.Lit(i + 1))
 			}
 		})
 		// The last stage sends to its own downstreams, with an Emitter of its own (and its
 		// own to.NAME senders).
-		var next, to jen.Code
-		if !last.Out.IsZero() && last.Decl.Kind != ir.Consumer {
-			b.Id(ir.ChainLastWVar).Op(":=").Add(rt("ChainEmitter")).Index(typ(last.Out)).Call(jen.Id(ir.FusedVar(len(nodes) - 1)))
-			b.Id(ir.ChainLastVar).Op(":=").Id(ir.ChainLastWVar).Dot("Emit")
-			next = jen.Id(ir.ChainLastVar)
+		if chainEmits(last) {
+			b.Add(c).Dot(ir.ChainLastWVar).Op("=").Add(rt("ChainEmitter")).Index(typ(last.Out)).Call(c.Clone().Dot(ir.FusedVar(len(nodes) - 1)))
 			if hasTo(last.Decl) {
-				b.Id(ir.ToVar).Op(":=").Id(last.Decl.ToType).ValuesFunc(func(vg *jen.Group) {
+				b.Add(c).Dot(ir.ToVar).Op("=").Id(last.Decl.ToType).ValuesFunc(func(vg *jen.Group) {
 					for _, ref := range last.Decl.To {
-						vg.Id(ir.RouteField(last.Decl.To, ref)).Op(":").Add(g.toSender(last, ref, ir.ChainLastWVar))
+						vg.Id(ir.RouteField(last.Decl.To, ref)).Op(":").Add(g.toSender(last, ref, ir.ChainRecv+"."+ir.ChainLastWVar))
 					}
 				})
-				to = jen.Id(ir.ToVar)
 			}
-		}
-		if anyCovered {
-			// A panic that reached a recovery from a covered stage: recorded there.
-			mgR := id(ir.RecoveredVar)
-			b.Id(ir.ChainPanicVar).Op(":=").Func().Params(mgR.Clone().Any()).Bool().Block(
-				jen.Switch(jen.Id(ir.ChainCurVar)).BlockFunc(func(sw *jen.Group) {
-					for i := range nodes {
-						if covered(i) {
-							sw.Case(jen.Lit(i)).Block(jen.Id(ir.FusedVar(i)).Dot("Panic").Call(jen.Id(ir.ChainItemVar(i)), mgR))
-						}
-					}
-					sw.Default().Block(jen.Return(jen.False()))
-				}),
-				jen.Return(jen.True()),
-			)
-		}
-		for i := len(nodes) - 1; i >= 1; i-- {
-			c := chainCall{g: g, n: nodes[i], i: i, emit: next, to: to, tracked: anyCovered}
-			if covered(i) {
-				b.Id(ir.ChainSlowVar(i)).Op(":=").Add(c.recovering(true))
-				b.Id(ir.ChainCallVar(i)).Op(":=").Add(c.covered())
-			} else {
-				b.Id(ir.ChainCallVar(i)).Op(":=").Add(c.recovering(false))
-			}
-			next, to = jen.Id(ir.ChainCallVar(i)), nil
 		}
 		call := []jen.Code{mgCtx}
 		if n.Decl.Kind != ir.Producer {
 			call = append(call, mgIn)
 		}
-		call = append(call, next)
 		b.Return(jen.Func().Params(params...).Error().Block(
-			jen.Id(ir.ChainCtxVar).Op("=").Add(mgCtx),
-			jen.Return(g.bodyCall(n).Call(call...)),
+			c.Clone().Dot(ir.ChainCtxVar).Op("=").Add(mgCtx),
+			jen.Return(c.Clone().Dot(ir.ChainBodyMethod(0)).Call(call...)),
 		))
 	})
 }
 
-// bodyCall is what runs a stage's body: its method, or the Process method of the value a
-// custom stage is bound to.
-func (g *gen) bodyCall(n *ir.Node) *jen.Statement {
-	if n.Decl.Kind == ir.Custom {
-		return jen.Id(n.Decl.Ref.Expr).Dot("Process")
-	}
-	return jen.Id(n.Recv).Dot(n.Decl.Method)
+// chainEmits reports whether the last stage of a chain sends to downstreams of its own.
+func chainEmits(last *ir.Node) bool {
+	return !last.Out.IsZero() && last.Decl.Kind != ir.Consumer
 }
 
-// chainCall writes the functions that run the i-th stage of a chain on one item; emit (nil
-// for a consumer) is what its body emits to, and to (the last stage only) its to.NAME
-// senders. tracked: the chain has covered stages, and each stage keeps mgCur.
+// covered reports whether the i-th stage of a chain is covered by the recovery of a stage
+// before it (see chainType).
+func covered(nodes []*ir.Node, i int) bool { return i >= 2 && nodes[i-1].Decl.TailEmit }
+
+// chainType writes the type that runs a chain: its fields hold what the stages share on the
+// chain's goroutine, mgBodyN holds the body of its N-th stage, whose emit calls mgCallN+1
+// directly (a local function, which the Go compiler inlines), and mgCallN enters stage N
+// (its counters, hooks, cancellation), calls its body, and records an error or a panic as
+// that item's failure in that stage.
+//
+// Each stage's mgCallN recovers a panic of its body as that item's failure in that stage. A
+// stage whose predecessor's body ends in its only emit (ir.Stage.TailEmit) is covered: its
+// mgCallN has no recovery of its own on the common path, and a panic of its body unwinds the
+// predecessor's body, which had nothing left to run, to the recovery of a stage before it.
+// mgCur says whose code runs, mgItemN the item of covered stage N, so that the recovery
+// records the panic in the stage it happened in, on its item.
+func (g *gen) chainType(p *ir.Pipeline, head *ir.Node, name string) jen.Code {
+	nodes := head.Chain.Nodes
+	last := nodes[len(nodes)-1]
+	anyCovered := false
+	for i := range nodes {
+		anyCovered = anyCovered || covered(nodes, i)
+	}
+	out := jen.Null()
+	var names []string
+	for _, n := range nodes {
+		names = append(names, n.Name)
+	}
+	out.Commentf("%s runs the chain %s of pipeline %s on the goroutine of its first stage.", name, strings.Join(names, " → "), p.Name).Line()
+	out.Type().Id(name).StructFunc(func(s *jen.Group) {
+		s.Id(ir.RecvVar).Op("*").Id(p.Name)
+		s.Id(ir.ChainCtxVar).Add(ctxType())
+		if anyCovered {
+			s.Id(ir.ChainCurVar).Int()
+			for i := range nodes {
+				if covered(nodes, i) {
+					s.Id(ir.ChainItemVar(i)).Add(typ(nodes[i].In))
+				}
+			}
+		}
+		for i := range nodes[1:] {
+			s.Id(ir.FusedVar(i + 1)).Op("*").Add(rt("FusedStage"))
+		}
+		if chainEmits(last) {
+			s.Id(ir.ChainLastWVar).Op("*").Add(rt("Emitter")).Index(typ(last.Out))
+			if hasTo(last.Decl) {
+				s.Id(ir.ToVar).Id(last.Decl.ToType)
+			}
+		}
+	}).Line()
+	recv := func() *jen.Statement { return jen.Id(ir.ChainRecv).Op("*").Id(name) }
+	c := func() *jen.Statement { return id(ir.ChainRecv) }
+	for i, n := range nodes {
+		out.Line().Commentf("%s is stage %q (%s:%d) in the chain.", ir.ChainBodyMethod(i), n.Name, path.Base(g.base), n.Decl.Pos.Line)
+		out.Line().Add(g.chainBody(recv(), n, i, i == len(nodes)-1)).Line()
+	}
+	if anyCovered {
+		// A panic that reached a recovery from a covered stage: recorded there.
+		mgR := id(ir.RecoveredVar)
+		out.Line().Commentf("%s records a panic that reached a recovery from a covered stage in that stage.", ir.ChainPanicVar)
+		out.Line().Func().Params(recv()).Id(ir.ChainPanicVar).Params(mgR.Clone().Any()).Bool().Block(
+			jen.Switch(c().Dot(ir.ChainCurVar)).BlockFunc(func(sw *jen.Group) {
+				for i := range nodes {
+					if covered(nodes, i) {
+						sw.Case(jen.Lit(i)).Block(c().Dot(ir.FusedVar(i)).Dot("Panic").Call(c().Dot(ir.ChainItemVar(i)), mgR))
+					}
+				}
+				sw.Default().Block(jen.Return(jen.False()))
+			}),
+			jen.Return(jen.True()),
+		).Line()
+	}
+	for i := 1; i < len(nodes); i++ {
+		cc := chainCall{n: nodes[i], i: i, tracked: anyCovered}
+		if covered(nodes, i) {
+			out.Line().Commentf("%s runs stage %q on one item, with a recovery of its own.", ir.ChainSlowVar(i), nodes[i].Name)
+			out.Line().Func().Params(recv()).Id(ir.ChainSlowVar(i)).Add(cc.recovering(true)).Line()
+			out.Line().Commentf("%s runs stage %q on one item; a panic is recovered before it.", ir.ChainCallVar(i), nodes[i].Name)
+			out.Line().Func().Params(recv()).Id(ir.ChainCallVar(i)).Add(cc.covered()).Line()
+		} else {
+			out.Line().Commentf("%s runs stage %q on one item.", ir.ChainCallVar(i), nodes[i].Name)
+			out.Line().Func().Params(recv()).Id(ir.ChainCallVar(i)).Add(cc.recovering(false)).Line()
+		}
+	}
+	return out
+}
+
+// chainBody writes the method that holds the body (or binding call) of the i-th stage n of a
+// chain: the names a body sees are locals, its emit calls the next stage's mgCall (or, from
+// the last stage, its Emitter).
+func (g *gen) chainBody(recv *jen.Statement, n *ir.Node, i int, isLast bool) jen.Code {
+	st := n.Decl
+	if !strings.HasPrefix(n.Recv, ir.RecvVar) || st.Kind == ir.Custom {
+		panic(fmt.Sprintf("minigungen: internal error: stage %q cannot be chained", n.Name))
+	}
+	c := id(ir.ChainRecv)
+	pName, ctx, inName, emit, to := ir.BodyRecv, ir.BodyCtx, st.InName, ir.BodyEmit, ir.BodyTo
+	if st.Body == nil {
+		pName, ctx, inName, emit, to = ir.RecvVar, ir.CtxVar, ir.InVar, ir.EmitVar, ir.ToVar
+	}
+	params := []jen.Code{id(ctx).Add(ctxType())}
+	if st.Kind != ir.Producer {
+		params = append(params, id(inName).Add(typ(n.In)))
+	}
+	return jen.Func().Params(recv).Id(ir.ChainBodyMethod(i)).Params(params...).Error().BlockFunc(func(b *jen.Group) {
+		used := []jen.Code{id(pName)}
+		b.Add(id(pName)).Op(":=").Id(ir.RecvPointer(ir.ChainRecv+"."+ir.RecvVar, n.Recv))
+		var idents map[string]string
+		if !n.Out.IsZero() && st.Kind != ir.Consumer {
+			next := ir.ChainRecv + "." + ir.ChainLastWVar + ".Emit"
+			if !isLast {
+				next = ir.ChainRecv + "." + ir.ChainCallVar(i+1)
+			}
+			if st.Body != nil && onlyCalled(st.Body.Text, emit) {
+				// emit(v) is spelled as a call of the next stage, which the Go compiler
+				// inlines where it is small.
+				idents = map[string]string{emit: next}
+			} else {
+				// A method value called from a local: a direct call all the same.
+				b.Id(emit).Op(":=").Id(next)
+				used = append(used, id(emit))
+			}
+		}
+		if isLast && hasTo(st) {
+			b.Id(to).Op(":=").Add(c).Dot(ir.ToVar)
+			used = append(used, id(to))
+		}
+		blanks := make([]jen.Code, len(used))
+		for k := range blanks {
+			blanks[k] = jen.Id("_")
+		}
+		b.List(blanks...).Op("=").List(used...)
+		if st.Body != nil {
+			g.texts = append(g.texts, userText{pos: st.Body.Pos, text: st.Body.Text, inFunc: true, copy: true, idents: idents})
+			b.Comment(placeholderPrefix + strconv.Itoa(len(g.texts)-1))
+			if !st.Body.Terminates {
+				b.Return(jen.Nil())
+			}
+			return
+		}
+		g.bindingCall(b, st)
+	})
+}
+
+// onlyCalled reports whether every identifier name in a body (text) is the function of a
+// call: name(...). A body that declares name, or uses it otherwise, keeps its local.
+func onlyCalled(text, name string) bool {
+	af, err := parser.ParseFile(token.NewFileSet(), "", "package p\nfunc _() {"+text+"\n}\n", parser.SkipObjectResolution)
+	if err != nil {
+		return false
+	}
+	called := map[*ast.Ident]bool{}
+	all := 0
+	ast.Inspect(af, func(nd ast.Node) bool {
+		switch nd := nd.(type) {
+		case *ast.CallExpr:
+			if id, ok := nd.Fun.(*ast.Ident); ok && id.Name == name {
+				called[id] = true
+			}
+		case *ast.Ident:
+			if nd.Name == name {
+				all++
+			}
+		}
+		return true
+	})
+	return all == len(called)
+}
+
+// chainCall writes the methods that run the i-th stage n of a chain on one item. tracked:
+// the chain has covered stages, and each stage keeps mgCur.
 type chainCall struct {
-	g       *gen
 	n       *ir.Node
 	i       int
-	emit    jen.Code
-	to      jen.Code
 	tracked bool
 }
 
 // body calls the stage's body and records an error it returns.
-func (c chainCall) body() jen.Code {
-	mgV, mgErr := id(ir.ValueVar), id(ir.ErrVar)
-	args := []jen.Code{jen.Id(ir.ChainCtxVar), mgV}
-	if c.emit != nil {
-		args = append(args, c.emit)
-	}
-	if c.to != nil {
-		args = append(args, c.to)
-	}
-	return jen.If(mgErr.Clone().Op(":=").Add(c.g.bodyCall(c.n)).Call(args...), mgErr.Clone().Op("!=").Nil()).Block(
-		jen.Id(ir.FusedVar(c.i)).Dot("Fail").Call(mgV, mgErr),
+func (cc chainCall) body() jen.Code {
+	mgV, mgErr, c := id(ir.ValueVar), id(ir.ErrVar), id(ir.ChainRecv)
+	return jen.If(mgErr.Clone().Op(":=").Add(c).Dot(ir.ChainBodyMethod(cc.i)).Call(c.Clone().Dot(ir.ChainCtxVar), mgV), mgErr.Clone().Op("!=").Nil()).Block(
+		c.Clone().Dot(ir.FusedVar(cc.i)).Dot("Fail").Call(mgV, mgErr),
 	)
 }
 
 // recovering is the stage's function with a recovery of its own. slow: the slow way of a
 // covered stage, whose Fast was already called.
-func (c chainCall) recovering(slow bool) *jen.Statement {
-	f := jen.Id(ir.FusedVar(c.i))
+func (cc chainCall) recovering(slow bool) *jen.Statement {
+	c := id(ir.ChainRecv)
+	f := c.Clone().Dot(ir.FusedVar(cc.i))
 	fast := "Fast"
-	if c.i == 1 && c.n.Chain.Nodes[0].Decl.Kind == ir.Producer {
+	if cc.i == 1 && cc.n.Chain.Nodes[0].Decl.Kind == ir.Producer {
 		fast = "FastFirst" // it also stops the producer once the run stopped
 	}
-	mgV, mgS, mgOK, mgR, cur := id(ir.ValueVar), id(ir.StateVar), id(ir.OKVar), id(ir.RecoveredVar), jen.Id(ir.ChainCurVar)
-	return jen.Func().Params(mgV.Clone().Add(typ(c.n.In))).BlockFunc(func(b *jen.Group) {
+	mgV, mgS, mgOK, mgR, cur := id(ir.ValueVar), id(ir.StateVar), id(ir.OKVar), id(ir.RecoveredVar), c.Clone().Dot(ir.ChainCurVar)
+	return jen.Params(mgV.Clone().Add(typ(cc.n.In))).BlockFunc(func(b *jen.Group) {
 		if slow {
 			b.Add(mgS).Op(":=").Add(f).Dot("Enter").Call()
 		} else {
@@ -182,24 +294,24 @@ func (c chainCall) recovering(slow bool) *jen.Statement {
 		}
 		b.Add(mgOK).Op(":=").False()
 		b.Defer().Func().Params().BlockFunc(func(d *jen.Group) {
-			if !c.tracked {
+			if !cc.tracked {
 				d.If(jen.Op("!").Add(mgOK)).Block(f.Clone().Dot("Panic").Call(mgV, jen.Recover()))
 				return
 			}
 			d.If(jen.Op("!").Add(mgOK)).Block(
 				mgR.Clone().Op(":=").Recover(),
-				jen.If(cur.Clone().Op("==").Lit(c.i).Op("||").Op("!").Id(ir.ChainPanicVar).Call(mgR)).Block(
+				jen.If(cur.Clone().Op("==").Lit(cc.i).Op("||").Op("!").Add(c).Dot(ir.ChainPanicVar).Call(mgR)).Block(
 					f.Clone().Dot("Panic").Call(mgV, mgR),
 				),
-				cur.Clone().Op("=").Lit(c.i-1),
+				cur.Clone().Op("=").Lit(cc.i-1),
 			)
 		}).Call()
-		if c.tracked {
-			b.Add(cur).Op("=").Lit(c.i)
+		if cc.tracked {
+			b.Add(cur).Op("=").Lit(cc.i)
 		}
-		b.Add(c.body())
-		if c.tracked {
-			b.Add(cur).Op("=").Lit(c.i - 1)
+		b.Add(cc.body())
+		if cc.tracked {
+			b.Add(cur).Op("=").Lit(cc.i - 1)
 		}
 		b.Add(mgOK).Op("=").True()
 		b.If(mgS.Clone().Op("==").Lit(2)).Block(f.Clone().Dot("Leave").Call())
@@ -207,17 +319,18 @@ func (c chainCall) recovering(slow bool) *jen.Statement {
 }
 
 // covered is the function of a covered stage: on the common way, no recovery of its own.
-func (c chainCall) covered() *jen.Statement {
-	f := jen.Id(ir.FusedVar(c.i))
-	mgV, cur := id(ir.ValueVar), jen.Id(ir.ChainCurVar)
-	return jen.Func().Params(mgV.Clone().Add(typ(c.n.In))).BlockFunc(func(b *jen.Group) {
+func (cc chainCall) covered() *jen.Statement {
+	c := id(ir.ChainRecv)
+	f := c.Clone().Dot(ir.FusedVar(cc.i))
+	mgV, cur := id(ir.ValueVar), c.Clone().Dot(ir.ChainCurVar)
+	return jen.Params(mgV.Clone().Add(typ(cc.n.In))).BlockFunc(func(b *jen.Group) {
 		b.If(jen.Op("!").Add(f).Dot("Fast").Call()).Block(
-			jen.Id(ir.ChainSlowVar(c.i)).Call(mgV),
+			c.Clone().Dot(ir.ChainSlowVar(cc.i)).Call(mgV),
 			jen.Return(),
 		)
-		b.List(jen.Id(ir.ChainItemVar(c.i)), cur).Op("=").List(mgV, jen.Lit(c.i))
-		b.Add(c.body())
-		b.Add(cur).Op("=").Lit(c.i - 1)
+		b.List(c.Clone().Dot(ir.ChainItemVar(cc.i)), cur).Op("=").List(mgV, jen.Lit(cc.i))
+		b.Add(cc.body())
+		b.Add(cur).Op("=").Lit(cc.i - 1)
 	})
 }
 

@@ -40,9 +40,17 @@ type userText struct {
 	pos    dsl.Pos // of its first byte, the one after "{"
 	text   string
 	inFunc bool // a body (statements), else a go { } block (declarations)
+	// A second copy of a body (a chain's, emit_chain.go): in Content, its identifiers
+	// named like a key of idents are spelled as the value; TypeCheck, which type-checks
+	// the body's first copy, holds `return nil` in its place.
+	copy   bool
+	idents map[string]string
 }
 
 const placeholderPrefix = "mg:user "
+
+// copyStub stands in TypeCheck for a second copy of a body.
+const copyStub = "return nil // a copy of a body type-checked in its stage's method"
 
 var placeholder = regexp.MustCompile(`^\t*// mg:user (\d+)$`)
 
@@ -78,6 +86,9 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if t := g.texts[n]; len(t.idents) > 0 {
+			body = respell(body, t.idents)
+		}
 		disk = append(disk, body...)
 		disk = append(disk, "//line "+g.genName+":1:1")
 	}
@@ -110,6 +121,11 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 		if m := placeholder.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			t := g.texts[n]
+			if t.copy {
+				fmt.Fprintf(&b, "%s\n//line %s:%d:1\n", copyStub, g.genName, resume[placed])
+				placed++
+				continue
+			}
 			fmt.Fprintf(&b, "//line %s:%d:%d\n%s\n//line %s:%d:1\n", g.base, t.pos.Line, max(t.pos.Col, 1), t.text, g.genName, resume[placed])
 			placed++
 			continue
@@ -126,6 +142,32 @@ func (g *gen) assemble(skeleton []byte) (content, check []byte, err error) {
 		}
 	}
 	return content, b.Bytes(), nil
+}
+
+// respell spells each identifier of lines (formatted Go text) that is a key of idents as its
+// value. The text is scanned whole: a raw string may span lines.
+func respell(lines []string, idents map[string]string) []string {
+	text := strings.Join(lines, "\n")
+	fset := token.NewFileSet()
+	file := fset.AddFile("", fset.Base(), len(text))
+	var s scanner.Scanner
+	s.Init(file, []byte(text), nil, 0)
+	var b strings.Builder
+	last := 0
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if to, ok := idents[lit]; ok && tok == token.IDENT {
+			off := file.Offset(pos)
+			b.WriteString(text[last:off])
+			b.WriteString(to)
+			last = off + len(lit)
+		}
+	}
+	b.WriteString(text[last:])
+	return strings.Split(b.String(), "\n")
 }
 
 // importPositions rewrites the import specs of the skeleton that the .mg

@@ -96,6 +96,10 @@ func (g *gen) wiring(p *ir.Pipeline) {
 		}
 		b.Return(mgG())
 	})
+	for _, c := range g.chains {
+		g.f.Add(c)
+	}
+	g.chains = nil
 }
 
 // nodeValues are the option values of a stage that the generated spec reads.
@@ -294,11 +298,11 @@ func (g *gen) node(b *jen.Group, p *ir.Pipeline, n *ir.Node) {
 	case g.chained(n):
 		g.chainMember(b, v, n)
 	case g.chainHead(n) && st.Kind == ir.Producer:
-		b.Add(v).Add(rt("Producer")).Call(mgG, g.spec(n), g.chainBind(n, []jen.Code{ctxP}))
+		b.Add(v).Add(rt("Producer")).Call(mgG, g.spec(n), g.chainBind(p, n, []jen.Code{ctxP}))
 	case g.chainHead(n) && st.Kind == ir.Processor:
-		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n), g.chainBind(n, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}))
+		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n), g.chainBind(p, n, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}))
 	case g.chainHead(n) && st.Kind == ir.Custom:
-		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n), g.chainBind(n, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}))
+		b.Add(v).Add(rt("Processor")).Call(mgG, g.spec(n), g.chainBind(p, n, []jen.Code{ctxP, mgIn.Clone().Add(typ(n.In))}))
 	case st.Kind == ir.Producer:
 		b.Add(v).Add(rt("Producer")).Call(mgG, g.spec(n),
 			bind(n.Out, []jen.Code{ctxP}, []jen.Code{mgCtx}))

@@ -438,6 +438,9 @@ func TestTypeCheckVariant(t *testing.T) {
 						next, _ = strconv.Atoi(m[2])
 						continue
 					}
+					if l == codegen.CopyStub {
+						continue // followed by a directive back to Content
+					}
 					if m := user.FindStringSubmatch(l); m != nil {
 						// The .mg text from that position on, up to the directive that leaves it.
 						line, _ := strconv.Atoi(m[2])

@@ -47,6 +47,15 @@ func ChainSlowVar(i int) string { return "mgSlow" + itoa(i) }
 // ChainItemVar is the variable holding the item the i-th stage of a chain runs on.
 func ChainItemVar(i int) string { return "mgItem" + itoa(i) }
 
+// ChainBodyMethod is the method of a chain's type that holds the body of its i-th stage.
+func ChainBodyMethod(i int) string { return "mgBody" + itoa(i) }
+
+// ChainType is the type that runs a chain of pipeline pipe beginning at the node whose
+// variable is headVar.
+func ChainType(pipe, headVar string) string {
+	return "mgChain" + pipe + strings.TrimPrefix(headVar, "mgNode")
+}
+
 func itoa(i int) string {
 	if i < 10 {
 		return string(rune('0' + i))
@@ -158,6 +167,7 @@ const (
 	ParamsVar = "mgParams" // encoded parameters given to a worker's build function
 	SetVar    = "mgSet"    // the parameters given on a built binary's command line
 
+	ChainRecv     = "mgChain"    // the receiver of a chain type's methods
 	ChainCtxVar   = "mgChainCtx" // the context of the item a chain runs
 	ChainLastVar  = "mgLast"     // the emit of a chain's last stage, to its downstreams
 	ChainLastWVar = "mgLastW"    // the Emitter of a chain's last stage
@@ -203,6 +213,18 @@ func hookMethod(kind, target, sub string) string {
 }
 
 func nestedField(qname string) string { return Reserved + "Nested" + Exported(qname) }
+
+// RecvPointer spells a pointer to the value that a Node.Recv names, read from base (an
+// expression that holds RecvVar's value): RecvVar and a nested copy are pointers, the
+// pipeline a pipeline extends is a value it embeds.
+func RecvPointer(base, recv string) string {
+	expr := base + strings.TrimPrefix(recv, RecvVar)
+	last := recv[strings.LastIndexByte(recv, '.')+1:]
+	if last == RecvVar || strings.HasPrefix(last, Reserved+"Nested") {
+		return expr
+	}
+	return "&" + expr
+}
 
 // NestedAccessor is the method through which Go code reaches a nested copy: NestedTransform.
 func NestedAccessor(qname string) string { return "Nested" + Exported(qname) }

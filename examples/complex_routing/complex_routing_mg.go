@@ -341,33 +341,12 @@ func (mgP *ComplexRouting) mgGraph() *mgrt.Graph {
 		Name: "tickets",
 		Pos:  mgrt.Pos{File: "complex_routing.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[Ticket]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Ticket](mgF1)
-		mgLast := mgLastW.Emit
-		mgTo := mgToComplexRouting_Classify{security_triage: mgLastW.To(0), billing_triage: mgLastW.To(1), reply: mgLastW.To(2)}
-		mgCall1 := func(mgV Ticket) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageClassify(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainComplexRoutingTickets{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Ticket](mgChain.mgF1)
+		mgChain.mgTo = mgToComplexRouting_Classify{security_triage: mgChain.mgLastW.To(0), billing_triage: mgChain.mgLastW.To(1), reply: mgChain.mgLastW.To(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageTickets(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeClassify := mgrt.Processor[Ticket, Ticket](mgG, mgrt.StageSpec{
@@ -437,30 +416,10 @@ func (mgP *ComplexRouting) mgGraph() *mgrt.Graph {
 		Name: "general.reply",
 		Pos:  mgrt.Pos{File: "complex_routing.mg", Line: 133, Col: 13},
 	}, func(mgW *mgrt.Emitter[Ticket]) func(mgCtx context.Context, mgIn Ticket) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV Ticket) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageGeneralArchive(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainComplexRoutingGeneralReply{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Ticket) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGeneralReply(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeGeneralArchive := mgrt.Consumer[Ticket](mgG, mgrt.StageSpec{
@@ -485,6 +444,127 @@ func (mgP *ComplexRouting) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainComplexRoutingTickets runs the chain tickets → classify of pipeline ComplexRouting on the goroutine of its first stage.
+type mgChainComplexRoutingTickets struct {
+	mgP        *ComplexRouting
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Ticket]
+	mgTo       mgToComplexRouting_Classify
+}
+
+// mgBody0 is stage "tickets" (complex_routing.mg:64) in the chain.
+func (mgChain *mgChainComplexRoutingTickets) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line complex_routing.mg:65:2
+	for _, t := range inbox {
+//line complex_routing.mg:66:2
+		mgChain.mgCall1(t)
+//line complex_routing.mg:67:2
+	}
+//line complex_routing_mg.go:469:1
+	return nil
+}
+
+// mgBody1 is stage "classify" (complex_routing.mg:71) in the chain.
+func (mgChain *mgChainComplexRoutingTickets) mgBody1(ctx context.Context, t Ticket) error {
+	p := mgChain.mgP
+	to := mgChain.mgTo
+	_, _ = p, to
+//line complex_routing.mg:72:2
+	t = via(t, "classify")
+//line complex_routing.mg:73:2
+	s := strings.ToLower(t.Subject)
+//line complex_routing.mg:74:2
+	switch {
+//line complex_routing.mg:75:2
+	case strings.Contains(s, "password") || strings.Contains(s, "breach"):
+//line complex_routing.mg:76:2
+		to.security_triage(t)
+//line complex_routing.mg:77:2
+	case strings.Contains(s, "refund") || strings.Contains(s, "invoice") || strings.HasPrefix(s, "billing"):
+//line complex_routing.mg:78:2
+		to.billing_triage(t)
+//line complex_routing.mg:79:2
+	default:
+//line complex_routing.mg:80:2
+		to.reply(t)
+//line complex_routing.mg:81:2
+	}
+//line complex_routing_mg.go:498:1
+	return nil
+}
+
+// mgCall1 runs stage "classify" on one item.
+func (mgChain *mgChainComplexRoutingTickets) mgCall1(mgV Ticket) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgChainComplexRoutingGeneralReply runs the chain general.reply → general.archive of pipeline ComplexRouting on the goroutine of its first stage.
+type mgChainComplexRoutingGeneralReply struct {
+	mgP        *ComplexRouting
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "general.reply" (complex_routing.mg:133) in the chain.
+func (mgChain *mgChainComplexRoutingGeneralReply) mgBody0(ctx context.Context, t Ticket) error {
+	p := mgChain.mgP
+	_ = p
+//line complex_routing.mg:134:3
+	mgChain.mgCall1(via(t, "general.reply"))
+//line complex_routing_mg.go:536:1
+	return nil
+}
+
+// mgBody1 is stage "general.archive" (complex_routing.mg:136) in the chain.
+func (mgChain *mgChainComplexRoutingGeneralReply) mgBody1(ctx context.Context, t Ticket) error {
+	p := mgChain.mgP
+	_ = p
+//line complex_routing.mg:137:3
+	p.handle("archive", via(t, "archive"))
+//line complex_routing_mg.go:546:1
+	return nil
+}
+
+// mgCall1 runs stage "general.archive" on one item.
+func (mgChain *mgChainComplexRoutingGeneralReply) mgCall1(mgV Ticket) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

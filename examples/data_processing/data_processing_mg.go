@@ -301,82 +301,11 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 		Name: "ingest.feed",
 		Pos:  mgrt.Pos{File: "data_processing.mg", Line: 79, Col: 12},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 Reading
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgLastW := mgrt.ChainEmitter[Reading](mgF2)
-		mgLast := mgLastW.Emit
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV Reading) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageValidatePlausible(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV Reading) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageValidatePlausible(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageIngestDecode(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainDataProcessingIngestFeed{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Reading](mgChain.mgF2)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageIngestFeed(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeIngestDecode := mgrt.Processor[string, Reading](mgG, mgrt.StageSpec{
@@ -443,6 +372,148 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainDataProcessingIngestFeed runs the chain ingest.feed → ingest.decode → validate.plausible of pipeline DataProcessing on the goroutine of its first stage.
+type mgChainDataProcessingIngestFeed struct {
+	mgP        *DataProcessing
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    Reading
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Reading]
+}
+
+// mgBody0 is stage "ingest.feed" (data_processing.mg:79) in the chain.
+func (mgChain *mgChainDataProcessingIngestFeed) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line data_processing.mg:80:3
+	for seq := 0; seq < p.Count; seq++ {
+//line data_processing.mg:81:3
+		mgChain.mgCall1(strconv.Itoa(seq) + "," + wire(seq))
+//line data_processing.mg:82:3
+	}
+//line data_processing_mg.go:399:1
+	return nil
+}
+
+// mgBody1 is stage "ingest.decode" (data_processing.mg:84) in the chain.
+func (mgChain *mgChainDataProcessingIngestFeed) mgBody1(ctx context.Context, line string) error {
+	p := mgChain.mgP
+	_ = p
+//line data_processing.mg:85:3
+	f := strings.Split(line, ",")
+//line data_processing.mg:86:3
+	seq, _ := strconv.Atoi(f[0])
+//line data_processing.mg:87:3
+	v, err := strconv.Atoi(f[2])
+//line data_processing.mg:88:3
+	if err != nil {
+//line data_processing.mg:89:3
+		p.mu.Lock()
+//line data_processing.mg:90:3
+		p.garbled++
+//line data_processing.mg:91:3
+		p.mu.Unlock()
+//line data_processing.mg:92:3
+		return nil // a garbled line is skipped, not an error
+//line data_processing.mg:93:3
+	}
+//line data_processing.mg:94:3
+	mgChain.mgCall2(Reading{Seq: seq, Sensor: f[1], Tenths: v})
+//line data_processing_mg.go:427:1
+	return nil
+}
+
+// mgBody2 is stage "validate.plausible" (data_processing.mg:100) in the chain.
+func (mgChain *mgChainDataProcessingIngestFeed) mgBody2(ctx context.Context, r Reading) error {
+	p := mgChain.mgP
+	_ = p
+//line data_processing.mg:101:3
+	if r.Tenths > -500 && r.Tenths < 1500 {
+//line data_processing.mg:102:3
+		mgChain.mgLastW.Emit(r)
+//line data_processing.mg:103:3
+	}
+//line data_processing_mg.go:441:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainDataProcessingIngestFeed) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "ingest.decode" on one item.
+func (mgChain *mgChainDataProcessingIngestFeed) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "validate.plausible" on one item, with a recovery of its own.
+func (mgChain *mgChainDataProcessingIngestFeed) mgSlow2(mgV Reading) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "validate.plausible" on one item; a panic is recovered before it.
+func (mgChain *mgChainDataProcessingIngestFeed) mgCall2(mgV Reading) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

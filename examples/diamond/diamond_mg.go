@@ -259,30 +259,10 @@ func (mgP *Diamond) mgGraph() *mgrt.Graph {
 		Name: "join",
 		Pos:  mgrt.Pos{File: "diamond.mg", Line: 77, Col: 12},
 	}, func(mgW *mgrt.Emitter[Report]) func(mgCtx context.Context, mgIn Part) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV Report) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageSave(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainDiamondJoin{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Part) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageJoin(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeSave := mgrt.Consumer[Report](mgG, mgrt.StageSpec{
@@ -298,6 +278,88 @@ func (mgP *Diamond) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainDiamondJoin runs the chain join → save of pipeline Diamond on the goroutine of its first stage.
+type mgChainDiamondJoin struct {
+	mgP        *Diamond
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "join" (diamond.mg:77) in the chain.
+func (mgChain *mgChainDiamondJoin) mgBody0(ctx context.Context, part Part) error {
+	p := mgChain.mgP
+	_ = p
+//line diamond.mg:78:2
+	parts := append(p.pending[part.DocID], part)
+//line diamond.mg:79:2
+	if len(parts) < 2 {
+//line diamond.mg:80:2
+		p.pending[part.DocID] = parts
+//line diamond.mg:81:2
+		return nil
+//line diamond.mg:82:2
+	}
+//line diamond.mg:83:2
+	delete(p.pending, part.DocID)
+//line diamond.mg:84:2
+	r := Report{DocID: part.DocID}
+//line diamond.mg:85:2
+	for _, pt := range parts {
+//line diamond.mg:86:2
+		switch pt.Kind {
+//line diamond.mg:87:2
+		case "words":
+//line diamond.mg:88:2
+			r.Words = int(pt.Value)
+//line diamond.mg:89:2
+		case "crc":
+//line diamond.mg:90:2
+			r.CRC = pt.Value
+//line diamond.mg:91:2
+		}
+//line diamond.mg:92:2
+	}
+//line diamond.mg:93:2
+	mgChain.mgCall1(r)
+//line diamond_mg.go:327:1
+	return nil
+}
+
+// mgBody1 is stage "save" (diamond.mg:96) in the chain.
+func (mgChain *mgChainDiamondJoin) mgBody1(ctx context.Context, r Report) error {
+	p := mgChain.mgP
+	_ = p
+//line diamond.mg:97:2
+	p.mu.Lock()
+//line diamond.mg:98:2
+	defer p.mu.Unlock()
+//line diamond.mg:99:2
+	p.reports = append(p.reports, r)
+//line diamond_mg.go:341:1
+	return nil
+}
+
+// mgCall1 runs stage "save" on one item.
+func (mgChain *mgChainDiamondJoin) mgCall1(mgV Report) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -304,32 +304,11 @@ func (mgP *Import) mgGraph() *mgrt.Graph {
 		Pos:   mgrt.Pos{File: "failure_budget.mg", Line: 94, Col: 11},
 		Total: int64(mgP.Count),
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Customer](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageParse(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainImportExport{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Customer](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageExport(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeParse := mgrt.Processor[string, Customer](mgG, mgrt.StageSpec{
@@ -363,6 +342,67 @@ func (mgP *Import) mgGraph() *mgrt.Graph {
 	mgNodeGeocode.OnError(mgP.mgHookOnErrorGeocode)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainImportExport runs the chain export → parse of pipeline Import on the goroutine of its first stage.
+type mgChainImportExport struct {
+	mgP        *Import
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Customer]
+}
+
+// mgBody0 is stage "export" (failure_budget.mg:94) in the chain.
+func (mgChain *mgChainImportExport) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failure_budget.mg:95:2
+	for id := 1; id <= p.Count; id++ {
+//line failure_budget.mg:96:2
+		mgChain.mgCall1(row(id))
+//line failure_budget.mg:97:2
+	}
+//line failure_budget_mg.go:366:1
+	return nil
+}
+
+// mgBody1 is stage "parse" (failure_budget.mg:101) in the chain.
+func (mgChain *mgChainImportExport) mgBody1(ctx context.Context, line string) error {
+	p := mgChain.mgP
+	_ = p
+//line failure_budget.mg:102:2
+	c, err := parseRow(line)
+//line failure_budget.mg:103:2
+	if err != nil {
+//line failure_budget.mg:104:2
+		return err
+//line failure_budget.mg:105:2
+	}
+//line failure_budget.mg:106:2
+	mgChain.mgLastW.Emit(c)
+//line failure_budget_mg.go:384:1
+	return nil
+}
+
+// mgCall1 runs stage "parse" on one item.
+func (mgChain *mgChainImportExport) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -172,32 +172,11 @@ func (mgP *Trades) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "large_dataset.mg", Line: 58, Col: 11},
 	}, func(mgW *mgrt.Emitter[Trade]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Trade](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV Trade) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStagePrice(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainTradesRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Trade](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodePrice := mgrt.Processor[Trade, Trade](mgG, mgrt.StageSpec{
@@ -223,6 +202,61 @@ func (mgP *Trades) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainTradesRead runs the chain read → price of pipeline Trades on the goroutine of its first stage.
+type mgChainTradesRead struct {
+	mgP        *Trades
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Trade]
+}
+
+// mgBody0 is stage "read" (large_dataset.mg:58) in the chain.
+func (mgChain *mgChainTradesRead) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line large_dataset.mg:59:2
+	for i := int64(0); i < int64(p.Count); i++ {
+//line large_dataset.mg:60:2
+		mgChain.mgCall1(tradeAt(i))
+//line large_dataset.mg:61:2
+	}
+//line large_dataset_mg.go:226:1
+	return nil
+}
+
+// mgBody1 is stage "price" (large_dataset.mg:65) in the chain.
+func (mgChain *mgChainTradesRead) mgBody1(ctx context.Context, t Trade) error {
+	p := mgChain.mgP
+	_ = p
+//line large_dataset.mg:66:2
+	t.Notional = t.Qty * t.Cents
+//line large_dataset.mg:67:2
+	mgChain.mgLastW.Emit(t)
+//line large_dataset_mg.go:238:1
+	return nil
+}
+
+// mgCall1 runs stage "price" on one item.
+func (mgChain *mgChainTradesRead) mgCall1(mgV Trade) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -274,33 +274,12 @@ func (mgP *Shop) mgGraph() *mgrt.Graph {
 		Name: "source",
 		Pos:  mgrt.Pos{File: "mixed_routing.mg", Line: 57, Col: 11},
 	}, func(mgW *mgrt.Emitter[Order]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Order](mgF1)
-		mgLast := mgLastW.Emit
-		mgTo := mgToShop_Validate{audit: mgLastW.To(0), route: mgLastW.To(1)}
-		mgCall1 := func(mgV Order) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageValidate(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainShopSource{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Order](mgChain.mgF1)
+		mgChain.mgTo = mgToShop_Validate{audit: mgChain.mgLastW.To(0), route: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageSource(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeValidate := mgrt.Processor[Order, Order](mgG, mgrt.StageSpec{
@@ -373,6 +352,75 @@ func (mgP *Shop) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainShopSource runs the chain source → validate of pipeline Shop on the goroutine of its first stage.
+type mgChainShopSource struct {
+	mgP        *Shop
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Order]
+	mgTo       mgToShop_Validate
+}
+
+// mgBody0 is stage "source" (mixed_routing.mg:57) in the chain.
+func (mgChain *mgChainShopSource) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line mixed_routing.mg:58:2
+	for i := 1; i <= p.Count; i++ {
+//line mixed_routing.mg:59:2
+		mgChain.mgCall1(Order{ID: i, Country: countries[i%len(countries)], Cents: i * 997 % 70000})
+//line mixed_routing.mg:60:2
+	}
+//line mixed_routing_mg.go:377:1
+	return nil
+}
+
+// mgBody1 is stage "validate" (mixed_routing.mg:64) in the chain.
+func (mgChain *mgChainShopSource) mgBody1(ctx context.Context, o Order) error {
+	p := mgChain.mgP
+	to := mgChain.mgTo
+	_, _ = p, to
+//line mixed_routing.mg:65:2
+	o.Country = strings.ToUpper(o.Country)
+//line mixed_routing.mg:66:2
+	if o.Country == "" {
+//line mixed_routing.mg:67:2
+		p.mu.Lock()
+//line mixed_routing.mg:68:2
+		p.invalid = append(p.invalid, o.ID)
+//line mixed_routing.mg:69:2
+		p.mu.Unlock()
+//line mixed_routing.mg:70:2
+		return nil
+//line mixed_routing.mg:71:2
+	}
+//line mixed_routing.mg:72:2
+	mgChain.mgLastW.Emit(o)
+//line mixed_routing_mg.go:402:1
+	return nil
+}
+
+// mgCall1 runs stage "validate" on one item.
+func (mgChain *mgChainShopSource) mgCall1(mgV Order) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -293,30 +293,10 @@ func (mgP *Inventory) mgGraph() *mgrt.Graph {
 		Name: "normalize.validate",
 		Pos:  mgrt.Pos{File: "multi_pipeline.mg", Line: 71, Col: 12},
 	}, func(mgW *mgrt.Emitter[Stock]) func(mgCtx context.Context, mgIn Stock) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV Stock) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageTotal(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainInventoryNormalizeValidate{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Stock) error {
-			mgChainCtx = mgCtx
-			return mgP.mgNestedNormalize.mgStageValidate(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeNormalizeRejected := mgrt.Consumer(mgG, mgrt.StageSpec{
@@ -337,6 +317,58 @@ func (mgP *Inventory) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainInventoryNormalizeValidate runs the chain normalize.validate → total of pipeline Inventory on the goroutine of its first stage.
+type mgChainInventoryNormalizeValidate struct {
+	mgP        *Inventory
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "normalize.validate" (multi_pipeline.mg:71) in the chain.
+func (mgChain *mgChainInventoryNormalizeValidate) mgBody0(ctx context.Context, s Stock) error {
+	p := mgChain.mgP.mgNestedNormalize
+	_ = p
+//line multi_pipeline.mg:72:2
+	if s.Units >= 0 {
+//line multi_pipeline.mg:73:2
+		mgChain.mgCall1(s)
+//line multi_pipeline.mg:74:2
+	}
+//line multi_pipeline_mg.go:340:1
+	return nil
+}
+
+// mgBody1 is stage "total" (multi_pipeline.mg:98) in the chain.
+func (mgChain *mgChainInventoryNormalizeValidate) mgBody1(ctx context.Context, s Stock) error {
+	p := mgChain.mgP
+	_ = p
+//line multi_pipeline.mg:99:2
+	p.units[s.SKU] += s.Units
+//line multi_pipeline_mg.go:350:1
+	return nil
+}
+
+// mgCall1 runs stage "total" on one item.
+func (mgChain *mgChainInventoryNormalizeValidate) mgCall1(mgV Stock) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -391,7 +423,7 @@ func (mgP *Reorder) mgInit() {
 func (p *Reorder) mgStageRows(ctx context.Context, emit func(string)) error {
 //line multi_pipeline.mg:126:2
 	readExport(emit)
-//line multi_pipeline_mg.go:395:1
+//line multi_pipeline_mg.go:427:1
 	return nil
 }
 
@@ -403,7 +435,7 @@ func (p *Reorder) mgStageLow(ctx context.Context, s Stock, emit func(string)) er
 		emit(fmt.Sprintf("%s/%s x%d", s.Warehouse, s.SKU, 2*s.Reorder-s.Units))
 //line multi_pipeline.mg:134:2
 	}
-//line multi_pipeline_mg.go:407:1
+//line multi_pipeline_mg.go:439:1
 	return nil
 }
 
@@ -415,7 +447,7 @@ func (p *Reorder) mgStageOrder(ctx context.Context, lines []string) error {
 	defer p.mu.Unlock()
 //line multi_pipeline.mg:142:2
 	p.orders = append(p.orders, PurchaseOrder{Lines: lines})
-//line multi_pipeline_mg.go:419:1
+//line multi_pipeline_mg.go:451:1
 	return nil
 }
 
@@ -427,7 +459,7 @@ func (p *Reorder) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error
 		fmt.Printf("purchase order %d: %s\n", i+1, strings.Join(o.Lines, ", "))
 //line multi_pipeline.mg:148:2
 	}
-//line multi_pipeline_mg.go:431:1
+//line multi_pipeline_mg.go:463:1
 	return nil
 }
 
@@ -467,32 +499,11 @@ func (mgP *Reorder) mgGraph() *mgrt.Graph {
 		Name: "normalize.validate",
 		Pos:  mgrt.Pos{File: "multi_pipeline.mg", Line: 71, Col: 12},
 	}, func(mgW *mgrt.Emitter[Stock]) func(mgCtx context.Context, mgIn Stock) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[string](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV Stock) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageLow(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainReorderNormalizeValidate{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[string](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn Stock) error {
-			mgChainCtx = mgCtx
-			return mgP.mgNestedNormalize.mgStageValidate(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeNormalizeRejected := mgrt.Consumer(mgG, mgrt.StageSpec{
@@ -524,6 +535,63 @@ func (mgP *Reorder) mgGraph() *mgrt.Graph {
 	mgrt.Chain(mgNodeNormalizeValidate, mgNodeLow)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainReorderNormalizeValidate runs the chain normalize.validate → low of pipeline Reorder on the goroutine of its first stage.
+type mgChainReorderNormalizeValidate struct {
+	mgP        *Reorder
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[string]
+}
+
+// mgBody0 is stage "normalize.validate" (multi_pipeline.mg:71) in the chain.
+func (mgChain *mgChainReorderNormalizeValidate) mgBody0(ctx context.Context, s Stock) error {
+	p := mgChain.mgP.mgNestedNormalize
+	_ = p
+//line multi_pipeline.mg:72:2
+	if s.Units >= 0 {
+//line multi_pipeline.mg:73:2
+		mgChain.mgCall1(s)
+//line multi_pipeline.mg:74:2
+	}
+//line multi_pipeline_mg.go:559:1
+	return nil
+}
+
+// mgBody1 is stage "low" (multi_pipeline.mg:131) in the chain.
+func (mgChain *mgChainReorderNormalizeValidate) mgBody1(ctx context.Context, s Stock) error {
+	p := mgChain.mgP
+	_ = p
+//line multi_pipeline.mg:132:2
+	if s.Units < s.Reorder {
+//line multi_pipeline.mg:133:2
+		mgChain.mgLastW.Emit(fmt.Sprintf("%s/%s x%d", s.Warehouse, s.SKU, 2*s.Reorder-s.Units))
+//line multi_pipeline.mg:134:2
+	}
+//line multi_pipeline_mg.go:573:1
+	return nil
+}
+
+// mgCall1 runs stage "low" on one item.
+func (mgChain *mgChainReorderNormalizeValidate) mgCall1(mgV Stock) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

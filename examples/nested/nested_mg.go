@@ -322,32 +322,11 @@ func (mgP *Preview) mgGraph() *mgrt.Graph {
 		Name: "half.shrink",
 		Pos:  mgrt.Pos{File: "nested.mg", Line: 63, Col: 12},
 	}, func(mgW *mgrt.Emitter[Image]) func(mgCtx context.Context, mgIn Image) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Image](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV Image) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgNestedMark.mgStageStamp(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainPreviewHalfShrink{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Image](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn Image) error {
-			mgChainCtx = mgCtx
-			return mgP.mgNestedHalf.mgStageShrink(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeMarkStamp := mgrt.Processor[Image, Image](mgG, mgrt.StageSpec{
@@ -357,6 +336,77 @@ func (mgP *Preview) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeHalfShrink, mgNodeMarkStamp)
 	mgrt.Chain(mgNodeHalfShrink, mgNodeMarkStamp)
 	return mgG
+}
+
+// mgChainPreviewHalfShrink runs the chain half.shrink → mark.stamp of pipeline Preview on the goroutine of its first stage.
+type mgChainPreviewHalfShrink struct {
+	mgP        *Preview
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Image]
+}
+
+// mgBody0 is stage "half.shrink" (nested.mg:63) in the chain.
+func (mgChain *mgChainPreviewHalfShrink) mgBody0(ctx context.Context, img Image) error {
+	p := mgChain.mgP.mgNestedHalf
+	_ = p
+//line nested.mg:64:2
+	p.made++
+//line nested.mg:65:2
+	out := shrink(img, p.Factor)
+//line nested.mg:66:2
+	out.Variant, out.Seq, out.Marked = p.Variant, p.made, img.Marked
+//line nested.mg:67:2
+	mgChain.mgCall1(out)
+//line nested_mg.go:362:1
+	return nil
+}
+
+// mgBody1 is stage "mark.stamp" (nested.mg:80) in the chain.
+func (mgChain *mgChainPreviewHalfShrink) mgBody1(ctx context.Context, img Image) error {
+	p := mgChain.mgP.mgNestedMark
+	_ = p
+	// Behind a broadcast, the Image is a copy but its pixels are shared
+	// with the other downstreams: stamp a copy of them.
+//line nested.mg:83:2
+	img.Pix = append([]byte(nil), img.Pix...)
+//line nested.mg:84:2
+	for y := 0; y < 2; y++ {
+//line nested.mg:85:2
+		for x := 0; x < 2; x++ {
+//line nested.mg:86:2
+			img.Pix[y*img.W+x] = 255
+//line nested.mg:87:2
+		}
+//line nested.mg:88:2
+	}
+//line nested.mg:89:2
+	img.Marked = true
+//line nested.mg:90:2
+	mgChain.mgLastW.Emit(img)
+//line nested_mg.go:388:1
+	return nil
+}
+
+// mgCall1 runs stage "mark.stamp" on one item.
+func (mgChain *mgChainPreviewHalfShrink) mgCall1(mgV Image) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -428,7 +478,7 @@ func (p *Gallery) mgStageUploads(ctx context.Context, emit func(Image), to mgToG
 		emit(upload(i))
 //line nested.mg:114:2
 	}
-//line nested_mg.go:432:1
+//line nested_mg.go:482:1
 	return nil
 }
 
@@ -440,7 +490,7 @@ func (p *Gallery) mgStageSave(ctx context.Context, img Image) error {
 	defer p.mu.Unlock()
 //line nested.mg:123:2
 	p.saved = append(p.saved, img)
-//line nested_mg.go:444:1
+//line nested_mg.go:494:1
 	return nil
 }
 
@@ -452,7 +502,7 @@ func (p *Gallery) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error
 		fmt.Printf("%s %-5s #%d %dx%d marked=%v\n", img.Name, img.Variant, img.Seq, img.W, img.H, img.Marked)
 //line nested.mg:129:2
 	}
-//line nested_mg.go:456:1
+//line nested_mg.go:506:1
 	return nil
 }
 
@@ -482,32 +532,11 @@ func (mgP *Gallery) mgGraph() *mgrt.Graph {
 		Name: "preview.half.shrink",
 		Pos:  mgrt.Pos{File: "nested.mg", Line: 63, Col: 12},
 	}, func(mgW *mgrt.Emitter[Image]) func(mgCtx context.Context, mgIn Image) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Image](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV Image) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgNestedPreview.mgNestedMark.mgStageStamp(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainGalleryPreviewHalfShrink{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Image](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn Image) error {
-			mgChainCtx = mgCtx
-			return mgP.mgNestedPreview.mgNestedHalf.mgStageShrink(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodePreviewMarkStamp := mgrt.Processor[Image, Image](mgG, mgrt.StageSpec{
@@ -528,6 +557,77 @@ func (mgP *Gallery) mgGraph() *mgrt.Graph {
 	mgrt.Chain(mgNodePreviewHalfShrink, mgNodePreviewMarkStamp)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainGalleryPreviewHalfShrink runs the chain preview.half.shrink → preview.mark.stamp of pipeline Gallery on the goroutine of its first stage.
+type mgChainGalleryPreviewHalfShrink struct {
+	mgP        *Gallery
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Image]
+}
+
+// mgBody0 is stage "preview.half.shrink" (nested.mg:63) in the chain.
+func (mgChain *mgChainGalleryPreviewHalfShrink) mgBody0(ctx context.Context, img Image) error {
+	p := mgChain.mgP.mgNestedPreview.mgNestedHalf
+	_ = p
+//line nested.mg:64:2
+	p.made++
+//line nested.mg:65:2
+	out := shrink(img, p.Factor)
+//line nested.mg:66:2
+	out.Variant, out.Seq, out.Marked = p.Variant, p.made, img.Marked
+//line nested.mg:67:2
+	mgChain.mgCall1(out)
+//line nested_mg.go:583:1
+	return nil
+}
+
+// mgBody1 is stage "preview.mark.stamp" (nested.mg:80) in the chain.
+func (mgChain *mgChainGalleryPreviewHalfShrink) mgBody1(ctx context.Context, img Image) error {
+	p := mgChain.mgP.mgNestedPreview.mgNestedMark
+	_ = p
+	// Behind a broadcast, the Image is a copy but its pixels are shared
+	// with the other downstreams: stamp a copy of them.
+//line nested.mg:83:2
+	img.Pix = append([]byte(nil), img.Pix...)
+//line nested.mg:84:2
+	for y := 0; y < 2; y++ {
+//line nested.mg:85:2
+		for x := 0; x < 2; x++ {
+//line nested.mg:86:2
+			img.Pix[y*img.W+x] = 255
+//line nested.mg:87:2
+		}
+//line nested.mg:88:2
+	}
+//line nested.mg:89:2
+	img.Marked = true
+//line nested.mg:90:2
+	mgChain.mgLastW.Emit(img)
+//line nested_mg.go:609:1
+	return nil
+}
+
+// mgCall1 runs stage "preview.mark.stamp" on one item.
+func (mgChain *mgChainGalleryPreviewHalfShrink) mgCall1(mgV Image) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

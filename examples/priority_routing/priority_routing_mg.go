@@ -279,33 +279,12 @@ func (mgP *Support) mgGraph() *mgrt.Graph {
 		Name: "intake",
 		Pos:  mgrt.Pos{File: "priority_routing.mg", Line: 73, Col: 11},
 	}, func(mgW *mgrt.Emitter[Ticket]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Ticket](mgF1)
-		mgLast := mgLastW.Emit
-		mgTo := mgToSupport_Triage{high: mgLastW.To(0), normal: mgLastW.To(1), low: mgLastW.To(2)}
-		mgCall1 := func(mgV Ticket) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageTriage(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainSupportIntake{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Ticket](mgChain.mgF1)
+		mgChain.mgTo = mgToSupport_Triage{high: mgChain.mgLastW.To(0), normal: mgChain.mgLastW.To(1), low: mgChain.mgLastW.To(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageIntake(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeTriage := mgrt.Processor[Ticket, Ticket](mgG, mgrt.StageSpec{
@@ -361,6 +340,75 @@ func (mgP *Support) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainSupportIntake runs the chain intake → triage of pipeline Support on the goroutine of its first stage.
+type mgChainSupportIntake struct {
+	mgP        *Support
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Ticket]
+	mgTo       mgToSupport_Triage
+}
+
+// mgBody0 is stage "intake" (priority_routing.mg:73) in the chain.
+func (mgChain *mgChainSupportIntake) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line priority_routing.mg:74:2
+	for i := 1; i <= p.Count; i++ {
+//line priority_routing.mg:75:2
+		mgChain.mgCall1(Ticket{ID: i, Customer: fmt.Sprintf("c%03d", i%37), Priority: priorityOf(i), Received: time.Now()})
+//line priority_routing.mg:76:2
+	}
+//line priority_routing_mg.go:365:1
+	return nil
+}
+
+// mgBody1 is stage "triage" (priority_routing.mg:79) in the chain.
+func (mgChain *mgChainSupportIntake) mgBody1(ctx context.Context, t Ticket) error {
+	p := mgChain.mgP
+	to := mgChain.mgTo
+	_, _ = p, to
+//line priority_routing.mg:80:2
+	switch t.Priority {
+//line priority_routing.mg:81:2
+	case High:
+//line priority_routing.mg:82:2
+		to.high(t)
+//line priority_routing.mg:83:2
+	case Normal:
+//line priority_routing.mg:84:2
+		to.normal(t)
+//line priority_routing.mg:85:2
+	default:
+//line priority_routing.mg:86:2
+		to.low(t)
+//line priority_routing.mg:87:2
+	}
+//line priority_routing_mg.go:390:1
+	return nil
+}
+
+// mgCall1 runs stage "triage" on one item.
+func (mgChain *mgChainSupportIntake) mgCall1(mgV Ticket) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

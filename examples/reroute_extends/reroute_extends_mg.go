@@ -204,32 +204,11 @@ func (mgP *Ingest) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Event](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageParse(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainIngestRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Event](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeParse := mgrt.Processor[string, Event](mgG, mgrt.StageSpec{
@@ -250,30 +229,10 @@ func (mgP *Ingest) mgGraph() *mgrt.Graph {
 		Name: "validate",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 88, Col: 12},
 	}, func(mgW *mgrt.Emitter[Event]) func(mgCtx context.Context, mgIn Event) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV Event) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageStore(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainIngestValidate{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Event) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageValidate(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeStore := mgrt.Consumer[Event](mgG, mgrt.StageSpec{
@@ -289,6 +248,133 @@ func (mgP *Ingest) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainIngestRead runs the chain read → parse of pipeline Ingest on the goroutine of its first stage.
+type mgChainIngestRead struct {
+	mgP        *Ingest
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Event]
+}
+
+// mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
+func (mgChain *mgChainIngestRead) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line reroute_extends.mg:65:2
+	for _, l := range accessLog(p.Lines) {
+//line reroute_extends.mg:66:2
+		mgChain.mgCall1(l)
+//line reroute_extends.mg:67:2
+	}
+//line reroute_extends_mg.go:272:1
+	return nil
+}
+
+// mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
+func (mgChain *mgChainIngestRead) mgBody1(ctx context.Context, line string) error {
+	p := mgChain.mgP
+	_ = p
+//line reroute_extends.mg:72:2
+	f := strings.Fields(line)
+//line reroute_extends.mg:73:2
+	if len(f) != 4 {
+//line reroute_extends.mg:74:2
+		return nil
+//line reroute_extends.mg:75:2
+	}
+//line reroute_extends.mg:76:2
+	status, err := strconv.Atoi(f[3])
+//line reroute_extends.mg:77:2
+	if err != nil {
+//line reroute_extends.mg:78:2
+		return nil
+//line reroute_extends.mg:79:2
+	}
+//line reroute_extends.mg:80:2
+	mgChain.mgLastW.Emit(Event{IP: f[0], Path: f[2], Status: status})
+//line reroute_extends_mg.go:298:1
+	return nil
+}
+
+// mgCall1 runs stage "parse" on one item.
+func (mgChain *mgChainIngestRead) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgChainIngestValidate runs the chain validate → store of pipeline Ingest on the goroutine of its first stage.
+type mgChainIngestValidate struct {
+	mgP        *Ingest
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "validate" (reroute_extends.mg:88) in the chain.
+func (mgChain *mgChainIngestValidate) mgBody0(ctx context.Context, e Event) error {
+	p := mgChain.mgP
+	_ = p
+//line reroute_extends.mg:89:2
+	if e.Path == "/health" {
+//line reroute_extends.mg:90:2
+		return nil
+//line reroute_extends.mg:91:2
+	}
+//line reroute_extends.mg:92:2
+	mgChain.mgCall1(e)
+//line reroute_extends_mg.go:342:1
+	return nil
+}
+
+// mgBody1 is stage "store" (reroute_extends.mg:95) in the chain.
+func (mgChain *mgChainIngestValidate) mgBody1(ctx context.Context, e Event) error {
+	p := mgChain.mgP
+	_ = p
+//line reroute_extends.mg:96:2
+	p.mu.Lock()
+//line reroute_extends.mg:97:2
+	defer p.mu.Unlock()
+//line reroute_extends.mg:98:2
+	p.stored = append(p.stored, e)
+//line reroute_extends_mg.go:356:1
+	return nil
+}
+
+// mgCall1 runs stage "store" on one item.
+func (mgChain *mgChainIngestValidate) mgCall1(mgV Event) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -335,80 +421,10 @@ func (mgP *Backfill) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 Event
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV Event) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.Ingest.mgStageStore(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV Event) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.Ingest.mgStageStore(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.Ingest.mgStageParse(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainBackfillRead{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.Ingest.mgStageRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeParse := mgrt.Processor[string, Event](mgG, mgrt.StageSpec{
@@ -425,6 +441,145 @@ func (mgP *Backfill) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.Ingest.mgHookBeforeRun)
 	mgG.AfterRun(mgP.Ingest.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainBackfillRead runs the chain read → parse → store of pipeline Backfill on the goroutine of its first stage.
+type mgChainBackfillRead struct {
+	mgP        *Backfill
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    Event
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
+func (mgChain *mgChainBackfillRead) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:65:2
+	for _, l := range accessLog(p.Lines) {
+//line reroute_extends.mg:66:2
+		mgChain.mgCall1(l)
+//line reroute_extends.mg:67:2
+	}
+//line reroute_extends_mg.go:467:1
+	return nil
+}
+
+// mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
+func (mgChain *mgChainBackfillRead) mgBody1(ctx context.Context, line string) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:72:2
+	f := strings.Fields(line)
+//line reroute_extends.mg:73:2
+	if len(f) != 4 {
+//line reroute_extends.mg:74:2
+		return nil
+//line reroute_extends.mg:75:2
+	}
+//line reroute_extends.mg:76:2
+	status, err := strconv.Atoi(f[3])
+//line reroute_extends.mg:77:2
+	if err != nil {
+//line reroute_extends.mg:78:2
+		return nil
+//line reroute_extends.mg:79:2
+	}
+//line reroute_extends.mg:80:2
+	mgChain.mgCall2(Event{IP: f[0], Path: f[2], Status: status})
+//line reroute_extends_mg.go:493:1
+	return nil
+}
+
+// mgBody2 is stage "store" (reroute_extends.mg:95) in the chain.
+func (mgChain *mgChainBackfillRead) mgBody2(ctx context.Context, e Event) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:96:2
+	p.mu.Lock()
+//line reroute_extends.mg:97:2
+	defer p.mu.Unlock()
+//line reroute_extends.mg:98:2
+	p.stored = append(p.stored, e)
+//line reroute_extends_mg.go:507:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainBackfillRead) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "parse" on one item.
+func (mgChain *mgChainBackfillRead) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "store" on one item, with a recovery of its own.
+func (mgChain *mgChainBackfillRead) mgSlow2(mgV Event) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "store" on one item; a panic is recovered before it.
+func (mgChain *mgChainBackfillRead) mgCall2(mgV Event) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -473,7 +628,7 @@ func (p *Audited) mgStageAudit(ctx context.Context, e Event) error {
 	defer p.mu.Unlock()
 //line reroute_extends.mg:133:2
 	p.trail[e.Country]++
-//line reroute_extends_mg.go:477:1
+//line reroute_extends_mg.go:632:1
 	return nil
 }
 
@@ -481,7 +636,7 @@ func (p *Audited) mgStageAudit(ctx context.Context, e Event) error {
 func (p *Audited) mgHookBeforeRun(ctx context.Context) error {
 //line reroute_extends.mg:125:2
 	p.trail = map[string]int{}
-//line reroute_extends_mg.go:485:1
+//line reroute_extends_mg.go:640:1
 	return nil
 }
 
@@ -489,7 +644,7 @@ func (p *Audited) mgHookBeforeRun(ctx context.Context) error {
 func (p *Audited) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line reroute_extends.mg:137:2
 	p.hooks = append(p.hooks, "after_run:Audited")
-//line reroute_extends_mg.go:493:1
+//line reroute_extends_mg.go:648:1
 	return nil
 }
 
@@ -500,32 +655,11 @@ func (mgP *Audited) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Event](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.Ingest.mgStageParse(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainAuditedRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Event](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.Ingest.mgStageRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeParse := mgrt.Processor[string, Event](mgG, mgrt.StageSpec{
@@ -574,6 +708,75 @@ func (mgP *Audited) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainAuditedRead runs the chain read → parse of pipeline Audited on the goroutine of its first stage.
+type mgChainAuditedRead struct {
+	mgP        *Audited
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Event]
+}
+
+// mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
+func (mgChain *mgChainAuditedRead) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:65:2
+	for _, l := range accessLog(p.Lines) {
+//line reroute_extends.mg:66:2
+		mgChain.mgCall1(l)
+//line reroute_extends.mg:67:2
+	}
+//line reroute_extends_mg.go:732:1
+	return nil
+}
+
+// mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
+func (mgChain *mgChainAuditedRead) mgBody1(ctx context.Context, line string) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:72:2
+	f := strings.Fields(line)
+//line reroute_extends.mg:73:2
+	if len(f) != 4 {
+//line reroute_extends.mg:74:2
+		return nil
+//line reroute_extends.mg:75:2
+	}
+//line reroute_extends.mg:76:2
+	status, err := strconv.Atoi(f[3])
+//line reroute_extends.mg:77:2
+	if err != nil {
+//line reroute_extends.mg:78:2
+		return nil
+//line reroute_extends.mg:79:2
+	}
+//line reroute_extends.mg:80:2
+	mgChain.mgLastW.Emit(Event{IP: f[0], Path: f[2], Status: status})
+//line reroute_extends_mg.go:758:1
+	return nil
+}
+
+// mgCall1 runs stage "parse" on one item.
+func (mgChain *mgChainAuditedRead) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -625,7 +828,7 @@ func (p *Errors) mgStageOnlyErrors(ctx context.Context, e Event, emit func(Event
 		emit(e)
 //line reroute_extends.mg:151:2
 	}
-//line reroute_extends_mg.go:629:1
+//line reroute_extends_mg.go:832:1
 	return nil
 }
 
@@ -636,32 +839,11 @@ func (mgP *Errors) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[Event](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.Ingest.mgStageParse(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainErrorsRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Event](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.Ingest.mgStageRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeParse := mgrt.Processor[string, Event](mgG, mgrt.StageSpec{
@@ -682,30 +864,10 @@ func (mgP *Errors) mgGraph() *mgrt.Graph {
 		Name: "validate",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 88, Col: 12},
 	}, func(mgW *mgrt.Emitter[Event]) func(mgCtx context.Context, mgIn Event) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV Event) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.Ingest.mgStageStore(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainErrorsValidate{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Event) error {
-			mgChainCtx = mgCtx
-			return mgP.Ingest.mgStageValidate(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeStore := mgrt.Consumer[Event](mgG, mgrt.StageSpec{
@@ -732,6 +894,133 @@ func (mgP *Errors) mgGraph() *mgrt.Graph {
 	mgG.BeforeRun(mgP.Ingest.mgHookBeforeRun)
 	mgG.AfterRun(mgP.Ingest.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainErrorsRead runs the chain read → parse of pipeline Errors on the goroutine of its first stage.
+type mgChainErrorsRead struct {
+	mgP        *Errors
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[Event]
+}
+
+// mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
+func (mgChain *mgChainErrorsRead) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:65:2
+	for _, l := range accessLog(p.Lines) {
+//line reroute_extends.mg:66:2
+		mgChain.mgCall1(l)
+//line reroute_extends.mg:67:2
+	}
+//line reroute_extends_mg.go:918:1
+	return nil
+}
+
+// mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
+func (mgChain *mgChainErrorsRead) mgBody1(ctx context.Context, line string) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:72:2
+	f := strings.Fields(line)
+//line reroute_extends.mg:73:2
+	if len(f) != 4 {
+//line reroute_extends.mg:74:2
+		return nil
+//line reroute_extends.mg:75:2
+	}
+//line reroute_extends.mg:76:2
+	status, err := strconv.Atoi(f[3])
+//line reroute_extends.mg:77:2
+	if err != nil {
+//line reroute_extends.mg:78:2
+		return nil
+//line reroute_extends.mg:79:2
+	}
+//line reroute_extends.mg:80:2
+	mgChain.mgLastW.Emit(Event{IP: f[0], Path: f[2], Status: status})
+//line reroute_extends_mg.go:944:1
+	return nil
+}
+
+// mgCall1 runs stage "parse" on one item.
+func (mgChain *mgChainErrorsRead) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgChainErrorsValidate runs the chain validate → store of pipeline Errors on the goroutine of its first stage.
+type mgChainErrorsValidate struct {
+	mgP        *Errors
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "validate" (reroute_extends.mg:88) in the chain.
+func (mgChain *mgChainErrorsValidate) mgBody0(ctx context.Context, e Event) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:89:2
+	if e.Path == "/health" {
+//line reroute_extends.mg:90:2
+		return nil
+//line reroute_extends.mg:91:2
+	}
+//line reroute_extends.mg:92:2
+	mgChain.mgCall1(e)
+//line reroute_extends_mg.go:988:1
+	return nil
+}
+
+// mgBody1 is stage "store" (reroute_extends.mg:95) in the chain.
+func (mgChain *mgChainErrorsValidate) mgBody1(ctx context.Context, e Event) error {
+	p := &mgChain.mgP.Ingest
+	_ = p
+//line reroute_extends.mg:96:2
+	p.mu.Lock()
+//line reroute_extends.mg:97:2
+	defer p.mu.Unlock()
+//line reroute_extends.mg:98:2
+	p.stored = append(p.stored, e)
+//line reroute_extends_mg.go:1002:1
+	return nil
+}
+
+// mgCall1 runs stage "store" on one item.
+func (mgChain *mgChainErrorsValidate) mgCall1(mgV Event) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

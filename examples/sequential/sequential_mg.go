@@ -148,166 +148,10 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "sequential.mg", Line: 39, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem4 string
-		var mgItem5 Line
-		mgF1, mgF2, mgF3, mgF4, mgF5 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4), mgW.Chained(5)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 4:
-				mgF4.Panic(mgItem4, mgR)
-			case 5:
-				mgF5.Panic(mgItem5, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow5 := func(mgV Line) {
-			mgS := mgF5.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 5 || !mgPanicAt(mgR) {
-						mgF5.Panic(mgV, mgR)
-					}
-					mgCur = 4
-				}
-			}()
-			mgCur = 5
-			if mgErr := mgP.mgStageWrite(mgChainCtx, mgV); mgErr != nil {
-				mgF5.Fail(mgV, mgErr)
-			}
-			mgCur = 4
-			mgOK = true
-			if mgS == 2 {
-				mgF5.Leave()
-			}
-		}
-		mgCall5 := func(mgV Line) {
-			if !mgF5.Fast() {
-				mgSlow5(mgV)
-				return
-			}
-			mgItem5, mgCur = mgV, 5
-			if mgErr := mgP.mgStageWrite(mgChainCtx, mgV); mgErr != nil {
-				mgF5.Fail(mgV, mgErr)
-			}
-			mgCur = 4
-		}
-		mgSlow4 := func(mgV string) {
-			mgS := mgF4.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 4 || !mgPanicAt(mgR) {
-						mgF4.Panic(mgV, mgR)
-					}
-					mgCur = 3
-				}
-			}()
-			mgCur = 4
-			if mgErr := mgP.mgStageFormat(mgChainCtx, mgV, mgCall5); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-			mgOK = true
-			if mgS == 2 {
-				mgF4.Leave()
-			}
-		}
-		mgCall4 := func(mgV string) {
-			if !mgF4.Fast() {
-				mgSlow4(mgV)
-				return
-			}
-			mgItem4, mgCur = mgV, 4
-			if mgErr := mgP.mgStageFormat(mgChainCtx, mgV, mgCall5); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-		}
-		mgCall3 := func(mgV string) {
-			mgS := 1
-			if !mgF3.Fast() {
-				mgS = mgF3.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 3 || !mgPanicAt(mgR) {
-						mgF3.Panic(mgV, mgR)
-					}
-					mgCur = 2
-				}
-			}()
-			mgCur = 3
-			if mgErr := mgP.mgStageRedact(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-			mgOK = true
-			if mgS == 2 {
-				mgF3.Leave()
-			}
-		}
-		mgCall2 := func(mgV string) {
-			mgS := 1
-			if !mgF2.Fast() {
-				mgS = mgF2.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageDropDebug(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageSplit(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainSequentialRead{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSplit := mgrt.Processor[string, string](mgG, mgrt.StageSpec{
@@ -338,6 +182,262 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 	mgrt.Chain(mgNodeRead, mgNodeSplit, mgNodeDropDebug, mgNodeRedact, mgNodeFormat, mgNodeWrite)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainSequentialRead runs the chain read → split → drop_debug → redact → format → write of pipeline Sequential on the goroutine of its first stage.
+type mgChainSequentialRead struct {
+	mgP        *Sequential
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem4    string
+	mgItem5    Line
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgF3       *mgrt.FusedStage
+	mgF4       *mgrt.FusedStage
+	mgF5       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "read" (sequential.mg:39) in the chain.
+func (mgChain *mgChainSequentialRead) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line sequential.mg:40:2
+	for _, l := range input {
+//line sequential.mg:41:2
+		mgChain.mgCall1(l)
+//line sequential.mg:42:2
+	}
+//line sequential_mg.go:212:1
+	return nil
+}
+
+// mgBody1 is stage "split" (sequential.mg:46) in the chain.
+func (mgChain *mgChainSequentialRead) mgBody1(ctx context.Context, l string) error {
+	p := mgChain.mgP
+	_ = p
+//line sequential.mg:47:2
+	for _, part := range strings.Split(l, " | ") {
+//line sequential.mg:48:2
+		mgChain.mgCall2(part)
+//line sequential.mg:49:2
+	}
+//line sequential_mg.go:226:1
+	return nil
+}
+
+// mgBody2 is stage "drop_debug" (sequential.mg:53) in the chain.
+func (mgChain *mgChainSequentialRead) mgBody2(ctx context.Context, l string) error {
+	p := mgChain.mgP
+	_ = p
+//line sequential.mg:54:2
+	if !strings.HasPrefix(l, "DEBUG ") {
+//line sequential.mg:55:2
+		mgChain.mgCall3(l)
+//line sequential.mg:56:2
+	}
+//line sequential_mg.go:240:1
+	return nil
+}
+
+// mgBody3 is stage "redact" (sequential.mg:59) in the chain.
+func (mgChain *mgChainSequentialRead) mgBody3(ctx context.Context, l string) error {
+	p := mgChain.mgP
+	_ = p
+//line sequential.mg:60:2
+	mgChain.mgCall4(email.ReplaceAllString(l, "<email>"))
+//line sequential_mg.go:250:1
+	return nil
+}
+
+// mgBody4 is stage "format" (sequential.mg:63) in the chain.
+func (mgChain *mgChainSequentialRead) mgBody4(ctx context.Context, l string) error {
+	p := mgChain.mgP
+	_ = p
+//line sequential.mg:64:2
+	level, msg, _ := strings.Cut(l, " ")
+//line sequential.mg:65:2
+	mgChain.mgCall5(Line{Level: level, Msg: msg})
+//line sequential_mg.go:262:1
+	return nil
+}
+
+// mgBody5 is stage "write" (sequential.mg:68) in the chain.
+func (mgChain *mgChainSequentialRead) mgBody5(ctx context.Context, l Line) error {
+	p := mgChain.mgP
+	_ = p
+//line sequential.mg:69:2
+	p.out = append(p.out, fmt.Sprintf("%d %-5s %s", len(p.out)+1, l.Level, l.Msg))
+//line sequential_mg.go:272:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainSequentialRead) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 4:
+		mgChain.mgF4.Panic(mgChain.mgItem4, mgR)
+	case 5:
+		mgChain.mgF5.Panic(mgChain.mgItem5, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "split" on one item.
+func (mgChain *mgChainSequentialRead) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgCall2 runs stage "drop_debug" on one item.
+func (mgChain *mgChainSequentialRead) mgCall2(mgV string) {
+	mgS := 1
+	if !mgChain.mgF2.Fast() {
+		mgS = mgChain.mgF2.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall3 runs stage "redact" on one item.
+func (mgChain *mgChainSequentialRead) mgCall3(mgV string) {
+	mgS := 1
+	if !mgChain.mgF3.Fast() {
+		mgS = mgChain.mgF3.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 3 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF3.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 2
+		}
+	}()
+	mgChain.mgCur = 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF3.Leave()
+	}
+}
+
+// mgSlow4 runs stage "format" on one item, with a recovery of its own.
+func (mgChain *mgChainSequentialRead) mgSlow4(mgV string) {
+	mgS := mgChain.mgF4.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 4 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF4.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 3
+		}
+	}()
+	mgChain.mgCur = 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF4.Leave()
+	}
+}
+
+// mgCall4 runs stage "format" on one item; a panic is recovered before it.
+func (mgChain *mgChainSequentialRead) mgCall4(mgV string) {
+	if !mgChain.mgF4.Fast() {
+		mgChain.mgSlow4(mgV)
+		return
+	}
+	mgChain.mgItem4, mgChain.mgCur = mgV, 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
+}
+
+// mgSlow5 runs stage "write" on one item, with a recovery of its own.
+func (mgChain *mgChainSequentialRead) mgSlow5(mgV Line) {
+	mgS := mgChain.mgF5.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 5 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF5.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 4
+		}
+	}()
+	mgChain.mgCur = 5
+	if mgErr := mgChain.mgBody5(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF5.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 4
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF5.Leave()
+	}
+}
+
+// mgCall5 runs stage "write" on one item; a panic is recovered before it.
+func (mgChain *mgChainSequentialRead) mgCall5(mgV Line) {
+	if !mgChain.mgF5.Fast() {
+		mgChain.mgSlow5(mgV)
+		return
+	}
+	mgChain.mgItem5, mgChain.mgCur = mgV, 5
+	if mgErr := mgChain.mgBody5(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF5.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 4
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

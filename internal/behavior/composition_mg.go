@@ -67,32 +67,11 @@ func (mgP *Scale) mgGraph() *mgrt.Graph {
 		Name: "mul",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainScaleMul{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn int) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageMul(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -102,6 +81,57 @@ func (mgP *Scale) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeMul, mgNodeInc)
 	mgrt.Chain(mgNodeMul, mgNodeInc)
 	return mgG
+}
+
+// mgChainScaleMul runs the chain mul → inc of pipeline Scale on the goroutine of its first stage.
+type mgChainScaleMul struct {
+	mgP        *Scale
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+}
+
+// mgBody0 is stage "mul" (composition.mg:19) in the chain.
+func (mgChain *mgChainScaleMul) mgBody0(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:20:2
+	p.seen.Add(1)
+//line composition.mg:21:2
+	mgChain.mgCall1(n * p.Factor)
+//line composition_mg.go:103:1
+	return nil
+}
+
+// mgBody1 is stage "inc" (composition.mg:23) in the chain.
+func (mgChain *mgChainScaleMul) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:23:28
+	mgChain.mgLastW.Emit(n + 1)
+//line composition_mg.go:113:1
+	return nil
+}
+
+// mgCall1 runs stage "inc" on one item.
+func (mgChain *mgChainScaleMul) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -166,7 +196,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:38:2
 	}
-//line composition_mg.go:170:1
+//line composition_mg.go:200:1
 	return nil
 }
 
@@ -174,7 +204,7 @@ func (p *UsesNested) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *UsesNested) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:42:27
 	p.got.Add(n)
-//line composition_mg.go:178:1
+//line composition_mg.go:208:1
 	return nil
 }
 
@@ -185,188 +215,10 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 35, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		var mgItem3 int
-		var mgItem4 int
-		var mgItem5 int
-		mgF1, mgF2, mgF3, mgF4, mgF5 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4), mgW.Chained(5)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			case 3:
-				mgF3.Panic(mgItem3, mgR)
-			case 4:
-				mgF4.Panic(mgItem4, mgR)
-			case 5:
-				mgF5.Panic(mgItem5, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow5 := func(mgV int) {
-			mgS := mgF5.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 5 || !mgPanicAt(mgR) {
-						mgF5.Panic(mgV, mgR)
-					}
-					mgCur = 4
-				}
-			}()
-			mgCur = 5
-			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF5.Fail(mgV, mgErr)
-			}
-			mgCur = 4
-			mgOK = true
-			if mgS == 2 {
-				mgF5.Leave()
-			}
-		}
-		mgCall5 := func(mgV int) {
-			if !mgF5.Fast() {
-				mgSlow5(mgV)
-				return
-			}
-			mgItem5, mgCur = mgV, 5
-			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF5.Fail(mgV, mgErr)
-			}
-			mgCur = 4
-		}
-		mgSlow4 := func(mgV int) {
-			mgS := mgF4.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 4 || !mgPanicAt(mgR) {
-						mgF4.Panic(mgV, mgR)
-					}
-					mgCur = 3
-				}
-			}()
-			mgCur = 4
-			if mgErr := mgP.mgNestedSecond.mgStageInc(mgChainCtx, mgV, mgCall5); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-			mgOK = true
-			if mgS == 2 {
-				mgF4.Leave()
-			}
-		}
-		mgCall4 := func(mgV int) {
-			if !mgF4.Fast() {
-				mgSlow4(mgV)
-				return
-			}
-			mgItem4, mgCur = mgV, 4
-			if mgErr := mgP.mgNestedSecond.mgStageInc(mgChainCtx, mgV, mgCall5); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-		}
-		mgSlow3 := func(mgV int) {
-			mgS := mgF3.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 3 || !mgPanicAt(mgR) {
-						mgF3.Panic(mgV, mgR)
-					}
-					mgCur = 2
-				}
-			}()
-			mgCur = 3
-			if mgErr := mgP.mgNestedSecond.mgStageMul(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-			mgOK = true
-			if mgS == 2 {
-				mgF3.Leave()
-			}
-		}
-		mgCall3 := func(mgV int) {
-			if !mgF3.Fast() {
-				mgSlow3(mgV)
-				return
-			}
-			mgItem3, mgCur = mgV, 3
-			if mgErr := mgP.mgNestedSecond.mgStageMul(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgNestedFirst.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgNestedFirst.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgNestedFirst.mgStageMul(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainUsesNestedStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeFirstMul := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -396,6 +248,282 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeSecondInc, mgNodeCollect)
 	mgrt.Chain(mgNodeStart, mgNodeFirstMul, mgNodeFirstInc, mgNodeSecondMul, mgNodeSecondInc, mgNodeCollect)
 	return mgG
+}
+
+// mgChainUsesNestedStart runs the chain start → first.mul → first.inc → second.mul → second.inc → collect of pipeline UsesNested on the goroutine of its first stage.
+type mgChainUsesNestedStart struct {
+	mgP        *UsesNested
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgItem3    int
+	mgItem4    int
+	mgItem5    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgF3       *mgrt.FusedStage
+	mgF4       *mgrt.FusedStage
+	mgF5       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "start" (composition.mg:35) in the chain.
+func (mgChain *mgChainUsesNestedStart) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:36:2
+	for i := 1; i <= 5; i++ {
+//line composition.mg:37:2
+		mgChain.mgCall1(i)
+//line composition.mg:38:2
+	}
+//line composition_mg.go:280:1
+	return nil
+}
+
+// mgBody1 is stage "first.mul" (composition.mg:19) in the chain.
+func (mgChain *mgChainUsesNestedStart) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedFirst
+	_ = p
+//line composition.mg:20:2
+	p.seen.Add(1)
+//line composition.mg:21:2
+	mgChain.mgCall2(n * p.Factor)
+//line composition_mg.go:292:1
+	return nil
+}
+
+// mgBody2 is stage "first.inc" (composition.mg:23) in the chain.
+func (mgChain *mgChainUsesNestedStart) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedFirst
+	_ = p
+//line composition.mg:23:28
+	mgChain.mgCall3(n + 1)
+//line composition_mg.go:302:1
+	return nil
+}
+
+// mgBody3 is stage "second.mul" (composition.mg:19) in the chain.
+func (mgChain *mgChainUsesNestedStart) mgBody3(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedSecond
+	_ = p
+//line composition.mg:20:2
+	p.seen.Add(1)
+//line composition.mg:21:2
+	mgChain.mgCall4(n * p.Factor)
+//line composition_mg.go:314:1
+	return nil
+}
+
+// mgBody4 is stage "second.inc" (composition.mg:23) in the chain.
+func (mgChain *mgChainUsesNestedStart) mgBody4(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedSecond
+	_ = p
+//line composition.mg:23:28
+	mgChain.mgCall5(n + 1)
+//line composition_mg.go:324:1
+	return nil
+}
+
+// mgBody5 is stage "collect" (composition.mg:42) in the chain.
+func (mgChain *mgChainUsesNestedStart) mgBody5(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:42:27
+	p.got.Add(n)
+//line composition_mg.go:334:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainUsesNestedStart) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	case 3:
+		mgChain.mgF3.Panic(mgChain.mgItem3, mgR)
+	case 4:
+		mgChain.mgF4.Panic(mgChain.mgItem4, mgR)
+	case 5:
+		mgChain.mgF5.Panic(mgChain.mgItem5, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "first.mul" on one item.
+func (mgChain *mgChainUsesNestedStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "first.inc" on one item, with a recovery of its own.
+func (mgChain *mgChainUsesNestedStart) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "first.inc" on one item; a panic is recovered before it.
+func (mgChain *mgChainUsesNestedStart) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+}
+
+// mgSlow3 runs stage "second.mul" on one item, with a recovery of its own.
+func (mgChain *mgChainUsesNestedStart) mgSlow3(mgV int) {
+	mgS := mgChain.mgF3.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 3 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF3.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 2
+		}
+	}()
+	mgChain.mgCur = 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF3.Leave()
+	}
+}
+
+// mgCall3 runs stage "second.mul" on one item; a panic is recovered before it.
+func (mgChain *mgChainUsesNestedStart) mgCall3(mgV int) {
+	if !mgChain.mgF3.Fast() {
+		mgChain.mgSlow3(mgV)
+		return
+	}
+	mgChain.mgItem3, mgChain.mgCur = mgV, 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+}
+
+// mgSlow4 runs stage "second.inc" on one item, with a recovery of its own.
+func (mgChain *mgChainUsesNestedStart) mgSlow4(mgV int) {
+	mgS := mgChain.mgF4.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 4 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF4.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 3
+		}
+	}()
+	mgChain.mgCur = 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF4.Leave()
+	}
+}
+
+// mgCall4 runs stage "second.inc" on one item; a panic is recovered before it.
+func (mgChain *mgChainUsesNestedStart) mgCall4(mgV int) {
+	if !mgChain.mgF4.Fast() {
+		mgChain.mgSlow4(mgV)
+		return
+	}
+	mgChain.mgItem4, mgChain.mgCur = mgV, 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
+}
+
+// mgSlow5 runs stage "collect" on one item, with a recovery of its own.
+func (mgChain *mgChainUsesNestedStart) mgSlow5(mgV int) {
+	mgS := mgChain.mgF5.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 5 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF5.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 4
+		}
+	}()
+	mgChain.mgCur = 5
+	if mgErr := mgChain.mgBody5(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF5.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 4
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF5.Leave()
+	}
+}
+
+// mgCall5 runs stage "collect" on one item; a panic is recovered before it.
+func (mgChain *mgChainUsesNestedStart) mgCall5(mgV int) {
+	if !mgChain.mgF5.Fast() {
+		mgChain.mgSlow5(mgV)
+		return
+	}
+	mgChain.mgItem5, mgChain.mgCur = mgV, 5
+	if mgErr := mgChain.mgBody5(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF5.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 4
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -441,7 +569,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:61:3
 	}
-//line composition_mg.go:445:1
+//line composition_mg.go:573:1
 	return nil
 }
 
@@ -449,7 +577,7 @@ func (p *Flow) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:63:31
 	emit(n)
-//line composition_mg.go:453:1
+//line composition_mg.go:581:1
 	return nil
 }
 
@@ -457,7 +585,7 @@ func (p *Flow) mgStageIngestParse(ctx context.Context, n int, emit func(int)) er
 func (p *Flow) mgStageValidateCheck(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:66:31
 	emit(n)
-//line composition_mg.go:461:1
+//line composition_mg.go:589:1
 	return nil
 }
 
@@ -467,7 +595,7 @@ func (p *Flow) mgStageFastF(ctx context.Context, n int, emit func(int)) error {
 	p.fast.Add(n)
 //line composition.mg:71:3
 	emit(n)
-//line composition_mg.go:471:1
+//line composition_mg.go:599:1
 	return nil
 }
 
@@ -477,7 +605,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 	p.slow.Add(n)
 //line composition.mg:77:3
 	emit(n + 100)
-//line composition_mg.go:481:1
+//line composition_mg.go:609:1
 	return nil
 }
 
@@ -485,7 +613,7 @@ func (p *Flow) mgStageSlowS(ctx context.Context, n int, emit func(int)) error {
 func (p *Flow) mgStageReportR(ctx context.Context, n int) error {
 //line composition.mg:81:22
 	p.report.Add(n)
-//line composition_mg.go:489:1
+//line composition_mg.go:617:1
 	return nil
 }
 
@@ -496,82 +624,11 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 58, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgLastW := mgrt.ChainEmitter[int](mgF2)
-		mgLast := mgLastW.Emit
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageValidateCheck(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageValidateCheck(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageIngestParse(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainFlowIngestRead{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF2)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageIngestRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeIngestParse := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -616,6 +673,126 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
+// mgChainFlowIngestRead runs the chain ingest.read → ingest.parse → validate.check of pipeline Flow on the goroutine of its first stage.
+type mgChainFlowIngestRead struct {
+	mgP        *Flow
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+}
+
+// mgBody0 is stage "ingest.read" (composition.mg:58) in the chain.
+func (mgChain *mgChainFlowIngestRead) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:59:3
+	for i := 1; i <= 10; i++ {
+//line composition.mg:60:3
+		mgChain.mgCall1(i)
+//line composition.mg:61:3
+	}
+//line composition_mg.go:698:1
+	return nil
+}
+
+// mgBody1 is stage "ingest.parse" (composition.mg:63) in the chain.
+func (mgChain *mgChainFlowIngestRead) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:63:31
+	mgChain.mgCall2(n)
+//line composition_mg.go:708:1
+	return nil
+}
+
+// mgBody2 is stage "validate.check" (composition.mg:66) in the chain.
+func (mgChain *mgChainFlowIngestRead) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:66:31
+	mgChain.mgLastW.Emit(n)
+//line composition_mg.go:718:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainFlowIngestRead) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "ingest.parse" on one item.
+func (mgChain *mgChainFlowIngestRead) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "validate.check" on one item, with a recovery of its own.
+func (mgChain *mgChainFlowIngestRead) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "validate.check" on one item; a panic is recovered before it.
+func (mgChain *mgChainFlowIngestRead) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+}
+
 // Run runs the pipeline until every stage has ended, and returns its result.
 func (p *Flow) Run(ctx context.Context) (mgrt.Result, error) {
 	return mgrt.Run(ctx, p.mgGraph())
@@ -657,7 +834,7 @@ func (p *Split) mgStageIngestRead(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:95:3
 	}
-//line composition_mg.go:661:1
+//line composition_mg.go:838:1
 	return nil
 }
 
@@ -679,7 +856,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 		to.large(n)
 //line composition.mg:104:3
 	}
-//line composition_mg.go:683:1
+//line composition_mg.go:860:1
 	return nil
 }
 
@@ -687,7 +864,7 @@ func (p *Split) mgStageTriageCheck(ctx context.Context, n int, emit func(int), t
 func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 //line composition.mg:108:25
 	p.small.Add(n)
-//line composition_mg.go:691:1
+//line composition_mg.go:868:1
 	return nil
 }
 
@@ -695,7 +872,7 @@ func (p *Split) mgStageSmallKeep(ctx context.Context, n int) error {
 func (p *Split) mgStageLargeKeep(ctx context.Context, n int) error {
 //line composition.mg:111:25
 	p.large.Add(n)
-//line composition_mg.go:699:1
+//line composition_mg.go:876:1
 	return nil
 }
 
@@ -706,33 +883,12 @@ func (mgP *Split) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 92, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgTo := mgToSplit_TriageCheck{small: mgLastW.To(0), large: mgLastW.To(1)}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageTriageCheck(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainSplitIngestRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
+		mgChain.mgTo = mgToSplit_TriageCheck{small: mgChain.mgLastW.To(0), large: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageIngestRead(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeTriageCheck := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -756,6 +912,69 @@ func (mgP *Split) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeTriageCheck, mgNodeLargeKeep)
 	mgrt.Chain(mgNodeIngestRead, mgNodeTriageCheck)
 	return mgG
+}
+
+// mgChainSplitIngestRead runs the chain ingest.read → triage.check of pipeline Split on the goroutine of its first stage.
+type mgChainSplitIngestRead struct {
+	mgP        *Split
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+	mgTo       mgToSplit_TriageCheck
+}
+
+// mgBody0 is stage "ingest.read" (composition.mg:92) in the chain.
+func (mgChain *mgChainSplitIngestRead) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:93:3
+	for i := 1; i <= 10; i++ {
+//line composition.mg:94:3
+		mgChain.mgCall1(i)
+//line composition.mg:95:3
+	}
+//line composition_mg.go:937:1
+	return nil
+}
+
+// mgBody1 is stage "triage.check" (composition.mg:99) in the chain.
+func (mgChain *mgChainSplitIngestRead) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	to := mgChain.mgTo
+	_, _ = p, to
+//line composition.mg:100:3
+	if n <= 3 {
+//line composition.mg:101:3
+		to.small(n)
+//line composition.mg:102:3
+	} else {
+//line composition.mg:103:3
+		to.large(n)
+//line composition.mg:104:3
+	}
+//line composition_mg.go:956:1
+	return nil
+}
+
+// mgCall1 runs stage "triage.check" on one item.
+func (mgChain *mgChainSplitIngestRead) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -801,7 +1020,7 @@ func (p *BothInputs) mgStageUpA(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:127:3
 	}
-//line composition_mg.go:805:1
+//line composition_mg.go:1024:1
 	return nil
 }
 
@@ -817,7 +1036,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 	p.log.Add("emit")
 //line composition.mg:136:3
 	emit(101)
-//line composition_mg.go:821:1
+//line composition_mg.go:1040:1
 	return nil
 }
 
@@ -825,7 +1044,7 @@ func (p *BothInputs) mgStageDownB(ctx context.Context, emit func(int)) error {
 func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:138:30
 	emit(n)
-//line composition_mg.go:829:1
+//line composition_mg.go:1048:1
 	return nil
 }
 
@@ -833,7 +1052,7 @@ func (p *BothInputs) mgStageDownPass(ctx context.Context, n int, emit func(int))
 func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 //line composition.mg:139:25
 	p.got.Add(n)
-//line composition_mg.go:837:1
+//line composition_mg.go:1056:1
 	return nil
 }
 
@@ -841,7 +1060,7 @@ func (p *BothInputs) mgStageDownKeep(ctx context.Context, n int) error {
 func (p *BothInputs) mgHookAfterProducer(ctx context.Context) error {
 //line composition.mg:142:18
 	p.log.Add("after_producer")
-//line composition_mg.go:845:1
+//line composition_mg.go:1064:1
 	return nil
 }
 
@@ -870,30 +1089,10 @@ func (mgP *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "down.pass",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 138, Col: 13},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageDownKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainBothInputsDownPass{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn int) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageDownPass(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeDownKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -906,6 +1105,54 @@ func (mgP *BothInputs) mgGraph() *mgrt.Graph {
 	mgrt.Chain(mgNodeDownPass, mgNodeDownKeep)
 	mgG.AfterProducers(mgP.mgHookAfterProducer)
 	return mgG
+}
+
+// mgChainBothInputsDownPass runs the chain down.pass → down.keep of pipeline BothInputs on the goroutine of its first stage.
+type mgChainBothInputsDownPass struct {
+	mgP        *BothInputs
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "down.pass" (composition.mg:138) in the chain.
+func (mgChain *mgChainBothInputsDownPass) mgBody0(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:138:30
+	mgChain.mgCall1(n)
+//line composition_mg.go:1124:1
+	return nil
+}
+
+// mgBody1 is stage "down.keep" (composition.mg:139) in the chain.
+func (mgChain *mgChainBothInputsDownPass) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:139:25
+	p.got.Add(n)
+//line composition_mg.go:1134:1
+	return nil
+}
+
+// mgCall1 runs stage "down.keep" on one item.
+func (mgChain *mgChainBothInputsDownPass) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -955,7 +1202,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:158:2
 	}
-//line composition_mg.go:959:1
+//line composition_mg.go:1206:1
 	return nil
 }
 
@@ -963,7 +1210,7 @@ func (p *Base) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:160:31
 	emit(n * n)
-//line composition_mg.go:967:1
+//line composition_mg.go:1214:1
 	return nil
 }
 
@@ -971,7 +1218,7 @@ func (p *Base) mgStageSquare(ctx context.Context, n int, emit func(int)) error {
 func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:161:27
 	p.got.Add(n)
-//line composition_mg.go:975:1
+//line composition_mg.go:1222:1
 	return nil
 }
 
@@ -979,7 +1226,7 @@ func (p *Base) mgStageCollect(ctx context.Context, n int) error {
 func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:163:18
 	p.log.Add("before(square)")
-//line composition_mg.go:983:1
+//line composition_mg.go:1230:1
 	return nil
 }
 
@@ -987,7 +1234,7 @@ func (p *Base) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Base) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:164:13
 	p.log.Add("Base after_run " + p.Label)
-//line composition_mg.go:991:1
+//line composition_mg.go:1238:1
 	return nil
 }
 
@@ -998,80 +1245,10 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageSquare(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainBaseStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSquare := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1088,6 +1265,125 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 	mgNodeSquare.Before(mgP.mgHookBeforeSquare)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainBaseStart runs the chain start → square → collect of pipeline Base on the goroutine of its first stage.
+type mgChainBaseStart struct {
+	mgP        *Base
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "start" (composition.mg:155) in the chain.
+func (mgChain *mgChainBaseStart) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:156:2
+	for i := 1; i <= p.Count; i++ {
+//line composition.mg:157:2
+		mgChain.mgCall1(i)
+//line composition.mg:158:2
+	}
+//line composition_mg.go:1291:1
+	return nil
+}
+
+// mgBody1 is stage "square" (composition.mg:160) in the chain.
+func (mgChain *mgChainBaseStart) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:160:31
+	mgChain.mgCall2(n * n)
+//line composition_mg.go:1301:1
+	return nil
+}
+
+// mgBody2 is stage "collect" (composition.mg:161) in the chain.
+func (mgChain *mgChainBaseStart) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:161:27
+	p.got.Add(n)
+//line composition_mg.go:1311:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainBaseStart) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "square" on one item.
+func (mgChain *mgChainBaseStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "collect" on one item, with a recovery of its own.
+func (mgChain *mgChainBaseStart) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "collect" on one item; a panic is recovered before it.
+func (mgChain *mgChainBaseStart) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1130,7 +1426,7 @@ func (mgP *Child) mgInit() {
 func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 //line composition.mg:172:38
 	p.log.Add(fmt.Sprint("audit ", n))
-//line composition_mg.go:1134:1
+//line composition_mg.go:1430:1
 	return nil
 }
 
@@ -1138,7 +1434,7 @@ func (p *Child) mgStageAudit(ctx context.Context, n int) error {
 func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 //line composition.mg:174:18
 	p.log.Add("child before(square)")
-//line composition_mg.go:1142:1
+//line composition_mg.go:1438:1
 	return nil
 }
 
@@ -1146,7 +1442,7 @@ func (p *Child) mgHookBeforeSquare(ctx context.Context) error {
 func (p *Child) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line composition.mg:175:13
 	p.log.Add("Child after_run " + p.Label)
-//line composition_mg.go:1150:1
+//line composition_mg.go:1446:1
 	return nil
 }
 
@@ -1157,32 +1453,11 @@ func (mgP *Child) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.Base.mgStageSquare(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainChildStart{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.Base.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSquare := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1210,6 +1485,59 @@ func (mgP *Child) mgGraph() *mgrt.Graph {
 	mgNodeSquare.Before(mgP.mgHookBeforeSquare)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainChildStart runs the chain start → square of pipeline Child on the goroutine of its first stage.
+type mgChainChildStart struct {
+	mgP        *Child
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+}
+
+// mgBody0 is stage "start" (composition.mg:155) in the chain.
+func (mgChain *mgChainChildStart) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.Base
+	_ = p
+//line composition.mg:156:2
+	for i := 1; i <= p.Count; i++ {
+//line composition.mg:157:2
+		mgChain.mgCall1(i)
+//line composition.mg:158:2
+	}
+//line composition_mg.go:1509:1
+	return nil
+}
+
+// mgBody1 is stage "square" (composition.mg:160) in the chain.
+func (mgChain *mgChainChildStart) mgBody1(ctx context.Context, n int) error {
+	p := &mgChain.mgP.Base
+	_ = p
+//line composition.mg:160:31
+	mgChain.mgLastW.Emit(n * n)
+//line composition_mg.go:1519:1
+	return nil
+}
+
+// mgCall1 runs stage "square" on one item.
+func (mgChain *mgChainChildStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1253,30 +1581,10 @@ func (mgP *Skip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.Base.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainSkipStart{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.Base.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1287,6 +1595,58 @@ func (mgP *Skip) mgGraph() *mgrt.Graph {
 	mgrt.Chain(mgNodeStart, mgNodeCollect)
 	mgG.AfterRun(mgP.Base.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainSkipStart runs the chain start → collect of pipeline Skip on the goroutine of its first stage.
+type mgChainSkipStart struct {
+	mgP        *Skip
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "start" (composition.mg:155) in the chain.
+func (mgChain *mgChainSkipStart) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.Base
+	_ = p
+//line composition.mg:156:2
+	for i := 1; i <= p.Count; i++ {
+//line composition.mg:157:2
+		mgChain.mgCall1(i)
+//line composition.mg:158:2
+	}
+//line composition_mg.go:1618:1
+	return nil
+}
+
+// mgBody1 is stage "collect" (composition.mg:161) in the chain.
+func (mgChain *mgChainSkipStart) mgBody1(ctx context.Context, n int) error {
+	p := &mgChain.mgP.Base
+	_ = p
+//line composition.mg:161:27
+	p.got.Add(n)
+//line composition_mg.go:1628:1
+	return nil
+}
+
+// mgCall1 runs stage "collect" on one item.
+func (mgChain *mgChainSkipStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1329,7 +1689,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:192:2
 	}
-//line composition_mg.go:1333:1
+//line composition_mg.go:1693:1
 	return nil
 }
 
@@ -1337,7 +1697,7 @@ func (p *LongBase) mgStageStart(ctx context.Context, emit func(int)) error {
 func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:194:26
 	emit(n * 10)
-//line composition_mg.go:1341:1
+//line composition_mg.go:1701:1
 	return nil
 }
 
@@ -1345,7 +1705,7 @@ func (p *LongBase) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:195:26
 	emit(n * 10)
-//line composition_mg.go:1349:1
+//line composition_mg.go:1709:1
 	return nil
 }
 
@@ -1353,7 +1713,7 @@ func (p *LongBase) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:196:26
 	emit(n * 10)
-//line composition_mg.go:1357:1
+//line composition_mg.go:1717:1
 	return nil
 }
 
@@ -1361,7 +1721,7 @@ func (p *LongBase) mgStageC(ctx context.Context, n int, emit func(int)) error {
 func (p *LongBase) mgStageCollect(ctx context.Context, n int) error {
 //line composition.mg:197:27
 	p.got.Add(n)
-//line composition_mg.go:1365:1
+//line composition_mg.go:1725:1
 	return nil
 }
 
@@ -1372,152 +1732,10 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		var mgItem3 int
-		var mgItem4 int
-		mgF1, mgF2, mgF3, mgF4 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			case 3:
-				mgF3.Panic(mgItem3, mgR)
-			case 4:
-				mgF4.Panic(mgItem4, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow4 := func(mgV int) {
-			mgS := mgF4.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 4 || !mgPanicAt(mgR) {
-						mgF4.Panic(mgV, mgR)
-					}
-					mgCur = 3
-				}
-			}()
-			mgCur = 4
-			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-			mgOK = true
-			if mgS == 2 {
-				mgF4.Leave()
-			}
-		}
-		mgCall4 := func(mgV int) {
-			if !mgF4.Fast() {
-				mgSlow4(mgV)
-				return
-			}
-			mgItem4, mgCur = mgV, 4
-			if mgErr := mgP.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-		}
-		mgSlow3 := func(mgV int) {
-			mgS := mgF3.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 3 || !mgPanicAt(mgR) {
-						mgF3.Panic(mgV, mgR)
-					}
-					mgCur = 2
-				}
-			}()
-			mgCur = 3
-			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-			mgOK = true
-			if mgS == 2 {
-				mgF3.Leave()
-			}
-		}
-		mgCall3 := func(mgV int) {
-			if !mgF3.Fast() {
-				mgSlow3(mgV)
-				return
-			}
-			mgItem3, mgCur = mgV, 3
-			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainLongBaseStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1542,6 +1760,227 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeC, mgNodeCollect)
 	mgrt.Chain(mgNodeStart, mgNodeA, mgNodeB, mgNodeC, mgNodeCollect)
 	return mgG
+}
+
+// mgChainLongBaseStart runs the chain start → a → b → c → collect of pipeline LongBase on the goroutine of its first stage.
+type mgChainLongBaseStart struct {
+	mgP        *LongBase
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgItem3    int
+	mgItem4    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgF3       *mgrt.FusedStage
+	mgF4       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "start" (composition.mg:189) in the chain.
+func (mgChain *mgChainLongBaseStart) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:190:2
+	for i := 1; i <= 3; i++ {
+//line composition.mg:191:2
+		mgChain.mgCall1(i)
+//line composition.mg:192:2
+	}
+//line composition_mg.go:1790:1
+	return nil
+}
+
+// mgBody1 is stage "a" (composition.mg:194) in the chain.
+func (mgChain *mgChainLongBaseStart) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:194:26
+	mgChain.mgCall2(n * 10)
+//line composition_mg.go:1800:1
+	return nil
+}
+
+// mgBody2 is stage "b" (composition.mg:195) in the chain.
+func (mgChain *mgChainLongBaseStart) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:195:26
+	mgChain.mgCall3(n * 10)
+//line composition_mg.go:1810:1
+	return nil
+}
+
+// mgBody3 is stage "c" (composition.mg:196) in the chain.
+func (mgChain *mgChainLongBaseStart) mgBody3(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:196:26
+	mgChain.mgCall4(n * 10)
+//line composition_mg.go:1820:1
+	return nil
+}
+
+// mgBody4 is stage "collect" (composition.mg:197) in the chain.
+func (mgChain *mgChainLongBaseStart) mgBody4(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:197:27
+	p.got.Add(n)
+//line composition_mg.go:1830:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainLongBaseStart) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	case 3:
+		mgChain.mgF3.Panic(mgChain.mgItem3, mgR)
+	case 4:
+		mgChain.mgF4.Panic(mgChain.mgItem4, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "a" on one item.
+func (mgChain *mgChainLongBaseStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "b" on one item, with a recovery of its own.
+func (mgChain *mgChainLongBaseStart) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "b" on one item; a panic is recovered before it.
+func (mgChain *mgChainLongBaseStart) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+}
+
+// mgSlow3 runs stage "c" on one item, with a recovery of its own.
+func (mgChain *mgChainLongBaseStart) mgSlow3(mgV int) {
+	mgS := mgChain.mgF3.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 3 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF3.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 2
+		}
+	}()
+	mgChain.mgCur = 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF3.Leave()
+	}
+}
+
+// mgCall3 runs stage "c" on one item; a panic is recovered before it.
+func (mgChain *mgChainLongBaseStart) mgCall3(mgV int) {
+	if !mgChain.mgF3.Fast() {
+		mgChain.mgSlow3(mgV)
+		return
+	}
+	mgChain.mgItem3, mgChain.mgCur = mgV, 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+}
+
+// mgSlow4 runs stage "collect" on one item, with a recovery of its own.
+func (mgChain *mgChainLongBaseStart) mgSlow4(mgV int) {
+	mgS := mgChain.mgF4.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 4 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF4.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 3
+		}
+	}()
+	mgChain.mgCur = 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF4.Leave()
+	}
+}
+
+// mgCall4 runs stage "collect" on one item; a panic is recovered before it.
+func (mgChain *mgChainLongBaseStart) mgCall4(mgV int) {
+	if !mgChain.mgF4.Fast() {
+		mgChain.mgSlow4(mgV)
+		return
+	}
+	mgChain.mgItem4, mgChain.mgCur = mgV, 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1583,30 +2022,10 @@ func (mgP *LongSkip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainLongSkipStart{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.LongBase.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeCollect := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1616,6 +2035,58 @@ func (mgP *LongSkip) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeStart, mgNodeCollect)
 	mgrt.Chain(mgNodeStart, mgNodeCollect)
 	return mgG
+}
+
+// mgChainLongSkipStart runs the chain start → collect of pipeline LongSkip on the goroutine of its first stage.
+type mgChainLongSkipStart struct {
+	mgP        *LongSkip
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "start" (composition.mg:189) in the chain.
+func (mgChain *mgChainLongSkipStart) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.LongBase
+	_ = p
+//line composition.mg:190:2
+	for i := 1; i <= 3; i++ {
+//line composition.mg:191:2
+		mgChain.mgCall1(i)
+//line composition.mg:192:2
+	}
+//line composition_mg.go:2058:1
+	return nil
+}
+
+// mgBody1 is stage "collect" (composition.mg:197) in the chain.
+func (mgChain *mgChainLongSkipStart) mgBody1(ctx context.Context, n int) error {
+	p := &mgChain.mgP.LongBase
+	_ = p
+//line composition.mg:197:27
+	p.got.Add(n)
+//line composition_mg.go:2068:1
+	return nil
+}
+
+// mgCall1 runs stage "collect" on one item.
+func (mgChain *mgChainLongSkipStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1657,116 +2128,10 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		var mgItem3 int
-		mgF1, mgF2, mgF3 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			case 3:
-				mgF3.Panic(mgItem3, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow3 := func(mgV int) {
-			mgS := mgF3.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 3 || !mgPanicAt(mgR) {
-						mgF3.Panic(mgV, mgR)
-					}
-					mgCur = 2
-				}
-			}()
-			mgCur = 3
-			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-			mgOK = true
-			if mgS == 2 {
-				mgF3.Leave()
-			}
-		}
-		mgCall3 := func(mgV int) {
-			if !mgF3.Fast() {
-				mgSlow3(mgV)
-				return
-			}
-			mgItem3, mgCur = mgV, 3
-			if mgErr := mgP.LongBase.mgStageCollect(mgChainCtx, mgV); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.LongBase.mgStageC(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.LongBase.mgStageC(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.LongBase.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainShortCutStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.LongBase.mgStageStart(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1786,6 +2151,176 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeC, mgNodeCollect)
 	mgrt.Chain(mgNodeStart, mgNodeA, mgNodeC, mgNodeCollect)
 	return mgG
+}
+
+// mgChainShortCutStart runs the chain start → a → c → collect of pipeline ShortCut on the goroutine of its first stage.
+type mgChainShortCutStart struct {
+	mgP        *ShortCut
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgItem3    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgF3       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "start" (composition.mg:189) in the chain.
+func (mgChain *mgChainShortCutStart) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.LongBase
+	_ = p
+//line composition.mg:190:2
+	for i := 1; i <= 3; i++ {
+//line composition.mg:191:2
+		mgChain.mgCall1(i)
+//line composition.mg:192:2
+	}
+//line composition_mg.go:2179:1
+	return nil
+}
+
+// mgBody1 is stage "a" (composition.mg:194) in the chain.
+func (mgChain *mgChainShortCutStart) mgBody1(ctx context.Context, n int) error {
+	p := &mgChain.mgP.LongBase
+	_ = p
+//line composition.mg:194:26
+	mgChain.mgCall2(n * 10)
+//line composition_mg.go:2189:1
+	return nil
+}
+
+// mgBody2 is stage "c" (composition.mg:196) in the chain.
+func (mgChain *mgChainShortCutStart) mgBody2(ctx context.Context, n int) error {
+	p := &mgChain.mgP.LongBase
+	_ = p
+//line composition.mg:196:26
+	mgChain.mgCall3(n * 10)
+//line composition_mg.go:2199:1
+	return nil
+}
+
+// mgBody3 is stage "collect" (composition.mg:197) in the chain.
+func (mgChain *mgChainShortCutStart) mgBody3(ctx context.Context, n int) error {
+	p := &mgChain.mgP.LongBase
+	_ = p
+//line composition.mg:197:27
+	p.got.Add(n)
+//line composition_mg.go:2209:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainShortCutStart) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	case 3:
+		mgChain.mgF3.Panic(mgChain.mgItem3, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "a" on one item.
+func (mgChain *mgChainShortCutStart) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "c" on one item, with a recovery of its own.
+func (mgChain *mgChainShortCutStart) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "c" on one item; a panic is recovered before it.
+func (mgChain *mgChainShortCutStart) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+}
+
+// mgSlow3 runs stage "collect" on one item, with a recovery of its own.
+func (mgChain *mgChainShortCutStart) mgSlow3(mgV int) {
+	mgS := mgChain.mgF3.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 3 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF3.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 2
+		}
+	}()
+	mgChain.mgCur = 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF3.Leave()
+	}
+}
+
+// mgCall3 runs stage "collect" on one item; a panic is recovered before it.
+func (mgChain *mgChainShortCutStart) mgCall3(mgV int) {
+	if !mgChain.mgF3.Fast() {
+		mgChain.mgSlow3(mgV)
+		return
+	}
+	mgChain.mgItem3, mgChain.mgCur = mgV, 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1829,7 +2364,7 @@ func (p *TwoExits) mgStageSourceGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line composition.mg:219:3
 	}
-//line composition_mg.go:1833:1
+//line composition_mg.go:2368:1
 	return nil
 }
 
@@ -1843,7 +2378,7 @@ type mgToTwoExits_FanSplit struct {
 func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), to mgToTwoExits_FanSplit) error {
 //line composition.mg:223:45
 	emit(n)
-//line composition_mg.go:1847:1
+//line composition_mg.go:2382:1
 	return nil
 }
 
@@ -1851,7 +2386,7 @@ func (p *TwoExits) mgStageFanSplit(ctx context.Context, n int, emit func(int), t
 func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:224:29
 	emit(n)
-//line composition_mg.go:1855:1
+//line composition_mg.go:2390:1
 	return nil
 }
 
@@ -1859,7 +2394,7 @@ func (p *TwoExits) mgStageFanLow(ctx context.Context, n int, emit func(int)) err
 func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) error {
 //line composition.mg:225:42
 	emit(n * 100)
-//line composition_mg.go:1863:1
+//line composition_mg.go:2398:1
 	return nil
 }
 
@@ -1867,7 +2402,7 @@ func (p *TwoExits) mgStageFanHigh(ctx context.Context, n int, emit func(int)) er
 func (p *TwoExits) mgStageSinkKeep(ctx context.Context, n int) error {
 //line composition.mg:228:25
 	p.got.Add(n)
-//line composition_mg.go:1871:1
+//line composition_mg.go:2406:1
 	return nil
 }
 
@@ -1878,33 +2413,12 @@ func (mgP *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "source.gen",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 216, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgTo := mgToTwoExits_FanSplit{low: mgLastW.To(0), high: mgLastW.To(1)}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageFanSplit(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainTwoExitsSourceGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
+		mgChain.mgTo = mgToTwoExits_FanSplit{low: mgChain.mgLastW.To(0), high: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageSourceGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeFanSplit := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1942,6 +2456,61 @@ func (mgP *TwoExits) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeFanHigh, mgNodeSinkKeep)
 	mgrt.Chain(mgNodeSourceGen, mgNodeFanSplit)
 	return mgG
+}
+
+// mgChainTwoExitsSourceGen runs the chain source.gen → fan.split of pipeline TwoExits on the goroutine of its first stage.
+type mgChainTwoExitsSourceGen struct {
+	mgP        *TwoExits
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+	mgTo       mgToTwoExits_FanSplit
+}
+
+// mgBody0 is stage "source.gen" (composition.mg:216) in the chain.
+func (mgChain *mgChainTwoExitsSourceGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line composition.mg:217:3
+	for i := 1; i <= 4; i++ {
+//line composition.mg:218:3
+		mgChain.mgCall1(i)
+//line composition.mg:219:3
+	}
+//line composition_mg.go:2481:1
+	return nil
+}
+
+// mgBody1 is stage "fan.split" (composition.mg:223) in the chain.
+func (mgChain *mgChainTwoExitsSourceGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	to := mgChain.mgTo
+	_, _ = p, to
+//line composition.mg:223:45
+	mgChain.mgLastW.Emit(n)
+//line composition_mg.go:2492:1
+	return nil
+}
+
+// mgCall1 runs stage "fan.split" on one item.
+func (mgChain *mgChainTwoExitsSourceGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

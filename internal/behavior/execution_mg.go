@@ -80,80 +80,10 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 19, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageWork(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainInlineDefaultGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeWork := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -168,6 +98,131 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeWork, mgNodeKeep)
 	mgrt.Chain(mgNodeGen, mgNodeWork, mgNodeKeep)
 	return mgG
+}
+
+// mgChainInlineDefaultGen runs the chain gen → work → keep of pipeline InlineDefault on the goroutine of its first stage.
+type mgChainInlineDefaultGen struct {
+	mgP        *InlineDefault
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (execution.mg:19) in the chain.
+func (mgChain *mgChainInlineDefaultGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line execution.mg:20:2
+	for i := 0; i < 200; i++ {
+//line execution.mg:21:2
+		mgChain.mgCall1(i)
+//line execution.mg:22:2
+	}
+//line execution_mg.go:124:1
+	return nil
+}
+
+// mgBody1 is stage "work" (execution.mg:24) in the chain.
+func (mgChain *mgChainInlineDefaultGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line execution.mg:25:2
+	p.gauge.Enter()
+//line execution.mg:26:2
+	time.Sleep(20 * time.Microsecond)
+//line execution.mg:27:2
+	p.gauge.Leave()
+//line execution.mg:28:2
+	mgChain.mgCall2(n)
+//line execution_mg.go:140:1
+	return nil
+}
+
+// mgBody2 is stage "keep" (execution.mg:30) in the chain.
+func (mgChain *mgChainInlineDefaultGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line execution.mg:30:24
+	p.got.Add(n)
+//line execution_mg.go:150:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainInlineDefaultGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "work" on one item.
+func (mgChain *mgChainInlineDefaultGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "keep" on one item, with a recovery of its own.
+func (mgChain *mgChainInlineDefaultGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "keep" on one item; a panic is recovered before it.
+func (mgChain *mgChainInlineDefaultGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -217,7 +272,7 @@ func (p *ThreadsReal) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:49:2
 	}
-//line execution_mg.go:221:1
+//line execution_mg.go:276:1
 	return nil
 }
 
@@ -235,7 +290,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	}
 //line execution.mg:57:2
 	emit(n)
-//line execution_mg.go:239:1
+//line execution_mg.go:294:1
 	return nil
 }
 
@@ -243,7 +298,7 @@ func (p *ThreadsReal) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:59:24
 	p.got.Add(n)
-//line execution_mg.go:247:1
+//line execution_mg.go:302:1
 	return nil
 }
 
@@ -251,7 +306,7 @@ func (p *ThreadsReal) mgStageKeep(ctx context.Context, n int) error {
 func (p *ThreadsReal) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:44:14
 	p.gauge.Expect(4)
-//line execution_mg.go:255:1
+//line execution_mg.go:310:1
 	return nil
 }
 
@@ -330,7 +385,7 @@ func (p *NamedContext) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:76:2
 	}
-//line execution_mg.go:334:1
+//line execution_mg.go:389:1
 	return nil
 }
 
@@ -350,7 +405,7 @@ func (p *NamedContext) mgStageFetch(ctx context.Context, n int, emit func(int)) 
 	time.Sleep(time.Millisecond)
 //line execution.mg:85:2
 	emit(n)
-//line execution_mg.go:354:1
+//line execution_mg.go:409:1
 	return nil
 }
 
@@ -363,7 +418,7 @@ func (p *NamedContext) mgStageKeep(ctx context.Context, n int) error {
 func (p *NamedContext) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:71:14
 	p.gauge.Expect(3)
-//line execution_mg.go:367:1
+//line execution_mg.go:422:1
 	return nil
 }
 
@@ -442,7 +497,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:103:2
 	}
-//line execution_mg.go:446:1
+//line execution_mg.go:501:1
 	return nil
 }
 
@@ -450,7 +505,7 @@ func (p *Blocks) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:106:31
 	emit(n)
-//line execution_mg.go:454:1
+//line execution_mg.go:509:1
 	return nil
 }
 
@@ -458,7 +513,7 @@ func (p *Blocks) mgStageOuter(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:108:32
 	emit(n)
-//line execution_mg.go:462:1
+//line execution_mg.go:517:1
 	return nil
 }
 
@@ -466,7 +521,7 @@ func (p *Blocks) mgStageInner(ctx context.Context, n int, emit func(int)) error 
 func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:109:41
 	emit(n)
-//line execution_mg.go:470:1
+//line execution_mg.go:525:1
 	return nil
 }
 
@@ -474,7 +529,7 @@ func (p *Blocks) mgStageOwn(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:110:46
 	emit(n)
-//line execution_mg.go:478:1
+//line execution_mg.go:533:1
 	return nil
 }
 
@@ -482,7 +537,7 @@ func (p *Blocks) mgStageCtxOpt(ctx context.Context, n int, emit func(int)) error
 func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:112:37
 	emit(n)
-//line execution_mg.go:486:1
+//line execution_mg.go:541:1
 	return nil
 }
 
@@ -490,7 +545,7 @@ func (p *Blocks) mgStageFlat(ctx context.Context, n int, emit func(int)) error {
 func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:113:37
 	emit(n)
-//line execution_mg.go:494:1
+//line execution_mg.go:549:1
 	return nil
 }
 
@@ -498,7 +553,7 @@ func (p *Blocks) mgStageAfterInner(ctx context.Context, n int, emit func(int)) e
 func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:115:37
 	emit(n)
-//line execution_mg.go:502:1
+//line execution_mg.go:557:1
 	return nil
 }
 
@@ -506,7 +561,7 @@ func (p *Blocks) mgStageDefaultExec(ctx context.Context, n int, emit func(int)) 
 func (p *Blocks) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:116:31
 	p.got.Add(n)
-//line execution_mg.go:510:1
+//line execution_mg.go:565:1
 	return nil
 }
 
@@ -649,7 +704,7 @@ func (p *MaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:131:2
 	}
-//line execution_mg.go:653:1
+//line execution_mg.go:708:1
 	return nil
 }
 
@@ -663,7 +718,7 @@ func (p *MaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) error 
 	p.gauge.Leave()
 //line execution.mg:137:2
 	emit(n)
-//line execution_mg.go:667:1
+//line execution_mg.go:722:1
 	return nil
 }
 
@@ -677,7 +732,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 	p.gauge.Leave()
 //line execution.mg:143:2
 	emit(n)
-//line execution_mg.go:681:1
+//line execution_mg.go:736:1
 	return nil
 }
 
@@ -685,7 +740,7 @@ func (p *MaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) error 
 func (p *MaxThreads) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:145:24
 	p.got.Add(n)
-//line execution_mg.go:689:1
+//line execution_mg.go:744:1
 	return nil
 }
 
@@ -773,7 +828,7 @@ func (p *NoMaxThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:157:2
 	}
-//line execution_mg.go:777:1
+//line execution_mg.go:832:1
 	return nil
 }
 
@@ -787,7 +842,7 @@ func (p *NoMaxThreads) mgStageA(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:163:2
 	emit(n)
-//line execution_mg.go:791:1
+//line execution_mg.go:846:1
 	return nil
 }
 
@@ -801,7 +856,7 @@ func (p *NoMaxThreads) mgStageB(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:169:2
 	emit(n)
-//line execution_mg.go:805:1
+//line execution_mg.go:860:1
 	return nil
 }
 
@@ -899,7 +954,7 @@ func (p *Ordered) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:186:2
 	}
-//line execution_mg.go:903:1
+//line execution_mg.go:958:1
 	return nil
 }
 
@@ -913,7 +968,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 	}
 //line execution.mg:192:2
 	emit(n)
-//line execution_mg.go:917:1
+//line execution_mg.go:972:1
 	return nil
 }
 
@@ -921,7 +976,7 @@ func (p *Ordered) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 func (p *Ordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:194:24
 	p.got.Add(n)
-//line execution_mg.go:925:1
+//line execution_mg.go:980:1
 	return nil
 }
 
@@ -1003,7 +1058,7 @@ func (p *Unordered) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:208:2
 	}
-//line execution_mg.go:1007:1
+//line execution_mg.go:1062:1
 	return nil
 }
 
@@ -1017,7 +1072,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 	}
 //line execution.mg:214:2
 	emit(n)
-//line execution_mg.go:1021:1
+//line execution_mg.go:1076:1
 	return nil
 }
 
@@ -1025,7 +1080,7 @@ func (p *Unordered) mgStageWork(ctx context.Context, n int, emit func(int)) erro
 func (p *Unordered) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:216:24
 	p.got.Add(n)
-//line execution_mg.go:1029:1
+//line execution_mg.go:1084:1
 	return nil
 }
 
@@ -1111,7 +1166,7 @@ func (p *Backpressure) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.produced.Add(1)
 //line execution.mg:234:2
 	}
-//line execution_mg.go:1115:1
+//line execution_mg.go:1170:1
 	return nil
 }
 
@@ -1127,7 +1182,7 @@ func (p *Backpressure) mgStageSlow(ctx context.Context, n int) error {
 	}
 //line execution.mg:241:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1131:1
+//line execution_mg.go:1186:1
 	return nil
 }
 
@@ -1195,7 +1250,7 @@ func (p *StageOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:260:2
 	}
-//line execution_mg.go:1199:1
+//line execution_mg.go:1254:1
 	return nil
 }
 
@@ -1211,7 +1266,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 	}
 //line execution.mg:267:2
 	emit(n)
-//line execution_mg.go:1215:1
+//line execution_mg.go:1270:1
 	return nil
 }
 
@@ -1219,7 +1274,7 @@ func (p *StageOptions) mgStageSlow(ctx context.Context, n int, emit func(int)) e
 func (p *StageOptions) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:269:24
 	p.got.Add(n)
-//line execution_mg.go:1223:1
+//line execution_mg.go:1278:1
 	return nil
 }
 
@@ -1298,7 +1353,7 @@ func (p *OneSlot) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:286:2
 	}
-//line execution_mg.go:1302:1
+//line execution_mg.go:1357:1
 	return nil
 }
 
@@ -1312,7 +1367,7 @@ func (p *OneSlot) mgStageA(ctx context.Context, n int, emit func(int)) error {
 	emit(n)
 //line execution.mg:292:2
 	emit(n + 1000)
-//line execution_mg.go:1316:1
+//line execution_mg.go:1371:1
 	return nil
 }
 
@@ -1324,7 +1379,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 	p.gauge.Leave()
 //line execution.mg:297:2
 	emit(n)
-//line execution_mg.go:1328:1
+//line execution_mg.go:1383:1
 	return nil
 }
 
@@ -1332,7 +1387,7 @@ func (p *OneSlot) mgStageB(ctx context.Context, n int, emit func(int)) error {
 func (p *OneSlot) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:299:35
 	p.got.Add(n)
-//line execution_mg.go:1336:1
+//line execution_mg.go:1391:1
 	return nil
 }
 
@@ -1421,7 +1476,7 @@ func (p *OrderedMulti) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:311:2
 	}
-//line execution_mg.go:1425:1
+//line execution_mg.go:1480:1
 	return nil
 }
 
@@ -1439,7 +1494,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 		emit(n*10 + j)
 //line execution.mg:319:2
 	}
-//line execution_mg.go:1443:1
+//line execution_mg.go:1498:1
 	return nil
 }
 
@@ -1447,7 +1502,7 @@ func (p *OrderedMulti) mgStageMulti(ctx context.Context, n int, emit func(int)) 
 func (p *OrderedMulti) mgStageKeep(ctx context.Context, n int) error {
 //line execution.mg:321:24
 	p.got.Add(n)
-//line execution_mg.go:1451:1
+//line execution_mg.go:1506:1
 	return nil
 }
 
@@ -1533,7 +1588,7 @@ func (p *Unbounded) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.produced.Add(1)
 //line execution.mg:338:2
 	}
-//line execution_mg.go:1537:1
+//line execution_mg.go:1592:1
 	return nil
 }
 
@@ -1549,7 +1604,7 @@ func (p *Unbounded) mgStageSlow(ctx context.Context, n int) error {
 	}
 //line execution.mg:345:2
 	time.Sleep(100 * time.Microsecond)
-//line execution_mg.go:1553:1
+//line execution_mg.go:1608:1
 	return nil
 }
 
@@ -1619,7 +1674,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 	p.gauge.Leave()
 //line execution.mg:362:2
 	emit(n)
-//line execution_mg.go:1623:1
+//line execution_mg.go:1678:1
 	return nil
 }
 
@@ -1627,7 +1682,7 @@ func (p *CappedInner) mgStageWork(ctx context.Context, n int, emit func(int)) er
 func (p *CappedInner) mgStageOther(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:364:30
 	emit(n)
-//line execution_mg.go:1631:1
+//line execution_mg.go:1686:1
 	return nil
 }
 
@@ -1706,7 +1761,7 @@ func (p *CappedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:379:2
 	}
-//line execution_mg.go:1710:1
+//line execution_mg.go:1765:1
 	return nil
 }
 
@@ -1720,7 +1775,7 @@ func (p *CappedHost) mgStageOwn(ctx context.Context, n int, emit func(int)) erro
 	p.gauge.Leave()
 //line execution.mg:386:2
 	emit(n)
-//line execution_mg.go:1724:1
+//line execution_mg.go:1779:1
 	return nil
 }
 
@@ -1733,7 +1788,7 @@ func (p *CappedHost) mgStageSink(ctx context.Context, n int) error {
 func (p *CappedHost) mgHookBeforeRun(ctx context.Context) error {
 //line execution.mg:374:14
 	p.mgNestedInner.gauge = &p.gauge
-//line execution_mg.go:1737:1
+//line execution_mg.go:1792:1
 	return nil
 }
 
@@ -1847,7 +1902,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line execution.mg:407:2
 	}
-//line execution_mg.go:1851:1
+//line execution_mg.go:1906:1
 	return nil
 }
 
@@ -1855,7 +1910,7 @@ func (p *ParamOptions) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ParamOptions) mgStageWork(ctx context.Context, n int, emit func(int)) error {
 //line execution.mg:409:78
 	emit(n)
-//line execution_mg.go:1859:1
+//line execution_mg.go:1914:1
 	return nil
 }
 
@@ -1867,7 +1922,7 @@ func (p *ParamOptions) mgStageSink(ctx context.Context, b []int) error {
 	p.batches++
 //line execution.mg:414:2
 	p.mu.Unlock()
-//line execution_mg.go:1871:1
+//line execution_mg.go:1926:1
 	return nil
 }
 
@@ -2029,7 +2084,7 @@ func (p *NestedParamOptions) mgStageGen(ctx context.Context, emit func(int)) err
 		emit(i)
 //line execution.mg:423:2
 	}
-//line execution_mg.go:2033:1
+//line execution_mg.go:2088:1
 	return nil
 }
 

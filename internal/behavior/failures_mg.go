@@ -583,80 +583,10 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 138, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageSlow(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainProducerErrorGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSlow := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -671,6 +601,128 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeSlow, mgNodeKeep)
 	mgrt.Chain(mgNodeGen, mgNodeSlow, mgNodeKeep)
 	return mgG
+}
+
+// mgChainProducerErrorGen runs the chain gen → slow → keep of pipeline ProducerError on the goroutine of its first stage.
+type mgChainProducerErrorGen struct {
+	mgP        *ProducerError
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (failures.mg:138) in the chain.
+func (mgChain *mgChainProducerErrorGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:139:2
+	for i := 0; i < 100; i++ {
+//line failures.mg:140:2
+		mgChain.mgCall1(i)
+//line failures.mg:141:2
+	}
+//line failures.mg:142:2
+	return errors.New("source closed")
+//line failures_mg.go:629:1
+}
+
+// mgBody1 is stage "slow" (failures.mg:144) in the chain.
+func (mgChain *mgChainProducerErrorGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:145:2
+	time.Sleep(50 * time.Microsecond)
+//line failures.mg:146:2
+	mgChain.mgCall2(n)
+//line failures_mg.go:640:1
+	return nil
+}
+
+// mgBody2 is stage "keep" (failures.mg:148) in the chain.
+func (mgChain *mgChainProducerErrorGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:148:24
+	p.got.Add(n)
+//line failures_mg.go:650:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainProducerErrorGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "slow" on one item.
+func (mgChain *mgChainProducerErrorGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "keep" on one item, with a recovery of its own.
+func (mgChain *mgChainProducerErrorGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "keep" on one item; a panic is recovered before it.
+func (mgChain *mgChainProducerErrorGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -731,7 +783,7 @@ func (p *FailFast) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.after.Add(1)
 //line failures.mg:172:2
 	}
-//line failures_mg.go:735:1
+//line failures_mg.go:787:1
 	return nil
 }
 
@@ -745,7 +797,7 @@ func (p *FailFast) mgStageCheck(ctx context.Context, n int, emit func(int)) erro
 	}
 //line failures.mg:178:2
 	emit(n)
-//line failures_mg.go:749:1
+//line failures_mg.go:801:1
 	return nil
 }
 
@@ -761,80 +813,10 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 161, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageCheck(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainFailFastGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeCheck := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -849,6 +831,145 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeCheck, mgNodeKeep)
 	mgrt.Chain(mgNodeGen, mgNodeCheck, mgNodeKeep)
 	return mgG
+}
+
+// mgChainFailFastGen runs the chain gen → check → keep of pipeline FailFast on the goroutine of its first stage.
+type mgChainFailFastGen struct {
+	mgP        *FailFast
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (failures.mg:161) in the chain.
+func (mgChain *mgChainFailFastGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:162:2
+	mgChain.mgCall1(0)
+//line failures.mg:163:2
+	select {
+//line failures.mg:164:2
+	case <-ctx.Done():
+//line failures.mg:165:2
+		p.canceled.Store(true)
+//line failures.mg:166:2
+		return ctx.Err()
+//line failures.mg:167:2
+	case <-time.After(5 * time.Second):
+//line failures.mg:168:2
+	}
+//line failures.mg:169:2
+	for i := 1; i < 100; i++ {
+//line failures.mg:170:2
+		mgChain.mgCall1(i)
+//line failures.mg:171:2
+		p.after.Add(1)
+//line failures.mg:172:2
+	}
+//line failures_mg.go:873:1
+	return nil
+}
+
+// mgBody1 is stage "check" (failures.mg:174) in the chain.
+func (mgChain *mgChainFailFastGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:175:2
+	if n == 0 {
+//line failures.mg:176:2
+		return errors.New("zero")
+//line failures.mg:177:2
+	}
+//line failures.mg:178:2
+	mgChain.mgCall2(n)
+//line failures_mg.go:889:1
+	return nil
+}
+
+// mgBody2 is stage "keep" (failures.mg:180) in the chain.
+func (mgChain *mgChainFailFastGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures_mg.go:897:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainFailFastGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "check" on one item.
+func (mgChain *mgChainFailFastGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "keep" on one item, with a recovery of its own.
+func (mgChain *mgChainFailFastGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "keep" on one item; a panic is recovered before it.
+func (mgChain *mgChainFailFastGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -891,7 +1012,7 @@ func (p *Panics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:192:2
 	}
-//line failures_mg.go:895:1
+//line failures_mg.go:1016:1
 	return nil
 }
 
@@ -907,7 +1028,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 	}
 //line failures.mg:199:2
 	emit(n)
-//line failures_mg.go:911:1
+//line failures_mg.go:1032:1
 	return nil
 }
 
@@ -915,7 +1036,7 @@ func (p *Panics) mgStageBoom(ctx context.Context, n int, emit func(int)) error {
 func (p *Panics) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:201:24
 	p.got.Add(n)
-//line failures_mg.go:919:1
+//line failures_mg.go:1040:1
 	return nil
 }
 
@@ -926,80 +1047,10 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageBoom(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainPanicsGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeBoom := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1014,6 +1065,133 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeBoom, mgNodeKeep)
 	mgrt.Chain(mgNodeGen, mgNodeBoom, mgNodeKeep)
 	return mgG
+}
+
+// mgChainPanicsGen runs the chain gen → boom → keep of pipeline Panics on the goroutine of its first stage.
+type mgChainPanicsGen struct {
+	mgP        *Panics
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (failures.mg:189) in the chain.
+func (mgChain *mgChainPanicsGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:190:2
+	for i := 0; i < 5; i++ {
+//line failures.mg:191:2
+		mgChain.mgCall1(i)
+//line failures.mg:192:2
+	}
+//line failures_mg.go:1091:1
+	return nil
+}
+
+// mgBody1 is stage "boom" (failures.mg:194) in the chain.
+func (mgChain *mgChainPanicsGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:195:2
+	if n == 2 {
+//line failures.mg:196:2
+		var m map[string]int
+//line failures.mg:197:2
+		m["x"] = n // assignment to a nil map
+//line failures.mg:198:2
+	}
+//line failures.mg:199:2
+	mgChain.mgCall2(n)
+//line failures_mg.go:1109:1
+	return nil
+}
+
+// mgBody2 is stage "keep" (failures.mg:201) in the chain.
+func (mgChain *mgChainPanicsGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:201:24
+	p.got.Add(n)
+//line failures_mg.go:1119:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainPanicsGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "boom" on one item.
+func (mgChain *mgChainPanicsGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "keep" on one item, with a recovery of its own.
+func (mgChain *mgChainPanicsGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "keep" on one item; a panic is recovered before it.
+func (mgChain *mgChainPanicsGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1061,7 +1239,7 @@ func (p *Endless) mgStageGen(ctx context.Context, emit func(int)) error {
 		p.emitted.Add(1)
 //line failures.mg:217:2
 	}
-//line failures_mg.go:1065:1
+//line failures_mg.go:1243:1
 }
 
 // mgStageWork is stage "work" (failures.mg:219).
@@ -1070,7 +1248,7 @@ func (p *Endless) mgStageWork(ctx context.Context, n int, emit func(int)) error 
 	time.Sleep(100 * time.Microsecond)
 //line failures.mg:221:2
 	emit(n)
-//line failures_mg.go:1074:1
+//line failures_mg.go:1252:1
 	return nil
 }
 
@@ -1084,7 +1262,7 @@ func (p *Endless) mgStageKeep(ctx context.Context, b []int) error {
 		p.once.Do(func() { close(p.started) })
 //line failures.mg:228:2
 	}
-//line failures_mg.go:1088:1
+//line failures_mg.go:1266:1
 	return nil
 }
 
@@ -1164,7 +1342,7 @@ func (p *Timed) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:249:2
 	}
-//line failures_mg.go:1168:1
+//line failures_mg.go:1346:1
 	return nil
 }
 
@@ -1174,7 +1352,7 @@ func (p *Timed) mgStageWait(ctx context.Context, n int, emit func(int)) error {
 	time.Sleep(10 * time.Millisecond)
 //line failures.mg:253:2
 	emit(n)
-//line failures_mg.go:1178:1
+//line failures_mg.go:1356:1
 	return nil
 }
 
@@ -1190,80 +1368,10 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageWait(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainTimedGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeWait := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1278,6 +1386,125 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeWait, mgNodeKeep)
 	mgrt.Chain(mgNodeGen, mgNodeWait, mgNodeKeep)
 	return mgG
+}
+
+// mgChainTimedGen runs the chain gen → wait → keep of pipeline Timed on the goroutine of its first stage.
+type mgChainTimedGen struct {
+	mgP        *Timed
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (failures.mg:246) in the chain.
+func (mgChain *mgChainTimedGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:247:2
+	for i := 0; i < 3; i++ {
+//line failures.mg:248:2
+		mgChain.mgCall1(i)
+//line failures.mg:249:2
+	}
+//line failures_mg.go:1412:1
+	return nil
+}
+
+// mgBody1 is stage "wait" (failures.mg:251) in the chain.
+func (mgChain *mgChainTimedGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:252:2
+	time.Sleep(10 * time.Millisecond)
+//line failures.mg:253:2
+	mgChain.mgCall2(n)
+//line failures_mg.go:1424:1
+	return nil
+}
+
+// mgBody2 is stage "keep" (failures.mg:255) in the chain.
+func (mgChain *mgChainTimedGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures_mg.go:1432:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainTimedGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "wait" on one item.
+func (mgChain *mgChainTimedGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "keep" on one item, with a recovery of its own.
+func (mgChain *mgChainTimedGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "keep" on one item; a panic is recovered before it.
+func (mgChain *mgChainTimedGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1325,14 +1552,14 @@ func (p *CancelFlush) mgStageGen(ctx context.Context, emit func(int)) error {
 	<-ctx.Done()
 //line failures.mg:270:2
 	return ctx.Err()
-//line failures_mg.go:1329:1
+//line failures_mg.go:1556:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:273).
 func (p *CancelFlush) mgStageKeep(ctx context.Context, b []int) error {
 //line failures.mg:273:26
 	p.got.Add(b)
-//line failures_mg.go:1336:1
+//line failures_mg.go:1563:1
 	return nil
 }
 
@@ -1417,7 +1644,7 @@ func (p *RetryRouted) mgStageGen(ctx context.Context, emit func(int), to mgToRet
 		emit(i)
 //line failures.mg:294:2
 	}
-//line failures_mg.go:1421:1
+//line failures_mg.go:1648:1
 	return nil
 }
 
@@ -1445,7 +1672,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 		return errors.New("first attempt")
 //line failures.mg:304:2
 	}
-//line failures_mg.go:1449:1
+//line failures_mg.go:1676:1
 	return nil
 }
 
@@ -1453,7 +1680,7 @@ func (p *RetryRouted) mgStageSplit(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 //line failures.mg:306:25
 	p.evens.Add(n)
-//line failures_mg.go:1457:1
+//line failures_mg.go:1684:1
 	return nil
 }
 
@@ -1461,7 +1688,7 @@ func (p *RetryRouted) mgStageEvens(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageOdds(ctx context.Context, n int) error {
 //line failures.mg:307:24
 	p.odds.Add(n)
-//line failures_mg.go:1465:1
+//line failures_mg.go:1692:1
 	return nil
 }
 
@@ -1482,7 +1709,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 		return errors.New("first attempt")
 //line failures.mg:314:2
 	}
-//line failures_mg.go:1486:1
+//line failures_mg.go:1713:1
 	return nil
 }
 
@@ -1490,7 +1717,7 @@ func (p *RetryRouted) mgStageOrder(ctx context.Context, n int, emit func(int), t
 func (p *RetryRouted) mgStageKeepOrder(ctx context.Context, n int) error {
 //line failures.mg:316:30
 	p.ordered.Add(n)
-//line failures_mg.go:1494:1
+//line failures_mg.go:1721:1
 	return nil
 }
 
@@ -1517,7 +1744,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 		return errors.New("batch failed")
 //line failures.mg:326:2
 	}
-//line failures_mg.go:1521:1
+//line failures_mg.go:1748:1
 	return nil
 }
 
@@ -1525,7 +1752,7 @@ func (p *RetryRouted) mgStageGroup(ctx context.Context, b []int, emit func(int),
 func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 //line failures.mg:328:23
 	p.sums.Add(n)
-//line failures_mg.go:1529:1
+//line failures_mg.go:1756:1
 	return nil
 }
 
@@ -1533,7 +1760,7 @@ func (p *RetryRouted) mgStageSum(ctx context.Context, n int) error {
 func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:329:37
 	p.dead.Add(f)
-//line failures_mg.go:1537:1
+//line failures_mg.go:1764:1
 	return nil
 }
 
@@ -1541,7 +1768,7 @@ func (p *RetryRouted) mgStageLost(ctx context.Context, f mgrt.Failed[int]) error
 func (p *RetryRouted) mgHookBeforeRun(ctx context.Context) error {
 //line failures.mg:289:14
 	p.attempts = map[string]int{}
-//line failures_mg.go:1545:1
+//line failures_mg.go:1772:1
 	return nil
 }
 
@@ -1674,14 +1901,14 @@ func (p *ProducerPanic) mgStageGen(ctx context.Context, emit func(int)) error {
 	emit(1)
 //line failures.mg:350:2
 	panic("producer exploded")
-//line failures_mg.go:1678:1
+//line failures_mg.go:1905:1
 }
 
 // mgStageKeep is stage "keep" (failures.mg:352).
 func (p *ProducerPanic) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:352:24
 	p.got.Add(n)
-//line failures_mg.go:1685:1
+//line failures_mg.go:1912:1
 	return nil
 }
 
@@ -1692,30 +1919,10 @@ func (mgP *ProducerPanic) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 348, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainProducerPanicGen{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeKeep := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1725,6 +1932,55 @@ func (mgP *ProducerPanic) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGen, mgNodeKeep)
 	mgrt.Chain(mgNodeGen, mgNodeKeep)
 	return mgG
+}
+
+// mgChainProducerPanicGen runs the chain gen → keep of pipeline ProducerPanic on the goroutine of its first stage.
+type mgChainProducerPanicGen struct {
+	mgP        *ProducerPanic
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (failures.mg:348) in the chain.
+func (mgChain *mgChainProducerPanicGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:349:2
+	mgChain.mgCall1(1)
+//line failures.mg:350:2
+	panic("producer exploded")
+//line failures_mg.go:1953:1
+}
+
+// mgBody1 is stage "keep" (failures.mg:352) in the chain.
+func (mgChain *mgChainProducerPanicGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:352:24
+	p.got.Add(n)
+//line failures_mg.go:1962:1
+	return nil
+}
+
+// mgCall1 runs stage "keep" on one item.
+func (mgChain *mgChainProducerPanicGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1768,7 +2024,7 @@ func (p *FailFastDead) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:367:2
 	}
-//line failures_mg.go:1772:1
+//line failures_mg.go:2028:1
 	return nil
 }
 
@@ -1782,7 +2038,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 	}
 //line failures.mg:373:2
 	emit(n)
-//line failures_mg.go:1786:1
+//line failures_mg.go:2042:1
 	return nil
 }
 
@@ -1790,7 +2046,7 @@ func (p *FailFastDead) mgStageCheck(ctx context.Context, n int, emit func(int)) 
 func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 //line failures.mg:375:24
 	p.got.Add(n)
-//line failures_mg.go:1794:1
+//line failures_mg.go:2050:1
 	return nil
 }
 
@@ -1798,7 +2054,7 @@ func (p *FailFastDead) mgStageKeep(ctx context.Context, n int) error {
 func (p *FailFastDead) mgStageDead(ctx context.Context, f mgrt.Failed[int]) error {
 //line failures.mg:376:37
 	p.dead.Add(f)
-//line failures_mg.go:1802:1
+//line failures_mg.go:2058:1
 	return nil
 }
 
@@ -1883,7 +2139,7 @@ func (p *Budgeted) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line failures.mg:387:2
 	}
-//line failures_mg.go:1887:1
+//line failures_mg.go:2143:1
 	return nil
 }
 
@@ -1895,7 +2151,7 @@ func (p *Budgeted) mgStageCheck(ctx context.Context, n int) error {
 		return fmt.Errorf("odd %d", n)
 //line failures.mg:392:2
 	}
-//line failures_mg.go:1899:1
+//line failures_mg.go:2155:1
 	return nil
 }
 
@@ -1916,30 +2172,10 @@ func (mgP *Budgeted) mgGraph() *mgrt.Graph {
 		Pos:   mgrt.Pos{File: "failures.mg", Line: 384, Col: 11},
 		Total: 10,
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageCheck(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainBudgetedGen{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeCheck := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1949,6 +2185,62 @@ func (mgP *Budgeted) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGen, mgNodeCheck)
 	mgrt.Chain(mgNodeGen, mgNodeCheck)
 	return mgG
+}
+
+// mgChainBudgetedGen runs the chain gen → check of pipeline Budgeted on the goroutine of its first stage.
+type mgChainBudgetedGen struct {
+	mgP        *Budgeted
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (failures.mg:384) in the chain.
+func (mgChain *mgChainBudgetedGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:385:2
+	for i := 0; i < 10; i++ {
+//line failures.mg:386:2
+		mgChain.mgCall1(i)
+//line failures.mg:387:2
+	}
+//line failures_mg.go:2208:1
+	return nil
+}
+
+// mgBody1 is stage "check" (failures.mg:389) in the chain.
+func (mgChain *mgChainBudgetedGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line failures.mg:390:2
+	if n == 3 || n == 5 || n == 7 {
+//line failures.mg:391:2
+		return fmt.Errorf("odd %d", n)
+//line failures.mg:392:2
+	}
+//line failures_mg.go:2222:1
+	return nil
+}
+
+// mgCall1 runs stage "check" on one item.
+func (mgChain *mgChainBudgetedGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -462,32 +462,11 @@ func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 85, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgNestedInner.mgStageTwice(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainHookedLevelsGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeInnerTwice := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -521,6 +500,61 @@ func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
 	mgNodeSubStep.Before(mgP.mgHookBeforeSubStep)
 	mgNodeInnerTwice.After(mgP.mgHookAfterInnerTwice)
 	return mgG
+}
+
+// mgChainHookedLevelsGen runs the chain gen → inner.twice of pipeline HookedLevels on the goroutine of its first stage.
+type mgChainHookedLevelsGen struct {
+	mgP        *HookedLevels
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+}
+
+// mgBody0 is stage "gen" (hooks.mg:85) in the chain.
+func (mgChain *mgChainHookedLevelsGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line hooks.mg:86:2
+	for i := 0; i < 10; i++ {
+//line hooks.mg:87:2
+		mgChain.mgCall1(i)
+//line hooks.mg:88:2
+	}
+//line hooks_mg.go:524:1
+	return nil
+}
+
+// mgBody1 is stage "inner.twice" (hooks.mg:68) in the chain.
+func (mgChain *mgChainHookedLevelsGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedInner
+	_ = p
+//line hooks.mg:69:2
+	p.log.Add("item twice")
+//line hooks.mg:70:2
+	mgChain.mgLastW.Emit(n * 2)
+//line hooks_mg.go:536:1
+	return nil
+}
+
+// mgCall1 runs stage "inner.twice" on one item.
+func (mgChain *mgChainHookedLevelsGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -566,7 +600,7 @@ func (p *HookedFailures) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line hooks.mg:121:2
 	return errors.New("producer gave up")
-//line hooks_mg.go:570:1
+//line hooks_mg.go:604:1
 }
 
 // mgStageFails is stage "fails" (hooks.mg:123).
@@ -581,7 +615,7 @@ func (p *HookedFailures) mgStageFails(ctx context.Context, n int, emit func(int)
 	}
 //line hooks.mg:128:2
 	return fmt.Errorf("item %d failed", n)
-//line hooks_mg.go:585:1
+//line hooks_mg.go:619:1
 }
 
 // mgStageSink is stage "sink" (hooks.mg:130).
@@ -593,7 +627,7 @@ func (p *HookedFailures) mgStageSink(ctx context.Context, n int) error {
 func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 //line hooks.mg:132:14
 	p.log.Add("after(gen)")
-//line hooks_mg.go:597:1
+//line hooks_mg.go:631:1
 	return nil
 }
 
@@ -601,7 +635,7 @@ func (p *HookedFailures) mgHookAfterGen(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 //line hooks.mg:133:16
 	p.log.Add("after(fails)")
-//line hooks_mg.go:605:1
+//line hooks_mg.go:639:1
 	return nil
 }
 
@@ -609,7 +643,7 @@ func (p *HookedFailures) mgHookAfterFails(ctx context.Context) error {
 func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:134:15
 	p.log.Add("after(sink)")
-//line hooks_mg.go:613:1
+//line hooks_mg.go:647:1
 	return nil
 }
 
@@ -617,7 +651,7 @@ func (p *HookedFailures) mgHookAfterSink(ctx context.Context) error {
 func (p *HookedFailures) mgHookOnErrorFails(ctx context.Context, err error, item any) error {
 //line hooks.mg:136:2
 	p.log.Add(fmt.Sprintf("on_error(fails) %v: %v", item, err))
-//line hooks_mg.go:621:1
+//line hooks_mg.go:655:1
 	return nil
 }
 
@@ -699,7 +733,7 @@ func (p *OnError) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:155:2
 	}
-//line hooks_mg.go:703:1
+//line hooks_mg.go:737:1
 	return nil
 }
 
@@ -713,7 +747,7 @@ func (p *OnError) mgStageCheck(ctx context.Context, n int, emit func(int)) error
 	}
 //line hooks.mg:161:2
 	emit(n)
-//line hooks_mg.go:717:1
+//line hooks_mg.go:751:1
 	return nil
 }
 
@@ -728,7 +762,7 @@ func (p *OnError) mgHookOnErrorCheck(ctx context.Context, err error, item any) e
 	p.errs.Add(err.Error())
 //line hooks.mg:167:2
 	p.items.Add(item.(int))
-//line hooks_mg.go:732:1
+//line hooks_mg.go:766:1
 	return nil
 }
 
@@ -816,7 +850,7 @@ func (p *HooksSerial) mgStageGen(ctx context.Context, emit func(int), to mgToHoo
 		emit(i)
 //line hooks.mg:183:2
 	}
-//line hooks_mg.go:820:1
+//line hooks_mg.go:854:1
 	return nil
 }
 
@@ -830,7 +864,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 	}
 //line hooks.mg:189:2
 	emit(n)
-//line hooks_mg.go:834:1
+//line hooks_mg.go:868:1
 	return nil
 }
 
@@ -838,7 +872,7 @@ func (p *HooksSerial) mgStageA(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:191:37
 	emit(n)
-//line hooks_mg.go:842:1
+//line hooks_mg.go:876:1
 	return nil
 }
 
@@ -846,7 +880,7 @@ func (p *HooksSerial) mgStageB(ctx context.Context, n int, emit func(int)) error
 func (p *HooksSerial) mgStageC(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:192:37
 	emit(n)
-//line hooks_mg.go:850:1
+//line hooks_mg.go:884:1
 	return nil
 }
 
@@ -859,7 +893,7 @@ func (p *HooksSerial) mgStageSink(ctx context.Context, n int) error {
 func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 //line hooks.mg:195:13
 	p.hook("before(a)")
-//line hooks_mg.go:863:1
+//line hooks_mg.go:897:1
 	return nil
 }
 
@@ -867,7 +901,7 @@ func (p *HooksSerial) mgHookBeforeA(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 //line hooks.mg:196:13
 	p.hook("before(b)")
-//line hooks_mg.go:871:1
+//line hooks_mg.go:905:1
 	return nil
 }
 
@@ -875,7 +909,7 @@ func (p *HooksSerial) mgHookBeforeB(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 //line hooks.mg:197:13
 	p.hook("before(c)")
-//line hooks_mg.go:879:1
+//line hooks_mg.go:913:1
 	return nil
 }
 
@@ -883,7 +917,7 @@ func (p *HooksSerial) mgHookBeforeC(ctx context.Context) error {
 func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 //line hooks.mg:198:16
 	p.hook("before(sink)")
-//line hooks_mg.go:887:1
+//line hooks_mg.go:921:1
 	return nil
 }
 
@@ -891,7 +925,7 @@ func (p *HooksSerial) mgHookBeforeSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 //line hooks.mg:199:12
 	p.hook("after(a)")
-//line hooks_mg.go:895:1
+//line hooks_mg.go:929:1
 	return nil
 }
 
@@ -899,7 +933,7 @@ func (p *HooksSerial) mgHookAfterA(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 //line hooks.mg:200:12
 	p.hook("after(b)")
-//line hooks_mg.go:903:1
+//line hooks_mg.go:937:1
 	return nil
 }
 
@@ -907,7 +941,7 @@ func (p *HooksSerial) mgHookAfterB(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 //line hooks.mg:201:12
 	p.hook("after(c)")
-//line hooks_mg.go:911:1
+//line hooks_mg.go:945:1
 	return nil
 }
 
@@ -915,7 +949,7 @@ func (p *HooksSerial) mgHookAfterC(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 //line hooks.mg:202:15
 	p.hook("after(sink)")
-//line hooks_mg.go:919:1
+//line hooks_mg.go:953:1
 	return nil
 }
 
@@ -923,7 +957,7 @@ func (p *HooksSerial) mgHookAfterSink(ctx context.Context) error {
 func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 //line hooks.mg:203:18
 	p.hook("after_producer")
-//line hooks_mg.go:927:1
+//line hooks_mg.go:961:1
 	return nil
 }
 
@@ -931,7 +965,7 @@ func (p *HooksSerial) mgHookAfterProducer(ctx context.Context) error {
 func (p *HooksSerial) mgHookOnErrorA(ctx context.Context, err error, item any) error {
 //line hooks.mg:204:37
 	p.hook("on_error(a)")
-//line hooks_mg.go:935:1
+//line hooks_mg.go:969:1
 	return nil
 }
 
@@ -1040,7 +1074,7 @@ func (mgP *RunHooksInner) mgInit() {}
 func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) error {
 //line hooks.mg:223:28
 	emit(n + 1)
-//line hooks_mg.go:1044:1
+//line hooks_mg.go:1078:1
 	return nil
 }
 
@@ -1048,7 +1082,7 @@ func (p *RunHooksInner) mgStageInc(ctx context.Context, n int, emit func(int)) e
 func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:222:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1052:1
+//line hooks_mg.go:1086:1
 	return nil
 }
 
@@ -1056,7 +1090,7 @@ func (p *RunHooksInner) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksInner) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:224:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1060:1
+//line hooks_mg.go:1094:1
 	return nil
 }
 
@@ -1125,7 +1159,7 @@ func (p *RunHooksOuter) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line hooks.mg:236:2
 	}
-//line hooks_mg.go:1129:1
+//line hooks_mg.go:1163:1
 	return nil
 }
 
@@ -1138,7 +1172,7 @@ func (p *RunHooksOuter) mgStageSubKeep(ctx context.Context, n int) error {
 func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 //line hooks.mg:232:14
 	p.log.Add("before_run")
-//line hooks_mg.go:1142:1
+//line hooks_mg.go:1176:1
 	return nil
 }
 
@@ -1146,7 +1180,7 @@ func (p *RunHooksOuter) mgHookBeforeRun(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 //line hooks.mg:240:15
 	p.log.Add("sub before_run")
-//line hooks_mg.go:1150:1
+//line hooks_mg.go:1184:1
 	return nil
 }
 
@@ -1154,7 +1188,7 @@ func (p *RunHooksOuter) mgHookBeforeRunSub(ctx context.Context) error {
 func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:242:14
 	p.log.Add("sub after_run")
-//line hooks_mg.go:1158:1
+//line hooks_mg.go:1192:1
 	return nil
 }
 
@@ -1162,7 +1196,7 @@ func (p *RunHooksOuter) mgHookAfterRunSub(ctx context.Context, result *mgrt.Resu
 func (p *RunHooksOuter) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line hooks.mg:244:13
 	p.log.Add("after_run")
-//line hooks_mg.go:1166:1
+//line hooks_mg.go:1200:1
 	return nil
 }
 
@@ -1173,80 +1207,10 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageSubKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageSubKeep(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgNestedInner.mgStageInc(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainRunHooksOuterGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeInnerInc := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1267,6 +1231,123 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 	mgG.AfterRun(mgP.mgHookAfterRunSub)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
+}
+
+// mgChainRunHooksOuterGen runs the chain gen → inner.inc → sub.keep of pipeline RunHooksOuter on the goroutine of its first stage.
+type mgChainRunHooksOuterGen struct {
+	mgP        *RunHooksOuter
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (hooks.mg:233) in the chain.
+func (mgChain *mgChainRunHooksOuterGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line hooks.mg:234:2
+	for i := 0; i < 3; i++ {
+//line hooks.mg:235:2
+		mgChain.mgCall1(i)
+//line hooks.mg:236:2
+	}
+//line hooks_mg.go:1257:1
+	return nil
+}
+
+// mgBody1 is stage "inner.inc" (hooks.mg:223) in the chain.
+func (mgChain *mgChainRunHooksOuterGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedInner
+	_ = p
+//line hooks.mg:223:28
+	mgChain.mgCall2(n + 1)
+//line hooks_mg.go:1267:1
+	return nil
+}
+
+// mgBody2 is stage "sub.keep" (hooks.mg:241) in the chain.
+func (mgChain *mgChainRunHooksOuterGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line hooks_mg.go:1275:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainRunHooksOuterGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "inner.inc" on one item.
+func (mgChain *mgChainRunHooksOuterGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "sub.keep" on one item, with a recovery of its own.
+func (mgChain *mgChainRunHooksOuterGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "sub.keep" on one item; a panic is recovered before it.
+func (mgChain *mgChainRunHooksOuterGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -593,30 +593,10 @@ func (mgP *ParamBase) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainParamBaseGen{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -626,6 +606,52 @@ func (mgP *ParamBase) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGen, mgNodeSink)
 	mgrt.Chain(mgNodeGen, mgNodeSink)
 	return mgG
+}
+
+// mgChainParamBaseGen runs the chain gen → sink of pipeline ParamBase on the goroutine of its first stage.
+type mgChainParamBaseGen struct {
+	mgP        *ParamBase
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (regressions.mg:81) in the chain.
+func (mgChain *mgChainParamBaseGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:81:22
+	mgChain.mgCall1(1)
+//line regressions_mg.go:625:1
+	return nil
+}
+
+// mgBody1 is stage "sink" (regressions.mg:82) in the chain.
+func (mgChain *mgChainParamBaseGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions_mg.go:633:1
+	return nil
+}
+
+// mgCall1 runs stage "sink" on one item.
+func (mgChain *mgChainParamBaseGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -668,30 +694,10 @@ func (mgP *ParamChild) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.ParamBase.mgStageSink(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainParamChildGen{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.ParamBase.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -701,6 +707,52 @@ func (mgP *ParamChild) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGen, mgNodeSink)
 	mgrt.Chain(mgNodeGen, mgNodeSink)
 	return mgG
+}
+
+// mgChainParamChildGen runs the chain gen → sink of pipeline ParamChild on the goroutine of its first stage.
+type mgChainParamChildGen struct {
+	mgP        *ParamChild
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (regressions.mg:81) in the chain.
+func (mgChain *mgChainParamChildGen) mgBody0(ctx context.Context) error {
+	p := &mgChain.mgP.ParamBase
+	_ = p
+//line regressions.mg:81:22
+	mgChain.mgCall1(1)
+//line regressions_mg.go:726:1
+	return nil
+}
+
+// mgBody1 is stage "sink" (regressions.mg:82) in the chain.
+func (mgChain *mgChainParamChildGen) mgBody1(ctx context.Context, n int) error {
+	p := &mgChain.mgP.ParamBase
+	_ = p
+//line regressions_mg.go:734:1
+	return nil
+}
+
+// mgCall1 runs stage "sink" on one item.
+func (mgChain *mgChainParamChildGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -745,7 +797,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 		emit(i)
 //line regressions.mg:99:2
 	}
-//line regressions_mg.go:749:1
+//line regressions_mg.go:801:1
 	return nil
 }
 
@@ -759,7 +811,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 	}
 //line regressions.mg:105:2
 	emit(n)
-//line regressions_mg.go:763:1
+//line regressions_mg.go:815:1
 	return nil
 }
 
@@ -767,7 +819,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:771:1
+//line regressions_mg.go:823:1
 	return nil
 }
 
@@ -775,7 +827,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:779:1
+//line regressions_mg.go:831:1
 	return nil
 }
 
@@ -859,7 +911,7 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:130:2
 	}
-//line regressions_mg.go:863:1
+//line regressions_mg.go:915:1
 	return nil
 }
 
@@ -881,7 +933,7 @@ func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) err
 	p.seen[n] = true
 //line regressions.mg:140:2
 	emit(n)
-//line regressions_mg.go:885:1
+//line regressions_mg.go:937:1
 	return nil
 }
 
@@ -998,7 +1050,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 	emit(1)
 //line regressions.mg:161:2
 	emit(2)
-//line regressions_mg.go:1002:1
+//line regressions_mg.go:1054:1
 	return nil
 }
 
@@ -1006,7 +1058,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
 //line regressions.mg:163:25
 	p.got = append(p.got, n)
-//line regressions_mg.go:1010:1
+//line regressions_mg.go:1062:1
 	return nil
 }
 
@@ -1017,30 +1069,10 @@ func (mgP *Ünïcode) mgGraph() *mgrt.Graph {
 		Name: "gén",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 159, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageSïnk(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainÜnïcodeGén{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGén(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSïnk := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1050,6 +1082,56 @@ func (mgP *Ünïcode) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeGén, mgNodeSïnk)
 	mgrt.Chain(mgNodeGén, mgNodeSïnk)
 	return mgG
+}
+
+// mgChainÜnïcodeGén runs the chain gén → sïnk of pipeline Ünïcode on the goroutine of its first stage.
+type mgChainÜnïcodeGén struct {
+	mgP        *Ünïcode
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gén" (regressions.mg:159) in the chain.
+func (mgChain *mgChainÜnïcodeGén) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:160:2
+	mgChain.mgCall1(1)
+//line regressions.mg:161:2
+	mgChain.mgCall1(2)
+//line regressions_mg.go:1103:1
+	return nil
+}
+
+// mgBody1 is stage "sïnk" (regressions.mg:163) in the chain.
+func (mgChain *mgChainÜnïcodeGén) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:163:25
+	p.got = append(p.got, n)
+//line regressions_mg.go:1113:1
+	return nil
+}
+
+// mgCall1 runs stage "sïnk" on one item.
+func (mgChain *mgChainÜnïcodeGén) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1090,7 +1172,7 @@ func (mgP *Audit) mgInit() {}
 func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:173:30
 	emit(n)
-//line regressions_mg.go:1094:1
+//line regressions_mg.go:1176:1
 	return nil
 }
 
@@ -1103,7 +1185,7 @@ func (p *Audit) mgStageSink(ctx context.Context, n int) error {
 func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:175:14
 	p.events = append(p.events, "audit before_run")
-//line regressions_mg.go:1107:1
+//line regressions_mg.go:1189:1
 	return nil
 }
 
@@ -1111,7 +1193,7 @@ func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 //line regressions.mg:176:15
 	p.events = append(p.events, "audit after(sink)")
-//line regressions_mg.go:1115:1
+//line regressions_mg.go:1197:1
 	return nil
 }
 
@@ -1119,7 +1201,7 @@ func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
 //line regressions.mg:177:17
 	p.events = append(p.events, "audit before(stamp)")
-//line regressions_mg.go:1123:1
+//line regressions_mg.go:1205:1
 	return nil
 }
 
@@ -1130,30 +1212,10 @@ func (mgP *Audit) mgGraph() *mgrt.Graph {
 		Name: "stamp",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainAuditStamp{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn int) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageStamp(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1166,6 +1228,52 @@ func (mgP *Audit) mgGraph() *mgrt.Graph {
 	mgNodeSink.After(mgP.mgHookAfterSink)
 	mgNodeStamp.Before(mgP.mgHookBeforeStamp)
 	return mgG
+}
+
+// mgChainAuditStamp runs the chain stamp → sink of pipeline Audit on the goroutine of its first stage.
+type mgChainAuditStamp struct {
+	mgP        *Audit
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "stamp" (regressions.mg:173) in the chain.
+func (mgChain *mgChainAuditStamp) mgBody0(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:173:30
+	mgChain.mgCall1(n)
+//line regressions_mg.go:1247:1
+	return nil
+}
+
+// mgBody1 is stage "sink" (regressions.mg:174) in the chain.
+func (mgChain *mgChainAuditStamp) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions_mg.go:1255:1
+	return nil
+}
+
+// mgCall1 runs stage "sink" on one item.
+func (mgChain *mgChainAuditStamp) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1218,7 +1326,7 @@ type mgToAuditedBase_Gen struct {
 func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
 //line regressions.mg:185:2
 	emit(1)
-//line regressions_mg.go:1222:1
+//line regressions_mg.go:1330:1
 	return nil
 }
 
@@ -1226,7 +1334,7 @@ func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAud
 func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:188:24
 	p.got = append(p.got, n)
-//line regressions_mg.go:1230:1
+//line regressions_mg.go:1338:1
 	return nil
 }
 
@@ -1247,30 +1355,10 @@ func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
 		Name: "audit.stamp",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgNestedAudit.mgStageSink(mgChainCtx, mgV); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainAuditedBaseAuditStamp{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn int) error {
-			mgChainCtx = mgCtx
-			return mgP.mgNestedAudit.mgStageStamp(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeAuditSink := mgrt.Consumer[int](mgG, mgrt.StageSpec{
@@ -1291,6 +1379,52 @@ func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
 	mgNodeAuditSink.After(mgP.mgNestedAudit.mgHookAfterSink)
 	mgNodeAuditStamp.Before(mgP.mgNestedAudit.mgHookBeforeStamp)
 	return mgG
+}
+
+// mgChainAuditedBaseAuditStamp runs the chain audit.stamp → audit.sink of pipeline AuditedBase on the goroutine of its first stage.
+type mgChainAuditedBaseAuditStamp struct {
+	mgP        *AuditedBase
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "audit.stamp" (regressions.mg:173) in the chain.
+func (mgChain *mgChainAuditedBaseAuditStamp) mgBody0(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedAudit
+	_ = p
+//line regressions.mg:173:30
+	mgChain.mgCall1(n)
+//line regressions_mg.go:1398:1
+	return nil
+}
+
+// mgBody1 is stage "audit.sink" (regressions.mg:174) in the chain.
+func (mgChain *mgChainAuditedBaseAuditStamp) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP.mgNestedAudit
+	_ = p
+//line regressions_mg.go:1406:1
+	return nil
+}
+
+// mgCall1 runs stage "audit.sink" on one item.
+func (mgChain *mgChainAuditedBaseAuditStamp) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1385,7 +1519,7 @@ func (mgP *Batcher) mgInit() {}
 func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
 //line regressions.mg:202:26
 	p.batches = append(p.batches, b)
-//line regressions_mg.go:1389:1
+//line regressions_mg.go:1523:1
 	return nil
 }
 
@@ -1452,7 +1586,7 @@ func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:209:2
 	}
-//line regressions_mg.go:1456:1
+//line regressions_mg.go:1590:1
 	return nil
 }
 
@@ -1527,7 +1661,7 @@ func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:226:2
 	}
-//line regressions_mg.go:1531:1
+//line regressions_mg.go:1665:1
 	return nil
 }
 
@@ -1535,7 +1669,7 @@ func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ChainPanics) mgStageA(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:228:26
 	emit(x * 10)
-//line regressions_mg.go:1539:1
+//line regressions_mg.go:1673:1
 	return nil
 }
 
@@ -1549,7 +1683,7 @@ func (p *ChainPanics) mgStageB(ctx context.Context, x int, emit func(int)) error
 	}
 //line regressions.mg:233:2
 	emit(x / 10)
-//line regressions_mg.go:1553:1
+//line regressions_mg.go:1687:1
 	return nil
 }
 
@@ -1565,7 +1699,7 @@ func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error
 		panic("c after emit")
 //line regressions.mg:240:2
 	}
-//line regressions_mg.go:1569:1
+//line regressions_mg.go:1703:1
 	return nil
 }
 
@@ -1573,7 +1707,7 @@ func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error
 func (p *ChainPanics) mgStageD(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:242:26
 	emit(x)
-//line regressions_mg.go:1577:1
+//line regressions_mg.go:1711:1
 	return nil
 }
 
@@ -1587,7 +1721,7 @@ func (p *ChainPanics) mgStageE(ctx context.Context, x int) error {
 	}
 //line regressions.mg:247:2
 	p.got = append(p.got, x)
-//line regressions_mg.go:1591:1
+//line regressions_mg.go:1725:1
 	return nil
 }
 
@@ -1598,177 +1732,10 @@ func (mgP *ChainPanics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 223, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		var mgItem3 int
-		var mgItem5 int
-		mgF1, mgF2, mgF3, mgF4, mgF5 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3), mgW.Chained(4), mgW.Chained(5)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			case 3:
-				mgF3.Panic(mgItem3, mgR)
-			case 5:
-				mgF5.Panic(mgItem5, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow5 := func(mgV int) {
-			mgS := mgF5.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 5 || !mgPanicAt(mgR) {
-						mgF5.Panic(mgV, mgR)
-					}
-					mgCur = 4
-				}
-			}()
-			mgCur = 5
-			if mgErr := mgP.mgStageE(mgChainCtx, mgV); mgErr != nil {
-				mgF5.Fail(mgV, mgErr)
-			}
-			mgCur = 4
-			mgOK = true
-			if mgS == 2 {
-				mgF5.Leave()
-			}
-		}
-		mgCall5 := func(mgV int) {
-			if !mgF5.Fast() {
-				mgSlow5(mgV)
-				return
-			}
-			mgItem5, mgCur = mgV, 5
-			if mgErr := mgP.mgStageE(mgChainCtx, mgV); mgErr != nil {
-				mgF5.Fail(mgV, mgErr)
-			}
-			mgCur = 4
-		}
-		mgCall4 := func(mgV int) {
-			mgS := 1
-			if !mgF4.Fast() {
-				mgS = mgF4.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 4 || !mgPanicAt(mgR) {
-						mgF4.Panic(mgV, mgR)
-					}
-					mgCur = 3
-				}
-			}()
-			mgCur = 4
-			if mgErr := mgP.mgStageD(mgChainCtx, mgV, mgCall5); mgErr != nil {
-				mgF4.Fail(mgV, mgErr)
-			}
-			mgCur = 3
-			mgOK = true
-			if mgS == 2 {
-				mgF4.Leave()
-			}
-		}
-		mgSlow3 := func(mgV int) {
-			mgS := mgF3.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 3 || !mgPanicAt(mgR) {
-						mgF3.Panic(mgV, mgR)
-					}
-					mgCur = 2
-				}
-			}()
-			mgCur = 3
-			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-			mgOK = true
-			if mgS == 2 {
-				mgF3.Leave()
-			}
-		}
-		mgCall3 := func(mgV int) {
-			if !mgF3.Fast() {
-				mgSlow3(mgV)
-				return
-			}
-			mgItem3, mgCur = mgV, 3
-			if mgErr := mgP.mgStageC(mgChainCtx, mgV, mgCall4); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainChainPanicsGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1798,6 +1765,285 @@ func (mgP *ChainPanics) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeD, mgNodeE)
 	mgrt.Chain(mgNodeGen, mgNodeA, mgNodeB, mgNodeC, mgNodeD, mgNodeE)
 	return mgG
+}
+
+// mgChainChainPanicsGen runs the chain gen → a → b → c → d → e of pipeline ChainPanics on the goroutine of its first stage.
+type mgChainChainPanicsGen struct {
+	mgP        *ChainPanics
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgItem3    int
+	mgItem5    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgF3       *mgrt.FusedStage
+	mgF4       *mgrt.FusedStage
+	mgF5       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (regressions.mg:223) in the chain.
+func (mgChain *mgChainChainPanicsGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:224:2
+	for i := 1; i <= 20; i++ {
+//line regressions.mg:225:2
+		mgChain.mgCall1(i)
+//line regressions.mg:226:2
+	}
+//line regressions_mg.go:1796:1
+	return nil
+}
+
+// mgBody1 is stage "a" (regressions.mg:228) in the chain.
+func (mgChain *mgChainChainPanicsGen) mgBody1(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:228:26
+	mgChain.mgCall2(x * 10)
+//line regressions_mg.go:1806:1
+	return nil
+}
+
+// mgBody2 is stage "b" (regressions.mg:229) in the chain.
+func (mgChain *mgChainChainPanicsGen) mgBody2(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:230:2
+	if x%50 == 0 {
+//line regressions.mg:231:2
+		panic("b")
+//line regressions.mg:232:2
+	}
+//line regressions.mg:233:2
+	mgChain.mgCall3(x / 10)
+//line regressions_mg.go:1822:1
+	return nil
+}
+
+// mgBody3 is stage "c" (regressions.mg:235) in the chain.
+func (mgChain *mgChainChainPanicsGen) mgBody3(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:236:2
+	mgChain.mgCall4(x)
+//line regressions.mg:237:2
+	p.afterEmit++
+//line regressions.mg:238:2
+	if x == 7 {
+//line regressions.mg:239:2
+		panic("c after emit")
+//line regressions.mg:240:2
+	}
+//line regressions_mg.go:1840:1
+	return nil
+}
+
+// mgBody4 is stage "d" (regressions.mg:242) in the chain.
+func (mgChain *mgChainChainPanicsGen) mgBody4(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:242:26
+	mgChain.mgCall5(x)
+//line regressions_mg.go:1850:1
+	return nil
+}
+
+// mgBody5 is stage "e" (regressions.mg:243) in the chain.
+func (mgChain *mgChainChainPanicsGen) mgBody5(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line regressions.mg:244:2
+	if x == 11 {
+//line regressions.mg:245:2
+		panic("e")
+//line regressions.mg:246:2
+	}
+//line regressions.mg:247:2
+	p.got = append(p.got, x)
+//line regressions_mg.go:1866:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainChainPanicsGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	case 3:
+		mgChain.mgF3.Panic(mgChain.mgItem3, mgR)
+	case 5:
+		mgChain.mgF5.Panic(mgChain.mgItem5, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "a" on one item.
+func (mgChain *mgChainChainPanicsGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "b" on one item, with a recovery of its own.
+func (mgChain *mgChainChainPanicsGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "b" on one item; a panic is recovered before it.
+func (mgChain *mgChainChainPanicsGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+}
+
+// mgSlow3 runs stage "c" on one item, with a recovery of its own.
+func (mgChain *mgChainChainPanicsGen) mgSlow3(mgV int) {
+	mgS := mgChain.mgF3.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 3 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF3.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 2
+		}
+	}()
+	mgChain.mgCur = 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF3.Leave()
+	}
+}
+
+// mgCall3 runs stage "c" on one item; a panic is recovered before it.
+func (mgChain *mgChainChainPanicsGen) mgCall3(mgV int) {
+	if !mgChain.mgF3.Fast() {
+		mgChain.mgSlow3(mgV)
+		return
+	}
+	mgChain.mgItem3, mgChain.mgCur = mgV, 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+}
+
+// mgCall4 runs stage "d" on one item.
+func (mgChain *mgChainChainPanicsGen) mgCall4(mgV int) {
+	mgS := 1
+	if !mgChain.mgF4.Fast() {
+		mgS = mgChain.mgF4.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 4 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF4.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 3
+		}
+	}()
+	mgChain.mgCur = 4
+	if mgErr := mgChain.mgBody4(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF4.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 3
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF4.Leave()
+	}
+}
+
+// mgSlow5 runs stage "e" on one item, with a recovery of its own.
+func (mgChain *mgChainChainPanicsGen) mgSlow5(mgV int) {
+	mgS := mgChain.mgF5.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 5 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF5.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 4
+		}
+	}()
+	mgChain.mgCur = 5
+	if mgErr := mgChain.mgBody5(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF5.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 4
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF5.Leave()
+	}
+}
+
+// mgCall5 runs stage "e" on one item; a panic is recovered before it.
+func (mgChain *mgChainChainPanicsGen) mgCall5(mgV int) {
+	if !mgChain.mgF5.Fast() {
+		mgChain.mgSlow5(mgV)
+		return
+	}
+	mgChain.mgItem5, mgChain.mgCur = mgV, 5
+	if mgErr := mgChain.mgBody5(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF5.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 4
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -169,32 +169,11 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 24, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.Fast() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageB(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainSequentialA{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn int) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageA(mgCtx, mgIn, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx, mgIn)
 		}
 	})
 	mgNodeSide := mgrt.Consumer(mgG, mgrt.StageSpec{
@@ -226,6 +205,55 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeB, mgNodeC1)
 	mgrt.Chain(mgNodeA, mgNodeB)
 	return mgG
+}
+
+// mgChainSequentialA runs the chain a → b of pipeline Sequential on the goroutine of its first stage.
+type mgChainSequentialA struct {
+	mgP        *Sequential
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+}
+
+// mgBody0 is stage "a" (routing.mg:24) in the chain.
+func (mgChain *mgChainSequentialA) mgBody0(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line routing.mg:24:26
+	mgChain.mgCall1(n * 10)
+//line routing_mg.go:225:1
+	return nil
+}
+
+// mgBody1 is stage "b" (routing.mg:26) in the chain.
+func (mgChain *mgChainSequentialA) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line routing.mg:26:26
+	mgChain.mgLastW.Emit(n + 1)
+//line routing_mg.go:235:1
+	return nil
+}
+
+// mgCall1 runs stage "b" on one item.
+func (mgChain *mgChainSequentialA) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.Fast() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -275,7 +303,7 @@ func (p *Explicit) mgStageSource(ctx context.Context, emit func(int), to mgToExp
 		emit(i)
 //line routing.mg:46:2
 	}
-//line routing_mg.go:279:1
+//line routing_mg.go:307:1
 	return nil
 }
 
@@ -288,7 +316,7 @@ type mgToExplicit_PathA struct {
 func (p *Explicit) mgStagePathA(ctx context.Context, n int, emit func(int), to mgToExplicit_PathA) error {
 //line routing.mg:48:41
 	emit(n * 2)
-//line routing_mg.go:292:1
+//line routing_mg.go:320:1
 	return nil
 }
 
@@ -301,7 +329,7 @@ type mgToExplicit_PathB struct {
 func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to mgToExplicit_PathB) error {
 //line routing.mg:49:41
 	emit(n * 3)
-//line routing_mg.go:305:1
+//line routing_mg.go:333:1
 	return nil
 }
 
@@ -309,7 +337,7 @@ func (p *Explicit) mgStagePathB(ctx context.Context, n int, emit func(int), to m
 func (p *Explicit) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:50:46
 	p.merged.Add(n)
-//line routing_mg.go:313:1
+//line routing_mg.go:341:1
 	return nil
 }
 
@@ -408,7 +436,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 		emit(i)
 //line routing.mg:67:2
 	}
-//line routing_mg.go:412:1
+//line routing_mg.go:440:1
 	return nil
 }
 
@@ -416,7 +444,7 @@ func (p *Broadcast) mgStageSource(ctx context.Context, emit func(int), to mgToBr
 func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 //line routing.mg:69:21
 	p.a.Add(n)
-//line routing_mg.go:420:1
+//line routing_mg.go:448:1
 	return nil
 }
 
@@ -424,7 +452,7 @@ func (p *Broadcast) mgStageA(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 //line routing.mg:70:21
 	p.b.Add(n)
-//line routing_mg.go:428:1
+//line routing_mg.go:456:1
 	return nil
 }
 
@@ -432,7 +460,7 @@ func (p *Broadcast) mgStageB(ctx context.Context, n int) error {
 func (p *Broadcast) mgStageC(ctx context.Context, n int) error {
 //line routing.mg:71:32
 	p.c.Add(n)
-//line routing_mg.go:436:1
+//line routing_mg.go:464:1
 	return nil
 }
 
@@ -524,7 +552,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 		emit(i)
 //line routing.mg:89:2
 	}
-//line routing_mg.go:528:1
+//line routing_mg.go:556:1
 	return nil
 }
 
@@ -532,7 +560,7 @@ func (p *RoundRobin) mgStageSource(ctx context.Context, emit func(int), to mgToR
 func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:91:22
 	p.w1.Add(n)
-//line routing_mg.go:536:1
+//line routing_mg.go:564:1
 	return nil
 }
 
@@ -540,7 +568,7 @@ func (p *RoundRobin) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:92:22
 	p.w2.Add(n)
-//line routing_mg.go:544:1
+//line routing_mg.go:572:1
 	return nil
 }
 
@@ -548,7 +576,7 @@ func (p *RoundRobin) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobin) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:93:22
 	p.w3.Add(n)
-//line routing_mg.go:552:1
+//line routing_mg.go:580:1
 	return nil
 }
 
@@ -635,7 +663,7 @@ func (p *FanIn) mgStageOdds(ctx context.Context, emit func(int), to mgToFanIn_Od
 		emit(i)
 //line routing.mg:110:2
 	}
-//line routing_mg.go:639:1
+//line routing_mg.go:667:1
 	return nil
 }
 
@@ -652,7 +680,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 		emit(i)
 //line routing.mg:115:2
 	}
-//line routing_mg.go:656:1
+//line routing_mg.go:684:1
 	return nil
 }
 
@@ -660,7 +688,7 @@ func (p *FanIn) mgStageEvens(ctx context.Context, emit func(int), to mgToFanIn_E
 func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:117:42
 	emit(n + 1000)
-//line routing_mg.go:664:1
+//line routing_mg.go:692:1
 	return nil
 }
 
@@ -668,7 +696,7 @@ func (p *FanIn) mgStageDouble(ctx context.Context, n int, emit func(int)) error 
 func (p *FanIn) mgStageMerge(ctx context.Context, n int) error {
 //line routing.mg:118:25
 	p.got.Add(n)
-//line routing_mg.go:672:1
+//line routing_mg.go:700:1
 	return nil
 }
 
@@ -758,7 +786,7 @@ func (p *Dynamic) mgStageNumbers(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line routing.mg:135:2
 	}
-//line routing_mg.go:762:1
+//line routing_mg.go:790:1
 	return nil
 }
 
@@ -780,7 +808,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 		to.odds(n * 3)
 //line routing.mg:142:2
 	}
-//line routing_mg.go:784:1
+//line routing_mg.go:812:1
 	return nil
 }
 
@@ -788,7 +816,7 @@ func (p *Dynamic) mgStageSplit(ctx context.Context, n int, emit func(int), to mg
 func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 //line routing.mg:144:25
 	p.even.Add(n)
-//line routing_mg.go:792:1
+//line routing_mg.go:820:1
 	return nil
 }
 
@@ -796,7 +824,7 @@ func (p *Dynamic) mgStageEvens(ctx context.Context, n int) error {
 func (p *Dynamic) mgStageOdds(ctx context.Context, n int) error {
 //line routing.mg:145:24
 	p.odd.Add(n)
-//line routing_mg.go:800:1
+//line routing_mg.go:828:1
 	return nil
 }
 
@@ -807,33 +835,12 @@ func (mgP *Dynamic) mgGraph() *mgrt.Graph {
 		Name: "numbers",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 132, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[int](mgF1)
-		mgLast := mgLastW.Emit
-		mgTo := mgToDynamic_Split{evens: mgLastW.To(0), odds: mgLastW.To(1)}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageSplit(mgChainCtx, mgV, mgLast, mgTo); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainDynamicNumbers{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
+		mgChain.mgTo = mgToDynamic_Split{evens: mgChain.mgLastW.To(0), odds: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageNumbers(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeSplit := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -857,6 +864,69 @@ func (mgP *Dynamic) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeSplit, mgNodeOdds)
 	mgrt.Chain(mgNodeNumbers, mgNodeSplit)
 	return mgG
+}
+
+// mgChainDynamicNumbers runs the chain numbers → split of pipeline Dynamic on the goroutine of its first stage.
+type mgChainDynamicNumbers struct {
+	mgP        *Dynamic
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[int]
+	mgTo       mgToDynamic_Split
+}
+
+// mgBody0 is stage "numbers" (routing.mg:132) in the chain.
+func (mgChain *mgChainDynamicNumbers) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line routing.mg:133:2
+	for i := 0; i < 10; i++ {
+//line routing.mg:134:2
+		mgChain.mgCall1(i)
+//line routing.mg:135:2
+	}
+//line routing_mg.go:889:1
+	return nil
+}
+
+// mgBody1 is stage "split" (routing.mg:137) in the chain.
+func (mgChain *mgChainDynamicNumbers) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	to := mgChain.mgTo
+	_, _ = p, to
+//line routing.mg:138:2
+	if n%2 == 0 {
+//line routing.mg:139:2
+		to.evens(n * 2)
+//line routing.mg:140:2
+	} else {
+//line routing.mg:141:2
+		to.odds(n * 3)
+//line routing.mg:142:2
+	}
+//line routing_mg.go:908:1
+	return nil
+}
+
+// mgCall1 runs stage "split" on one item.
+func (mgChain *mgChainDynamicNumbers) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -908,7 +978,7 @@ func (p *Jobs) mgStageGen(ctx context.Context, emit func(int), to mgToJobs_Gen) 
 		emit(i)
 //line routing.mg:165:2
 	}
-//line routing_mg.go:912:1
+//line routing_mg.go:982:1
 	return nil
 }
 
@@ -930,7 +1000,7 @@ func (p *Jobs) mgStageTriage(ctx context.Context, n int, emit func(int), to mgTo
 		to.normal(n)
 //line routing.mg:172:2
 	}
-//line routing_mg.go:934:1
+//line routing_mg.go:1004:1
 	return nil
 }
 
@@ -947,7 +1017,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 		emit(1000 + n)
 //line routing.mg:177:2
 	}
-//line routing_mg.go:951:1
+//line routing_mg.go:1021:1
 	return nil
 }
 
@@ -955,7 +1025,7 @@ func (p *Jobs) mgStageEscalate(ctx context.Context, n int, emit func(int), to mg
 func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 //line routing.mg:179:26
 	p.normal.Add(n)
-//line routing_mg.go:959:1
+//line routing_mg.go:1029:1
 	return nil
 }
 
@@ -963,7 +1033,7 @@ func (p *Jobs) mgStageNormal(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 //line routing.mg:180:38
 	p.fast1.Add(n)
-//line routing_mg.go:967:1
+//line routing_mg.go:1037:1
 	return nil
 }
 
@@ -971,7 +1041,7 @@ func (p *Jobs) mgStageFast1(ctx context.Context, n int) error {
 func (p *Jobs) mgStageFast2(ctx context.Context, n int) error {
 //line routing.mg:181:38
 	p.fast2.Add(n)
-//line routing_mg.go:975:1
+//line routing_mg.go:1045:1
 	return nil
 }
 
@@ -1095,7 +1165,7 @@ func (p *EndOfStream) mgStageGen(ctx context.Context, emit func(int), to mgToEnd
 		emit(i)
 //line routing.mg:211:2
 	}
-//line routing_mg.go:1099:1
+//line routing_mg.go:1169:1
 	return nil
 }
 
@@ -1109,7 +1179,7 @@ type mgToEndOfStream_Fast struct {
 func (p *EndOfStream) mgStageFast(ctx context.Context, n int, emit func(int), to mgToEndOfStream_Fast) error {
 //line routing.mg:214:2
 	to.sink(n)
-//line routing_mg.go:1113:1
+//line routing_mg.go:1183:1
 	return nil
 }
 
@@ -1139,7 +1209,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 	time.Sleep(time.Millisecond)
 //line routing.mg:225:2
 	to.sink(1000 + n)
-//line routing_mg.go:1143:1
+//line routing_mg.go:1213:1
 	return nil
 }
 
@@ -1147,7 +1217,7 @@ func (p *EndOfStream) mgStageSlow(ctx context.Context, n int, emit func(int), to
 func (p *EndOfStream) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:227:24
 	p.got.Add(n)
-//line routing_mg.go:1151:1
+//line routing_mg.go:1221:1
 	return nil
 }
 
@@ -1160,7 +1230,7 @@ func (p *EndOfStream) mgStageOther(ctx context.Context, n int) error {
 func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 //line routing.mg:205:2
 	p.fastEnded = make(chan struct{})
-//line routing_mg.go:1164:1
+//line routing_mg.go:1234:1
 	return nil
 }
 
@@ -1168,7 +1238,7 @@ func (p *EndOfStream) mgHookBeforeRun(ctx context.Context) error {
 func (p *EndOfStream) mgHookAfterFast(ctx context.Context) error {
 //line routing.mg:231:2
 	close(p.fastEnded)
-//line routing_mg.go:1172:1
+//line routing_mg.go:1242:1
 	return nil
 }
 
@@ -1268,7 +1338,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line routing.mg:249:2
 	}
-//line routing_mg.go:1272:1
+//line routing_mg.go:1342:1
 	return nil
 }
 
@@ -1276,7 +1346,7 @@ func (p *Await) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 //line routing.mg:251:32
 	emit(n)
-//line routing_mg.go:1280:1
+//line routing_mg.go:1350:1
 	return nil
 }
 
@@ -1284,7 +1354,7 @@ func (p *Await) mgStageA(ctx context.Context, n int, emit func(int)) error {
 func (p *Await) mgStageSink(ctx context.Context, n int) error {
 //line routing.mg:252:34
 	p.got.Add(n)
-//line routing_mg.go:1288:1
+//line routing_mg.go:1358:1
 	return nil
 }
 
@@ -1295,80 +1365,10 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		mgF1, mgF2 := mgW.Chained(1), mgW.Chained(2)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageSink(mgChainCtx, mgV); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageA(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainAwaitGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeA := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -1383,6 +1383,125 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeA, mgNodeSink)
 	mgrt.Chain(mgNodeGen, mgNodeA, mgNodeSink)
 	return mgG
+}
+
+// mgChainAwaitGen runs the chain gen → a → sink of pipeline Await on the goroutine of its first stage.
+type mgChainAwaitGen struct {
+	mgP        *Await
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (routing.mg:246) in the chain.
+func (mgChain *mgChainAwaitGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line routing.mg:247:2
+	for i := 0; i < 10; i++ {
+//line routing.mg:248:2
+		mgChain.mgCall1(i)
+//line routing.mg:249:2
+	}
+//line routing_mg.go:1409:1
+	return nil
+}
+
+// mgBody1 is stage "a" (routing.mg:251) in the chain.
+func (mgChain *mgChainAwaitGen) mgBody1(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line routing.mg:251:32
+	mgChain.mgCall2(n)
+//line routing_mg.go:1419:1
+	return nil
+}
+
+// mgBody2 is stage "sink" (routing.mg:252) in the chain.
+func (mgChain *mgChainAwaitGen) mgBody2(ctx context.Context, n int) error {
+	p := mgChain.mgP
+	_ = p
+//line routing.mg:252:34
+	p.got.Add(n)
+//line routing_mg.go:1429:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainAwaitGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "a" on one item.
+func (mgChain *mgChainAwaitGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "sink" on one item, with a recovery of its own.
+func (mgChain *mgChainAwaitGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "sink" on one item; a panic is recovered before it.
+func (mgChain *mgChainAwaitGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -1428,7 +1547,7 @@ func (p *RoundRobinThreads) mgStageSource(ctx context.Context, emit func(int)) e
 		emit(i)
 //line routing.mg:270:2
 	}
-//line routing_mg.go:1432:1
+//line routing_mg.go:1551:1
 	return nil
 }
 
@@ -1443,7 +1562,7 @@ type mgToRoundRobinThreads_Spread struct {
 func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(int), to mgToRoundRobinThreads_Spread) error {
 //line routing.mg:273:2
 	emit(n)
-//line routing_mg.go:1447:1
+//line routing_mg.go:1566:1
 	return nil
 }
 
@@ -1451,7 +1570,7 @@ func (p *RoundRobinThreads) mgStageSpread(ctx context.Context, n int, emit func(
 func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 //line routing.mg:275:22
 	p.w1.Add(n)
-//line routing_mg.go:1455:1
+//line routing_mg.go:1574:1
 	return nil
 }
 
@@ -1459,7 +1578,7 @@ func (p *RoundRobinThreads) mgStageW1(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 //line routing.mg:276:22
 	p.w2.Add(n)
-//line routing_mg.go:1463:1
+//line routing_mg.go:1582:1
 	return nil
 }
 
@@ -1467,7 +1586,7 @@ func (p *RoundRobinThreads) mgStageW2(ctx context.Context, n int) error {
 func (p *RoundRobinThreads) mgStageW3(ctx context.Context, n int) error {
 //line routing.mg:277:22
 	p.w3.Add(n)
-//line routing_mg.go:1471:1
+//line routing_mg.go:1590:1
 	return nil
 }
 
@@ -1576,7 +1695,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 		}
 //line routing.mg:294:2
 	}
-//line routing_mg.go:1580:1
+//line routing_mg.go:1699:1
 	return nil
 }
 
@@ -1584,7 +1703,7 @@ func (p *EdgeSet) mgStageGen(ctx context.Context, emit func(int), to mgToEdgeSet
 func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 //line routing.mg:296:34
 	p.got.Add(n)
-//line routing_mg.go:1588:1
+//line routing_mg.go:1707:1
 	return nil
 }
 
@@ -1592,7 +1711,7 @@ func (p *EdgeSet) mgStageKeep(ctx context.Context, n int) error {
 func (p *EdgeSet) mgStageOdd(ctx context.Context, n int) error {
 //line routing.mg:297:33
 	p.odd.Add(n)
-//line routing_mg.go:1596:1
+//line routing_mg.go:1715:1
 	return nil
 }
 

@@ -404,32 +404,11 @@ func (mgP *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "words",
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 107, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		mgF1 := mgW.Chained(1)
-		mgLastW := mgrt.ChainEmitter[string](mgF1)
-		mgLast := mgLastW.Emit
-		mgCall1 := func(mgV string) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgF1.Panic(mgV, recover())
-				}
-			}()
-			if mgErr := mgP.mgStageUpper(mgChainCtx, mgV, mgLast); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainBoundStagesWords{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[string](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageWords(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeUpper := mgrt.Processor[string, string](mgG, mgrt.StageSpec{
@@ -457,6 +436,58 @@ func (mgP *BoundStages) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeTwice, mgNodeStore)
 	mgrt.Chain(mgNodeWords, mgNodeUpper)
 	return mgG
+}
+
+// mgChainBoundStagesWords runs the chain words → upper of pipeline BoundStages on the goroutine of its first stage.
+type mgChainBoundStagesWords struct {
+	mgP        *BoundStages
+	mgChainCtx context.Context
+	mgF1       *mgrt.FusedStage
+	mgLastW    *mgrt.Emitter[string]
+}
+
+// mgBody0 is stage "words" (stages.mg:107) in the chain.
+func (mgChain *mgChainBoundStagesWords) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line stages.mg:108:2
+	for _, w := range []string{"a", "b", ""} {
+//line stages.mg:109:2
+		mgChain.mgCall1(w)
+//line stages.mg:110:2
+	}
+//line stages_mg.go:460:1
+	return nil
+}
+
+// mgBody1 is stage "upper" (stages.mg:112) in the chain.
+func (mgChain *mgChainBoundStagesWords) mgBody1(mgCtx context.Context, mgIn string) error {
+	mgP := mgChain.mgP
+	mgEmit := mgChain.mgLastW.Emit
+	_, _ = mgP, mgEmit
+	mgEmit(Upper(mgIn))
+	return nil
+}
+
+// mgCall1 runs stage "upper" on one item.
+func (mgChain *mgChainBoundStagesWords) mgCall1(mgV string) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgChain.mgF1.Panic(mgV, recover())
+		}
+	}()
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -504,7 +535,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:137:2
 	}
-//line stages_mg.go:508:1
+//line stages_mg.go:539:1
 	return nil
 }
 
@@ -512,7 +543,7 @@ func (p *AccSize) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccSize) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:143:2
 	p.got.Add(b)
-//line stages_mg.go:516:1
+//line stages_mg.go:547:1
 	return nil
 }
 
@@ -583,7 +614,7 @@ func (p *AccBody) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:156:2
 	}
-//line stages_mg.go:587:1
+//line stages_mg.go:618:1
 	return nil
 }
 
@@ -599,7 +630,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 	}
 //line stages.mg:164:2
 	emit(total)
-//line stages_mg.go:603:1
+//line stages_mg.go:634:1
 	return nil
 }
 
@@ -607,7 +638,7 @@ func (p *AccBody) mgStageSums(ctx context.Context, b []int, emit func(int)) erro
 func (p *AccBody) mgStageKeep(ctx context.Context, n int) error {
 //line stages.mg:168:2
 	p.got.Add(n)
-//line stages_mg.go:611:1
+//line stages_mg.go:642:1
 	return nil
 }
 
@@ -700,7 +731,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line stages.mg:206:2
 	emit(4)
-//line stages_mg.go:704:1
+//line stages_mg.go:735:1
 	return nil
 }
 
@@ -708,7 +739,7 @@ func (p *AccTime) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *AccTime) mgStageGroup(ctx context.Context, b []int, emit func([]int)) error {
 //line stages.mg:210:2
 	emit(b)
-//line stages_mg.go:712:1
+//line stages_mg.go:743:1
 	return nil
 }
 
@@ -718,7 +749,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 	p.got.Add(b)
 //line stages.mg:215:2
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:722:1
+//line stages_mg.go:753:1
 	return nil
 }
 
@@ -726,7 +757,7 @@ func (p *AccTime) mgStageKeep(ctx context.Context, b []int) error {
 func (p *AccTime) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:194:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:730:1
+//line stages_mg.go:761:1
 	return nil
 }
 
@@ -818,7 +849,7 @@ func (p *BatchEvery) mgStageGen(ctx context.Context, emit func(int)) error {
 	}
 //line stages.mg:241:2
 	emit(4)
-//line stages_mg.go:822:1
+//line stages_mg.go:853:1
 	return nil
 }
 
@@ -828,7 +859,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 	p.got.Add(b)
 //line stages.mg:248:2
 	p.once.Do(func() { close(p.flushed) })
-//line stages_mg.go:832:1
+//line stages_mg.go:863:1
 	return nil
 }
 
@@ -836,7 +867,7 @@ func (p *BatchEvery) mgStageKeep(ctx context.Context, b []int) error {
 func (p *BatchEvery) mgHookBeforeRun(ctx context.Context) error {
 //line stages.mg:229:2
 	p.flushed = make(chan struct{})
-//line stages_mg.go:840:1
+//line stages_mg.go:871:1
 	return nil
 }
 
@@ -913,7 +944,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line stages.mg:271:2
 	}
-//line stages_mg.go:917:1
+//line stages_mg.go:948:1
 	return nil
 }
 
@@ -921,7 +952,7 @@ func (p *BatchThreads) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) error {
 //line stages.mg:275:2
 	emit(n)
-//line stages_mg.go:925:1
+//line stages_mg.go:956:1
 	return nil
 }
 
@@ -929,7 +960,7 @@ func (p *BatchThreads) mgStagePass(ctx context.Context, n int, emit func(int)) e
 func (p *BatchThreads) mgStageKeep(ctx context.Context, b []int) error {
 //line stages.mg:283:2
 	p.got.Add(b)
-//line stages_mg.go:933:1
+//line stages_mg.go:964:1
 	return nil
 }
 
@@ -1010,7 +1041,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 		emit(w)
 //line stages.mg:319:2
 	}
-//line stages_mg.go:1014:1
+//line stages_mg.go:1045:1
 	return nil
 }
 
@@ -1018,7 +1049,7 @@ func (p *CustomStage) mgStageWords(ctx context.Context, emit func(string)) error
 func (p *CustomStage) mgStageKeep(ctx context.Context, s string) error {
 //line stages.mg:325:2
 	p.got.Add(s)
-//line stages_mg.go:1022:1
+//line stages_mg.go:1053:1
 	return nil
 }
 

@@ -85,6 +85,7 @@ func Workloads() []Workload {
 			Refs: []Ref{
 				{Name: "plain loop, calls not inlined", Run: func(b *testing.B) { sink += uint64(RefLoopCalls(b.N)) }, Min: 0.5},
 				{Name: "plain loop, calls inlined", Run: func(b *testing.B) { sink += uint64(RefLoop(b.N)) }},
+				{Name: "the same with a recovery per item and a counter per stage (the floor)", Run: func(b *testing.B) { sink += uint64(RefLoopRecover(b.N)) }},
 			},
 		},
 		{

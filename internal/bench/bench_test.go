@@ -20,8 +20,8 @@ func TestWorkloadsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := RefLoop(n)
-	if RefLoopCalls(n) != want {
-		t.Errorf("RefLoopCalls = %d, want %d", RefLoopCalls(n), want)
+	if RefLoopCalls(n) != want || RefLoopRecover(n) != want {
+		t.Errorf("RefLoopCalls = %d, RefLoopRecover = %d, want %d", RefLoopCalls(n), RefLoopRecover(n), want)
 	}
 	if a.sum != want || b.sum != want || RefChannels(n) != want || RefBatchedChannels(n) != want {
 		t.Errorf("sums: W1a %d, W1b %d, channels %d, batched %d, want %d", a.sum, b.sum, RefChannels(n), RefBatchedChannels(n), want)

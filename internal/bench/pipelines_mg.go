@@ -73,116 +73,10 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 11, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		var mgChainCtx context.Context
-		var mgCur int
-		var mgItem2 int
-		var mgItem3 int
-		mgF1, mgF2, mgF3 := mgW.Chained(1), mgW.Chained(2), mgW.Chained(3)
-		mgPanicAt := func(mgR any) bool {
-			switch mgCur {
-			case 2:
-				mgF2.Panic(mgItem2, mgR)
-			case 3:
-				mgF3.Panic(mgItem3, mgR)
-			default:
-				return false
-			}
-			return true
-		}
-		mgSlow3 := func(mgV int) {
-			mgS := mgF3.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 3 || !mgPanicAt(mgR) {
-						mgF3.Panic(mgV, mgR)
-					}
-					mgCur = 2
-				}
-			}()
-			mgCur = 3
-			if mgErr := mgP.mgStageTotal(mgChainCtx, mgV); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-			mgOK = true
-			if mgS == 2 {
-				mgF3.Leave()
-			}
-		}
-		mgCall3 := func(mgV int) {
-			if !mgF3.Fast() {
-				mgSlow3(mgV)
-				return
-			}
-			mgItem3, mgCur = mgV, 3
-			if mgErr := mgP.mgStageTotal(mgChainCtx, mgV); mgErr != nil {
-				mgF3.Fail(mgV, mgErr)
-			}
-			mgCur = 2
-		}
-		mgSlow2 := func(mgV int) {
-			mgS := mgF2.Enter()
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 2 || !mgPanicAt(mgR) {
-						mgF2.Panic(mgV, mgR)
-					}
-					mgCur = 1
-				}
-			}()
-			mgCur = 2
-			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-			mgOK = true
-			if mgS == 2 {
-				mgF2.Leave()
-			}
-		}
-		mgCall2 := func(mgV int) {
-			if !mgF2.Fast() {
-				mgSlow2(mgV)
-				return
-			}
-			mgItem2, mgCur = mgV, 2
-			if mgErr := mgP.mgStageInc(mgChainCtx, mgV, mgCall3); mgErr != nil {
-				mgF2.Fail(mgV, mgErr)
-			}
-			mgCur = 1
-		}
-		mgCall1 := func(mgV int) {
-			mgS := 1
-			if !mgF1.FastFirst() {
-				mgS = mgF1.Enter()
-			}
-			mgOK := false
-			defer func() {
-				if !mgOK {
-					mgR := recover()
-					if mgCur == 1 || !mgPanicAt(mgR) {
-						mgF1.Panic(mgV, mgR)
-					}
-					mgCur = 0
-				}
-			}()
-			mgCur = 1
-			if mgErr := mgP.mgStageDouble(mgChainCtx, mgV, mgCall2); mgErr != nil {
-				mgF1.Fail(mgV, mgErr)
-			}
-			mgCur = 0
-			mgOK = true
-			if mgS == 2 {
-				mgF1.Leave()
-			}
-		}
+		mgChain := &mgChainW1aGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3)}
 		return func(mgCtx context.Context) error {
-			mgChainCtx = mgCtx
-			return mgP.mgStageGen(mgCtx, mgCall1)
+			mgChain.mgChainCtx = mgCtx
+			return mgChain.mgBody0(mgCtx)
 		}
 	})
 	mgNodeDouble := mgrt.Processor[int, int](mgG, mgrt.StageSpec{
@@ -202,6 +96,176 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeInc, mgNodeTotal)
 	mgrt.Chain(mgNodeGen, mgNodeDouble, mgNodeInc, mgNodeTotal)
 	return mgG
+}
+
+// mgChainW1aGen runs the chain gen → double → inc → total of pipeline W1a on the goroutine of its first stage.
+type mgChainW1aGen struct {
+	mgP        *W1a
+	mgChainCtx context.Context
+	mgCur      int
+	mgItem2    int
+	mgItem3    int
+	mgF1       *mgrt.FusedStage
+	mgF2       *mgrt.FusedStage
+	mgF3       *mgrt.FusedStage
+}
+
+// mgBody0 is stage "gen" (pipelines.mg:11) in the chain.
+func (mgChain *mgChainW1aGen) mgBody0(ctx context.Context) error {
+	p := mgChain.mgP
+	_ = p
+//line pipelines.mg:12:2
+	for i := 0; i < p.N; i++ {
+//line pipelines.mg:13:2
+		mgChain.mgCall1(i)
+//line pipelines.mg:14:2
+	}
+//line pipelines_mg.go:124:1
+	return nil
+}
+
+// mgBody1 is stage "double" (pipelines.mg:16) in the chain.
+func (mgChain *mgChainW1aGen) mgBody1(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line pipelines.mg:16:31
+	mgChain.mgCall2(x * 2)
+//line pipelines_mg.go:134:1
+	return nil
+}
+
+// mgBody2 is stage "inc" (pipelines.mg:17) in the chain.
+func (mgChain *mgChainW1aGen) mgBody2(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line pipelines.mg:17:28
+	mgChain.mgCall3(x + 1)
+//line pipelines_mg.go:144:1
+	return nil
+}
+
+// mgBody3 is stage "total" (pipelines.mg:18) in the chain.
+func (mgChain *mgChainW1aGen) mgBody3(ctx context.Context, x int) error {
+	p := mgChain.mgP
+	_ = p
+//line pipelines.mg:18:25
+	p.sum += x
+//line pipelines_mg.go:154:1
+	return nil
+}
+
+// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
+func (mgChain *mgChainW1aGen) mgPanicAt(mgR any) bool {
+	switch mgChain.mgCur {
+	case 2:
+		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
+	case 3:
+		mgChain.mgF3.Panic(mgChain.mgItem3, mgR)
+	default:
+		return false
+	}
+	return true
+}
+
+// mgCall1 runs stage "double" on one item.
+func (mgChain *mgChainW1aGen) mgCall1(mgV int) {
+	mgS := 1
+	if !mgChain.mgF1.FastFirst() {
+		mgS = mgChain.mgF1.Enter()
+	}
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF1.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 0
+		}
+	}()
+	mgChain.mgCur = 1
+	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF1.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 0
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF1.Leave()
+	}
+}
+
+// mgSlow2 runs stage "inc" on one item, with a recovery of its own.
+func (mgChain *mgChainW1aGen) mgSlow2(mgV int) {
+	mgS := mgChain.mgF2.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF2.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 1
+		}
+	}()
+	mgChain.mgCur = 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF2.Leave()
+	}
+}
+
+// mgCall2 runs stage "inc" on one item; a panic is recovered before it.
+func (mgChain *mgChainW1aGen) mgCall2(mgV int) {
+	if !mgChain.mgF2.Fast() {
+		mgChain.mgSlow2(mgV)
+		return
+	}
+	mgChain.mgItem2, mgChain.mgCur = mgV, 2
+	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF2.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 1
+}
+
+// mgSlow3 runs stage "total" on one item, with a recovery of its own.
+func (mgChain *mgChainW1aGen) mgSlow3(mgV int) {
+	mgS := mgChain.mgF3.Enter()
+	mgOK := false
+	defer func() {
+		if !mgOK {
+			mgR := recover()
+			if mgChain.mgCur == 3 || !mgChain.mgPanicAt(mgR) {
+				mgChain.mgF3.Panic(mgV, mgR)
+			}
+			mgChain.mgCur = 2
+		}
+	}()
+	mgChain.mgCur = 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
+	mgOK = true
+	if mgS == 2 {
+		mgChain.mgF3.Leave()
+	}
+}
+
+// mgCall3 runs stage "total" on one item; a panic is recovered before it.
+func (mgChain *mgChainW1aGen) mgCall3(mgV int) {
+	if !mgChain.mgF3.Fast() {
+		mgChain.mgSlow3(mgV)
+		return
+	}
+	mgChain.mgItem3, mgChain.mgCur = mgV, 3
+	if mgErr := mgChain.mgBody3(mgChain.mgChainCtx, mgV); mgErr != nil {
+		mgChain.mgF3.Fail(mgV, mgErr)
+	}
+	mgChain.mgCur = 2
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.
@@ -246,7 +310,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:30:2
 	}
-//line pipelines_mg.go:250:1
+//line pipelines_mg.go:314:1
 	return nil
 }
 
@@ -254,7 +318,7 @@ func (p *W1b) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:32:42
 	emit(x * 2)
-//line pipelines_mg.go:258:1
+//line pipelines_mg.go:322:1
 	return nil
 }
 
@@ -262,7 +326,7 @@ func (p *W1b) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:33:39
 	emit(x + 1)
-//line pipelines_mg.go:266:1
+//line pipelines_mg.go:330:1
 	return nil
 }
 
@@ -270,7 +334,7 @@ func (p *W1b) mgStageInc(ctx context.Context, x int, emit func(int)) error {
 func (p *W1b) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:34:36
 	p.sum += x
-//line pipelines_mg.go:274:1
+//line pipelines_mg.go:338:1
 	return nil
 }
 
@@ -361,7 +425,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:46:2
 	}
-//line pipelines_mg.go:365:1
+//line pipelines_mg.go:429:1
 	return nil
 }
 
@@ -369,7 +433,7 @@ func (p *W2) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 //line pipelines.mg:48:43
 	emit(Work(x))
-//line pipelines_mg.go:373:1
+//line pipelines_mg.go:437:1
 	return nil
 }
 
@@ -377,7 +441,7 @@ func (p *W2) mgStageWork(ctx context.Context, x int, emit func(uint64)) error {
 func (p *W2) mgStageTotal(ctx context.Context, x uint64) error {
 //line pipelines.mg:49:28
 	p.sum[x%8] += x
-//line pipelines_mg.go:381:1
+//line pipelines_mg.go:445:1
 	return nil
 }
 
@@ -456,7 +520,7 @@ func (p *W3) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:61:2
 	}
-//line pipelines_mg.go:460:1
+//line pipelines_mg.go:524:1
 	return nil
 }
 
@@ -472,7 +536,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 	}
 //line pipelines.mg:69:2
 	emit(s)
-//line pipelines_mg.go:476:1
+//line pipelines_mg.go:540:1
 	return nil
 }
 
@@ -480,7 +544,7 @@ func (p *W3) mgStageSquare(ctx context.Context, b []int, emit func(int)) error {
 func (p *W3) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:71:25
 	p.sum += x
-//line pipelines_mg.go:484:1
+//line pipelines_mg.go:548:1
 	return nil
 }
 
@@ -596,7 +660,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line pipelines.mg:83:2
 	}
-//line pipelines_mg.go:600:1
+//line pipelines_mg.go:664:1
 	return nil
 }
 
@@ -604,7 +668,7 @@ func (p *W4) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 //line pipelines.mg:85:44
 	emit(x * 2)
-//line pipelines_mg.go:608:1
+//line pipelines_mg.go:672:1
 	return nil
 }
 
@@ -612,7 +676,7 @@ func (p *W4) mgStageDouble(ctx context.Context, x int, emit func(int)) error {
 func (p *W4) mgStageTotal(ctx context.Context, x int) error {
 //line pipelines.mg:86:25
 	p.sum += x
-//line pipelines_mg.go:616:1
+//line pipelines_mg.go:680:1
 	return nil
 }
 

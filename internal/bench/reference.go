@@ -155,6 +155,36 @@ func RefLoopCalls(n int) int {
 	return sum
 }
 
+// floorCounts are the per-stage counters of RefLoopRecover.
+var floorCounts [3]uint64
+
+// RefLoopRecover is W1a's floor: RefLoopCalls with what a chain cannot drop, a recovery per
+// item (a panic fails its item, not the producer's loop) and a counter per stage.
+func RefLoopRecover(n int) int {
+	sum := 0
+	for i := 0; i < n; i++ {
+		floorItem(&sum, i)
+	}
+	return sum
+}
+
+//go:noinline
+func floorItem(sum *int, v int) {
+	ok := false
+	defer func() {
+		if !ok {
+			_ = recover()
+		}
+	}()
+	floorCounts[0]++
+	v = doubleCall(v)
+	floorCounts[1]++
+	v = incCall(v)
+	floorCounts[2]++
+	*sum = addCall(*sum, v)
+	ok = true
+}
+
 // RefExec is W3's reference: start a program that does nothing, n times, at
 // most 4 at a time, with bare os/exec.
 func RefExec(path string, n int) error {

@@ -245,7 +245,7 @@ func (f *FusedStage) Leave() {
 	f.st.stats.hist.record(d)
 	switch {
 	case d < 200*time.Nanosecond:
-		f.mask = 255
+		f.mask = 1023
 	case d < 2*time.Microsecond:
 		f.mask = 63
 	case d < 20*time.Microsecond:

@@ -1,0 +1,4 @@
+package codegen
+
+// CopyStub is copyStub, for the tests of package codegen_test.
+const CopyStub = copyStub
