@@ -50,7 +50,7 @@ func (g *gen) chainMember(b *jen.Group, v *jen.Statement, n *ir.Node) {
 func (g *gen) chainBind(p *ir.Pipeline, n *ir.Node, params []jen.Code) *jen.Statement {
 	nodes := n.Chain.Nodes
 	last := nodes[len(nodes)-1]
-	name := ir.ChainType(p.Name, n.Var)
+	name := ir.ChainType(p.Name, n.Index)
 	g.chains = append(g.chains, g.chainType(p, n, name))
 	mgW, mgCtx, mgIn, c := id(ir.WorkerVar), id(ir.CtxVar), id(ir.InVar), id(ir.ChainRecv)
 	return jen.Func().Params(mgW.Clone().Op("*").Add(rt("Emitter")).Index(typ(n.Out))).Func().Params(params...).Error().BlockFunc(func(b *jen.Group) {
@@ -184,6 +184,9 @@ func (g *gen) chainBody(recv *jen.Statement, n *ir.Node, i int, isLast bool) jen
 		panic(fmt.Sprintf("minigungen: internal error: stage %q cannot be chained", n.Name))
 	}
 	c := id(ir.ChainRecv)
+	if st.Body != nil && (ir.MentionsReserved(st.Body.Text) || strings.HasPrefix(st.InName, ir.Reserved)) {
+		return g.chainBodyCall(recv, n, i, isLast)
+	}
 	pName, ctx, inName, emit, to := ir.BodyRecv, ir.BodyCtx, st.InName, ir.BodyEmit, ir.BodyTo
 	if st.Body == nil {
 		pName, ctx, inName, emit, to = ir.RecvVar, ir.CtxVar, ir.InVar, ir.EmitVar, ir.ToVar
@@ -230,6 +233,33 @@ func (g *gen) chainBody(recv *jen.Statement, n *ir.Node, i int, isLast bool) jen
 		}
 		g.bindingCall(b, st)
 	})
+}
+
+// chainBodyCall is chainBody for a body that spells a name with the reserved prefix, which
+// could meet the chain's own names: it calls the stage's method, with the next stage's
+// method value as its emit.
+func (g *gen) chainBodyCall(recv *jen.Statement, n *ir.Node, i int, isLast bool) jen.Code {
+	st := n.Decl
+	c := id(ir.ChainRecv)
+	params := []jen.Code{id(ir.CtxVar).Add(ctxType())}
+	args := []jen.Code{id(ir.CtxVar)}
+	if st.Kind != ir.Producer {
+		params = append(params, id(ir.InVar).Add(typ(n.In)))
+		args = append(args, id(ir.InVar))
+	}
+	if !n.Out.IsZero() && st.Kind != ir.Consumer {
+		next := c.Clone().Dot(ir.ChainLastWVar).Dot("Emit")
+		if !isLast {
+			next = c.Clone().Dot(ir.ChainCallVar(i + 1))
+		}
+		args = append(args, next)
+	}
+	if isLast && hasTo(st) {
+		args = append(args, c.Clone().Dot(ir.ToVar))
+	}
+	return jen.Func().Params(recv).Id(ir.ChainBodyMethod(i)).Params(params...).Error().Block(
+		jen.Return(jen.Id(ir.ChainRecv + "." + n.Recv).Dot(st.Method).Call(args...)),
+	)
 }
 
 // onlyCalled reports whether every identifier name in a body (text) is the function of a

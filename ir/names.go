@@ -1,6 +1,8 @@
 package ir
 
 import (
+	"go/scanner"
+	"go/token"
 	"sort"
 	"strings"
 	"unicode"
@@ -50,10 +52,28 @@ func ChainItemVar(i int) string { return "mgItem" + itoa(i) }
 // ChainBodyMethod is the method of a chain's type that holds the body of its i-th stage.
 func ChainBodyMethod(i int) string { return "mgBody" + itoa(i) }
 
-// ChainType is the type that runs a chain of pipeline pipe beginning at the node whose
-// variable is headVar.
-func ChainType(pipe, headVar string) string {
-	return "mgChain" + pipe + strings.TrimPrefix(headVar, "mgNode")
+// ChainType is the type that runs the chain of pipeline pipe's graph that begins at its
+// node number head: the number after the last "_" makes it unique in the package.
+func ChainType(pipe string, head int) string {
+	return Reserved + "Chain" + pipe + "_" + itoa(head)
+}
+
+// MentionsReserved reports whether Go text (a body) spells an identifier that takes the
+// reserved prefix: it may declare one that a generated name in its scope would meet.
+func MentionsReserved(text string) bool {
+	fset := token.NewFileSet()
+	file := fset.AddFile("", fset.Base(), len(text))
+	var s scanner.Scanner
+	s.Init(file, []byte(text), nil, 0)
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			return false
+		}
+		if tok == token.IDENT && hasReservedPrefix(lit) {
+			return true
+		}
+	}
 }
 
 func itoa(i int) string {

@@ -341,7 +341,7 @@ func (mgP *ComplexRouting) mgGraph() *mgrt.Graph {
 		Name: "tickets",
 		Pos:  mgrt.Pos{File: "complex_routing.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[Ticket]) func(mgCtx context.Context) error {
-		mgChain := &mgChainComplexRoutingTickets{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainComplexRouting_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Ticket](mgChain.mgF1)
 		mgChain.mgTo = mgToComplexRouting_Classify{security_triage: mgChain.mgLastW.To(0), billing_triage: mgChain.mgLastW.To(1), reply: mgChain.mgLastW.To(2)}
 		return func(mgCtx context.Context) error {
@@ -416,7 +416,7 @@ func (mgP *ComplexRouting) mgGraph() *mgrt.Graph {
 		Name: "general.reply",
 		Pos:  mgrt.Pos{File: "complex_routing.mg", Line: 133, Col: 13},
 	}, func(mgW *mgrt.Emitter[Ticket]) func(mgCtx context.Context, mgIn Ticket) error {
-		mgChain := &mgChainComplexRoutingGeneralReply{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainComplexRouting_9{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Ticket) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -446,8 +446,8 @@ func (mgP *ComplexRouting) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainComplexRoutingTickets runs the chain tickets → classify of pipeline ComplexRouting on the goroutine of its first stage.
-type mgChainComplexRoutingTickets struct {
+// mgChainComplexRouting_0 runs the chain tickets → classify of pipeline ComplexRouting on the goroutine of its first stage.
+type mgChainComplexRouting_0 struct {
 	mgP        *ComplexRouting
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -456,7 +456,7 @@ type mgChainComplexRoutingTickets struct {
 }
 
 // mgBody0 is stage "tickets" (complex_routing.mg:64) in the chain.
-func (mgChain *mgChainComplexRoutingTickets) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainComplexRouting_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line complex_routing.mg:65:2
@@ -470,7 +470,7 @@ func (mgChain *mgChainComplexRoutingTickets) mgBody0(ctx context.Context) error 
 }
 
 // mgBody1 is stage "classify" (complex_routing.mg:71) in the chain.
-func (mgChain *mgChainComplexRoutingTickets) mgBody1(ctx context.Context, t Ticket) error {
+func (mgChain *mgChainComplexRouting_0) mgBody1(ctx context.Context, t Ticket) error {
 	p := mgChain.mgP
 	to := mgChain.mgTo
 	_, _ = p, to
@@ -499,7 +499,7 @@ func (mgChain *mgChainComplexRoutingTickets) mgBody1(ctx context.Context, t Tick
 }
 
 // mgCall1 runs stage "classify" on one item.
-func (mgChain *mgChainComplexRoutingTickets) mgCall1(mgV Ticket) {
+func (mgChain *mgChainComplexRouting_0) mgCall1(mgV Ticket) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -519,15 +519,15 @@ func (mgChain *mgChainComplexRoutingTickets) mgCall1(mgV Ticket) {
 	}
 }
 
-// mgChainComplexRoutingGeneralReply runs the chain general.reply → general.archive of pipeline ComplexRouting on the goroutine of its first stage.
-type mgChainComplexRoutingGeneralReply struct {
+// mgChainComplexRouting_9 runs the chain general.reply → general.archive of pipeline ComplexRouting on the goroutine of its first stage.
+type mgChainComplexRouting_9 struct {
 	mgP        *ComplexRouting
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "general.reply" (complex_routing.mg:133) in the chain.
-func (mgChain *mgChainComplexRoutingGeneralReply) mgBody0(ctx context.Context, t Ticket) error {
+func (mgChain *mgChainComplexRouting_9) mgBody0(ctx context.Context, t Ticket) error {
 	p := mgChain.mgP
 	_ = p
 //line complex_routing.mg:134:3
@@ -537,7 +537,7 @@ func (mgChain *mgChainComplexRoutingGeneralReply) mgBody0(ctx context.Context, t
 }
 
 // mgBody1 is stage "general.archive" (complex_routing.mg:136) in the chain.
-func (mgChain *mgChainComplexRoutingGeneralReply) mgBody1(ctx context.Context, t Ticket) error {
+func (mgChain *mgChainComplexRouting_9) mgBody1(ctx context.Context, t Ticket) error {
 	p := mgChain.mgP
 	_ = p
 //line complex_routing.mg:137:3
@@ -547,7 +547,7 @@ func (mgChain *mgChainComplexRoutingGeneralReply) mgBody1(ctx context.Context, t
 }
 
 // mgCall1 runs stage "general.archive" on one item.
-func (mgChain *mgChainComplexRoutingGeneralReply) mgCall1(mgV Ticket) {
+func (mgChain *mgChainComplexRouting_9) mgCall1(mgV Ticket) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()

@@ -301,7 +301,7 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 		Name: "ingest.feed",
 		Pos:  mgrt.Pos{File: "data_processing.mg", Line: 79, Col: 12},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainDataProcessingIngestFeed{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainDataProcessing_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Reading](mgChain.mgF2)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -374,8 +374,8 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainDataProcessingIngestFeed runs the chain ingest.feed → ingest.decode → validate.plausible of pipeline DataProcessing on the goroutine of its first stage.
-type mgChainDataProcessingIngestFeed struct {
+// mgChainDataProcessing_0 runs the chain ingest.feed → ingest.decode → validate.plausible of pipeline DataProcessing on the goroutine of its first stage.
+type mgChainDataProcessing_0 struct {
 	mgP        *DataProcessing
 	mgChainCtx context.Context
 	mgCur      int
@@ -386,7 +386,7 @@ type mgChainDataProcessingIngestFeed struct {
 }
 
 // mgBody0 is stage "ingest.feed" (data_processing.mg:79) in the chain.
-func (mgChain *mgChainDataProcessingIngestFeed) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainDataProcessing_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line data_processing.mg:80:3
@@ -400,7 +400,7 @@ func (mgChain *mgChainDataProcessingIngestFeed) mgBody0(ctx context.Context) err
 }
 
 // mgBody1 is stage "ingest.decode" (data_processing.mg:84) in the chain.
-func (mgChain *mgChainDataProcessingIngestFeed) mgBody1(ctx context.Context, line string) error {
+func (mgChain *mgChainDataProcessing_0) mgBody1(ctx context.Context, line string) error {
 	p := mgChain.mgP
 	_ = p
 //line data_processing.mg:85:3
@@ -428,7 +428,7 @@ func (mgChain *mgChainDataProcessingIngestFeed) mgBody1(ctx context.Context, lin
 }
 
 // mgBody2 is stage "validate.plausible" (data_processing.mg:100) in the chain.
-func (mgChain *mgChainDataProcessingIngestFeed) mgBody2(ctx context.Context, r Reading) error {
+func (mgChain *mgChainDataProcessing_0) mgBody2(ctx context.Context, r Reading) error {
 	p := mgChain.mgP
 	_ = p
 //line data_processing.mg:101:3
@@ -442,7 +442,7 @@ func (mgChain *mgChainDataProcessingIngestFeed) mgBody2(ctx context.Context, r R
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainDataProcessingIngestFeed) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainDataProcessing_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -453,7 +453,7 @@ func (mgChain *mgChainDataProcessingIngestFeed) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "ingest.decode" on one item.
-func (mgChain *mgChainDataProcessingIngestFeed) mgCall1(mgV string) {
+func (mgChain *mgChainDataProcessing_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -480,7 +480,7 @@ func (mgChain *mgChainDataProcessingIngestFeed) mgCall1(mgV string) {
 }
 
 // mgSlow2 runs stage "validate.plausible" on one item, with a recovery of its own.
-func (mgChain *mgChainDataProcessingIngestFeed) mgSlow2(mgV Reading) {
+func (mgChain *mgChainDataProcessing_0) mgSlow2(mgV Reading) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -504,7 +504,7 @@ func (mgChain *mgChainDataProcessingIngestFeed) mgSlow2(mgV Reading) {
 }
 
 // mgCall2 runs stage "validate.plausible" on one item; a panic is recovered before it.
-func (mgChain *mgChainDataProcessingIngestFeed) mgCall2(mgV Reading) {
+func (mgChain *mgChainDataProcessing_0) mgCall2(mgV Reading) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return

@@ -259,7 +259,7 @@ func (mgP *Diamond) mgGraph() *mgrt.Graph {
 		Name: "join",
 		Pos:  mgrt.Pos{File: "diamond.mg", Line: 77, Col: 12},
 	}, func(mgW *mgrt.Emitter[Report]) func(mgCtx context.Context, mgIn Part) error {
-		mgChain := &mgChainDiamondJoin{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainDiamond_3{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Part) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -280,15 +280,15 @@ func (mgP *Diamond) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainDiamondJoin runs the chain join → save of pipeline Diamond on the goroutine of its first stage.
-type mgChainDiamondJoin struct {
+// mgChainDiamond_3 runs the chain join → save of pipeline Diamond on the goroutine of its first stage.
+type mgChainDiamond_3 struct {
 	mgP        *Diamond
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "join" (diamond.mg:77) in the chain.
-func (mgChain *mgChainDiamondJoin) mgBody0(ctx context.Context, part Part) error {
+func (mgChain *mgChainDiamond_3) mgBody0(ctx context.Context, part Part) error {
 	p := mgChain.mgP
 	_ = p
 //line diamond.mg:78:2
@@ -328,7 +328,7 @@ func (mgChain *mgChainDiamondJoin) mgBody0(ctx context.Context, part Part) error
 }
 
 // mgBody1 is stage "save" (diamond.mg:96) in the chain.
-func (mgChain *mgChainDiamondJoin) mgBody1(ctx context.Context, r Report) error {
+func (mgChain *mgChainDiamond_3) mgBody1(ctx context.Context, r Report) error {
 	p := mgChain.mgP
 	_ = p
 //line diamond.mg:97:2
@@ -342,7 +342,7 @@ func (mgChain *mgChainDiamondJoin) mgBody1(ctx context.Context, r Report) error 
 }
 
 // mgCall1 runs stage "save" on one item.
-func (mgChain *mgChainDiamondJoin) mgCall1(mgV Report) {
+func (mgChain *mgChainDiamond_3) mgCall1(mgV Report) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()

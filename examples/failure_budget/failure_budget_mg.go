@@ -304,7 +304,7 @@ func (mgP *Import) mgGraph() *mgrt.Graph {
 		Pos:   mgrt.Pos{File: "failure_budget.mg", Line: 94, Col: 11},
 		Total: int64(mgP.Count),
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainImportExport{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainImport_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Customer](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -344,8 +344,8 @@ func (mgP *Import) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainImportExport runs the chain export → parse of pipeline Import on the goroutine of its first stage.
-type mgChainImportExport struct {
+// mgChainImport_0 runs the chain export → parse of pipeline Import on the goroutine of its first stage.
+type mgChainImport_0 struct {
 	mgP        *Import
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -353,7 +353,7 @@ type mgChainImportExport struct {
 }
 
 // mgBody0 is stage "export" (failure_budget.mg:94) in the chain.
-func (mgChain *mgChainImportExport) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainImport_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failure_budget.mg:95:2
@@ -367,7 +367,7 @@ func (mgChain *mgChainImportExport) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "parse" (failure_budget.mg:101) in the chain.
-func (mgChain *mgChainImportExport) mgBody1(ctx context.Context, line string) error {
+func (mgChain *mgChainImport_0) mgBody1(ctx context.Context, line string) error {
 	p := mgChain.mgP
 	_ = p
 //line failure_budget.mg:102:2
@@ -385,7 +385,7 @@ func (mgChain *mgChainImportExport) mgBody1(ctx context.Context, line string) er
 }
 
 // mgCall1 runs stage "parse" on one item.
-func (mgChain *mgChainImportExport) mgCall1(mgV string) {
+func (mgChain *mgChainImport_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

@@ -172,7 +172,7 @@ func (mgP *Trades) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "large_dataset.mg", Line: 58, Col: 11},
 	}, func(mgW *mgrt.Emitter[Trade]) func(mgCtx context.Context) error {
-		mgChain := &mgChainTradesRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainTrades_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Trade](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -204,8 +204,8 @@ func (mgP *Trades) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainTradesRead runs the chain read → price of pipeline Trades on the goroutine of its first stage.
-type mgChainTradesRead struct {
+// mgChainTrades_0 runs the chain read → price of pipeline Trades on the goroutine of its first stage.
+type mgChainTrades_0 struct {
 	mgP        *Trades
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -213,7 +213,7 @@ type mgChainTradesRead struct {
 }
 
 // mgBody0 is stage "read" (large_dataset.mg:58) in the chain.
-func (mgChain *mgChainTradesRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainTrades_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line large_dataset.mg:59:2
@@ -227,7 +227,7 @@ func (mgChain *mgChainTradesRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "price" (large_dataset.mg:65) in the chain.
-func (mgChain *mgChainTradesRead) mgBody1(ctx context.Context, t Trade) error {
+func (mgChain *mgChainTrades_0) mgBody1(ctx context.Context, t Trade) error {
 	p := mgChain.mgP
 	_ = p
 //line large_dataset.mg:66:2
@@ -239,7 +239,7 @@ func (mgChain *mgChainTradesRead) mgBody1(ctx context.Context, t Trade) error {
 }
 
 // mgCall1 runs stage "price" on one item.
-func (mgChain *mgChainTradesRead) mgCall1(mgV Trade) {
+func (mgChain *mgChainTrades_0) mgCall1(mgV Trade) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

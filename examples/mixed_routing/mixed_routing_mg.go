@@ -274,7 +274,7 @@ func (mgP *Shop) mgGraph() *mgrt.Graph {
 		Name: "source",
 		Pos:  mgrt.Pos{File: "mixed_routing.mg", Line: 57, Col: 11},
 	}, func(mgW *mgrt.Emitter[Order]) func(mgCtx context.Context) error {
-		mgChain := &mgChainShopSource{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainShop_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Order](mgChain.mgF1)
 		mgChain.mgTo = mgToShop_Validate{audit: mgChain.mgLastW.To(0), route: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
@@ -354,8 +354,8 @@ func (mgP *Shop) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainShopSource runs the chain source → validate of pipeline Shop on the goroutine of its first stage.
-type mgChainShopSource struct {
+// mgChainShop_0 runs the chain source → validate of pipeline Shop on the goroutine of its first stage.
+type mgChainShop_0 struct {
 	mgP        *Shop
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -364,7 +364,7 @@ type mgChainShopSource struct {
 }
 
 // mgBody0 is stage "source" (mixed_routing.mg:57) in the chain.
-func (mgChain *mgChainShopSource) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainShop_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line mixed_routing.mg:58:2
@@ -378,7 +378,7 @@ func (mgChain *mgChainShopSource) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "validate" (mixed_routing.mg:64) in the chain.
-func (mgChain *mgChainShopSource) mgBody1(ctx context.Context, o Order) error {
+func (mgChain *mgChainShop_0) mgBody1(ctx context.Context, o Order) error {
 	p := mgChain.mgP
 	to := mgChain.mgTo
 	_, _ = p, to
@@ -403,7 +403,7 @@ func (mgChain *mgChainShopSource) mgBody1(ctx context.Context, o Order) error {
 }
 
 // mgCall1 runs stage "validate" on one item.
-func (mgChain *mgChainShopSource) mgCall1(mgV Order) {
+func (mgChain *mgChainShop_0) mgCall1(mgV Order) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

@@ -293,7 +293,7 @@ func (mgP *Inventory) mgGraph() *mgrt.Graph {
 		Name: "normalize.validate",
 		Pos:  mgrt.Pos{File: "multi_pipeline.mg", Line: 71, Col: 12},
 	}, func(mgW *mgrt.Emitter[Stock]) func(mgCtx context.Context, mgIn Stock) error {
-		mgChain := &mgChainInventoryNormalizeValidate{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainInventory_2{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Stock) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -319,15 +319,15 @@ func (mgP *Inventory) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainInventoryNormalizeValidate runs the chain normalize.validate → total of pipeline Inventory on the goroutine of its first stage.
-type mgChainInventoryNormalizeValidate struct {
+// mgChainInventory_2 runs the chain normalize.validate → total of pipeline Inventory on the goroutine of its first stage.
+type mgChainInventory_2 struct {
 	mgP        *Inventory
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "normalize.validate" (multi_pipeline.mg:71) in the chain.
-func (mgChain *mgChainInventoryNormalizeValidate) mgBody0(ctx context.Context, s Stock) error {
+func (mgChain *mgChainInventory_2) mgBody0(ctx context.Context, s Stock) error {
 	p := mgChain.mgP.mgNestedNormalize
 	_ = p
 //line multi_pipeline.mg:72:2
@@ -341,7 +341,7 @@ func (mgChain *mgChainInventoryNormalizeValidate) mgBody0(ctx context.Context, s
 }
 
 // mgBody1 is stage "total" (multi_pipeline.mg:98) in the chain.
-func (mgChain *mgChainInventoryNormalizeValidate) mgBody1(ctx context.Context, s Stock) error {
+func (mgChain *mgChainInventory_2) mgBody1(ctx context.Context, s Stock) error {
 	p := mgChain.mgP
 	_ = p
 //line multi_pipeline.mg:99:2
@@ -351,7 +351,7 @@ func (mgChain *mgChainInventoryNormalizeValidate) mgBody1(ctx context.Context, s
 }
 
 // mgCall1 runs stage "total" on one item.
-func (mgChain *mgChainInventoryNormalizeValidate) mgCall1(mgV Stock) {
+func (mgChain *mgChainInventory_2) mgCall1(mgV Stock) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -499,7 +499,7 @@ func (mgP *Reorder) mgGraph() *mgrt.Graph {
 		Name: "normalize.validate",
 		Pos:  mgrt.Pos{File: "multi_pipeline.mg", Line: 71, Col: 12},
 	}, func(mgW *mgrt.Emitter[Stock]) func(mgCtx context.Context, mgIn Stock) error {
-		mgChain := &mgChainReorderNormalizeValidate{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainReorder_2{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[string](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn Stock) error {
 			mgChain.mgChainCtx = mgCtx
@@ -537,8 +537,8 @@ func (mgP *Reorder) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainReorderNormalizeValidate runs the chain normalize.validate → low of pipeline Reorder on the goroutine of its first stage.
-type mgChainReorderNormalizeValidate struct {
+// mgChainReorder_2 runs the chain normalize.validate → low of pipeline Reorder on the goroutine of its first stage.
+type mgChainReorder_2 struct {
 	mgP        *Reorder
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -546,7 +546,7 @@ type mgChainReorderNormalizeValidate struct {
 }
 
 // mgBody0 is stage "normalize.validate" (multi_pipeline.mg:71) in the chain.
-func (mgChain *mgChainReorderNormalizeValidate) mgBody0(ctx context.Context, s Stock) error {
+func (mgChain *mgChainReorder_2) mgBody0(ctx context.Context, s Stock) error {
 	p := mgChain.mgP.mgNestedNormalize
 	_ = p
 //line multi_pipeline.mg:72:2
@@ -560,7 +560,7 @@ func (mgChain *mgChainReorderNormalizeValidate) mgBody0(ctx context.Context, s S
 }
 
 // mgBody1 is stage "low" (multi_pipeline.mg:131) in the chain.
-func (mgChain *mgChainReorderNormalizeValidate) mgBody1(ctx context.Context, s Stock) error {
+func (mgChain *mgChainReorder_2) mgBody1(ctx context.Context, s Stock) error {
 	p := mgChain.mgP
 	_ = p
 //line multi_pipeline.mg:132:2
@@ -574,7 +574,7 @@ func (mgChain *mgChainReorderNormalizeValidate) mgBody1(ctx context.Context, s S
 }
 
 // mgCall1 runs stage "low" on one item.
-func (mgChain *mgChainReorderNormalizeValidate) mgCall1(mgV Stock) {
+func (mgChain *mgChainReorder_2) mgCall1(mgV Stock) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()

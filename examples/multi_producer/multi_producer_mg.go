@@ -293,7 +293,7 @@ func (mgP *Sensors) mgGraph() *mgrt.Graph {
 		Name: "aggregate",
 		Pos:  mgrt.Pos{File: "multi_producer.mg", Line: 63, Col: 12},
 	}, func(mgW *mgrt.Emitter[Reading]) func(mgCtx context.Context, mgIn Reading) error {
-		mgChain := &mgChainSensorsAggregate{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainSensors_3{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Reading) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -314,15 +314,15 @@ func (mgP *Sensors) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainSensorsAggregate runs the chain aggregate → store of pipeline Sensors on the goroutine of its first stage.
-type mgChainSensorsAggregate struct {
+// mgChainSensors_3 runs the chain aggregate → store of pipeline Sensors on the goroutine of its first stage.
+type mgChainSensors_3 struct {
 	mgP        *Sensors
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "aggregate" (multi_producer.mg:63) in the chain.
-func (mgChain *mgChainSensorsAggregate) mgBody0(ctx context.Context, r Reading) error {
+func (mgChain *mgChainSensors_3) mgBody0(ctx context.Context, r Reading) error {
 	p := mgChain.mgP
 	_ = p
 //line multi_producer.mg:64:2
@@ -364,7 +364,7 @@ func (mgChain *mgChainSensorsAggregate) mgBody0(ctx context.Context, r Reading) 
 }
 
 // mgBody1 is stage "store" (multi_producer.mg:83) in the chain.
-func (mgChain *mgChainSensorsAggregate) mgBody1(ctx context.Context, r Reading) error {
+func (mgChain *mgChainSensors_3) mgBody1(ctx context.Context, r Reading) error {
 	p := mgChain.mgP
 	_ = p
 //line multi_producer_mg.go:371:1
@@ -372,7 +372,7 @@ func (mgChain *mgChainSensorsAggregate) mgBody1(ctx context.Context, r Reading) 
 }
 
 // mgCall1 runs stage "store" on one item.
-func (mgChain *mgChainSensorsAggregate) mgCall1(mgV Reading) {
+func (mgChain *mgChainSensors_3) mgCall1(mgV Reading) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()

@@ -322,7 +322,7 @@ func (mgP *Preview) mgGraph() *mgrt.Graph {
 		Name: "half.shrink",
 		Pos:  mgrt.Pos{File: "nested.mg", Line: 63, Col: 12},
 	}, func(mgW *mgrt.Emitter[Image]) func(mgCtx context.Context, mgIn Image) error {
-		mgChain := &mgChainPreviewHalfShrink{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainPreview_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Image](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn Image) error {
 			mgChain.mgChainCtx = mgCtx
@@ -338,8 +338,8 @@ func (mgP *Preview) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainPreviewHalfShrink runs the chain half.shrink → mark.stamp of pipeline Preview on the goroutine of its first stage.
-type mgChainPreviewHalfShrink struct {
+// mgChainPreview_0 runs the chain half.shrink → mark.stamp of pipeline Preview on the goroutine of its first stage.
+type mgChainPreview_0 struct {
 	mgP        *Preview
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -347,7 +347,7 @@ type mgChainPreviewHalfShrink struct {
 }
 
 // mgBody0 is stage "half.shrink" (nested.mg:63) in the chain.
-func (mgChain *mgChainPreviewHalfShrink) mgBody0(ctx context.Context, img Image) error {
+func (mgChain *mgChainPreview_0) mgBody0(ctx context.Context, img Image) error {
 	p := mgChain.mgP.mgNestedHalf
 	_ = p
 //line nested.mg:64:2
@@ -363,7 +363,7 @@ func (mgChain *mgChainPreviewHalfShrink) mgBody0(ctx context.Context, img Image)
 }
 
 // mgBody1 is stage "mark.stamp" (nested.mg:80) in the chain.
-func (mgChain *mgChainPreviewHalfShrink) mgBody1(ctx context.Context, img Image) error {
+func (mgChain *mgChainPreview_0) mgBody1(ctx context.Context, img Image) error {
 	p := mgChain.mgP.mgNestedMark
 	_ = p
 	// Behind a broadcast, the Image is a copy but its pixels are shared
@@ -389,7 +389,7 @@ func (mgChain *mgChainPreviewHalfShrink) mgBody1(ctx context.Context, img Image)
 }
 
 // mgCall1 runs stage "mark.stamp" on one item.
-func (mgChain *mgChainPreviewHalfShrink) mgCall1(mgV Image) {
+func (mgChain *mgChainPreview_0) mgCall1(mgV Image) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -532,7 +532,7 @@ func (mgP *Gallery) mgGraph() *mgrt.Graph {
 		Name: "preview.half.shrink",
 		Pos:  mgrt.Pos{File: "nested.mg", Line: 63, Col: 12},
 	}, func(mgW *mgrt.Emitter[Image]) func(mgCtx context.Context, mgIn Image) error {
-		mgChain := &mgChainGalleryPreviewHalfShrink{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainGallery_2{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Image](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn Image) error {
 			mgChain.mgChainCtx = mgCtx
@@ -559,8 +559,8 @@ func (mgP *Gallery) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainGalleryPreviewHalfShrink runs the chain preview.half.shrink → preview.mark.stamp of pipeline Gallery on the goroutine of its first stage.
-type mgChainGalleryPreviewHalfShrink struct {
+// mgChainGallery_2 runs the chain preview.half.shrink → preview.mark.stamp of pipeline Gallery on the goroutine of its first stage.
+type mgChainGallery_2 struct {
 	mgP        *Gallery
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -568,7 +568,7 @@ type mgChainGalleryPreviewHalfShrink struct {
 }
 
 // mgBody0 is stage "preview.half.shrink" (nested.mg:63) in the chain.
-func (mgChain *mgChainGalleryPreviewHalfShrink) mgBody0(ctx context.Context, img Image) error {
+func (mgChain *mgChainGallery_2) mgBody0(ctx context.Context, img Image) error {
 	p := mgChain.mgP.mgNestedPreview.mgNestedHalf
 	_ = p
 //line nested.mg:64:2
@@ -584,7 +584,7 @@ func (mgChain *mgChainGalleryPreviewHalfShrink) mgBody0(ctx context.Context, img
 }
 
 // mgBody1 is stage "preview.mark.stamp" (nested.mg:80) in the chain.
-func (mgChain *mgChainGalleryPreviewHalfShrink) mgBody1(ctx context.Context, img Image) error {
+func (mgChain *mgChainGallery_2) mgBody1(ctx context.Context, img Image) error {
 	p := mgChain.mgP.mgNestedPreview.mgNestedMark
 	_ = p
 	// Behind a broadcast, the Image is a copy but its pixels are shared
@@ -610,7 +610,7 @@ func (mgChain *mgChainGalleryPreviewHalfShrink) mgBody1(ctx context.Context, img
 }
 
 // mgCall1 runs stage "preview.mark.stamp" on one item.
-func (mgChain *mgChainGalleryPreviewHalfShrink) mgCall1(mgV Image) {
+func (mgChain *mgChainGallery_2) mgCall1(mgV Image) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()

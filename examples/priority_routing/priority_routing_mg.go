@@ -279,7 +279,7 @@ func (mgP *Support) mgGraph() *mgrt.Graph {
 		Name: "intake",
 		Pos:  mgrt.Pos{File: "priority_routing.mg", Line: 73, Col: 11},
 	}, func(mgW *mgrt.Emitter[Ticket]) func(mgCtx context.Context) error {
-		mgChain := &mgChainSupportIntake{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainSupport_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Ticket](mgChain.mgF1)
 		mgChain.mgTo = mgToSupport_Triage{high: mgChain.mgLastW.To(0), normal: mgChain.mgLastW.To(1), low: mgChain.mgLastW.To(2)}
 		return func(mgCtx context.Context) error {
@@ -342,8 +342,8 @@ func (mgP *Support) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainSupportIntake runs the chain intake → triage of pipeline Support on the goroutine of its first stage.
-type mgChainSupportIntake struct {
+// mgChainSupport_0 runs the chain intake → triage of pipeline Support on the goroutine of its first stage.
+type mgChainSupport_0 struct {
 	mgP        *Support
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -352,7 +352,7 @@ type mgChainSupportIntake struct {
 }
 
 // mgBody0 is stage "intake" (priority_routing.mg:73) in the chain.
-func (mgChain *mgChainSupportIntake) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainSupport_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line priority_routing.mg:74:2
@@ -366,7 +366,7 @@ func (mgChain *mgChainSupportIntake) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "triage" (priority_routing.mg:79) in the chain.
-func (mgChain *mgChainSupportIntake) mgBody1(ctx context.Context, t Ticket) error {
+func (mgChain *mgChainSupport_0) mgBody1(ctx context.Context, t Ticket) error {
 	p := mgChain.mgP
 	to := mgChain.mgTo
 	_, _ = p, to
@@ -391,7 +391,7 @@ func (mgChain *mgChainSupportIntake) mgBody1(ctx context.Context, t Ticket) erro
 }
 
 // mgCall1 runs stage "triage" on one item.
-func (mgChain *mgChainSupportIntake) mgCall1(mgV Ticket) {
+func (mgChain *mgChainSupport_0) mgCall1(mgV Ticket) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

@@ -204,7 +204,7 @@ func (mgP *Ingest) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainIngestRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainIngest_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Event](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -229,7 +229,7 @@ func (mgP *Ingest) mgGraph() *mgrt.Graph {
 		Name: "validate",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 88, Col: 12},
 	}, func(mgW *mgrt.Emitter[Event]) func(mgCtx context.Context, mgIn Event) error {
-		mgChain := &mgChainIngestValidate{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainIngest_3{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Event) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -250,8 +250,8 @@ func (mgP *Ingest) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainIngestRead runs the chain read → parse of pipeline Ingest on the goroutine of its first stage.
-type mgChainIngestRead struct {
+// mgChainIngest_0 runs the chain read → parse of pipeline Ingest on the goroutine of its first stage.
+type mgChainIngest_0 struct {
 	mgP        *Ingest
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -259,7 +259,7 @@ type mgChainIngestRead struct {
 }
 
 // mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
-func (mgChain *mgChainIngestRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainIngest_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line reroute_extends.mg:65:2
@@ -273,7 +273,7 @@ func (mgChain *mgChainIngestRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
-func (mgChain *mgChainIngestRead) mgBody1(ctx context.Context, line string) error {
+func (mgChain *mgChainIngest_0) mgBody1(ctx context.Context, line string) error {
 	p := mgChain.mgP
 	_ = p
 //line reroute_extends.mg:72:2
@@ -299,7 +299,7 @@ func (mgChain *mgChainIngestRead) mgBody1(ctx context.Context, line string) erro
 }
 
 // mgCall1 runs stage "parse" on one item.
-func (mgChain *mgChainIngestRead) mgCall1(mgV string) {
+func (mgChain *mgChainIngest_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -319,15 +319,15 @@ func (mgChain *mgChainIngestRead) mgCall1(mgV string) {
 	}
 }
 
-// mgChainIngestValidate runs the chain validate → store of pipeline Ingest on the goroutine of its first stage.
-type mgChainIngestValidate struct {
+// mgChainIngest_3 runs the chain validate → store of pipeline Ingest on the goroutine of its first stage.
+type mgChainIngest_3 struct {
 	mgP        *Ingest
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "validate" (reroute_extends.mg:88) in the chain.
-func (mgChain *mgChainIngestValidate) mgBody0(ctx context.Context, e Event) error {
+func (mgChain *mgChainIngest_3) mgBody0(ctx context.Context, e Event) error {
 	p := mgChain.mgP
 	_ = p
 //line reroute_extends.mg:89:2
@@ -343,7 +343,7 @@ func (mgChain *mgChainIngestValidate) mgBody0(ctx context.Context, e Event) erro
 }
 
 // mgBody1 is stage "store" (reroute_extends.mg:95) in the chain.
-func (mgChain *mgChainIngestValidate) mgBody1(ctx context.Context, e Event) error {
+func (mgChain *mgChainIngest_3) mgBody1(ctx context.Context, e Event) error {
 	p := mgChain.mgP
 	_ = p
 //line reroute_extends.mg:96:2
@@ -357,7 +357,7 @@ func (mgChain *mgChainIngestValidate) mgBody1(ctx context.Context, e Event) erro
 }
 
 // mgCall1 runs stage "store" on one item.
-func (mgChain *mgChainIngestValidate) mgCall1(mgV Event) {
+func (mgChain *mgChainIngest_3) mgCall1(mgV Event) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -421,7 +421,7 @@ func (mgP *Backfill) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainBackfillRead{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainBackfill_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -443,8 +443,8 @@ func (mgP *Backfill) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainBackfillRead runs the chain read → parse → store of pipeline Backfill on the goroutine of its first stage.
-type mgChainBackfillRead struct {
+// mgChainBackfill_0 runs the chain read → parse → store of pipeline Backfill on the goroutine of its first stage.
+type mgChainBackfill_0 struct {
 	mgP        *Backfill
 	mgChainCtx context.Context
 	mgCur      int
@@ -454,7 +454,7 @@ type mgChainBackfillRead struct {
 }
 
 // mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
-func (mgChain *mgChainBackfillRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainBackfill_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:65:2
@@ -468,7 +468,7 @@ func (mgChain *mgChainBackfillRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
-func (mgChain *mgChainBackfillRead) mgBody1(ctx context.Context, line string) error {
+func (mgChain *mgChainBackfill_0) mgBody1(ctx context.Context, line string) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:72:2
@@ -494,7 +494,7 @@ func (mgChain *mgChainBackfillRead) mgBody1(ctx context.Context, line string) er
 }
 
 // mgBody2 is stage "store" (reroute_extends.mg:95) in the chain.
-func (mgChain *mgChainBackfillRead) mgBody2(ctx context.Context, e Event) error {
+func (mgChain *mgChainBackfill_0) mgBody2(ctx context.Context, e Event) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:96:2
@@ -508,7 +508,7 @@ func (mgChain *mgChainBackfillRead) mgBody2(ctx context.Context, e Event) error 
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainBackfillRead) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainBackfill_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -519,7 +519,7 @@ func (mgChain *mgChainBackfillRead) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "parse" on one item.
-func (mgChain *mgChainBackfillRead) mgCall1(mgV string) {
+func (mgChain *mgChainBackfill_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -546,7 +546,7 @@ func (mgChain *mgChainBackfillRead) mgCall1(mgV string) {
 }
 
 // mgSlow2 runs stage "store" on one item, with a recovery of its own.
-func (mgChain *mgChainBackfillRead) mgSlow2(mgV Event) {
+func (mgChain *mgChainBackfill_0) mgSlow2(mgV Event) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -570,7 +570,7 @@ func (mgChain *mgChainBackfillRead) mgSlow2(mgV Event) {
 }
 
 // mgCall2 runs stage "store" on one item; a panic is recovered before it.
-func (mgChain *mgChainBackfillRead) mgCall2(mgV Event) {
+func (mgChain *mgChainBackfill_0) mgCall2(mgV Event) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -655,7 +655,7 @@ func (mgP *Audited) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainAuditedRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainAudited_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Event](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -710,8 +710,8 @@ func (mgP *Audited) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainAuditedRead runs the chain read → parse of pipeline Audited on the goroutine of its first stage.
-type mgChainAuditedRead struct {
+// mgChainAudited_0 runs the chain read → parse of pipeline Audited on the goroutine of its first stage.
+type mgChainAudited_0 struct {
 	mgP        *Audited
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -719,7 +719,7 @@ type mgChainAuditedRead struct {
 }
 
 // mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
-func (mgChain *mgChainAuditedRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainAudited_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:65:2
@@ -733,7 +733,7 @@ func (mgChain *mgChainAuditedRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
-func (mgChain *mgChainAuditedRead) mgBody1(ctx context.Context, line string) error {
+func (mgChain *mgChainAudited_0) mgBody1(ctx context.Context, line string) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:72:2
@@ -759,7 +759,7 @@ func (mgChain *mgChainAuditedRead) mgBody1(ctx context.Context, line string) err
 }
 
 // mgCall1 runs stage "parse" on one item.
-func (mgChain *mgChainAuditedRead) mgCall1(mgV string) {
+func (mgChain *mgChainAudited_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -839,7 +839,7 @@ func (mgP *Errors) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 64, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainErrorsRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainErrors_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[Event](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -864,7 +864,7 @@ func (mgP *Errors) mgGraph() *mgrt.Graph {
 		Name: "validate",
 		Pos:  mgrt.Pos{File: "reroute_extends.mg", Line: 88, Col: 12},
 	}, func(mgW *mgrt.Emitter[Event]) func(mgCtx context.Context, mgIn Event) error {
-		mgChain := &mgChainErrorsValidate{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainErrors_3{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn Event) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -896,8 +896,8 @@ func (mgP *Errors) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainErrorsRead runs the chain read → parse of pipeline Errors on the goroutine of its first stage.
-type mgChainErrorsRead struct {
+// mgChainErrors_0 runs the chain read → parse of pipeline Errors on the goroutine of its first stage.
+type mgChainErrors_0 struct {
 	mgP        *Errors
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -905,7 +905,7 @@ type mgChainErrorsRead struct {
 }
 
 // mgBody0 is stage "read" (reroute_extends.mg:64) in the chain.
-func (mgChain *mgChainErrorsRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainErrors_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:65:2
@@ -919,7 +919,7 @@ func (mgChain *mgChainErrorsRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "parse" (reroute_extends.mg:71) in the chain.
-func (mgChain *mgChainErrorsRead) mgBody1(ctx context.Context, line string) error {
+func (mgChain *mgChainErrors_0) mgBody1(ctx context.Context, line string) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:72:2
@@ -945,7 +945,7 @@ func (mgChain *mgChainErrorsRead) mgBody1(ctx context.Context, line string) erro
 }
 
 // mgCall1 runs stage "parse" on one item.
-func (mgChain *mgChainErrorsRead) mgCall1(mgV string) {
+func (mgChain *mgChainErrors_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -965,15 +965,15 @@ func (mgChain *mgChainErrorsRead) mgCall1(mgV string) {
 	}
 }
 
-// mgChainErrorsValidate runs the chain validate → store of pipeline Errors on the goroutine of its first stage.
-type mgChainErrorsValidate struct {
+// mgChainErrors_3 runs the chain validate → store of pipeline Errors on the goroutine of its first stage.
+type mgChainErrors_3 struct {
 	mgP        *Errors
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "validate" (reroute_extends.mg:88) in the chain.
-func (mgChain *mgChainErrorsValidate) mgBody0(ctx context.Context, e Event) error {
+func (mgChain *mgChainErrors_3) mgBody0(ctx context.Context, e Event) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:89:2
@@ -989,7 +989,7 @@ func (mgChain *mgChainErrorsValidate) mgBody0(ctx context.Context, e Event) erro
 }
 
 // mgBody1 is stage "store" (reroute_extends.mg:95) in the chain.
-func (mgChain *mgChainErrorsValidate) mgBody1(ctx context.Context, e Event) error {
+func (mgChain *mgChainErrors_3) mgBody1(ctx context.Context, e Event) error {
 	p := &mgChain.mgP.Ingest
 	_ = p
 //line reroute_extends.mg:96:2
@@ -1003,7 +1003,7 @@ func (mgChain *mgChainErrorsValidate) mgBody1(ctx context.Context, e Event) erro
 }
 
 // mgCall1 runs stage "store" on one item.
-func (mgChain *mgChainErrorsValidate) mgCall1(mgV Event) {
+func (mgChain *mgChainErrors_3) mgCall1(mgV Event) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()

@@ -148,7 +148,7 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 		Name: "read",
 		Pos:  mgrt.Pos{File: "sequential.mg", Line: 39, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainSequentialRead{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
+		mgChain := &mgChainSequential_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -184,8 +184,8 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainSequentialRead runs the chain read → split → drop_debug → redact → format → write of pipeline Sequential on the goroutine of its first stage.
-type mgChainSequentialRead struct {
+// mgChainSequential_0 runs the chain read → split → drop_debug → redact → format → write of pipeline Sequential on the goroutine of its first stage.
+type mgChainSequential_0 struct {
 	mgP        *Sequential
 	mgChainCtx context.Context
 	mgCur      int
@@ -199,7 +199,7 @@ type mgChainSequentialRead struct {
 }
 
 // mgBody0 is stage "read" (sequential.mg:39) in the chain.
-func (mgChain *mgChainSequentialRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainSequential_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line sequential.mg:40:2
@@ -213,7 +213,7 @@ func (mgChain *mgChainSequentialRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "split" (sequential.mg:46) in the chain.
-func (mgChain *mgChainSequentialRead) mgBody1(ctx context.Context, l string) error {
+func (mgChain *mgChainSequential_0) mgBody1(ctx context.Context, l string) error {
 	p := mgChain.mgP
 	_ = p
 //line sequential.mg:47:2
@@ -227,7 +227,7 @@ func (mgChain *mgChainSequentialRead) mgBody1(ctx context.Context, l string) err
 }
 
 // mgBody2 is stage "drop_debug" (sequential.mg:53) in the chain.
-func (mgChain *mgChainSequentialRead) mgBody2(ctx context.Context, l string) error {
+func (mgChain *mgChainSequential_0) mgBody2(ctx context.Context, l string) error {
 	p := mgChain.mgP
 	_ = p
 //line sequential.mg:54:2
@@ -241,7 +241,7 @@ func (mgChain *mgChainSequentialRead) mgBody2(ctx context.Context, l string) err
 }
 
 // mgBody3 is stage "redact" (sequential.mg:59) in the chain.
-func (mgChain *mgChainSequentialRead) mgBody3(ctx context.Context, l string) error {
+func (mgChain *mgChainSequential_0) mgBody3(ctx context.Context, l string) error {
 	p := mgChain.mgP
 	_ = p
 //line sequential.mg:60:2
@@ -251,7 +251,7 @@ func (mgChain *mgChainSequentialRead) mgBody3(ctx context.Context, l string) err
 }
 
 // mgBody4 is stage "format" (sequential.mg:63) in the chain.
-func (mgChain *mgChainSequentialRead) mgBody4(ctx context.Context, l string) error {
+func (mgChain *mgChainSequential_0) mgBody4(ctx context.Context, l string) error {
 	p := mgChain.mgP
 	_ = p
 //line sequential.mg:64:2
@@ -263,7 +263,7 @@ func (mgChain *mgChainSequentialRead) mgBody4(ctx context.Context, l string) err
 }
 
 // mgBody5 is stage "write" (sequential.mg:68) in the chain.
-func (mgChain *mgChainSequentialRead) mgBody5(ctx context.Context, l Line) error {
+func (mgChain *mgChainSequential_0) mgBody5(ctx context.Context, l Line) error {
 	p := mgChain.mgP
 	_ = p
 //line sequential.mg:69:2
@@ -273,7 +273,7 @@ func (mgChain *mgChainSequentialRead) mgBody5(ctx context.Context, l Line) error
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainSequentialRead) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainSequential_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 4:
 		mgChain.mgF4.Panic(mgChain.mgItem4, mgR)
@@ -286,7 +286,7 @@ func (mgChain *mgChainSequentialRead) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "split" on one item.
-func (mgChain *mgChainSequentialRead) mgCall1(mgV string) {
+func (mgChain *mgChainSequential_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -313,7 +313,7 @@ func (mgChain *mgChainSequentialRead) mgCall1(mgV string) {
 }
 
 // mgCall2 runs stage "drop_debug" on one item.
-func (mgChain *mgChainSequentialRead) mgCall2(mgV string) {
+func (mgChain *mgChainSequential_0) mgCall2(mgV string) {
 	mgS := 1
 	if !mgChain.mgF2.Fast() {
 		mgS = mgChain.mgF2.Enter()
@@ -340,7 +340,7 @@ func (mgChain *mgChainSequentialRead) mgCall2(mgV string) {
 }
 
 // mgCall3 runs stage "redact" on one item.
-func (mgChain *mgChainSequentialRead) mgCall3(mgV string) {
+func (mgChain *mgChainSequential_0) mgCall3(mgV string) {
 	mgS := 1
 	if !mgChain.mgF3.Fast() {
 		mgS = mgChain.mgF3.Enter()
@@ -367,7 +367,7 @@ func (mgChain *mgChainSequentialRead) mgCall3(mgV string) {
 }
 
 // mgSlow4 runs stage "format" on one item, with a recovery of its own.
-func (mgChain *mgChainSequentialRead) mgSlow4(mgV string) {
+func (mgChain *mgChainSequential_0) mgSlow4(mgV string) {
 	mgS := mgChain.mgF4.Enter()
 	mgOK := false
 	defer func() {
@@ -391,7 +391,7 @@ func (mgChain *mgChainSequentialRead) mgSlow4(mgV string) {
 }
 
 // mgCall4 runs stage "format" on one item; a panic is recovered before it.
-func (mgChain *mgChainSequentialRead) mgCall4(mgV string) {
+func (mgChain *mgChainSequential_0) mgCall4(mgV string) {
 	if !mgChain.mgF4.Fast() {
 		mgChain.mgSlow4(mgV)
 		return
@@ -404,7 +404,7 @@ func (mgChain *mgChainSequentialRead) mgCall4(mgV string) {
 }
 
 // mgSlow5 runs stage "write" on one item, with a recovery of its own.
-func (mgChain *mgChainSequentialRead) mgSlow5(mgV Line) {
+func (mgChain *mgChainSequential_0) mgSlow5(mgV Line) {
 	mgS := mgChain.mgF5.Enter()
 	mgOK := false
 	defer func() {
@@ -428,7 +428,7 @@ func (mgChain *mgChainSequentialRead) mgSlow5(mgV Line) {
 }
 
 // mgCall5 runs stage "write" on one item; a panic is recovered before it.
-func (mgChain *mgChainSequentialRead) mgCall5(mgV Line) {
+func (mgChain *mgChainSequential_0) mgCall5(mgV Line) {
 	if !mgChain.mgF5.Fast() {
 		mgChain.mgSlow5(mgV)
 		return

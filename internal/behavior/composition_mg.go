@@ -67,7 +67,7 @@ func (mgP *Scale) mgGraph() *mgrt.Graph {
 		Name: "mul",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 19, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgChain := &mgChainScaleMul{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainScale_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn int) error {
 			mgChain.mgChainCtx = mgCtx
@@ -83,8 +83,8 @@ func (mgP *Scale) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainScaleMul runs the chain mul → inc of pipeline Scale on the goroutine of its first stage.
-type mgChainScaleMul struct {
+// mgChainScale_0 runs the chain mul → inc of pipeline Scale on the goroutine of its first stage.
+type mgChainScale_0 struct {
 	mgP        *Scale
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -92,7 +92,7 @@ type mgChainScaleMul struct {
 }
 
 // mgBody0 is stage "mul" (composition.mg:19) in the chain.
-func (mgChain *mgChainScaleMul) mgBody0(ctx context.Context, n int) error {
+func (mgChain *mgChainScale_0) mgBody0(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:20:2
@@ -104,7 +104,7 @@ func (mgChain *mgChainScaleMul) mgBody0(ctx context.Context, n int) error {
 }
 
 // mgBody1 is stage "inc" (composition.mg:23) in the chain.
-func (mgChain *mgChainScaleMul) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainScale_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:23:28
@@ -114,7 +114,7 @@ func (mgChain *mgChainScaleMul) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "inc" on one item.
-func (mgChain *mgChainScaleMul) mgCall1(mgV int) {
+func (mgChain *mgChainScale_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -215,7 +215,7 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 35, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainUsesNestedStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
+		mgChain := &mgChainUsesNested_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -250,8 +250,8 @@ func (mgP *UsesNested) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainUsesNestedStart runs the chain start → first.mul → first.inc → second.mul → second.inc → collect of pipeline UsesNested on the goroutine of its first stage.
-type mgChainUsesNestedStart struct {
+// mgChainUsesNested_0 runs the chain start → first.mul → first.inc → second.mul → second.inc → collect of pipeline UsesNested on the goroutine of its first stage.
+type mgChainUsesNested_0 struct {
 	mgP        *UsesNested
 	mgChainCtx context.Context
 	mgCur      int
@@ -267,7 +267,7 @@ type mgChainUsesNestedStart struct {
 }
 
 // mgBody0 is stage "start" (composition.mg:35) in the chain.
-func (mgChain *mgChainUsesNestedStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainUsesNested_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:36:2
@@ -281,7 +281,7 @@ func (mgChain *mgChainUsesNestedStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "first.mul" (composition.mg:19) in the chain.
-func (mgChain *mgChainUsesNestedStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainUsesNested_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedFirst
 	_ = p
 //line composition.mg:20:2
@@ -293,7 +293,7 @@ func (mgChain *mgChainUsesNestedStart) mgBody1(ctx context.Context, n int) error
 }
 
 // mgBody2 is stage "first.inc" (composition.mg:23) in the chain.
-func (mgChain *mgChainUsesNestedStart) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainUsesNested_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedFirst
 	_ = p
 //line composition.mg:23:28
@@ -303,7 +303,7 @@ func (mgChain *mgChainUsesNestedStart) mgBody2(ctx context.Context, n int) error
 }
 
 // mgBody3 is stage "second.mul" (composition.mg:19) in the chain.
-func (mgChain *mgChainUsesNestedStart) mgBody3(ctx context.Context, n int) error {
+func (mgChain *mgChainUsesNested_0) mgBody3(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedSecond
 	_ = p
 //line composition.mg:20:2
@@ -315,7 +315,7 @@ func (mgChain *mgChainUsesNestedStart) mgBody3(ctx context.Context, n int) error
 }
 
 // mgBody4 is stage "second.inc" (composition.mg:23) in the chain.
-func (mgChain *mgChainUsesNestedStart) mgBody4(ctx context.Context, n int) error {
+func (mgChain *mgChainUsesNested_0) mgBody4(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedSecond
 	_ = p
 //line composition.mg:23:28
@@ -325,7 +325,7 @@ func (mgChain *mgChainUsesNestedStart) mgBody4(ctx context.Context, n int) error
 }
 
 // mgBody5 is stage "collect" (composition.mg:42) in the chain.
-func (mgChain *mgChainUsesNestedStart) mgBody5(ctx context.Context, n int) error {
+func (mgChain *mgChainUsesNested_0) mgBody5(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:42:27
@@ -335,7 +335,7 @@ func (mgChain *mgChainUsesNestedStart) mgBody5(ctx context.Context, n int) error
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainUsesNestedStart) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainUsesNested_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -352,7 +352,7 @@ func (mgChain *mgChainUsesNestedStart) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "first.mul" on one item.
-func (mgChain *mgChainUsesNestedStart) mgCall1(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -379,7 +379,7 @@ func (mgChain *mgChainUsesNestedStart) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "first.inc" on one item, with a recovery of its own.
-func (mgChain *mgChainUsesNestedStart) mgSlow2(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -403,7 +403,7 @@ func (mgChain *mgChainUsesNestedStart) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "first.inc" on one item; a panic is recovered before it.
-func (mgChain *mgChainUsesNestedStart) mgCall2(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -416,7 +416,7 @@ func (mgChain *mgChainUsesNestedStart) mgCall2(mgV int) {
 }
 
 // mgSlow3 runs stage "second.mul" on one item, with a recovery of its own.
-func (mgChain *mgChainUsesNestedStart) mgSlow3(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgSlow3(mgV int) {
 	mgS := mgChain.mgF3.Enter()
 	mgOK := false
 	defer func() {
@@ -440,7 +440,7 @@ func (mgChain *mgChainUsesNestedStart) mgSlow3(mgV int) {
 }
 
 // mgCall3 runs stage "second.mul" on one item; a panic is recovered before it.
-func (mgChain *mgChainUsesNestedStart) mgCall3(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgCall3(mgV int) {
 	if !mgChain.mgF3.Fast() {
 		mgChain.mgSlow3(mgV)
 		return
@@ -453,7 +453,7 @@ func (mgChain *mgChainUsesNestedStart) mgCall3(mgV int) {
 }
 
 // mgSlow4 runs stage "second.inc" on one item, with a recovery of its own.
-func (mgChain *mgChainUsesNestedStart) mgSlow4(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgSlow4(mgV int) {
 	mgS := mgChain.mgF4.Enter()
 	mgOK := false
 	defer func() {
@@ -477,7 +477,7 @@ func (mgChain *mgChainUsesNestedStart) mgSlow4(mgV int) {
 }
 
 // mgCall4 runs stage "second.inc" on one item; a panic is recovered before it.
-func (mgChain *mgChainUsesNestedStart) mgCall4(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgCall4(mgV int) {
 	if !mgChain.mgF4.Fast() {
 		mgChain.mgSlow4(mgV)
 		return
@@ -490,7 +490,7 @@ func (mgChain *mgChainUsesNestedStart) mgCall4(mgV int) {
 }
 
 // mgSlow5 runs stage "collect" on one item, with a recovery of its own.
-func (mgChain *mgChainUsesNestedStart) mgSlow5(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgSlow5(mgV int) {
 	mgS := mgChain.mgF5.Enter()
 	mgOK := false
 	defer func() {
@@ -514,7 +514,7 @@ func (mgChain *mgChainUsesNestedStart) mgSlow5(mgV int) {
 }
 
 // mgCall5 runs stage "collect" on one item; a panic is recovered before it.
-func (mgChain *mgChainUsesNestedStart) mgCall5(mgV int) {
+func (mgChain *mgChainUsesNested_0) mgCall5(mgV int) {
 	if !mgChain.mgF5.Fast() {
 		mgChain.mgSlow5(mgV)
 		return
@@ -624,7 +624,7 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 58, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainFlowIngestRead{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainFlow_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF2)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -673,8 +673,8 @@ func (mgP *Flow) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainFlowIngestRead runs the chain ingest.read → ingest.parse → validate.check of pipeline Flow on the goroutine of its first stage.
-type mgChainFlowIngestRead struct {
+// mgChainFlow_0 runs the chain ingest.read → ingest.parse → validate.check of pipeline Flow on the goroutine of its first stage.
+type mgChainFlow_0 struct {
 	mgP        *Flow
 	mgChainCtx context.Context
 	mgCur      int
@@ -685,7 +685,7 @@ type mgChainFlowIngestRead struct {
 }
 
 // mgBody0 is stage "ingest.read" (composition.mg:58) in the chain.
-func (mgChain *mgChainFlowIngestRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainFlow_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:59:3
@@ -699,7 +699,7 @@ func (mgChain *mgChainFlowIngestRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "ingest.parse" (composition.mg:63) in the chain.
-func (mgChain *mgChainFlowIngestRead) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainFlow_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:63:31
@@ -709,7 +709,7 @@ func (mgChain *mgChainFlowIngestRead) mgBody1(ctx context.Context, n int) error 
 }
 
 // mgBody2 is stage "validate.check" (composition.mg:66) in the chain.
-func (mgChain *mgChainFlowIngestRead) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainFlow_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:66:31
@@ -719,7 +719,7 @@ func (mgChain *mgChainFlowIngestRead) mgBody2(ctx context.Context, n int) error 
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainFlowIngestRead) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainFlow_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -730,7 +730,7 @@ func (mgChain *mgChainFlowIngestRead) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "ingest.parse" on one item.
-func (mgChain *mgChainFlowIngestRead) mgCall1(mgV int) {
+func (mgChain *mgChainFlow_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -757,7 +757,7 @@ func (mgChain *mgChainFlowIngestRead) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "validate.check" on one item, with a recovery of its own.
-func (mgChain *mgChainFlowIngestRead) mgSlow2(mgV int) {
+func (mgChain *mgChainFlow_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -781,7 +781,7 @@ func (mgChain *mgChainFlowIngestRead) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "validate.check" on one item; a panic is recovered before it.
-func (mgChain *mgChainFlowIngestRead) mgCall2(mgV int) {
+func (mgChain *mgChainFlow_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -883,7 +883,7 @@ func (mgP *Split) mgGraph() *mgrt.Graph {
 		Name: "ingest.read",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 92, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainSplitIngestRead{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainSplit_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		mgChain.mgTo = mgToSplit_TriageCheck{small: mgChain.mgLastW.To(0), large: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
@@ -914,8 +914,8 @@ func (mgP *Split) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainSplitIngestRead runs the chain ingest.read → triage.check of pipeline Split on the goroutine of its first stage.
-type mgChainSplitIngestRead struct {
+// mgChainSplit_0 runs the chain ingest.read → triage.check of pipeline Split on the goroutine of its first stage.
+type mgChainSplit_0 struct {
 	mgP        *Split
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -924,7 +924,7 @@ type mgChainSplitIngestRead struct {
 }
 
 // mgBody0 is stage "ingest.read" (composition.mg:92) in the chain.
-func (mgChain *mgChainSplitIngestRead) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainSplit_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:93:3
@@ -938,7 +938,7 @@ func (mgChain *mgChainSplitIngestRead) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "triage.check" (composition.mg:99) in the chain.
-func (mgChain *mgChainSplitIngestRead) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainSplit_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	to := mgChain.mgTo
 	_, _ = p, to
@@ -957,7 +957,7 @@ func (mgChain *mgChainSplitIngestRead) mgBody1(ctx context.Context, n int) error
 }
 
 // mgCall1 runs stage "triage.check" on one item.
-func (mgChain *mgChainSplitIngestRead) mgCall1(mgV int) {
+func (mgChain *mgChainSplit_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1089,7 +1089,7 @@ func (mgP *BothInputs) mgGraph() *mgrt.Graph {
 		Name: "down.pass",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 138, Col: 13},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgChain := &mgChainBothInputsDownPass{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainBothInputs_2{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn int) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -1107,15 +1107,15 @@ func (mgP *BothInputs) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainBothInputsDownPass runs the chain down.pass → down.keep of pipeline BothInputs on the goroutine of its first stage.
-type mgChainBothInputsDownPass struct {
+// mgChainBothInputs_2 runs the chain down.pass → down.keep of pipeline BothInputs on the goroutine of its first stage.
+type mgChainBothInputs_2 struct {
 	mgP        *BothInputs
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "down.pass" (composition.mg:138) in the chain.
-func (mgChain *mgChainBothInputsDownPass) mgBody0(ctx context.Context, n int) error {
+func (mgChain *mgChainBothInputs_2) mgBody0(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:138:30
@@ -1125,7 +1125,7 @@ func (mgChain *mgChainBothInputsDownPass) mgBody0(ctx context.Context, n int) er
 }
 
 // mgBody1 is stage "down.keep" (composition.mg:139) in the chain.
-func (mgChain *mgChainBothInputsDownPass) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainBothInputs_2) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:139:25
@@ -1135,7 +1135,7 @@ func (mgChain *mgChainBothInputsDownPass) mgBody1(ctx context.Context, n int) er
 }
 
 // mgCall1 runs stage "down.keep" on one item.
-func (mgChain *mgChainBothInputsDownPass) mgCall1(mgV int) {
+func (mgChain *mgChainBothInputs_2) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -1245,7 +1245,7 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainBaseStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainBase_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1267,8 +1267,8 @@ func (mgP *Base) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainBaseStart runs the chain start → square → collect of pipeline Base on the goroutine of its first stage.
-type mgChainBaseStart struct {
+// mgChainBase_0 runs the chain start → square → collect of pipeline Base on the goroutine of its first stage.
+type mgChainBase_0 struct {
 	mgP        *Base
 	mgChainCtx context.Context
 	mgCur      int
@@ -1278,7 +1278,7 @@ type mgChainBaseStart struct {
 }
 
 // mgBody0 is stage "start" (composition.mg:155) in the chain.
-func (mgChain *mgChainBaseStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainBase_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:156:2
@@ -1292,7 +1292,7 @@ func (mgChain *mgChainBaseStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "square" (composition.mg:160) in the chain.
-func (mgChain *mgChainBaseStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainBase_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:160:31
@@ -1302,7 +1302,7 @@ func (mgChain *mgChainBaseStart) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "collect" (composition.mg:161) in the chain.
-func (mgChain *mgChainBaseStart) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainBase_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:161:27
@@ -1312,7 +1312,7 @@ func (mgChain *mgChainBaseStart) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainBaseStart) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainBase_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1323,7 +1323,7 @@ func (mgChain *mgChainBaseStart) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "square" on one item.
-func (mgChain *mgChainBaseStart) mgCall1(mgV int) {
+func (mgChain *mgChainBase_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1350,7 +1350,7 @@ func (mgChain *mgChainBaseStart) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "collect" on one item, with a recovery of its own.
-func (mgChain *mgChainBaseStart) mgSlow2(mgV int) {
+func (mgChain *mgChainBase_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1374,7 +1374,7 @@ func (mgChain *mgChainBaseStart) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "collect" on one item; a panic is recovered before it.
-func (mgChain *mgChainBaseStart) mgCall2(mgV int) {
+func (mgChain *mgChainBase_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -1453,7 +1453,7 @@ func (mgP *Child) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainChildStart{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainChild_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -1487,8 +1487,8 @@ func (mgP *Child) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainChildStart runs the chain start → square of pipeline Child on the goroutine of its first stage.
-type mgChainChildStart struct {
+// mgChainChild_0 runs the chain start → square of pipeline Child on the goroutine of its first stage.
+type mgChainChild_0 struct {
 	mgP        *Child
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -1496,7 +1496,7 @@ type mgChainChildStart struct {
 }
 
 // mgBody0 is stage "start" (composition.mg:155) in the chain.
-func (mgChain *mgChainChildStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainChild_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.Base
 	_ = p
 //line composition.mg:156:2
@@ -1510,7 +1510,7 @@ func (mgChain *mgChainChildStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "square" (composition.mg:160) in the chain.
-func (mgChain *mgChainChildStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainChild_0) mgBody1(ctx context.Context, n int) error {
 	p := &mgChain.mgP.Base
 	_ = p
 //line composition.mg:160:31
@@ -1520,7 +1520,7 @@ func (mgChain *mgChainChildStart) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "square" on one item.
-func (mgChain *mgChainChildStart) mgCall1(mgV int) {
+func (mgChain *mgChainChild_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1581,7 +1581,7 @@ func (mgP *Skip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 155, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainSkipStart{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainSkip_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1597,15 +1597,15 @@ func (mgP *Skip) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainSkipStart runs the chain start → collect of pipeline Skip on the goroutine of its first stage.
-type mgChainSkipStart struct {
+// mgChainSkip_0 runs the chain start → collect of pipeline Skip on the goroutine of its first stage.
+type mgChainSkip_0 struct {
 	mgP        *Skip
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "start" (composition.mg:155) in the chain.
-func (mgChain *mgChainSkipStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainSkip_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.Base
 	_ = p
 //line composition.mg:156:2
@@ -1619,7 +1619,7 @@ func (mgChain *mgChainSkipStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "collect" (composition.mg:161) in the chain.
-func (mgChain *mgChainSkipStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainSkip_0) mgBody1(ctx context.Context, n int) error {
 	p := &mgChain.mgP.Base
 	_ = p
 //line composition.mg:161:27
@@ -1629,7 +1629,7 @@ func (mgChain *mgChainSkipStart) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "collect" on one item.
-func (mgChain *mgChainSkipStart) mgCall1(mgV int) {
+func (mgChain *mgChainSkip_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1732,7 +1732,7 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainLongBaseStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4)}
+		mgChain := &mgChainLongBase_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1762,8 +1762,8 @@ func (mgP *LongBase) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainLongBaseStart runs the chain start → a → b → c → collect of pipeline LongBase on the goroutine of its first stage.
-type mgChainLongBaseStart struct {
+// mgChainLongBase_0 runs the chain start → a → b → c → collect of pipeline LongBase on the goroutine of its first stage.
+type mgChainLongBase_0 struct {
 	mgP        *LongBase
 	mgChainCtx context.Context
 	mgCur      int
@@ -1777,7 +1777,7 @@ type mgChainLongBaseStart struct {
 }
 
 // mgBody0 is stage "start" (composition.mg:189) in the chain.
-func (mgChain *mgChainLongBaseStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainLongBase_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:190:2
@@ -1791,7 +1791,7 @@ func (mgChain *mgChainLongBaseStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "a" (composition.mg:194) in the chain.
-func (mgChain *mgChainLongBaseStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainLongBase_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:194:26
@@ -1801,7 +1801,7 @@ func (mgChain *mgChainLongBaseStart) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "b" (composition.mg:195) in the chain.
-func (mgChain *mgChainLongBaseStart) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainLongBase_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:195:26
@@ -1811,7 +1811,7 @@ func (mgChain *mgChainLongBaseStart) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgBody3 is stage "c" (composition.mg:196) in the chain.
-func (mgChain *mgChainLongBaseStart) mgBody3(ctx context.Context, n int) error {
+func (mgChain *mgChainLongBase_0) mgBody3(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:196:26
@@ -1821,7 +1821,7 @@ func (mgChain *mgChainLongBaseStart) mgBody3(ctx context.Context, n int) error {
 }
 
 // mgBody4 is stage "collect" (composition.mg:197) in the chain.
-func (mgChain *mgChainLongBaseStart) mgBody4(ctx context.Context, n int) error {
+func (mgChain *mgChainLongBase_0) mgBody4(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:197:27
@@ -1831,7 +1831,7 @@ func (mgChain *mgChainLongBaseStart) mgBody4(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainLongBaseStart) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainLongBase_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1846,7 +1846,7 @@ func (mgChain *mgChainLongBaseStart) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "a" on one item.
-func (mgChain *mgChainLongBaseStart) mgCall1(mgV int) {
+func (mgChain *mgChainLongBase_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1873,7 +1873,7 @@ func (mgChain *mgChainLongBaseStart) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "b" on one item, with a recovery of its own.
-func (mgChain *mgChainLongBaseStart) mgSlow2(mgV int) {
+func (mgChain *mgChainLongBase_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1897,7 +1897,7 @@ func (mgChain *mgChainLongBaseStart) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "b" on one item; a panic is recovered before it.
-func (mgChain *mgChainLongBaseStart) mgCall2(mgV int) {
+func (mgChain *mgChainLongBase_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -1910,7 +1910,7 @@ func (mgChain *mgChainLongBaseStart) mgCall2(mgV int) {
 }
 
 // mgSlow3 runs stage "c" on one item, with a recovery of its own.
-func (mgChain *mgChainLongBaseStart) mgSlow3(mgV int) {
+func (mgChain *mgChainLongBase_0) mgSlow3(mgV int) {
 	mgS := mgChain.mgF3.Enter()
 	mgOK := false
 	defer func() {
@@ -1934,7 +1934,7 @@ func (mgChain *mgChainLongBaseStart) mgSlow3(mgV int) {
 }
 
 // mgCall3 runs stage "c" on one item; a panic is recovered before it.
-func (mgChain *mgChainLongBaseStart) mgCall3(mgV int) {
+func (mgChain *mgChainLongBase_0) mgCall3(mgV int) {
 	if !mgChain.mgF3.Fast() {
 		mgChain.mgSlow3(mgV)
 		return
@@ -1947,7 +1947,7 @@ func (mgChain *mgChainLongBaseStart) mgCall3(mgV int) {
 }
 
 // mgSlow4 runs stage "collect" on one item, with a recovery of its own.
-func (mgChain *mgChainLongBaseStart) mgSlow4(mgV int) {
+func (mgChain *mgChainLongBase_0) mgSlow4(mgV int) {
 	mgS := mgChain.mgF4.Enter()
 	mgOK := false
 	defer func() {
@@ -1971,7 +1971,7 @@ func (mgChain *mgChainLongBaseStart) mgSlow4(mgV int) {
 }
 
 // mgCall4 runs stage "collect" on one item; a panic is recovered before it.
-func (mgChain *mgChainLongBaseStart) mgCall4(mgV int) {
+func (mgChain *mgChainLongBase_0) mgCall4(mgV int) {
 	if !mgChain.mgF4.Fast() {
 		mgChain.mgSlow4(mgV)
 		return
@@ -2022,7 +2022,7 @@ func (mgP *LongSkip) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainLongSkipStart{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainLongSkip_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -2037,15 +2037,15 @@ func (mgP *LongSkip) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainLongSkipStart runs the chain start → collect of pipeline LongSkip on the goroutine of its first stage.
-type mgChainLongSkipStart struct {
+// mgChainLongSkip_0 runs the chain start → collect of pipeline LongSkip on the goroutine of its first stage.
+type mgChainLongSkip_0 struct {
 	mgP        *LongSkip
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "start" (composition.mg:189) in the chain.
-func (mgChain *mgChainLongSkipStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainLongSkip_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.LongBase
 	_ = p
 //line composition.mg:190:2
@@ -2059,7 +2059,7 @@ func (mgChain *mgChainLongSkipStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "collect" (composition.mg:197) in the chain.
-func (mgChain *mgChainLongSkipStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainLongSkip_0) mgBody1(ctx context.Context, n int) error {
 	p := &mgChain.mgP.LongBase
 	_ = p
 //line composition.mg:197:27
@@ -2069,7 +2069,7 @@ func (mgChain *mgChainLongSkipStart) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "collect" on one item.
-func (mgChain *mgChainLongSkipStart) mgCall1(mgV int) {
+func (mgChain *mgChainLongSkip_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -2128,7 +2128,7 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 		Name: "start",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainShortCutStart{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3)}
+		mgChain := &mgChainShortCut_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -2153,8 +2153,8 @@ func (mgP *ShortCut) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainShortCutStart runs the chain start → a → c → collect of pipeline ShortCut on the goroutine of its first stage.
-type mgChainShortCutStart struct {
+// mgChainShortCut_0 runs the chain start → a → c → collect of pipeline ShortCut on the goroutine of its first stage.
+type mgChainShortCut_0 struct {
 	mgP        *ShortCut
 	mgChainCtx context.Context
 	mgCur      int
@@ -2166,7 +2166,7 @@ type mgChainShortCutStart struct {
 }
 
 // mgBody0 is stage "start" (composition.mg:189) in the chain.
-func (mgChain *mgChainShortCutStart) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainShortCut_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.LongBase
 	_ = p
 //line composition.mg:190:2
@@ -2180,7 +2180,7 @@ func (mgChain *mgChainShortCutStart) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "a" (composition.mg:194) in the chain.
-func (mgChain *mgChainShortCutStart) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainShortCut_0) mgBody1(ctx context.Context, n int) error {
 	p := &mgChain.mgP.LongBase
 	_ = p
 //line composition.mg:194:26
@@ -2190,7 +2190,7 @@ func (mgChain *mgChainShortCutStart) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "c" (composition.mg:196) in the chain.
-func (mgChain *mgChainShortCutStart) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainShortCut_0) mgBody2(ctx context.Context, n int) error {
 	p := &mgChain.mgP.LongBase
 	_ = p
 //line composition.mg:196:26
@@ -2200,7 +2200,7 @@ func (mgChain *mgChainShortCutStart) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgBody3 is stage "collect" (composition.mg:197) in the chain.
-func (mgChain *mgChainShortCutStart) mgBody3(ctx context.Context, n int) error {
+func (mgChain *mgChainShortCut_0) mgBody3(ctx context.Context, n int) error {
 	p := &mgChain.mgP.LongBase
 	_ = p
 //line composition.mg:197:27
@@ -2210,7 +2210,7 @@ func (mgChain *mgChainShortCutStart) mgBody3(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainShortCutStart) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainShortCut_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -2223,7 +2223,7 @@ func (mgChain *mgChainShortCutStart) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "a" on one item.
-func (mgChain *mgChainShortCutStart) mgCall1(mgV int) {
+func (mgChain *mgChainShortCut_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -2250,7 +2250,7 @@ func (mgChain *mgChainShortCutStart) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "c" on one item, with a recovery of its own.
-func (mgChain *mgChainShortCutStart) mgSlow2(mgV int) {
+func (mgChain *mgChainShortCut_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -2274,7 +2274,7 @@ func (mgChain *mgChainShortCutStart) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "c" on one item; a panic is recovered before it.
-func (mgChain *mgChainShortCutStart) mgCall2(mgV int) {
+func (mgChain *mgChainShortCut_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -2287,7 +2287,7 @@ func (mgChain *mgChainShortCutStart) mgCall2(mgV int) {
 }
 
 // mgSlow3 runs stage "collect" on one item, with a recovery of its own.
-func (mgChain *mgChainShortCutStart) mgSlow3(mgV int) {
+func (mgChain *mgChainShortCut_0) mgSlow3(mgV int) {
 	mgS := mgChain.mgF3.Enter()
 	mgOK := false
 	defer func() {
@@ -2311,7 +2311,7 @@ func (mgChain *mgChainShortCutStart) mgSlow3(mgV int) {
 }
 
 // mgCall3 runs stage "collect" on one item; a panic is recovered before it.
-func (mgChain *mgChainShortCutStart) mgCall3(mgV int) {
+func (mgChain *mgChainShortCut_0) mgCall3(mgV int) {
 	if !mgChain.mgF3.Fast() {
 		mgChain.mgSlow3(mgV)
 		return
@@ -2413,7 +2413,7 @@ func (mgP *TwoExits) mgGraph() *mgrt.Graph {
 		Name: "source.gen",
 		Pos:  mgrt.Pos{File: "composition.mg", Line: 216, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainTwoExitsSourceGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainTwoExits_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		mgChain.mgTo = mgToTwoExits_FanSplit{low: mgChain.mgLastW.To(0), high: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
@@ -2458,8 +2458,8 @@ func (mgP *TwoExits) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainTwoExitsSourceGen runs the chain source.gen → fan.split of pipeline TwoExits on the goroutine of its first stage.
-type mgChainTwoExitsSourceGen struct {
+// mgChainTwoExits_0 runs the chain source.gen → fan.split of pipeline TwoExits on the goroutine of its first stage.
+type mgChainTwoExits_0 struct {
 	mgP        *TwoExits
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -2468,7 +2468,7 @@ type mgChainTwoExitsSourceGen struct {
 }
 
 // mgBody0 is stage "source.gen" (composition.mg:216) in the chain.
-func (mgChain *mgChainTwoExitsSourceGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainTwoExits_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line composition.mg:217:3
@@ -2482,7 +2482,7 @@ func (mgChain *mgChainTwoExitsSourceGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "fan.split" (composition.mg:223) in the chain.
-func (mgChain *mgChainTwoExitsSourceGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainTwoExits_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	to := mgChain.mgTo
 	_, _ = p, to
@@ -2493,7 +2493,7 @@ func (mgChain *mgChainTwoExitsSourceGen) mgBody1(ctx context.Context, n int) err
 }
 
 // mgCall1 runs stage "fan.split" on one item.
-func (mgChain *mgChainTwoExitsSourceGen) mgCall1(mgV int) {
+func (mgChain *mgChainTwoExits_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

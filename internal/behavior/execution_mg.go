@@ -80,7 +80,7 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "execution.mg", Line: 19, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainInlineDefaultGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainInlineDefault_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -100,8 +100,8 @@ func (mgP *InlineDefault) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainInlineDefaultGen runs the chain gen → work → keep of pipeline InlineDefault on the goroutine of its first stage.
-type mgChainInlineDefaultGen struct {
+// mgChainInlineDefault_0 runs the chain gen → work → keep of pipeline InlineDefault on the goroutine of its first stage.
+type mgChainInlineDefault_0 struct {
 	mgP        *InlineDefault
 	mgChainCtx context.Context
 	mgCur      int
@@ -111,7 +111,7 @@ type mgChainInlineDefaultGen struct {
 }
 
 // mgBody0 is stage "gen" (execution.mg:19) in the chain.
-func (mgChain *mgChainInlineDefaultGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainInlineDefault_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line execution.mg:20:2
@@ -125,7 +125,7 @@ func (mgChain *mgChainInlineDefaultGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "work" (execution.mg:24) in the chain.
-func (mgChain *mgChainInlineDefaultGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainInlineDefault_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line execution.mg:25:2
@@ -141,7 +141,7 @@ func (mgChain *mgChainInlineDefaultGen) mgBody1(ctx context.Context, n int) erro
 }
 
 // mgBody2 is stage "keep" (execution.mg:30) in the chain.
-func (mgChain *mgChainInlineDefaultGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainInlineDefault_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line execution.mg:30:24
@@ -151,7 +151,7 @@ func (mgChain *mgChainInlineDefaultGen) mgBody2(ctx context.Context, n int) erro
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainInlineDefaultGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainInlineDefault_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -162,7 +162,7 @@ func (mgChain *mgChainInlineDefaultGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "work" on one item.
-func (mgChain *mgChainInlineDefaultGen) mgCall1(mgV int) {
+func (mgChain *mgChainInlineDefault_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -189,7 +189,7 @@ func (mgChain *mgChainInlineDefaultGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "keep" on one item, with a recovery of its own.
-func (mgChain *mgChainInlineDefaultGen) mgSlow2(mgV int) {
+func (mgChain *mgChainInlineDefault_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -213,7 +213,7 @@ func (mgChain *mgChainInlineDefaultGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "keep" on one item; a panic is recovered before it.
-func (mgChain *mgChainInlineDefaultGen) mgCall2(mgV int) {
+func (mgChain *mgChainInlineDefault_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return

@@ -583,7 +583,7 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 138, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainProducerErrorGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainProducerError_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -603,8 +603,8 @@ func (mgP *ProducerError) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainProducerErrorGen runs the chain gen → slow → keep of pipeline ProducerError on the goroutine of its first stage.
-type mgChainProducerErrorGen struct {
+// mgChainProducerError_0 runs the chain gen → slow → keep of pipeline ProducerError on the goroutine of its first stage.
+type mgChainProducerError_0 struct {
 	mgP        *ProducerError
 	mgChainCtx context.Context
 	mgCur      int
@@ -614,7 +614,7 @@ type mgChainProducerErrorGen struct {
 }
 
 // mgBody0 is stage "gen" (failures.mg:138) in the chain.
-func (mgChain *mgChainProducerErrorGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainProducerError_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:139:2
@@ -629,7 +629,7 @@ func (mgChain *mgChainProducerErrorGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "slow" (failures.mg:144) in the chain.
-func (mgChain *mgChainProducerErrorGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainProducerError_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:145:2
@@ -641,7 +641,7 @@ func (mgChain *mgChainProducerErrorGen) mgBody1(ctx context.Context, n int) erro
 }
 
 // mgBody2 is stage "keep" (failures.mg:148) in the chain.
-func (mgChain *mgChainProducerErrorGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainProducerError_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:148:24
@@ -651,7 +651,7 @@ func (mgChain *mgChainProducerErrorGen) mgBody2(ctx context.Context, n int) erro
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainProducerErrorGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainProducerError_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -662,7 +662,7 @@ func (mgChain *mgChainProducerErrorGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "slow" on one item.
-func (mgChain *mgChainProducerErrorGen) mgCall1(mgV int) {
+func (mgChain *mgChainProducerError_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -689,7 +689,7 @@ func (mgChain *mgChainProducerErrorGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "keep" on one item, with a recovery of its own.
-func (mgChain *mgChainProducerErrorGen) mgSlow2(mgV int) {
+func (mgChain *mgChainProducerError_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -713,7 +713,7 @@ func (mgChain *mgChainProducerErrorGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "keep" on one item; a panic is recovered before it.
-func (mgChain *mgChainProducerErrorGen) mgCall2(mgV int) {
+func (mgChain *mgChainProducerError_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -813,7 +813,7 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 161, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainFailFastGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainFailFast_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -833,8 +833,8 @@ func (mgP *FailFast) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainFailFastGen runs the chain gen → check → keep of pipeline FailFast on the goroutine of its first stage.
-type mgChainFailFastGen struct {
+// mgChainFailFast_0 runs the chain gen → check → keep of pipeline FailFast on the goroutine of its first stage.
+type mgChainFailFast_0 struct {
 	mgP        *FailFast
 	mgChainCtx context.Context
 	mgCur      int
@@ -844,7 +844,7 @@ type mgChainFailFastGen struct {
 }
 
 // mgBody0 is stage "gen" (failures.mg:161) in the chain.
-func (mgChain *mgChainFailFastGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainFailFast_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:162:2
@@ -874,7 +874,7 @@ func (mgChain *mgChainFailFastGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "check" (failures.mg:174) in the chain.
-func (mgChain *mgChainFailFastGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainFailFast_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:175:2
@@ -890,7 +890,7 @@ func (mgChain *mgChainFailFastGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "keep" (failures.mg:180) in the chain.
-func (mgChain *mgChainFailFastGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainFailFast_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures_mg.go:897:1
@@ -898,7 +898,7 @@ func (mgChain *mgChainFailFastGen) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainFailFastGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainFailFast_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -909,7 +909,7 @@ func (mgChain *mgChainFailFastGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "check" on one item.
-func (mgChain *mgChainFailFastGen) mgCall1(mgV int) {
+func (mgChain *mgChainFailFast_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -936,7 +936,7 @@ func (mgChain *mgChainFailFastGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "keep" on one item, with a recovery of its own.
-func (mgChain *mgChainFailFastGen) mgSlow2(mgV int) {
+func (mgChain *mgChainFailFast_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -960,7 +960,7 @@ func (mgChain *mgChainFailFastGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "keep" on one item; a panic is recovered before it.
-func (mgChain *mgChainFailFastGen) mgCall2(mgV int) {
+func (mgChain *mgChainFailFast_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -1047,7 +1047,7 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 189, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainPanicsGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainPanics_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1067,8 +1067,8 @@ func (mgP *Panics) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainPanicsGen runs the chain gen → boom → keep of pipeline Panics on the goroutine of its first stage.
-type mgChainPanicsGen struct {
+// mgChainPanics_0 runs the chain gen → boom → keep of pipeline Panics on the goroutine of its first stage.
+type mgChainPanics_0 struct {
 	mgP        *Panics
 	mgChainCtx context.Context
 	mgCur      int
@@ -1078,7 +1078,7 @@ type mgChainPanicsGen struct {
 }
 
 // mgBody0 is stage "gen" (failures.mg:189) in the chain.
-func (mgChain *mgChainPanicsGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainPanics_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:190:2
@@ -1092,7 +1092,7 @@ func (mgChain *mgChainPanicsGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "boom" (failures.mg:194) in the chain.
-func (mgChain *mgChainPanicsGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainPanics_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:195:2
@@ -1110,7 +1110,7 @@ func (mgChain *mgChainPanicsGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "keep" (failures.mg:201) in the chain.
-func (mgChain *mgChainPanicsGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainPanics_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:201:24
@@ -1120,7 +1120,7 @@ func (mgChain *mgChainPanicsGen) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainPanicsGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainPanics_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1131,7 +1131,7 @@ func (mgChain *mgChainPanicsGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "boom" on one item.
-func (mgChain *mgChainPanicsGen) mgCall1(mgV int) {
+func (mgChain *mgChainPanics_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1158,7 +1158,7 @@ func (mgChain *mgChainPanicsGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "keep" on one item, with a recovery of its own.
-func (mgChain *mgChainPanicsGen) mgSlow2(mgV int) {
+func (mgChain *mgChainPanics_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1182,7 +1182,7 @@ func (mgChain *mgChainPanicsGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "keep" on one item; a panic is recovered before it.
-func (mgChain *mgChainPanicsGen) mgCall2(mgV int) {
+func (mgChain *mgChainPanics_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -1368,7 +1368,7 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainTimedGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainTimed_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1388,8 +1388,8 @@ func (mgP *Timed) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainTimedGen runs the chain gen → wait → keep of pipeline Timed on the goroutine of its first stage.
-type mgChainTimedGen struct {
+// mgChainTimed_0 runs the chain gen → wait → keep of pipeline Timed on the goroutine of its first stage.
+type mgChainTimed_0 struct {
 	mgP        *Timed
 	mgChainCtx context.Context
 	mgCur      int
@@ -1399,7 +1399,7 @@ type mgChainTimedGen struct {
 }
 
 // mgBody0 is stage "gen" (failures.mg:246) in the chain.
-func (mgChain *mgChainTimedGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainTimed_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:247:2
@@ -1413,7 +1413,7 @@ func (mgChain *mgChainTimedGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "wait" (failures.mg:251) in the chain.
-func (mgChain *mgChainTimedGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainTimed_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:252:2
@@ -1425,7 +1425,7 @@ func (mgChain *mgChainTimedGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "keep" (failures.mg:255) in the chain.
-func (mgChain *mgChainTimedGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainTimed_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures_mg.go:1432:1
@@ -1433,7 +1433,7 @@ func (mgChain *mgChainTimedGen) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainTimedGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainTimed_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1444,7 +1444,7 @@ func (mgChain *mgChainTimedGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "wait" on one item.
-func (mgChain *mgChainTimedGen) mgCall1(mgV int) {
+func (mgChain *mgChainTimed_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1471,7 +1471,7 @@ func (mgChain *mgChainTimedGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "keep" on one item, with a recovery of its own.
-func (mgChain *mgChainTimedGen) mgSlow2(mgV int) {
+func (mgChain *mgChainTimed_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1495,7 +1495,7 @@ func (mgChain *mgChainTimedGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "keep" on one item; a panic is recovered before it.
-func (mgChain *mgChainTimedGen) mgCall2(mgV int) {
+func (mgChain *mgChainTimed_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -1919,7 +1919,7 @@ func (mgP *ProducerPanic) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "failures.mg", Line: 348, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainProducerPanicGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainProducerPanic_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1934,15 +1934,15 @@ func (mgP *ProducerPanic) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainProducerPanicGen runs the chain gen → keep of pipeline ProducerPanic on the goroutine of its first stage.
-type mgChainProducerPanicGen struct {
+// mgChainProducerPanic_0 runs the chain gen → keep of pipeline ProducerPanic on the goroutine of its first stage.
+type mgChainProducerPanic_0 struct {
 	mgP        *ProducerPanic
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "gen" (failures.mg:348) in the chain.
-func (mgChain *mgChainProducerPanicGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainProducerPanic_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:349:2
@@ -1953,7 +1953,7 @@ func (mgChain *mgChainProducerPanicGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "keep" (failures.mg:352) in the chain.
-func (mgChain *mgChainProducerPanicGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainProducerPanic_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:352:24
@@ -1963,7 +1963,7 @@ func (mgChain *mgChainProducerPanicGen) mgBody1(ctx context.Context, n int) erro
 }
 
 // mgCall1 runs stage "keep" on one item.
-func (mgChain *mgChainProducerPanicGen) mgCall1(mgV int) {
+func (mgChain *mgChainProducerPanic_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -2172,7 +2172,7 @@ func (mgP *Budgeted) mgGraph() *mgrt.Graph {
 		Pos:   mgrt.Pos{File: "failures.mg", Line: 384, Col: 11},
 		Total: 10,
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainBudgetedGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainBudgeted_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -2187,15 +2187,15 @@ func (mgP *Budgeted) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainBudgetedGen runs the chain gen → check of pipeline Budgeted on the goroutine of its first stage.
-type mgChainBudgetedGen struct {
+// mgChainBudgeted_0 runs the chain gen → check of pipeline Budgeted on the goroutine of its first stage.
+type mgChainBudgeted_0 struct {
 	mgP        *Budgeted
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "gen" (failures.mg:384) in the chain.
-func (mgChain *mgChainBudgetedGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainBudgeted_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:385:2
@@ -2209,7 +2209,7 @@ func (mgChain *mgChainBudgetedGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "check" (failures.mg:389) in the chain.
-func (mgChain *mgChainBudgetedGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainBudgeted_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line failures.mg:390:2
@@ -2223,7 +2223,7 @@ func (mgChain *mgChainBudgetedGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "check" on one item.
-func (mgChain *mgChainBudgetedGen) mgCall1(mgV int) {
+func (mgChain *mgChainBudgeted_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

@@ -462,7 +462,7 @@ func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 85, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainHookedLevelsGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainHookedLevels_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -502,8 +502,8 @@ func (mgP *HookedLevels) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainHookedLevelsGen runs the chain gen → inner.twice of pipeline HookedLevels on the goroutine of its first stage.
-type mgChainHookedLevelsGen struct {
+// mgChainHookedLevels_0 runs the chain gen → inner.twice of pipeline HookedLevels on the goroutine of its first stage.
+type mgChainHookedLevels_0 struct {
 	mgP        *HookedLevels
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -511,7 +511,7 @@ type mgChainHookedLevelsGen struct {
 }
 
 // mgBody0 is stage "gen" (hooks.mg:85) in the chain.
-func (mgChain *mgChainHookedLevelsGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainHookedLevels_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line hooks.mg:86:2
@@ -525,7 +525,7 @@ func (mgChain *mgChainHookedLevelsGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "inner.twice" (hooks.mg:68) in the chain.
-func (mgChain *mgChainHookedLevelsGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainHookedLevels_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedInner
 	_ = p
 //line hooks.mg:69:2
@@ -537,7 +537,7 @@ func (mgChain *mgChainHookedLevelsGen) mgBody1(ctx context.Context, n int) error
 }
 
 // mgCall1 runs stage "inner.twice" on one item.
-func (mgChain *mgChainHookedLevelsGen) mgCall1(mgV int) {
+func (mgChain *mgChainHookedLevels_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1207,7 +1207,7 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "hooks.mg", Line: 233, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainRunHooksOuterGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainRunHooksOuter_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1233,8 +1233,8 @@ func (mgP *RunHooksOuter) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainRunHooksOuterGen runs the chain gen → inner.inc → sub.keep of pipeline RunHooksOuter on the goroutine of its first stage.
-type mgChainRunHooksOuterGen struct {
+// mgChainRunHooksOuter_0 runs the chain gen → inner.inc → sub.keep of pipeline RunHooksOuter on the goroutine of its first stage.
+type mgChainRunHooksOuter_0 struct {
 	mgP        *RunHooksOuter
 	mgChainCtx context.Context
 	mgCur      int
@@ -1244,7 +1244,7 @@ type mgChainRunHooksOuterGen struct {
 }
 
 // mgBody0 is stage "gen" (hooks.mg:233) in the chain.
-func (mgChain *mgChainRunHooksOuterGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainRunHooksOuter_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line hooks.mg:234:2
@@ -1258,7 +1258,7 @@ func (mgChain *mgChainRunHooksOuterGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "inner.inc" (hooks.mg:223) in the chain.
-func (mgChain *mgChainRunHooksOuterGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainRunHooksOuter_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedInner
 	_ = p
 //line hooks.mg:223:28
@@ -1268,7 +1268,7 @@ func (mgChain *mgChainRunHooksOuterGen) mgBody1(ctx context.Context, n int) erro
 }
 
 // mgBody2 is stage "sub.keep" (hooks.mg:241) in the chain.
-func (mgChain *mgChainRunHooksOuterGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainRunHooksOuter_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line hooks_mg.go:1275:1
@@ -1276,7 +1276,7 @@ func (mgChain *mgChainRunHooksOuterGen) mgBody2(ctx context.Context, n int) erro
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainRunHooksOuterGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainRunHooksOuter_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1287,7 +1287,7 @@ func (mgChain *mgChainRunHooksOuterGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "inner.inc" on one item.
-func (mgChain *mgChainRunHooksOuterGen) mgCall1(mgV int) {
+func (mgChain *mgChainRunHooksOuter_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1314,7 +1314,7 @@ func (mgChain *mgChainRunHooksOuterGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "sub.keep" on one item, with a recovery of its own.
-func (mgChain *mgChainRunHooksOuterGen) mgSlow2(mgV int) {
+func (mgChain *mgChainRunHooksOuter_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1338,7 +1338,7 @@ func (mgChain *mgChainRunHooksOuterGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "sub.keep" on one item; a panic is recovered before it.
-func (mgChain *mgChainRunHooksOuterGen) mgCall2(mgV int) {
+func (mgChain *mgChainRunHooksOuter_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return

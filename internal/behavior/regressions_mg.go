@@ -593,7 +593,7 @@ func (mgP *ParamBase) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainParamBaseGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainParamBase_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -608,15 +608,15 @@ func (mgP *ParamBase) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainParamBaseGen runs the chain gen → sink of pipeline ParamBase on the goroutine of its first stage.
-type mgChainParamBaseGen struct {
+// mgChainParamBase_0 runs the chain gen → sink of pipeline ParamBase on the goroutine of its first stage.
+type mgChainParamBase_0 struct {
 	mgP        *ParamBase
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "gen" (regressions.mg:81) in the chain.
-func (mgChain *mgChainParamBaseGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainParamBase_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:81:22
@@ -626,7 +626,7 @@ func (mgChain *mgChainParamBaseGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "sink" (regressions.mg:82) in the chain.
-func (mgChain *mgChainParamBaseGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainParamBase_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions_mg.go:633:1
@@ -634,7 +634,7 @@ func (mgChain *mgChainParamBaseGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "sink" on one item.
-func (mgChain *mgChainParamBaseGen) mgCall1(mgV int) {
+func (mgChain *mgChainParamBase_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -694,7 +694,7 @@ func (mgP *ParamChild) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 81, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainParamChildGen{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainParamChild_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -709,15 +709,15 @@ func (mgP *ParamChild) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainParamChildGen runs the chain gen → sink of pipeline ParamChild on the goroutine of its first stage.
-type mgChainParamChildGen struct {
+// mgChainParamChild_0 runs the chain gen → sink of pipeline ParamChild on the goroutine of its first stage.
+type mgChainParamChild_0 struct {
 	mgP        *ParamChild
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "gen" (regressions.mg:81) in the chain.
-func (mgChain *mgChainParamChildGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainParamChild_0) mgBody0(ctx context.Context) error {
 	p := &mgChain.mgP.ParamBase
 	_ = p
 //line regressions.mg:81:22
@@ -727,7 +727,7 @@ func (mgChain *mgChainParamChildGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "sink" (regressions.mg:82) in the chain.
-func (mgChain *mgChainParamChildGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainParamChild_0) mgBody1(ctx context.Context, n int) error {
 	p := &mgChain.mgP.ParamBase
 	_ = p
 //line regressions_mg.go:734:1
@@ -735,7 +735,7 @@ func (mgChain *mgChainParamChildGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "sink" on one item.
-func (mgChain *mgChainParamChildGen) mgCall1(mgV int) {
+func (mgChain *mgChainParamChild_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1069,7 +1069,7 @@ func (mgP *Ünïcode) mgGraph() *mgrt.Graph {
 		Name: "gén",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 159, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainÜnïcodeGén{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainÜnïcode_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1084,15 +1084,15 @@ func (mgP *Ünïcode) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainÜnïcodeGén runs the chain gén → sïnk of pipeline Ünïcode on the goroutine of its first stage.
-type mgChainÜnïcodeGén struct {
+// mgChainÜnïcode_0 runs the chain gén → sïnk of pipeline Ünïcode on the goroutine of its first stage.
+type mgChainÜnïcode_0 struct {
 	mgP        *Ünïcode
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "gén" (regressions.mg:159) in the chain.
-func (mgChain *mgChainÜnïcodeGén) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainÜnïcode_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:160:2
@@ -1104,7 +1104,7 @@ func (mgChain *mgChainÜnïcodeGén) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "sïnk" (regressions.mg:163) in the chain.
-func (mgChain *mgChainÜnïcodeGén) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainÜnïcode_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:163:25
@@ -1114,7 +1114,7 @@ func (mgChain *mgChainÜnïcodeGén) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "sïnk" on one item.
-func (mgChain *mgChainÜnïcodeGén) mgCall1(mgV int) {
+func (mgChain *mgChainÜnïcode_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1212,7 +1212,7 @@ func (mgP *Audit) mgGraph() *mgrt.Graph {
 		Name: "stamp",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgChain := &mgChainAuditStamp{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainAudit_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn int) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -1230,15 +1230,15 @@ func (mgP *Audit) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainAuditStamp runs the chain stamp → sink of pipeline Audit on the goroutine of its first stage.
-type mgChainAuditStamp struct {
+// mgChainAudit_0 runs the chain stamp → sink of pipeline Audit on the goroutine of its first stage.
+type mgChainAudit_0 struct {
 	mgP        *Audit
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "stamp" (regressions.mg:173) in the chain.
-func (mgChain *mgChainAuditStamp) mgBody0(ctx context.Context, n int) error {
+func (mgChain *mgChainAudit_0) mgBody0(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:173:30
@@ -1248,7 +1248,7 @@ func (mgChain *mgChainAuditStamp) mgBody0(ctx context.Context, n int) error {
 }
 
 // mgBody1 is stage "sink" (regressions.mg:174) in the chain.
-func (mgChain *mgChainAuditStamp) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainAudit_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions_mg.go:1255:1
@@ -1256,7 +1256,7 @@ func (mgChain *mgChainAuditStamp) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "sink" on one item.
-func (mgChain *mgChainAuditStamp) mgCall1(mgV int) {
+func (mgChain *mgChainAudit_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -1355,7 +1355,7 @@ func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
 		Name: "audit.stamp",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 173, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgChain := &mgChainAuditedBaseAuditStamp{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainAuditedBase_1{mgP: mgP, mgF1: mgW.Chained(1)}
 		return func(mgCtx context.Context, mgIn int) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx, mgIn)
@@ -1381,15 +1381,15 @@ func (mgP *AuditedBase) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainAuditedBaseAuditStamp runs the chain audit.stamp → audit.sink of pipeline AuditedBase on the goroutine of its first stage.
-type mgChainAuditedBaseAuditStamp struct {
+// mgChainAuditedBase_1 runs the chain audit.stamp → audit.sink of pipeline AuditedBase on the goroutine of its first stage.
+type mgChainAuditedBase_1 struct {
 	mgP        *AuditedBase
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
 }
 
 // mgBody0 is stage "audit.stamp" (regressions.mg:173) in the chain.
-func (mgChain *mgChainAuditedBaseAuditStamp) mgBody0(ctx context.Context, n int) error {
+func (mgChain *mgChainAuditedBase_1) mgBody0(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedAudit
 	_ = p
 //line regressions.mg:173:30
@@ -1399,7 +1399,7 @@ func (mgChain *mgChainAuditedBaseAuditStamp) mgBody0(ctx context.Context, n int)
 }
 
 // mgBody1 is stage "audit.sink" (regressions.mg:174) in the chain.
-func (mgChain *mgChainAuditedBaseAuditStamp) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainAuditedBase_1) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedAudit
 	_ = p
 //line regressions_mg.go:1406:1
@@ -1407,7 +1407,7 @@ func (mgChain *mgChainAuditedBaseAuditStamp) mgBody1(ctx context.Context, n int)
 }
 
 // mgCall1 runs stage "audit.sink" on one item.
-func (mgChain *mgChainAuditedBaseAuditStamp) mgCall1(mgV int) {
+func (mgChain *mgChainAuditedBase_1) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -1732,7 +1732,7 @@ func (mgP *ChainPanics) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "regressions.mg", Line: 223, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainChainPanicsGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
+		mgChain := &mgChainChainPanics_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3), mgF4: mgW.Chained(4), mgF5: mgW.Chained(5)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1767,8 +1767,8 @@ func (mgP *ChainPanics) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainChainPanicsGen runs the chain gen → a → b → c → d → e of pipeline ChainPanics on the goroutine of its first stage.
-type mgChainChainPanicsGen struct {
+// mgChainChainPanics_0 runs the chain gen → a → b → c → d → e of pipeline ChainPanics on the goroutine of its first stage.
+type mgChainChainPanics_0 struct {
 	mgP        *ChainPanics
 	mgChainCtx context.Context
 	mgCur      int
@@ -1783,7 +1783,7 @@ type mgChainChainPanicsGen struct {
 }
 
 // mgBody0 is stage "gen" (regressions.mg:223) in the chain.
-func (mgChain *mgChainChainPanicsGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainChainPanics_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:224:2
@@ -1797,7 +1797,7 @@ func (mgChain *mgChainChainPanicsGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "a" (regressions.mg:228) in the chain.
-func (mgChain *mgChainChainPanicsGen) mgBody1(ctx context.Context, x int) error {
+func (mgChain *mgChainChainPanics_0) mgBody1(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:228:26
@@ -1807,7 +1807,7 @@ func (mgChain *mgChainChainPanicsGen) mgBody1(ctx context.Context, x int) error 
 }
 
 // mgBody2 is stage "b" (regressions.mg:229) in the chain.
-func (mgChain *mgChainChainPanicsGen) mgBody2(ctx context.Context, x int) error {
+func (mgChain *mgChainChainPanics_0) mgBody2(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:230:2
@@ -1823,7 +1823,7 @@ func (mgChain *mgChainChainPanicsGen) mgBody2(ctx context.Context, x int) error 
 }
 
 // mgBody3 is stage "c" (regressions.mg:235) in the chain.
-func (mgChain *mgChainChainPanicsGen) mgBody3(ctx context.Context, x int) error {
+func (mgChain *mgChainChainPanics_0) mgBody3(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:236:2
@@ -1841,7 +1841,7 @@ func (mgChain *mgChainChainPanicsGen) mgBody3(ctx context.Context, x int) error 
 }
 
 // mgBody4 is stage "d" (regressions.mg:242) in the chain.
-func (mgChain *mgChainChainPanicsGen) mgBody4(ctx context.Context, x int) error {
+func (mgChain *mgChainChainPanics_0) mgBody4(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:242:26
@@ -1851,7 +1851,7 @@ func (mgChain *mgChainChainPanicsGen) mgBody4(ctx context.Context, x int) error 
 }
 
 // mgBody5 is stage "e" (regressions.mg:243) in the chain.
-func (mgChain *mgChainChainPanicsGen) mgBody5(ctx context.Context, x int) error {
+func (mgChain *mgChainChainPanics_0) mgBody5(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line regressions.mg:244:2
@@ -1867,7 +1867,7 @@ func (mgChain *mgChainChainPanicsGen) mgBody5(ctx context.Context, x int) error 
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainChainPanicsGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainChainPanics_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1882,7 +1882,7 @@ func (mgChain *mgChainChainPanicsGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "a" on one item.
-func (mgChain *mgChainChainPanicsGen) mgCall1(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1909,7 +1909,7 @@ func (mgChain *mgChainChainPanicsGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "b" on one item, with a recovery of its own.
-func (mgChain *mgChainChainPanicsGen) mgSlow2(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1933,7 +1933,7 @@ func (mgChain *mgChainChainPanicsGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "b" on one item; a panic is recovered before it.
-func (mgChain *mgChainChainPanicsGen) mgCall2(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -1946,7 +1946,7 @@ func (mgChain *mgChainChainPanicsGen) mgCall2(mgV int) {
 }
 
 // mgSlow3 runs stage "c" on one item, with a recovery of its own.
-func (mgChain *mgChainChainPanicsGen) mgSlow3(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgSlow3(mgV int) {
 	mgS := mgChain.mgF3.Enter()
 	mgOK := false
 	defer func() {
@@ -1970,7 +1970,7 @@ func (mgChain *mgChainChainPanicsGen) mgSlow3(mgV int) {
 }
 
 // mgCall3 runs stage "c" on one item; a panic is recovered before it.
-func (mgChain *mgChainChainPanicsGen) mgCall3(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgCall3(mgV int) {
 	if !mgChain.mgF3.Fast() {
 		mgChain.mgSlow3(mgV)
 		return
@@ -1983,7 +1983,7 @@ func (mgChain *mgChainChainPanicsGen) mgCall3(mgV int) {
 }
 
 // mgCall4 runs stage "d" on one item.
-func (mgChain *mgChainChainPanicsGen) mgCall4(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgCall4(mgV int) {
 	mgS := 1
 	if !mgChain.mgF4.Fast() {
 		mgS = mgChain.mgF4.Enter()
@@ -2010,7 +2010,7 @@ func (mgChain *mgChainChainPanicsGen) mgCall4(mgV int) {
 }
 
 // mgSlow5 runs stage "e" on one item, with a recovery of its own.
-func (mgChain *mgChainChainPanicsGen) mgSlow5(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgSlow5(mgV int) {
 	mgS := mgChain.mgF5.Enter()
 	mgOK := false
 	defer func() {
@@ -2034,7 +2034,7 @@ func (mgChain *mgChainChainPanicsGen) mgSlow5(mgV int) {
 }
 
 // mgCall5 runs stage "e" on one item; a panic is recovered before it.
-func (mgChain *mgChainChainPanicsGen) mgCall5(mgV int) {
+func (mgChain *mgChainChainPanics_0) mgCall5(mgV int) {
 	if !mgChain.mgF5.Fast() {
 		mgChain.mgSlow5(mgV)
 		return

@@ -169,7 +169,7 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 		Name: "a",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 24, Col: 12},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
-		mgChain := &mgChainSequentialA{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainSequential_1{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		return func(mgCtx context.Context, mgIn int) error {
 			mgChain.mgChainCtx = mgCtx
@@ -207,8 +207,8 @@ func (mgP *Sequential) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainSequentialA runs the chain a → b of pipeline Sequential on the goroutine of its first stage.
-type mgChainSequentialA struct {
+// mgChainSequential_1 runs the chain a → b of pipeline Sequential on the goroutine of its first stage.
+type mgChainSequential_1 struct {
 	mgP        *Sequential
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -216,7 +216,7 @@ type mgChainSequentialA struct {
 }
 
 // mgBody0 is stage "a" (routing.mg:24) in the chain.
-func (mgChain *mgChainSequentialA) mgBody0(ctx context.Context, n int) error {
+func (mgChain *mgChainSequential_1) mgBody0(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line routing.mg:24:26
@@ -226,7 +226,7 @@ func (mgChain *mgChainSequentialA) mgBody0(ctx context.Context, n int) error {
 }
 
 // mgBody1 is stage "b" (routing.mg:26) in the chain.
-func (mgChain *mgChainSequentialA) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainSequential_1) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line routing.mg:26:26
@@ -236,7 +236,7 @@ func (mgChain *mgChainSequentialA) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgCall1 runs stage "b" on one item.
-func (mgChain *mgChainSequentialA) mgCall1(mgV int) {
+func (mgChain *mgChainSequential_1) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.Fast() {
 		mgS = mgChain.mgF1.Enter()
@@ -835,7 +835,7 @@ func (mgP *Dynamic) mgGraph() *mgrt.Graph {
 		Name: "numbers",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 132, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainDynamicNumbers{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainDynamic_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[int](mgChain.mgF1)
 		mgChain.mgTo = mgToDynamic_Split{evens: mgChain.mgLastW.To(0), odds: mgChain.mgLastW.To(1)}
 		return func(mgCtx context.Context) error {
@@ -866,8 +866,8 @@ func (mgP *Dynamic) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainDynamicNumbers runs the chain numbers → split of pipeline Dynamic on the goroutine of its first stage.
-type mgChainDynamicNumbers struct {
+// mgChainDynamic_0 runs the chain numbers → split of pipeline Dynamic on the goroutine of its first stage.
+type mgChainDynamic_0 struct {
 	mgP        *Dynamic
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -876,7 +876,7 @@ type mgChainDynamicNumbers struct {
 }
 
 // mgBody0 is stage "numbers" (routing.mg:132) in the chain.
-func (mgChain *mgChainDynamicNumbers) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainDynamic_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line routing.mg:133:2
@@ -890,7 +890,7 @@ func (mgChain *mgChainDynamicNumbers) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "split" (routing.mg:137) in the chain.
-func (mgChain *mgChainDynamicNumbers) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainDynamic_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	to := mgChain.mgTo
 	_, _ = p, to
@@ -909,7 +909,7 @@ func (mgChain *mgChainDynamicNumbers) mgBody1(ctx context.Context, n int) error 
 }
 
 // mgCall1 runs stage "split" on one item.
-func (mgChain *mgChainDynamicNumbers) mgCall1(mgV int) {
+func (mgChain *mgChainDynamic_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1365,7 +1365,7 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "routing.mg", Line: 246, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainAwaitGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
+		mgChain := &mgChainAwait_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -1385,8 +1385,8 @@ func (mgP *Await) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainAwaitGen runs the chain gen → a → sink of pipeline Await on the goroutine of its first stage.
-type mgChainAwaitGen struct {
+// mgChainAwait_0 runs the chain gen → a → sink of pipeline Await on the goroutine of its first stage.
+type mgChainAwait_0 struct {
 	mgP        *Await
 	mgChainCtx context.Context
 	mgCur      int
@@ -1396,7 +1396,7 @@ type mgChainAwaitGen struct {
 }
 
 // mgBody0 is stage "gen" (routing.mg:246) in the chain.
-func (mgChain *mgChainAwaitGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainAwait_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line routing.mg:247:2
@@ -1410,7 +1410,7 @@ func (mgChain *mgChainAwaitGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "a" (routing.mg:251) in the chain.
-func (mgChain *mgChainAwaitGen) mgBody1(ctx context.Context, n int) error {
+func (mgChain *mgChainAwait_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line routing.mg:251:32
@@ -1420,7 +1420,7 @@ func (mgChain *mgChainAwaitGen) mgBody1(ctx context.Context, n int) error {
 }
 
 // mgBody2 is stage "sink" (routing.mg:252) in the chain.
-func (mgChain *mgChainAwaitGen) mgBody2(ctx context.Context, n int) error {
+func (mgChain *mgChainAwait_0) mgBody2(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
 //line routing.mg:252:34
@@ -1430,7 +1430,7 @@ func (mgChain *mgChainAwaitGen) mgBody2(ctx context.Context, n int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainAwaitGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainAwait_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -1441,7 +1441,7 @@ func (mgChain *mgChainAwaitGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "a" on one item.
-func (mgChain *mgChainAwaitGen) mgCall1(mgV int) {
+func (mgChain *mgChainAwait_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -1468,7 +1468,7 @@ func (mgChain *mgChainAwaitGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "sink" on one item, with a recovery of its own.
-func (mgChain *mgChainAwaitGen) mgSlow2(mgV int) {
+func (mgChain *mgChainAwait_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -1492,7 +1492,7 @@ func (mgChain *mgChainAwaitGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "sink" on one item; a panic is recovered before it.
-func (mgChain *mgChainAwaitGen) mgCall2(mgV int) {
+func (mgChain *mgChainAwait_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return

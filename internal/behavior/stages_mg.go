@@ -404,7 +404,7 @@ func (mgP *BoundStages) mgGraph() *mgrt.Graph {
 		Name: "words",
 		Pos:  mgrt.Pos{File: "stages.mg", Line: 107, Col: 11},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainBoundStagesWords{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain := &mgChainBoundStages_0{mgP: mgP, mgF1: mgW.Chained(1)}
 		mgChain.mgLastW = mgrt.ChainEmitter[string](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
@@ -438,8 +438,8 @@ func (mgP *BoundStages) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainBoundStagesWords runs the chain words → upper of pipeline BoundStages on the goroutine of its first stage.
-type mgChainBoundStagesWords struct {
+// mgChainBoundStages_0 runs the chain words → upper of pipeline BoundStages on the goroutine of its first stage.
+type mgChainBoundStages_0 struct {
 	mgP        *BoundStages
 	mgChainCtx context.Context
 	mgF1       *mgrt.FusedStage
@@ -447,7 +447,7 @@ type mgChainBoundStagesWords struct {
 }
 
 // mgBody0 is stage "words" (stages.mg:107) in the chain.
-func (mgChain *mgChainBoundStagesWords) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainBoundStages_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line stages.mg:108:2
@@ -461,7 +461,7 @@ func (mgChain *mgChainBoundStagesWords) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "upper" (stages.mg:112) in the chain.
-func (mgChain *mgChainBoundStagesWords) mgBody1(mgCtx context.Context, mgIn string) error {
+func (mgChain *mgChainBoundStages_0) mgBody1(mgCtx context.Context, mgIn string) error {
 	mgP := mgChain.mgP
 	mgEmit := mgChain.mgLastW.Emit
 	_, _ = mgP, mgEmit
@@ -470,7 +470,7 @@ func (mgChain *mgChainBoundStagesWords) mgBody1(mgCtx context.Context, mgIn stri
 }
 
 // mgCall1 runs stage "upper" on one item.
-func (mgChain *mgChainBoundStagesWords) mgCall1(mgV string) {
+func (mgChain *mgChainBoundStages_0) mgCall1(mgV string) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()

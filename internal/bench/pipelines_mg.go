@@ -73,7 +73,7 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 		Name: "gen",
 		Pos:  mgrt.Pos{File: "pipelines.mg", Line: 11, Col: 11},
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context) error {
-		mgChain := &mgChainW1aGen{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3)}
+		mgChain := &mgChainW1a_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2), mgF3: mgW.Chained(3)}
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -98,8 +98,8 @@ func (mgP *W1a) mgGraph() *mgrt.Graph {
 	return mgG
 }
 
-// mgChainW1aGen runs the chain gen → double → inc → total of pipeline W1a on the goroutine of its first stage.
-type mgChainW1aGen struct {
+// mgChainW1a_0 runs the chain gen → double → inc → total of pipeline W1a on the goroutine of its first stage.
+type mgChainW1a_0 struct {
 	mgP        *W1a
 	mgChainCtx context.Context
 	mgCur      int
@@ -111,7 +111,7 @@ type mgChainW1aGen struct {
 }
 
 // mgBody0 is stage "gen" (pipelines.mg:11) in the chain.
-func (mgChain *mgChainW1aGen) mgBody0(ctx context.Context) error {
+func (mgChain *mgChainW1a_0) mgBody0(ctx context.Context) error {
 	p := mgChain.mgP
 	_ = p
 //line pipelines.mg:12:2
@@ -125,7 +125,7 @@ func (mgChain *mgChainW1aGen) mgBody0(ctx context.Context) error {
 }
 
 // mgBody1 is stage "double" (pipelines.mg:16) in the chain.
-func (mgChain *mgChainW1aGen) mgBody1(ctx context.Context, x int) error {
+func (mgChain *mgChainW1a_0) mgBody1(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line pipelines.mg:16:31
@@ -135,7 +135,7 @@ func (mgChain *mgChainW1aGen) mgBody1(ctx context.Context, x int) error {
 }
 
 // mgBody2 is stage "inc" (pipelines.mg:17) in the chain.
-func (mgChain *mgChainW1aGen) mgBody2(ctx context.Context, x int) error {
+func (mgChain *mgChainW1a_0) mgBody2(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line pipelines.mg:17:28
@@ -145,7 +145,7 @@ func (mgChain *mgChainW1aGen) mgBody2(ctx context.Context, x int) error {
 }
 
 // mgBody3 is stage "total" (pipelines.mg:18) in the chain.
-func (mgChain *mgChainW1aGen) mgBody3(ctx context.Context, x int) error {
+func (mgChain *mgChainW1a_0) mgBody3(ctx context.Context, x int) error {
 	p := mgChain.mgP
 	_ = p
 //line pipelines.mg:18:25
@@ -155,7 +155,7 @@ func (mgChain *mgChainW1aGen) mgBody3(ctx context.Context, x int) error {
 }
 
 // mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainW1aGen) mgPanicAt(mgR any) bool {
+func (mgChain *mgChainW1a_0) mgPanicAt(mgR any) bool {
 	switch mgChain.mgCur {
 	case 2:
 		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
@@ -168,7 +168,7 @@ func (mgChain *mgChainW1aGen) mgPanicAt(mgR any) bool {
 }
 
 // mgCall1 runs stage "double" on one item.
-func (mgChain *mgChainW1aGen) mgCall1(mgV int) {
+func (mgChain *mgChainW1a_0) mgCall1(mgV int) {
 	mgS := 1
 	if !mgChain.mgF1.FastFirst() {
 		mgS = mgChain.mgF1.Enter()
@@ -195,7 +195,7 @@ func (mgChain *mgChainW1aGen) mgCall1(mgV int) {
 }
 
 // mgSlow2 runs stage "inc" on one item, with a recovery of its own.
-func (mgChain *mgChainW1aGen) mgSlow2(mgV int) {
+func (mgChain *mgChainW1a_0) mgSlow2(mgV int) {
 	mgS := mgChain.mgF2.Enter()
 	mgOK := false
 	defer func() {
@@ -219,7 +219,7 @@ func (mgChain *mgChainW1aGen) mgSlow2(mgV int) {
 }
 
 // mgCall2 runs stage "inc" on one item; a panic is recovered before it.
-func (mgChain *mgChainW1aGen) mgCall2(mgV int) {
+func (mgChain *mgChainW1a_0) mgCall2(mgV int) {
 	if !mgChain.mgF2.Fast() {
 		mgChain.mgSlow2(mgV)
 		return
@@ -232,7 +232,7 @@ func (mgChain *mgChainW1aGen) mgCall2(mgV int) {
 }
 
 // mgSlow3 runs stage "total" on one item, with a recovery of its own.
-func (mgChain *mgChainW1aGen) mgSlow3(mgV int) {
+func (mgChain *mgChainW1a_0) mgSlow3(mgV int) {
 	mgS := mgChain.mgF3.Enter()
 	mgOK := false
 	defer func() {
@@ -256,7 +256,7 @@ func (mgChain *mgChainW1aGen) mgSlow3(mgV int) {
 }
 
 // mgCall3 runs stage "total" on one item; a panic is recovered before it.
-func (mgChain *mgChainW1aGen) mgCall3(mgV int) {
+func (mgChain *mgChainW1a_0) mgCall3(mgV int) {
 	if !mgChain.mgF3.Fast() {
 		mgChain.mgSlow3(mgV)
 		return
