@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/minigun-go/minigun/dsl"
@@ -92,6 +93,9 @@ func (p *Program) CheckGenerated(files ...GoFile) dsl.Diagnostics {
 			}
 			msg = fmt.Sprintf("%s (%s at %s)", msg, gp.clean(strings.TrimSpace(c.msg)), gp.positionString(c.pos))
 		}
+		if where == inMG {
+			msg = p.toMessage(msg)
+		}
 		switch where {
 		case inGenerated:
 			diags.Errorf(pos, "internal error: the generated code does not type-check: %s: %s", gp.positionString(e.pos), msg)
@@ -103,6 +107,33 @@ func (p *Program) CheckGenerated(files ...GoFile) dsl.Diagnostics {
 	}
 	diags.Sort()
 	return diags
+}
+
+// noRoute is go/types' word for a to.NAME that names no target of its stage's to(...).
+var noRoute = regexp.MustCompile(`^(\w+)\.(\w+) undefined \(type (` + Reserved + `To\w+) has no field or method \w+\)$`)
+
+// toMessage says a Go error about a stage's to(...) senders in the .mg's words, without the
+// generated type's name.
+func (p *Program) toMessage(msg string) string {
+	m := noRoute.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	for _, f := range p.Files {
+		for _, pl := range f.Pipelines {
+			for _, st := range pl.Decls {
+				if st.ToType != m[3] || len(st.To) == 0 {
+					continue
+				}
+				var names []string
+				for _, ref := range st.To {
+					names = append(names, RouteField(st.To, ref))
+				}
+				return fmt.Sprintf("%s.%s undefined: stage %q has no to(...) target %q (it has %s)", m[1], m[2], st.QName, m[2], strings.Join(names, ", "))
+			}
+		}
+	}
+	return msg
 }
 
 type importerFunc func(path string) (*types.Package, error)
