@@ -80,6 +80,7 @@ type tpParams struct {
 	Kill     int    // the item whose worker dies (os.Exit) the first time
 	Marker   string // a file that says the worker for Kill died already
 	Poison   int    // the item whose worker always dies
+	Poisons  int    // also every item v with v%Poisons == Poison
 	Sleep    time.Duration
 	Track    bool // the sink records each value and the item keys
 	Ordered  bool
@@ -140,7 +141,7 @@ func (p *tp) graph() *mgrt.Graph {
 			if v == p.P.Fail {
 				return fmt.Errorf("item %d fails", v)
 			}
-			if v == p.P.Poison {
+			if v == p.P.Poison || p.P.Poisons > 0 && v%p.P.Poisons == p.P.Poison {
 				os.Exit(7)
 			}
 			if v == p.P.Kill {

@@ -128,6 +128,37 @@ func TestPoisonItem(t *testing.T) {
 	}
 }
 
+// Many items that kill their workers, among three workers: a worker that ran a good item
+// and then takes a poison one dies with the good item's results just published; they must
+// have left the process, or the good item runs again until it fails at max_deliver.
+func TestPoisonItems(t *testing.T) {
+	noLeak(t)
+	const n, every, off = 3000, 97, 13
+	p, g := newTP(t, tpParams{N: n, Procs: 3, Chunk: 64, Poison: off, Poisons: every, AckWait: 300 * time.Millisecond, Track: true})
+	res, err := mgrt.Run(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poisons := 0
+	for v := 1; v <= n; v++ {
+		poison := v%every == off
+		if poison {
+			poisons++
+		}
+		if want := 1; poison && p.seen[v] != 0 || !poison && p.seen[v] != want {
+			t.Errorf("value %d (poison %v) reached the sink %d times", v, poison, p.seen[v])
+		}
+	}
+	if len(res.Failures) != poisons {
+		t.Errorf("%d failures, want %d (one per poison item): %v", len(res.Failures), poisons, res.Failures)
+	}
+	for _, f := range res.Failures {
+		if f.Item.(int)%every != off {
+			t.Errorf("good item %v failed: %v", f.Item, f.Err)
+		}
+	}
+}
+
 // Results larger than a message go in several parts, applied together; an item whose emits
 // alone are larger than a message fails, saying what to raise.
 func TestLargeResults(t *testing.T) {

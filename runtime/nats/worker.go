@@ -431,6 +431,11 @@ func (c *jobConn) publish(r *running) error {
 		}
 		sr.parts, sr.futs = append(sr.parts, m), append(sr.futs, f)
 	}
+	// The results leave the client's buffer before the next chunk starts: an item of that
+	// chunk may end the process (os.Exit, a crash), and results still buffered would be lost
+	// with it, their chunk run again and counted as a failed attempt. (A failed flush is
+	// the connection's: confirm publishes again.)
+	_ = c.nc.FlushTimeout(adminTimeout)
 	c.acks <- sr
 	return nil
 }
