@@ -615,7 +615,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 			bump++
 		}
 	}
-	var settled []uint64 // only needed if a frame does not parse
+	var settled []uint64 // the items the result reports
 	var failure error
 	for _, pm := range dl.parts {
 		hd := pm.Headers()
@@ -664,18 +664,24 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 		}
 	}
 	s.finish(p)
+	ids := p.ids()
+	if failure == nil && len(settled) >= len(ids) {
+		return
+	}
 	if failure != nil {
 		// Not expected: the items that were not settled run again.
 		_, stderr := s.run.Output()
 		fmt.Fprintf(stderr, "minigun: stage %s: a result from a remote worker could not be read (%v): its items run again\n", s.spec.Name, failure)
-		var left []uint64
-		for _, id := range p.ids() {
-			if !slices.Contains(settled, id) {
-				left = append(left, id)
-			}
-		}
-		s.h.Lost(0, failure, left)
 	}
+	// A worker that ended after an item past its timeout reports what it has: the items it
+	// did not reach run again.
+	var left []uint64
+	for _, id := range ids {
+		if !slices.Contains(settled, id) {
+			left = append(left, id)
+		}
+	}
+	s.h.Lost(0, failure, left)
 }
 
 // finish forgets a chunk, gives its credit back and acks its result messages.

@@ -253,6 +253,20 @@ func (c *jobConn) heartbeat() {
 	}
 }
 
+// Abandon publishes the results of the chunk being run, even if some of its items were not
+// reported (the coordinator sends those again), and waits until the server has them and the
+// chunk is acked (the remote.Abandoner interface: the worker exits after it).
+func (c *jobConn) Abandon() {
+	c.mu.Lock()
+	if r := c.cur; r != nil {
+		if c.publish(r) == nil {
+			c.cur = nil
+		}
+	}
+	c.mu.Unlock()
+	c.close()
+}
+
 func (c *jobConn) close() {
 	c.stop()
 	close(c.acks)

@@ -496,11 +496,8 @@ func (w *watch) see(p *page, now time.Time) (uint64, time.Duration) {
 	return id, now.Sub(w.since)
 }
 
-// grace is how long past its timeout an item may run before its worker is killed: time for
-// a body that watches its ctx to notice.
-func grace(timeout time.Duration) time.Duration {
-	return min(max(timeout/2, 200*time.Millisecond), 5*time.Second)
-}
+// grace is how long past its timeout an item may run before its worker is killed.
+func grace(timeout time.Duration) time.Duration { return remote.TimeoutGrace(timeout) }
 
 func timeoutError(pid int, timeout time.Duration, _ uint64) error {
 	return &remote.RemoteError{PID: pid,

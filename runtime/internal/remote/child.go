@@ -367,7 +367,7 @@ func (c *child[In, Out]) runItem(it childItem[In]) {
 	for {
 		c.streamed, c.emitErr = false, nil
 		c.conn.Started(it.id) // each attempt: the transport times attempts
-		err := c.call(it.v)
+		err := c.watchedCall(it.id, attempt, it.v)
 		if err == nil && c.emitErr != nil {
 			err = c.emitErr
 		}
@@ -452,6 +452,60 @@ func (c *child[In, Out]) finished() {
 }
 
 func (c *child[In, Out]) stopping() bool { return c.stopped.Load() }
+
+// watchedCall is call, ended by the worker itself when its transport's stage cannot kill it
+// (Abandoner) and the attempt runs past its timeout and the grace period.
+func (c *child[In, Out]) watchedCall(id uint64, attempt int32, v In) error {
+	ab, ok := c.conn.(Abandoner)
+	if !ok || c.spec.Timeout <= 0 {
+		return c.call(v)
+	}
+	var state atomic.Int32 // 0 running, 1 returned, 2 abandoned
+	t := time.AfterFunc(c.spec.Timeout+TimeoutGrace(c.spec.Timeout), func() {
+		if state.CompareAndSwap(0, 2) {
+			c.abandon(ab, id, attempt)
+		}
+	})
+	err := c.call(v)
+	t.Stop()
+	if !state.CompareAndSwap(0, 1) {
+		select {} // abandoned: the worker is exiting
+	}
+	return err
+}
+
+// abandon ends the worker whose body ran past its timeout without returning: the item fails
+// with a timeout error, the items after it are given back, and once that is out the process
+// exits (the goroutine that runs the body cannot be stopped).
+func (c *child[In, Out]) abandon(ab Abandoner, id uint64, attempt int32) {
+	c.mu.Lock()
+	var back []uint64
+	for i := c.li; i < len(c.local); i++ {
+		if c.marks[i].CompareAndSwap(itemWaiting, itemRevoked) {
+			back = append(back, c.local[i].id)
+		}
+	}
+	for _, it := range c.queue {
+		back = append(back, it.id)
+	}
+	c.queue = c.queue[:0]
+	c.stopped.Store(true)
+	c.mu.Unlock()
+	c.out.Lock()
+	c.emits, c.to = c.emits[:c.doneEmits], sliceTo(c.to, 0, c.doneEmits)
+	c.reset, c.partial = id, 0 // emits this attempt sent ahead are dropped
+	c.outcomes = append(c.outcomes, Outcome{ID: id, Status: StatusFailed, Attempt: attempt, Err: WireErr{
+		Msg: fmt.Sprintf("timeout: the item ran past its timeout(%v) and %v more without returning: worker process %d ended", c.spec.Timeout, TimeoutGrace(c.spec.Timeout), os.Getpid())}})
+	for _, b := range back {
+		c.outcomes = append(c.outcomes, Outcome{ID: b, Status: StatusRevoked})
+	}
+	err := c.flushLocked()
+	c.out.Unlock()
+	if err == nil {
+		ab.Abandon()
+	}
+	os.Exit(ExitLost)
+}
 
 // call runs one attempt of the body.
 func (c *child[In, Out]) call(v In) (err error) {

@@ -148,6 +148,18 @@ type ChildConn interface {
 	Finished()
 }
 
+// Abandoner is a ChildConn whose stage cannot kill its worker (a remote worker): the worker
+// itself ends an item that runs past its timeout and TimeoutGrace, reporting it failed and the
+// items after it given back, and calls Abandon, which waits until what it sent is out, before
+// it exits.
+type Abandoner interface{ Abandon() }
+
+// TimeoutGrace is how long past its timeout an item may run before its worker is ended: time
+// for a body that watches its ctx to notice.
+func TimeoutGrace(timeout time.Duration) time.Duration {
+	return min(max(timeout/2, 200*time.Millisecond), 5*time.Second)
+}
+
 // HookFailure is a worker's setup failure in a hook (after_fork): Run.Fail names the hook.
 type HookFailure struct {
 	Hook string
