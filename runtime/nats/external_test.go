@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -230,6 +231,59 @@ func TestExternalWorkers(t *testing.T) {
 	}
 	if left := streamsLeft(t, url); len(left) > 0 {
 		t.Errorf("left on the server: %v", left)
+	}
+}
+
+// An external worker of a coordinator's embedded server: when the run ends and the server
+// goes with it, the worker's process for the job has left (it saw the job end), and the
+// -worker process stays, serving later jobs.
+func TestExternalWorkerOfEmbeddedServer(t *testing.T) {
+	noLeak(t)
+	defer mgnats.SetNoWorkerWarning(50 * time.Millisecond)()
+	const n = 20_000
+	p, g := newTP(t, tpParams{N: n, Procs: 0})
+	var coord lockedBuffer
+	cfg := g.Config()
+	cfg.Stderr = &coord
+	g.SetConfig(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := mgrt.Start(ctx, g)
+	start := regexp.MustCompile("start one with `MINIGUN_NATS_TOKEN=(\\w+) .* -nats (\\S+)`")
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		m = start.FindStringSubmatch(coord.String())
+	}
+	if m == nil {
+		t.Fatalf("the coordinator did not say how to start a worker:\n%s", coord.String())
+	}
+	t.Setenv(mgnats.EnvToken, m[1])
+	cmd, stderr := worker(t, m[2], "")
+	var kids []int
+	for deadline := time.Now().Add(10 * time.Second); len(kids) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		kids = childrenOf(cmd.Process.Pid)
+	}
+	res, err := h.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.got.Load(); got != wantSum(n) {
+		t.Errorf("sink sum %d, want %d\n%s", got, wantSum(n), stderr.String())
+	}
+	if len(kids) == 0 || !strings.Contains(stderr.String(), "joining job "+res.JobID) {
+		t.Fatalf("the worker did not join (its processes %v):\n%s", kids, stderr.String())
+	}
+	var left []int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if left = childrenOf(cmd.Process.Pid); len(left) == 0 {
+			break
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("the worker's process for the job outlived the job and its server: %v", left)
+	}
+	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("the -worker process ended with the job: %v", err)
 	}
 }
 

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	mgrt.ServeWorker()
 	if stage := os.Getenv("MGTEST_SERVE"); stage != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := mgnats.Serve(ctx, mgrt.WorkerKey[tp](), stage, mgnats.WorkerConfig{Config: mgnats.Config{URL: os.Getenv("MGTEST_URL")}})
+		err := mgnats.Serve(ctx, mgrt.WorkerKey[tp](), stage, mgnats.WorkerConfig{Config: mgnats.Config{URL: os.Getenv("MGTEST_URL"), Token: os.Getenv(mgnats.EnvToken)}})
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -272,8 +272,10 @@ func storeDirs() []string {
 }
 
 // childPIDs returns the processes whose parent is this one.
-func childPIDs() []int {
-	me := os.Getpid()
+func childPIDs() []int { return childrenOf(os.Getpid()) }
+
+// childrenOf lists the live child processes of pid.
+func childrenOf(me int) []int {
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {

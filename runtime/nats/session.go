@@ -975,6 +975,7 @@ func (s *session) teardown(started bool) {
 		p.stop(s.run.ShutdownTimeout())
 	}
 	s.locals.Wait()
+	s.waitLeft(min(s.run.ShutdownTimeout(), 2*time.Second))
 	if s.results != nil {
 		s.results.Stop()
 		<-s.results.Closed()
@@ -992,6 +993,20 @@ func (s *session) teardown(started bool) {
 		_ = s.hub.js.DeleteStream(ctx, s.n.stream)
 	}
 	s.hub.release()
+}
+
+// waitLeft waits, at most d, for the external workers to say they left (they leave once the
+// job's key is gone): an embedded server that shut down before they saw it would leave them
+// waiting for it to come back.
+func (s *session) waitLeft(d time.Duration) {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		s.mu.Lock()
+		n := len(s.workers)
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+	}
 }
 
 // local runs one local worker after another until the session closes: a worker that dies
