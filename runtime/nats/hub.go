@@ -5,7 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -117,7 +122,8 @@ func registry(ctx context.Context, js jetstream.JetStream) (jetstream.KeyValue, 
 // store in the run's work directory, that leaves signals to the program (NoSigs) and logs
 // nothing.
 func (h *hub) embed(cfg Config, workDir string) error {
-	dir, err := os.MkdirTemp(workDir, "minigun-nats-")
+	removeStale(workDir)
+	dir, err := os.MkdirTemp(workDir, storePrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return fmt.Errorf("the embedded NATS server's store: %w", err)
 	}
@@ -156,6 +162,40 @@ func (h *hub) embed(cfg Config, workDir string) error {
 	h.nc = nc
 	h.workers = Config{URL: ns.ClientURL(), Token: token}
 	return nil
+}
+
+// storePrefix begins the name of an embedded server's store directory, followed by the pid
+// of the process whose server it is.
+const storePrefix = "minigun-nats-"
+
+// removeStale removes the store directories in dir of processes that are gone (killed with
+// SIGKILL, or ended by a second interrupt before they cleaned up).
+func removeStale(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), storePrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pid, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '-'), 0)])
+		if err != nil || pid <= 0 || pid == os.Getpid() || alive(pid) {
+			continue
+		}
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+}
+
+// alive reports whether process pid exists (on Windows, whether it can be found).
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	if runtime.GOOS == "windows" {
+		return true
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, os.ErrPermission)
 }
 
 func (h *hub) close() {

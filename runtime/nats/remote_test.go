@@ -172,8 +172,8 @@ func TestLargeResults(t *testing.T) {
 	if got, want := p.got.Load(), wantSum(n)-2*7; got != want {
 		t.Errorf("sink sum %d, want %d", got, want)
 	}
-	if len(res.Failures) != 1 || res.Failures[0].Item != 7 || !strings.Contains(res.Failures[0].Err.Error(), "max_payload") {
-		t.Errorf("failures %v: want item 7 failed, naming max_payload", res.Failures)
+	if len(res.Failures) != 1 || res.Failures[0].Item != 7 || !strings.Contains(res.Failures[0].Err.Error(), "-nats-max-payload") {
+		t.Errorf("failures %v: want item 7 failed, naming -nats-max-payload", res.Failures)
 	}
 }
 

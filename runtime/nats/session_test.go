@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -468,4 +471,33 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// The store directories of embedded servers whose processes are gone (SIGKILL) are removed
+// when the next one starts; those of live processes stay.
+func TestRemoveStaleStores(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no true command:", err)
+	}
+	names := map[string]bool{ // name: kept
+		storePrefix + strconv.Itoa(dead.Process.Pid) + "-123": false,
+		storePrefix + strconv.Itoa(os.Getppid()) + "-456":     true,
+		storePrefix + strconv.Itoa(os.Getpid()) + "-789":      true,
+		storePrefix + "notapid":                               true,
+		"other-dir":                                           true,
+	}
+	for name := range names {
+		if err := os.MkdirAll(filepath.Join(dir, name, "jetstream"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeStale(dir)
+	for name, kept := range names {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if got := err == nil; got != kept {
+			t.Errorf("%s: kept %v, want %v", name, got, kept)
+		}
+	}
 }

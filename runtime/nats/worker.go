@@ -391,7 +391,7 @@ func (c *jobConn) Send(m *remote.FromWorker, payload any) error {
 			size := r.buf.Len()
 			r.buf.Reset()
 			r.fw = remote.NewFrameWriter(&r.buf)
-			return remote.EncodeError{Err: fmt.Errorf("their results take %d bytes, more than a NATS message may carry (max_payload %d bytes): raise the server's max_payload", size, c.budget+payloadHeadroom)}
+			return remote.EncodeError{Err: fmt.Errorf("their results take %d bytes, more than a NATS message may carry (max_payload %d bytes): raise the server's max_payload (the embedded server's: -nats-max-payload or %s)", size, c.budget+payloadHeadroom, EnvMaxPayload)}
 		}
 		// The frame starts the next part, with a fresh encoding.
 		r.buf.Truncate(before)
