@@ -127,7 +127,7 @@ var Vocabulary = []OptionSpec{
 	{Name: "remote", Strategy: true, Kind: Remote, Parens: true, Where: strategic, Args: []ArgSpec{
 		{Kind: CountArg, Min: 0, Max: maxProcesses, Required: true}, // remote(0): only workers started elsewhere
 		{Key: "chunk", Kind: CountArg, Min: 1},
-		{Key: "ack_wait", Kind: DurationArg, Min: 1},
+		{Key: "ack_wait", Kind: DurationArg, Min: int64(3 * time.Millisecond)}, // the heartbeat is a third of it
 		{Key: "in_flight", Kind: CountArg, Min: 1},
 		{Key: "max_deliver", Kind: CountArg, Min: 1},
 	}},
@@ -307,6 +307,9 @@ func (v Value) String() string {
 // Want says what range the option accepts, for run errors: "at least 1".
 func (v Value) Want() string {
 	if v.Duration {
+		if v.Min > 1 {
+			return "at least " + time.Duration(v.Min).String()
+		}
 		if v.Min > 0 {
 			return "more than 0s"
 		}
@@ -486,6 +489,14 @@ func (c *checker) value(f *dsl.File, as ArgSpec, a *dsl.Arg, o *dsl.Option, para
 	}
 	if dur {
 		d, err := time.ParseDuration(a.Value)
+		if a.Kind == dsl.ArgDuration && err == nil && d > 0 && int64(d) < as.Min {
+			name := o.Name
+			if as.Key != "" {
+				name = as.Key
+			}
+			c.diags.Errorf(apos, "%s: expected a duration of at least %v, found %s", name, time.Duration(as.Min), a.Value)
+			return v, false
+		}
 		if a.Kind != dsl.ArgDuration || err != nil || int64(d) < as.Min {
 			c.diags.Errorf(apos, "expected a positive duration such as 250ms, found %s", a.Value)
 			return v, false
