@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -445,13 +446,25 @@ func (c *jobConn) publish(r *running) error {
 		}
 		sr.parts, sr.futs = append(sr.parts, m), append(sr.futs, f)
 	}
-	// The results leave the client's buffer before the next chunk starts: an item of that
-	// chunk may end the process (os.Exit, a crash), and results still buffered would be lost
-	// with it, their chunk run again and counted as a failed attempt. (A failed flush is
-	// the connection's: confirm publishes again.)
-	_ = c.nc.FlushTimeout(adminTimeout)
+	c.written()
 	c.acks <- sr
 	return nil
+}
+
+// written waits until what the worker published has left the client's buffer for the
+// connection, before the next chunk starts: an item of that chunk may end the process
+// (os.Exit, a crash), and results still buffered would be lost with it, their chunk run
+// again and counted as a failed attempt. The client's flusher writes them at once, so this
+// is a few yields, not a round trip; a connection that does not take them (a reconnect) gets
+// a flush. (A failed flush is the connection's: confirm publishes again.)
+func (c *jobConn) written() {
+	for range 1000 {
+		if n, err := c.nc.Buffered(); err != nil || n == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+	_ = c.nc.FlushTimeout(adminTimeout)
 }
 
 // sentResult is a chunk whose results were published.
