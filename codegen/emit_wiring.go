@@ -138,7 +138,10 @@ func (g *gen) checkParam(b *jen.Group, v ir.Value, recv, stage string) {
 	limit, op := jen.Lit(int(v.Min)), "<"
 	if v.Duration {
 		limit = jen.Lit(0)
-		if v.Min > 0 {
+		switch {
+		case v.Min > 1:
+			limit = jen.Qual("time", "Duration").Call(jen.Lit(int(v.Min))) // mgP.Wait < time.Duration(3000000)
+		case v.Min > 0:
 			op = "<="
 		}
 	}
