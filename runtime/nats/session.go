@@ -910,14 +910,20 @@ func (s *session) warnNoWorker(after string) {
 		s.spec.Name, after, env, os.Args[0], s.spec.Name, s.hub.workers.URL)
 }
 
-// canceled: the run stops. The chunks out may still come back until the shutdown timeout.
+// canceled: the run stops. The chunks out may still come back until the shutdown timeout;
+// with no worker serving the stage (none joined, or their setup failed) none will, and what
+// is out is settled at once.
 func (s *session) canceled() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return
 	}
-	s.deadline = time.AfterFunc(s.run.ShutdownTimeout(), func() { s.post(event{kind: evExpire}) })
+	wait := s.run.ShutdownTimeout()
+	if len(s.workers) == 0 {
+		wait = 0
+	}
+	s.deadline = time.AfterFunc(wait, func() { s.post(event{kind: evExpire}) })
 }
 
 // expire settles what is still out as dropped: the run was canceled and the shutdown timeout
