@@ -274,7 +274,7 @@ func TestExternalWorkerOfEmbeddedServer(t *testing.T) {
 		t.Fatalf("the worker did not join (its processes %v):\n%s", kids, stderr.String())
 	}
 	var left []int
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if left = childrenOf(cmd.Process.Pid); len(left) == 0 {
 			break
 		}

@@ -981,7 +981,7 @@ func (s *session) teardown(started bool) {
 		p.stop(s.run.ShutdownTimeout())
 	}
 	s.locals.Wait()
-	s.waitLeft(min(s.run.ShutdownTimeout(), 2*time.Second))
+	s.waitLeft(min(s.run.ShutdownTimeout(), 5*time.Second))
 	if s.results != nil {
 		s.results.Stop()
 		<-s.results.Closed()
