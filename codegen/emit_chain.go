@@ -2,9 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"path"
 	"strconv"
 	"strings"
@@ -204,12 +201,14 @@ func (g *gen) chainBody(recv *jen.Statement, n *ir.Node, i int, isLast bool) jen
 			if !isLast {
 				next = ir.ChainRecv + "." + ir.ChainCallVar(i+1)
 			}
-			if st.Body != nil && onlyCalled(st.Body.Text, emit) {
+			if st.Body != nil {
 				// emit(v) is spelled as a call of the next stage, which the Go compiler
-				// inlines where it is small.
+				// inlines where it is small. A chained body uses emit only so: one that
+				// declares it, or uses it as a value, emits concurrently (ir) and is not
+				// chained.
 				idents = map[string]string{emit: next}
 			} else {
-				// A method value called from a local: a direct call all the same.
+				// A binding's call: a method value called from a local, a direct call.
 				b.Id(emit).Op(":=").Id(next)
 				used = append(used, id(emit))
 			}
@@ -260,31 +259,6 @@ func (g *gen) chainBodyCall(recv *jen.Statement, n *ir.Node, i int, isLast bool)
 	return jen.Func().Params(recv).Id(ir.ChainBodyMethod(i)).Params(params...).Error().Block(
 		jen.Return(jen.Id(ir.ChainRecv + "." + n.Recv).Dot(st.Method).Call(args...)),
 	)
-}
-
-// onlyCalled reports whether every identifier name in a body (text) is the function of a
-// call: name(...). A body that declares name, or uses it otherwise, keeps its local.
-func onlyCalled(text, name string) bool {
-	af, err := parser.ParseFile(token.NewFileSet(), "", "package p\nfunc _() {"+text+"\n}\n", parser.SkipObjectResolution)
-	if err != nil {
-		return false
-	}
-	called := map[*ast.Ident]bool{}
-	all := 0
-	ast.Inspect(af, func(nd ast.Node) bool {
-		switch nd := nd.(type) {
-		case *ast.CallExpr:
-			if id, ok := nd.Fun.(*ast.Ident); ok && id.Name == name {
-				called[id] = true
-			}
-		case *ast.Ident:
-			if nd.Name == name {
-				all++
-			}
-		}
-		return true
-	})
-	return all == len(called)
 }
 
 // chainCall writes the methods that run the i-th stage n of a chain on one item. tracked:

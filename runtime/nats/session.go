@@ -664,8 +664,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 		}
 	}
 	s.finish(p)
-	ids := p.ids()
-	if failure == nil && len(settled) >= len(ids) {
+	if failure == nil && len(settled) >= p.items() {
 		return
 	}
 	if failure != nil {
@@ -676,7 +675,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 	// A worker that ended after an item past its timeout reports what it has: the items it
 	// did not reach run again.
 	var left []uint64
-	for _, id := range ids {
+	for _, id := range p.ids() {
 		if !slices.Contains(settled, id) {
 			left = append(left, id)
 		}
@@ -812,6 +811,15 @@ func (s *session) maxDelivered(seq, deliveries uint64) {
 // worker starting it before it fails: a bound, should the start markers of external workers
 // be lost.
 const maxUnstarted = 3
+
+// items counts the items of a message.
+func (p *pchunk) items() int {
+	n := 0
+	for _, c := range p.subs {
+		n += c.Len()
+	}
+	return n
+}
 
 // ids lists the items of a message.
 func (p *pchunk) ids() []uint64 {
