@@ -171,6 +171,9 @@ const storePrefix = "minigun-nats-"
 // removeStale removes the store directories in dir of processes that are gone (killed with
 // SIGKILL, or ended by a second interrupt before they cleaned up).
 func removeStale(dir string) {
+	if dir == "" {
+		dir = os.TempDir() // where os.MkdirTemp makes the store
+	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		rest, ok := strings.CutPrefix(e.Name(), storePrefix)
