@@ -645,7 +645,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 			s.adapt(m.Lat)
 			if bump > 0 {
 				for i := range m.Outcomes {
-					if o := &m.Outcomes[i]; o.Status == remote.StatusOK || o.Status == remote.StatusFailed {
+					if o := &m.Outcomes[i]; o.Status == remote.StatusOK || o.Status == remote.StatusFailed || o.Status == remote.StatusAbandoned {
 						o.Attempt += bump
 						bump = 0
 						break

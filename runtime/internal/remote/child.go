@@ -474,9 +474,10 @@ func (c *child[In, Out]) watchedCall(id uint64, attempt int32, v In) error {
 	return err
 }
 
-// abandon ends the worker whose body ran past its timeout without returning: the item fails
-// with a timeout error, the items after it are given back, and once that is out the process
-// exits (the goroutine that runs the body cannot be stopped).
+// abandon ends the worker whose body ran past its timeout without returning: the attempt ends
+// with a timeout error (the stage runs the item again elsewhere if it has attempts left, as
+// for a worker that died running it), the items after it are given back, and once that is
+// out the process exits (the goroutine that runs the body cannot be stopped).
 func (c *child[In, Out]) abandon(ab Abandoner, id uint64, attempt int32) {
 	c.mu.Lock()
 	var back []uint64
@@ -494,7 +495,7 @@ func (c *child[In, Out]) abandon(ab Abandoner, id uint64, attempt int32) {
 	c.out.Lock()
 	c.emits, c.to = c.emits[:c.doneEmits], sliceTo(c.to, 0, c.doneEmits)
 	c.reset, c.partial = id, 0 // emits this attempt sent ahead are dropped
-	c.outcomes = append(c.outcomes, Outcome{ID: id, Status: StatusFailed, Attempt: attempt, Err: WireErr{
+	c.outcomes = append(c.outcomes, Outcome{ID: id, Status: StatusAbandoned, Attempt: attempt, Err: WireErr{
 		Msg: fmt.Sprintf("timeout: the item ran past its timeout(%v) and %v more without returning: worker process %d ended", c.spec.Timeout, TimeoutGrace(c.spec.Timeout), os.Getpid())}})
 	for _, b := range back {
 		c.outcomes = append(c.outcomes, Outcome{ID: b, Status: StatusRevoked})

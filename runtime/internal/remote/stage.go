@@ -292,6 +292,17 @@ func (c *chunkRec[In]) attempt(k int) int32 {
 	return c.attempts[k]
 }
 
+// setAttempt sets the attempt item k is sent with next.
+func (c *chunkRec[In]) setAttempt(k int, a int32) {
+	if c.attempts == nil {
+		c.attempts = make([]int32, len(c.vals))
+		for i := range c.attempts {
+			c.attempts[i] = 1
+		}
+	}
+	c.attempts[k] = a
+}
+
 // lookup returns the chunk and index of an item id (under r.mu); nil if unknown or settled.
 func (r *stageRun[In, Out]) lookup(id uint64) (*chunkRec[In], int) {
 	rec := r.chunks[id>>idIndexBits]
@@ -523,6 +534,10 @@ func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out, items []settledIte
 		r.discardHeld(m.Reset)
 	}
 	held := r.anyHeld()
+	canceled := r.h.Canceled()
+	again := func(o *Outcome) bool { // an abandoned attempt whose item runs again
+		return o.Status == StatusAbandoned && !canceled && int(o.Attempt) <= r.spec.Retry
+	}
 	at := 0
 	for i, o := range m.Outcomes {
 		rec, k := items[i].rec, items[i].k
@@ -549,14 +564,28 @@ func (hd *handler[In, Out]) apply(m *FromWorker, emits []Out, items []settledIte
 			lane.Drop(seq)
 		case StatusRevoked:
 			r.discardHeldIf(held, o.ID)
+		case StatusAbandoned:
+			r.discardHeldIf(held, o.ID)
+			lane.Retried(int(o.Attempt - sent))
+			if again(&o) {
+				lane.Retried(1)
+			} else {
+				lane.Fail(seq, v, workerError(o.Err, m), int(o.Attempt))
+			}
 		}
 		at += n
 	}
 	if len(m.Outcomes) > 0 {
 		r.mu.Lock()
-		for i, o := range m.Outcomes {
+		for i := range m.Outcomes {
+			o := &m.Outcomes[i]
 			if o.Status == StatusRevoked {
 				r.sendAgain(o.ID, 0)
+				continue
+			}
+			if again(o) {
+				items[i].rec.setAttempt(items[i].k, o.Attempt+1)
+				r.sendAgain(o.ID, r.backoff(o.Attempt+1))
 				continue
 			}
 			r.settle(items[i].rec, o.ID)
@@ -627,13 +656,7 @@ func (hd *handler[In, Out]) Lost(ran uint64, cause error, others []uint64) {
 				r.mu.Unlock()
 				lane.Fail(seq, v, cause, int(a))
 			} else {
-				if rec.attempts == nil {
-					rec.attempts = make([]int32, len(rec.vals))
-					for i := range rec.attempts {
-						rec.attempts[i] = 1
-					}
-				}
-				rec.attempts[k] = a + 1
+				rec.setAttempt(k, a+1)
 				r.sendAgain(ran, r.backoff(a+1))
 				r.mu.Unlock()
 				lane.Retried(1)

@@ -149,7 +149,7 @@ type ChildConn interface {
 }
 
 // Abandoner is a ChildConn whose stage cannot kill its worker (a remote worker): the worker
-// itself ends an item that runs past its timeout and TimeoutGrace, reporting it failed and the
+// itself ends an attempt that runs past its timeout and TimeoutGrace, reporting it abandoned and the
 // items after it given back, and calls Abandon, which waits until what it sent is out, before
 // it exits.
 type Abandoner interface{ Abandon() }

@@ -59,8 +59,9 @@ const (
 // MaxFrameBytes bounds a frame: a larger one is a protocol error.
 const MaxFrameBytes = 1 << 30
 
-// WireVersion is the version of the wire format. 1 had gob payloads only, ids one by one.
-const WireVersion = 2
+// WireVersion is the version of the wire format. 1 had gob payloads only, ids one by one; 2
+// had no abandoned outcome.
+const WireVersion = 3
 
 // maxFrameItems bounds the ids or outcomes of one frame: a frame that claims more is malformed
 // (a run of consecutive ids is short, but it must not make the reader allocate without bound).
@@ -93,15 +94,19 @@ const (
 	StatusFailed  = 1
 	StatusDropped = 2 // not run: the worker was told to stop
 	StatusRevoked = 3 // not run: given back on request
+	// StatusAbandoned: the attempt ran past its timeout and grace and the worker gave it up
+	// (a worker its stage cannot kill ends such an attempt itself): the item runs again
+	// elsewhere if it has attempts left, else it fails with Err.
+	StatusAbandoned = 4
 )
 
 // Outcome is the end of one item in a worker.
 type Outcome struct {
 	ID      uint64
 	Status  uint8
-	Attempt int32   // the attempt that ended it (StatusOK, StatusFailed)
+	Attempt int32   // the attempt that ended it (StatusOK, StatusFailed, StatusAbandoned)
 	NEmit   int32   // its emits in the frame's payload (StatusOK)
-	Err     WireErr // StatusFailed
+	Err     WireErr // StatusFailed, StatusAbandoned
 	Delta   []byte  // StatusOK: the state delta, when the stage has state
 }
 
@@ -399,7 +404,7 @@ func (m *FromWorker) marshal(h *hdrBuf) {
 		for i := 0; i < len(m.Outcomes); {
 			o := &m.Outcomes[i]
 			j := i + 1
-			if o.Status != StatusFailed {
+			if o.Status != StatusFailed && o.Status != StatusAbandoned {
 				for j < len(m.Outcomes) && j-i < maxRun && sameRun(o, &m.Outcomes[j], j-i) {
 					j++
 				}
@@ -416,7 +421,7 @@ func (m *FromWorker) marshal(h *hdrBuf) {
 						h.bytes(m.Outcomes[k].Delta)
 					}
 				}
-			case StatusFailed:
+			case StatusFailed, StatusAbandoned:
 				h.int(int64(o.Attempt))
 				h.str(o.Err.Msg)
 				h.bool(o.Err.Panic)
@@ -480,7 +485,7 @@ func (m *FromWorker) Unmarshal(b []byte) error {
 				st := r.b[0]
 				r.b = r.b[1:]
 				k := r.uint()
-				if k == 0 || k > n-uint64(len(outs)) || k > maxRun || k > 1 && st == StatusFailed {
+				if k == 0 || k > n-uint64(len(outs)) || k > maxRun || k > 1 && (st == StatusFailed || st == StatusAbandoned) {
 					r.fail()
 					break
 				}
@@ -493,7 +498,7 @@ func (m *FromWorker) Unmarshal(b []byte) error {
 					} else {
 						r.fail()
 					}
-				case StatusFailed:
+				case StatusFailed, StatusAbandoned:
 					o.Attempt = r.int32()
 					o.Err = WireErr{Msg: r.str(), Panic: r.bool(), Stack: r.str()}
 				case StatusDropped, StatusRevoked:

@@ -259,6 +259,7 @@ func TestOutcomeRuns(t *testing.T) {
 	outs = append(outs,
 		Outcome{ID: 1<<16 + 10, Status: StatusFailed, Attempt: 2, Err: WireErr{Msg: "boom", Panic: true, Stack: "stack"}},
 		Outcome{ID: 1<<16 + 11, Status: StatusFailed, Attempt: 1, Err: WireErr{Msg: "again"}},
+		Outcome{ID: 3<<16 + 7, Status: StatusAbandoned, Attempt: 2, Err: WireErr{Msg: "timeout"}},
 		Outcome{ID: 1<<16 + 12, Status: StatusOK, Attempt: 3, NEmit: 2},
 		Outcome{ID: 1<<16 + 13, Status: StatusOK, Attempt: 1, NEmit: 0},
 		Outcome{ID: 1<<16 + 14, Status: StatusDropped},
@@ -304,7 +305,7 @@ func TestOutcomeRuns(t *testing.T) {
 	for _, run := range []struct {
 		status byte
 		n      uint64
-	}{{StatusFailed, 2}, {StatusOK, 5}} {
+	}{{StatusFailed, 2}, {StatusAbandoned, 2}, {StatusOK, 5}} {
 		bad := hdrBuf{KindResults}
 		bad.uint(0)
 		bad.bool(false)
