@@ -140,13 +140,19 @@ func generateFile(prog *ir.Program, file *ir.File, opts Options) (content, check
 	for _, gb := range file.GoBlocks {
 		g.verbatim(g.f.Group, gb.Pos, gb.Text, false)
 	}
-	workers := false
+	workers, needsGob := false, false
 	for _, p := range file.Pipelines {
 		g.pipeline(p)
 		workers = workers || hasProcessStages(p)
+		needsGob = needsGob || p.NeedsGob
 	}
 	if workers {
 		g.serveWorkers()
+	}
+	if needsGob {
+		// Values that are not plain cross to the workers through encoding/gob, linked only
+		// then (each worker process would pay its initialisation).
+		g.f.Anon(ir.GobcodecPath)
 	}
 	if opts.Main {
 		g.main()

@@ -74,7 +74,116 @@ func (c *checker) checkProcesses() {
 				c.diags.Errorf(s.Pos, "state field %q has a merge rule, but its type %s cannot cross a process boundary: %s", s.Name, s.Type.Go, why)
 			}
 		}
+		p.NeedsGob = hasProcess && needsGob(p)
 	}
+}
+
+// needsGob reports whether a value the worker processes of p exchange may need encoding/gob:
+// an item or emit of a process stage, a parameter, or the value of a merge field of p, its
+// parents or its nested pipelines that is not made of plain values. merge(sum), max and min
+// cross as numbers and strings; a union's map always goes through gob.
+func needsGob(p *Pipeline) bool {
+	for _, n := range p.Graph.Nodes {
+		if !n.Decl.Strategy.IsProcess() {
+			continue
+		}
+		if !PlainValues(n.In.gt) || !n.Out.IsZero() && !PlainValues(n.Out.gt) {
+			return true
+		}
+	}
+	for _, r := range p.AllParams {
+		if !PlainValues(r.Param.Type.gt) {
+			return true
+		}
+	}
+	seen := map[*Pipeline]bool{}
+	var state func(q *Pipeline) bool
+	state = func(q *Pipeline) bool {
+		for ; q != nil && !seen[q]; q = q.Extends {
+			seen[q] = true
+			for _, s := range q.State {
+				switch s.Merge {
+				case MergeUnion:
+					return true
+				case MergeAppend, MergeFunc:
+					if !PlainValues(s.Type.gt) {
+						return true
+					}
+				}
+			}
+			for _, nf := range q.Nested {
+				if state(nf.Type) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return state(p)
+}
+
+// PlainValues reports whether values of type t cross a process boundary in the runtime's raw
+// codec, without encoding/gob: booleans, integers, floating-point numbers, strings, and
+// arrays, slices and structs made of them, every struct field exported, none of them of size
+// zero or with a method gob or encoding would use (GobEncode, MarshalBinary, MarshalText and
+// their decoding sides), nested at most 6 deep. It mirrors the runtime's buildRaw
+// (runtime/internal/remote/codec.go), never more lenient: a type it calls plain is plain
+// there. An unknown type (Go types not loaded) is not plain.
+func PlainValues(t types.Type) bool { return plainValues(t, 0) }
+
+func plainValues(t types.Type, depth int) bool {
+	if t == nil || !validType(t) || depth > 6 || hasEncodingMethod(t) || zeroSize(t) {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch u.Kind() {
+		case types.Bool, types.Int, types.Int8, types.Int16, types.Int32, types.Int64,
+			types.Uint, types.Uint8, types.Uint16, types.Uint32, types.Uint64, types.Uintptr,
+			types.Float32, types.Float64, types.String:
+			return true
+		}
+	case *types.Array:
+		return plainValues(u.Elem(), depth+1)
+	case *types.Slice:
+		return plainValues(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if f := u.Field(i); !f.Exported() || !plainValues(f.Type(), depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// hasEncodingMethod reports whether t or *t has a method named as those through which gob
+// encodes or decodes a value itself, whatever its signature.
+func hasEncodingMethod(t types.Type) bool {
+	ms := types.NewMethodSet(types.NewPointer(t))
+	for _, name := range []string{"GobEncode", "GobDecode", "MarshalBinary", "UnmarshalBinary", "MarshalText", "UnmarshalText"} {
+		if ms.Lookup(nil, name) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// zeroSize reports whether values of t take no memory (struct{}, [0]T).
+func zeroSize(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Array:
+		return u.Len() == 0 || zeroSize(u.Elem())
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if !zeroSize(u.Field(i).Type()) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // mergeNeeds says what shape a merge rule needs, and whether shape is one.

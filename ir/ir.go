@@ -120,6 +120,11 @@ type Pipeline struct {
 	// AllParams are the parameters its value reaches: its own and inherited,
 	// then those of its nested pipelines, depth first in source order.
 	AllParams []ParamRef
+	// NeedsGob reports whether a value that its worker processes exchange (an item, an emit,
+	// a parameter, a merge field's value) may not be made of plain values (PlainValues), so
+	// that it crosses through encoding/gob: the generated code then links it (GobcodecPath).
+	// Always true with process stages when Go types were not loaded.
+	NeedsGob bool
 }
 
 // ParamRef is a parameter reached from a pipeline value.

@@ -50,6 +50,10 @@ const cliPath = RuntimePath + "/cli"
 // NATSPath is the import path of the transport of remote stages.
 const NATSPath = RuntimePath + "/nats"
 
+// GobcodecPath is the package that links encoding/gob into a program whose worker processes
+// exchange values that are not plain (Pipeline.NeedsGob).
+const GobcodecPath = RuntimePath + "/gobcodec"
+
 // ExtensionPaths are the runtime's packages whose Extension adds flags and live views to the
 // main of a built binary (-progress, -hud, -metrics-addr).
 var ExtensionPaths = []string{RuntimePath + "/progress", RuntimePath + "/hud", RuntimePath + "/metrics"}
@@ -441,6 +445,9 @@ func (c *checker) load(prog *Program, l *layout) error {
 		for _, st := range pd.ir.Decls {
 			if st.Strategy.Kind == Remote {
 				wanted[NATSPath] = true // generated code of remote stages links the transport
+			}
+			if st.Strategy.IsProcess() {
+				wanted[GobcodecPath] = true // and that of worker processes may link gob
 			}
 		}
 	}

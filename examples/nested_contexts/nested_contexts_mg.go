@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	_ "github.com/minigun-go/minigun/runtime/gobcodec"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -67,7 +68,7 @@ func fetchPage(url string) Page {
 //line nested_contexts.mg:40:2
 }
 
-//line nested_contexts_mg.go:71:1
+//line nested_contexts_mg.go:72:1
 
 // NestedContexts crawls pages and builds a term index. Strategy blocks nest:
 // the outer threads(4) block gives its stages four goroutines, the inner
@@ -107,7 +108,7 @@ func (p *NestedContexts) mgStageUrls(ctx context.Context, emit func(string)) err
 		emit(fmt.Sprintf("https://example.com/page/%d", i))
 //line nested_contexts.mg:69:2
 	}
-//line nested_contexts_mg.go:111:1
+//line nested_contexts_mg.go:112:1
 	return nil
 }
 
@@ -123,7 +124,7 @@ func (p *NestedContexts) mgStageFetch(ctx context.Context, url string, emit func
 	p.mu.Unlock()
 //line nested_contexts.mg:78:3
 	emit(fetchPage(url))
-//line nested_contexts_mg.go:127:1
+//line nested_contexts_mg.go:128:1
 	return nil
 }
 
@@ -139,7 +140,7 @@ func (p *NestedContexts) mgStageLowercase(ctx context.Context, pg Page, emit fun
 	}
 //line nested_contexts.mg:86:3
 	emit(pg)
-//line nested_contexts_mg.go:143:1
+//line nested_contexts_mg.go:144:1
 	return nil
 }
 
@@ -163,7 +164,7 @@ func (p *NestedContexts) mgStageCount(ctx context.Context, b []Page, emit func(S
 	}
 //line nested_contexts.mg:102:4
 	emit(sh)
-//line nested_contexts_mg.go:167:1
+//line nested_contexts_mg.go:168:1
 	return nil
 }
 
@@ -182,7 +183,7 @@ func (p *NestedContexts) mgStagePrune(ctx context.Context, sh Shard, emit func(S
 	}
 //line nested_contexts.mg:112:4
 	emit(sh)
-//line nested_contexts_mg.go:186:1
+//line nested_contexts_mg.go:187:1
 	return nil
 }
 
@@ -202,7 +203,7 @@ func (p *NestedContexts) mgStagePublish(ctx context.Context, sh Shard) error {
 		p.index[w] += n
 //line nested_contexts.mg:123:3
 	}
-//line nested_contexts_mg.go:206:1
+//line nested_contexts_mg.go:207:1
 	return nil
 }
 
@@ -210,7 +211,7 @@ func (p *NestedContexts) mgStagePublish(ctx context.Context, sh Shard) error {
 func (p *NestedContexts) mgHookBeforeRun(ctx context.Context) error {
 //line nested_contexts.mg:63:2
 	p.index = map[string]int{}
-//line nested_contexts_mg.go:214:1
+//line nested_contexts_mg.go:215:1
 	return nil
 }
 
@@ -236,7 +237,7 @@ func (p *NestedContexts) mgHookAfterRun(ctx context.Context, result *mgrt.Result
 	fmt.Printf("%d pages fetched, %d shards counted by %d processes and pruned by %d\n",
 //line nested_contexts.mg:137:2
 		p.fetched, p.shards, len(p.countPIDs), len(p.prunePIDs))
-//line nested_contexts_mg.go:240:1
+//line nested_contexts_mg.go:241:1
 	return nil
 }
 

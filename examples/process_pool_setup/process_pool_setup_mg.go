@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	_ "github.com/minigun-go/minigun/runtime/gobcodec"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -81,7 +82,7 @@ func addCounts(into, from map[int]int) map[int]int {
 //line process_pool_setup.mg:47:2
 }
 
-//line process_pool_setup_mg.go:85:1
+//line process_pool_setup_mg.go:86:1
 
 //line process_pool_setup.mg:118:2
 func sum(m map[int]int) (s int) {
@@ -96,7 +97,7 @@ func sum(m map[int]int) (s int) {
 //line process_pool_setup.mg:123:2
 }
 
-//line process_pool_setup_mg.go:100:1
+//line process_pool_setup_mg.go:101:1
 
 // Primes answers "is n prime?" for Count numbers on Workers persistent worker
 // processes. The sieve is the expensive setup: it is built once per worker
@@ -144,7 +145,7 @@ func (p *Primes) mgStageNumbers(ctx context.Context, emit func(int)) error {
 		emit(i * 7919 % (p.Limit + 1))
 //line process_pool_setup.mg:94:2
 	}
-//line process_pool_setup_mg.go:148:1
+//line process_pool_setup_mg.go:149:1
 	return nil
 }
 
@@ -158,7 +159,7 @@ func (p *Primes) mgStageLookup(ctx context.Context, n int, emit func(Answer)) er
 	}
 //line process_pool_setup.mg:101:2
 	emit(Answer{N: n, Prime: !sieve[n], PID: os.Getpid()})
-//line process_pool_setup_mg.go:162:1
+//line process_pool_setup_mg.go:163:1
 	return nil
 }
 
@@ -174,7 +175,7 @@ func (p *Primes) mgStageTally(ctx context.Context, a Answer) error {
 		p.primes++
 //line process_pool_setup.mg:109:2
 	}
-//line process_pool_setup_mg.go:178:1
+//line process_pool_setup_mg.go:179:1
 	return nil
 }
 
@@ -190,7 +191,7 @@ func (p *Primes) mgHookBeforeRun(ctx context.Context) error {
 	p.answers = map[int]bool{}
 //line process_pool_setup.mg:77:2
 	p.forks, p.primes = 0, 0
-//line process_pool_setup_mg.go:194:1
+//line process_pool_setup_mg.go:195:1
 	return nil
 }
 
@@ -198,7 +199,7 @@ func (p *Primes) mgHookBeforeRun(ctx context.Context) error {
 func (p *Primes) mgHookBeforeForkLookup(ctx context.Context) error {
 //line process_pool_setup.mg:82:2
 	p.forks++
-//line process_pool_setup_mg.go:202:1
+//line process_pool_setup_mg.go:203:1
 	return nil
 }
 
@@ -208,7 +209,7 @@ func (p *Primes) mgHookAfterForkLookup(ctx context.Context) error {
 	sieve = buildSieve(p.Limit)
 //line process_pool_setup.mg:88:2
 	p.setups[os.Getpid()]++
-//line process_pool_setup_mg.go:212:1
+//line process_pool_setup_mg.go:213:1
 	return nil
 }
 
@@ -216,7 +217,7 @@ func (p *Primes) mgHookAfterForkLookup(ctx context.Context) error {
 func (p *Primes) mgHookAfterRun(ctx context.Context, result *mgrt.Result) error {
 //line process_pool_setup.mg:113:2
 	fmt.Printf("%d of %d numbers are prime; %d worker processes, %d sieves built\n", p.primes, p.Count, len(p.setups), sum(p.setups))
-//line process_pool_setup_mg.go:220:1
+//line process_pool_setup_mg.go:221:1
 	return nil
 }
 

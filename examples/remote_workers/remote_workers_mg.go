@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	_ "github.com/minigun-go/minigun/runtime/gobcodec"
 	mgnats "github.com/minigun-go/minigun/runtime/nats"
 )
 
@@ -156,7 +157,7 @@ func addCounts(into, from map[int]int) map[int]int {
 //line remote_workers.mg:90:2
 }
 
-//line remote_workers_mg.go:160:1
+//line remote_workers_mg.go:161:1
 
 // Thumbnails renders Count source images in the coordinator, makes their
 // thumbnails on remote workers (Workers local worker processes, and any
@@ -200,7 +201,7 @@ func (p *Thumbnails) mgStageImages(ctx context.Context, emit func(Image)) error 
 		emit(render(id))
 //line remote_workers.mg:121:2
 	}
-//line remote_workers_mg.go:204:1
+//line remote_workers_mg.go:205:1
 	return nil
 }
 
@@ -218,7 +219,7 @@ func (p *Thumbnails) mgStageThumbnail(ctx context.Context, img Image, emit func(
 	p.workers[os.Getpid()]++
 //line remote_workers.mg:130:2
 	emit(Thumb{ID: img.ID, W: w, H: h, Sum: sum, Key: mgrt.ItemKey(ctx)})
-//line remote_workers_mg.go:222:1
+//line remote_workers_mg.go:223:1
 	return nil
 }
 
@@ -226,7 +227,7 @@ func (p *Thumbnails) mgStageThumbnail(ctx context.Context, img Image, emit func(
 func (p *Thumbnails) mgStageStore(ctx context.Context, t Thumb) error {
 //line remote_workers.mg:134:2
 	p.thumbs[t.ID] = t
-//line remote_workers_mg.go:230:1
+//line remote_workers_mg.go:231:1
 	return nil
 }
 
@@ -238,7 +239,7 @@ func (p *Thumbnails) mgHookBeforeRun(ctx context.Context) error {
 	p.pixels, p.largest = 0, 0
 //line remote_workers.mg:115:2
 	p.workers = map[int]int{}
-//line remote_workers_mg.go:242:1
+//line remote_workers_mg.go:243:1
 	return nil
 }
 
@@ -248,7 +249,7 @@ func (p *Thumbnails) mgHookAfterRun(ctx context.Context, result *mgrt.Result) er
 	fmt.Printf("%d thumbnails, digest %s\n", len(p.thumbs), digest(p.thumbs))
 //line remote_workers.mg:139:2
 	fmt.Printf("%d source pixels read, the largest image %d, by %d worker processes\n", p.pixels, p.largest, len(p.workers))
-//line remote_workers_mg.go:252:1
+//line remote_workers_mg.go:253:1
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	_ "github.com/minigun-go/minigun/runtime/gobcodec"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -111,7 +112,7 @@ func addCounts(into, from map[int]int) map[int]int {
 //line statistics.mg:63:2
 }
 
-//line statistics_mg.go:115:1
+//line statistics_mg.go:116:1
 
 // Statistics parses an access log in a pool of three worker processes. Each
 // worker counts the lines it parsed and the responses per status code, adds
@@ -152,7 +153,7 @@ func (p *Statistics) mgStageLines(ctx context.Context, emit func(string)) error 
 		emit(logLine(i))
 //line statistics.mg:92:2
 	}
-//line statistics_mg.go:156:1
+//line statistics_mg.go:157:1
 	return nil
 }
 
@@ -178,7 +179,7 @@ func (p *Statistics) mgStageParse(ctx context.Context, line string, emit func(En
 	p.fastest = min(p.fastest, e.Latency)
 //line statistics.mg:105:2
 	emit(e)
-//line statistics_mg.go:182:1
+//line statistics_mg.go:183:1
 	return nil
 }
 
@@ -186,7 +187,7 @@ func (p *Statistics) mgStageParse(ctx context.Context, line string, emit func(En
 func (p *Statistics) mgStageTally(ctx context.Context, e Entry) error {
 //line statistics.mg:109:2
 	p.perPath[e.Path]++
-//line statistics_mg.go:190:1
+//line statistics_mg.go:191:1
 	return nil
 }
 
@@ -196,7 +197,7 @@ func (p *Statistics) mgHookBeforeRun(ctx context.Context) error {
 	p.fastest = time.Hour
 //line statistics.mg:86:2
 	p.perPath = map[string]int{}
-//line statistics_mg.go:200:1
+//line statistics_mg.go:201:1
 	return nil
 }
 
@@ -224,7 +225,7 @@ func (p *Statistics) mgHookAfterRun(ctx context.Context, result *mgrt.Result) er
 	fmt.Printf("%d lines parsed by %d workers, %d paths, %d bytes, fastest %v, slowest %v, parse p50 %v\n",
 //line statistics.mg:123:2
 		st.Out, len(p.perPID), len(p.perPath), p.bytes, p.fastest, p.slowest, st.P50)
-//line statistics_mg.go:228:1
+//line statistics_mg.go:229:1
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	_ "github.com/minigun-go/minigun/runtime/gobcodec"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -36,7 +37,7 @@ func lookupCents(id int) int { return id*7919%10000 + 100 }
 //line strategy_per_stage.mg:24:2
 func withTax(cents int) int { return cents + cents/5 }
 
-//line strategy_per_stage_mg.go:40:1
+//line strategy_per_stage_mg.go:41:1
 
 // StrategyPerStage gives each stage the strategy its work needs: order ids are
 // looked up on eight goroutines (waiting on I/O), priced by a pool of two
@@ -80,7 +81,7 @@ func (p *StrategyPerStage) mgStageIds(ctx context.Context, emit func(int)) error
 		emit(id)
 //line strategy_per_stage.mg:50:2
 	}
-//line strategy_per_stage_mg.go:84:1
+//line strategy_per_stage_mg.go:85:1
 	return nil
 }
 
@@ -98,7 +99,7 @@ func (p *StrategyPerStage) mgStageLookup(ctx context.Context, id int, emit func(
 	p.mu.Unlock()
 //line strategy_per_stage.mg:59:2
 	emit(Order{ID: id, Cents: lookupCents(id)})
-//line strategy_per_stage_mg.go:102:1
+//line strategy_per_stage_mg.go:103:1
 	return nil
 }
 
@@ -112,7 +113,7 @@ func (p *StrategyPerStage) mgStagePrice(ctx context.Context, o Order, emit func(
 	o.Cents = withTax(o.Cents)
 //line strategy_per_stage.mg:66:2
 	emit(o)
-//line strategy_per_stage_mg.go:116:1
+//line strategy_per_stage_mg.go:117:1
 	return nil
 }
 
@@ -132,7 +133,7 @@ func (p *StrategyPerStage) mgStageSave(ctx context.Context, b []Order) error {
 		p.cents += o.Cents
 //line strategy_per_stage.mg:78:2
 	}
-//line strategy_per_stage_mg.go:136:1
+//line strategy_per_stage_mg.go:137:1
 	return nil
 }
 
@@ -142,7 +143,7 @@ func (p *StrategyPerStage) mgHookAfterRun(ctx context.Context, result *mgrt.Resu
 	fmt.Printf("looked up %d orders, priced by %d pool workers, saved %d orders worth %d.%02d in %d batches by %d processes\n",
 //line strategy_per_stage.mg:83:2
 		p.lookups, len(p.pricers), len(p.saved), p.cents/100, p.cents%100, p.batches, len(p.savers))
-//line strategy_per_stage_mg.go:146:1
+//line strategy_per_stage_mg.go:147:1
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	_ "github.com/minigun-go/minigun/runtime/gobcodec"
 )
 
 const _ = mgrt.SupportsGenV1
@@ -27,7 +28,7 @@ func AddCounts(into, from map[string]int) map[string]int {
 //line regressions.mg:118:2
 }
 
-//line regressions_mg.go:31:1
+//line regressions_mg.go:32:1
 
 // Seen is a set of item numbers.
 //
@@ -39,7 +40,7 @@ type Seen map[int]bool
 //line regressions.mg:150:2
 var tried = map[int]bool{}
 
-//line regressions_mg.go:43:1
+//line regressions_mg.go:44:1
 
 // to.x must deliver when the edge is also declared by the target's from(...).
 //
@@ -62,7 +63,7 @@ func (mgP *ToWithFrom) mgInit() {}
 func (p *ToWithFrom) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:15:34
 	p.got = append(p.got, n)
-//line regressions_mg.go:66:1
+//line regressions_mg.go:67:1
 	return nil
 }
 
@@ -79,7 +80,7 @@ func (p *ToWithFrom) mgStageGen(ctx context.Context, emit func(int), to mgToToWi
 		to.sink(i)
 //line regressions.mg:19:2
 	}
-//line regressions_mg.go:83:1
+//line regressions_mg.go:84:1
 	return nil
 }
 
@@ -155,7 +156,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 		to.right(i)
 //line regressions.mg:32:2
 	}
-//line regressions_mg.go:159:1
+//line regressions_mg.go:160:1
 	return nil
 }
 
@@ -163,7 +164,7 @@ func (p *RouteBase) mgStageStart(ctx context.Context, emit func(int), to mgToRou
 func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 //line regressions.mg:34:24
 	p.a++
-//line regressions_mg.go:167:1
+//line regressions_mg.go:168:1
 	return nil
 }
 
@@ -171,7 +172,7 @@ func (p *RouteBase) mgStageLeft(ctx context.Context, n int) error {
 func (p *RouteBase) mgStageRight(ctx context.Context, n int) error {
 //line regressions.mg:35:25
 	p.b++
-//line regressions_mg.go:175:1
+//line regressions_mg.go:176:1
 	return nil
 }
 
@@ -302,7 +303,7 @@ func (p *MergeBase) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:55:2
 	}
-//line regressions_mg.go:306:1
+//line regressions_mg.go:307:1
 	return nil
 }
 
@@ -314,7 +315,7 @@ func (p *MergeBase) mgStageWork(ctx context.Context, x int, emit func(int)) erro
 	p.counts["work"]++
 //line regressions.mg:61:3
 	emit(x)
-//line regressions_mg.go:318:1
+//line regressions_mg.go:319:1
 	return nil
 }
 
@@ -327,7 +328,7 @@ func (p *MergeBase) mgStageSink(ctx context.Context, x int) error {
 func (p *MergeBase) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:50:2
 	p.counts = map[string]int{}
-//line regressions_mg.go:331:1
+//line regressions_mg.go:332:1
 	return nil
 }
 
@@ -441,7 +442,7 @@ func (p *MergeChild) mgStageWork2(ctx context.Context, x int, emit func(int)) er
 	p.counts["work2"]++
 //line regressions.mg:72:3
 	emit(x)
-//line regressions_mg.go:445:1
+//line regressions_mg.go:446:1
 	return nil
 }
 
@@ -577,7 +578,7 @@ func (mgP *ParamBase) mgInit() {
 func (p *ParamBase) mgStageGen(ctx context.Context, emit func(int)) error {
 //line regressions.mg:81:22
 	emit(1)
-//line regressions_mg.go:581:1
+//line regressions_mg.go:582:1
 	return nil
 }
 
@@ -621,7 +622,7 @@ func (mgChain *mgChainParamBase_0) mgBody0(ctx context.Context) error {
 	_ = p
 //line regressions.mg:81:22
 	mgChain.mgCall1(1)
-//line regressions_mg.go:625:1
+//line regressions_mg.go:626:1
 	return nil
 }
 
@@ -629,7 +630,7 @@ func (mgChain *mgChainParamBase_0) mgBody0(ctx context.Context) error {
 func (mgChain *mgChainParamBase_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
-//line regressions_mg.go:633:1
+//line regressions_mg.go:634:1
 	return nil
 }
 
@@ -722,7 +723,7 @@ func (mgChain *mgChainParamChild_0) mgBody0(ctx context.Context) error {
 	_ = p
 //line regressions.mg:81:22
 	mgChain.mgCall1(1)
-//line regressions_mg.go:726:1
+//line regressions_mg.go:727:1
 	return nil
 }
 
@@ -730,7 +731,7 @@ func (mgChain *mgChainParamChild_0) mgBody0(ctx context.Context) error {
 func (mgChain *mgChainParamChild_0) mgBody1(ctx context.Context, n int) error {
 	p := &mgChain.mgP.ParamBase
 	_ = p
-//line regressions_mg.go:734:1
+//line regressions_mg.go:735:1
 	return nil
 }
 
@@ -797,7 +798,7 @@ func (p *DeadLetterInline) mgStageGen(ctx context.Context, emit func(int)) error
 		emit(i)
 //line regressions.mg:99:2
 	}
-//line regressions_mg.go:801:1
+//line regressions_mg.go:802:1
 	return nil
 }
 
@@ -811,7 +812,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 	}
 //line regressions.mg:105:2
 	emit(n)
-//line regressions_mg.go:815:1
+//line regressions_mg.go:816:1
 	return nil
 }
 
@@ -819,7 +820,7 @@ func (p *DeadLetterInline) mgStageCheck(ctx context.Context, n int, emit func(in
 func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int]) error {
 //line regressions.mg:107:40
 	p.dead = append(p.dead, f.Item)
-//line regressions_mg.go:823:1
+//line regressions_mg.go:824:1
 	return nil
 }
 
@@ -827,7 +828,7 @@ func (p *DeadLetterInline) mgStageRejects(ctx context.Context, f mgrt.Failed[int
 func (p *DeadLetterInline) mgStageKeep(ctx context.Context, n int) error {
 //line regressions.mg:108:24
 	p.kept = append(p.kept, n)
-//line regressions_mg.go:831:1
+//line regressions_mg.go:832:1
 	return nil
 }
 
@@ -911,7 +912,7 @@ func (p *NamedUnion) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:130:2
 	}
-//line regressions_mg.go:915:1
+//line regressions_mg.go:916:1
 	return nil
 }
 
@@ -933,7 +934,7 @@ func (p *NamedUnion) mgStageMark(ctx context.Context, n int, emit func(int)) err
 	p.seen[n] = true
 //line regressions.mg:140:2
 	emit(n)
-//line regressions_mg.go:937:1
+//line regressions_mg.go:938:1
 	return nil
 }
 
@@ -1050,7 +1051,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 	emit(1)
 //line regressions.mg:161:2
 	emit(2)
-//line regressions_mg.go:1054:1
+//line regressions_mg.go:1055:1
 	return nil
 }
 
@@ -1058,7 +1059,7 @@ func (p *Ünïcode) mgStageGén(ctx context.Context, emit func(int)) error {
 func (p *Ünïcode) mgStageSïnk(ctx context.Context, n int) error {
 //line regressions.mg:163:25
 	p.got = append(p.got, n)
-//line regressions_mg.go:1062:1
+//line regressions_mg.go:1063:1
 	return nil
 }
 
@@ -1099,7 +1100,7 @@ func (mgChain *mgChainÜnïcode_0) mgBody0(ctx context.Context) error {
 	mgChain.mgCall1(1)
 //line regressions.mg:161:2
 	mgChain.mgCall1(2)
-//line regressions_mg.go:1103:1
+//line regressions_mg.go:1104:1
 	return nil
 }
 
@@ -1109,7 +1110,7 @@ func (mgChain *mgChainÜnïcode_0) mgBody1(ctx context.Context, n int) error {
 	_ = p
 //line regressions.mg:163:25
 	p.got = append(p.got, n)
-//line regressions_mg.go:1113:1
+//line regressions_mg.go:1114:1
 	return nil
 }
 
@@ -1172,7 +1173,7 @@ func (mgP *Audit) mgInit() {}
 func (p *Audit) mgStageStamp(ctx context.Context, n int, emit func(int)) error {
 //line regressions.mg:173:30
 	emit(n)
-//line regressions_mg.go:1176:1
+//line regressions_mg.go:1177:1
 	return nil
 }
 
@@ -1185,7 +1186,7 @@ func (p *Audit) mgStageSink(ctx context.Context, n int) error {
 func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 //line regressions.mg:175:14
 	p.events = append(p.events, "audit before_run")
-//line regressions_mg.go:1189:1
+//line regressions_mg.go:1190:1
 	return nil
 }
 
@@ -1193,7 +1194,7 @@ func (p *Audit) mgHookBeforeRun(ctx context.Context) error {
 func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 //line regressions.mg:176:15
 	p.events = append(p.events, "audit after(sink)")
-//line regressions_mg.go:1197:1
+//line regressions_mg.go:1198:1
 	return nil
 }
 
@@ -1201,7 +1202,7 @@ func (p *Audit) mgHookAfterSink(ctx context.Context) error {
 func (p *Audit) mgHookBeforeStamp(ctx context.Context) error {
 //line regressions.mg:177:17
 	p.events = append(p.events, "audit before(stamp)")
-//line regressions_mg.go:1205:1
+//line regressions_mg.go:1206:1
 	return nil
 }
 
@@ -1243,7 +1244,7 @@ func (mgChain *mgChainAudit_0) mgBody0(ctx context.Context, n int) error {
 	_ = p
 //line regressions.mg:173:30
 	mgChain.mgCall1(n)
-//line regressions_mg.go:1247:1
+//line regressions_mg.go:1248:1
 	return nil
 }
 
@@ -1251,7 +1252,7 @@ func (mgChain *mgChainAudit_0) mgBody0(ctx context.Context, n int) error {
 func (mgChain *mgChainAudit_0) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP
 	_ = p
-//line regressions_mg.go:1255:1
+//line regressions_mg.go:1256:1
 	return nil
 }
 
@@ -1326,7 +1327,7 @@ type mgToAuditedBase_Gen struct {
 func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAuditedBase_Gen) error {
 //line regressions.mg:185:2
 	emit(1)
-//line regressions_mg.go:1330:1
+//line regressions_mg.go:1331:1
 	return nil
 }
 
@@ -1334,7 +1335,7 @@ func (p *AuditedBase) mgStageGen(ctx context.Context, emit func(int), to mgToAud
 func (p *AuditedBase) mgStageSink(ctx context.Context, n int) error {
 //line regressions.mg:188:24
 	p.got = append(p.got, n)
-//line regressions_mg.go:1338:1
+//line regressions_mg.go:1339:1
 	return nil
 }
 
@@ -1394,7 +1395,7 @@ func (mgChain *mgChainAuditedBase_1) mgBody0(ctx context.Context, n int) error {
 	_ = p
 //line regressions.mg:173:30
 	mgChain.mgCall1(n)
-//line regressions_mg.go:1398:1
+//line regressions_mg.go:1399:1
 	return nil
 }
 
@@ -1402,7 +1403,7 @@ func (mgChain *mgChainAuditedBase_1) mgBody0(ctx context.Context, n int) error {
 func (mgChain *mgChainAuditedBase_1) mgBody1(ctx context.Context, n int) error {
 	p := mgChain.mgP.mgNestedAudit
 	_ = p
-//line regressions_mg.go:1406:1
+//line regressions_mg.go:1407:1
 	return nil
 }
 
@@ -1519,7 +1520,7 @@ func (mgP *Batcher) mgInit() {}
 func (p *Batcher) mgStageKeep(ctx context.Context, b []int) error {
 //line regressions.mg:202:26
 	p.batches = append(p.batches, b)
-//line regressions_mg.go:1523:1
+//line regressions_mg.go:1524:1
 	return nil
 }
 
@@ -1586,7 +1587,7 @@ func (p *BatchedHost) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:209:2
 	}
-//line regressions_mg.go:1590:1
+//line regressions_mg.go:1591:1
 	return nil
 }
 
@@ -1661,7 +1662,7 @@ func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
 		emit(i)
 //line regressions.mg:226:2
 	}
-//line regressions_mg.go:1665:1
+//line regressions_mg.go:1666:1
 	return nil
 }
 
@@ -1669,7 +1670,7 @@ func (p *ChainPanics) mgStageGen(ctx context.Context, emit func(int)) error {
 func (p *ChainPanics) mgStageA(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:228:26
 	emit(x * 10)
-//line regressions_mg.go:1673:1
+//line regressions_mg.go:1674:1
 	return nil
 }
 
@@ -1683,7 +1684,7 @@ func (p *ChainPanics) mgStageB(ctx context.Context, x int, emit func(int)) error
 	}
 //line regressions.mg:233:2
 	emit(x / 10)
-//line regressions_mg.go:1687:1
+//line regressions_mg.go:1688:1
 	return nil
 }
 
@@ -1699,7 +1700,7 @@ func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error
 		panic("c after emit")
 //line regressions.mg:240:2
 	}
-//line regressions_mg.go:1703:1
+//line regressions_mg.go:1704:1
 	return nil
 }
 
@@ -1707,7 +1708,7 @@ func (p *ChainPanics) mgStageC(ctx context.Context, x int, emit func(int)) error
 func (p *ChainPanics) mgStageD(ctx context.Context, x int, emit func(int)) error {
 //line regressions.mg:242:26
 	emit(x)
-//line regressions_mg.go:1711:1
+//line regressions_mg.go:1712:1
 	return nil
 }
 
@@ -1721,7 +1722,7 @@ func (p *ChainPanics) mgStageE(ctx context.Context, x int) error {
 	}
 //line regressions.mg:247:2
 	p.got = append(p.got, x)
-//line regressions_mg.go:1725:1
+//line regressions_mg.go:1726:1
 	return nil
 }
 
@@ -1792,7 +1793,7 @@ func (mgChain *mgChainChainPanics_0) mgBody0(ctx context.Context) error {
 		mgChain.mgCall1(i)
 //line regressions.mg:226:2
 	}
-//line regressions_mg.go:1796:1
+//line regressions_mg.go:1797:1
 	return nil
 }
 
@@ -1802,7 +1803,7 @@ func (mgChain *mgChainChainPanics_0) mgBody1(ctx context.Context, x int) error {
 	_ = p
 //line regressions.mg:228:26
 	mgChain.mgCall2(x * 10)
-//line regressions_mg.go:1806:1
+//line regressions_mg.go:1807:1
 	return nil
 }
 
@@ -1818,7 +1819,7 @@ func (mgChain *mgChainChainPanics_0) mgBody2(ctx context.Context, x int) error {
 	}
 //line regressions.mg:233:2
 	mgChain.mgCall3(x / 10)
-//line regressions_mg.go:1822:1
+//line regressions_mg.go:1823:1
 	return nil
 }
 
@@ -1836,7 +1837,7 @@ func (mgChain *mgChainChainPanics_0) mgBody3(ctx context.Context, x int) error {
 		panic("c after emit")
 //line regressions.mg:240:2
 	}
-//line regressions_mg.go:1840:1
+//line regressions_mg.go:1841:1
 	return nil
 }
 
@@ -1846,7 +1847,7 @@ func (mgChain *mgChainChainPanics_0) mgBody4(ctx context.Context, x int) error {
 	_ = p
 //line regressions.mg:242:26
 	mgChain.mgCall5(x)
-//line regressions_mg.go:1850:1
+//line regressions_mg.go:1851:1
 	return nil
 }
 
@@ -1862,7 +1863,7 @@ func (mgChain *mgChainChainPanics_0) mgBody5(ctx context.Context, x int) error {
 	}
 //line regressions.mg:247:2
 	p.got = append(p.got, x)
-//line regressions_mg.go:1866:1
+//line regressions_mg.go:1867:1
 	return nil
 }
 

@@ -2,6 +2,7 @@ package tool
 
 import (
 	"bytes"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
@@ -20,7 +21,8 @@ import (
 // each is built with minigungen and run, and must print exactly the lines of its `// want:`
 // block on stdout and exit with a status its `// exit: N [M...]` line allows (default 0).
 // `// args: ...` gives its arguments (split on spaces), `// runs: N` runs it N times (racy
-// scenarios), `// timeout: D` bounds each run (default 10s). A run that does not end in time
+// scenarios), `// timeout: D` bounds each run (default 10s), `// gob: yes` or `// gob: no` says
+// whether the built program must link encoding/gob. A run that does not end in time
 // is a failure, not a wait for the test deadline: its process group and every worker process
 // it started are killed.
 //
@@ -36,9 +38,10 @@ type programSpec struct {
 	args    []string
 	runs    int
 	timeout time.Duration
+	gob     string // "yes", "no", or "" (not checked)
 }
 
-var directive = regexp.MustCompile(`(?m)^// (exit|args|runs|timeout): *(.*?)\s*$`)
+var directive = regexp.MustCompile(`(?m)^// (exit|args|runs|timeout|gob): *(.*?)\s*$`)
 
 func parseProgramSpec(src []byte) (programSpec, error) {
 	s := programSpec{want: commentBlock(src, "want"), exits: []int{0}, runs: 1, timeout: defaultRunTimeout}
@@ -70,6 +73,11 @@ func parseProgramSpec(src []byte) (programSpec, error) {
 				return s, fmt.Errorf("timeout: %v", err)
 			}
 			s.timeout = d
+		case "gob":
+			if m[2] != "yes" && m[2] != "no" {
+				return s, fmt.Errorf("gob: %q is neither yes nor no", m[2])
+			}
+			s.gob = m[2]
 		}
 	}
 	return s, nil
@@ -103,6 +111,15 @@ func TestPrograms(t *testing.T) {
 				t.Fatalf("%s: %v", filepath.Base(f), err)
 			}
 			bin := buildProgram(t, dir, filepath.Base(f))
+			if spec.gob != "" {
+				linked, err := linksGob(bin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := spec.gob == "yes"; linked != want {
+					t.Fatalf("the program links encoding/gob: %v, want %v", linked, want)
+				}
+			}
 			for i := 1; i <= spec.runs; i++ {
 				res := runProgram(t, bin, spec.timeout, spec.args...)
 				where := ""
@@ -122,6 +139,25 @@ func TestPrograms(t *testing.T) {
 			}
 		})
 	}
+}
+
+// linksGob reports whether the executable has encoding/gob in it.
+func linksGob(bin string) (bool, error) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		return false, err
+	}
+	for _, s := range syms {
+		if strings.HasPrefix(s.Name, "encoding/gob.") {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func allowed(codes []int, code int) bool {

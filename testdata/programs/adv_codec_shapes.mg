@@ -10,6 +10,7 @@
 // batch mismatches=0 of 3000
 //
 // timeout: 30s
+// gob: yes
 package main
 
 import (

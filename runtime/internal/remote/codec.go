@@ -3,7 +3,6 @@ package remote
 import (
 	"encoding"
 	"encoding/binary"
-	"encoding/gob"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -76,8 +75,8 @@ func rawSliceCodec(t reflect.Type) *rawCodec {
 }
 
 var (
-	gobEncoderType   = reflect.TypeFor[gob.GobEncoder]()
-	gobDecoderType   = reflect.TypeFor[gob.GobDecoder]()
+	gobEncoderType   = reflect.TypeFor[gobEncoder]()
+	gobDecoderType   = reflect.TypeFor[gobDecoder]()
 	binMarshalType   = reflect.TypeFor[encoding.BinaryMarshaler]()
 	binUnmarshalType = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 	textMarshalType  = reflect.TypeFor[encoding.TextMarshaler]()

@@ -2,7 +2,7 @@ package remote
 
 import (
 	"bufio"
-	"encoding/gob"
+	"encoding/binary"
 	"io"
 	"os"
 	"sync"
@@ -23,7 +23,6 @@ type held[Out any] struct {
 
 	file    *os.File
 	bw      *bufio.Writer
-	enc     *gob.Encoder
 	spilled int  // values in the file
 	noSpill bool // spilling failed once: keep everything in memory
 }
@@ -57,14 +56,13 @@ func (h *held[Out]) spill() {
 		}
 		h.file = f
 		h.bw = bufio.NewWriterSize(f, 256<<10)
-		h.enc = gob.NewEncoder(h.bw)
 	}
 	to := make([]int32, len(h.pend))
 	vals := make([]Out, len(h.pend))
 	for i, p := range h.pend {
 		to[i], vals[i] = int32(p.to), p.v
 	}
-	if h.enc.Encode(to) != nil || h.enc.Encode(vals) != nil {
+	if h.write(to) != nil || h.write(vals) != nil {
 		// Values that crossed from a worker encode again; if the disk fails, keep them.
 		h.noSpill = true
 		return
@@ -73,6 +71,35 @@ func (h *held[Out]) spill() {
 	clear(h.pend)
 	h.pend = h.pend[:0]
 	h.bytes = 0
+}
+
+// write appends a block to the file: its length (uvarint), then v as Encode writes it.
+func (h *held[Out]) write(v any) error {
+	b, err := Encode(v)
+	if err != nil {
+		return err
+	}
+	if _, err := h.bw.Write(binary.AppendUvarint(nil, uint64(len(b)))); err != nil {
+		return err
+	}
+	_, err = h.bw.Write(b)
+	return err
+}
+
+// readBlock reads a block that write wrote into v.
+func readBlock(r *bufio.Reader, v any) error {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return err
+	}
+	if n > MaxFrameBytes*4 {
+		return ErrMalformed
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return err
+	}
+	return Decode(b, v)
 }
 
 // release hands every held emit, in order, to f, and forgets them.
@@ -96,11 +123,11 @@ func (h *held[Out]) replay(f func(to int, v Out)) {
 	if _, err := h.file.Seek(0, io.SeekStart); err != nil {
 		return
 	}
-	dec := gob.NewDecoder(bufio.NewReaderSize(h.file, 256<<10))
+	r := bufio.NewReaderSize(h.file, 256<<10)
 	for left := h.spilled; left > 0; {
 		var to []int32
 		var vals []Out
-		if dec.Decode(&to) != nil || dec.Decode(&vals) != nil || len(to) != len(vals) {
+		if readBlock(r, &to) != nil || readBlock(r, &vals) != nil || len(to) != len(vals) {
 			return
 		}
 		for i, v := range vals {
@@ -125,7 +152,7 @@ func (h *held[Out]) drop() {
 		name := h.file.Name()
 		h.file.Close()
 		os.Remove(name)
-		h.file, h.bw, h.enc = nil, nil, nil
+		h.file, h.bw = nil, nil
 	}
 	h.spilled = 0
 	h.noSpill = false

@@ -2,7 +2,6 @@ package remote
 
 import (
 	"bytes"
-	"encoding/gob"
 	"fmt"
 	"os"
 	"reflect"
@@ -260,15 +259,19 @@ func (e *RemoteError) Error() string {
 // PanicAt returns At: the .mg line of a panic in the worker (see engine.Failure.PanickedAt).
 func (e *RemoteError) PanicAt() engine.Pos { return e.At }
 
-// Encode encodes v (parameters in generated code): plain values (numbers, strings, and
-// arrays, slices and structs of them) in the raw codec of codec.go, anything else with
+// Encode encodes v (parameters in generated code, state values): nothing for a value of a
+// type of size zero (Decode leaves such a value as it is), plain values (numbers, strings,
+// and arrays, slices and structs of them) in the raw codec of codec.go, anything else with
 // encoding/gob.
 func Encode(v any) ([]byte, error) {
+	if t := reflect.TypeOf(v); t != nil && t.Size() == 0 {
+		return nil, nil
+	}
 	if b, ok := encodeRawValue(v); ok {
 		return b, nil
 	}
 	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(v); err != nil {
+	if err := newGobEncoder(&b).Encode(v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -282,5 +285,5 @@ func Decode(data []byte, v any) error {
 	if data[0] == 0 {
 		return decodeRawValue(data, v)
 	}
-	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
+	return newGobDecoder(bytes.NewReader(data)).Decode(v)
 }

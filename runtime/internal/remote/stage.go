@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sync"
 	"time"
 
@@ -431,8 +432,18 @@ func (r *stageRun[In, Out]) TryAcquireProcess() bool {
 func (r *stageRun[In, Out]) IdleProcess(reclaim func()) func() bool { return r.budget.hold(reclaim) }
 
 // Hello runs the before_fork hooks, then encodes the parameters and the state's start values.
+// A program that does not link encoding/gob while its items or emits need it fails here, not
+// item by item.
 func (r *stageRun[In, Out]) Hello() (*ToWorker, error) {
 	hello := &ToWorker{Kind: KindHello, Timeout: int64(r.spec.Timeout)}
+	for _, t := range []reflect.Type{reflect.TypeFor[[]In](), reflect.TypeFor[[]Out]()} {
+		if t.Elem() == reflect.TypeFor[engine.Nothing]() {
+			continue // a consumer's: it emits nothing
+		}
+		if err := NeedsGob(t); err != nil {
+			return nil, err
+		}
+	}
 	err := r.h.StartWorker(func() error {
 		params, err := r.h.Params()
 		if err != nil {

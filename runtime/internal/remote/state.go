@@ -1,10 +1,8 @@
 package remote
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"maps"
@@ -45,10 +43,10 @@ type Number interface {
 type MergeField interface {
 	fieldName() string
 	// worker side
-	start(enc *gob.Encoder) error  // parent: encode the start value (max, min, union)
-	init(dec *gob.Decoder) error   // worker: set the start value (or empty the field)
-	take(b []byte) ([]byte, error) // worker: append the change since the last take (nothing: none)
-	undo()                         // worker: back to the value at the last take
+	start(b []byte) ([]byte, error) // parent: append the start value (max, min, union)
+	init(data []byte) error         // worker: set the start value (none: zero) or empty the field
+	take(b []byte) ([]byte, error)  // worker: append the change since the last take (nothing: none)
+	undo()                          // worker: back to the value at the last take
 	// parent side
 	fold(data []byte) error // fold one change that take wrote into the pending value
 	apply()                 // merge the pending value into the field
@@ -121,27 +119,33 @@ func NewState(fields ...MergeField) *engine.StateSpec {
 	}
 }
 
-// encodeFields encodes one value per field, in order, with one gob stream.
-func encodeFields(fields []MergeField, f func(MergeField, *gob.Encoder) error) ([]byte, error) {
-	var b bytes.Buffer
-	enc := gob.NewEncoder(&b)
+// encodeFields encodes the start values of the fields: a segment per field, in order, its
+// length (uvarint) then its value (Encode); an empty segment is no start value.
+func encodeFields(fields []MergeField, f func(MergeField, []byte) ([]byte, error)) ([]byte, error) {
+	var b, seg []byte
 	for _, fl := range fields {
-		if err := f(fl, enc); err != nil {
+		var err error
+		if seg, err = f(fl, seg[:0]); err != nil {
 			return nil, fmt.Errorf("state field %q: %w", fl.fieldName(), err)
 		}
+		b = append(binary.AppendUvarint(b, uint64(len(seg))), seg...)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
-// decodeFields decodes what encodeFields wrote. Empty data decodes as the zero value of every
-// field (a worker started without start values).
-func decodeFields(fields []MergeField, data []byte, f func(MergeField, *gob.Decoder) error) error {
-	var dec *gob.Decoder
-	if len(data) > 0 {
-		dec = gob.NewDecoder(bytes.NewReader(data))
-	}
+// decodeFields decodes what encodeFields wrote. Empty data is no start value for any field (a
+// worker started without start values).
+func decodeFields(fields []MergeField, data []byte, f func(MergeField, []byte) error) error {
 	for _, fl := range fields {
-		if err := f(fl, dec); err != nil {
+		var seg []byte
+		if len(data) > 0 {
+			n, k := binary.Uvarint(data)
+			if k <= 0 || n > uint64(len(data)-k) {
+				return fmt.Errorf("state field %q: truncated start values", fl.fieldName())
+			}
+			seg, data = data[k:k+int(n)], data[k+int(n):]
+		}
+		if err := f(fl, seg); err != nil {
 			return fmt.Errorf("state field %q: %w", fl.fieldName(), err)
 		}
 	}
@@ -193,17 +197,16 @@ func foldFields(fields []MergeField, delta []byte) error {
 	return nil
 }
 
-// appendGob appends v in a gob stream of its own.
-func appendGob(b []byte, v any) ([]byte, error) {
-	buf := bytes.NewBuffer(b)
-	err := gob.NewEncoder(buf).Encode(v)
-	return buf.Bytes(), err
+// appendValue appends v as Encode writes it: raw when plain, else a gob stream of its own.
+func appendValue(b []byte, v any) ([]byte, error) {
+	e, err := Encode(v)
+	return append(b, e...), err
 }
 
-// readGob decodes what appendGob wrote into a fresh T.
-func readGob[T any](data []byte) (T, error) {
+// readValue decodes what appendValue wrote into a fresh T (empty data: the zero value).
+func readValue[T any](data []byte) (T, error) {
 	var v T
-	err := gob.NewDecoder(bytes.NewReader(data)).Decode(&v)
+	err := Decode(data, &v)
 	return v, err
 }
 
@@ -291,17 +294,6 @@ func (s scalar[T]) read(data []byte) (T, error) {
 	return v, nil
 }
 
-// decodeValue decodes the next value of the stream into a fresh T; a nil decoder gives the zero
-// value.
-func decodeValue[T any](dec *gob.Decoder) (T, error) {
-	var v T
-	if dec == nil {
-		return v, nil
-	}
-	err := dec.Decode(&v)
-	return v, err
-}
-
 // emptyValue is the value a worker-accumulated field starts from: the zero value, with maps
 // allocated.
 func emptyValue[T any]() T {
@@ -315,7 +307,7 @@ func emptyValue[T any]() T {
 // noStart is the start value of fields that start empty in a worker.
 type noStart struct{}
 
-func (noStart) start(*gob.Encoder) error { return nil }
+func (noStart) start(b []byte) ([]byte, error) { return b, nil }
 
 type sumField[T Number] struct {
 	noStart
@@ -326,7 +318,7 @@ type sumField[T Number] struct {
 }
 
 func (f *sumField[T]) fieldName() string { return f.name }
-func (f *sumField[T]) init(*gob.Decoder) error {
+func (f *sumField[T]) init([]byte) error {
 	*f.ptr = 0
 	return nil
 }
@@ -357,7 +349,7 @@ type appendField[S ~[]E, E any] struct {
 }
 
 func (f *appendField[S, E]) fieldName() string { return f.name }
-func (f *appendField[S, E]) init(*gob.Decoder) error {
+func (f *appendField[S, E]) init([]byte) error {
 	*f.ptr = nil
 	return nil
 }
@@ -366,13 +358,13 @@ func (f *appendField[S, E]) take(b []byte) ([]byte, error) {
 		*f.ptr = nil
 		return b, nil
 	}
-	b, err := appendGob(b, []E(*f.ptr))
+	b, err := appendValue(b, []E(*f.ptr))
 	*f.ptr = nil
 	return b, err
 }
 func (f *appendField[S, E]) undo() { *f.ptr = nil }
 func (f *appendField[S, E]) fold(data []byte) error {
-	v, err := readGob[[]E](data)
+	v, err := readValue[[]E](data)
 	f.pending = append(f.pending, v...)
 	return err
 }
@@ -394,15 +386,15 @@ type unionField[M ~map[K]V, K comparable, V any] struct {
 }
 
 func (f *unionField[M, K, V]) fieldName() string { return f.name }
-func (f *unionField[M, K, V]) start(enc *gob.Encoder) error {
+func (f *unionField[M, K, V]) start(b []byte) ([]byte, error) {
 	m := map[K]V(*f.ptr)
 	if m == nil {
 		m = map[K]V{}
 	}
-	return enc.Encode(m)
+	return appendValue(b, m)
 }
-func (f *unionField[M, K, V]) init(dec *gob.Decoder) error {
-	m, err := decodeValue[map[K]V](dec)
+func (f *unionField[M, K, V]) init(data []byte) error {
+	m, err := readValue[map[K]V](data)
 	if m == nil {
 		m = map[K]V{}
 	}
@@ -431,11 +423,11 @@ func (f *unionField[M, K, V]) take(b []byte) ([]byte, error) {
 	for k, v := range delta {
 		f.base[k] = v
 	}
-	return appendGob(b, delta)
+	return appendValue(b, delta)
 }
 func (f *unionField[M, K, V]) undo() { *f.ptr = M(maps.Clone(f.base)) }
 func (f *unionField[M, K, V]) fold(data []byte) error {
-	v, err := readGob[map[K]V](data)
+	v, err := readValue[map[K]V](data)
 	if f.pending == nil {
 		f.pending = map[K]V{}
 	}
@@ -467,11 +459,16 @@ type extremeField[T cmp.Ordered] struct {
 }
 
 func (f *extremeField[T]) fieldName() string { return f.name }
-func (f *extremeField[T]) start(enc *gob.Encoder) error {
-	return enc.Encode(*f.ptr)
+func (f *extremeField[T]) start(b []byte) ([]byte, error) {
+	return f.enc.append(b, *f.ptr), nil
 }
-func (f *extremeField[T]) init(dec *gob.Decoder) error {
-	v, err := decodeValue[T](dec)
+func (f *extremeField[T]) init(data []byte) error {
+	if len(data) == 0 {
+		var zero T
+		*f.ptr, f.base = zero, zero
+		return nil
+	}
+	v, err := f.enc.read(data)
 	*f.ptr, f.base = v, v
 	return err
 }
@@ -508,7 +505,7 @@ type funcField[T any] struct {
 }
 
 func (f *funcField[T]) fieldName() string { return f.name }
-func (f *funcField[T]) init(*gob.Decoder) error {
+func (f *funcField[T]) init([]byte) error {
 	*f.ptr = emptyValue[T]()
 	return nil
 }
@@ -517,13 +514,13 @@ func (f *funcField[T]) take(b []byte) ([]byte, error) {
 	if reflect.DeepEqual(*f.ptr, empty) {
 		return b, nil // nothing added: no delta to combine
 	}
-	b, err := appendGob(b, *f.ptr)
+	b, err := appendValue(b, *f.ptr)
 	*f.ptr = empty
 	return b, err
 }
 func (f *funcField[T]) undo() { *f.ptr = emptyValue[T]() }
 func (f *funcField[T]) fold(data []byte) error {
-	v, err := readGob[T](data)
+	v, err := readValue[T](data)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -551,7 +550,7 @@ type FrameWriter struct {
 	w    io.Writer
 	out  []byte       // the frame being built
 	gbuf bytes.Buffer // what the gob encoder writes
-	enc  *gob.Encoder
+	enc  Encoder
 	hdr  hdrBuf
 	last int // payload bytes of the last frame
 
@@ -585,7 +584,7 @@ func (f *FrameWriter) Send(m Marshaler, payload any) error {
 			b = appendRaw(b, c, payload)
 		} else {
 			if f.enc == nil {
-				f.enc = gob.NewEncoder(&f.gbuf)
+				f.enc = newGobEncoder(&f.gbuf)
 			}
 			f.gbuf.Reset()
 			if err := f.encode(payload); err != nil {
@@ -636,7 +635,7 @@ func (f *FrameWriter) LastPayload() int { return f.last }
 // reset sends a reset frame and starts a fresh gob encoder.
 func (f *FrameWriter) reset() error {
 	f.gbuf = bytes.Buffer{}
-	f.enc = gob.NewEncoder(&f.gbuf)
+	f.enc = newGobEncoder(&f.gbuf)
 	_, err := f.w.Write([]byte{2, 0, 0, 0, 1, KindReset})
 	return err
 }
@@ -658,7 +657,7 @@ type FrameReader struct {
 	r       io.Reader
 	buf     []byte
 	pr      payloadReader
-	dec     *gob.Decoder
+	dec     Decoder
 	size    [4]byte
 	pending []byte // a frame's header read ahead (Prefetch)
 }
@@ -739,7 +738,7 @@ func (f *FrameReader) Decode(v any) error {
 		return ErrMalformed
 	}
 	if f.dec == nil {
-		f.dec = gob.NewDecoder(&f.pr)
+		f.dec = newGobDecoder(&f.pr)
 	}
 	if err := f.dec.Decode(v); err != nil {
 		return err
