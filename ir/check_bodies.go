@@ -124,6 +124,7 @@ func (c *checker) checkBodies() {
 			}
 			st.Body.Terminates = terminates(pb.block.List)
 			st.ConcurrentEmit = emitsConcurrently(pb.block)
+			st.Locks = takesLock(pb.block)
 			st.TailEmit = tailEmit(pb.block)
 			ast.Inspect(pb.block, func(n ast.Node) bool {
 				if sel, ok := n.(*ast.SelectorExpr); ok {

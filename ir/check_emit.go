@@ -97,3 +97,18 @@ func tailEmit(body *ast.BlockStmt) bool {
 	})
 	return emits == 1 && !other
 }
+
+// takesLock reports whether a body calls a method named Lock or RLock (a sync.Mutex, an
+// RWMutex, or anything that looks like one).
+func takesLock(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(x ast.Node) bool {
+		if call, ok := x.(*ast.CallExpr); ok && len(call.Args) == 0 {
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "Lock" || sel.Sel.Name == "RLock") {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}

@@ -308,6 +308,9 @@ type Stage struct {
 	// function literal or as a value), or the stage is bound to Go code the checker cannot see
 	// into: its emits are serialized at run time.
 	ConcurrentEmit bool
+	// Locks: the body takes a lock (calls a method Lock or RLock). Its emits do not call the
+	// next stage directly (a chain): that stage could wait for the lock the body holds.
+	Locks bool
 	// TailEmit: the body's last statement is its only emit, and nothing else in it can see a
 	// panic of that emit's callee (no defer, no recover): a stage the body emits to directly
 	// (a chain) may let its panics unwind this body to the recovery of a stage before it.

@@ -1065,5 +1065,6 @@ func chainSender(n *Node) bool {
 		return false
 	}
 	// A stage with to(...) may end a chain (its to.NAME senders are its own), not continue one.
-	return len(n.Outs) == 1 && n.DeadLetter == nil && len(st.To) == 0 && st.Routing == Broadcast && directlyCallable(n)
+	// One that takes a lock may hold it across an emit, which the next stage must not run in.
+	return len(n.Outs) == 1 && n.DeadLetter == nil && len(st.To) == 0 && st.Routing == Broadcast && !st.Locks && directlyCallable(n)
 }

@@ -301,8 +301,8 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 		Name: "ingest.feed",
 		Pos:  mgrt.Pos{File: "data_processing.mg", Line: 79, Col: 12},
 	}, func(mgW *mgrt.Emitter[string]) func(mgCtx context.Context) error {
-		mgChain := &mgChainDataProcessing_0{mgP: mgP, mgF1: mgW.Chained(1), mgF2: mgW.Chained(2)}
-		mgChain.mgLastW = mgrt.ChainEmitter[Reading](mgChain.mgF2)
+		mgChain := &mgChainDataProcessing_0{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgChain.mgLastW = mgrt.ChainEmitter[Reading](mgChain.mgF1)
 		return func(mgCtx context.Context) error {
 			mgChain.mgChainCtx = mgCtx
 			return mgChain.mgBody0(mgCtx)
@@ -312,10 +312,15 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 		Name: "ingest.decode",
 		Pos:  mgrt.Pos{File: "data_processing.mg", Line: 84, Col: 13},
 	}, nil)
-	mgNodeValidatePlausible := mgrt.Processor[Reading, Reading](mgG, mgrt.StageSpec{
+	mgNodeValidatePlausible := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "validate.plausible",
 		Pos:  mgrt.Pos{File: "data_processing.mg", Line: 100, Col: 13},
-	}, nil)
+	}, func(mgW *mgrt.Emitter[Reading]) func(mgCtx context.Context, mgIn Reading) error {
+		mgEmit := mgW.Emit
+		return func(mgCtx context.Context, mgIn Reading) error {
+			return mgP.mgStageValidatePlausible(mgCtx, mgIn, mgEmit)
+		}
+	})
 	mgNodeRealtimeDetect := mgrt.Processor(mgG, mgrt.StageSpec{
 		Name: "realtime.detect",
 		Pos:  mgrt.Pos{File: "data_processing.mg", Line: 109, Col: 13},
@@ -368,20 +373,17 @@ func (mgP *DataProcessing) mgGraph() *mgrt.Graph {
 	mgrt.Connect(mgNodeArchiveBatch, mgNodeArchiveCompress)
 	mgrt.Connect(mgNodeArchiveCompress, mgNodeArchiveStore)
 	mgrt.Connect(mgNodeAlertsScheduled, mgNodeAlertsNotify)
-	mgrt.Chain(mgNodeIngestFeed, mgNodeIngestDecode, mgNodeValidatePlausible)
+	mgrt.Chain(mgNodeIngestFeed, mgNodeIngestDecode)
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
 }
 
-// mgChainDataProcessing_0 runs the chain ingest.feed → ingest.decode → validate.plausible of pipeline DataProcessing on the goroutine of its first stage.
+// mgChainDataProcessing_0 runs the chain ingest.feed → ingest.decode of pipeline DataProcessing on the goroutine of its first stage.
 type mgChainDataProcessing_0 struct {
 	mgP        *DataProcessing
 	mgChainCtx context.Context
-	mgCur      int
-	mgItem2    Reading
 	mgF1       *mgrt.FusedStage
-	mgF2       *mgrt.FusedStage
 	mgLastW    *mgrt.Emitter[Reading]
 }
 
@@ -395,7 +397,7 @@ func (mgChain *mgChainDataProcessing_0) mgBody0(ctx context.Context) error {
 		mgChain.mgCall1(strconv.Itoa(seq) + "," + wire(seq))
 //line data_processing.mg:82:3
 	}
-//line data_processing_mg.go:399:1
+//line data_processing_mg.go:401:1
 	return nil
 }
 
@@ -422,34 +424,9 @@ func (mgChain *mgChainDataProcessing_0) mgBody1(ctx context.Context, line string
 //line data_processing.mg:93:3
 	}
 //line data_processing.mg:94:3
-	mgChain.mgCall2(Reading{Seq: seq, Sensor: f[1], Tenths: v})
-//line data_processing_mg.go:427:1
+	mgChain.mgLastW.Emit(Reading{Seq: seq, Sensor: f[1], Tenths: v})
+//line data_processing_mg.go:429:1
 	return nil
-}
-
-// mgBody2 is stage "validate.plausible" (data_processing.mg:100) in the chain.
-func (mgChain *mgChainDataProcessing_0) mgBody2(ctx context.Context, r Reading) error {
-	p := mgChain.mgP
-	_ = p
-//line data_processing.mg:101:3
-	if r.Tenths > -500 && r.Tenths < 1500 {
-//line data_processing.mg:102:3
-		mgChain.mgLastW.Emit(r)
-//line data_processing.mg:103:3
-	}
-//line data_processing_mg.go:441:1
-	return nil
-}
-
-// mgPanicAt records a panic that reached a recovery from a covered stage in that stage.
-func (mgChain *mgChainDataProcessing_0) mgPanicAt(mgR any) bool {
-	switch mgChain.mgCur {
-	case 2:
-		mgChain.mgF2.Panic(mgChain.mgItem2, mgR)
-	default:
-		return false
-	}
-	return true
 }
 
 // mgCall1 runs stage "ingest.decode" on one item.
@@ -461,59 +438,16 @@ func (mgChain *mgChainDataProcessing_0) mgCall1(mgV string) {
 	mgOK := false
 	defer func() {
 		if !mgOK {
-			mgR := recover()
-			if mgChain.mgCur == 1 || !mgChain.mgPanicAt(mgR) {
-				mgChain.mgF1.Panic(mgV, mgR)
-			}
-			mgChain.mgCur = 0
+			mgChain.mgF1.Panic(mgV, recover())
 		}
 	}()
-	mgChain.mgCur = 1
 	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
 		mgChain.mgF1.Fail(mgV, mgErr)
 	}
-	mgChain.mgCur = 0
 	mgOK = true
 	if mgS == 2 {
 		mgChain.mgF1.Leave()
 	}
-}
-
-// mgSlow2 runs stage "validate.plausible" on one item, with a recovery of its own.
-func (mgChain *mgChainDataProcessing_0) mgSlow2(mgV Reading) {
-	mgS := mgChain.mgF2.Enter()
-	mgOK := false
-	defer func() {
-		if !mgOK {
-			mgR := recover()
-			if mgChain.mgCur == 2 || !mgChain.mgPanicAt(mgR) {
-				mgChain.mgF2.Panic(mgV, mgR)
-			}
-			mgChain.mgCur = 1
-		}
-	}()
-	mgChain.mgCur = 2
-	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
-		mgChain.mgF2.Fail(mgV, mgErr)
-	}
-	mgChain.mgCur = 1
-	mgOK = true
-	if mgS == 2 {
-		mgChain.mgF2.Leave()
-	}
-}
-
-// mgCall2 runs stage "validate.plausible" on one item; a panic is recovered before it.
-func (mgChain *mgChainDataProcessing_0) mgCall2(mgV Reading) {
-	if !mgChain.mgF2.Fast() {
-		mgChain.mgSlow2(mgV)
-		return
-	}
-	mgChain.mgItem2, mgChain.mgCur = mgV, 2
-	if mgErr := mgChain.mgBody2(mgChain.mgChainCtx, mgV); mgErr != nil {
-		mgChain.mgF2.Fail(mgV, mgErr)
-	}
-	mgChain.mgCur = 1
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

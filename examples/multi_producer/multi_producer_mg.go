@@ -293,103 +293,25 @@ func (mgP *Sensors) mgGraph() *mgrt.Graph {
 		Name: "aggregate",
 		Pos:  mgrt.Pos{File: "multi_producer.mg", Line: 63, Col: 12},
 	}, func(mgW *mgrt.Emitter[Reading]) func(mgCtx context.Context, mgIn Reading) error {
-		mgChain := &mgChainSensors_3{mgP: mgP, mgF1: mgW.Chained(1)}
+		mgEmit := mgW.Emit
 		return func(mgCtx context.Context, mgIn Reading) error {
-			mgChain.mgChainCtx = mgCtx
-			return mgChain.mgBody0(mgCtx, mgIn)
+			return mgP.mgStageAggregate(mgCtx, mgIn, mgEmit)
 		}
 	})
-	mgNodeStore := mgrt.Consumer[Reading](mgG, mgrt.StageSpec{
+	mgNodeStore := mgrt.Consumer(mgG, mgrt.StageSpec{
 		Name: "store",
 		Pos:  mgrt.Pos{File: "multi_producer.mg", Line: 83, Col: 11},
-	}, nil)
+	}, func(mgW *mgrt.Emitter[mgrt.Nothing]) func(mgCtx context.Context, mgIn Reading) error {
+		return mgP.mgStageStore
+	})
 	mgrt.Connect(mgNodeCellar, mgNodeAggregate)
 	mgrt.Connect(mgNodeGarden, mgNodeAggregate)
 	mgrt.Connect(mgNodeRoof, mgNodeAggregate)
 	mgrt.Connect(mgNodeAggregate, mgNodeStore)
-	mgrt.Chain(mgNodeAggregate, mgNodeStore)
 	mgG.BeforeRun(mgP.mgHookBeforeRun)
 	mgG.AfterProducers(mgP.mgHookAfterProducer)
 	mgG.AfterRun(mgP.mgHookAfterRun)
 	return mgG
-}
-
-// mgChainSensors_3 runs the chain aggregate → store of pipeline Sensors on the goroutine of its first stage.
-type mgChainSensors_3 struct {
-	mgP        *Sensors
-	mgChainCtx context.Context
-	mgF1       *mgrt.FusedStage
-}
-
-// mgBody0 is stage "aggregate" (multi_producer.mg:63) in the chain.
-func (mgChain *mgChainSensors_3) mgBody0(ctx context.Context, r Reading) error {
-	p := mgChain.mgP
-	_ = p
-//line multi_producer.mg:64:2
-	p.mu.Lock()
-//line multi_producer.mg:65:2
-	defer p.mu.Unlock()
-//line multi_producer.mg:66:2
-	s := p.summary[r.Sensor]
-//line multi_producer.mg:67:2
-	if s == nil {
-//line multi_producer.mg:68:2
-		s = &Summary{Min: r.Tenths, Max: r.Tenths, LastSeq: -1}
-//line multi_producer.mg:69:2
-		p.summary[r.Sensor] = s
-//line multi_producer.mg:70:2
-	}
-//line multi_producer.mg:71:2
-	if r.Seq != s.LastSeq+1 {
-//line multi_producer.mg:72:2
-		s.OutOfOrder++
-//line multi_producer.mg:73:2
-	}
-//line multi_producer.mg:74:2
-	s.Count++
-//line multi_producer.mg:75:2
-	s.Sum += r.Tenths
-//line multi_producer.mg:76:2
-	s.Min = min(s.Min, r.Tenths)
-//line multi_producer.mg:77:2
-	s.Max = max(s.Max, r.Tenths)
-//line multi_producer.mg:78:2
-	s.LastSeq = r.Seq
-//line multi_producer.mg:79:2
-	p.arrivals = append(p.arrivals, r.Sensor)
-//line multi_producer.mg:80:2
-	mgChain.mgCall1(r)
-//line multi_producer_mg.go:363:1
-	return nil
-}
-
-// mgBody1 is stage "store" (multi_producer.mg:83) in the chain.
-func (mgChain *mgChainSensors_3) mgBody1(ctx context.Context, r Reading) error {
-	p := mgChain.mgP
-	_ = p
-//line multi_producer_mg.go:371:1
-	return nil
-}
-
-// mgCall1 runs stage "store" on one item.
-func (mgChain *mgChainSensors_3) mgCall1(mgV Reading) {
-	mgS := 1
-	if !mgChain.mgF1.Fast() {
-		mgS = mgChain.mgF1.Enter()
-	}
-	mgOK := false
-	defer func() {
-		if !mgOK {
-			mgChain.mgF1.Panic(mgV, recover())
-		}
-	}()
-	if mgErr := mgChain.mgBody1(mgChain.mgChainCtx, mgV); mgErr != nil {
-		mgChain.mgF1.Fail(mgV, mgErr)
-	}
-	mgOK = true
-	if mgS == 2 {
-		mgChain.mgF1.Leave()
-	}
 }
 
 // Run runs the pipeline until every stage has ended, and returns its result.

@@ -146,14 +146,21 @@ func ChainEmitter[T any](f *FusedStage) *Emitter[T] {
 	return w
 }
 
-// chainEmitter makes the Emitter of a chained stage with downstreams of its own.
+// chainEmitter makes the Emitter of a chained stage with downstreams of its own. In a chain
+// that a producer heads, its buffers are a producer's, which an idle receiver may take from:
+// the chain runs on the producer's goroutine, which may sit in user code for a long time
+// after an emit, and has no time between items to send them.
 func (n *Node[In, Out]) chainEmitter(r *runner) any {
 	w := &Emitter[Out]{rn: r}
 	w.ws.st = &n.rt.stats
 	r.addStats(&w.ws)
+	mode := bufPrivate
+	if n.chain.members[0].spec.Kind == KindProducer {
+		mode = bufProducer
+	}
 	var sinks []sink[Out]
 	for _, t := range n.targets {
-		sinks = append(sinks, t.sinkFor(n.rt, r, &w.ws, bufPrivate))
+		sinks = append(sinks, t.sinkFor(n.rt, r, &w.ws, mode))
 	}
 	w.init(&n.stageBase, sinks, false, nil)
 	return w

@@ -91,7 +91,7 @@ func (w *Emitter[Out]) Emit(v Out) {
 		return
 	}
 	if b := w.pb; b != nil {
-		if w.stop.Load() {
+		if w.stop != nil && w.stop.Load() { // nil: a chain's last stage, which the head stops
 			w.stopped()
 		}
 		w.ws.out++
