@@ -262,6 +262,9 @@ func (g *gen) doc(grp *jen.Group, doc string, more bool) {
 	if doc == "" {
 		return
 	}
+	// What Go refuses in a comment (a NUL, a byte order mark, bytes that are not UTF-8) is
+	// written as U+FFFD: a .mg comment may hold anything.
+	doc = strings.NewReplacer("\x00", "\uFFFD", "\uFEFF", "\uFFFD").Replace(strings.ToValidUTF8(doc, "\uFFFD"))
 	for _, line := range strings.Split(doc, "\n") {
 		if line == "" {
 			grp.Comment("")

@@ -7,6 +7,7 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	pathpkg "path"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,12 +140,20 @@ func (c *checker) file(f *dsl.File) *File {
 	out := &File{Name: f.Name}
 	if f.Package != nil {
 		out.Package = f.Package.Name
+		if name := f.Package.Name; name == "_" || token.IsKeyword(name) || !token.IsIdentifier(name) {
+			c.diags.Errorf(c.pos(f, f.Package.Pos), "invalid package name %q: a Go package name is an identifier other than _ and the keywords", name)
+			out.Package = ""
+		}
 	}
 	seen := map[string]bool{}
 	for _, im := range f.Imports {
 		path, err := strconv.Unquote(im.Path)
 		if err != nil || path == "" {
 			c.diags.Errorf(c.pos(f, im.Pos), "invalid import path %s", im.Path)
+			continue
+		}
+		if why := importClash(im.Alias, path); why != "" {
+			c.diags.Errorf(c.pos(f, im.Pos), "%s", why)
 			continue
 		}
 		key := im.Alias + " " + path
@@ -180,6 +189,41 @@ func (c *checker) file(f *dsl.File) *File {
 		}
 	}
 	return out
+}
+
+// generatedImports are the packages generated code refers to by their own names, besides
+// those with reserved names (mgrt, mgcli, mgnats, ...).
+var generatedImports = map[string]string{"context": "context", "time": "time", "fmt": "fmt", "os": "os"}
+
+// generatedAliases are the reserved names under which generated code imports the runtime's
+// packages: a user may import them under the same names.
+var generatedAliases = map[string]string{"mgrt": RuntimePath, "mgcli": cliPath, "mgnats": NATSPath,
+	"mgprogress": RuntimePath + "/progress", "mghud": RuntimePath + "/hud", "mgmetrics": RuntimePath + "/metrics"}
+
+// importClash says why a user's import (alias, path) cannot sit beside the generated code's
+// imports in the generated file, or returns "".
+func importClash(alias, path string) string {
+	name := alias
+	if name == "" {
+		name = pathpkg.Base(path)
+		if len(name) > 1 && name[0] == 'v' && strings.Trim(name[1:], "0123456789") == "" {
+			name = pathpkg.Base(pathpkg.Dir(path)) // a major version suffix: .../yaml/v3 is yaml
+		}
+	}
+	switch {
+	case name == "_" || name == ".":
+	case generatedAliases[name] != "":
+		if generatedAliases[name] != path {
+			return fmt.Sprintf("import name %q is the generated code's name for %s: import %q under another name", name, generatedAliases[name], path)
+		}
+	case hasReservedPrefix(name):
+		if alias != "" {
+			return fmt.Sprintf("import name %q starts with %q, which is reserved for generated names", name, Reserved)
+		}
+	case generatedImports[name] != "" && generatedImports[name] != path:
+		return fmt.Sprintf("import name %q is the generated code's name for package %q: import %q under another name", name, generatedImports[name], path)
+	}
+	return ""
 }
 
 // isExported reports whether name starts with an upper-case letter, as Go's

@@ -105,6 +105,10 @@ func (c *checker) checkDeclName(gb *goBlockSrc, id *ast.Ident, pipelines map[str
 	case name == "_" || name == "init":
 	case hasReservedPrefix(name):
 		c.diags.Errorf(pos, "%q starts with %q, which is reserved for generated names", name, Reserved)
+	case generatedImports[name] != "":
+		c.diags.Errorf(pos, "%q is the name under which the generated code imports package %q: choose another name", name, generatedImports[name])
+	case name == "main" && c.opts.Standalone:
+		c.diags.Errorf(pos, "func main is the one minigungen build writes, which runs the pipelines with their flags: remove it, or generate the code (minigungen generate) and build your own main")
 	case pipelines[name] != nil:
 		c.diags.Errorf(pos, "%q is the type generated for pipeline %q", name, name)
 	default:

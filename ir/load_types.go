@@ -377,10 +377,22 @@ func (c *checker) loadTypes(prog *Program) {
 			err = c.load(prog, l)
 		}
 	}
-	if err != nil {
+	var clash *packageClash
+	switch {
+	case errors.As(err, &clash):
+		c.diags.Errorf(clash.at, "%s", clash.msg)
+	case err != nil:
 		c.diags.Errorf(dsl.Pos{File: prog.Files[0].Name, Line: 1, Col: 1}, "cannot load Go types: %v (-fast skips them)", err)
 	}
 }
+
+// packageClash is a .mg package clause that the Go files beside it contradict.
+type packageClash struct {
+	at  dsl.Pos
+	msg string
+}
+
+func (e *packageClash) Error() string { return e.msg }
 
 // load writes the stubs, loads the packages they and the package's own Go
 // files import, type-checks the stubs with the package's files, and takes
@@ -415,6 +427,16 @@ func (c *checker) load(prog *Program, l *layout) error {
 				c.diags.Errorf(first, "%v", err)
 			}
 			continue
+		}
+		if af.Name.Name != pkgName && !strings.HasSuffix(p, "_test.go") {
+			at := first
+			for _, f := range prog.Files {
+				if df := c.files[f.Name]; df != nil && df.Package != nil {
+					at = df.Position(df.Package.Pos)
+					break
+				}
+			}
+			return &packageClash{at: at, msg: fmt.Sprintf("package %s, but %s beside it is package %s: the .mg files and the Go files of a directory make one package", pkgName, filepath.Base(p), af.Name.Name)}
 		}
 		files = append(files, af)
 	}

@@ -628,8 +628,14 @@ func (b *graphBuilder) reroutes() {
 			if t == nil {
 				continue
 			}
+			recv := b.receivers(t)
+			if len(recv) == 0 {
+				b.c.diags.Errorf(ref.Pos, "%q cannot receive items: it is a producer or has no stage with an input", ref.Name)
+				b.edgesIncomplete = true
+				continue
+			}
 			for _, s := range senders {
-				for _, rcv := range b.receivers(t) {
+				for _, rcv := range recv {
 					b.addEdge(s, rcv, ref.Pos, false)
 				}
 			}
@@ -903,12 +909,16 @@ func findPath(adj map[*Node][]*Node, from, to *Node) []*Node {
 func (b *graphBuilder) checkEdges() {
 	for _, e := range b.sortedEdges() {
 		from, to := e.From, e.To
-		if from.Out.IsZero() || to.In.IsZero() || from.Out.Go == "any" && from.Decl.Ref != nil || to.In.Go == "any" && to.Decl.Ref != nil {
+		sent := from.Out // a dead letter carries the sender's input (a consumer's too)
+		if e.DeadLetter {
+			sent = from.In
+		}
+		if sent.IsZero() || to.In.IsZero() || sent.Go == "any" && from.Decl.Ref != nil || to.In.Go == "any" && to.Decl.Ref != nil {
 			continue
 		}
-		want := from.Out.Go
+		want := sent.Go
 		if e.DeadLetter {
-			want = "mgrt.Failed[" + from.In.Go + "]"
+			want = "mgrt.Failed[" + sent.Go + "]"
 		}
 		if !sameType(want, to.In.Go) {
 			kind := "sends"
