@@ -373,6 +373,17 @@ func (g *GoExpr) Parse(lex *lexer.PeekingLexer) error {
 	if first.EOF() || isPunct(first, "}") || isPunct(first, ";") {
 		return fatalf(first.Pos, "expected a Go expression, found %s", describe(first))
 	}
+	if memberWords[first.Value] {
+		// A member's first words (consumer sink, param X) are no Go expression: the value is
+		// missing, and the next line is not taken for it.
+		cp := lex.MakeCheckpoint()
+		lex.Next()
+		next := lex.Peek()
+		lex.LoadCheckpoint(cp)
+		if next.Type == first.Type && next.Pos.Line == first.Pos.Line {
+			return fatalf(first.Pos, "expected a Go expression, found %s", describe(first))
+		}
+	}
 	g.Pos = first.Pos
 	var open []*lexer.Token // brackets not yet closed, innermost last
 	var last *lexer.Token
