@@ -44,6 +44,9 @@ minigungen. Flags may follow the file.`,
 				return usageError(env, "needs one .mg file")
 			}
 			file := filepath.ToSlash(pos[0])
+			if missing(env, file) {
+				return usageError(env, "%s: no such file or directory", file)
+			}
 			if *out == "" {
 				*out = strings.TrimSuffix(path.Base(file), ".mg")
 			}
@@ -64,6 +67,12 @@ var errReported = errors.New("reported")
 // program is the generated main of a built binary, in its two images (runtime/cli: the
 // views image): full with the extensions, lean without.
 type program struct{ full, lean []byte }
+
+// missing reports whether file does not exist.
+func missing(env Env, file string) bool {
+	_, err := os.Stat(resolve(env, file))
+	return errors.Is(err, fs.ErrNotExist)
+}
 
 // generateMain checks a .mg file and generates it as a main package.
 func generateMain(file string, env Env, verbose bool) (program, error) {

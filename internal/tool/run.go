@@ -60,6 +60,9 @@ func runFile(args []string, env Env) int {
 		return usageError(env, "needs a .mg file")
 	}
 	file := filepath.ToSlash(args[0])
+	if missing(env, file) {
+		return usageError(env, "%s: no such file or directory", file)
+	}
 	progArgs := args[1:]
 	if len(progArgs) > 0 && progArgs[0] == "--" {
 		progArgs = progArgs[1:]
