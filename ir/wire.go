@@ -925,8 +925,25 @@ func (b *graphBuilder) checkEdges() {
 			if e.DeadLetter {
 				kind = "dead-letters"
 			}
-			b.c.diags.Errorf(to.Decl.Pos, "type mismatch: %q %s %s (%s) but %q takes %s (%s)", from.Name, kind, want, from.Decl.Pos, to.Name, to.In.Go, to.Decl.Pos)
+			fromName, toName := from.Name, to.Name
+			if o := from.Decl.Owner; o != b.pd.ir && o == to.Decl.Owner {
+				// An edge of a nested or parent pipeline, named as there: the same error, once.
+				fromName, toName = trimCommonPrefix(fromName, toName)
+			}
+			b.c.diags.Errorf(to.Decl.Pos, "type mismatch: %q %s %s (%s) but %q takes %s (%s)", fromName, kind, want, from.Decl.Pos, toName, to.In.Go, to.Decl.Pos)
 		}
+	}
+}
+
+// trimCommonPrefix drops the qualifiers two qualified names share: t.a, t.b are a, b.
+func trimCommonPrefix(a, b string) (string, string) {
+	for {
+		pa, ra, oka := strings.Cut(a, ".")
+		pb, rb, okb := strings.Cut(b, ".")
+		if !oka || !okb || pa != pb {
+			return a, b
+		}
+		a, b = ra, rb
 	}
 }
 
