@@ -28,6 +28,7 @@ const (
 const (
 	maxDonePerMessage  = 1024 // finished items
 	maxEmitsPerMessage = 4096 // emitted values (fewer when they are large: child.emitCap)
+	firstEmits         = 1    // emitted values in the first frame, before their size is known
 	targetMessageBytes = 1 << 20
 	// flushAfter is how long a finished item's result may wait to be sent, also while the
 	// next item runs: results are sent when items finish, in frames when they finish fast.
@@ -49,11 +50,11 @@ func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 	if hello.Version != WireVersion {
 		return failReady(conn, "", fmt.Errorf("the stage speaks version %d of the wire format, this worker version %d (they were built from different sources)", hello.Version, WireVersion))
 	}
-	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: maxEmitsPerMessage}
+	c := &child[In, Out]{s: s, conn: conn, spec: spec, state: spec.State, once: hello.Once, emitCap: firstEmits}
 	c.keys, _ = conn.(ItemKeyer)
 	c.cond.L = &c.mu
-	c.fullAt.Store(maxEmitsPerMessage)
-	c.setFullAt = maxEmitsPerMessage
+	c.fullAt.Store(firstEmits)
+	c.setFullAt = firstEmits
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	defer c.cancel()
 	return c.serve(hello)
@@ -605,6 +606,9 @@ func (c *child[In, Out]) partialFlush() {
 	if err := c.flushLocked(); err != nil {
 		os.Exit(ExitLost)
 	}
+	// Called from the body's emit: the new cap applies to the rest of this item at once.
+	c.w.SetFullAt(c.emitCap)
+	c.setFullAt = c.emitCap
 }
 
 func (c *child[In, Out]) timerFlush() {
@@ -693,12 +697,15 @@ func (c *child[In, Out]) send(outcomes []Outcome, emits []Out, to []int32, reset
 	return c.conn.Send(m, nil)
 }
 
-// adaptEmitCap sizes frames to about targetMessageBytes from the size of the last one.
+// adaptEmitCap sizes frames to about targetMessageBytes from the size of the last one, at
+// most twice as many values as the last cap: the worker holds the values until they go, so
+// large ones must go a few at a time from the first frame on (100 values of 5 MB held at
+// once would take 500 MB of the worker's memory).
 func (c *child[In, Out]) adaptEmitCap(n int) {
 	per := 1
 	if sz, ok := c.conn.(interface{ LastPayload() int }); ok {
 		per = max(sz.LastPayload()/n, 1)
 	}
-	c.emitCap = min(max(targetMessageBytes/per, 16), maxEmitsPerMessage)
+	c.emitCap = min(max(targetMessageBytes/per, 1), 2*c.emitCap, maxEmitsPerMessage)
 	c.fullAt.Store(int32(c.emitCap))
 }
