@@ -354,8 +354,10 @@ func TestPoolRecycle(t *testing.T) {
 	if len(ps) < 10 {
 		t.Errorf("%d workers, want at least 10", len(ps))
 	}
-	if got := p.beforeFork.Load(); got != int64(len(ps)) {
-		t.Errorf("before_fork ran %d times for %d workers", got, len(ps))
+	// One before_fork per worker started: those that did items, and at most one replacement
+	// per slot started while items waited, which the other slot took as the input ran out.
+	if got := p.beforeFork.Load(); got < int64(len(ps)) || got > int64(len(ps)+2) {
+		t.Errorf("before_fork ran %d times for %d workers that did items", got, len(ps))
 	}
 }
 
