@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -301,13 +303,45 @@ func (r *run) build() (fns []func(), producers int, err error) {
 		gs := n.driver().goroutines(r)
 		current.rt.workersLeft.Store(int32(len(gs)))
 		current.rt.stats.goroutines.Store(int32(len(gs)))
-		fns = append(fns, gs...)
+		for _, g := range gs {
+			fns = append(fns, r.guardGoexit(current, g))
+		}
 		if current.spec.Kind == KindProducer {
 			producers++
 		}
 	}
 	return fns, producers, nil
 }
+
+// guardGoexit fails the run when f, one of stage b's goroutines, ends without returning: a
+// body called runtime.Goexit (a panic is recovered per item). The goroutine and what it held
+// are gone, so the run cannot end as if nothing happened, nor wait for it: the goroutine's
+// share of the stage ends here, so that the stages after it learn the end of their input.
+func (r *run) guardGoexit(b *stageBase, f func()) func() {
+	return func() {
+		returned := false
+		defer func() {
+			if !returned {
+				err := errGoexit
+				if c := b.chain; c != nil {
+					var names []string
+					for _, m := range c.members {
+						names = append(names, m.spec.Name)
+					}
+					err = fmt.Errorf("%w, which runs the chain %s", errGoexit, strings.Join(names, " -> "))
+				}
+				r.failRun(&StageError{Stage: b.spec.Name, Pos: b.spec.Pos, Err: err})
+				if s := b.rt; s.workersLeft.Add(-1) == 0 {
+					s.finish()
+				}
+			}
+		}()
+		f()
+		returned = true
+	}
+}
+
+var errGoexit = errors.New("a body called runtime.Goexit, which ended one of the stage's goroutines")
 
 // plan sets up the chains, makes the queues, and sizes the max_threads cap.
 func (r *run) plan() {

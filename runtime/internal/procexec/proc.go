@@ -226,7 +226,12 @@ func closeFiles(fs ...*os.File) {
 // killed".
 type exitStatus struct{ state *os.ProcessState }
 
-func (e exitStatus) Error() string { return e.state.String() }
+func (e exitStatus) Error() string {
+	if e.state.ExitCode() == remote.ExitGoexit {
+		return e.state.String() + " (the body called runtime.Goexit)"
+	}
+	return e.state.String()
+}
 
 // send writes a frame to the worker.
 func (p *proc) send(m *remote.ToWorker, payload any) error {

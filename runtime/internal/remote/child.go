@@ -22,6 +22,7 @@ const (
 	ExitSetup    = 3 // it could not serve (reported to the stage as well)
 	ExitLost     = 4 // its connection to the stage broke: the stage is gone
 	ExitProtocol = 5 // it could not read what the stage sent
+	ExitGoexit   = 6 // a body called runtime.Goexit, which ended the goroutine that runs items
 )
 
 // Limits of one results frame.
@@ -517,9 +518,15 @@ func (c *child[In, Out]) call(v In) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, c.spec.Timeout)
 		defer cancel()
 	}
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
 			err = &engine.PanicError{Value: p, Stack: debug.Stack()}
+		} else if !returned {
+			// runtime.Goexit: the goroutine that runs items is ending. The worker ends as if
+			// it crashed on the item: the stage runs it again or fails it.
+			fmt.Fprintf(os.Stderr, "the body called runtime.Goexit: worker process %d ends\n", os.Getpid())
+			os.Exit(ExitGoexit)
 		}
 	}()
 	if c.keys != nil {
@@ -527,7 +534,9 @@ func (c *child[In, Out]) call(v In) (err error) {
 	}
 	c.w.BodyStart()
 	defer c.w.BodyEnd()
-	return c.fn(ctx, v)
+	err = c.fn(ctx, v)
+	returned = true
+	return err
 }
 
 // backoff waits before the retry after attempt; false if the worker was told to stop.
