@@ -44,6 +44,7 @@ func serveWorker(key, stage string, build remote.BuildFunc) int {
 
 // serveJob serves one job's stage in this process and returns its exit status.
 func serveJob(key, stage string, build remote.BuildFunc, cfg Config, job string) int {
+	remote.CloseInheritedFDs(3, 4)
 	procexec.CloseOnExecAll()
 	ctl, status := os.NewFile(3, "minigun-ctl"), os.NewFile(4, "minigun-status")
 	if ctl == nil || status == nil {

@@ -32,6 +32,7 @@ func init() { remote.RegisterTransport("exec", serve) }
 
 // serve serves a worker started by this transport and returns its exit status.
 func serve(key, stage string, build remote.BuildFunc) int {
+	remote.CloseInheritedFDs(fdIn, fdOut, fdPage)
 	closeOnExecAll()
 	setNonblock(fdIn) // served by the runtime's poller: no thread blocks reading it
 	setNonblock(fdOut)

@@ -53,7 +53,11 @@ var baseEnv = sync.OnceValue(func() []string {
 	}
 	// A binary built with -race sleeps a second at exit unless told otherwise: once per
 	// process_per_batch item. (Other binaries ignore GORACE.)
-	return dedupEnv(append(env, "GORACE="+race))
+	env = append(env, "GORACE="+race)
+	if fds := inheritedFDs(); fds != "" {
+		env = append(env, remote.EnvWorkerCloseFDs+"="+fds)
+	}
+	return dedupEnv(env)
 })
 
 // dedupEnv keeps the last of the entries that set the same variable, as os/exec does.

@@ -2,6 +2,9 @@ package procexec
 
 import (
 	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -49,3 +52,26 @@ func workerPipe(parentReads bool) (parent, child *os.File, err error) {
 	}
 	return os.NewFile(uintptr(pfd), "|worker"), os.NewFile(uintptr(cfd), "|worker"), nil
 }
+
+// inheritedFDs lists the descriptors this process holds without close-on-exec, comma
+// separated: those it inherited from its own parent (a supervisor's pipe, a lock file), which
+// exec passes on to every worker, which closes them (remote.CloseInheritedFDs). Read once: Go
+// opens its own descriptors close-on-exec.
+var inheritedFDs = sync.OnceValue(func() string {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return ""
+	}
+	var fds []string
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 {
+			continue
+		}
+		flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+		if errno == 0 && flags&syscall.FD_CLOEXEC == 0 {
+			fds = append(fds, e.Name())
+		}
+	}
+	return strings.Join(fds, ",")
+})

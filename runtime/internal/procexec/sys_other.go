@@ -34,3 +34,6 @@ func (p *page) close()                    {}
 
 // signaled: process strategies run on unix only.
 func signaled(*os.ProcessState) bool { return false }
+
+// inheritedFDs lists the descriptors a worker inherits but must not keep: none here.
+func inheritedFDs() string { return "" }

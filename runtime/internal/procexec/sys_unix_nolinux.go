@@ -21,3 +21,6 @@ func workerPipe(parentReads bool) (parent, child *os.File, err error) {
 	}
 	return w, r, nil
 }
+
+// inheritedFDs lists the descriptors a worker inherits but must not keep: not looked for here.
+func inheritedFDs() string { return "" }

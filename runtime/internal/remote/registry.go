@@ -22,6 +22,9 @@ const (
 	EnvWorker          = "MINIGUN_WORKER"           // the pipeline's WorkerKey
 	EnvWorkerStage     = "MINIGUN_WORKER_STAGE"     // the stage's qualified name
 	EnvWorkerTransport = "MINIGUN_WORKER_TRANSPORT" // the transport that started it: "exec" if unset
+	// EnvWorkerCloseFDs lists the descriptors the parent held without close-on-exec, which
+	// the worker inherited but must not keep (a supervisor's pipe, a lock file).
+	EnvWorkerCloseFDs = "MINIGUN_WORKER_CLOSE_FDS"
 )
 
 // BuildFunc builds a registered pipeline's graph with the parameters a worker was started
