@@ -16,6 +16,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/minigun-go/minigun/runtime/internal/procexec"
 )
 
 // hub is this process's connection to NATS for the remote stages it coordinates: to the
@@ -30,6 +32,8 @@ type hub struct {
 	kv      jetstream.KeyValue
 	workers Config // what workers dial
 	payload int    // the server's max_payload
+
+	unregister func() // of the store's removal by procexec.KillAll
 }
 
 var hubs struct {
@@ -154,6 +158,8 @@ func (h *hub) embed(cfg Config, workDir string) error {
 		return errors.New("the embedded NATS server did not start within 10s")
 	}
 	h.ns, h.dir = ns, dir
+	// A program that exits at once (a second Ctrl-C) takes the store with it.
+	h.unregister = procexec.AtExitNow(func() { os.RemoveAll(dir) })
 	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Token(token), nats.Name("minigun coordinator"))
 	if err != nil {
 		h.close()
@@ -209,6 +215,9 @@ func (h *hub) close() {
 		h.ns.Shutdown()
 		h.ns.WaitForShutdown()
 		os.RemoveAll(h.dir)
+	}
+	if h.unregister != nil {
+		h.unregister()
 	}
 }
 

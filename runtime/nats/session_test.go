@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/minigun-go/minigun/runtime/internal/engine"
+	"github.com/minigun-go/minigun/runtime/internal/procexec"
 	"github.com/minigun-go/minigun/runtime/internal/remote"
 )
 
@@ -500,5 +501,23 @@ func TestRemoveStaleStores(t *testing.T) {
 		if got := err == nil; got != kept {
 			t.Errorf("%s: kept %v, want %v", name, got, kept)
 		}
+	}
+}
+
+// A program that exits at once (a second Ctrl-C calls procexec.KillAll, then os.Exit) takes
+// its embedded server's store with it; a hub closed as usual unregisters that removal.
+func TestKillAllRemovesStore(t *testing.T) {
+	dir := t.TempDir()
+	h := &hub{}
+	if err := h.embed(Config{MaxPayload: 1 << 20}, dir); err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	if _, err := os.Stat(h.dir); err != nil {
+		t.Fatalf("no store: %v", err)
+	}
+	procexec.KillAll()
+	if _, err := os.Stat(h.dir); !os.IsNotExist(err) {
+		t.Errorf("the store %s is left after KillAll (%v)", h.dir, err)
 	}
 }

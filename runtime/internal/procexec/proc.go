@@ -84,13 +84,44 @@ var live struct {
 }
 
 // KillAll kills every worker process this process started and that still runs, with what
-// they started in their process groups. A program that must exit at once (a second Ctrl-C)
-// calls it first, so that no worker outlives it.
+// they started in their process groups, then runs the cleanups registered with AtExitNow. A
+// program that must exit at once (a second Ctrl-C) calls it first, so that no worker and no
+// file of the run outlives it.
 func KillAll() {
 	live.mu.Lock()
-	defer live.mu.Unlock()
 	for pid := range live.pids {
 		killGroup(pid)
+	}
+	live.mu.Unlock()
+	cleanups.mu.Lock()
+	defer cleanups.mu.Unlock()
+	for _, f := range cleanups.fns {
+		f()
+	}
+}
+
+// cleanups are what KillAll runs after the workers are killed.
+var cleanups struct {
+	mu  sync.Mutex
+	n   int
+	fns map[int]func()
+}
+
+// AtExitNow registers f for KillAll (the removal of a run's files, which the run would
+// remove as it ends); the returned function unregisters it.
+func AtExitNow(f func()) (remove func()) {
+	cleanups.mu.Lock()
+	defer cleanups.mu.Unlock()
+	if cleanups.fns == nil {
+		cleanups.fns = map[int]func(){}
+	}
+	cleanups.n++
+	k := cleanups.n
+	cleanups.fns[k] = f
+	return func() {
+		cleanups.mu.Lock()
+		defer cleanups.mu.Unlock()
+		delete(cleanups.fns, k)
 	}
 }
 
