@@ -166,6 +166,10 @@ func MainArgs(args []string, stderr io.Writer, app App) int {
 		fmt.Fprintf(stderr, "%s: -keep-failures must be 0 or more\n", name)
 		return ExitUsage
 	}
+	if *shutdown <= 0 {
+		fmt.Fprintf(stderr, "%s: -shutdown-timeout must be more than 0 (the time stopping workers may take)\n", name)
+		return ExitUsage
+	}
 	for _, x := range app.Extensions {
 		if sv, ok := x.(Server); ok {
 			if status, served := sv.Serve(*pipeline, stderr); served {
