@@ -286,3 +286,11 @@ func (w *Emitter[Out]) DiscardHeld() { w.discard() }
 
 // SetFullAt sets how many held emits make the Emitter call its full function.
 func (w *Emitter[Out]) SetFullAt(n int) { w.fullAt = n }
+
+// Held returns how many emits are held, and the first of them.
+func (w *Emitter[Out]) Held() (n int, first Out) {
+	if len(w.pend) > 0 {
+		first = w.pend[0].v
+	}
+	return len(w.pend), first
+}

@@ -29,7 +29,7 @@ const (
 const (
 	maxDonePerMessage  = 1024 // finished items
 	maxEmitsPerMessage = 4096 // emitted values (fewer when they are large: child.emitCap)
-	firstEmits         = 1    // emitted values in the first frame, before their size is known
+	firstEmits         = 1    // emitted values held before their size is known (child.sizeEmits)
 	targetMessageBytes = 1 << 20
 	// flushAfter is how long a finished item's result may wait to be sent, also while the
 	// next item runs: results are sent when items finish, in frames when they finish fast.
@@ -105,6 +105,7 @@ type child[In, Out any] struct {
 	timer     *time.Timer
 	armed     bool
 	emitCap   int
+	sized     bool // emitCap was set from the size of a first value (sizeEmits)
 	fullAt    atomic.Int32 // emitCap, for the body goroutine
 
 	// the running attempt (body goroutine)
@@ -607,6 +608,9 @@ func (c *child[In, Out]) takePend() {
 // partialFlush sends the emits held for the current attempt ahead of its outcome, with
 // everything finished before it (the body's Emitter calls it when it holds too many).
 func (c *child[In, Out]) partialFlush() {
+	if !c.sized && c.sizeEmits() {
+		return
+	}
 	c.out.Lock()
 	defer c.out.Unlock()
 	c.takePend()
@@ -704,6 +708,37 @@ func (c *child[In, Out]) send(outcomes []Outcome, emits []Out, to []int32, reset
 		return c.conn.Send(m, emits)
 	}
 	return c.conn.Send(m, nil)
+}
+
+// sizeEmits sets the emit cap from the size of the worker's first emitted value, encoded once,
+// and reports whether the held emits may wait for more: a frame then takes as many values
+// as make about targetMessageBytes, from the first frame on, one value if it is large.
+func (c *child[In, Out]) sizeEmits() bool {
+	c.sized = true
+	n, first := c.w.Held()
+	size, ok := encodedSize(first)
+	if n == 0 || !ok {
+		return false // sent as it is: the frame says what is wrong with it
+	}
+	limit := min(max(targetMessageBytes/max(size, 1), 1), maxEmitsPerMessage)
+	c.out.Lock()
+	c.emitCap = limit
+	c.out.Unlock()
+	c.fullAt.Store(int32(limit))
+	c.w.SetFullAt(limit)
+	c.setFullAt = limit
+	return n < limit
+}
+
+// encodedSize is the size of v encoded on its own; false if it cannot be (gob panics on some).
+func encodedSize(v any) (n int, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	b, err := Encode(v)
+	return len(b), err == nil
 }
 
 // adaptEmitCap sizes frames to about targetMessageBytes from the size of the last one, at
