@@ -105,7 +105,7 @@ type child[In, Out any] struct {
 	timer     *time.Timer
 	armed     bool
 	emitCap   int
-	sized     bool // emitCap was set from the size of a first value (sizeEmits)
+	sized     bool         // emitCap was set from the size of a first value (sizeEmits)
 	fullAt    atomic.Int32 // emitCap, for the body goroutine
 
 	// the running attempt (body goroutine)
