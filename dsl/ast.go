@@ -208,8 +208,9 @@ type Queue struct {
 // Reroute is `reroute a -> b, c`.
 type Reroute struct {
 	Pos  lexer.Position
-	From *QName   `parser:"\"reroute\" @@ \"->\""`
-	To   []*QName `parser:"@@ ( \",\" @@ )*"`
+	From *QName     `parser:"\"reroute\" @@ \"->\""`
+	Line *sameLineQ `parser:"@@"`
+	To   []*QName   `parser:"@@ ( \",\" @@ )*"`
 }
 
 // Block is a strategy block: every stage inside takes the strategy unless it says otherwise.

@@ -538,3 +538,14 @@ func parseArg(lex *lexer.PeekingLexer) (*Arg, error) {
 	}
 	return a, nil
 }
+
+// sameLineQ checks, taking nothing, that what follows a reroute's "->" is on its line: the
+// stage of the next line is no target.
+type sameLineQ struct{}
+
+func (*sameLineQ) Parse(lex *lexer.PeekingLexer) error {
+	if t := lex.Peek(); t.EOF() || !sameLine(lex) {
+		return fatalf(t.Pos, "expected the stage to reroute to after \"->\", on its line")
+	}
+	return nil
+}
