@@ -102,9 +102,10 @@ type Field struct {
 	Pos    lexer.Position
 	EndPos lexer.Position // just past its last token
 
-	Names []*Ident `parser:"@@ ( \",\" @@ )*"`
-	Type  *GoType  `parser:"@@"`
-	Merge *Merge   `parser:"@@?"`
+	Names []*Ident   `parser:"@@ ( \",\" @@ )*"`
+	Typed *typeAhead `parser:"@@"`
+	Type  *GoType    `parser:"@@"`
+	Merge *Merge     `parser:"@@?"`
 }
 
 // Merge is a `merge(RULE)` clause on a state field.

@@ -549,3 +549,18 @@ func (*sameLineQ) Parse(lex *lexer.PeekingLexer) error {
 	}
 	return nil
 }
+
+// typeAhead checks, taking nothing, that a state field's names are followed on their line by
+// a Go type: the error is then at the bad token, not at the state block it would fail.
+type typeAhead struct{}
+
+func (*typeAhead) Parse(lex *lexer.PeekingLexer) error {
+	t := lex.Peek()
+	if t.EOF() || !sameLine(lex) {
+		return fatalf(t.Pos, "expected the field's Go type on its line")
+	}
+	if t.Type != tokIdent && !isPunct(t, "*") && !isPunct(t, "[") && !isPunct(t, "(") && !isPunct(t, "<-") {
+		return fatalf(t.Pos, "expected a Go type, found %s", describe(t))
+	}
+	return nil
+}
