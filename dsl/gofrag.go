@@ -424,6 +424,15 @@ func (g *GoExpr) Parse(lex *lexer.PeekingLexer) error {
 
 var closer = map[string]string{"(": ")", "[": "]", "{": "}"}
 
+// memberList is memberWords as a list, for suggestions.
+func memberList() []string {
+	var out []string
+	for w := range memberWords {
+		out = append(out, w)
+	}
+	return out
+}
+
 // memberWords start a member of a pipeline; they never begin a trailing option.
 var memberWords = map[string]bool{
 	"producer": true, "processor": true, "consumer": true, "accumulator": true, "stage": true,
@@ -461,6 +470,9 @@ func (b *BlockOption) Parse(lex *lexer.PeekingLexer) error {
 	if !isPunct(lex.Peek(), "{") {
 		n := lex.Peek()
 		pos, msg := n.Pos, fmt.Sprintf("expected \"{\" to open a %s block, found %s", b.Name, describe(n))
+		if sug := DidYouMean(b.Name, memberList()); sug != "" && sameLine(lex) {
+			return fatalf(b.Pos, "unknown word %q (did you mean %q?)", b.Name, sug)
+		}
 		if !sameLine(lex) {
 			// Nothing follows on its line: an option out of place (after a
 			// body, or on a line of its own) rather than a block.
