@@ -84,6 +84,8 @@ func TestBuiltProgramSignals(t *testing.T) {
 			}
 			lines := bufio.NewScanner(out)
 			if !lines.Scan() || lines.Text() != "first" {
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				cmd.Wait() // stderr is written until the command has ended
 				t.Fatalf("no first item: %q\n%s", lines.Text(), stderr.String())
 			}
 			workers := childrenOf(cmd.Process.Pid)
@@ -103,6 +105,7 @@ func TestBuiltProgramSignals(t *testing.T) {
 			case err = <-done:
 			case <-time.After(30 * time.Second):
 				cmd.Process.Kill()
+				<-done // stderr is written until the program has ended
 				t.Fatalf("the program did not stop after %v\n%s", tc.sig, stderr.String())
 			}
 			var exit *exec.ExitError
@@ -193,6 +196,8 @@ func TestRunForwardsSignals(t *testing.T) {
 			defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			lines := bufio.NewScanner(out)
 			if !lines.Scan() || lines.Text() != "first" {
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				cmd.Wait() // stderr is written until the command has ended
 				t.Fatalf("no first item: %q\n%s", lines.Text(), stderr.String())
 			}
 			if err := cmd.Process.Signal(tc.sig); err != nil {
@@ -207,6 +212,8 @@ func TestRunForwardsSignals(t *testing.T) {
 			select {
 			case err = <-done:
 			case <-time.After(60 * time.Second):
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-done
 				t.Fatalf("minigungen run did not stop after %v\n%s", tc.sig, stderr.String())
 			}
 			var exit *exec.ExitError
