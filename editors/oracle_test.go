@@ -386,6 +386,9 @@ func (s *scanner) member() {
 			}
 			if p := s.peek(); isPunct(p, "->") || isPunct(p, ",") {
 				s.next()
+				if isPunct(p, "->") && !s.sameLine() {
+					return // no target on its line: the next line is a member
+				}
 				continue
 			}
 			return
