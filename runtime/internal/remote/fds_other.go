@@ -1,8 +1,8 @@
-//go:build !unix
+//go:build !linux
 
 package remote
 
 import "os"
 
-// CloseInheritedFDs unsets EnvWorkerCloseFDs: workers do not run here.
+// CloseInheritedFDs unsets EnvWorkerCloseFDs (set by a parent on Linux only).
 func CloseInheritedFDs(keep ...int) { os.Unsetenv(EnvWorkerCloseFDs) }
