@@ -73,6 +73,8 @@ type stageNode interface {
 	runner() any
 	// chainEmitter makes the Emitter of a chained stage on its chain's goroutine.
 	chainEmitter(r *runner) any
+	// abandonOrder stops an ordered stage's goroutines that wait for room (ordered.go).
+	abandonOrder()
 }
 
 // Node is one stage of a graph, receiving In and emitting Out.

@@ -16,6 +16,7 @@ type reorder[Out any] struct {
 	window  uint64
 	slots   []reorderSlot[Out]
 	w       Emitter[Out] // routes released emits to the shared buffers
+	broken  bool         // a goroutine of the stage ended without committing its items
 }
 
 type reorderSlot[Out any] struct {
@@ -53,22 +54,39 @@ func (o *reorder[Out]) attach(r *runner) {
 	}
 }
 
-// waitRoom waits until items seq..seq+n-1 fit in the window.
-func (o *reorder[Out]) waitRoom(r *runner, seq uint64, n int) {
+// waitRoom waits until items seq..seq+n-1 fit in the window; false if the window can no
+// longer move (abandon): the run failed, and the stage's goroutines drop what they take.
+func (o *reorder[Out]) waitRoom(r *runner, seq uint64, n int) bool {
 	o.mu.Lock()
 	if seq+uint64(n) <= o.next+o.window {
 		o.mu.Unlock()
-		return
+		return true
 	}
 	o.mu.Unlock()
 	r.idle()
 	o.mu.Lock()
-	for seq+uint64(n) > o.next+o.window {
+	defer o.mu.Unlock()
+	for seq+uint64(n) > o.next+o.window && !o.broken {
 		o.waiters++
 		o.room.Wait()
 		o.waiters--
 	}
+	return !o.broken
+}
+
+// abandon wakes the goroutines waiting for room, which then stop: a goroutine of the stage
+// ended (runtime.Goexit in a body) with items it never committed, and the run failed.
+func (o *reorder[Out]) abandon() {
+	o.mu.Lock()
+	o.broken = true
+	o.room.Broadcast()
 	o.mu.Unlock()
+}
+
+func (n *Node[In, Out]) abandonOrder() {
+	if n.ord != nil {
+		n.ord.abandon()
+	}
 }
 
 // tryRoom reports whether items seq..seq+n-1 fit in the window now.
@@ -82,6 +100,11 @@ func (o *reorder[Out]) tryRoom(seq uint64, n int) bool {
 // releases every item that is now next in order.
 func (o *reorder[Out]) commit(w *Emitter[Out], seq uint64) {
 	o.mu.Lock()
+	if o.broken {
+		o.mu.Unlock()
+		w.discard()
+		return
+	}
 	s := &o.slots[seq%o.window]
 	s.emits, w.pend = w.pend, s.emits[:0]
 	s.done = true

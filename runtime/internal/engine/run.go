@@ -331,6 +331,7 @@ func (r *run) guardGoexit(b *stageBase, f func()) func() {
 					err = fmt.Errorf("%w, which runs the chain %s", errGoexit, strings.Join(names, " -> "))
 				}
 				r.failRun(&StageError{Stage: b.spec.Name, Pos: b.spec.Pos, Err: err})
+				b.node.abandonOrder() // its items never commit: the others must not wait for them
 				if s := b.rt; s.workersLeft.Add(-1) == 0 {
 					s.finish()
 				}

@@ -54,7 +54,7 @@ func (s *sharedIn[T]) claim(r *runner, ws *workerStats, dst []T, ord windowWaite
 	g := min(max(left/(2*s.workers), grabFor(ws)), left)
 	seq = s.seq
 	if ord != nil {
-		ord.waitRoom(r, seq, g)
+		ord.waitRoom(r, seq, g) // false once abandoned: the items are then dropped (the run failed)
 	}
 	dst = append(dst[:0], s.cur[s.pos:s.pos+g]...)
 	s.pos += g
@@ -82,7 +82,7 @@ func grabFor(ws *workerStats) int {
 
 // windowWaiter is the reorder buffer of an ordered stage, seen by the input side.
 type windowWaiter interface {
-	waitRoom(r *runner, seq uint64, n int)
+	waitRoom(r *runner, seq uint64, n int) bool
 }
 
 // roomWaiter is the reorder buffer of an ordered process stage, seen by its input side.
