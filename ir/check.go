@@ -196,9 +196,15 @@ func (c *checker) file(f *dsl.File) *File {
 var generatedImports = map[string]string{"context": "context", "time": "time", "fmt": "fmt", "os": "os"}
 
 // generatedAliases are the reserved names under which generated code imports the runtime's
-// packages: a user may import them under the same names.
-var generatedAliases = map[string]string{"mgrt": RuntimePath, "mgcli": cliPath, "mgnats": NATSPath,
-	"mgprogress": RuntimePath + "/progress", "mghud": RuntimePath + "/hud", "mgmetrics": RuntimePath + "/metrics"}
+// packages (codegen: mgrt, mgcli, mgnats, mg+base for an extension): a user may import them
+// under the same names.
+var generatedAliases = func() map[string]string {
+	m := map[string]string{"mgrt": RuntimePath, "mgcli": cliPath, "mgnats": NATSPath}
+	for _, p := range ExtensionPaths {
+		m["mg"+pathpkg.Base(p)] = p
+	}
+	return m
+}()
 
 // importClash says why a user's import (alias, path) cannot sit beside the generated code's
 // imports in the generated file, or returns "".

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/minigun-go/minigun/runtime/internal/remote"
 )
 
 // cloexecRange marks every descriptor from 3 up close-on-exec in one call (close_range(2)
@@ -68,8 +70,7 @@ var inheritedFDs = sync.OnceValue(func() string {
 		if err != nil || fd <= 2 {
 			continue
 		}
-		flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-		if errno == 0 && flags&syscall.FD_CLOEXEC == 0 {
+		if remote.Inheritable(fd) {
 			fds = append(fds, e.Name())
 		}
 	}

@@ -21,9 +21,14 @@ func CloseInheritedFDs(keep ...int) {
 		if err != nil || fd <= 2 || slices.Contains(keep, fd) {
 			continue
 		}
-		flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-		if errno == 0 && flags&syscall.FD_CLOEXEC == 0 {
+		if Inheritable(fd) {
 			syscall.Close(fd)
 		}
 	}
+}
+
+// Inheritable reports whether fd is open without close-on-exec: exec passes it on.
+func Inheritable(fd int) bool {
+	flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+	return errno == 0 && flags&syscall.FD_CLOEXEC == 0
 }

@@ -119,8 +119,12 @@ func NewState(fields ...MergeField) *engine.StateSpec {
 	}
 }
 
-// encodeFields encodes the start values of the fields: a segment per field, in order, its
-// length (uvarint) then its value (Encode); an empty segment is no start value.
+// Start values and deltas are both one segment per field, in order: its length (uvarint),
+// then what the field wrote. An empty segment is no start value, or a field that did not
+// change; a delta of fields none of which changed is nil: an item that leaves the state alone
+// costs nothing on the wire, and numbers cost a few bytes, not a gob stream.
+
+// encodeFields writes a segment per field with f (start values: MergeField.start).
 func encodeFields(fields []MergeField, f func(MergeField, []byte) ([]byte, error)) ([]byte, error) {
 	var b, seg []byte
 	for _, fl := range fields {
@@ -133,15 +137,16 @@ func encodeFields(fields []MergeField, f func(MergeField, []byte) ([]byte, error
 	return b, nil
 }
 
-// decodeFields decodes what encodeFields wrote. Empty data is no start value for any field (a
-// worker started without start values).
+// decodeFields hands each field its segment of what encodeFields wrote. Empty data is an
+// empty segment for every field (a worker started without start values).
 func decodeFields(fields []MergeField, data []byte, f func(MergeField, []byte) error) error {
+	none := len(data) == 0
 	for _, fl := range fields {
 		var seg []byte
-		if len(data) > 0 {
+		if !none {
 			n, k := binary.Uvarint(data)
 			if k <= 0 || n > uint64(len(data)-k) {
-				return fmt.Errorf("state field %q: truncated start values", fl.fieldName())
+				return fmt.Errorf("state field %q: truncated data", fl.fieldName())
 			}
 			seg, data = data[k:k+int(n)], data[k+int(n):]
 		}
@@ -152,25 +157,16 @@ func decodeFields(fields []MergeField, data []byte, f func(MergeField, []byte) e
 	return nil
 }
 
-// A delta is one segment per field, in order: its length (uvarint), then what the field's
-// take wrote. An empty segment is a field that did not change, and a delta of fields none of
-// which changed is nil: an item that leaves the state alone costs nothing on the wire, and
-// numbers cost a few bytes, not a gob stream.
-
 // takeFields returns the delta of every field since the last take, nil if none changed.
 func takeFields(fields []MergeField) ([]byte, error) {
-	var b, seg []byte
 	changed := false
-	for _, fl := range fields {
-		var err error
-		if seg, err = fl.take(seg[:0]); err != nil {
-			return nil, fmt.Errorf("state field %q: %w", fl.fieldName(), err)
-		}
+	b, err := encodeFields(fields, func(fl MergeField, seg []byte) ([]byte, error) {
+		seg, err := fl.take(seg)
 		changed = changed || len(seg) > 0
-		b = append(binary.AppendUvarint(b, uint64(len(seg))), seg...)
-	}
-	if !changed {
-		return nil, nil
+		return seg, err
+	})
+	if err != nil || !changed {
+		return nil, err
 	}
 	return b, nil
 }
@@ -180,21 +176,12 @@ func foldFields(fields []MergeField, delta []byte) error {
 	if len(delta) == 0 {
 		return nil
 	}
-	for _, fl := range fields {
-		n, k := binary.Uvarint(delta)
-		if k <= 0 || n > uint64(len(delta)-k) {
-			return fmt.Errorf("state field %q: a truncated delta", fl.fieldName())
-		}
-		seg := delta[k : k+int(n)]
-		delta = delta[k+int(n):]
+	return decodeFields(fields, delta, func(fl MergeField, seg []byte) error {
 		if len(seg) == 0 {
-			continue
+			return nil
 		}
-		if err := fl.fold(seg); err != nil {
-			return fmt.Errorf("state field %q: %w", fl.fieldName(), err)
-		}
-	}
-	return nil
+		return fl.fold(seg)
+	})
 }
 
 // appendValue appends v as Encode writes it: raw when plain, else a gob stream of its own.
