@@ -9,7 +9,7 @@ func DidYouMean(name string, candidates []string) string {
 	sorted := append([]string(nil), candidates...)
 	sort.Strings(sorted)
 	for _, c := range sorted {
-		d := levenshtein(name, c)
+		d := Distance(name, c)
 		limit := len(name)/3 + 1
 		if d <= limit && (bestD < 0 || d < bestD) {
 			best, bestD = c, d
@@ -18,7 +18,8 @@ func DidYouMean(name string, candidates []string) string {
 	return best
 }
 
-func levenshtein(a, b string) int {
+// Distance is the Levenshtein distance between a and b, in runes.
+func Distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/minigun-go/minigun/dsl"
 )
 
 // Version is the minigungen version, printed by `minigungen version`.
@@ -203,32 +205,11 @@ Exit status: 0 ok, 1 diagnostics or failure, 2 usage.
 func suggest(name string) string {
 	best, bestD := "", 3
 	for _, c := range commands {
-		if d := distance(name, c.name); d < bestD {
+		if d := dsl.Distance(name, c.name); d < bestD {
 			best, bestD = c.name, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 var versionCommand = &command{
