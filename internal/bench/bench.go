@@ -100,6 +100,7 @@ func Workloads() []Workload {
 			Refs: []Ref{
 				{Name: "goroutine per stage, one send per item", Run: func(b *testing.B) { sink += uint64(RefChannels(b.N)) }, Min: 3},
 				{Name: "goroutine per stage, batched sends", Run: func(b *testing.B) { sink += uint64(RefBatchedChannels(b.N)) }, Min: 0.5},
+				{Name: "the same with each produced item published and a counter per stage (the floor)", Run: func(b *testing.B) { sink += uint64(RefBatchedPublished(b.N)) }},
 			},
 			Scale: 10_000_000,
 		},
@@ -125,11 +126,18 @@ func Workloads() []Workload {
 				sink += uint64(p.sum)
 				return err
 			},
-			Refs: []Ref{{Name: "os/exec of a no-op program, 4 at a time", Run: func(b *testing.B) {
-				if err := RefExec(noopProgram(b), b.N); err != nil {
-					b.Fatal(err)
-				}
-			}, Min: 1}},
+			Refs: []Ref{
+				{Name: "os/exec of a no-op program, 4 at a time", Run: func(b *testing.B) {
+					if err := RefExec(noopProgram(b), b.N); err != nil {
+						b.Fatal(err)
+					}
+				}, Min: 1},
+				{Name: "os/exec of this program, exiting once initialised (the floor)", Run: func(b *testing.B) {
+					if err := RefExecSelf(b.N); err != nil {
+						b.Fatal(err)
+					}
+				}},
+			},
 		},
 		{
 			Name:    "W4 processes(4), x*2",

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"testing"
 )
 
@@ -23,7 +24,7 @@ func TestWorkloadsAgree(t *testing.T) {
 	if RefLoopCalls(n) != want || RefLoopRecover(n) != want {
 		t.Errorf("RefLoopCalls = %d, RefLoopRecover = %d, want %d", RefLoopCalls(n), RefLoopRecover(n), want)
 	}
-	if a.sum != want || b.sum != want || RefChannels(n) != want || RefBatchedChannels(n) != want {
+	if a.sum != want || b.sum != want || RefChannels(n) != want || RefBatchedChannels(n) != want || RefBatchedPublished(n) != want {
 		t.Errorf("sums: W1a %d, W1b %d, channels %d, batched %d, want %d", a.sum, b.sum, RefChannels(n), RefBatchedChannels(n), want)
 	}
 	w := NewW2()
@@ -43,4 +44,10 @@ func BenchmarkWorkloads(b *testing.B) {
 			b.Run(w.Name+"/ref "+r.Name, r.Run)
 		}
 	}
+}
+
+// TestMain lets the test binary stand for the bench programs in RefExecSelf.
+func TestMain(m *testing.M) {
+	ExitIfAsked()
+	os.Exit(m.Run())
 }

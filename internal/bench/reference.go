@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 //go:generate go run github.com/minigun-go/minigun/cmd/minigungen generate
@@ -105,6 +106,73 @@ func RefBatchedChannels(n int) int {
 	return sum
 }
 
+// RefBatchedPublished is W1b's floor: RefBatchedChannels with what a pipeline cannot drop,
+// the producer publishing each item as it emits it (one compare-and-swap on its chunk's count,
+// so that a stage that idles takes the items of a producer that blocks in its body: a trickle
+// is not held) and a counter per stage and item.
+func RefBatchedPublished(n int) int {
+	const size = 256
+	type pchunk struct {
+		items []int
+		count atomic.Uint64
+	}
+	a := make(chan *pchunk, 4)
+	b := make(chan []int, 4)
+	c := make(chan []int, 4)
+	var counts [4]struct {
+		n uint64
+		_ [56]byte
+	}
+	go func() {
+		cur := &pchunk{items: make([]int, size)}
+		k := uint64(0)
+		for i := 0; i < n; i++ {
+			cur.items[k] = i
+			cur.count.CompareAndSwap(k, k+1)
+			k++
+			counts[0].n++
+			if k == size {
+				a <- cur
+				cur, k = &pchunk{items: make([]int, size)}, 0
+			}
+		}
+		if k > 0 {
+			cur.items = cur.items[:k]
+			a <- cur
+		}
+		close(a)
+	}()
+	go func() {
+		for pc := range a {
+			xs := pc.items[:pc.count.Load()]
+			for i, x := range xs {
+				counts[1].n++
+				xs[i] = double(x)
+			}
+			b <- xs
+		}
+		close(b)
+	}()
+	go func() {
+		for xs := range b {
+			for i, x := range xs {
+				counts[2].n++
+				xs[i] = inc(x)
+			}
+			c <- xs
+		}
+		close(c)
+	}()
+	sum := 0
+	for xs := range c {
+		for _, x := range xs {
+			counts[3].n++
+			sum += x
+		}
+	}
+	return sum
+}
+
 // RefPool is W2's reference: a worker pool of 8 goroutines.
 func RefPool(n int) uint64 {
 	in := make(chan int, 1000)
@@ -188,6 +256,38 @@ func floorItem(sum *int, v int) {
 // RefExec is W3's reference: start a program that does nothing, n times, at
 // most 4 at a time, with bare os/exec.
 func RefExec(path string, n int) error {
+	return execN(n, func() *exec.Cmd { return exec.Command(path) })
+}
+
+// EnvExit makes the bench programs exit at once, from main, with status 0 (RefExecSelf).
+const EnvExit = "MINIGUN_BENCH_EXIT"
+
+// RefExecSelf is W3's floor: start this program itself, n times, at most 4 at a time, exiting
+// as soon as its packages are initialised. A worker is this program too: it pays the same
+// start (the Go runtime, page faults of a larger binary, package initialisation) before it
+// serves its batch.
+func RefExecSelf(n int) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), EnvExit+"=1")
+	return execN(n, func() *exec.Cmd {
+		cmd := exec.Command(self)
+		cmd.Env = env
+		return cmd
+	})
+}
+
+// ExitIfAsked exits if EnvExit is set; the bench programs call it first in main.
+func ExitIfAsked() {
+	if os.Getenv(EnvExit) != "" {
+		os.Exit(0)
+	}
+}
+
+// execN runs the commands cmd makes n times, at most 4 at a time.
+func execN(n int, cmd func() *exec.Cmd) error {
 	sem := make(chan struct{}, 4)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -197,7 +297,7 @@ func RefExec(path string, n int) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := exec.Command(path).Run(); err != nil {
+			if err := cmd().Run(); err != nil {
 				errs <- err
 			}
 		}()

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	bench.ExitIfAsked()
 	one := flag.String("one", "", "run one workload (NAME) or reference (NAME/INDEX) and print its measure as JSON")
 	runs := flag.Int("n", 0, "with -one: run the workload once over this many units instead of benchmarking it")
 	flag.Parse()
