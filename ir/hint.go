@@ -11,11 +11,14 @@ import (
 //go:generate go run ./internal/mkstdlib
 
 // withHint adds the import to write when a message says a name of a
-// standard-library package is undefined.
+// standard-library package, or mgrt (the runtime, as the docs name it), is undefined.
 func withHint(msg string) string {
 	name, ok := strings.CutPrefix(msg, "undefined: ")
 	if !ok || strings.ContainsAny(name, ". ") {
 		return msg
+	}
+	if name == "mgrt" {
+		return fmt.Sprintf("%s (missing import mgrt %q?)", msg, RuntimePath)
 	}
 	paths := stdlibPackages[name]
 	if len(paths) == 0 {
