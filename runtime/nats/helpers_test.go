@@ -18,6 +18,7 @@ import (
 	"time"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
+	"github.com/minigun-go/minigun/runtime/internal/procexec"
 	mgnats "github.com/minigun-go/minigun/runtime/nats"
 )
 
@@ -230,12 +231,12 @@ func stage(t *testing.T, res mgrt.Result, name string) mgrt.StageStats {
 // left at its end.
 func noLeak(t *testing.T) {
 	t.Helper()
-	before := runtime.NumGoroutine()
+	before := runtime.NumGoroutine() - procexec.Spawners()
 	dirs := storeDirs()
 	t.Cleanup(func() {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			n := runtime.NumGoroutine()
+			n := runtime.NumGoroutine() - procexec.Spawners()
 			kids := childPIDs()
 			left := slices.DeleteFunc(storeDirs(), func(d string) bool { return slices.Contains(dirs, d) })
 			if n <= before && len(kids) == 0 && len(left) == 0 {

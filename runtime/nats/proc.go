@@ -111,7 +111,7 @@ func spawn(key, stage string, cfg Config, job string, hello []byte, stdout, stde
 	p.out = procexec.NewLineWriter(stdout, stage, cmd, false)
 	p.errw = procexec.NewLineWriter(stderr, stage, cmd, true)
 	cmd.Stdout, cmd.Stderr = p.out, p.errw
-	err = cmd.Start()
+	procexec.OnSpawnThread(func() { err = cmd.Start() })
 	ctlR.Close()
 	stW.Close()
 	if err != nil {

@@ -22,7 +22,8 @@ func WorkerEnv(extra ...string) []string {
 	return append(append([]string(nil), baseEnv()...), extra...)
 }
 
-// WorkerAttr starts a worker in a process group of its own that dies with this process.
+// WorkerAttr starts a worker in a process group of its own that dies with this process (start
+// it with OnSpawnThread).
 func WorkerAttr() *syscall.SysProcAttr { return workerAttr() }
 
 // KillGroup kills a worker and what runs in its process group.

@@ -219,7 +219,10 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	}
 	env := append(append([]string(nil), baseEnv()...),
 		remote.EnvWorker+"="+run.WorkerKey(), remote.EnvWorkerStage+"="+spec.Name, remote.EnvWorkerTransport+"=exec")
-	process, err := os.StartProcess(exe, []string{os.Args[0]}, &os.ProcAttr{Env: env, Files: files, Sys: workerAttr()})
+	var process *os.Process
+	OnSpawnThread(func() {
+		process, err = os.StartProcess(exe, []string{os.Args[0]}, &os.ProcAttr{Env: env, Files: files, Sys: workerAttr()})
+	})
 	closeFiles(null, outW, errW, ctlR, resW)
 	if err != nil {
 		closeFiles(ctlW, resR, outR, errR)
