@@ -318,6 +318,21 @@ func TestBottleneck(t *testing.T) {
 	if s := stats(t, res, "src"); !s.Bottleneck {
 		t.Errorf("the slow producer is not the bottleneck: %+v", res.Stages)
 	}
+	// A producer that ends at once, into a slow stage whose queue never fills: the slow stage,
+	// though the producer was busy all of its own (short) time.
+	g = NewGraph(GraphConfig{Pipeline: "quick"})
+	slow = mapInts(g, threads("slow", 2), func(x int) int {
+		time.Sleep(time.Millisecond)
+		return x
+	})
+	Connect(countTo(g, spec("src"), 100), slow)
+	Connect(slow, collect(g, spec("sink"), &collector[int]{}))
+	res = mustRun(t, g)
+	for _, s := range res.Stages {
+		if s.Bottleneck != (s.Name == "slow") {
+			t.Errorf("%s: bottleneck %v (busy %.2f of %v)", s.Name, s.Bottleneck, s.BusyShare, s.Elapsed)
+		}
+	}
 }
 
 // TestStatsJSON: a result, its stages and a graph's info marshal to the documented schema:

@@ -335,8 +335,17 @@ func markBottleneck(stages []StageStats, ups [][]int) {
 		}
 	}
 	if best < 0 {
+		// The busiest over the whole run: a stage's own share is of its own time, and a
+		// producer that ended at once was busy all of it.
+		var span time.Duration
+		for _, s := range stages {
+			span = max(span, s.Elapsed)
+		}
+		share := func(s StageStats) float64 {
+			return float64(s.Busy) / (float64(span) * float64(max(s.Concurrency, 1)))
+		}
 		for i, s := range stages {
-			if s.BusyShare > blocked[i] && (best < 0 || s.BusyShare > stages[best].BusyShare) {
+			if s.BusyShare > blocked[i] && (best < 0 || share(s) > share(stages[best])) {
 				best = i
 			}
 		}
