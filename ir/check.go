@@ -57,6 +57,9 @@ func CheckWith(opts Options, files ...*dsl.File) (*Program, dsl.Diagnostics) {
 	for _, pd := range c.order {
 		pd.ir.AllParams = allParams(pd.ir, 0)
 	}
+	if opts.Standalone {
+		c.checkFlags()
+	}
 	c.checkBodies()
 	c.checkNames()
 	if !c.diags.HasErrors() {
@@ -83,6 +86,7 @@ type checker struct {
 	order     []*pipelineDecl // declaration order, all files
 	files     map[string]*dsl.File
 	goBlocks  []*goBlockSrc
+	clause    *File                 // the first file with a package clause
 	parsed    map[*Body]*parsedBody // bodies parsed so far; nil for one with a syntax error
 	// qual spells the types of go/types as the generated file does: the
 	// package's own unqualified, others by their name.
@@ -92,6 +96,7 @@ type checker struct {
 type goBlockSrc struct {
 	file *dsl.File
 	body *dsl.Body
+	text string      // the body's text, line directives made plain comments
 	ast  *ast.File   // parsed by checkBodies; nil when it has a syntax error
 	pb   *parsedBody // maps its positions back to the .mg file
 }
@@ -144,6 +149,13 @@ func (c *checker) file(f *dsl.File) *File {
 			c.diags.Errorf(c.pos(f, f.Package.Pos), "invalid package name %q: a Go package name is an identifier other than _ and the keywords", name)
 			out.Package = ""
 		}
+		switch first := c.clause; {
+		case out.Package == "":
+		case first == nil:
+			c.clause = out
+		case first.Package != out.Package:
+			c.diags.Errorf(c.pos(f, f.Package.Pos), "package %s, but %s beside it is package %s", out.Package, baseName(first.Name), first.Package)
+		}
 	}
 	seen := map[string]bool{}
 	for _, im := range f.Imports {
@@ -166,8 +178,9 @@ func (c *checker) file(f *dsl.File) *File {
 	for _, d := range f.Decls {
 		switch {
 		case d.Go != nil:
-			out.GoBlocks = append(out.GoBlocks, GoBlock{Pos: f.OffsetPos(d.Go.Body.Lbrace.Offset + 1), Text: d.Go.Body.Text})
-			c.goBlocks = append(c.goBlocks, &goBlockSrc{file: f, body: d.Go.Body})
+			text := noLineDirectives(d.Go.Body.Text)
+			out.GoBlocks = append(out.GoBlocks, GoBlock{Pos: f.OffsetPos(d.Go.Body.Lbrace.Offset + 1), Text: text})
+			c.goBlocks = append(c.goBlocks, &goBlockSrc{file: f, body: d.Go.Body, text: text})
 		case d.Pipeline != nil:
 			name := d.Pipeline.Name.Name
 			pos := c.pos(f, d.Pipeline.Name.Pos)
@@ -694,7 +707,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	c.options(pd, st, s.Options, block)
 	switch {
 	case s.Body != nil:
-		st.Body = &Body{Text: s.Body.Text, Pos: f.OffsetPos(s.Body.Lbrace.Offset + 1)}
+		st.Body = &Body{Text: noLineDirectives(s.Body.Text), Pos: f.OffsetPos(s.Body.Lbrace.Offset + 1)}
 		switch kind {
 		case Custom, Nested:
 			c.diags.Errorf(st.Pos, "%s %q is bound with = and has no body", kind, st.Name)
@@ -1007,7 +1020,7 @@ func (c *checker) hook(pd *pipelineDecl, sc *scopeDecl, h *dsl.Hook) {
 	f := pd.file
 	kind := hookKinds[h.Kind]
 	hk := &Hook{Kind: kind, Pos: c.pos(f, h.Pos), Owner: pd.ir, Sub: sc.name,
-		Body: Body{Text: h.Body.Text, Pos: f.OffsetPos(h.Body.Lbrace.Offset + 1)}}
+		Body: Body{Text: noLineDirectives(h.Body.Text), Pos: f.OffsetPos(h.Body.Lbrace.Offset + 1)}}
 	if h.Target != nil {
 		r := c.nameRef(f, h.Target)
 		hk.Target = &r

@@ -105,13 +105,18 @@ func (c *checker) checkBodies() {
 	for _, gb := range c.goBlocks {
 		const prefix = "package p\n"
 		fset := token.NewFileSet()
-		gb.pb = &parsedBody{fset: fset, base: gb.file.OffsetPos(gb.body.Lbrace.Offset + 1), file: gb.file, prefix: len(prefix), size: len(gb.body.Text)}
-		af, err := parser.ParseFile(fset, "", prefix+gb.body.Text+"\n", parser.SkipObjectResolution)
+		gb.pb = &parsedBody{fset: fset, base: gb.file.OffsetPos(gb.body.Lbrace.Offset + 1), file: gb.file, prefix: len(prefix), size: len(gb.text)}
+		af, err := parser.ParseFile(fset, "", prefix+gb.text+"\n", parser.SkipObjectResolution)
 		if err != nil {
 			c.reportGoErrors(err, gb.pb)
 			continue
 		}
 		gb.ast = af
+		for _, d := range af.Decls {
+			if d, ok := d.(*ast.GenDecl); ok && d.Tok == token.IMPORT {
+				c.diags.Errorf(gb.pb.mgPos(d.Pos()), "an import belongs at the top of the file, after the package clause, not in a go { } block")
+			}
+		}
 	}
 	for _, pd := range c.order {
 		for _, st := range pd.ir.Decls {
@@ -253,4 +258,34 @@ func hasBreak(n ast.Node, top bool) bool {
 		return true
 	})
 	return found
+}
+
+// noLineDirectives returns Go text with its line directives (//line and /*line comments)
+// made plain comments, byte for byte as long: the generated code's own directives map every
+// position to the .mg file, and one in a body would move the positions after it elsewhere.
+func noLineDirectives(text string) string {
+	if !strings.Contains(text, "line ") {
+		return text
+	}
+	fset := token.NewFileSet()
+	file := fset.AddFile("", -1, len(text))
+	var s scanner.Scanner
+	s.Init(file, []byte(text), nil, scanner.ScanComments)
+	var b []byte
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if tok == token.COMMENT && (strings.HasPrefix(lit, "//line ") || strings.HasPrefix(lit, "/*line ")) {
+			if b == nil {
+				b = []byte(text)
+			}
+			copy(b[file.Offset(pos)+2:], " line") // "// line", "/* line"
+		}
+	}
+	if b == nil {
+		return text
+	}
+	return string(b)
 }

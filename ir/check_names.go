@@ -2,6 +2,10 @@ package ir
 
 import (
 	"go/ast"
+	"go/token"
+	"path/filepath"
+
+	"github.com/minigun-go/minigun/dsl"
 )
 
 // allParams lists the parameters a pipeline value reaches: its own and
@@ -76,7 +80,7 @@ func (c *checker) checkNames() {
 			case *ast.FuncDecl:
 				if d.Recv != nil && len(d.Recv.List) == 1 {
 					if p, ok := pipelines[baseIdent(d.Recv.List[0].Type)]; ok {
-						c.checkMethodName(gb, d.Name, p)
+						c.checkMethodName(gb.pb.mgPos(d.Name.Pos()), d.Name.Name, p)
 					}
 					continue
 				}
@@ -120,10 +124,9 @@ func (c *checker) checkDeclName(gb *goBlockSrc, id *ast.Ident, pipelines map[str
 	}
 }
 
-// checkMethodName checks a method that a go { } block declares on a pipeline type.
-func (c *checker) checkMethodName(gb *goBlockSrc, id *ast.Ident, p *Pipeline) {
-	name := id.Name
-	pos := gb.pb.mgPos(id.Pos())
+// checkMethodName checks a method that a go { } block or a Go file declares on a pipeline
+// type.
+func (c *checker) checkMethodName(pos dsl.Pos, name string, p *Pipeline) {
 	if hasReservedPrefix(name) {
 		c.diags.Errorf(pos, "method %q starts with %q, which is reserved for generated names", name, Reserved)
 		return
@@ -157,4 +160,76 @@ func members(p *Pipeline) []string {
 		ms = append(ms[:len(ms):len(ms)], n.Accessor)
 	}
 	return ms
+}
+
+// checkGoFileNames reports what the package's own Go files declare that the generated code
+// declares too: a pipeline's type or constructor (at the pipeline), a generated method of a
+// pipeline (at the method). It reports whether there was any.
+func (c *checker) checkGoFileNames(fset *token.FileSet, files []*ast.File, userPath func(string) string) bool {
+	before := len(c.diags)
+	at := func(p token.Pos) dsl.Pos {
+		pp := fset.Position(p)
+		return dsl.Pos{File: userPath(filepath.Base(pp.Filename)), Line: pp.Line, Col: pp.Column}
+	}
+	pipelines := map[string]*Pipeline{}
+	for _, pd := range c.order {
+		pipelines[pd.ir.Name] = pd.ir
+	}
+	topLevel := func(id *ast.Ident) {
+		for _, p := range pipelines {
+			what := ""
+			switch id.Name {
+			case p.Name:
+				what = "type"
+			case Constructor(p.Name):
+				what = "constructor"
+			default:
+				continue
+			}
+			c.diags.Errorf(p.Pos, "%q is the %s generated for pipeline %q, and %s declares it too: rename one of them", id.Name, what, p.Name, at(id.Pos()))
+		}
+	}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil || len(d.Recv.List) != 1 {
+					topLevel(d.Name)
+				} else if p, ok := pipelines[baseIdent(d.Recv.List[0].Type)]; ok {
+					c.checkMethodName(at(d.Name.Pos()), d.Name.Name, p)
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						topLevel(sp.Name)
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							topLevel(n)
+						}
+					}
+				}
+			}
+		}
+	}
+	return len(c.diags) > before
+}
+
+// checkFlags reports parameters that a built program would set from one flag but that have
+// different types: one flag per parameter name sets every pipeline's parameter of that name.
+func (c *checker) checkFlags() {
+	first := map[string]*Param{}
+	for _, pd := range c.order {
+		for _, r := range pd.ir.AllParams {
+			prm := r.Param
+			prev, ok := first[prm.Flag]
+			switch {
+			case !ok:
+				first[prm.Flag] = prm
+			case prev.Type.Go != prm.Type.Go:
+				c.diags.Errorf(prm.Pos, "parameter %q is %s, but pipeline %q has a parameter %q of type %s (%s): a built program sets both from its one -%s flag", prm.Decl, prm.Type.Go, prev.Owner.Name, prev.Decl, prev.Type.Go, prev.Pos, prm.Flag)
+				first[prm.Flag] = prm // reported once per pair of types
+			}
+		}
+	}
 }

@@ -441,6 +441,9 @@ func (c *checker) load(prog *Program, l *layout) error {
 		files = append(files, af)
 	}
 	gp.files = files
+	if c.checkGoFileNames(fset, files, gp.userPath) {
+		return nil
+	}
 	// The stubs.
 	var frags []*fragment
 	seq := 0
