@@ -48,13 +48,31 @@ func printGo(src string, prefix int, depth int, check func(*ast.File, *token.Fil
 	if !check(file, fset) {
 		return "", &goError{msg: "not a Go fragment of the expected kind"}
 	}
+	// go/printer keeps a //line comment that starts a line at column 1, where it is a line
+	// directive; in a .mg file it is a comment of the fragment, indented with it (else each
+	// formatting would indent it once more: at column 1 of the wrapper, not of the file).
+	marked := false
+	for _, g := range file.Comments {
+		for _, c := range g.List {
+			if strings.HasPrefix(c.Text, "//line ") {
+				c.Text = lineMark + c.Text[len("//line "):]
+				marked = true
+			}
+		}
+	}
 	var b bytes.Buffer
 	cfg := printer.Config{Mode: printerMode, Tabwidth: 8, Indent: depth}
 	if err := cfg.Fprint(&b, fset, file); err != nil {
 		return "", &goError{msg: err.Error()}
 	}
+	if marked {
+		return strings.ReplaceAll(b.String(), lineMark, "//line "), nil
+	}
 	return b.String(), nil
 }
+
+// lineMark stands for "//line " while a fragment is printed.
+const lineMark = "//\x00mgline\x00 "
 
 // formatStmts formats the text between a body's braces at depth: the body's
 // lines one tab deeper, its closing brace at depth. headerWidth is the width
