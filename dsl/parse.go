@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,6 +32,11 @@ func Parse(name string, src []byte) (f *File, diags Diagnostics) {
 			diags = Diagnostics{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("internal error: parser panic: %v", r)}}
 		}
 	}()
+	if bytes.HasPrefix(src, bom) {
+		// A leading byte order mark, which Go source may start with too, reads as blanks:
+		// positions stay byte offsets into the file as written.
+		src = append([]byte("   "), src[len(bom):]...)
+	}
 	f, err := parse(name, src)
 	if err != nil {
 		var perr participle.Error
@@ -47,6 +53,9 @@ func Parse(name string, src []byte) (f *File, diags Diagnostics) {
 	fillText(f)
 	return f, nil
 }
+
+// bom is the UTF-8 byte order mark.
+var bom = []byte("\xef\xbb\xbf")
 
 // maxNesting bounds how deeply brackets and types may nest: the parser
 // recurses on them, and a Go stack overflow cannot be recovered from.

@@ -957,3 +957,15 @@ func TestDocComments(t *testing.T) {
 		t.Errorf("batch doc %q, want none", got)
 	}
 }
+
+// TestParseBOM: a leading byte order mark is allowed, as in Go source, and positions stay byte
+// columns of the file as written.
+func TestParseBOM(t *testing.T) {
+	f, diags := Parse("bom.mg", []byte("\ufeffpackage main\n\npipeline P {}\n"))
+	if f == nil {
+		t.Fatalf("a file that starts with a BOM does not parse: %v", diags)
+	}
+	if pos := f.Position(f.Package.Pos); pos.Line != 1 || pos.Col != 12 {
+		t.Errorf("package name at %v, want 1:12 (the BOM is 3 bytes)", pos)
+	}
+}

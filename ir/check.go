@@ -384,6 +384,7 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 		ownContexts[name] = pos
 		pd.contexts[name] = c.strategy(pd, m.Context.Strategy, true)
 	}
+	var ownExecution *dsl.Pos
 	for _, m := range members {
 		switch {
 		case m.State != nil:
@@ -419,6 +420,12 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 				}
 			}
 		case m.Execution != nil:
+			pos := c.pos(f, m.Execution.Pos)
+			if ownExecution != nil {
+				c.diags.Errorf(pos, "duplicate execution setting (first at %s): a pipeline has one default strategy", *ownExecution)
+				continue
+			}
+			ownExecution = &pos
 			s := c.strategy(pd, m.Execution.Strategy, true)
 			pd.execution = &s
 		case m.QueueSize != nil:
