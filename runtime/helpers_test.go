@@ -8,18 +8,16 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/minigun-go/minigun/runtime/internal/procexec"
 )
 
 // noLeak fails the test if goroutines started during it are still running at its end.
 func noLeak(t *testing.T) {
 	t.Helper()
-	before := runtime.NumGoroutine() - procexec.Spawners()
+	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
 		deadline := time.Now().Add(3 * time.Second)
 		for {
-			n := runtime.NumGoroutine() - procexec.Spawners()
+			n := runtime.NumGoroutine()
 			if n <= before {
 				return
 			}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	mgrt "github.com/minigun-go/minigun/runtime"
-	"github.com/minigun-go/minigun/runtime/internal/procexec"
 	mgnats "github.com/minigun-go/minigun/runtime/nats"
 )
 
@@ -231,12 +230,12 @@ func stage(t *testing.T, res mgrt.Result, name string) mgrt.StageStats {
 // left at its end.
 func noLeak(t *testing.T) {
 	t.Helper()
-	before := runtime.NumGoroutine() - procexec.Spawners()
+	before := runtime.NumGoroutine()
 	dirs := storeDirs()
 	t.Cleanup(func() {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			n := runtime.NumGoroutine() - procexec.Spawners()
+			n := runtime.NumGoroutine()
 			kids := childPIDs()
 			left := slices.DeleteFunc(storeDirs(), func(d string) bool { return slices.Contains(dirs, d) })
 			if n <= before && len(kids) == 0 && len(left) == 0 {

@@ -29,8 +29,8 @@ func cloexecRange() bool {
 //
 // The kernel also kills the worker when the parent dies (Pdeathsig), even while its body
 // runs and ignores everything; the worker's own watch of its control pipe does the same where
-// Pdeathsig is missing. Pdeathsig follows the thread that started the worker, so workers are
-// started on threads that never end (OnSpawnThread).
+// Pdeathsig is missing. Pdeathsig follows the thread that started the worker, so a worker is
+// started on a thread that stays locked until it was waited for (OnSpawnThread).
 func workerAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
