@@ -131,7 +131,10 @@ type jobConn struct {
 	js         jetstream.JetStream
 	rec        *jobRecord
 	key        string
-	msgs       jetstream.MessagesContext
+	cons       jetstream.Consumer
+	fetched    chan fetched       // the next chunk, from fetch
+	fetchStop  context.CancelFunc // ends fetch's request
+	fetchDone  chan struct{}
 	acks       chan sentResult // results published, waiting for the server's acknowledgement
 	acked      chan struct{}
 	watch      jetstream.KeyWatcher
@@ -149,8 +152,21 @@ type jobConn struct {
 	stopSent bool
 	frames   *remote.FrameReader // the message whose frames Recv hands over
 
-	mu  sync.Mutex
-	cur *running
+	mu      sync.Mutex
+	cur     *running
+	waiting *held // the chunk fetched ahead, not handed to Recv yet
+}
+
+// fetched is a chunk fetch took from the server, or the error it got.
+type fetched struct {
+	msg jetstream.Msg
+	err error
+}
+
+// held is a chunk a worker holds before it runs it, kept alive like the one it runs.
+type held struct {
+	msg   jetstream.Msg
+	since time.Time // last sign of life sent
 }
 
 // running is the chunk a worker runs.
@@ -201,15 +217,14 @@ func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
 		}
 		return nil, fmt.Errorf("joining job %s: %w", rec.Job, err)
 	}
-	c.msgs, err = cons.Messages(jetstream.PullMaxMessages(2), jetstream.PullThresholdMessages(2))
-	if err != nil {
-		return nil, fmt.Errorf("joining job %s: %w", rec.Job, err)
-	}
 	c.watch, err = kv.Watch(context.Background(), job)
 	if err != nil {
-		c.msgs.Stop()
 		return nil, fmt.Errorf("watching job %s: %w", rec.Job, err)
 	}
+	var fctx context.Context
+	fctx, c.fetchStop = context.WithCancel(context.Background())
+	c.cons, c.fetched, c.fetchDone = cons, make(chan fetched), make(chan struct{})
+	go c.fetch(fctx)
 	go c.confirm()
 	go c.watchJob()
 	go c.heartbeat()
@@ -229,7 +244,7 @@ func (c *jobConn) watchJob() {
 func (c *jobConn) stop() {
 	c.stopOnce.Do(func() {
 		close(c.stopping)
-		c.msgs.Stop()
+		c.fetchStop()
 	})
 }
 
@@ -249,6 +264,10 @@ func (c *jobConn) heartbeat() {
 			if r := c.cur; r != nil && now.Sub(r.since) >= every {
 				r.since = now
 				_ = r.msg.InProgress()
+			}
+			if h := c.waiting; h != nil && now.Sub(h.since) >= every {
+				h.since = now
+				_ = h.msg.InProgress()
 			}
 			c.mu.Unlock()
 		}
@@ -276,6 +295,7 @@ func (c *jobConn) close() {
 	_ = c.watch.Stop()
 	close(c.hbStop)
 	<-c.hbDone
+	<-c.fetchDone
 }
 
 // Recv returns the next items frame: the rest of the message being run, else, once its
@@ -300,7 +320,8 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 				return c.stopped()
 			default:
 			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+				errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
 				c.stop() // the stage's stream is gone
 				return c.stopped()
 			}
@@ -347,15 +368,49 @@ func itemsFrame(fr *remote.FrameReader) *remote.ToWorker {
 	return m
 }
 
-// next takes the next chunk. The worker holds one more than the one it runs (asked for
-// while it runs, so that it does not wait for the server between chunks); the session
-// counts a redelivery as an attempt only when the chunk had started (the start marker).
+// next takes the next chunk from fetch; the session counts a redelivery as an attempt only
+// when the chunk had started (the start marker).
 func (c *jobConn) next() (jetstream.Msg, error) {
-	m, err := c.msgs.Next()
-	if err != nil {
-		return nil, err
+	select {
+	case f := <-c.fetched:
+		c.mu.Lock()
+		c.waiting = nil // Recv runs it now
+		c.mu.Unlock()
+		return f.msg, f.err
+	case <-c.stopping:
+		return nil, jetstream.ErrMsgIteratorClosed
 	}
-	return m, nil
+}
+
+// fetch takes chunks from the server one at a time (Consumer.Next), and holds at most one
+// besides the one running: asked for while it runs, so that the worker does not wait for the
+// server between chunks, and kept alive by the heartbeat as it is. A chunk pulled into the
+// client's buffer instead would wait there unseen, its ack_wait running out, and go to
+// another worker while this one still meant to run it (nats.go #1929). A chunk held when
+// the worker stops is given back at once (Nak).
+func (c *jobConn) fetch(ctx context.Context) {
+	defer close(c.fetchDone)
+	for ctx.Err() == nil {
+		m, err := c.cons.Next(jetstream.FetchContext(ctx))
+		if errors.Is(err, nats.ErrTimeout) || ctx.Err() != nil {
+			continue // no chunk for now, or stopped
+		}
+		if m != nil {
+			c.mu.Lock()
+			c.waiting = &held{msg: m, since: time.Now()}
+			c.mu.Unlock()
+		}
+		select {
+		case c.fetched <- fetched{m, err}:
+		case <-ctx.Done():
+			if m != nil {
+				c.mu.Lock()
+				c.waiting = nil
+				c.mu.Unlock()
+				_ = m.Nak()
+			}
+		}
+	}
 }
 
 // stopped is Recv's stop frame; after it Recv waits for the worker to exit (only the
