@@ -101,6 +101,19 @@ const (
 	resConsumer  = "coord"   // the consumer of results, the coordinator's
 )
 
+// A coordinator puts its job's record again every leaseRefresh, and a worker leaves a job
+// whose record was not put for leaseTTL: the coordinator died (kill -9, a lost machine)
+// without deleting it. MINIGUN_NATS_LEASE (a duration) sets leaseTTL, for tests; the refresh
+// is a quarter of it.
+func leaseTTL() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("MINIGUN_NATS_LEASE")); err == nil && d > 0 {
+		return d
+	}
+	return 20 * time.Second
+}
+
+func leaseRefresh() time.Duration { return leaseTTL() / 4 }
+
 type names struct {
 	job, tok, stream, in, res, refused, started, key string
 }

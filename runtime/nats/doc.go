@@ -13,5 +13,6 @@
 // Names in NATS: per stage of a job, a work-queue stream MG_<job>_<stage token> with the
 // subjects mg.<job>.<token>.in (chunks, consumer "work" shared by the workers) and
 // mg.<job>.<token>.res (results, consumer "coord"); a key <pipeline token>.<job>.<token> of
-// the KV bucket mg_jobs holds the job record workers join with, deleted when the stage ends.
+// the KV bucket mg_jobs holds the job record workers join with, put again every 5 s while the
+// stage runs (workers leave a job whose record went unrenewed for 20 s), deleted when it ends.
 package mgnats

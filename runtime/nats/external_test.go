@@ -107,8 +107,8 @@ func natsServer(t *testing.T) string {
 
 // worker starts `prog -worker double -nats URL` (the test binary, as TestMain serves it);
 // fp, if set, makes it a program whose graph differs ("env": a worker started with the
-// environment variables alone). Its stderr is returned.
-func worker(t *testing.T, url, fp string) (*exec.Cmd, *lockedBuffer) {
+// environment variables alone). env is added to its environment. Its stderr is returned.
+func worker(t *testing.T, url, fp string, env ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "MGTEST_SERVE=double", "MGTEST_URL="+url)
@@ -121,6 +121,7 @@ func worker(t *testing.T, url, fp string) (*exec.Cmd, *lockedBuffer) {
 	if fp != "" {
 		cmd.Env = append(cmd.Env, "MGTEST_FP="+fp)
 	}
+	cmd.Env = append(cmd.Env, env...)
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -331,5 +332,40 @@ func TestLateWorker(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "joining job "+res.JobID) {
 		t.Errorf("the worker did not join:\n%s", stderr.String())
+	}
+}
+
+// A worker leaves a job whose coordinator stopped renewing its registry record (a coordinator
+// killed with SIGKILL cannot delete it), and a worker started after that does not join it.
+// The coordinator here renews once an hour, the workers expect it every half second.
+func TestWorkersLeaveUnrenewedJob(t *testing.T) {
+	noLeak(t)
+	url := natsServer(t)
+	useServer(t, url)
+	t.Setenv("MINIGUN_NATS_LEASE", "4h") // the coordinator: the first renewal after an hour
+	p, g := newTP(t, tpParams{N: 1 << 30, Procs: 0, Sleep: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := mgrt.Start(ctx, g)
+	const lease = "MINIGUN_NATS_LEASE=500ms"
+	_, stderr := worker(t, url, "", lease)
+	for p.count.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(stderr.String(), "leaving job") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker did not leave the unrenewed job:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, late := worker(t, url, "", lease)
+	time.Sleep(2 * time.Second)
+	if strings.Contains(late.String(), "joining job") {
+		t.Errorf("a worker started after the lease ran out joined the job:\n%s", late.String())
+	}
+	cancel()
+	if res, _ := h.Wait(); res.Status != mgrt.StatusCanceled {
+		t.Errorf("status %s, want canceled", res.Status)
 	}
 }

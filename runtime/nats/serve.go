@@ -76,6 +76,7 @@ func Serve(ctx context.Context, key, stage string, cfg WorkerConfig) error {
 	var mu sync.Mutex
 	procs := map[*proc]bool{}
 	seen := map[string]bool{}
+	listed, ttl := false, leaseTTL()
 	defer func() {
 		mu.Lock()
 		for p := range procs {
@@ -99,13 +100,19 @@ func Serve(ctx context.Context, key, stage string, cfg WorkerConfig) error {
 			e = x
 		}
 		if e == nil {
-			continue // the jobs running when the worker started have been seen
+			listed = true // the jobs running when the worker started have been seen
+			continue
 		}
 		if e.Operation() != jetstream.KeyValuePut {
 			delete(seen, e.Key())
 			continue
 		}
 		if seen[e.Key()] {
+			continue
+		}
+		if !listed && time.Since(e.Created()) > ttl {
+			// Not renewed for leaseTTL: its coordinator died. (A renewal, if it lives after
+			// all, comes as an update.)
 			continue
 		}
 		rec, err := decodeRecord(e.Value())

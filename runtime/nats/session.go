@@ -93,6 +93,8 @@ type session struct {
 	stopCancel func() bool
 	deadline   *time.Timer
 	warn       *time.Timer
+	lease      chan struct{} // closed to stop renew
+	leaseDone  chan struct{}
 }
 
 // pchunk is a chunk out, until its result is applied.
@@ -224,6 +226,9 @@ func openSession(run remote.Run) (_ *session, err error) {
 	if _, err = hb.kv.Put(ctx, s.n.key, rec.encode()); err != nil {
 		return nil, fmt.Errorf("registering the job's stage (KV %s): %w", bucket, err)
 	}
+	s.lease = make(chan struct{})
+	s.leaseDone = make(chan struct{})
+	go s.renew(rec.encode())
 	s.locals.Add(spec.Strategy.N)
 	for i := range spec.Strategy.N {
 		h := hello
@@ -952,6 +957,25 @@ func (s *session) expire() {
 	}
 }
 
+// renew puts the job's record again every leaseRefresh until the session ends, so that
+// workers know the coordinator lives (they leave a job whose record went unrenewed for
+// leaseTTL).
+func (s *session) renew(rec []byte) {
+	defer close(s.leaseDone)
+	t := time.NewTicker(leaseRefresh())
+	defer t.Stop()
+	for {
+		select {
+		case <-s.lease:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+			_, _ = s.hub.kv.Put(ctx, s.n.key, rec)
+			cancel()
+		}
+	}
+}
+
 // Close ends the session once every item is settled: the job's stage leaves the registry
 // (workers that serve it leave), local workers are stopped, the stream is deleted.
 func (s *session) Close() { s.teardown(true) }
@@ -981,6 +1005,10 @@ func (s *session) teardown(started bool) {
 	}
 	if s.warn != nil {
 		s.warn.Stop()
+	}
+	if s.lease != nil {
+		close(s.lease)
+		<-s.leaseDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()

@@ -231,10 +231,28 @@ func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
 	return c, nil
 }
 
-// watchJob stops the worker when the job's stage leaves the registry.
+// watchJob stops the worker when the job's stage leaves the registry, or when its record
+// went unrenewed for leaseTTL: the coordinator is gone.
 func (c *jobConn) watchJob() {
-	for e := range c.watch.Updates() {
-		if e != nil && (e.Operation() == jetstream.KeyValueDelete || e.Operation() == jetstream.KeyValuePurge) {
+	ttl := leaseTTL()
+	lease := time.NewTimer(ttl)
+	defer lease.Stop()
+	for {
+		select {
+		case e, ok := <-c.watch.Updates():
+			if !ok {
+				return
+			}
+			if e == nil {
+				continue
+			}
+			if e.Operation() == jetstream.KeyValueDelete || e.Operation() == jetstream.KeyValuePurge {
+				c.stop()
+				return
+			}
+			lease.Reset(ttl)
+		case <-lease.C:
+			fmt.Fprintf(os.Stderr, "minigun worker: leaving job %s: its coordinator has not renewed it for %v\n", c.rec.Job, ttl)
 			c.stop()
 			return
 		}
