@@ -2,6 +2,7 @@ package tool
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -127,6 +128,14 @@ func TestBuiltRemoteWorkers(t *testing.T) {
 	}
 	if out, _ := exec.Command(bin, "-worker", "nope", "-nats", url).CombinedOutput(); !strings.Contains(string(out), "no remote stage") {
 		t.Errorf("-worker nope: %s", out)
+	}
+	// Without a server to serve from: a usage error.
+	cmd := exec.Command(bin, "-worker", "double")
+	cmd.Env = append(os.Environ(), "MINIGUN_NATS_URL=")
+	out, err = cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "-worker double needs the server its coordinator uses: -nats URL") {
+		t.Errorf("-worker double without -nats: %v\n%s", err, out)
 	}
 }
 

@@ -84,6 +84,11 @@ type term struct {
 }
 
 func startTerm(t *testing.T, bin string, args ...string) *term {
+	return startTermAs(t, "xterm-256color", bin, args...)
+}
+
+// startTermAs is startTerm with TERM set to name.
+func startTermAs(t *testing.T, name, bin string, args ...string) *term {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -95,7 +100,7 @@ func startTerm(t *testing.T, bin string, args ...string) *term {
 	tm := &term{t: t, ptmx: ptmx, tty: tty, done: make(chan error, 1)}
 	tm.cmd = exec.Command(bin, args...)
 	tm.cmd.Stdin, tm.cmd.Stdout, tm.cmd.Stderr = tty, tty, tty
-	tm.cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	tm.cmd.Env = append(os.Environ(), "TERM="+name)
 	tm.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := tm.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -232,6 +237,15 @@ func TestBuiltProgramProgress(t *testing.T) {
 		if !strings.Contains(last, want) {
 			t.Errorf("the last frame lacks %q:\n%s", want, last)
 		}
+	}
+
+	// A terminal that moves no cursor (TERM=dumb): no redraws either.
+	dumb := startTermAs(t, "dumb", bin, "-progress", "-count", "300")
+	if code := dumb.wait(60 * time.Second); code != 3 {
+		t.Fatalf("TERM=dumb: exit %d\n%s", code, stripANSI(dumb.output()))
+	}
+	if s := dumb.output(); strings.Contains(s, "ETA") || strings.Contains(s, "\x1b[") {
+		t.Errorf("-progress drew on a TERM=dumb terminal:\n%q", s)
 	}
 
 	// stderr not a terminal: nothing but the log of the failures.

@@ -50,6 +50,10 @@ func (x *extension) Watch(pipeline string, h *mgrt.Handle, stderr io.Writer) fun
 		fmt.Fprintln(stderr, "-hud: stderr is not a terminal; running without the HUD")
 		return nil
 	}
+	if os.Getenv("TERM") == "dumb" {
+		fmt.Fprintln(stderr, "-hud: TERM=dumb cannot draw it; running without the HUD")
+		return nil
+	}
 	return Run(f, pipeline, h, interrupt)
 }
 

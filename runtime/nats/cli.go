@@ -76,6 +76,9 @@ func (x *Extension) Serve(pipeline string, stderr io.Writer) (status int, served
 	}
 	slices.Sort(all)
 	switch {
+	case cfg.URL == "":
+		fmt.Fprintf(stderr, "%s: -worker %s needs the server its coordinator uses: -nats URL (or %s)\n", name, x.worker, EnvURL)
+		return 2, true
 	case len(found) == 0:
 		fmt.Fprintf(stderr, "%s: -worker %s: no remote stage of that name (remote stages: %s)\n", name, x.worker, strings.Join(all, ", "))
 		return 2, true

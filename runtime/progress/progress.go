@@ -39,7 +39,7 @@ type extension struct {
 
 func (x *extension) Flags(fs *flag.FlagSet) {
 	x.fs = fs
-	fs.BoolVar(&x.on, "progress", false, "show one live line per stage on stderr when it is a terminal: in, out, failed, rate, busy; a bar with ETA for a producer's total(N)")
+	fs.BoolVar(&x.on, "progress", false, "show one live line per stage on stderr when it is a terminal (not TERM=dumb): in, out, failed, rate, busy; a bar with ETA for a producer's total(N)")
 }
 
 func (x *extension) Watch(pipeline string, h *mgrt.Handle, stderr io.Writer) func() {
@@ -51,8 +51,8 @@ func (x *extension) Watch(pipeline string, h *mgrt.Handle, stderr io.Writer) fun
 		return nil
 	}
 	cw := &console{Writer: cupwriter.New(f, false)}
-	if !cw.IsTerminal() {
-		return nil
+	if !cw.IsTerminal() || os.Getenv("TERM") == "dumb" {
+		return nil // nowhere to redraw lines: a dumb terminal moves no cursor
 	}
 	return Show(cw, pipeline, h)
 }
