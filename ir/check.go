@@ -388,7 +388,12 @@ func (c *checker) settings(pd *pipelineDecl, members []*dsl.Member) {
 	for _, m := range members {
 		switch {
 		case m.State != nil:
-			for _, fl := range m.State.Fields {
+			for i, fl := range m.State.Fields {
+				if i > 0 && len(fl.Names) == 1 && fl.Names[0].Name == "merge" && m.State.Fields[i-1].Merge != nil &&
+					m.State.Fields[i-1].EndPos.Line == fl.Pos.Line && !strings.Contains(string(f.Src[m.State.Fields[i-1].EndPos.Offset:fl.Pos.Offset]), ";") {
+					c.diags.Errorf(c.pos(f, fl.Pos), "a second merge rule: a state field has one")
+					continue
+				}
 				typ := c.typeOf(f, fl.Type)
 				kind, fn, mergePos := MergeNone, "", dsl.Pos{}
 				if fl.Merge != nil {
