@@ -29,6 +29,9 @@ func (g *gen) wiring(p *ir.Pipeline) {
 				cfg = append(cfg, field(s.name, g.value(s.v, ir.RecvVar)))
 			}
 		}
+		if v := p.MaxProcesses; v.Param != nil {
+			cfg = append(cfg, field("MaxProcessesAt", g.pos(v.Pos)), field("MaxProcessesParam", jen.Lit(v.Param.Decl)))
+		}
 		if p.FailFast {
 			cfg = append(cfg, field("FailFast", jen.True()))
 		}

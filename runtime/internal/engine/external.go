@@ -552,7 +552,10 @@ func (g *Graph) validateProcessBudget() error {
 			}
 			what += "one process for the process_per_batch stages"
 		}
-		return fmt.Errorf("pipeline %q: max_processes %d is less than the %d worker processes its stages need at once (%s)", g.cfg.Pipeline, limit, need, what)
+		if prm := g.cfg.MaxProcessesParam; prm != "" {
+			return fmt.Errorf("%smax_processes %s: parameter %s is %d, less than the %d worker processes the stages of %q need at once (%s)", posPrefix(g.cfg.MaxProcessesAt), prm, prm, limit, need, g.cfg.Pipeline, what)
+		}
+		return fmt.Errorf("%spipeline %q: max_processes %d is less than the %d worker processes its stages need at once (%s)", posPrefix(g.cfg.MaxProcessesAt), g.cfg.Pipeline, limit, need, what)
 	}
 	return nil
 }

@@ -20,6 +20,11 @@ type GraphConfig struct {
 	MaxProcesses int    // cap on the worker processes of all process stages at once; 0 => no cap
 	FailFast     bool   // the first item that fails for good (not dead-lettered) fails and cancels the run
 
+	// MaxProcessesAt is where the pipeline sets max_processes, and MaxProcessesParam the
+	// parameter it reads ("" for a literal): a cap too small for the stages is reported there.
+	MaxProcessesAt    Pos
+	MaxProcessesParam string
+
 	// Budget gives the run a failure budget (DESIGN 3.6): up to MaxFailures items may fail
 	// for good and the run still succeeds; one more fails the run with a *BudgetError and
 	// cancels it, as FailFast does (MaxFailures 0 is FailFast). Without a budget a run whose
