@@ -75,29 +75,11 @@ func (c *checker) checkNames() {
 		if gb.ast == nil {
 			continue
 		}
-		for _, d := range gb.ast.Decls {
-			switch d := d.(type) {
-			case *ast.FuncDecl:
-				if d.Recv != nil && len(d.Recv.List) == 1 {
-					if p, ok := pipelines[baseIdent(d.Recv.List[0].Type)]; ok {
-						c.checkMethodName(gb.pb.mgPos(d.Name.Pos()), d.Name.Name, p)
-					}
-					continue
-				}
-				c.checkDeclName(gb, d.Name, pipelines)
-			case *ast.GenDecl:
-				for _, sp := range d.Specs {
-					switch sp := sp.(type) {
-					case *ast.TypeSpec:
-						c.checkDeclName(gb, sp.Name, pipelines)
-					case *ast.ValueSpec:
-						for _, n := range sp.Names {
-							c.checkDeclName(gb, n, pipelines)
-						}
-					}
-				}
+		eachDecl(gb.ast.Decls, func(id *ast.Ident) { c.checkDeclName(gb, id, pipelines) }, func(recv string, id *ast.Ident) {
+			if p, ok := pipelines[recv]; ok {
+				c.checkMethodName(gb.pb.mgPos(id.Pos()), id.Name, p)
 			}
-		}
+		})
 	}
 }
 
@@ -171,48 +153,53 @@ func (c *checker) checkGoFileNames(fset *token.FileSet, files []*ast.File, userP
 		pp := fset.Position(p)
 		return dsl.Pos{File: userPath(filepath.Base(pp.Filename)), Line: pp.Line, Col: pp.Column}
 	}
-	pipelines := map[string]*Pipeline{}
+	pipelines, constructors := map[string]*Pipeline{}, map[string]*Pipeline{}
 	for _, pd := range c.order {
 		pipelines[pd.ir.Name] = pd.ir
+		constructors[Constructor(pd.ir.Name)] = pd.ir
 	}
 	topLevel := func(id *ast.Ident) {
-		for _, p := range pipelines {
-			what := ""
-			switch id.Name {
-			case p.Name:
-				what = "type"
-			case Constructor(p.Name):
-				what = "constructor"
-			default:
-				continue
-			}
-			c.diags.Errorf(p.Pos, "%q is the %s generated for pipeline %q, and %s declares it too: rename one of them", id.Name, what, p.Name, at(id.Pos()))
+		if p := pipelines[id.Name]; p != nil {
+			c.diags.Errorf(p.Pos, "%q is the type generated for pipeline %q, and %s declares it too: rename one of them", id.Name, p.Name, at(id.Pos()))
+		}
+		if p := constructors[id.Name]; p != nil {
+			c.diags.Errorf(p.Pos, "%q is the constructor generated for pipeline %q, and %s declares it too: rename one of them", id.Name, p.Name, at(id.Pos()))
 		}
 	}
 	for _, f := range files {
-		for _, d := range f.Decls {
-			switch d := d.(type) {
-			case *ast.FuncDecl:
-				if d.Recv == nil || len(d.Recv.List) != 1 {
-					topLevel(d.Name)
-				} else if p, ok := pipelines[baseIdent(d.Recv.List[0].Type)]; ok {
-					c.checkMethodName(at(d.Name.Pos()), d.Name.Name, p)
-				}
-			case *ast.GenDecl:
-				for _, sp := range d.Specs {
-					switch sp := sp.(type) {
-					case *ast.TypeSpec:
-						topLevel(sp.Name)
-					case *ast.ValueSpec:
-						for _, n := range sp.Names {
-							topLevel(n)
-						}
+		eachDecl(f.Decls, topLevel, func(recv string, id *ast.Ident) {
+			if p, ok := pipelines[recv]; ok {
+				c.checkMethodName(at(id.Pos()), id.Name, p)
+			}
+		})
+	}
+	return len(c.diags) > before
+}
+
+// eachDecl calls top with the name of each top-level declaration of decls (functions, types,
+// variables, constants), and method with each method's receiver type name and its name.
+func eachDecl(decls []ast.Decl, top func(*ast.Ident), method func(recv string, name *ast.Ident)) {
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv != nil && len(d.Recv.List) == 1 {
+				method(baseIdent(d.Recv.List[0].Type), d.Name)
+				continue
+			}
+			top(d.Name)
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					top(sp.Name)
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						top(n)
 					}
 				}
 			}
 		}
 	}
-	return len(c.diags) > before
 }
 
 // checkFlags reports parameters that a built program would set from one flag but that have

@@ -371,7 +371,8 @@ type parsedArgs struct {
 // parseOption checks an option's arguments against its spec. name is the
 // option as written (an alias keeps its spelling in messages); params are
 // the pipeline's parameters, which a count or duration may name.
-// durationDigits is a duration of Go's syntax, whatever its size.
+// durationDigits is a duration of Go's syntax, whatever its size: one that time.ParseDuration
+// refuses is too large.
 var durationDigits = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`)
 
 func (c *checker) parseOption(f *dsl.File, spec *OptionSpec, alias *Alias, o *dsl.Option, params []*Param) parsedArgs {
@@ -501,7 +502,7 @@ func (c *checker) value(f *dsl.File, as ArgSpec, a *dsl.Arg, o *dsl.Option, para
 			c.diags.Errorf(apos, "%s: expected a duration of at least %v, found %s", name, time.Duration(as.Min), a.Value)
 			return v, false
 		}
-		if a.Kind == dsl.ArgDuration && err != nil && strings.Contains(err.Error(), "invalid duration") && durationDigits.MatchString(a.Value) {
+		if a.Kind == dsl.ArgDuration && err != nil && durationDigits.MatchString(a.Value) {
 			c.diags.Errorf(apos, "duration %s is too large: at most about 2562047h (292 years)", a.Value)
 			return v, false
 		}

@@ -77,11 +77,10 @@ type proc struct {
 	out    *procexec.LineWriter
 	errw   *procexec.LineWriter
 
-	mu     sync.Mutex
-	waited bool
-	kill   *time.Timer
-	exited chan struct{} // closed once the worker was waited for
-	reaped sync.Once
+	mu      sync.Mutex
+	waited  bool
+	kill    *time.Timer
+	release func() // of the thread that started it (procexec.OnSpawnThread), once it was waited for
 }
 
 func spawn(key, stage string, cfg Config, job string, hello []byte, stdout, stderr io.Writer) (*proc, error) {
@@ -107,16 +106,16 @@ func spawn(key, stage string, cfg Config, job string, hello []byte, stdout, stde
 	if cfg.Creds != "" {
 		env = append(env, EnvCreds+"="+cfg.Creds)
 	}
-	p := &proc{exited: make(chan struct{})}
+	p := &proc{}
 	cmd := &exec.Cmd{Path: exe, Args: []string{os.Args[0]}, Env: env, ExtraFiles: []*os.File{ctlR, stW},
 		WaitDelay: 2 * time.Second, SysProcAttr: procexec.WorkerAttr()}
 	p.out = procexec.NewLineWriter(stdout, stage, cmd, false)
 	p.errw = procexec.NewLineWriter(stderr, stage, cmd, true)
 	cmd.Stdout, cmd.Stderr = p.out, p.errw
-	procexec.OnSpawnThread(func() bool {
+	p.release = procexec.OnSpawnThread(func() bool {
 		err = cmd.Start()
 		return err == nil
-	}, p.exited)
+	})
 	ctlR.Close()
 	stW.Close()
 	if err != nil {
@@ -180,7 +179,7 @@ func (p *proc) stop(timeout time.Duration) {
 // wait waits for the worker to end and releases what the parent held for it.
 func (p *proc) wait() error {
 	err := p.cmd.Wait()
-	p.reaped.Do(func() { close(p.exited) })
+	p.release()
 	p.mu.Lock()
 	p.waited = true
 	if p.kill != nil {

@@ -167,8 +167,7 @@ type proc struct {
 	cause    error // why the parent killed it, if it did
 	kill     *time.Timer
 	waited   bool
-	exited   chan struct{} // closed once the worker was waited for
-	reaped   sync.Once
+	release  func() // of the thread that started it (OnSpawnThread), once it was waited for
 }
 
 // startProc starts a worker process for the run's stage: the hello (before_fork hooks,
@@ -198,7 +197,7 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 		return nil, fmt.Errorf("starting a worker process: %w", err)
 	}
 	stdout, stderr := run.Output()
-	p := &proc{run: run, page: pg, exited: make(chan struct{})}
+	p := &proc{run: run, page: pg}
 	p.out = &lineWriter{dst: stdout, stage: spec.Name}
 	p.errw = &lineWriter{dst: stderr, stage: spec.Name, tail: new(tailBuffer)}
 	// The child's descriptors: stdin (/dev/null), stdout and stderr (pipes read here, line by
@@ -222,10 +221,10 @@ func startProc(run remote.Run, pg *page, setup func(*remote.ToWorker)) (*proc, e
 	env := append(append([]string(nil), baseEnv()...),
 		remote.EnvWorker+"="+run.WorkerKey(), remote.EnvWorkerStage+"="+spec.Name, remote.EnvWorkerTransport+"=exec")
 	var process *os.Process
-	OnSpawnThread(func() bool {
+	p.release = OnSpawnThread(func() bool {
 		process, err = os.StartProcess(exe, []string{os.Args[0]}, &os.ProcAttr{Env: env, Files: files, Sys: workerAttr()})
 		return err == nil
-	}, p.exited)
+	})
 	closeFiles(null, outW, errW, ctlR, resW)
 	if err != nil {
 		closeFiles(ctlW, resR, outR, errR)
@@ -318,7 +317,7 @@ func (p *proc) killWith(cause error) {
 // must have been read to the end first.
 func (p *proc) wait() error {
 	state, err := p.process.Wait()
-	p.reaped.Do(func() { close(p.exited) })
+	p.release()
 	if err == nil && !state.Success() {
 		err = exitStatus{state}
 	}

@@ -1,10 +1,14 @@
 package procexec
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+)
 
 // OnSpawnThread runs start, which starts a worker process and reports whether it did, on a
 // goroutine locked to its OS thread, and returns when start has returned. The thread stays
-// locked to that goroutine until exited is closed, once the worker has been waited for.
+// locked to that goroutine until release is called, once the worker has been waited for
+// (release may be called more than once).
 //
 // On Linux the kernel sends a worker its Pdeathsig when the thread that started it ends, not
 // when its process does, and Go ends a thread when a goroutine locked to it returns
@@ -12,8 +16,8 @@ import "runtime"
 // worker started from an ordinary goroutine's thread could be killed, healthy, while its
 // parent runs on. A thread locked here runs nothing else while its worker lives; it is
 // unlocked, and so kept, when its goroutine returns.
-func OnSpawnThread(start func() bool, exited <-chan struct{}) {
-	started := make(chan struct{})
+func OnSpawnThread(start func() bool) (release func()) {
+	started, exited := make(chan struct{}), make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
 		ok := start()
@@ -24,4 +28,5 @@ func OnSpawnThread(start func() bool, exited <-chan struct{}) {
 		runtime.UnlockOSThread()
 	}()
 	<-started
+	return sync.OnceFunc(func() { close(exited) })
 }
