@@ -225,6 +225,10 @@ func (g *gen) spec(n *ir.Node) *jen.Statement {
 	if st.ConcurrentEmit {
 		items = append(items, field("ConcurrentEmit", jen.True()))
 	}
+	if st.Strategy.Kind == ir.Remote && !st.UsesCtx {
+		// A remote worker makes each item's context (its ItemKey) only for a body that reads it.
+		items = append(items, field("NoCtx", jen.True()))
+	}
 	if !st.Retry.IsZero() {
 		items = append(items, field("Retry", val(st.Retry)))
 	}

@@ -741,6 +741,7 @@ func (c *checker) stage(pd *pipelineDecl, sc *scopeDecl, s *dsl.Stage, block *St
 	case s.Ref != nil:
 		st.Ref = &Binding{Expr: s.Ref.Text, Pos: c.pos(f, s.Ref.Pos)}
 		st.ConcurrentEmit = kind != Nested && kind != Consumer // until its shape is known
+		st.UsesCtx = true
 		if kind == Nested {
 			if name, rest, ok := strings.Cut(strings.TrimSpace(s.Ref.Text), " "); ok {
 				// Options written after the pipeline's name: nested t = T to(sink).

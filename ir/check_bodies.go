@@ -132,9 +132,14 @@ func (c *checker) checkBodies() {
 			st.Locks = takesLock(pb.block)
 			st.TailEmit = tailEmit(pb.block)
 			ast.Inspect(pb.block, func(n ast.Node) bool {
-				if sel, ok := n.(*ast.SelectorExpr); ok {
-					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "to" {
+				switch n := n.(type) {
+				case *ast.SelectorExpr:
+					if id, ok := n.X.(*ast.Ident); ok && id.Name == "to" {
 						st.UsesTo = true
+					}
+				case *ast.Ident:
+					if n.Name == "ctx" {
+						st.UsesCtx = true
 					}
 				}
 				return true

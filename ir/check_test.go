@@ -286,6 +286,37 @@ func TestRoutingGraph(t *testing.T) {
 	wantEdges(t, dyn, "numbers->split", "split->evens", "split->odds")
 }
 
+// UsesCtx is set for a body that names ctx anywhere (a call, a closure, a selector) and for
+// a stage bound to Go code; a remote worker makes an item's context only for those.
+func TestUsesCtx(t *testing.T) {
+	prog, diags := checkSource(t, `package main
+
+import "context"
+
+go {
+	func keyOf(ctx context.Context) string { return "" }
+
+	func Plain(s string) string { return s }
+}
+
+pipeline P {
+	producer gen() int { emit(1) }
+	processor blind(n int) int remote(1) { emit(n * 2) }
+	processor keyed(n int) string remote(1) { emit(keyOf(ctx)) }
+	processor late(s string) string { go func() { _ = ctx.Err() }(); emit(s) }
+	processor bound = Plain
+	consumer sink(s string) {}
+}
+`)
+	wantDiags(t, diags)
+	p := pipeline(t, prog, "P")
+	for name, want := range map[string]bool{"gen": false, "blind": false, "keyed": true, "late": true, "bound": true, "sink": false} {
+		if got := node(t, p, name).Decl.UsesCtx; got != want {
+			t.Errorf("%s: UsesCtx = %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestCompositionGraph(t *testing.T) {
 	prog := checkSpec(t, "composition.mg")
 

@@ -315,6 +315,9 @@ type Stage struct {
 	// panic of that emit's callee (no defer, no recover): a stage the body emits to directly
 	// (a chain) may let its panics unwind this body to the recovery of a stage before it.
 	TailEmit bool
+	// UsesCtx: the body names ctx, or the stage is bound to Go code the checker cannot see
+	// into: it may read its item's context (ItemKey, the attempt's deadline).
+	UsesCtx bool
 }
 
 // BatchType is the type of the batch an accumulator receives: []In.

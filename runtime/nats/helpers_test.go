@@ -91,6 +91,7 @@ type tpParams struct {
 	FailOnce int  // this item's first attempt returns an error
 	Fail     int  // this item always returns an error
 	Hooks    bool // before_fork counts in the coordinator; after_fork must run in each worker
+	NoCtx    bool // the stage says its body does not read ctx (as the compiler does)
 }
 
 var _ = mgrt.RegisterPipeline[tp](func(params []byte) (*mgrt.Graph, error) {
@@ -117,7 +118,7 @@ func (p *tp) graph() *mgrt.Graph {
 	})
 	spec := mgrt.StageSpec{Name: "double", Pos: mgrt.Pos{File: "tp.mg", Line: 3, Col: 2},
 		Strategy: mgrt.Strategy{Kind: mgrt.Remote, N: p.P.Procs, Chunk: p.P.Chunk, AckWait: p.P.AckWait, InFlight: p.P.InFlight},
-		Retry:    p.P.Retry, Ordered: p.P.Ordered}
+		Retry:    p.P.Retry, Ordered: p.P.Ordered, NoCtx: p.P.NoCtx}
 	if !p.P.NoState {
 		spec.State = mgrt.NewState(mgrt.MergeSum("Sum", &p.Sum))
 	}

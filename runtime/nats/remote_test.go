@@ -38,6 +38,28 @@ func TestEmbeddedSums(t *testing.T) {
 	t.Logf("%v, %.0f items/s", res.Duration, float64(n)/res.Duration.Seconds())
 }
 
+// A stage whose body does not read ctx (NoCtx, set by the compiler) gets no item context in
+// its workers: no key, and nothing made per item for it. The others get their keys (above).
+func TestNoCtxMakesNoItemContext(t *testing.T) {
+	noLeak(t)
+	const n = 300
+	p, g := newTP(t, tpParams{N: n, Procs: 2, Chunk: 16, Track: true, NoCtx: true})
+	if _, err := mgrt.Run(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.got.Load(); got != wantSum(n) {
+		t.Errorf("sink sum %d, want %d", got, wantSum(n))
+	}
+	if len(p.keys) != n {
+		t.Fatalf("%d items reached the sink, want %d", len(p.keys), n)
+	}
+	for _, k := range p.keys {
+		if k != "" {
+			t.Fatalf("item key %q in a NoCtx stage, want none", k)
+		}
+	}
+}
+
 // A worker killed in the middle of a chunk: its chunk comes back after ack_wait to another
 // worker, the output is exact and one more attempt is counted.
 func TestWorkerKilledMidChunk(t *testing.T) {

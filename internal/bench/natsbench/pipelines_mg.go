@@ -202,6 +202,7 @@ func (mgP *W5) mgGraph() *mgrt.Graph {
 		Name:     "double",
 		Pos:      mgrt.Pos{File: "pipelines.mg", Line: 32, Col: 12},
 		Strategy: mgrt.Strategy{Kind: mgrt.Remote, N: 3},
+		NoCtx:    true,
 	}, func(mgW *mgrt.Emitter[int]) func(mgCtx context.Context, mgIn int) error {
 		mgEmit := mgW.Emit
 		return func(mgCtx context.Context, mgIn int) error {

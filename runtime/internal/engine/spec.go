@@ -173,6 +173,11 @@ type StageSpec struct {
 	// the body returned.
 	ConcurrentEmit bool
 
+	// NoCtx says that the body never reads its context (the compiler decides it: the body does
+	// not name ctx): a remote worker does not make the item's context, which carries its
+	// ItemKey, for each item.
+	NoCtx bool
+
 	// State is how the merge state of the pipeline value that owns the stage's body crosses
 	// back from worker processes (the process strategies); nil if it has none.
 	State *StateSpec

@@ -530,7 +530,7 @@ func (c *child[In, Out]) call(v In) (err error) {
 			os.Exit(ExitGoexit)
 		}
 	}()
-	if c.keys != nil {
+	if c.keys != nil && !c.spec.NoCtx {
 		ctx = WithItemKey(ctx, c.keys, c.cur)
 	}
 	c.w.BodyStart()
