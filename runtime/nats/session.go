@@ -84,7 +84,11 @@ type session struct {
 	closing    bool
 	refusals   map[string]bool
 	lastResult time.Time // loop only
-	procs      map[*proc]bool
+	// apply's buffers (loop only): a result's frames, its header, the items it settles
+	fr      remote.FrameReader
+	fm      remote.FromWorker
+	settled []uint64
+	procs   map[*proc]bool
 
 	omu  sync.Mutex // the message being filled
 	open *outMsg
@@ -620,8 +624,10 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 			bump++
 		}
 	}
-	var settled []uint64 // the items the result reports
+	settled := s.settled[:0] // the items the result reports
+	defer func() { s.settled = settled[:0] }()
 	var failure error
+	fr, m := &s.fr, &s.fm // the handler keeps neither past apply()
 	for _, pm := range dl.parts {
 		hd := pm.Headers()
 		pid, _ := strconv.Atoi(hd.Get(hPID))
@@ -629,13 +635,12 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 		if host == s.host {
 			host = ""
 		}
-		fr := remote.NewFrameReader(bytes.NewReader(pm.Data()), 4<<10)
+		fr.ResetBytes(pm.Data())
 		for failure == nil {
 			hdr, err := fr.Next()
 			if err == io.EOF {
 				break
 			}
-			var m remote.FromWorker
 			if err == nil {
 				err = m.Unmarshal(hdr)
 			}
@@ -657,7 +662,7 @@ func (s *session) apply(p *pchunk, d uint64, dl *delivered) {
 					}
 				}
 			}
-			apply, err := s.h.Results(&m, fr.Decode)
+			apply, err := s.h.Results(m, fr.Decode)
 			if err != nil {
 				failure = err
 				break

@@ -151,6 +151,7 @@ type jobConn struct {
 	hbDone   chan struct{}
 	stopSent bool
 	frames   *remote.FrameReader // the message whose frames Recv hands over
+	fr       remote.FrameReader  // frames points to it
 
 	mu      sync.Mutex
 	cur     *running
@@ -346,7 +347,8 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 			time.Sleep(50 * time.Millisecond) // a passing error (a reconnect)
 			continue
 		}
-		fr := remote.NewFrameReader(bytes.NewReader(msg.Data()), 4<<10)
+		fr := &c.fr // the last message's frames are all read
+		fr.ResetBytes(msg.Data())
 		m := itemsFrame(fr)
 		items, err := strconv.Atoi(msg.Headers().Get(hItems))
 		if m == nil || err != nil || items < len(m.IDs) {

@@ -654,7 +654,8 @@ func (f *FrameWriter) encode(v any) (err error) {
 // stream's one gob decoder, which reads exactly the payload (gob reads whole messages from an
 // io.ByteReader and nothing more).
 type FrameReader struct {
-	r       io.Reader
+	r       io.Reader // nil: the frames are read in place from src
+	src     []byte
 	buf     []byte
 	pr      payloadReader
 	dec     Decoder
@@ -666,6 +667,10 @@ type FrameReader struct {
 func NewFrameReader(r io.Reader, size int) *FrameReader {
 	return &FrameReader{r: bufio.NewReaderSize(r, size)}
 }
+
+// ResetBytes makes f read the frames in b in place, as a stream of their own (a fresh gob
+// decoder): b must not change until they are read. A message's frames are read this way.
+func (f *FrameReader) ResetBytes(b []byte) { *f = FrameReader{src: b} }
 
 // Prefetch reads the next frame now; Next returns it.
 func (f *FrameReader) Prefetch() error {
@@ -686,25 +691,9 @@ func (f *FrameReader) Next() ([]byte, error) {
 		return hdr, nil
 	}
 	for {
-		if _, err := io.ReadFull(f.r, f.size[:]); err != nil {
+		body, err := f.body()
+		if err != nil {
 			return nil, err
-		}
-		n := binary.LittleEndian.Uint32(f.size[:])
-		if n > MaxFrameBytes || n == 0 {
-			return nil, ErrMalformed
-		}
-		if int(n) > cap(f.buf) {
-			f.buf = make([]byte, n)
-		}
-		body := f.buf[:n]
-		if _, err := io.ReadFull(f.r, body); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, err
-		}
-		if n > 4<<20 {
-			f.buf = nil // not kept for the life of the stream
 		}
 		h, k := binary.Uvarint(body)
 		if k <= 0 || h == 0 || h > uint64(len(body)-k) {
@@ -718,6 +707,49 @@ func (f *FrameReader) Next() ([]byte, error) {
 		}
 		return hdr, nil
 	}
+}
+
+// body reads the next frame's size and returns its bytes.
+func (f *FrameReader) body() ([]byte, error) {
+	if f.r == nil {
+		if len(f.src) == 0 {
+			return nil, io.EOF
+		}
+		if len(f.src) < len(f.size) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		n := binary.LittleEndian.Uint32(f.src)
+		if n > MaxFrameBytes || n == 0 {
+			return nil, ErrMalformed
+		}
+		if uint64(n) > uint64(len(f.src)-len(f.size)) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		body := f.src[len(f.size) : len(f.size)+int(n)]
+		f.src = f.src[len(f.size)+int(n):]
+		return body, nil
+	}
+	if _, err := io.ReadFull(f.r, f.size[:]); err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint32(f.size[:])
+	if n > MaxFrameBytes || n == 0 {
+		return nil, ErrMalformed
+	}
+	if int(n) > cap(f.buf) {
+		f.buf = make([]byte, n)
+	}
+	body := f.buf[:n]
+	if _, err := io.ReadFull(f.r, body); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	if n > 4<<20 {
+		f.buf = nil // not kept for the life of the stream
+	}
+	return body, nil
 }
 
 // Decode decodes the current frame's payload into v, a pointer to a slice that gets fresh

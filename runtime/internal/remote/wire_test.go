@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"encoding/gob"
+	"io"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -336,5 +337,68 @@ func TestHelloVersion(t *testing.T) {
 	v1 := h[:len(h)-1]
 	if err := m.Unmarshal(v1); err != nil || m.Version != 1 {
 		t.Fatalf("%+v %v", m, err)
+	}
+}
+
+// A reader reset onto a message's bytes reads its frames in place, as a reader of a stream
+// does, gob payloads and a reset frame included; it can be reset onto the next message, and
+// a message cut short is an error, not a frame.
+func TestFrameReaderBytes(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewFrameWriter(&buf)
+	send := func(id uint64, payload any) {
+		t.Helper()
+		if err := w.Send(&ToWorker{Kind: KindItems, IDs: []uint64{id}}, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(1, []int{1, 2, 3})
+	send(2, []withGob{{1}})
+	if err := w.reset(); err != nil {
+		t.Fatal(err)
+	}
+	send(3, []withGob{{2}})
+	msg := buf.Bytes()
+
+	var r FrameReader
+	for round := range 2 {
+		r.ResetBytes(msg)
+		var ints []int
+		var gobs []withGob
+		for _, want := range []uint64{1, 2, 3} {
+			hdr, err := r.Next()
+			if err != nil {
+				t.Fatalf("round %d, frame %d: %v", round, want, err)
+			}
+			var m ToWorker
+			if err := m.Unmarshal(hdr); err != nil || !slices.Equal(m.IDs, []uint64{want}) {
+				t.Fatalf("round %d: frame %+v (%v), want item %d", round, m, err, want)
+			}
+			if want == 1 {
+				err = r.Decode(&ints)
+			} else {
+				gobs = nil
+				err = r.Decode(&gobs)
+			}
+			if err != nil {
+				t.Fatalf("round %d, frame %d: decode: %v", round, want, err)
+			}
+		}
+		if !slices.Equal(ints, []int{1, 2, 3}) || !slices.Equal(gobs, []withGob{{103}}) {
+			t.Errorf("round %d: decoded %v and %v", round, ints, gobs)
+		}
+		if _, err := r.Next(); err != io.EOF {
+			t.Errorf("round %d: after the last frame: %v, want EOF", round, err)
+		}
+	}
+	for _, cut := range []int{2, 6, len(msg) - 1} {
+		r.ResetBytes(msg[:cut])
+		var err error
+		for err == nil {
+			_, err = r.Next()
+		}
+		if err != io.ErrUnexpectedEOF {
+			t.Errorf("a message cut at %d of %d bytes: %v, want %v", cut, len(msg), err, io.ErrUnexpectedEOF)
+		}
 	}
 }
