@@ -92,6 +92,8 @@ type session struct {
 
 	omu  sync.Mutex // the message being filled
 	open *outMsg
+	obuf bytes.Buffer // its frames, kept from message to message (sent as a copy)
+	ofw  remote.FrameWriter
 
 	locals     sync.WaitGroup
 	stopCancel func() bool
@@ -326,8 +328,9 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 				h.Lost(0, err, c.IDs[off:])
 				return
 			}
-			s.open = &outMsg{}
-			s.open.fw = remote.NewFrameWriter(&s.open.buf)
+			s.obuf.Reset()
+			s.ofw.Restart(&s.obuf)
+			s.open = &outMsg{buf: &s.obuf, fw: &s.ofw}
 		}
 		o := s.open
 		target := s.target()
@@ -358,7 +361,7 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 					break
 				}
 				o.buf.Reset()
-				o.fw = remote.NewFrameWriter(&o.buf)
+				o.fw.Restart(o.buf)
 				if n > 1 {
 					n /= 2
 					continue
@@ -392,8 +395,8 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 
 // outMsg is a message being filled.
 type outMsg struct {
-	buf   bytes.Buffer
-	fw    *remote.FrameWriter
+	buf   *bytes.Buffer       // the session's obuf: one message is filled at a time
+	fw    *remote.FrameWriter // the session's ofw, writing to buf
 	subs  []*remote.Chunk
 	items int
 	timer *time.Timer

@@ -152,6 +152,8 @@ type jobConn struct {
 	stopSent bool
 	frames   *remote.FrameReader // the message whose frames Recv hands over
 	fr       remote.FrameReader  // frames points to it
+	out      bytes.Buffer        // the running chunk's results, kept from chunk to chunk
+	fw       remote.FrameWriter  // writes them
 
 	mu      sync.Mutex
 	cur     *running
@@ -179,8 +181,8 @@ type running struct {
 	settled  int
 	since    time.Time // last sign of life sent
 	parts    [][]byte
-	buf      bytes.Buffer
-	fw       *remote.FrameWriter
+	buf      *bytes.Buffer       // the part being written: the jobConn's out
+	fw       *remote.FrameWriter // writing to buf: the jobConn's fw
 }
 
 func dialJob(nc *nats.Conn, job string) (*jobConn, error) {
@@ -362,7 +364,9 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 		}
 		chunk, _ := strconv.ParseUint(msg.Headers().Get(hChunk), 10, 64)
 		r := &running{msg: msg, chunk: chunk, delivery: d, items: items, since: time.Now()}
-		r.fw = remote.NewFrameWriter(&r.buf)
+		c.out.Reset()
+		c.fw.Restart(&c.out)
+		r.buf, r.fw = &c.out, &c.fw
 		if c.statusFile != nil {
 			_, _ = c.statusFile.WriteString("run " + strconv.FormatUint(chunk, 10) + " " + strconv.FormatUint(d, 10) + "\n")
 		}
@@ -467,7 +471,7 @@ func (c *jobConn) Send(m *remote.FromWorker, payload any) error {
 			// one and fails those that cannot cross).
 			size := r.buf.Len()
 			r.buf.Reset()
-			r.fw = remote.NewFrameWriter(&r.buf)
+			r.fw.Restart(r.buf)
 			return remote.EncodeError{Err: fmt.Errorf("their results take %d bytes, more than a NATS message may carry (max_payload %d bytes): raise the server's max_payload (the embedded server's: -nats-max-payload or %s)", size, c.budget+payloadHeadroom, EnvMaxPayload)}
 		}
 		// The frame starts the next part, with a fresh encoding.
@@ -492,7 +496,7 @@ func (r *running) seal() {
 		r.parts = append(r.parts, bytes.Clone(r.buf.Bytes()))
 	}
 	r.buf.Reset()
-	r.fw = remote.NewFrameWriter(&r.buf)
+	r.fw.Restart(r.buf)
 }
 
 // publish publishes a finished chunk's results; the chunk is acked once the server has

@@ -563,6 +563,13 @@ func NewFrameWriter(w io.Writer) *FrameWriter {
 	return &FrameWriter{w: w}
 }
 
+// Restart makes f write a new stream to w, as a new FrameWriter would, with the buffers it
+// has (a worker writes each chunk's results as a stream of their own).
+func (f *FrameWriter) Restart(w io.Writer) {
+	f.w, f.enc, f.last = w, nil, 0
+	f.gbuf.Reset()
+}
+
 // EncodeError is a payload that could not be encoded; the stream was reset and is usable.
 type EncodeError struct{ Err error }
 

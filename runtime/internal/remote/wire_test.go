@@ -402,3 +402,29 @@ func TestFrameReaderBytes(t *testing.T) {
 		}
 	}
 }
+
+// A writer restarted onto another buffer writes a stream of its own: a fresh reader of it
+// decodes its gob payloads (their types are sent again).
+func TestFrameWriterRestart(t *testing.T) {
+	var w FrameWriter
+	for round := range 3 {
+		var buf bytes.Buffer
+		w.Restart(&buf)
+		for i := range 2 {
+			if err := w.Send(&ToWorker{Kind: KindItems, IDs: []uint64{uint64(i + 1)}}, []withGob{{round}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var r FrameReader
+		r.ResetBytes(buf.Bytes())
+		for i := range 2 {
+			if _, err := r.Next(); err != nil {
+				t.Fatalf("round %d, frame %d: %v", round, i, err)
+			}
+			var got []withGob
+			if err := r.Decode(&got); err != nil || !slices.Equal(got, []withGob{{round + 101}}) {
+				t.Fatalf("round %d, frame %d: %v (%v)", round, i, got, err)
+			}
+		}
+	}
+}
