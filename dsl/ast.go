@@ -154,9 +154,15 @@ type Keyword struct {
 type Batch struct {
 	Pos     lexer.Position
 	Size    string    `parser:"\"batch\" @( Number | Ident )"`
-	Every   string    `parser:"( \"every\" @( Duration | Ident ) )?"`
+	Every   *Every    `parser:"@@?"`
 	Options []*Option `parser:"@@*"`
 	Doc     string    `parser:""` // the // comment lines right above it
+}
+
+// Every is a batch's `every D`: a duration or the name of a param, on the line of the word.
+type Every struct {
+	Pos   lexer.Position // of the word every
+	Value string
 }
 
 // Stage is a producer, processor, consumer, accumulator, custom stage or nested pipeline.

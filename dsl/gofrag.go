@@ -456,6 +456,23 @@ func (o *Option) Parse(lex *lexer.PeekingLexer) error {
 	return o.parse(lex)
 }
 
+// Parse implements participle.Parseable for a batch's `every D`: D must follow on the line
+// of the word (the next line starts the next member).
+func (e *Every) Parse(lex *lexer.PeekingLexer) error {
+	t := lex.Peek()
+	if t.Type != tokIdent || t.Value != "every" {
+		return participle.NextMatch
+	}
+	e.Pos = t.Pos
+	lex.Next()
+	v := lex.Peek()
+	if (v.Type == tokDuration || v.Type == tokIdent && !memberWords[v.Value]) && sameLine(lex) {
+		e.Value = lex.Next().Value
+		return nil
+	}
+	return fatalf(e.Pos, "every wants a duration or the name of a duration param after it, on its line (batch 100 every 250ms), found %s", describe(v))
+}
+
 // Parse implements participle.Parseable for the option that opens a block.
 func (b *BlockOption) Parse(lex *lexer.PeekingLexer) error {
 	t := lex.Peek()

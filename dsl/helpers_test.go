@@ -63,8 +63,8 @@ func dump(f *File) string {
 				p(depth, "%s", m.FailFast.Word)
 			case m.Batch != nil:
 				s := "batch " + m.Batch.Size
-				if m.Batch.Every != "" {
-					s += " every " + m.Batch.Every
+				if m.Batch.Every != nil {
+					s += " every " + m.Batch.Every.Value
 				}
 				p(depth, "%s%s", s, optsText(m.Batch.Options))
 			case m.Stage != nil:

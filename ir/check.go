@@ -848,8 +848,8 @@ func (c *checker) batch(pd *pipelineDecl, sc *scopeDecl, b *dsl.Batch, block *St
 	st.Doc = b.Doc
 	st.IsBatch = true
 	st.BatchSize = size
-	if b.Every != "" {
-		st.MaxWait = c.settingValue(f, "every", b.Pos, b.Every, pd.ir.Params)
+	if b.Every != nil {
+		st.MaxWait = c.settingValue(f, "every", b.Pos, b.Every.Value, pd.ir.Params)
 	}
 	c.options(pd, st, b.Options, block)
 	return st

@@ -395,8 +395,8 @@ func (f *formatter) member(m *dsl.Member, depth int) []string {
 		return one(m.FailFast.Word)
 	case m.Batch != nil:
 		s := "batch " + m.Batch.Size
-		if m.Batch.Every != "" {
-			s += " every " + m.Batch.Every
+		if m.Batch.Every != nil {
+			s += " every " + m.Batch.Every.Value
 		}
 		return one(s + optionsText(m.Batch.Options))
 	case m.Stage != nil:

@@ -103,7 +103,11 @@ func shape(f *dsl.File) []string {
 			case m.FailFast != nil:
 				p(depth, "%s", m.FailFast.Word)
 			case m.Batch != nil:
-				p(depth, "batch %s every=%s%s doc=%q", m.Batch.Size, m.Batch.Every, optionsText(m.Batch.Options), m.Batch.Doc)
+				every := ""
+				if m.Batch.Every != nil {
+					every = m.Batch.Every.Value
+				}
+				p(depth, "batch %s every=%s%s doc=%q", m.Batch.Size, every, optionsText(m.Batch.Options), m.Batch.Doc)
 			case m.Stage != nil:
 				st := m.Stage
 				in := "-"
