@@ -183,7 +183,7 @@ func (w *fakeWorker) hold() (jetstream.Msg, []uint64) {
 	fr := remote.NewFrameReader(bytes.NewReader(m.Data()), 4<<10)
 	var ids []uint64
 	for {
-		f := itemsFrame(fr)
+		f := itemsFrame(fr, new(remote.ToWorker))
 		if f == nil {
 			break
 		}

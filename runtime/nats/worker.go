@@ -152,6 +152,7 @@ type jobConn struct {
 	stopSent bool
 	frames   *remote.FrameReader // the message whose frames Recv hands over
 	fr       remote.FrameReader  // frames points to it
+	tw       remote.ToWorker     // the frame Recv returned last
 	out      bytes.Buffer        // the running chunk's results, kept from chunk to chunk
 	fw       remote.FrameWriter  // writes them
 
@@ -323,7 +324,7 @@ func (c *jobConn) close() {
 // results are out, the first of the next message; or stop once the stage has ended.
 func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 	if fr := c.frames; fr != nil {
-		if m := itemsFrame(fr); m != nil {
+		if m := itemsFrame(fr, &c.tw); m != nil {
 			return m, fr.Decode, nil
 		}
 		c.frames = nil
@@ -351,7 +352,7 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 		}
 		fr := &c.fr // the last message's frames are all read
 		fr.ResetBytes(msg.Data())
-		m := itemsFrame(fr)
+		m := itemsFrame(fr, &c.tw)
 		items, err := strconv.Atoi(msg.Headers().Get(hItems))
 		if m == nil || err != nil || items < len(m.IDs) {
 			_ = msg.TermWithReason("minigun: a chunk that does not parse")
@@ -378,14 +379,13 @@ func (c *jobConn) Recv() (*remote.ToWorker, func(any) error, error) {
 	}
 }
 
-// itemsFrame reads the next items frame of a message; nil at its end (or if it does not
-// parse: the coordinator made it, so that does not happen).
-func itemsFrame(fr *remote.FrameReader) *remote.ToWorker {
+// itemsFrame reads the next items frame of a message into m; nil at its end (or if it does
+// not parse: the coordinator made it, so that does not happen).
+func itemsFrame(fr *remote.FrameReader, m *remote.ToWorker) *remote.ToWorker {
 	hdr, err := fr.Next()
 	if err != nil {
 		return nil
 	}
-	m := &remote.ToWorker{}
 	if m.Unmarshal(hdr) != nil || m.Kind != remote.KindItems {
 		return nil
 	}

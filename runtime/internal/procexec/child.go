@@ -119,6 +119,7 @@ type childConn struct {
 	resFile *os.File
 	resBuf  *bufio.Writer
 	page    *page
+	tw      remote.ToWorker // the frame Recv returned last
 }
 
 // Recv returns the next frame: from the item file first (tempfile), then from fd 3.
@@ -137,7 +138,7 @@ func (c *childConn) Recv() (*remote.ToWorker, func(any) error, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		m := &remote.ToWorker{}
+		m := &c.tw
 		if err := m.Unmarshal(hdr); err != nil {
 			return nil, nil, err
 		}

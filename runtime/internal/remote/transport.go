@@ -138,7 +138,8 @@ type Handler interface {
 // ChildConn is a worker's connection to its stage, served by a transport.
 type ChildConn interface {
 	// Recv returns the next frame for the worker (items, revoke, stop) and its payload's
-	// decoder. An error means the stage is gone: the worker exits.
+	// decoder, both valid until the next Recv. An error means the stage is gone: the worker
+	// exits.
 	Recv() (*ToWorker, func(any) error, error)
 	// Send sends a frame to the stage.
 	Send(m *FromWorker, payload any) error
