@@ -106,6 +106,7 @@ type child[In, Out any] struct {
 	armed     bool
 	emitCap   int
 	sized     bool         // emitCap was set from the size of a first value (sizeEmits)
+	fit       int          // values per frame of a frame sendAhead had to split (0: none)
 	fullAt    atomic.Int32 // emitCap, for the body goroutine
 
 	// the running attempt (body goroutine)
@@ -650,7 +651,11 @@ func (c *child[In, Out]) flushLocked() error {
 	if err != nil {
 		return err
 	}
-	if len(c.emits) > 0 {
+	switch {
+	case c.fit > 0: // the frame went in parts of at most fit values
+		c.emitCap, c.fit = c.fit, 0
+		c.fullAt.Store(int32(c.emitCap))
+	case len(c.emits) > 0:
 		c.adaptEmitCap(len(c.emits))
 	}
 	clear(c.outcomes)
@@ -665,8 +670,10 @@ func (c *child[In, Out]) flushLocked() error {
 }
 
 // sendOneByOne sends the frame outcome by outcome after one of its values could not be
-// encoded: an item whose emits cannot be encoded fails; if the current item's emits cannot be,
-// its attempt fails.
+// encoded, or the frame was too large for the transport: an item's emits that do not go in
+// one frame go ahead of its outcome in several, as the emits of an item that runs do; an
+// item with a value that cannot be encoded, or is too large alone, fails; if the current
+// item's emits have one, its attempt fails.
 func (c *child[In, Out]) sendOneByOne(partial uint64) error {
 	reset, lat := c.reset, c.lat
 	at := 0
@@ -677,6 +684,12 @@ func (c *child[In, Out]) sendOneByOne(partial uint64) error {
 		at += n
 		err := c.send(c.outcomes[i:i+1], em, to, reset, 0, lat)
 		var ee EncodeError
+		if errors.As(err, &ee) && n > 1 {
+			if err = c.sendAhead(o.ID, em, to, &reset, &lat); err == nil {
+				o.NEmit = 0 // its values are held by the stage: the outcome releases them
+				err = c.send(c.outcomes[i:i+1], nil, nil, 0, 0, nil)
+			}
+		}
 		if errors.As(err, &ee) {
 			*o = Outcome{ID: o.ID, Status: StatusFailed, Attempt: o.Attempt,
 				Err: WireErr{Msg: fmt.Sprintf("cannot send emitted values back from the worker: %v", ee.Err)}}
@@ -688,7 +701,12 @@ func (c *child[In, Out]) sendOneByOne(partial uint64) error {
 		reset, lat = 0, nil
 	}
 	if at < len(c.emits) || reset != 0 || lat != nil {
-		err := c.send(nil, c.emits[at:], sliceTo(c.to, at, len(c.emits)), reset, partial, lat)
+		var err error
+		if at < len(c.emits) && partial != 0 {
+			err = c.sendAhead(partial, c.emits[at:], sliceTo(c.to, at, len(c.emits)), &reset, &lat)
+		} else {
+			err = c.send(nil, c.emits[at:], sliceTo(c.to, at, len(c.emits)), reset, partial, lat)
+		}
 		var ee EncodeError
 		if errors.As(err, &ee) {
 			c.emitErr = fmt.Errorf("cannot send emitted values back from the worker: %v", ee.Err)
@@ -696,6 +714,34 @@ func (c *child[In, Out]) sendOneByOne(partial uint64) error {
 			err = c.send(nil, nil, nil, reset, 0, lat)
 		}
 		return err
+	}
+	return nil
+}
+
+// sendAhead sends em, emits of item id, ahead of its outcome in as many frames as it takes,
+// halving a frame the transport refuses; a value that cannot go alone ends it with the
+// EncodeError (the values before it went: the item's outcome or reset settles them). The
+// first frame carries *reset and *lat, which are then cleared.
+func (c *child[In, Out]) sendAhead(id uint64, em []Out, to []int32, reset *uint64, lat *[]int64) error {
+	for len(em) > 0 {
+		n := len(em)
+		for {
+			err := c.send(nil, em[:n], sliceTo(to, 0, n), *reset, id, *lat)
+			var ee EncodeError
+			if errors.As(err, &ee) && n > 1 {
+				n /= 2
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n < len(em) && (c.fit == 0 || n < c.fit) {
+				c.fit = n
+			}
+			break
+		}
+		em, to = em[n:], sliceTo(to, n, len(em))
+		*reset, *lat = 0, nil
 	}
 	return nil
 }
