@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -54,6 +56,7 @@ type safeEmit struct {
 	mu      sync.Mutex
 	running bool
 	refused atomic.Bool
+	body    uint64 // a producer's: the goroutine that runs the body (goid), which an emit after cancellation unwinds
 }
 
 // pendingEmit is an emit held until its item's attempt succeeds; to is the downstream index
@@ -145,8 +148,10 @@ func (w *Emitter[Out]) init(b *stageBase, sinks []sink[Out], buffering bool, sto
 }
 
 // safeEmit is Emit and To(to) of a body that may emit from goroutines it starts: one at a
-// time, while the body runs. An emit after the run was canceled is dropped (a goroutine cannot
-// be unwound as the body can); one after the body returned is refused, and fails the run.
+// time, while the body runs. An emit after the run was canceled unwinds a producer's body
+// when the body's own goroutine makes it (from a function literal it calls, say), and is
+// dropped from another goroutine (which cannot be unwound as the body can); one after the
+// body returned is refused, and fails the run.
 func (w *Emitter[Out]) safeEmit(to int, v Out) {
 	s := w.safe
 	s.mu.Lock()
@@ -161,6 +166,9 @@ func (w *Emitter[Out]) safeEmit(to int, v Out) {
 		return
 	}
 	if w.stop != nil && w.stop.Load() {
+		if s.body != 0 && goid() == s.body {
+			w.stopped() // s.mu is released as the body unwinds
+		}
 		w.ws.dropped++
 		return
 	}
@@ -182,8 +190,31 @@ func (w *Emitter[Out]) BodyStart() {
 	if s := w.safe; s != nil {
 		s.mu.Lock()
 		s.running = true
+		if w.stop != nil {
+			s.body = goid() // once per run: a producer's body runs once
+		}
 		s.mu.Unlock()
 	}
+}
+
+// goid returns the calling goroutine's id, from the first line of its stack trace
+// ("goroutine 18 [running]:"); 0 if that cannot be read. It is slow (a microsecond): it
+// runs once per producer, and in its emits after the run was canceled.
+func goid() uint64 {
+	var buf [32]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
+	id := uint64(0)
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
 }
 
 // BodyEnd: see BodyStart.
