@@ -137,11 +137,13 @@ func stackOf(err error) string {
 	return ""
 }
 
+// errText is err's text, as fmt prints it: an error whose Error method panics (a nil *T
+// returned as an error) reads "<nil>" or the panic, and does not end the program.
 func errText(err error) string {
 	if err == nil {
 		return ""
 	}
-	return err.Error()
+	return fmt.Sprint(err)
 }
 
 // itemText is an item as a log line shows it, cut to a readable length.

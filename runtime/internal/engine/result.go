@@ -64,6 +64,15 @@ type Failure struct {
 	Attempts int    // how many times the body ran for the item
 }
 
+// ErrText is err's text; a body's error whose Error method panics (a nil *T returned as an
+// error) reads as fmt prints it ("<nil>", or the panic), and does not end the program.
+func ErrText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprint(err)
+}
+
 // Error returns `file:line:col: stage "x": item ...: err`.
 func (f Failure) Error() string {
 	return fmt.Sprintf("%sstage %q: item %s: %v", posPrefix(f.Pos), f.Stage, itemString(f.Item), f.Err)

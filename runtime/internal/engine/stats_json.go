@@ -159,9 +159,7 @@ type resultJSON struct {
 func (r Result) MarshalJSON() ([]byte, error) {
 	rj := resultJSON{JobID: r.JobID, Pipeline: r.Pipeline, Status: r.Status, Started: r.Started,
 		Duration: r.Duration, FailedItems: r.FailedItems, Stages: r.Stages, Failures: r.Failures}
-	if r.Err != nil {
-		rj.Err = r.Err.Error()
-	}
+	rj.Err = ErrText(r.Err)
 	if rj.Stages == nil {
 		rj.Stages = []StageStats{}
 	}
@@ -184,9 +182,7 @@ type failureJSON struct {
 // MarshalJSON writes the failure in the schema above.
 func (f Failure) MarshalJSON() ([]byte, error) {
 	fj := failureJSON{Stage: f.Stage, Pos: f.Pos, Item: itemString(f.Item), Attempts: f.Attempts, PanickedAt: f.PanickedAt()}
-	if f.Err != nil {
-		fj.Err = f.Err.Error()
-	}
+	fj.Err = ErrText(f.Err)
 	return json.Marshal(fj)
 }
 

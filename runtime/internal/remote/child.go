@@ -577,7 +577,7 @@ func toWireErr(err error) WireErr {
 	if errors.As(err, &pe) && error(pe) == err {
 		return WireErr{Msg: fmt.Sprint(pe.Value), Panic: true, Stack: string(pe.Stack)}
 	}
-	return WireErr{Msg: err.Error()}
+	return WireErr{Msg: engine.ErrText(err)}
 }
 
 // callHook runs f, turning a panic into an error.
