@@ -173,6 +173,7 @@ type FusedStage struct {
 	seen     uint64 // items entered (counted once published); also the sampling clock
 	mask     uint64 // an item is timed when seen&mask == 0 (or when its caller is timed)
 	done     uint64 // seen, as of the last publish
+	sampled  uint64 // seen, as of the last timed item
 	canceled *atomic.Bool
 	started  bool
 	timed    bool
@@ -249,7 +250,11 @@ func (f *FusedStage) Leave() {
 	if d < 0 {
 		return
 	}
-	f.st.stats.hist.record(d)
+	st := &f.st.stats
+	st.hist.record(d)
+	st.recordLatency(d)
+	st.busyNs.Add(int64(d) * int64(f.seen-f.sampled)) // the items since the last timed one cost about as much
+	f.sampled = f.seen
 	switch {
 	case d < 200*time.Nanosecond:
 		f.mask = 1023

@@ -267,7 +267,12 @@ func (s *stageRun) snapshot(start, now int64) StageStats {
 	switch {
 	case b.spec.Kind == KindProducer:
 		if st.firstNs.Load() != 0 {
-			out.Busy = max(out.Elapsed-out.BlockedOut, 0)
+			// The stages chained to it run in its emits: their time is theirs.
+			busy := out.Elapsed - out.BlockedOut
+			for _, k := range s.kids {
+				busy -= time.Duration(k.stats.busyNs.Load() + k.stats.blockedOut.Load())
+			}
+			out.Busy = max(busy, 0)
 		}
 	case b.external():
 		if n := st.latN.Load(); n > 0 {
@@ -284,13 +289,31 @@ func (s *stageRun) snapshot(start, now int64) StageStats {
 	}
 	if s.chained != nil && out.BlockedIn == 0 {
 		// A chained stage never waits on a queue: it waits while the stages before it work.
-		// Its time waiting for input is its time alive less its own time in its body.
+		// Its time waiting for input is its time alive less its own time in its body and the
+		// time of the stages chained after it, which run in its emits.
 		if first := st.firstNs.Load(); first != 0 {
 			busy := time.Duration(out.In) * st.hist.mean()
-			out.BlockedIn = max(time.Duration(end-first)-busy, 0)
+			out.BlockedIn = max(time.Duration(end-first)-busy-s.chainedAfter(), 0)
 		}
 	}
 	return out
+}
+
+// chainedAfter is the time in their bodies of the stages chained after s (a chained stage).
+func (s *stageRun) chainedAfter() time.Duration {
+	head := s
+	for head.chained != nil && head.chained.up != nil {
+		head = head.chained.up
+	}
+	var d time.Duration
+	after := false
+	for _, k := range head.kids {
+		if after {
+			d += time.Duration(k.stats.busyNs.Load())
+		}
+		after = after || k == s
+	}
+	return d
 }
 
 // concurrency is how many bodies of the stage may run at once.
