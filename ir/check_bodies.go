@@ -118,6 +118,7 @@ func (c *checker) checkBodies() {
 			}
 		}
 	}
+	var lockers map[string]bool
 	for _, pd := range c.order {
 		for _, st := range pd.ir.Decls {
 			if st.Body == nil {
@@ -127,9 +128,12 @@ func (c *checker) checkBodies() {
 			if pb == nil {
 				continue
 			}
+			if lockers == nil {
+				lockers = c.lockers()
+			}
 			st.Body.Terminates = terminates(pb.block.List)
 			st.ConcurrentEmit = emitsConcurrently(pb.block)
-			st.Locks = takesLock(pb.block)
+			st.Locks = takesLock(pb.block, lockers)
 			st.TailEmit = tailEmit(pb.block)
 			ast.Inspect(pb.block, func(n ast.Node) bool {
 				switch n := n.(type) {

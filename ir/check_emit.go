@@ -1,6 +1,10 @@
 package ir
 
-import "go/ast"
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+)
 
 // emitsConcurrently reports whether a body may call emit or to.x from another goroutine than
 // its own, or after it returned: it starts a goroutine, or emit or a to.x sender is used in a
@@ -98,17 +102,82 @@ func tailEmit(body *ast.BlockStmt) bool {
 	return emits == 1 && !other
 }
 
-// takesLock reports whether a body calls a method named Lock or RLock (a sync.Mutex, an
-// RWMutex, or anything that looks like one).
-func takesLock(body *ast.BlockStmt) bool {
+// takesLock reports whether a body may hold something across an emit that the next stage
+// could wait for: it calls a method named Lock or RLock (a sync.Mutex, an RWMutex, or
+// anything that looks like one), sends on a channel or receives from one that is not a
+// context's or a timer's (a semaphore), or calls a function or method named in lockers,
+// which may do so.
+func takesLock(body ast.Node, lockers map[string]bool) bool {
 	found := false
 	ast.Inspect(body, func(x ast.Node) bool {
-		if call, ok := x.(*ast.CallExpr); ok && len(call.Args) == 0 {
-			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "Lock" || sel.Sel.Name == "RLock") {
-				found = true
+		switch x := x.(type) {
+		case *ast.CallExpr:
+			switch f := x.Fun.(type) {
+			case *ast.SelectorExpr:
+				found = f.Sel.Name == "Lock" || f.Sel.Name == "RLock" || lockers[f.Sel.Name]
+			case *ast.Ident:
+				found = lockers[f.Name]
 			}
+		case *ast.SendStmt:
+			found = true
+		case *ast.UnaryExpr:
+			found = x.Op == token.ARROW && !waitOnly(x.X)
 		}
 		return !found
 	})
 	return found
+}
+
+// waitOnly reports whether receiving from ch only waits, holding nothing: a channel a call
+// returns (<-ctx.Done(), <-time.After(d)) or a timer's or ticker's (<-t.C).
+func waitOnly(ch ast.Expr) bool {
+	switch ch := ch.(type) {
+	case *ast.CallExpr:
+		return true
+	case *ast.SelectorExpr:
+		return ch.Sel.Name == "C"
+	}
+	return false
+}
+
+// lockers names the functions and methods of the go { } blocks and of the package's own Go
+// files that may take a lock or wait on a channel (takesLock), directly or through one
+// another; by name only, as the bodies call them (p.acquire(), release(p)).
+func (c *checker) lockers() map[string]bool {
+	var funcs []*ast.FuncDecl
+	add := func(f *ast.File) {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+				funcs = append(funcs, fd)
+			}
+		}
+	}
+	for _, gb := range c.goBlocks {
+		if gb.ast != nil {
+			add(gb.ast)
+		}
+	}
+	if c.opts.Dir != "" {
+		var mg []string
+		for name := range c.files {
+			mg = append(mg, name)
+		}
+		fset := token.NewFileSet()
+		for _, path := range goFilesBut(c.opts.Dir, mg) {
+			if f, _ := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution); f != nil {
+				add(f) // what parses of it: its syntax errors are the Go build's to report
+			}
+		}
+	}
+	lockers := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, fd := range funcs {
+			if !lockers[fd.Name.Name] && takesLock(fd.Body, lockers) {
+				lockers[fd.Name.Name] = true
+				changed = true
+			}
+		}
+	}
+	return lockers
 }

@@ -317,6 +317,89 @@ pipeline P {
 	}
 }
 
+// Locks is set for a body that may hold something across an emit: a Lock call, a channel
+// send or a receive that is not a context's or timer's, or a call of a go { } function that
+// does one of those, directly or through another.
+func TestLocks(t *testing.T) {
+	prog, diags := checkSource(t, `package main
+
+import (
+	"sync"
+	"time"
+)
+
+go {
+	func (p *P) acquire() { p.mu.Lock() }
+
+	func (p *P) viaAcquire() { p.acquire() }
+
+	func wait(c chan int) { <-c }
+
+	func pure(n int) int { return n * 2 }
+}
+
+pipeline P {
+	state {
+		mu  sync.Mutex
+		sem chan int
+	}
+	producer gen() int {
+		for i := 0; i < 3; i++ {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Millisecond):
+			}
+			emit(pure(i))
+		}
+	}
+	processor locks(n int) int { p.mu.Lock(); emit(n); p.mu.Unlock() }
+	processor helper(n int) int { p.viaAcquire(); emit(n) }
+	processor sends(n int) int { p.sem <- 1; emit(n) }
+	processor waits(n int) int { wait(p.sem); emit(n) }
+	processor receives(n int) int { v := <-p.sem; emit(n + v) }
+	processor plain(n int) int { emit(pure(n)) }
+	consumer sink(n int) {}
+}
+`)
+	wantDiags(t, diags)
+	p := pipeline(t, prog, "P")
+	for name, want := range map[string]bool{"gen": false, "locks": true, "helper": true, "sends": true, "waits": true, "receives": true, "plain": false} {
+		if got := node(t, p, name).Decl.Locks; got != want {
+			t.Errorf("%s: Locks = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// A lock taken by a method of the package's own Go files counts too.
+func TestLocksInGoFiles(t *testing.T) {
+	dir := t.TempDir()
+	src := `package main
+
+pipeline P {
+	producer gen() int { emit(1) }
+	processor a(n int) int { p.hold(); emit(n); p.drop() }
+	processor b(n int) int { emit(n) }
+	consumer sink(n int) {}
+}
+`
+	goSrc := "package main\n\nfunc (p *P) hold() { p.mu.Lock() }\n\nfunc (p *P) drop() { p.mu.Unlock() }\n"
+	for name, text := range map[string]string{"p.mg": src, "helpers.go": goSrc} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, diags := dsl.Parse("p.mg", []byte(src))
+	if f == nil {
+		t.Fatal(diags.Error())
+	}
+	prog, _ := ir.CheckWith(ir.Options{Dir: dir, NoTypes: true}, f)
+	p := pipeline(t, prog, "P")
+	if !node(t, p, "a").Decl.Locks || node(t, p, "b").Decl.Locks {
+		t.Errorf("Locks: a %v, b %v; want a only (helpers.go: hold takes a lock)", node(t, p, "a").Decl.Locks, node(t, p, "b").Decl.Locks)
+	}
+}
+
 func TestCompositionGraph(t *testing.T) {
 	prog := checkSpec(t, "composition.mg")
 

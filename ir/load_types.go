@@ -277,9 +277,18 @@ func moduleInfo(root string) (modPath, goVersion string) {
 // stubs stand in for them) and those whose .mg is gone (generate removes
 // them).
 func ownGoFiles(dir string, prog *Program) []string {
-	generated := map[string]bool{}
+	var mg []string
 	for _, f := range prog.Files {
-		generated[strings.TrimSuffix(baseName(f.Name), ".mg")+"_mg.go"] = true
+		mg = append(mg, f.Name)
+	}
+	return goFilesBut(dir, mg)
+}
+
+// goFilesBut is ownGoFiles for the program of the .mg files named mg.
+func goFilesBut(dir string, mg []string) []string {
+	generated := map[string]bool{}
+	for _, name := range mg {
+		generated[strings.TrimSuffix(baseName(name), ".mg")+"_mg.go"] = true
 	}
 	for _, o := range orphanFiles(dir) {
 		generated[filepath.Base(o)] = true
