@@ -106,7 +106,7 @@ func serveJob(key, stage string, build remote.BuildFunc, cfg Config, job string)
 	}
 	ch, err := remote.BuildChild(key, stage, build, params)
 	if err != nil {
-		_ = c.Send(&remote.FromWorker{Kind: remote.KindReady, Err: err.Error()}, nil)
+		_ = c.Send(&remote.FromWorker{Kind: remote.KindReady, Err: fmt.Sprint(err)}, nil)
 		return remote.ExitSetup
 	}
 	code := ch.ServeChild(c, &hello)

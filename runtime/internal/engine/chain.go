@@ -143,6 +143,7 @@ func ChainEmitter[T any](f *FusedStage) *Emitter[T] {
 	if !ok {
 		panic(fmt.Sprintf("mgrt: stage %q: ChainEmitter: the stage emits another type", f.st.base.spec.Name))
 	}
+	f.out = &w.ws
 	return w
 }
 
@@ -183,6 +184,8 @@ type FusedStage struct {
 	rn       *runner
 	t0       time.Time
 	saved    time.Duration
+	out      *workerStats // the counters of its emits to queues (the chain's last stage), or nil
+	blocked  int64        // out.blockedOut when the timed item started
 	_        cacheLinePad
 }
 
@@ -241,6 +244,9 @@ func (f *FusedStage) timeStart() {
 	r.nested = 0
 	r.timing++
 	f.timed = true
+	if f.out != nil {
+		f.blocked = f.out.blockedOut
+	}
 	f.t0 = time.Now()
 }
 
@@ -277,6 +283,11 @@ func (f *FusedStage) untime() time.Duration {
 	r := f.rn
 	el := time.Since(f.t0)
 	own := el - r.nested
+	if f.out != nil {
+		if b := f.out.blockedOut - f.blocked; b > 0 {
+			own -= time.Duration(b) // waiting for room downstream is not time in the body
+		}
+	}
 	r.timing--
 	r.nested = f.saved + el
 	return own

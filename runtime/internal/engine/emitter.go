@@ -157,6 +157,10 @@ func (w *Emitter[Out]) safeEmit(to int, v Out) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.running {
+		if w.stop != nil && w.stop.Load() {
+			w.ws.dropped++ // a canceled producer's goroutines, after its body unwound
+			return
+		}
 		if s.refused.CompareAndSwap(false, true) {
 			if rt := w.stage.rt; rt != nil {
 				rt.run.failRun(&StageError{Stage: w.stage.spec.Name, Pos: w.stage.spec.Pos,
@@ -172,16 +176,12 @@ func (w *Emitter[Out]) safeEmit(to int, v Out) {
 		w.ws.dropped++
 		return
 	}
-	if to >= 0 {
-		w.emit(to, v)
-		return
-	}
-	if w.pb != nil {
+	if to < 0 && w.pb != nil {
 		w.ws.out++
 		w.pb.put(v)
 		return
 	}
-	w.emit(-1, v)
+	w.send(to, v) // not emit: it would unwind this goroutine, which may not be the body's, if the run stopped since
 }
 
 // BodyStart and BodyEnd bracket a run of the body, for an Emitter that serializes the
@@ -237,6 +237,11 @@ func (w *Emitter[Out]) emit(to int, v Out) {
 	if w.stop != nil && w.stop.Load() {
 		w.stopped()
 	}
+	w.send(to, v)
+}
+
+// send is emit past its check for a stopped producer.
+func (w *Emitter[Out]) send(to int, v Out) {
 	if w.buffering {
 		w.pend = append(w.pend, pendingEmit[Out]{to, v})
 		if w.onFull != nil && len(w.pend) >= w.fullAt {

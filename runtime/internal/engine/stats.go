@@ -289,11 +289,11 @@ func (s *stageRun) snapshot(start, now int64) StageStats {
 	}
 	if s.chained != nil && out.BlockedIn == 0 {
 		// A chained stage never waits on a queue: it waits while the stages before it work.
-		// Its time waiting for input is its time alive less its own time in its body and the
-		// time of the stages chained after it, which run in its emits.
+		// Its time waiting for input is its time alive less its own time in its body, the time
+		// of the stages chained after it, which run in its emits, and its waits for room.
 		if first := st.firstNs.Load(); first != 0 {
 			busy := time.Duration(out.In) * st.hist.mean()
-			out.BlockedIn = max(time.Duration(end-first)-busy-s.chainedAfter(), 0)
+			out.BlockedIn = max(time.Duration(end-first)-busy-s.chainedAfter()-out.BlockedOut, 0)
 		}
 	}
 	return out

@@ -62,7 +62,7 @@ func (s *Stage[In, Out]) ServeChild(conn ChildConn, hello *ToWorker) int {
 }
 
 func failReady(conn ChildConn, hook string, err error) int {
-	_ = conn.Send(&FromWorker{Kind: KindReady, Err: err.Error(), Hook: hook}, nil)
+	_ = conn.Send(&FromWorker{Kind: KindReady, Err: engine.ErrText(err), Hook: hook}, nil)
 	return ExitSetup
 }
 

@@ -732,7 +732,7 @@ func (f *FrameReader) body() ([]byte, error) {
 		if uint64(n) > uint64(len(f.src)-len(f.size)) {
 			return nil, io.ErrUnexpectedEOF
 		}
-		body := f.src[len(f.size) : len(f.size)+int(n)]
+		body := f.src[len(f.size) : len(f.size)+int(n) : len(f.size)+int(n)]
 		f.src = f.src[len(f.size)+int(n):]
 		return body, nil
 	}
