@@ -103,8 +103,8 @@ func tailEmit(body *ast.BlockStmt) bool {
 }
 
 // takesLock reports whether a body may hold something across an emit that the next stage
-// could wait for: it calls a method named Lock or RLock (a sync.Mutex, an RWMutex, or
-// anything that looks like one), sends on a channel or receives from one that is not a
+// could wait for: it calls a method named Lock, RLock (a sync.Mutex, an RWMutex, or anything
+// that looks like one) or Acquire (a semaphore.Weighted), sends on a channel or receives from one that is not a
 // context's or a timer's (a semaphore), or calls a function or method named in lockers,
 // which may do so.
 func takesLock(body ast.Node, lockers map[string]bool) bool {
@@ -114,7 +114,7 @@ func takesLock(body ast.Node, lockers map[string]bool) bool {
 		case *ast.CallExpr:
 			switch f := x.Fun.(type) {
 			case *ast.SelectorExpr:
-				found = f.Sel.Name == "Lock" || f.Sel.Name == "RLock" || lockers[f.Sel.Name]
+				found = f.Sel.Name == "Lock" || f.Sel.Name == "RLock" || f.Sel.Name == "Acquire" || lockers[f.Sel.Name]
 			case *ast.Ident:
 				found = lockers[f.Name]
 			}

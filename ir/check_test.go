@@ -324,6 +324,7 @@ func TestLocks(t *testing.T) {
 	prog, diags := checkSource(t, `package main
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -342,6 +343,10 @@ pipeline P {
 	state {
 		mu  sync.Mutex
 		sem chan int
+		w   interface {
+			Acquire(context.Context, int64) error
+			Release(int64)
+		}
 	}
 	producer gen() int {
 		for i := 0; i < 3; i++ {
@@ -359,12 +364,13 @@ pipeline P {
 	processor waits(n int) int { wait(p.sem); emit(n) }
 	processor receives(n int) int { v := <-p.sem; emit(n + v) }
 	processor plain(n int) int { emit(pure(n)) }
+	processor weighted(n int) int { _ = p.w.Acquire(ctx, 1); emit(n); p.w.Release(1) }
 	consumer sink(n int) {}
 }
 `)
 	wantDiags(t, diags)
 	p := pipeline(t, prog, "P")
-	for name, want := range map[string]bool{"gen": false, "locks": true, "helper": true, "sends": true, "waits": true, "receives": true, "plain": false} {
+	for name, want := range map[string]bool{"gen": false, "locks": true, "helper": true, "sends": true, "waits": true, "receives": true, "plain": false, "weighted": true} {
 		if got := node(t, p, name).Decl.Locks; got != want {
 			t.Errorf("%s: Locks = %v, want %v", name, got, want)
 		}
