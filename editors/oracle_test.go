@@ -365,7 +365,10 @@ func (s *scanner) member() {
 		s.next()
 		if isWord(s.peek(), "every") && s.sameLine() {
 			s.keyword()
-			s.next()
+			// Its duration is on its line; a member word starts the next member (dsl Every).
+			if s.sameLine() && !memberWords[s.peek().val] {
+				s.next()
+			}
 		}
 		if !s.options() {
 			s.bad()

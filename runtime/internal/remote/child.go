@@ -723,8 +723,9 @@ func (c *child[In, Out]) sendOneByOne(partial uint64) error {
 // EncodeError (the values before it went: the item's outcome or reset settles them). The
 // first frame carries *reset and *lat, which are then cleared.
 func (c *child[In, Out]) sendAhead(id uint64, em []Out, to []int32, reset *uint64, lat *[]int64) error {
+	step := len(em) // values per frame: what the last frame took, once one was halved
 	for len(em) > 0 {
-		n := len(em)
+		n := min(len(em), step)
 		for {
 			err := c.send(nil, em[:n], sliceTo(to, 0, n), *reset, id, *lat)
 			var ee EncodeError
@@ -738,6 +739,7 @@ func (c *child[In, Out]) sendAhead(id uint64, em []Out, to []int32, reset *uint6
 			if n < len(em) && (c.fit == 0 || n < c.fit) {
 				c.fit = n
 			}
+			step = n
 			break
 		}
 		em, to = em[n:], sliceTo(to, n, len(em))
