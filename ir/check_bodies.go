@@ -133,7 +133,7 @@ func (c *checker) checkBodies() {
 			}
 			st.Body.Terminates = terminates(pb.block.List)
 			st.ConcurrentEmit = emitsConcurrently(pb.block)
-			st.Locks = takesLock(pb.block, lockers)
+			st.Locks = takesLock(pb.block, lockers, "p")
 			st.TailEmit = tailEmit(pb.block)
 			ast.Inspect(pb.block, func(n ast.Node) bool {
 				switch n := n.(type) {

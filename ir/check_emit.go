@@ -104,19 +104,21 @@ func tailEmit(body *ast.BlockStmt) bool {
 
 // takesLock reports whether a body may hold something across an emit that the next stage
 // could wait for: it calls a method named Lock, RLock (a sync.Mutex, an RWMutex, or anything
-// that looks like one) or Acquire (a semaphore.Weighted), sends on a channel or receives from one that is not a
-// context's or a timer's (a semaphore), or calls a function or method named in lockers,
-// which may do so.
-func takesLock(body ast.Node, lockers map[string]bool) bool {
+// that looks like one) or Acquire (a semaphore.Weighted), sends on a channel or receives
+// from one that is not a context's or a timer's (a semaphore), or calls one of lockers: a
+// function by its name, or a method of the value named self (p, in a stage's body) by its.
+func takesLock(body ast.Node, lockers map[string]bool, self string) bool {
 	found := false
 	ast.Inspect(body, func(x ast.Node) bool {
 		switch x := x.(type) {
 		case *ast.CallExpr:
 			switch f := x.Fun.(type) {
 			case *ast.SelectorExpr:
-				found = f.Sel.Name == "Lock" || f.Sel.Name == "RLock" || f.Sel.Name == "Acquire" || lockers[f.Sel.Name]
+				id, onSelf := f.X.(*ast.Ident)
+				onSelf = onSelf && self != "" && id.Name == self
+				found = f.Sel.Name == "Lock" || f.Sel.Name == "RLock" || f.Sel.Name == "Acquire" || onSelf && lockers["m."+f.Sel.Name]
 			case *ast.Ident:
-				found = lockers[f.Name]
+				found = lockers["f."+f.Name]
 			}
 		case *ast.SendStmt:
 			found = true
@@ -142,7 +144,8 @@ func waitOnly(ch ast.Expr) bool {
 
 // lockers names the functions and methods of the go { } blocks and of the package's own Go
 // files that may take a lock or wait on a channel (takesLock), directly or through one
-// another; by name only, as the bodies call them (p.acquire(), release(p)).
+// another; by name only, as the bodies call them: release(p), and p.acquire() (a method of
+// the pipeline value; a method of anything else, such as p.counter.Add(1), is not looked up).
 func (c *checker) lockers() map[string]bool {
 	var funcs []*ast.FuncDecl
 	add := func(f *ast.File) {
@@ -169,12 +172,19 @@ func (c *checker) lockers() map[string]bool {
 			}
 		}
 	}
-	lockers := map[string]bool{}
+	lockers := map[string]bool{} // "f.NAME" for functions, "m.NAME" for methods
 	for changed := true; changed; {
 		changed = false
 		for _, fd := range funcs {
-			if !lockers[fd.Name.Name] && takesLock(fd.Body, lockers) {
-				lockers[fd.Name.Name] = true
+			key, self := "f."+fd.Name.Name, ""
+			if fd.Recv != nil && len(fd.Recv.List) == 1 {
+				key = "m." + fd.Name.Name
+				if names := fd.Recv.List[0].Names; len(names) == 1 {
+					self = names[0].Name
+				}
+			}
+			if !lockers[key] && takesLock(fd.Body, lockers, self) {
+				lockers[key] = true
 				changed = true
 			}
 		}

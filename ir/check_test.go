@@ -318,14 +318,16 @@ pipeline P {
 }
 
 // Locks is set for a body that may hold something across an emit: a Lock call, a channel
-// send or a receive that is not a context's or timer's, or a call of a go { } function that
-// does one of those, directly or through another.
+// send or a receive that is not a context's or timer's, or a call of a go { } function or a
+// method of p that does one of those, directly or through another; not a call of a method of
+// something else that shares a name with one (p.seen.Add and bag.Add).
 func TestLocks(t *testing.T) {
 	prog, diags := checkSource(t, `package main
 
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -337,13 +339,18 @@ go {
 	func wait(c chan int) { <-c }
 
 	func pure(n int) int { return n * 2 }
+
+	type bag struct{ mu sync.Mutex }
+
+	func (b *bag) Add(n int) { b.mu.Lock(); b.mu.Unlock() }
 }
 
 pipeline P {
 	state {
-		mu  sync.Mutex
-		sem chan int
-		w   interface {
+		mu   sync.Mutex
+		sem  chan int
+		seen atomic.Int64
+		w    interface {
 			Acquire(context.Context, int64) error
 			Release(int64)
 		}
@@ -365,12 +372,13 @@ pipeline P {
 	processor receives(n int) int { v := <-p.sem; emit(n + v) }
 	processor plain(n int) int { emit(pure(n)) }
 	processor weighted(n int) int { _ = p.w.Acquire(ctx, 1); emit(n); p.w.Release(1) }
+	processor counts(n int) int { p.seen.Add(1); emit(n) }
 	consumer sink(n int) {}
 }
 `)
 	wantDiags(t, diags)
 	p := pipeline(t, prog, "P")
-	for name, want := range map[string]bool{"gen": false, "locks": true, "helper": true, "sends": true, "waits": true, "receives": true, "plain": false, "weighted": true} {
+	for name, want := range map[string]bool{"gen": false, "locks": true, "helper": true, "sends": true, "waits": true, "receives": true, "plain": false, "weighted": true, "counts": false} {
 		if got := node(t, p, name).Decl.Locks; got != want {
 			t.Errorf("%s: Locks = %v, want %v", name, got, want)
 		}
