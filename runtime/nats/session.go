@@ -330,19 +330,19 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 			}
 			s.obuf.Reset()
 			s.ofw.Restart(&s.obuf)
-			s.open = &outMsg{buf: &s.obuf, fw: &s.ofw}
+			s.open = &outMsg{}
 		}
 		o := s.open
 		target := s.target()
 		n := min(c.Len()-off, max(target-o.items, 1))
 		if per := s.itemBytes(); per > 0 {
-			n = min(n, max((s.budget*3/4-o.buf.Len())/per, 1))
+			n = min(n, max((s.budget*3/4-s.obuf.Len())/per, 1))
 		}
 		full := false
 		for {
 			sub := c.Sub(off, off+n)
-			before := o.buf.Len()
-			err := o.fw.Send(sub.Frame(), sub.Values)
+			before := s.obuf.Len()
+			err := s.ofw.Send(sub.Frame(), sub.Values)
 			var ee remote.EncodeError
 			if errors.As(err, &ee) {
 				// The writer reset its stream (a reset frame: the reader starts afresh there).
@@ -354,14 +354,14 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 				off++
 				break
 			}
-			if size := o.buf.Len() - before; o.buf.Len() > s.budget {
-				o.buf.Truncate(before)
+			if size := s.obuf.Len() - before; s.obuf.Len() > s.budget {
+				s.obuf.Truncate(before)
 				if len(o.subs) > 0 {
 					full = true // the message leaves; the items go in the next
 					break
 				}
-				o.buf.Reset()
-				o.fw.Restart(o.buf)
+				s.obuf.Reset()
+				s.ofw.Restart(&s.obuf)
 				if n > 1 {
 					n /= 2
 					continue
@@ -371,7 +371,7 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 				off++
 				break
 			}
-			s.noteSize(o.buf.Len()-before, n)
+			s.noteSize(s.obuf.Len()-before, n)
 			o.subs = append(o.subs, sub)
 			o.items += n
 			off += n
@@ -394,9 +394,7 @@ func (s *session) Submit(c *remote.Chunk, h remote.Handler) {
 }
 
 // outMsg is a message being filled.
-type outMsg struct {
-	buf   *bytes.Buffer       // the session's obuf: one message is filled at a time
-	fw    *remote.FrameWriter // the session's ofw, writing to buf
+type outMsg struct { // its frames are the session's obuf: one message is filled at a time
 	subs  []*remote.Chunk
 	items int
 	timer *time.Timer
@@ -493,7 +491,7 @@ func (s *session) send(o *outMsg) {
 	if o.timer != nil {
 		o.timer.Stop()
 	}
-	s.publish(o.subs, bytes.Clone(o.buf.Bytes()), o.items, 0, 0)
+	s.publish(o.subs, bytes.Clone(s.obuf.Bytes()), o.items, 0, 0)
 }
 
 // publish publishes the items of subs, encoded in data, as a message that holds a credit.

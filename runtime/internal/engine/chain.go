@@ -256,10 +256,7 @@ func (f *FusedStage) Leave() {
 	if d < 0 {
 		return
 	}
-	st := &f.st.stats
-	st.hist.record(d)
-	st.recordLatency(d)
-	st.busyNs.Add(int64(d) * int64(f.seen-f.sampled)) // the items since the last timed one cost about as much
+	f.st.stats.addSample(d, int64(f.seen-f.sampled))
 	f.sampled = f.seen
 	switch {
 	case d < 200*time.Nanosecond:

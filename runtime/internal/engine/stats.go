@@ -170,9 +170,7 @@ func (ws *workerStats) sample(start time.Time, d time.Duration) {
 		ws.sawFirst = true
 		ws.st.firstNs.CompareAndSwap(0, start.UnixNano())
 	}
-	ws.st.hist.record(d)
-	ws.st.recordLatency(d)
-	ws.st.busyNs.Add(int64(d) * int64(ws.seen-ws.sampledAt))
+	ws.st.addSample(d, int64(ws.seen-ws.sampledAt))
 	ws.sampledAt = ws.seen
 	switch {
 	case d < 200*time.Nanosecond:
@@ -185,6 +183,14 @@ func (ws *workerStats) sample(start time.Time, d time.Duration) {
 		ws.mask = 0
 	}
 	ws.publish()
+}
+
+// addSample records the duration d of a timed item, which stands for the n items since the
+// last timed one in the stage's busy time.
+func (st *stageStats) addSample(d time.Duration, n int64) {
+	st.hist.record(d)
+	st.recordLatency(d)
+	st.busyNs.Add(int64(d) * n)
 }
 
 // recordLatency adds a sampled latency to the stage's moving average (an approximate one:

@@ -716,7 +716,7 @@ func (f *FrameReader) Next() ([]byte, error) {
 	}
 }
 
-// body reads the next frame's size and returns its bytes.
+// body reads the next frame's size and returns its bytes: in place, or through f.buf.
 func (f *FrameReader) body() ([]byte, error) {
 	if f.r == nil {
 		if len(f.src) == 0 {
@@ -725,23 +725,21 @@ func (f *FrameReader) body() ([]byte, error) {
 		if len(f.src) < len(f.size) {
 			return nil, io.ErrUnexpectedEOF
 		}
-		n := binary.LittleEndian.Uint32(f.src)
-		if n > MaxFrameBytes || n == 0 {
-			return nil, ErrMalformed
-		}
-		if uint64(n) > uint64(len(f.src)-len(f.size)) {
-			return nil, io.ErrUnexpectedEOF
-		}
-		body := f.src[len(f.size) : len(f.size)+int(n) : len(f.size)+int(n)]
-		f.src = f.src[len(f.size)+int(n):]
-		return body, nil
-	}
-	if _, err := io.ReadFull(f.r, f.size[:]); err != nil {
+		copy(f.size[:], f.src)
+	} else if _, err := io.ReadFull(f.r, f.size[:]); err != nil {
 		return nil, err
 	}
 	n := binary.LittleEndian.Uint32(f.size[:])
 	if n > MaxFrameBytes || n == 0 {
 		return nil, ErrMalformed
+	}
+	if f.r == nil {
+		rest := f.src[len(f.size):]
+		if uint64(n) > uint64(len(rest)) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		f.src = rest[n:]
+		return rest[:n:n], nil
 	}
 	if int(n) > cap(f.buf) {
 		f.buf = make([]byte, n)
